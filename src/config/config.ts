@@ -1,0 +1,158 @@
+import { ValidationError } from '../errors/index.js';
+
+/**
+ * Every setting of opencckm, parsed and checked once. This module is the only reader
+ * of `process.env`; everything else receives a `Config`. See `.env.example`.
+ */
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** 0 disables the emulator's AWS-compatible endpoint. */
+  readonly emulatorPort: number;
+  readonly emulatorEnabled: boolean;
+  readonly emulatorAccountId: string;
+  readonly emulatorRegions: readonly string[];
+  /** base64 32-byte key wrapping the emulator's key material; generated under dataDir when unset. */
+  readonly emulatorRootKey?: string;
+  /** Access key id → secret; when set, the emulator's wire endpoint verifies SigV4 signatures. */
+  readonly emulatorCredentials: Readonly<Record<string, { secretAccessKey: string; accountId: string }>>;
+  readonly databaseUrl?: string;
+  readonly dataDir: string;
+  /** base64 32-byte server key: JWT signing and connection-secret encryption derive from it. */
+  readonly masterKey?: string;
+  readonly adminPassword?: string;
+  readonly jwt: {
+    readonly issuer: string;
+    readonly audience: string;
+    readonly ttlSeconds: number;
+    readonly refreshTtlSeconds: number;
+    /** Optional external issuers whose tokens are accepted, verified by JWKS. */
+    readonly externalIssuers: readonly { issuer: string; jwksUrl: string; audience: string }[];
+  };
+  readonly logLevel: string;
+  readonly bodyLimitBytes: number;
+  readonly idempotencyTtlSeconds: number;
+  readonly providerTimeoutMs: number;
+  readonly providerMaxAttempts: number;
+  readonly validateResponses: boolean;
+  readonly rateLimitPerMinute: number;
+  readonly shutdownGraceMs: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+const AWS_ACCOUNT_ID = /^\d{12}$/;
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw ValidationError.field(name, `must be an integer from ${min} to ${max}`);
+  }
+  return n;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw ValidationError.field(name, 'must be true or false');
+}
+
+function key32(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  if (!raw) return undefined;
+  if (Buffer.from(raw, 'base64').length !== 32) throw ValidationError.field(name, 'must be 32 bytes, base64-encoded');
+  return raw;
+}
+
+/** `AKID:SECRET[:ACCOUNT],...` → credentials the emulator's wire endpoint accepts. */
+function emulatorCredentials(env: Env, defaultAccount: string): Config['emulatorCredentials'] {
+  const raw = env.EMULATOR_CREDENTIALS;
+  const out: Record<string, { secretAccessKey: string; accountId: string }> = {};
+  if (!raw) return out;
+  for (const entry of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [akid, secret, account = defaultAccount] = entry.split(':');
+    if (!akid || !secret || !AWS_ACCOUNT_ID.test(account)) {
+      throw ValidationError.field('EMULATOR_CREDENTIALS', 'entries must be ACCESS_KEY_ID:SECRET[:12-digit account]');
+    }
+    out[akid] = { secretAccessKey: secret, accountId: account };
+  }
+  return out;
+}
+
+function externalIssuers(env: Env): Config['jwt']['externalIssuers'] {
+  const raw = env.CCKM_JWT_EXTERNAL_ISSUERS;
+  if (!raw) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw ValidationError.field('CCKM_JWT_EXTERNAL_ISSUERS', 'must be a JSON array');
+  }
+  if (!Array.isArray(parsed)) throw ValidationError.field('CCKM_JWT_EXTERNAL_ISSUERS', 'must be a JSON array');
+  return parsed.map((item, i) => {
+    const o = item as Record<string, unknown>;
+    if (typeof o.issuer !== 'string' || typeof o.jwksUrl !== 'string' || typeof o.audience !== 'string') {
+      throw ValidationError.field(`CCKM_JWT_EXTERNAL_ISSUERS[${i}]`, 'needs issuer, jwksUrl and audience strings');
+    }
+    if (!/^https?:\/\//.test(o.jwksUrl)) throw ValidationError.field(`CCKM_JWT_EXTERNAL_ISSUERS[${i}].jwksUrl`, 'must be an http(s) URL');
+    return { issuer: o.issuer, jwksUrl: o.jwksUrl, audience: o.audience };
+  });
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const emulatorAccountId = env.EMULATOR_ACCOUNT_ID || '123456789012';
+  if (!AWS_ACCOUNT_ID.test(emulatorAccountId)) throw ValidationError.field('EMULATOR_ACCOUNT_ID', 'must be 12 digits');
+  const emulatorRegions = (env.EMULATOR_REGIONS || DEFAULT_REGIONS.join(','))
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean);
+  for (const r of emulatorRegions) {
+    if (!REGION.test(r)) throw ValidationError.field('EMULATOR_REGIONS', 'must be a comma-separated list of AWS region names');
+  }
+  const nodeEnv = env.NODE_ENV ?? 'development';
+  const config: Config = {
+    port: int(env, 'PORT', 8080, 0, 65535),
+    host: env.HOST || '0.0.0.0',
+    emulatorPort: int(env, 'EMULATOR_PORT', 4599, 0, 65535),
+    emulatorEnabled: bool(env, 'EMULATOR_ENABLED', true),
+    emulatorAccountId,
+    emulatorRegions,
+    emulatorRootKey: key32(env, 'EMULATOR_ROOT_KEY'),
+    emulatorCredentials: emulatorCredentials(env, emulatorAccountId),
+    databaseUrl: env.DATABASE_URL || undefined,
+    dataDir: env.CCKM_DATA_DIR || './.data',
+    masterKey: key32(env, 'CCKM_MASTER_KEY'),
+    adminPassword: env.CCKM_ADMIN_PASSWORD || undefined,
+    jwt: {
+      issuer: env.CCKM_JWT_ISSUER || 'opencckm',
+      audience: env.CCKM_JWT_AUDIENCE || 'opencckm',
+      ttlSeconds: int(env, 'CCKM_JWT_TTL_SECONDS', 300, 30, 86400),
+      refreshTtlSeconds: int(env, 'CCKM_REFRESH_TTL_SECONDS', 86400, 60, 90 * 86400),
+      externalIssuers: externalIssuers(env),
+    },
+    logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
+    bodyLimitBytes: int(env, 'CCKM_BODY_LIMIT_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
+    idempotencyTtlSeconds: int(env, 'CCKM_IDEMPOTENCY_TTL_SECONDS', 86400, 60, 30 * 86400),
+    providerTimeoutMs: int(env, 'CCKM_PROVIDER_TIMEOUT_MS', 10000, 100, 120000),
+    providerMaxAttempts: int(env, 'CCKM_PROVIDER_MAX_ATTEMPTS', 3, 1, 10),
+    validateResponses: bool(env, 'CCKM_VALIDATE_RESPONSES', nodeEnv !== 'production'),
+    rateLimitPerMinute: int(env, 'CCKM_RATE_LIMIT_PER_MINUTE', 0, 0, 1_000_000),
+    shutdownGraceMs: int(env, 'CCKM_SHUTDOWN_GRACE_MS', 10000, 0, 120000),
+  };
+  if (config.adminPassword !== undefined && config.adminPassword.length < 8) {
+    throw ValidationError.field('CCKM_ADMIN_PASSWORD', 'must be at least 8 characters');
+  }
+  return Object.freeze(config);
+}
+
+/** Regions the emulator KMS account covers by default (the commercial partition's). */
+export const DEFAULT_REGIONS = [
+  'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'ca-central-1', 'sa-east-1',
+  'eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1', 'eu-north-1',
+  'ap-south-1', 'ap-northeast-1', 'ap-northeast-2', 'ap-southeast-1', 'ap-southeast-2',
+] as const;

@@ -1,0 +1,83 @@
+import express, { type Express } from 'express';
+import * as OpenApiValidator from 'express-openapi-validator';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import type { TokenService } from './auth/tokens.js';
+import type { Services } from './cckm/create-services.js';
+import { createMetrics } from './http/metrics.js';
+import { auditTrail } from './http/middleware/audit.js';
+import { authenticate } from './http/middleware/authenticate.js';
+import { errorHandler } from './http/middleware/error-handler.js';
+import { requestContext } from './http/middleware/request-context.js';
+import { authRoutes, userRoutes } from './http/routes/auth.routes.js';
+import { connectionRoutes, kmsRoutes } from './http/routes/connections.routes.js';
+import { keyRoutes, templateRoutes } from './http/routes/keys.routes.js';
+import { opsRoutes } from './http/routes/ops.routes.js';
+
+export interface AppDeps {
+  services: Services;
+  tokens: TokenService;
+  logger: Logger;
+  /** The parsed OpenAPI document and its YAML text. */
+  openapi: { document: object; yaml: string };
+  ready: () => Promise<boolean>;
+  bodyLimitBytes: number;
+  validateResponses: boolean;
+}
+
+export interface App {
+  express: Express;
+  /** Resolves when every audit event of finished requests is written. */
+  flushAudit(): Promise<void>;
+}
+
+/** Paths and headers whose values never reach the logs. */
+export const LOG_REDACTIONS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-amz-security-token"]',
+  'res.headers["set-cookie"]',
+];
+
+/** Builds the HTTP application from explicit dependencies; does no I/O itself. */
+export function createApp(deps: AppDeps): App {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.set('query parser', 'extended');
+  const metrics = createMetrics();
+  const pendingAudit = new Set<Promise<void>>();
+
+  app.use(requestContext);
+  app.use(pinoHttp({ logger: deps.logger, genReqId: (req) => (req as express.Request).id, redact: LOG_REDACTIONS, autoLogging: { ignore: (req) => req.url === '/healthz' } }));
+  app.use(metrics.middleware);
+  app.use(opsRoutes({ ready: deps.ready, metrics: metrics.registry, openapiYaml: deps.openapi.yaml }));
+  app.use(express.json({ limit: deps.bodyLimitBytes, strict: true, type: ['application/json', 'application/*+json'] }));
+  app.use('/api/v1', authenticate(deps.tokens));
+  app.use(auditTrail(deps.services.audit, deps.logger, pendingAudit));
+  app.use(
+    OpenApiValidator.middleware({
+      apiSpec: deps.openapi.document as never,
+      validateRequests: { allowUnknownQueryParameters: false, coerceTypes: true },
+      validateResponses: deps.validateResponses ? { removeAdditional: false } : false,
+      validateSecurity: false,
+      ignoreUndocumented: false,
+    }),
+  );
+  const api = express.Router();
+  api.use(authRoutes(deps.services.auth));
+  api.use(userRoutes(deps.services.users));
+  api.use(connectionRoutes(deps.services.connections));
+  api.use(kmsRoutes(deps.services.kms));
+  api.use(templateRoutes(deps.services.templates, deps.services.keys));
+  api.use(keyRoutes(deps.services.keys, deps.services.idempotency));
+  app.use('/api/v1', api);
+  app.use(errorHandler(deps.logger));
+
+  return {
+    express: app,
+    flushAudit: async () => {
+      while (pendingAudit.size) await Promise.allSettled([...pendingAudit]);
+    },
+  };
+}

@@ -1,0 +1,4 @@
+export * from './passwords.js';
+export * from './principal.js';
+export * from './secret-box.js';
+export * from './tokens.js';

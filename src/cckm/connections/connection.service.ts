@@ -1,0 +1,207 @@
+import { randomUUID } from 'node:crypto';
+import { assertCanRead, assertCanWrite, type Principal } from '../../auth/principal.js';
+import type { SecretBox } from '../../auth/secret-box.js';
+import { AppError, ConflictError, NotFoundError, ValidationError } from '../../errors/index.js';
+import { cloudOfRegion, type ProviderResolver } from '../../providers/registry.js';
+import type { ListQuery, Page } from '../common/list.js';
+import type { ConnectionRecord } from '../common/records.js';
+import type { ConnectionFilter, ConnectionRepository } from './connection.repository.js';
+import { homeRegion, providerTarget, secretPurpose } from './provider-target.js';
+
+export interface ConnectionInput {
+  name?: string;
+  description?: string;
+  provider?: 'aws' | 'emulator';
+  cloud_name?: 'aws' | 'aws-us-gov' | 'aws-cn';
+  access_key_id?: string;
+  secret_access_key?: string;
+  assume_role_arn?: string;
+  assume_role_external_id?: string;
+  aws_sts_regional_endpoints?: 'legacy' | 'regional';
+  aws_region?: string;
+  endpoint_url?: string;
+  labels?: Record<string, string>;
+  meta?: Record<string, unknown>;
+  products?: string[];
+}
+
+export interface ConnectionTestResult {
+  connection_ok: boolean;
+  connection_error?: string;
+  account_id?: string;
+  arn?: string;
+}
+
+export interface ConnectionServiceOptions {
+  emulatorEnabled: boolean;
+  /** Invoked when a connection changes or goes, so cached provider clients are dropped. */
+  onChange?: (connectionId: string) => void;
+}
+
+/** AWS connections: credentials (sealed at rest) and how to reach KMS with them. */
+export class ConnectionService {
+  constructor(
+    private readonly repo: ConnectionRepository,
+    private readonly box: SecretBox,
+    private readonly providers: ProviderResolver,
+    private readonly options: ConnectionServiceOptions,
+  ) {}
+
+  async list(p: Principal, filter: ConnectionFilter, q: ListQuery): Promise<Page<ConnectionRecord>> {
+    assertCanRead(p);
+    const { total, rows } = await this.repo.list(p.account, filter, q);
+    return { skip: q.skip, limit: q.limit, total, resources: rows };
+  }
+
+  async get(p: Principal, idOrName: string): Promise<ConnectionRecord> {
+    assertCanRead(p);
+    const c = await this.repo.find(p.account, idOrName);
+    if (!c) throw new NotFoundError(`Connection ${idOrName} not found`);
+    return c;
+  }
+
+  async create(p: Principal, input: ConnectionInput & { name: string }): Promise<ConnectionRecord> {
+    assertCanWrite(p);
+    const merged = this.validate(input);
+    if (await this.repo.find(p.account, input.name)) throw new ConflictError(`Connection ${input.name} already exists`);
+    const id = randomUUID();
+    return this.repo.create({
+      id,
+      account: p.account,
+      name: input.name,
+      description: input.description ?? null,
+      provider: merged.provider,
+      cloudName: merged.cloud_name,
+      accessKeyId: input.access_key_id ?? null,
+      secretAccessKeyEnc: input.secret_access_key ? this.box.seal(input.secret_access_key, secretPurpose(id)) : null,
+      assumeRoleArn: input.assume_role_arn ?? null,
+      assumeRoleExternalId: input.assume_role_external_id ?? null,
+      awsStsRegionalEndpoints: input.aws_sts_regional_endpoints ?? 'legacy',
+      awsRegion: input.aws_region ?? null,
+      endpointUrl: input.endpoint_url ?? null,
+      labels: input.labels ?? {},
+      meta: input.meta ?? {},
+      products: input.products ?? ['cckm'],
+      createdBy: p.username,
+    });
+  }
+
+  async update(p: Principal, idOrName: string, input: ConnectionInput): Promise<ConnectionRecord> {
+    assertCanWrite(p);
+    const current = await this.get(p, idOrName);
+    this.validate({
+      provider: (input.provider ?? current.provider) as 'aws' | 'emulator',
+      cloud_name: (input.cloud_name ?? current.cloudName) as 'aws',
+      ...(input.endpoint_url ?? current.endpointUrl ? { endpoint_url: input.endpoint_url ?? current.endpointUrl ?? '' } : {}),
+      ...(input.access_key_id ?? current.accessKeyId ? { access_key_id: input.access_key_id ?? current.accessKeyId ?? '' } : {}),
+      ...(input.secret_access_key || current.secretAccessKeyEnc ? { secret_access_key: input.secret_access_key ?? 'stored' } : {}),
+      ...(input.aws_region ?? current.awsRegion ? { aws_region: input.aws_region ?? current.awsRegion ?? '' } : {}),
+    });
+    const updated = await this.repo.update(current.id, {
+      ...(input.description !== undefined ? { description: input.description } : {}),
+      ...(input.provider !== undefined ? { provider: input.provider } : {}),
+      ...(input.cloud_name !== undefined ? { cloudName: input.cloud_name } : {}),
+      ...(input.access_key_id !== undefined ? { accessKeyId: input.access_key_id } : {}),
+      ...(input.secret_access_key !== undefined
+        ? { secretAccessKeyEnc: this.box.seal(input.secret_access_key, secretPurpose(current.id)) }
+        : {}),
+      ...(input.assume_role_arn !== undefined ? { assumeRoleArn: input.assume_role_arn } : {}),
+      ...(input.assume_role_external_id !== undefined ? { assumeRoleExternalId: input.assume_role_external_id } : {}),
+      ...(input.aws_sts_regional_endpoints !== undefined ? { awsStsRegionalEndpoints: input.aws_sts_regional_endpoints } : {}),
+      ...(input.aws_region !== undefined ? { awsRegion: input.aws_region } : {}),
+      ...(input.endpoint_url !== undefined ? { endpointUrl: input.endpoint_url } : {}),
+      ...(input.labels !== undefined ? { labels: input.labels } : {}),
+      ...(input.meta !== undefined ? { meta: input.meta } : {}),
+      ...(input.products !== undefined ? { products: input.products } : {}),
+    });
+    this.options.onChange?.(current.id);
+    return updated;
+  }
+
+  async delete(p: Principal, idOrName: string): Promise<void> {
+    assertCanWrite(p);
+    const c = await this.get(p, idOrName);
+    const used = await this.repo.countKmsAccounts(c.id);
+    if (used > 0) throw new ConflictError(`Connection ${c.name} is used by ${used} KMS account(s); delete or move them first`);
+    await this.repo.delete(c.id);
+    this.options.onChange?.(c.id);
+  }
+
+  /** Tests a stored connection with STS GetCallerIdentity and records the outcome. */
+  async test(p: Principal, idOrName: string): Promise<ConnectionTestResult> {
+    assertCanWrite(p);
+    const c = await this.get(p, idOrName);
+    const result = await this.probe(c);
+    await this.repo.update(c.id, {
+      lastConnectionOk: result.connection_ok,
+      lastConnectionError: result.connection_error ?? null,
+      lastConnectionAt: new Date(),
+    });
+    return result;
+  }
+
+  /** Tests credentials without storing them. */
+  async testParameters(p: Principal, input: ConnectionInput): Promise<ConnectionTestResult> {
+    assertCanWrite(p);
+    const merged = this.validate(input);
+    const id = randomUUID();
+    const now = new Date();
+    return this.probe({
+      id,
+      account: p.account,
+      name: 'connection-test',
+      description: null,
+      provider: merged.provider,
+      cloudName: merged.cloud_name,
+      accessKeyId: input.access_key_id ?? null,
+      secretAccessKeyEnc: input.secret_access_key ? this.box.seal(input.secret_access_key, secretPurpose(id)) : null,
+      assumeRoleArn: input.assume_role_arn ?? null,
+      assumeRoleExternalId: input.assume_role_external_id ?? null,
+      awsStsRegionalEndpoints: input.aws_sts_regional_endpoints ?? 'legacy',
+      awsRegion: input.aws_region ?? null,
+      endpointUrl: input.endpoint_url ?? null,
+      labels: {},
+      meta: {},
+      products: [],
+      lastConnectionOk: null,
+      lastConnectionError: null,
+      lastConnectionAt: null,
+      createdBy: null,
+      createdAt: now,
+      updatedAt: now,
+    });
+  }
+
+  /**
+   * A failed test is an answer, not an error: HTTP 200 with connection_ok false and
+   * AWS's error name, as the original product does.
+   */
+  private async probe(c: ConnectionRecord): Promise<ConnectionTestResult> {
+    try {
+      const provider = this.providers.resolve(providerTarget(this.box, c, homeRegion(c.cloudName, c.awsRegion)));
+      const id = await provider.getCallerIdentity();
+      return { connection_ok: true, account_id: id.account, arn: id.arn };
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      return { connection_ok: false, connection_error: err.awsName ? `${err.awsName}: ${err.message}` : err.message };
+    }
+  }
+
+  private validate(input: ConnectionInput): { provider: 'aws' | 'emulator'; cloud_name: 'aws' | 'aws-us-gov' | 'aws-cn' } {
+    const provider = input.provider ?? 'aws';
+    const cloud = input.cloud_name ?? 'aws';
+    if (provider === 'emulator' && !this.options.emulatorEnabled) {
+      throw ValidationError.field('provider', 'the bundled emulator is disabled on this server (EMULATOR_ENABLED=false)');
+    }
+    if (provider === 'emulator' && input.endpoint_url) {
+      throw ValidationError.field('endpoint_url', 'applies to provider aws only; the emulator provider runs in-process');
+    }
+    if (Boolean(input.access_key_id) !== Boolean(input.secret_access_key)) {
+      throw ValidationError.field(input.access_key_id ? 'secret_access_key' : 'access_key_id', 'access_key_id and secret_access_key go together');
+    }
+    if (input.aws_region && cloudOfRegion(input.aws_region) !== cloud) {
+      throw ValidationError.field('aws_region', `is not a region of cloud ${cloud}`);
+    }
+    return { provider, cloud_name: cloud };
+  }
+}

@@ -1,0 +1,62 @@
+import type { SecretBox } from '../auth/secret-box.js';
+import type { TokenService } from '../auth/tokens.js';
+import type { ProviderResolver } from '../providers/registry.js';
+import { AuditService, type AuditRepository } from './audit/audit.service.js';
+import type { ConnectionRepository, KmsAccountRepository, PolicyTemplateRepository } from './connections/connection.repository.js';
+import { ConnectionService } from './connections/connection.service.js';
+import { IdempotencyService, type IdempotencyRepository } from './idempotency/idempotency.service.js';
+import type { KeyRepository } from './keys/key.repository.js';
+import { KeyService } from './keys/key.service.js';
+import { KmsService } from './kms/kms.service.js';
+import { TemplateService } from './templates/template.service.js';
+import { AuthService } from './users/auth.service.js';
+import type { GroupRepository, UserRepository } from './users/user.repository.js';
+import { UserService } from './users/user.service.js';
+
+export interface Repositories {
+  users: UserRepository;
+  groups: GroupRepository;
+  connections: ConnectionRepository;
+  kmsAccounts: KmsAccountRepository;
+  templates: PolicyTemplateRepository;
+  keys: KeyRepository;
+  idempotency: IdempotencyRepository;
+  audit: AuditRepository;
+}
+
+export interface Services {
+  auth: AuthService;
+  users: UserService;
+  connections: ConnectionService;
+  kms: KmsService;
+  templates: TemplateService;
+  keys: KeyService;
+  idempotency: IdempotencyService;
+  audit: AuditService;
+}
+
+export interface ServiceOptions {
+  refreshTtlSeconds: number;
+  idempotencyTtlSeconds: number;
+  emulatorEnabled: boolean;
+  onConnectionChange?: (connectionId: string) => void;
+}
+
+/** Wires the domain services over repositories and providers (the composition root calls this). */
+export function createServices(repos: Repositories, tokens: TokenService, box: SecretBox, providers: ProviderResolver, o: ServiceOptions): Services {
+  const kms = new KmsService(repos.kmsAccounts, repos.connections, box, providers);
+  const templates = new TemplateService(repos.templates, repos.kmsAccounts, kms);
+  return {
+    auth: new AuthService(repos.users, repos.groups, tokens, o.refreshTtlSeconds),
+    users: new UserService(repos.users, repos.groups),
+    connections: new ConnectionService(repos.connections, box, providers, {
+      emulatorEnabled: o.emulatorEnabled,
+      ...(o.onConnectionChange ? { onChange: o.onConnectionChange } : {}),
+    }),
+    kms,
+    templates,
+    keys: new KeyService(repos.keys, kms, templates),
+    idempotency: new IdempotencyService(repos.idempotency, o.idempotencyTtlSeconds),
+    audit: new AuditService(repos.audit),
+  };
+}

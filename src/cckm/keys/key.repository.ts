@@ -1,0 +1,45 @@
+import type { ListQuery } from '../common/list.js';
+import type { KeyRecord } from '../common/records.js';
+
+export type NewKeyRecord = Pick<
+  KeyRecord,
+  | 'id' | 'account' | 'kmsId' | 'region' | 'cloudName' | 'policyTemplateId' | 'keyAdmins' | 'keyAdminsRoles'
+  | 'keyUsers' | 'keyUsersRoles' | 'externalAccounts' | 'createdBy'
+  | 'keySpec' | 'keyUsage' | 'keyType' | 'origin' | 'keyMaterialOrigin'
+>;
+
+export type KeyChanges = Partial<Omit<KeyRecord, 'id' | 'account' | 'kmsId' | 'region' | 'createdAt' | 'updatedAt'>>;
+
+/** List filters; each array means "any of these values", filters combine with AND. */
+export interface KeyFilter {
+  ids?: string[];
+  kmsIds?: string[];
+  regions?: string[];
+  aliases?: string[];
+  keyIds?: string[];
+  arns?: string[];
+  keyStates?: string[];
+  keyUsages?: string[];
+  origins?: string[];
+  keyTypes?: string[];
+  materialOrigins?: string[];
+  keySpecs?: string[];
+  cloudNames?: string[];
+  multiRegionKeyTypes?: string[];
+  templateIds?: string[];
+  /** Every tag must be present: `{key}` or `{key, value}`. */
+  tags?: { key: string; value?: string }[];
+  gone?: boolean;
+  multiRegion?: boolean;
+  enabled?: boolean;
+}
+
+export interface KeyRepository {
+  /** Inserts the record in state `creating`, before the provider is called. */
+  reserve(row: NewKeyRecord): Promise<KeyRecord>;
+  update(id: string, changes: KeyChanges): Promise<KeyRecord>;
+  find(account: string, id: string): Promise<KeyRecord | null>;
+  list(account: string, filter: KeyFilter, q: ListQuery): Promise<{ total: number; rows: KeyRecord[] }>;
+  delete(id: string): Promise<void>;
+  listByTemplate(templateId: string): Promise<KeyRecord[]>;
+}

@@ -1,0 +1,263 @@
+import { randomUUID } from 'node:crypto';
+import type { Tag } from '@aws-sdk/client-kms';
+import { assertCanRead, assertCanWrite, type Principal } from '../../auth/principal.js';
+import { AppError, ConflictError, NotFoundError, ValidationError } from '../../errors/index.js';
+import type { KmsProvider } from '../../providers/kms-provider.js';
+import { partitionOf } from '../../providers/registry.js';
+import type { ListQuery, Page } from '../common/list.js';
+import type { KeyRecord, KmsAccountRecord, PolicyTemplateRecord } from '../common/records.js';
+import type { KmsService } from '../kms/kms.service.js';
+import { buildKeyPolicy, hasPrincipals, parsePolicy, type PolicyDocument } from '../policy/key-policy.js';
+import { PRINCIPAL_FIELDS, principalsOf, type PrincipalFields } from '../templates/principal-fields.js';
+import type { TemplateService } from '../templates/template.service.js';
+import { checkKeyParams, createKeyInput, RECORD_TAG, TEMPLATE_TAG, type AwsKeyParams, type CheckedKeyParams } from './create-key-request.js';
+import { readKeyFacts } from './key-facts.js';
+import { keyTypeOf, materialOriginOf } from './key-rules.js';
+import { recordColumns } from './key-metadata.js';
+import type { KeyFilter, KeyRepository } from './key.repository.js';
+
+export interface CreateKeyInput extends PrincipalFields {
+  kms: string;
+  region: string;
+  aws_param?: AwsKeyParams;
+  policytemplate?: string;
+}
+
+/** A key record with the name of its KMS account, as the API shows it. */
+export interface KeyView {
+  key: KeyRecord;
+  kms: KmsAccountRecord;
+}
+
+/**
+ * AWS keys: create (seed 004), read, list, forget and refresh records.
+ *
+ * No orphan keys: the record is reserved before CreateKey and the new key is tagged with
+ * the record's id, so a key whose creation was interrupted is found and adopted later.
+ */
+export class KeyService {
+  constructor(
+    private readonly keys: KeyRepository,
+    private readonly kms: KmsService,
+    private readonly templates: TemplateService,
+  ) {}
+
+  async get(p: Principal, id: string): Promise<KeyView> {
+    assertCanRead(p);
+    const key = await this.keys.find(p.account, id);
+    if (!key) throw new NotFoundError(`Key ${id} not found`);
+    return { key, kms: await this.kms.find(p, key.kmsId) };
+  }
+
+  async list(p: Principal, filter: KeyFilter & { kms?: string[] }, q: ListQuery): Promise<Page<KeyView>> {
+    assertCanRead(p);
+    const { kms: kmsRefs, ...rest } = filter;
+    const kmsIds = kmsRefs ? await this.kmsIdsOf(p, kmsRefs, rest.kmsIds) : rest.kmsIds;
+    if (kmsIds && kmsIds.length === 0) return { skip: q.skip, limit: q.limit, total: 0, resources: [] };
+    const { total, rows } = await this.keys.list(p.account, { ...rest, ...(kmsIds ? { kmsIds } : {}) }, q);
+    const accounts = new Map<string, KmsAccountRecord>();
+    for (const id of new Set(rows.map((r) => r.kmsId))) accounts.set(id, await this.kms.find(p, id));
+    return { skip: q.skip, limit: q.limit, total, resources: rows.map((key) => ({ key, kms: accounts.get(key.kmsId)! })) };
+  }
+
+  /** Forgets the record only; the AWS key is untouched (the original's DELETE semantics). */
+  async forget(p: Principal, id: string): Promise<void> {
+    assertCanWrite(p);
+    const { key } = await this.get(p, id);
+    await this.keys.delete(key.id);
+  }
+
+  /**
+   * Creates a key in AWS KMS (or the emulator) and its record, per seed 004.
+   * @throws ValidationError naming the field; ConflictError for an alias in use; provider errors with AWS's names.
+   */
+  async create(p: Principal, input: CreateKeyInput): Promise<KeyView> {
+    assertCanWrite(p);
+    const kms = await this.kms.find(p, input.kms, 'kms');
+    if (!kms.regions.includes(input.region)) {
+      throw ValidationError.field('region', `is not one of the regions of KMS account ${kms.name}`);
+    }
+    const params = input.aws_param ?? {};
+    const checked = checkKeyParams(params, input.region);
+    const { provider, connection } = await this.kms.provider(kms, input.region);
+    const partition = partitionOf(connection.cloudName);
+    const { policy, template } = await this.resolvePolicy(p, input, kms, checked, partition);
+    if (checked.alias) await this.assertAliasFree(provider, checked.alias);
+
+    const principals = principalsOf(input);
+    const reserved = await this.keys.reserve({
+      id: randomUUID(),
+      account: p.account,
+      kmsId: kms.id,
+      region: input.region,
+      cloudName: connection.cloudName,
+      policyTemplateId: template?.id ?? null,
+      keySpec: checked.spec,
+      keyUsage: checked.usage,
+      keyType: keyTypeOf(checked.spec),
+      origin: checked.origin,
+      keyMaterialOrigin: materialOriginOf(checked.origin),
+      ...principals,
+      createdBy: p.username,
+    });
+    const tags: Tag[] = [{ TagKey: RECORD_TAG, TagValue: reserved.id }];
+    if (template) tags.push({ TagKey: TEMPLATE_TAG, TagValue: template.id });
+    const policyText = policy ? JSON.stringify(policy) : undefined;
+
+    let keyId: string;
+    let facts;
+    try {
+      const created = await provider.kms('CreateKey', createKeyInput(params, checked, policyText, tags));
+      keyId = created.KeyMetadata!.KeyId!;
+      facts = await readKeyFacts(provider, keyId, {
+        metadata: created.KeyMetadata!,
+        aliases: [],
+        tags: [...checked.tags, ...tags],
+        rotationEnabled: false,
+        ...(policy ? { policy } : {}),
+      });
+    } catch (err) {
+      await this.afterFailedCreate(reserved.id, err);
+      throw err;
+    }
+    let key = await this.keys.update(reserved.id, { status: 'ready', ...recordColumns(facts) });
+    if (template) await this.templates.markVerified(template);
+    if (checked.alias) key = await this.addAlias(provider, key, checked.alias);
+    return { key, kms };
+  }
+
+  /** Re-reads a key from its provider into the record; a key AWS no longer has is marked gone. */
+  async refresh(p: Principal, id: string): Promise<KeyView> {
+    assertCanWrite(p);
+    const { key, kms } = await this.get(p, id);
+    const { provider } = await this.kms.provider(kms, key.region);
+    const keyId = key.kmsKeyId ?? (await this.findReservedKey(provider, key.id));
+    if (!keyId) {
+      return { key: await this.keys.update(key.id, { lastError: 'The key was not found in AWS; creation did not complete' }), kms };
+    }
+    try {
+      const facts = await readKeyFacts(provider, keyId);
+      return { key: await this.keys.update(key.id, { status: 'ready', lastError: null, ...recordColumns(facts) }), kms };
+    } catch (err) {
+      if (err instanceof AppError && err.awsName === 'NotFoundException') {
+        return { key: await this.keys.update(key.id, { gone: true, syncedAt: new Date() }), kms };
+      }
+      throw err;
+    }
+  }
+
+  /** Applies a template's policy to every key carrying it (auto_push). Returns the number of keys updated. */
+  async pushTemplate(p: Principal, template: PolicyTemplateRecord): Promise<number> {
+    const kms = await this.kms.find(p, template.kmsId);
+    let count = 0;
+    for (const key of await this.keys.listByTemplate(template.id)) {
+      if (!key.kmsKeyId || key.gone) continue;
+      const { provider, connection } = await this.kms.provider(kms, key.region);
+      const policy = templatePolicy(template, {
+        accountId: kms.awsAccountId,
+        partition: partitionOf(connection.cloudName),
+        keyUsage: key.keyUsage ?? 'ENCRYPT_DECRYPT',
+        keySpec: key.keySpec ?? 'SYMMETRIC_DEFAULT',
+      });
+      await provider.kms('PutKeyPolicy', { KeyId: key.kmsKeyId, PolicyName: 'default', Policy: JSON.stringify(policy) });
+      const facts = await readKeyFacts(provider, key.kmsKeyId, { policy });
+      await this.keys.update(key.id, recordColumns(facts));
+      count++;
+    }
+    return count;
+  }
+
+  private async resolvePolicy(
+    p: Principal,
+    input: CreateKeyInput,
+    kms: KmsAccountRecord,
+    checked: CheckedKeyParams,
+    partition: string,
+  ): Promise<{ policy?: PolicyDocument; template?: PolicyTemplateRecord }> {
+    const listed = PRINCIPAL_FIELDS.find(([f]) => input[f] !== undefined && input[f]!.length > 0)?.[0];
+    const given = [
+      input.aws_param?.Policy !== undefined ? 'aws_param.Policy' : undefined,
+      input.policytemplate !== undefined ? 'policytemplate' : undefined,
+      listed,
+    ].filter((f): f is string => f !== undefined);
+    if (given.length > 1) {
+      throw ValidationError.field(given[1]!, `${given[0]} and ${given[1]} are mutually exclusive; give only one way to set the key policy`);
+    }
+    const ctx = { accountId: kms.awsAccountId, partition, keyUsage: checked.usage, keySpec: checked.spec };
+    if (input.aws_param?.Policy !== undefined) return { policy: parsePolicy(input.aws_param.Policy, 'aws_param.Policy') };
+    if (input.policytemplate !== undefined) {
+      const template = await this.templates.find(p, input.policytemplate, 'policytemplate');
+      if (template.kmsId !== kms.id) {
+        throw ValidationError.field('policytemplate', `belongs to another KMS account than ${kms.name}`);
+      }
+      return { policy: templatePolicy(template, ctx), template };
+    }
+    const principals = principalsOf(input);
+    return hasPrincipals(principals) ? { policy: buildKeyPolicy(ctx, principals) } : {};
+  }
+
+  private async assertAliasFree(provider: KmsProvider, alias: string): Promise<void> {
+    try {
+      await provider.kms('DescribeKey', { KeyId: alias });
+    } catch (err) {
+      if (err instanceof AppError && err.awsName === 'NotFoundException') return;
+      throw err;
+    }
+    throw new ConflictError(`aws_param.Alias: ${alias} already exists in this account and region`, { awsName: 'AlreadyExistsException' });
+  }
+
+  private async addAlias(provider: KmsProvider, key: KeyRecord, alias: string): Promise<KeyRecord> {
+    try {
+      await provider.kms('CreateAlias', { AliasName: alias, TargetKeyId: key.kmsKeyId! });
+    } catch (err) {
+      const reason = err instanceof AppError ? `${err.awsName ?? err.code}: ${err.message}` : 'unknown error';
+      await this.keys.update(key.id, { lastError: `Alias ${alias} could not be created: ${reason}` });
+      throw new ConflictError(`Key record ${key.id} was created, but alias ${alias} could not be: ${reason}`, { cause: err });
+    }
+    const aliases = [...new Set([...key.aliases, alias])].sort();
+    const awsParam = { ...(key.awsParam as Record<string, unknown>), Alias: aliases };
+    return this.keys.update(key.id, { aliases, awsParam });
+  }
+
+  /**
+   * When AWS refused the request, nothing was created and the reservation goes. When the
+   * outcome is unknown (timeout, 5xx, network), the record stays `creating` with the
+   * error, and refresh or sync adopts the key if it was created after all.
+   */
+  private async afterFailedCreate(recordId: string, err: unknown): Promise<void> {
+    if (err instanceof AppError && err.fault === 'client') {
+      await this.keys.delete(recordId);
+      return;
+    }
+    const reason = err instanceof AppError ? err.message : 'unknown error';
+    await this.keys.update(recordId, { lastError: `Creation outcome unknown: ${reason}; refresh the record to reconcile` });
+  }
+
+  /** Finds the key tagged with a record id (a create interrupted before the record was completed). */
+  private async findReservedKey(provider: KmsProvider, recordId: string): Promise<string | undefined> {
+    let marker: string | undefined;
+    for (let page = 0; page < 100; page++) {
+      const r = await provider.kms('ListKeys', { Limit: 1000, ...(marker ? { Marker: marker } : {}) });
+      for (const k of r.Keys ?? []) {
+        const tags = await provider.kms('ListResourceTags', { KeyId: k.KeyId!, Limit: 50 });
+        if (tags.Tags?.some((t) => t.TagKey === RECORD_TAG && t.TagValue === recordId)) return k.KeyId;
+      }
+      if (!r.Truncated || !r.NextMarker) return undefined;
+      marker = r.NextMarker;
+    }
+    return undefined;
+  }
+
+  private async kmsIdsOf(p: Principal, refs: string[], ids: string[] | undefined): Promise<string[]> {
+    const resolved: string[] = [];
+    for (const ref of refs) {
+      const k = await this.kms.find(p, ref).catch(() => undefined);
+      if (k) resolved.push(k.id);
+    }
+    return ids ? resolved.filter((id) => ids.includes(id)) : resolved;
+  }
+}
+
+function templatePolicy(t: PolicyTemplateRecord, ctx: Parameters<typeof buildKeyPolicy>[0]): PolicyDocument {
+  return t.policy ? (t.policy as PolicyDocument) : buildKeyPolicy(ctx, t);
+}

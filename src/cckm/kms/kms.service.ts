@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import { assertCanRead, assertCanWrite, type Principal } from '../../auth/principal.js';
+import type { SecretBox } from '../../auth/secret-box.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../errors/index.js';
+import type { KmsProvider } from '../../providers/kms-provider.js';
+import { cloudOfRegion, type ProviderResolver } from '../../providers/registry.js';
+import type { ListQuery, Page } from '../common/list.js';
+import type { ConnectionRecord, KmsAccountRecord } from '../common/records.js';
+import type { ConnectionRepository, KmsAccountRepository } from '../connections/connection.repository.js';
+import { homeRegion, providerTarget } from '../connections/provider-target.js';
+
+export interface KmsInput {
+  name?: string;
+  account_id?: string;
+  connection?: string;
+  regions?: string[];
+  assume_role_arn?: string;
+  assume_role_external_id?: string;
+}
+
+/** A KMS account together with the connection it uses. */
+export interface KmsView {
+  kms: KmsAccountRecord;
+  connection: ConnectionRecord;
+}
+
+/** KMS accounts ("kms" containers): an AWS account reached through a connection, in chosen regions. */
+export class KmsService {
+  constructor(
+    private readonly repo: KmsAccountRepository,
+    private readonly connections: ConnectionRepository,
+    private readonly box: SecretBox,
+    private readonly providers: ProviderResolver,
+  ) {}
+
+  async list(p: Principal, filter: { name?: string; awsAccountId?: string }, q: ListQuery): Promise<Page<KmsView>> {
+    assertCanRead(p);
+    const { total, rows } = await this.repo.list(p.account, filter, q);
+    const resources = await Promise.all(rows.map((kms) => this.withConnection(kms)));
+    return { skip: q.skip, limit: q.limit, total, resources };
+  }
+
+  async get(p: Principal, idOrName: string): Promise<KmsView> {
+    assertCanRead(p);
+    return this.withConnection(await this.find(p, idOrName));
+  }
+
+  /** Resolves a KMS account by id or name within the caller's account. */
+  async find(p: Principal, idOrName: string, field?: string): Promise<KmsAccountRecord> {
+    const kms = await this.repo.find(p.account, idOrName);
+    if (!kms) {
+      if (field) throw ValidationError.field(field, 'no KMS account with this name or id');
+      throw new NotFoundError(`KMS account ${idOrName} not found`);
+    }
+    return kms;
+  }
+
+  /** The provider for one region of a KMS account. */
+  async provider(kms: KmsAccountRecord, region: string): Promise<{ provider: KmsProvider; connection: ConnectionRecord }> {
+    const connection = await this.connections.findById(kms.connectionId);
+    if (!connection) throw new NotFoundError(`Connection of KMS account ${kms.name} not found`);
+    return { provider: this.providers.resolve(providerTarget(this.box, connection, region, kms)), connection };
+  }
+
+  /**
+   * Creates a KMS account after checking, with STS GetCallerIdentity through the
+   * connection (and the role, when one is given), that the credentials reach `account_id`.
+   */
+  async create(p: Principal, input: Required<Pick<KmsInput, 'name' | 'account_id' | 'connection' | 'regions'>> & KmsInput): Promise<KmsView> {
+    assertCanWrite(p);
+    const connection = await this.connectionOf(p, input.connection);
+    this.checkRegions(input.regions, connection.cloudName);
+    if (await this.repo.find(p.account, input.name)) throw new ConflictError(`KMS account ${input.name} already exists`);
+    const role = { assumeRoleArn: input.assume_role_arn ?? null, assumeRoleExternalId: input.assume_role_external_id ?? null };
+    await this.checkAccount(connection, role, input.account_id, input.regions[0]!);
+    const kms = await this.repo.create({
+      id: randomUUID(),
+      account: p.account,
+      name: input.name,
+      awsAccountId: input.account_id,
+      connectionId: connection.id,
+      regions: [...new Set(input.regions)],
+      ...role,
+    });
+    return { kms, connection };
+  }
+
+  async update(p: Principal, idOrName: string, input: KmsInput): Promise<KmsView> {
+    assertCanWrite(p);
+    const current = await this.find(p, idOrName);
+    const connection = input.connection ? await this.connectionOf(p, input.connection) : (await this.withConnection(current)).connection;
+    const regions = input.regions ?? current.regions;
+    this.checkRegions(regions, connection.cloudName);
+    const role = {
+      assumeRoleArn: input.assume_role_arn !== undefined ? input.assume_role_arn : current.assumeRoleArn,
+      assumeRoleExternalId: input.assume_role_external_id !== undefined ? input.assume_role_external_id : current.assumeRoleExternalId,
+    };
+    if (input.connection || input.assume_role_arn !== undefined) {
+      await this.checkAccount(connection, role, current.awsAccountId, regions[0]!);
+    }
+    const kms = await this.repo.update(current.id, {
+      connectionId: connection.id,
+      regions: [...new Set(regions)],
+      ...role,
+    });
+    return { kms, connection };
+  }
+
+  async delete(p: Principal, idOrName: string): Promise<void> {
+    assertCanWrite(p);
+    const kms = await this.find(p, idOrName);
+    const refs = await this.repo.countReferences(kms.id);
+    if (refs.keys || refs.templates) {
+      throw new ConflictError(
+        `KMS account ${kms.name} is referenced by ${refs.keys} key record(s) and ${refs.templates} policy template(s); delete them first`,
+      );
+    }
+    await this.repo.delete(kms.id);
+  }
+
+  private async withConnection(kms: KmsAccountRecord): Promise<KmsView> {
+    const connection = await this.connections.findById(kms.connectionId);
+    if (!connection) throw new NotFoundError(`Connection of KMS account ${kms.name} not found`);
+    return { kms, connection };
+  }
+
+  private async connectionOf(p: Principal, idOrName: string): Promise<ConnectionRecord> {
+    const c = await this.connections.find(p.account, idOrName);
+    if (!c) throw ValidationError.field('connection', 'no connection with this name or id');
+    return c;
+  }
+
+  private checkRegions(regions: string[], cloud: string): void {
+    regions.forEach((r, i) => {
+      if (cloudOfRegion(r) !== cloud) throw ValidationError.field(`regions[${i}]`, `is not a region of cloud ${cloud}`);
+    });
+  }
+
+  private async checkAccount(
+    connection: ConnectionRecord,
+    role: { assumeRoleArn: string | null; assumeRoleExternalId: string | null },
+    accountId: string,
+    region: string,
+  ): Promise<void> {
+    const target = providerTarget(this.box, connection, region ?? homeRegion(connection.cloudName), role);
+    const identity = await this.providers.resolve(target).getCallerIdentity();
+    if (identity.account !== accountId) {
+      throw ValidationError.field('account_id', `does not match the account the connection's credentials reach (${identity.account})`);
+    }
+  }
+}

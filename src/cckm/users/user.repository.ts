@@ -1,0 +1,39 @@
+import type { ListQuery } from '../common/list.js';
+import type { GroupRecord, UserRecord } from '../common/records.js';
+
+export type NewUser = Pick<UserRecord, 'id' | 'account' | 'username' | 'name' | 'email' | 'passwordHash' | 'groups'>;
+export type UserChanges = Partial<Pick<UserRecord, 'name' | 'email' | 'passwordHash' | 'groups' | 'disabled' | 'lastLoginAt'>> & {
+  bumpTokenVersion?: boolean;
+};
+
+export interface RefreshTokenRow {
+  id: string;
+  userId: string;
+  expiresAt: Date;
+  revokedAt: Date | null;
+}
+
+export interface UserRepository {
+  anyUser(): Promise<boolean>;
+  findByUsername(username: string): Promise<UserRecord | null>;
+  findById(id: string): Promise<UserRecord | null>;
+  list(account: string, filter: { username?: string; group?: string }, q: ListQuery): Promise<{ total: number; rows: UserRecord[] }>;
+  create(user: NewUser): Promise<UserRecord>;
+  update(id: string, changes: UserChanges): Promise<UserRecord>;
+  delete(id: string): Promise<void>;
+  countInGroup(account: string, group: string): Promise<number>;
+  createRefreshToken(row: { id: string; userId: string; tokenHash: string; expiresAt: Date }): Promise<void>;
+  findRefreshToken(tokenHash: string): Promise<RefreshTokenRow | null>;
+  revokeRefreshTokens(userId: string): Promise<void>;
+  /** Revokes one refresh token; false when it was already revoked (a replay). */
+  revokeRefreshToken(id: string): Promise<boolean>;
+}
+
+export interface GroupRepository {
+  /** Creates the built-in groups of an account if missing. */
+  ensureBuiltIns(account: string, groups: readonly { name: string; description: string }[]): Promise<void>;
+  list(account: string, q: ListQuery): Promise<{ total: number; rows: GroupRecord[] }>;
+  find(account: string, name: string): Promise<GroupRecord | null>;
+  create(group: Pick<GroupRecord, 'id' | 'account' | 'name' | 'description'>): Promise<GroupRecord>;
+  delete(account: string, name: string): Promise<void>;
+}

@@ -1,0 +1,72 @@
+import { generateKeyMaterial } from '../crypto/key-generation.js';
+import type { KeyDoc, KeyEntry } from '../model/key-record.js';
+import { newMaterialId } from './key-material.js';
+import type { Registry } from './registry.js';
+import type { Transaction } from './transaction.js';
+
+/** What one scheduler pass did. */
+export interface ScheduledTaskResult {
+  deleted: number;
+  rotated: number;
+}
+
+/** The write path the scheduler needs, provided by the emulator. */
+export interface SchedulerDeps {
+  begin(): Transaction;
+  commit(tx: Transaction): Promise<void>;
+  sealEntry(doc: KeyDoc, material: ReadonlyMap<string, Uint8Array>): KeyEntry;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The emulator's time-driven domain rules, kept in one place rather than hidden in
+ * reads (local-kms deletes and rotates keys while loading them; we do not):
+ * - a key in PendingDeletion whose DeletionDate has passed is deleted, with its aliases;
+ * - an Enabled key with automatic rotation whose NextRotationDate has passed gets a new
+ *   material version (RotationType AUTOMATIC) and its next date moves one period on.
+ * Each key is its own transaction so that one failed write does not hold back the rest.
+ */
+export async function runScheduledTasks(registry: Registry, now: Date, deps: SchedulerDeps): Promise<ScheduledTaskResult> {
+  const result: ScheduledTaskResult = { deleted: 0, rotated: 0 };
+  const due = [...registry.allKeys()];
+  for (const entry of due) {
+    const doc = entry.doc;
+    if (doc.keyState === 'PendingDeletion' && doc.deletionDate && Date.parse(doc.deletionDate) <= now.getTime()) {
+      await deleteKey(registry, doc, deps);
+      result.deleted++;
+    } else if (doc.keyState === 'Enabled' && doc.rotationEnabled && doc.nextRotationDate && Date.parse(doc.nextRotationDate) <= now.getTime()) {
+      await rotate(registry, entry, now, deps);
+      result.rotated++;
+    }
+  }
+  return result;
+}
+
+async function deleteKey(registry: Registry, doc: KeyDoc, deps: SchedulerDeps): Promise<void> {
+  const scope = registry.scope(doc.accountId, doc.region);
+  if (scope.keys.get(doc.keyId)?.doc !== doc) return; // changed since the pass began
+  const tx = deps.begin();
+  for (const alias of [...scope.aliases.values()]) {
+    if (alias.targetKeyId === doc.keyId) tx.deleteAlias(doc.accountId, doc.region, alias.aliasName);
+  }
+  tx.deleteKey(doc.accountId, doc.region, doc.keyId);
+  await deps.commit(tx);
+}
+
+async function rotate(registry: Registry, entry: KeyEntry, now: Date, deps: SchedulerDeps): Promise<void> {
+  const material = await generateKeyMaterial('SYMMETRIC_DEFAULT');
+  const scope = registry.scope(entry.doc.accountId, entry.doc.region);
+  const current = scope.keys.get(entry.doc.keyId);
+  if (current?.doc !== entry.doc) return; // changed while the material was generated
+  const id = newMaterialId();
+  const period = entry.doc.rotationPeriodInDays ?? 365;
+  const doc: KeyDoc = {
+    ...entry.doc,
+    materials: [...entry.doc.materials, { id, createdAt: now.toISOString(), rotationType: 'AUTOMATIC' }],
+    nextRotationDate: new Date(now.getTime() + period * DAY_MS).toISOString(),
+  };
+  const tx = deps.begin();
+  tx.putKey(deps.sealEntry(doc, new Map([...entry.material, [id, material]])));
+  await deps.commit(tx);
+}

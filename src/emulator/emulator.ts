@@ -1,0 +1,142 @@
+import { AppError, awsError, isAppError } from '../errors/index.js';
+import type { KmsOperationName, KmsOperations } from '../providers/kms-provider.js';
+import { Committer } from './core/committer.js';
+import { openEntry, sealEntry } from './core/key-material.js';
+import { Registry } from './core/registry.js';
+import { runScheduledTasks, type ScheduledTaskResult } from './core/scheduler.js';
+import { KIND_ALIAS, KIND_KEY, Transaction } from './core/transaction.js';
+import { accountRootArn } from './model/arn.js';
+import type { AliasDoc, KeyDoc } from './model/key-record.js';
+import { validateInput } from './model/validate-input.js';
+import type { CallerContext, OperationContext } from './operations/context.js';
+import { OPERATIONS } from './operations/index.js';
+import { resolveKey } from './operations/resolve-key.js';
+import type { EmulatorStore } from './store/emulator-store.js';
+
+/** Options of {@link KmsEmulator.open}. */
+export interface KmsEmulatorOptions {
+  store: EmulatorStore;
+  /** 32-byte key that seals all key material before it reaches the store. */
+  rootKey: Uint8Array;
+  /** The account used when a caller names none (wire requests with unknown access keys). */
+  defaultAccountId: string;
+  /** Source of "now" for creation dates, deletion windows and rotation; defaults to the system clock. */
+  clock?: () => Date;
+  /**
+   * How often the built-in scheduler deletes keys whose deletion date has passed and
+   * rotates keys whose rotation is due, in ms. Default 10 000; 0 disables the timer
+   * (call {@link KmsEmulator.runScheduledTasks} yourself, as tests with a fake clock do).
+   */
+  schedulerIntervalMs?: number;
+}
+
+const REGION = /^([a-z]+-){2,3}\d+$/;
+const ACCOUNT = /^\d{12}$/;
+
+/**
+ * An AWS KMS emulator. All state lives in a hot in-memory index loaded from the store at
+ * open; every mutation is applied to memory, written through `store.apply` (group
+ * committed) and acknowledged only once durable, or undone if the write fails.
+ */
+export class KmsEmulator {
+  private readonly registry = new Registry();
+  private readonly committer: Committer;
+  private readonly clock: () => Date;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  private constructor(
+    private readonly rootKey: Uint8Array,
+    store: EmulatorStore,
+    readonly defaultAccountId: string,
+    clock: (() => Date) | undefined,
+  ) {
+    this.committer = new Committer(store);
+    this.clock = clock ?? (() => new Date());
+  }
+
+  /**
+   * Loads every stored object and starts the scheduler.
+   *
+   * @throws Error when the root key is not 32 bytes or stored material does not open under it
+   */
+  static async open(options: KmsEmulatorOptions): Promise<KmsEmulator> {
+    if (options.rootKey.length !== 32) throw new Error('the emulator root key must be 32 bytes');
+    if (!ACCOUNT.test(options.defaultAccountId)) throw new Error('defaultAccountId must be a 12-digit AWS account id');
+    const emulator = new KmsEmulator(new Uint8Array(options.rootKey), options.store, options.defaultAccountId, options.clock);
+    for (const o of await options.store.loadAll()) {
+      const scope = emulator.registry.scope(o.accountId, o.region);
+      if (o.kind === KIND_KEY) scope.setKey(o.id, openEntry(emulator.rootKey, o.doc as KeyDoc, o.secret));
+      else if (o.kind === KIND_ALIAS) scope.setAlias(o.id, o.doc as AliasDoc);
+    }
+    const interval = options.schedulerIntervalMs ?? 10_000;
+    if (interval > 0) {
+      emulator.timer = setInterval(() => void emulator.runScheduledTasks().catch(() => undefined), interval);
+      emulator.timer.unref();
+    }
+    return emulator;
+  }
+
+  /**
+   * Calls one KMS operation as `ctx` would over the AWS API.
+   *
+   * @throws AppError with `awsName` set to AWS's exception name
+   */
+  async call<Op extends KmsOperationName>(
+    ctx: CallerContext,
+    op: Op,
+    input: KmsOperations[Op]['input'],
+  ): Promise<KmsOperations[Op]['output']> {
+    try {
+      if (this.closed) throw awsError('KMSInternalException', 'The emulator is closed.');
+      if (!ACCOUNT.test(ctx.accountId)) throw awsError('UnrecognizedClientException', 'The account id is not valid.');
+      if (!REGION.test(ctx.region)) throw awsError('UnrecognizedClientException', 'The Region is not valid.');
+      const handler = OPERATIONS[op];
+      if (!handler) throw awsError('UnsupportedOperationException', `${op} is not implemented by the opencckm emulator yet`);
+      validateInput(op, input);
+      return await handler(this.context(ctx, op), input ?? ({} as KmsOperations[Op]['input']));
+    } catch (err) {
+      throw toAppError(err);
+    }
+  }
+
+  /** Deletes keys whose deletion date has passed and rotates keys that are due (see core/scheduler.ts). */
+  async runScheduledTasks(): Promise<ScheduledTaskResult> {
+    return runScheduledTasks(this.registry, this.clock(), {
+      begin: () => new Transaction(this.registry),
+      commit: (tx) => this.committer.commit(tx),
+      sealEntry: (doc, material) => sealEntry(this.rootKey, doc, material),
+    });
+  }
+
+  /** Stops the scheduler and waits for queued writes; later calls fail. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.committer.drain();
+  }
+
+  private context(caller: CallerContext, op: KmsOperationName): OperationContext {
+    const principalArn = caller.principalArn ?? accountRootArn(caller.region, caller.accountId);
+    const who = { op, accountId: caller.accountId, region: caller.region, principalArn };
+    return {
+      op,
+      accountId: caller.accountId,
+      region: caller.region,
+      principalArn,
+      now: this.clock(),
+      registry: this.registry,
+      scope: () => this.registry.scope(caller.accountId, caller.region),
+      findKey: (keyId, opts) => resolveKey(this.registry, who, keyId, opts),
+      sealEntry: (doc, material) => sealEntry(this.rootKey, doc, material),
+      begin: () => new Transaction(this.registry),
+      commit: (tx) => this.committer.commit(tx),
+    };
+  }
+}
+
+/** Errors leave the emulator as AppErrors; anything else (a store failure, a bug) is KMSInternalException. */
+function toAppError(err: unknown): AppError {
+  if (isAppError(err)) return err;
+  return awsError('KMSInternalException', 'The request was rejected because an internal exception occurred.', { cause: err });
+}

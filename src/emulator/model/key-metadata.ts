@@ -1,0 +1,48 @@
+import type { KeyMetadata } from '@aws-sdk/client-kms';
+import { algorithmsOf } from './key-specs.js';
+import { currentMaterial, type KeyDoc } from './key-record.js';
+
+/** Key specs the deprecated CustomerMasterKeySpec enum can express. */
+const CMK_SPECS = new Set([
+  'RSA_2048', 'RSA_3072', 'RSA_4096', 'ECC_NIST_P256', 'ECC_NIST_P384', 'ECC_NIST_P521', 'ECC_SECG_P256K1',
+  'SYMMETRIC_DEFAULT', 'HMAC_224', 'HMAC_256', 'HMAC_384', 'HMAC_512', 'SM2',
+]);
+
+/**
+ * KeyMetadata as AWS returns it from CreateKey and DescribeKey: field presence follows
+ * AWS (Description is "" when unset; DeletionDate only while PendingDeletion; the
+ * algorithm list of the key's usage only; MultiRegionConfiguration only for multi-Region
+ * keys; CurrentKeyMaterialId for symmetric encryption keys that have material).
+ */
+export function toKeyMetadata(doc: KeyDoc): KeyMetadata {
+  const md: KeyMetadata = {
+    AWSAccountId: doc.accountId,
+    KeyId: doc.keyId,
+    Arn: doc.arn,
+    CreationDate: new Date(doc.creationDate),
+    Enabled: doc.keyState === 'Enabled',
+    Description: doc.description,
+    KeyUsage: doc.keyUsage,
+    KeyState: doc.keyState,
+  };
+  if (doc.deletionDate) md.DeletionDate = new Date(doc.deletionDate);
+  md.Origin = doc.origin;
+  if (doc.customKeyStoreId) md.CustomKeyStoreId = doc.customKeyStoreId;
+  md.KeyManager = 'CUSTOMER';
+  // CustomerMasterKeySpec is deprecated and has no values for the newer specs.
+  if (CMK_SPECS.has(doc.keySpec)) md.CustomerMasterKeySpec = doc.keySpec as KeyMetadata['CustomerMasterKeySpec'];
+  md.KeySpec = doc.keySpec;
+  Object.assign(md, structuredClone(algorithmsOf(doc.keySpec, doc.keyUsage) ?? {}));
+  md.MultiRegion = doc.multiRegion;
+  if (doc.multiRegion) {
+    md.MultiRegionConfiguration = {
+      MultiRegionKeyType: 'PRIMARY',
+      PrimaryKey: { Arn: doc.arn, Region: doc.region },
+      ReplicaKeys: [],
+    };
+  }
+  if (doc.xksKeyId) md.XksKeyConfiguration = { Id: doc.xksKeyId };
+  const current = currentMaterial(doc);
+  if (current && doc.keySpec === 'SYMMETRIC_DEFAULT') md.CurrentKeyMaterialId = current.id;
+  return md;
+}

@@ -1,0 +1,48 @@
+import type { KmsOperationName, KmsOperations } from '../../providers/kms-provider.js';
+import type { Registry, Scope } from '../core/registry.js';
+import type { Transaction } from '../core/transaction.js';
+import type { KeyDoc, KeyEntry } from '../model/key-record.js';
+
+/** Who is calling and where: the account and Region of the endpoint, and the principal. */
+export interface CallerContext {
+  accountId: string;
+  region: string;
+  /** The calling IAM principal; defaults to the account root. */
+  principalArn?: string;
+}
+
+/** How an operation may name its key. */
+export interface ResolveOptions {
+  /** Accept `alias/...` names and alias ARNs (AWS allows them for cryptographic operations and DescribeKey). */
+  allowAlias?: boolean;
+  /** Accept a key ARN of another account (subject to that key's policy). */
+  crossAccount?: boolean;
+}
+
+/** Everything an operation needs; operations never see the store, the root key or the clock source. */
+export interface OperationContext {
+  readonly op: KmsOperationName;
+  readonly accountId: string;
+  readonly region: string;
+  /** The calling principal, resolved (account root when none was given). */
+  readonly principalArn: string;
+  /** The time of this call, from the injected clock. */
+  readonly now: Date;
+  readonly registry: Registry;
+  /** The caller's own account and Region. */
+  scope(): Scope;
+  /** Finds a key by id, ARN, alias name or alias ARN. @throws NotFoundException */
+  findKey(keyId: string, opts?: ResolveOptions): KeyEntry;
+  /** Builds a key entry from a document and material, sealing the material. */
+  sealEntry(doc: KeyDoc, material: ReadonlyMap<string, Uint8Array>): KeyEntry;
+  /** Starts a mutation of the hot index. */
+  begin(): Transaction;
+  /** Makes a mutation durable; undoes it and throws if the store write fails. */
+  commit(tx: Transaction): Promise<void>;
+}
+
+/** The implementation of one KMS operation. */
+export type OperationHandler<Op extends KmsOperationName> = (
+  ctx: OperationContext,
+  input: KmsOperations[Op]['input'],
+) => Promise<KmsOperations[Op]['output']>;

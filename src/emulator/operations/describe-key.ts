@@ -1,0 +1,15 @@
+import { assertKeyUsable } from '../model/key-state.js';
+import { toKeyMetadata } from '../model/key-metadata.js';
+import type { OperationHandler } from './context.js';
+
+/**
+ * DescribeKey: by key id, key ARN, alias name or alias ARN; another account's key by
+ * ARN when its policy allows kms:DescribeKey. Works in every key state.
+ *
+ * @throws NotFoundException | AccessDeniedException
+ */
+export const describeKey: OperationHandler<'DescribeKey'> = async (ctx, input) => {
+  const entry = ctx.findKey(input.KeyId!, { allowAlias: true, crossAccount: true });
+  assertKeyUsable(entry.doc, ctx.op);
+  return { KeyMetadata: toKeyMetadata(entry.doc) };
+};

@@ -1,0 +1,18 @@
+import { awsError } from '../../errors/index.js';
+import type { KeyDoc } from '../model/key-record.js';
+
+/**
+ * Automatic rotation exists only for symmetric encryption keys whose material KMS
+ * generated (origin AWS_KMS); AWS answers UnsupportedOperationException for the rest
+ * (asymmetric and HMAC keys, imported material, custom key stores).
+ *
+ * @throws UnsupportedOperationException
+ */
+export function assertRotationSupported(doc: KeyDoc): void {
+  if (doc.keySpec !== 'SYMMETRIC_DEFAULT') {
+    throw awsError('UnsupportedOperationException', `${doc.arn} key spec is ${doc.keySpec} which is not valid for this operation.`);
+  }
+  if (doc.origin !== 'AWS_KMS') {
+    throw awsError('UnsupportedOperationException', `${doc.arn} origin is ${doc.origin} which is not valid for this operation.`);
+  }
+}

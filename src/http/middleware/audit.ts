@@ -1,0 +1,49 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from 'pino';
+import type { AuditService } from '../../cckm/audit/audit.service.js';
+
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** Which resource type an API path is about, for the audit trail. */
+function resourceTypeOf(path: string): string {
+  const p = path.replace(/^\/api\/v1\//, '');
+  if (p.startsWith('auth/')) return 'token';
+  if (p.startsWith('usermgmt/users')) return 'user';
+  if (p.startsWith('usermgmt/groups')) return 'group';
+  if (p.startsWith('connectionmgmt/')) return 'connection';
+  if (p.startsWith('cckm/aws/kms')) return 'kms';
+  if (p.startsWith('cckm/aws/templates')) return 'policy-template';
+  if (p.startsWith('cckm/aws/keys')) return 'aws-key';
+  return p.split('/')[0] ?? 'unknown';
+}
+
+/**
+ * Writes one audit event per mutating API request once its response is sent: who,
+ * what (operation), which resource, and the outcome. Bodies are not recorded except
+ * for a few safe identifiers the handler puts in `res.locals.auditDetails`.
+ */
+export function auditTrail(audit: AuditService, logger: Logger, pending: Set<Promise<void>>) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    if (!MUTATING.has(req.method) || !req.path.startsWith('/api/v1/')) return next();
+    res.on('finish', () => {
+      const operation = (req as { openapi?: { schema?: { operationId?: string } } }).openapi?.schema?.operationId;
+      const actor = req.principal?.username ?? (typeof req.body?.username === 'string' ? req.body.username.slice(0, 128) : 'anonymous');
+      const write = audit
+        .record({
+          account: req.principal?.account ?? 'kylo',
+          actor,
+          action: operation ?? `${req.method} ${req.path}`.slice(0, 256),
+          resourceType: resourceTypeOf(req.path),
+          resourceId: (res.locals.resourceId as string | undefined) ?? (req.params?.id as string | undefined) ?? null,
+          result: res.statusCode < 400 ? 'success' : 'failure',
+          statusCode: res.statusCode,
+          requestId: req.id,
+          details: (res.locals.auditDetails as Record<string, unknown> | undefined) ?? {},
+        })
+        .catch((err: unknown) => logger.error({ err, reqId: req.id }, 'audit event could not be written'))
+        .finally(() => pending.delete(write));
+      pending.add(write);
+    });
+    next();
+  };
+}

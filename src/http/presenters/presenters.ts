@@ -1,0 +1,155 @@
+import { ownership } from '../../auth/principal.js';
+import type { Page } from '../../cckm/common/list.js';
+import type { ConnectionRecord, GroupRecord, UserRecord } from '../../cckm/common/records.js';
+import type { GroupView } from '../../cckm/users/user.service.js';
+import type { KmsView } from '../../cckm/kms/kms.service.js';
+import type { KeyView } from '../../cckm/keys/key.service.js';
+import type { TemplateView } from '../../cckm/templates/template.service.js';
+import { buildKeyPolicy } from '../../cckm/policy/key-policy.js';
+import { partitionOf } from '../../providers/registry.js';
+
+type Json = Record<string, unknown>;
+
+const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+
+/** Fields every record of the original product carries. */
+function base(kind: string, r: { id: string; account: string; createdAt: Date; updatedAt: Date }, uriId = r.id): Json {
+  return {
+    id: r.id,
+    uri: `kylo:kylo:${kind}:${uriId}`,
+    ...ownership(r.account),
+    createdAt: iso(r.createdAt),
+    updatedAt: iso(r.updatedAt),
+  };
+}
+
+/** The list envelope, echoing the limit the client asked for (-1 stays -1). */
+export function page<T>(p: Page<T>, present: (item: T) => Json, requestedLimit: number): Json {
+  return { skip: p.skip, limit: requestedLimit, total: p.total, resources: p.resources.map(present) };
+}
+
+export function user(u: UserRecord): Json {
+  return {
+    ...base('usermgmt:users', u),
+    username: u.username,
+    name: u.name,
+    email: u.email,
+    groups: u.groups,
+    disabled: u.disabled,
+    last_login: iso(u.lastLoginAt),
+  };
+}
+
+export function group(g: GroupView | (GroupRecord & { usersCount: number })): Json {
+  return {
+    name: g.name,
+    description: g.description,
+    built_in: g.builtIn,
+    users_count: g.usersCount,
+    createdAt: iso(g.createdAt),
+    updatedAt: iso(g.updatedAt),
+  };
+}
+
+/** A connection; the secret access key never leaves the server. */
+export function connection(c: ConnectionRecord): Json {
+  return {
+    ...base('connectionmgmt:connections', c, `${c.name}-${c.id}`),
+    name: c.name,
+    description: c.description,
+    service: 'aws',
+    category: 'cloud',
+    provider: c.provider,
+    cloud_name: c.cloudName,
+    access_key_id: c.accessKeyId,
+    assume_role_arn: c.assumeRoleArn,
+    assume_role_external_id: c.assumeRoleExternalId,
+    aws_sts_regional_endpoints: c.awsStsRegionalEndpoints,
+    aws_region: c.awsRegion,
+    endpoint_url: c.endpointUrl,
+    labels: c.labels ?? {},
+    meta: c.meta ?? {},
+    products: c.products,
+    resource_url: `/api/v1/connectionmgmt/services/aws/connections/${c.id}`,
+    last_connection_ok: c.lastConnectionOk,
+    last_connection_error: c.lastConnectionError,
+    last_connection_at: iso(c.lastConnectionAt),
+  };
+}
+
+export function kms(v: KmsView): Json {
+  const k = v.kms;
+  return {
+    ...base('cckm:aws-kms', k),
+    name: k.name,
+    account_id: k.awsAccountId,
+    connection: v.connection.name,
+    connection_id: v.connection.id,
+    regions: k.regions,
+    arn: `arn:${partitionOf(v.connection.cloudName)}:iam::${k.awsAccountId}:root`,
+    assume_role_arn: k.assumeRoleArn,
+    assume_role_external_id: k.assumeRoleExternalId,
+    auto_added: k.autoAdded,
+    status: k.status,
+    acls: k.acls ?? [],
+    cloud_name: v.connection.cloudName,
+  };
+}
+
+/**
+ * A template. A template of principal lists shows the policy it builds for a symmetric
+ * encryption key (key users' actions differ per key usage when applied).
+ */
+export function template(v: TemplateView, cloudName = 'aws'): Json {
+  const t = v.template;
+  const policy =
+    t.policy ??
+    buildKeyPolicy(
+      { accountId: v.kms.awsAccountId, partition: partitionOf(cloudName), keyUsage: 'ENCRYPT_DECRYPT', keySpec: 'SYMMETRIC_DEFAULT' },
+      t,
+    );
+  return {
+    ...base('cckm:aws-policy-template', t),
+    name: t.name,
+    kms: v.kms.name,
+    kms_id: v.kms.id,
+    account_id: v.kms.awsAccountId,
+    policy,
+    key_admins: t.keyAdmins,
+    key_admins_roles: t.keyAdminsRoles,
+    key_users: t.keyUsers,
+    key_users_roles: t.keyUsersRoles,
+    external_accounts: t.externalAccounts,
+    is_verified: t.isVerified,
+    keys_count: v.keysCount,
+  };
+}
+
+/** The key record of seed 004. */
+export function key(v: KeyView): Json {
+  const k = v.key;
+  return {
+    ...base('cckm:aws-key', k),
+    kms_id: k.kmsId,
+    kms: v.kms.name,
+    region: k.region,
+    cloud_name: k.cloudName,
+    synced_at: iso(k.syncedAt),
+    rotation_status: k.rotationStatus,
+    key_type: k.keyType ?? 'symmetric',
+    basic_view_enabled: false,
+    gone: k.gone,
+    key_material_origin: k.keyMaterialOrigin ?? 'unknown',
+    status: k.status,
+    last_error: k.lastError,
+    key_admins: k.keyAdmins,
+    key_admins_roles: k.keyAdminsRoles,
+    key_users: k.keyUsers,
+    key_users_roles: k.keyUsersRoles,
+    external_accounts: k.externalAccounts,
+    cckm_policy_template_id: k.policyTemplateId,
+    labels: k.labels ?? {},
+    custom_key_store_id: k.customKeyStoreId,
+    aws_param: k.awsParam ?? {},
+  };
+}

@@ -24,7 +24,7 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 /** The start-up banner: how to get a token and create a first key with curl. */
 function banner(config: Config, port: number, emulatorPort: number | undefined, boot: BootstrapResult): string {
   const base = `http://localhost:${port}`;
-  const password = boot.generatedPassword ?? (config.adminPassword ? '$CCKM_ADMIN_PASSWORD' : '<the admin password printed on first start>');
+  const password = boot.generatedPassword ?? (config.adminPassword ? '\'"$CCKM_ADMIN_PASSWORD"\'' : '<the admin password printed on first start>');
   const lines = [
     '',
     `opencckm is listening on ${base}  (API docs: ${base}/api/docs)`,

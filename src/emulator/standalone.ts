@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { loadConfig, type Config } from '../config/index.js';
+import { loadConfig, loadOrCreateKey, type Config } from '../config/index.js';
 import { KmsEmulator } from './emulator.js';
 import type { EmulatorStore } from './store/emulator-store.js';
 import { InMemoryEmulatorStore } from './store/in-memory-store.js';
@@ -50,24 +50,42 @@ export async function startStandaloneEmulator(opts: {
 }
 
 /**
- * `node dist/src/emulator/standalone.js --memory`: in-memory store, root key from
- * EMULATOR_ROOT_KEY or random per process (nothing outlives the process anyway).
- * Durable mode (no `--memory`) needs a PrismaEmulatorStore and the persisted root key;
- * that seam is left to the composition root that owns the database.
+ * `npm run emulator`: the emulator alone, durable in the project database (DATABASE_URL,
+ * or the embedded database under CCKM_DATA_DIR) with its root key from EMULATOR_ROOT_KEY
+ * or CCKM_DATA_DIR/emulator-root.key. `-- --memory` keeps state in memory only.
  */
 async function main(): Promise<void> {
   const config = loadConfig();
-  if (!process.argv.includes('--memory')) {
-    console.error('Durable standalone mode is not wired yet; run with --memory (state is lost on exit).');
-    process.exitCode = 2;
-    return;
+  const memory = process.argv.includes('--memory');
+  let store: EmulatorStore;
+  let closeDb = async (): Promise<void> => undefined;
+  if (memory) {
+    store = new InMemoryEmulatorStore();
+  } else {
+    const { openDatabase } = await import('../db/database.js');
+    const { migrate, readMigrations } = await import('../db/migrator.js');
+    const { PrismaEmulatorStore } = await import('../db/emulator-store.repository.js');
+    const db = await openDatabase({ ...(config.databaseUrl ? { url: config.databaseUrl } : {}), dataDir: config.dataDir });
+    const dir = new URL('../../../prisma/migrations', import.meta.url);
+    const fallback = new URL('../../prisma/migrations', import.meta.url);
+    await migrate(db.sql, await readMigrations(dir.pathname).catch(() => readMigrations(fallback.pathname)));
+    store = new PrismaEmulatorStore(db.prisma);
+    closeDb = () => db.close();
   }
-  const rootKey = config.emulatorRootKey ? Buffer.from(config.emulatorRootKey, 'base64') : randomBytes(32);
-  const running = await startStandaloneEmulator({ config, store: new InMemoryEmulatorStore(), rootKey });
-  console.log(`opencckm KMS emulator (in-memory) listening on port ${running.port}`);
-  const stop = () => void running.close().then(() => process.exit(0));
+  const rootKey = memory && !config.emulatorRootKey
+    ? randomBytes(32)
+    : await loadOrCreateKey(config.emulatorRootKey, config.dataDir, 'emulator-root.key');
+  const running = await startStandaloneEmulator({ config, store, rootKey });
+  console.log(`opencckm KMS emulator (${memory ? 'in-memory' : 'durable'}) listening on http://localhost:${running.port}`);
+  console.log(`Try: aws --endpoint-url http://localhost:${running.port} --region us-east-1 kms create-key`);
+  const stop = () => void running.close().then(closeDb).then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) void main();
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((err: unknown) => {
+    console.error('emulator failed to start:', err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}

@@ -15,24 +15,26 @@ interface SdkErrorShape {
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
 
+const TIMEOUT_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'AbortError']);
+
 /**
  * Translates whatever the AWS SDK threw into an AppError, keeping AWS's exception name
- * and request id. Network failures become ProviderUnavailable, timeouts ProviderTimeout.
+ * and request id. An error that carries no HTTP status never reached the service: a
+ * timeout becomes ProviderTimeout, anything else (refused, reset, DNS) ProviderUnavailable.
  */
 export function fromAwsError(err: unknown, what: string): AppError {
   if (err instanceof AppError) return err;
   const e = (err ?? {}) as SdkErrorShape;
-  const code = e.code ?? (e as { cause?: { code?: string } }).cause?.code;
-  if (e.name === 'TimeoutError' || code === 'ETIMEDOUT' || e.name === 'RequestTimeout' || e.name === 'AbortError') {
+  const text = `${e.name ?? ''} ${e.code ?? ''} ${e.message ?? ''}`;
+  const status = e.$metadata?.httpStatusCode;
+  if (TIMEOUT_NAMES.has(e.name ?? '') || /\bETIMEDOUT\b|timed out|socket hang up/i.test(text)) {
     return new ProviderTimeoutError(`${what} timed out`, { cause: err });
   }
-  if (code && NETWORK_CODES.has(code)) {
-    return new ProviderUnavailableError(`${what} failed: endpoint unreachable (${code})`, { cause: err });
+  if (status === undefined) {
+    const code = [...NETWORK_CODES].find((c) => text.includes(c));
+    return new ProviderUnavailableError(`${what} failed: endpoint unreachable${code ? ` (${code})` : ''}`, { cause: err });
   }
-  if (e.$metadata && e.name) {
-    const status = e.$metadata.httpStatusCode;
-    const name = e.name === 'Error' || e.name === 'Unknown' ? (status && status >= 500 ? 'InternalFailure' : 'ValidationException') : e.name;
-    return awsError(name, e.message || name, { cause: err, ...(e.$metadata.requestId ? { awsRequestId: e.$metadata.requestId } : {}) });
-  }
-  return new ProviderUnavailableError(`${what} failed: ${e.name ?? 'unknown error'}`, { cause: err });
+  const known = e.name && e.name !== 'Error' && e.name !== 'Unknown' && e.name !== 'UnknownError';
+  const name = known ? e.name! : status >= 500 ? 'InternalFailure' : 'ValidationException';
+  return awsError(name, e.message || name, { cause: err, ...(e.$metadata?.requestId ? { awsRequestId: e.$metadata.requestId } : {}) });
 }

@@ -1,0 +1,164 @@
+import { AppError } from '../../src/errors/index.js';
+import type { KmsProvider } from '../../src/providers/kms-provider.js';
+
+export interface ProviderUnderTest {
+  provider: KmsProvider;
+  /** The account the provider's credentials belong to. */
+  accountId: string;
+  close(): Promise<void>;
+}
+
+/** Runs `fn`, expecting an AppError carrying this AWS exception name. */
+export async function expectAwsError(fn: () => Promise<unknown>, awsName: string): Promise<AppError> {
+  try {
+    await fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(AppError);
+    expect((err as AppError).awsName).toBe(awsName);
+    return err as AppError;
+  }
+  throw new Error(`expected ${awsName}, but the call succeeded`);
+}
+
+const unique = () => `c${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+
+/**
+ * One contract for every KmsProvider: the in-process emulator, the aws provider over
+ * the emulator's wire endpoint, and (opt-in) real AWS. Errors must arrive as AppErrors
+ * with AWS's exception names, whatever the transport.
+ */
+export function describeProviderContract(name: string, make: () => Promise<ProviderUnderTest>): void {
+  describe(`KmsProvider contract: ${name}`, () => {
+    let t: ProviderUnderTest;
+    let kms: KmsProvider;
+    const created: string[] = [];
+    beforeAll(async () => {
+      t = await make();
+      kms = t.provider;
+    });
+    afterAll(async () => {
+      for (const id of created) await kms.kms('ScheduleKeyDeletion', { KeyId: id, PendingWindowInDays: 7 }).catch(() => undefined);
+      await t.close();
+    });
+    const createKey = async (input: Parameters<KmsProvider['kms']>[1] = {}) => {
+      const out = await kms.kms('CreateKey', { Description: 'contract', ...input });
+      created.push(out.KeyMetadata!.KeyId!);
+      return out.KeyMetadata!;
+    };
+
+    it('reports the caller identity of its credentials', async () => {
+      const id = await kms.getCallerIdentity();
+      expect(id.account).toBe(t.accountId);
+      expect(id.arn).toMatch(/^arn:aws[a-z-]*:(iam|sts)::\d{12}:/);
+    });
+
+    it('creates a symmetric key and describes it by id, ARN and alias', async () => {
+      const md = await createKey();
+      expect(md).toMatchObject({ KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT', KeyState: 'Enabled', Enabled: true, Origin: 'AWS_KMS', KeyManager: 'CUSTOMER' });
+      expect(md.Arn).toBe(`arn:aws:kms:${kms.region}:${t.accountId}:key/${md.KeyId}`);
+      expect(md.CreationDate).toBeInstanceOf(Date);
+      const alias = `alias/${unique()}`;
+      await kms.kms('CreateAlias', { AliasName: alias, TargetKeyId: md.KeyId! });
+      for (const ref of [md.KeyId!, md.Arn!, alias]) {
+        expect((await kms.kms('DescribeKey', { KeyId: ref })).KeyMetadata?.KeyId).toBe(md.KeyId);
+      }
+    });
+
+    it('creates asymmetric and HMAC keys with their algorithms', async () => {
+      const [rsa, ecc, hmac] = await Promise.all([
+        createKey({ KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' }),
+        createKey({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' }),
+        createKey({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' }),
+      ]);
+      expect(rsa.SigningAlgorithms).toEqual(expect.arrayContaining(['RSASSA_PSS_SHA_256', 'RSASSA_PKCS1_V1_5_SHA_256']));
+      expect(ecc.SigningAlgorithms).toEqual(['ECDSA_SHA_256']);
+      expect(hmac.MacAlgorithms).toEqual(['HMAC_SHA_256']);
+    });
+
+    it('creates multi-Region primaries with mrk- ids', async () => {
+      const md = await createKey({ MultiRegion: true });
+      expect(md.KeyId).toMatch(/^mrk-[0-9a-f]{32}$/);
+      expect(md.MultiRegionConfiguration?.MultiRegionKeyType).toBe('PRIMARY');
+    });
+
+    it('rejects invalid spec and usage combinations with ValidationException', async () => {
+      await expectAwsError(() => kms.kms('CreateKey', { KeySpec: 'HMAC_256', KeyUsage: 'ENCRYPT_DECRYPT' }), 'ValidationException');
+    });
+
+    it('answers NotFoundException for unknown keys and aliases', async () => {
+      await expectAwsError(() => kms.kms('DescribeKey', { KeyId: '11111111-2222-3333-4444-555555555555' }), 'NotFoundException');
+      await expectAwsError(() => kms.kms('DescribeKey', { KeyId: `alias/${unique()}` }), 'NotFoundException');
+    });
+
+    it('refuses a second alias with the same name (AlreadyExistsException)', async () => {
+      const [a, b] = await Promise.all([createKey(), createKey()]);
+      const alias = `alias/${unique()}`;
+      await kms.kms('CreateAlias', { AliasName: alias, TargetKeyId: a.KeyId! });
+      await expectAwsError(() => kms.kms('CreateAlias', { AliasName: alias, TargetKeyId: b.KeyId! }), 'AlreadyExistsException');
+      const listed = await kms.kms('ListAliases', { KeyId: a.KeyId! });
+      expect(listed.Aliases?.map((x) => x.AliasName)).toEqual([alias]);
+    });
+
+    it('tags, lists and untags', async () => {
+      const md = await createKey({ Tags: [{ TagKey: 'team', TagValue: 'blue' }] });
+      await kms.kms('TagResource', { KeyId: md.KeyId!, Tags: [{ TagKey: 'env', TagValue: 'test' }] });
+      let tags = (await kms.kms('ListResourceTags', { KeyId: md.KeyId! })).Tags ?? [];
+      expect(tags).toEqual(expect.arrayContaining([{ TagKey: 'team', TagValue: 'blue' }, { TagKey: 'env', TagValue: 'test' }]));
+      await kms.kms('UntagResource', { KeyId: md.KeyId!, TagKeys: ['team'] });
+      tags = (await kms.kms('ListResourceTags', { KeyId: md.KeyId! })).Tags ?? [];
+      expect(tags).toEqual([{ TagKey: 'env', TagValue: 'test' }]);
+    });
+
+    it('keeps key policies and enforces the lockout safety check', async () => {
+      const md = await createKey();
+      const initial = JSON.parse((await kms.kms('GetKeyPolicy', { KeyId: md.KeyId!, PolicyName: 'default' })).Policy!);
+      expect(initial.Statement[0].Principal.AWS).toBe(`arn:aws:iam::${t.accountId}:root`);
+      const lockout = JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::999999999999:root' }, Action: 'kms:*', Resource: '*' }],
+      });
+      await expectAwsError(() => kms.kms('PutKeyPolicy', { KeyId: md.KeyId!, PolicyName: 'default', Policy: lockout }), 'MalformedPolicyDocumentException');
+      const allowed = JSON.stringify({ ...initial, Statement: [...initial.Statement, { Sid: 'x', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${t.accountId}:role/ops` }, Action: 'kms:Describe*', Resource: '*' }] });
+      await kms.kms('PutKeyPolicy', { KeyId: md.KeyId!, PolicyName: 'default', Policy: allowed });
+      expect(JSON.parse((await kms.kms('GetKeyPolicy', { KeyId: md.KeyId!, PolicyName: 'default' })).Policy!)).toEqual(JSON.parse(allowed));
+    });
+
+    it('disables, enables, schedules and cancels deletion, with state errors', async () => {
+      const md = await createKey();
+      await kms.kms('DisableKey', { KeyId: md.KeyId! });
+      expect((await kms.kms('DescribeKey', { KeyId: md.KeyId! })).KeyMetadata?.KeyState).toBe('Disabled');
+      await kms.kms('EnableKey', { KeyId: md.KeyId! });
+      const scheduled = await kms.kms('ScheduleKeyDeletion', { KeyId: md.KeyId!, PendingWindowInDays: 7 });
+      expect(scheduled.KeyState).toBe('PendingDeletion');
+      expect(scheduled.DeletionDate).toBeInstanceOf(Date);
+      await expectAwsError(() => kms.kms('EnableKey', { KeyId: md.KeyId! }), 'KMSInvalidStateException');
+      await kms.kms('CancelKeyDeletion', { KeyId: md.KeyId! });
+      expect((await kms.kms('DescribeKey', { KeyId: md.KeyId! })).KeyMetadata?.KeyState).toBe('Disabled');
+    });
+
+    it('reports and changes rotation of symmetric keys', async () => {
+      const md = await createKey();
+      expect((await kms.kms('GetKeyRotationStatus', { KeyId: md.KeyId! })).KeyRotationEnabled).toBe(false);
+      await kms.kms('EnableKeyRotation', { KeyId: md.KeyId!, RotationPeriodInDays: 180 });
+      const s = await kms.kms('GetKeyRotationStatus', { KeyId: md.KeyId! });
+      expect(s).toMatchObject({ KeyRotationEnabled: true, RotationPeriodInDays: 180 });
+      const rsa = await createKey({ KeySpec: 'RSA_2048', KeyUsage: 'ENCRYPT_DECRYPT' });
+      await expectAwsError(() => kms.kms('EnableKeyRotation', { KeyId: rsa.KeyId! }), 'UnsupportedOperationException');
+    });
+
+    it('pages ListKeys with Limit and Marker without losing or repeating keys', async () => {
+      await Promise.all(Array.from({ length: 5 }, () => createKey()));
+      const seen: string[] = [];
+      let marker: string | undefined;
+      for (let i = 0; i < 1000; i++) {
+        const page = await kms.kms('ListKeys', { Limit: 2, ...(marker ? { Marker: marker } : {}) });
+        expect((page.Keys ?? []).length).toBeLessThanOrEqual(2);
+        seen.push(...(page.Keys ?? []).map((k) => k.KeyId!));
+        if (!page.Truncated) break;
+        marker = page.NextMarker;
+      }
+      expect(new Set(seen).size).toBe(seen.length);
+      for (const id of created) expect(seen).toContain(id);
+    });
+  });
+}

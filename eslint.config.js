@@ -1,74 +1,55 @@
 // ESLint flat config. Module boundaries follow STYLE.md B3, file sizes B6.
 import js from '@eslint/js';
 import { defineConfig } from 'eslint/config';
-import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-/** `import-x/no-restricted-paths` zones: who may not import whom (paths from the repo root). */
+/**
+ * Module boundaries (STYLE B3) as import-specifier patterns per folder. Imports are
+ * relative (`../../db/x.js`), so a pattern names the folder a specifier climbs into.
+ * Built on ESLint's own rule: resolver plugins ship native binaries per platform.
+ */
+const UP = '^(\\.\\./)+';
+const zone = (files, rules, ignores = []) => ({
+  files,
+  ignores,
+  rules: {
+    'no-restricted-imports': ['error', { patterns: rules.map(([regex, message]) => ({ regex, message })) }],
+  },
+});
 const boundaries = [
-  {
-    target: './src/errors',
-    from: './src',
-    except: ['./errors'],
-    message: 'src/errors is a leaf module: it imports nothing internal (STYLE B3).',
-  },
-  {
-    target: './src/config',
-    from: './src',
-    except: ['./config', './errors'],
-    message: 'src/config may import only src/errors (STYLE B3).',
-  },
-  {
-    target: './src/auth',
-    from: ['./src/http', './src/db', './src/cckm', './src/providers', './src/emulator', './node_modules/express'],
-    message: 'src/auth must not import http, db, cckm, providers, emulator or express (STYLE B3).',
-  },
-  {
-    // src/db implements repository interfaces that src/cckm declares, so db -> cckm is allowed.
-    target: './src/db',
-    from: ['./src/http', './src/providers', './node_modules/express'],
-    message: 'src/db must not import http, providers or express (STYLE B3).',
-  },
-  {
-    target: './src/db',
-    from: './src/emulator',
-    except: ['./store/emulator-store.ts'],
-    message: 'src/db may import only the EmulatorStore interface from src/emulator (STYLE B3).',
-  },
-  {
-    // standalone.ts is a composition root like main.ts and may wire a database and config.
-    target: ['./src/emulator/*/**', './src/emulator/!(standalone).ts'],
-    from: ['./src/db', './src/http', './src/cckm', './src/auth', './src/config'],
-    message: 'src/emulator must not import db, http, cckm, auth or config; only standalone.ts wires them (STYLE B3).',
-  },
-  {
-    target: './src/emulator/crypto',
-    from: './src',
-    except: ['./emulator/crypto'],
-    message: 'src/emulator/crypto is pure: node:crypto only, no other src module (STYLE B3).',
-  },
-  {
-    target: './src/cckm',
-    from: ['./src/http', './src/emulator', './src/db/generated', './node_modules/express', './node_modules/@prisma/client'],
-    message: 'src/cckm must not import http, emulator, the Prisma client or express; use repository interfaces (STYLE B3).',
-  },
-  {
-    target: './src/providers',
-    from: ['./src/db', './src/http', './src/cckm'],
-    message: 'src/providers must not import db, http or cckm (STYLE B3).',
-  },
-  {
-    target: './src/providers/aws',
-    from: './src/emulator',
-    message: 'src/providers/aws must not import the emulator (STYLE B3).',
-  },
-  {
-    // src/app.ts and src/main.ts are the composition roots and may import everything.
-    target: './src/http',
-    from: ['./src/db', './src/providers/aws', './src/emulator'],
-    message: 'src/http must not import db, providers/aws or emulator directly; go through cckm services (STYLE B3).',
-  },
+  zone(['src/errors/**/*.ts'], [['^\\.\\./', 'src/errors is a leaf module: it imports nothing internal (STYLE B3).']]),
+  zone(['src/config/**/*.ts'], [[`${UP}(?!errors/)`, 'src/config may import only src/errors (STYLE B3).']]),
+  zone(['src/auth/**/*.ts'], [
+    [`${UP}(http|db|cckm|providers|emulator)/`, 'src/auth must not import http, db, cckm, providers or emulator (STYLE B3).'],
+    ['^express$', 'src/auth has no Express types (STYLE B3).'],
+  ]),
+  zone(['src/db/**/*.ts'], [
+    // db implements the repository interfaces cckm declares, so db -> cckm is allowed.
+    [`${UP}(http|providers)/`, 'src/db must not import http or providers (STYLE B3).'],
+    [`${UP}emulator/(?!store/emulator-store\\.js$)`, 'src/db may import only the EmulatorStore interface from src/emulator (STYLE B3).'],
+    ['^express$', 'src/db has no Express (STYLE B3).'],
+  ]),
+  zone(
+    ['src/emulator/**/*.ts'],
+    [
+      [`${UP}(db|http|cckm|auth|config)/`, 'src/emulator must not import db, http, cckm, auth or config; only standalone.ts wires them (STYLE B3).'],
+      ['^@aws-sdk/(?!client-kms$)', 'src/emulator uses no AWS SDK client but client-kms types (STYLE B3).'],
+    ],
+    ['src/emulator/standalone.ts'],
+  ),
+  zone(['src/emulator/crypto/**/*.ts'], [['^\\.\\./', 'src/emulator/crypto is pure: node:crypto only (STYLE B3).']]),
+  zone(['src/cckm/**/*.ts'], [
+    [`${UP}(http|emulator)/`, 'src/cckm must not import http or emulator (STYLE B3).'],
+    ['db/generated', 'src/cckm must not import the Prisma client; use repository interfaces (STYLE B3).'],
+    ['^(express|@prisma/client)', 'src/cckm must not import express or Prisma (STYLE B3).'],
+  ]),
+  zone(['src/providers/**/*.ts'], [[`${UP}(db|http|cckm)/`, 'src/providers must not import db, http or cckm (STYLE B3).']]),
+  zone(['src/providers/aws/**/*.ts'], [[`${UP}emulator/`, 'src/providers/aws must not import the emulator (STYLE B3).']]),
+  zone(['src/http/**/*.ts'], [
+    [`${UP}(db|emulator)/`, 'src/http must not import db or emulator; go through cckm services (STYLE B3).'],
+    ['providers/aws', 'src/http must not import providers/aws (STYLE B3).'],
+  ]),
 ];
 
 const maxLines = (max) => ['error', { max, skipBlankLines: true, skipComments: true }];
@@ -84,17 +65,10 @@ export default defineConfig(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
     },
   },
+  ...boundaries,
   {
     files: ['src/**/*.ts'],
-    plugins: { 'import-x': importX },
-    settings: {
-      // NodeNext: relative imports are written `./x.js` and resolve to `./x.ts`.
-      'import-x/resolver-next': [
-        createNodeResolver({ extensions: ['.ts', '.js', '.mjs', '.cjs', '.json', '.node'], extensionAlias: { '.js': ['.ts', '.js'] } }),
-      ],
-    },
     rules: {
-      'import-x/no-restricted-paths': ['error', { zones: boundaries }],
       'max-lines': maxLines(400),
       'no-console': 'error',
       'no-restricted-properties': [

@@ -1,16 +1,13 @@
-/** jest in native ESM mode (run through `node --experimental-vm-modules`), TypeScript via swc. */
-const swc = [
-  '@swc/jest',
-  {
-    jsc: { parser: { syntax: 'typescript' }, target: 'es2022', keepClassNames: true },
-    module: { type: 'es6' },
-    sourceMaps: 'inline',
-  },
+/** jest in native ESM mode (run through `node --experimental-vm-modules`), TypeScript via ts-jest. */
+const tsJest = [
+  'ts-jest',
+  // Transpile only (tsc --noEmit type-checks separately): fast, and no native binaries.
+  { useESM: true, isolatedModules: true, tsconfig: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', sourceMap: true, isolatedModules: true } },
 ];
 
 const common = {
   extensionsToTreatAsEsm: ['.ts'],
-  transform: { '^.+\\.ts$': swc },
+  transform: { '^.+\\.ts$': tsJest },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testEnvironment: 'node',
 };

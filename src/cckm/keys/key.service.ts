@@ -75,7 +75,7 @@ export class KeyService {
     assertCanWrite(p);
     const kms = await this.kms.find(p, input.kms, 'kms');
     if (!kms.regions.includes(input.region)) {
-      throw ValidationError.field('region', `is not one of the regions of KMS account ${kms.name}`);
+      throw ValidationError.field('region', `${input.region} is not one of the regions of KMS account ${kms.name} (${kms.regions.join(', ')})`);
     }
     const params = input.aws_param ?? {};
     const checked = checkKeyParams(params, input.region);
@@ -181,7 +181,9 @@ export class KeyService {
       listed,
     ].filter((f): f is string => f !== undefined);
     if (given.length > 1) {
-      throw ValidationError.field(given[1]!, `${given[0]} and ${given[1]} are mutually exclusive; give only one way to set the key policy`);
+      // Name both conflicting fields, in the message and in the details.
+      const message = `${given[0]} and ${given[1]} are mutually exclusive; give only one way to set the key policy`;
+      throw new ValidationError(message, { details: given.slice(0, 2).map((field) => ({ field, message })) });
     }
     const ctx = { accountId: kms.awsAccountId, partition, keyUsage: checked.usage, keySpec: checked.spec };
     if (input.aws_param?.Policy !== undefined) return { policy: parsePolicy(input.aws_param.Policy, 'aws_param.Policy') };
@@ -210,6 +212,11 @@ export class KeyService {
     try {
       await provider.kms('CreateAlias', { AliasName: alias, TargetKeyId: key.kmsKeyId! });
     } catch (err) {
+      if (err instanceof AppError && err.awsName === 'AlreadyExistsException' && (await this.discardLoser(provider, key))) {
+        // Another create took the alias between our check and CreateAlias: the caller gets the
+        // same 409 as when the alias was taken before, and no extra usable key or record remains.
+        throw new ConflictError(`aws_param.Alias: ${alias} already exists in this account and region`, { awsName: 'AlreadyExistsException', cause: err });
+      }
       const reason = err instanceof AppError ? `${err.awsName ?? err.code}: ${err.message}` : 'unknown error';
       await this.keys.update(key.id, { lastError: `Alias ${alias} could not be created: ${reason}` });
       throw new ConflictError(`Key record ${key.id} was created, but alias ${alias} could not be: ${reason}`, { cause: err });
@@ -217,6 +224,21 @@ export class KeyService {
     const aliases = [...new Set([...key.aliases, alias])].sort();
     const awsParam = { ...(key.awsParam as Record<string, unknown>), Alias: aliases };
     return this.keys.update(key.id, { aliases, awsParam });
+  }
+
+  /**
+   * Schedules the deletion of a key created for a request that lost its alias to a concurrent
+   * create (AWS's shortest window, 7 days) and removes its record. False when the deletion
+   * could not be scheduled: the record is then kept, so the key is never unknown.
+   */
+  private async discardLoser(provider: KmsProvider, key: KeyRecord): Promise<boolean> {
+    try {
+      await provider.kms('ScheduleKeyDeletion', { KeyId: key.kmsKeyId!, PendingWindowInDays: 7 });
+    } catch {
+      return false;
+    }
+    await this.keys.delete(key.id);
+    return true;
   }
 
   /**

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { hashPassword } from '../../auth/passwords.js';
-import { assertAdmin, isAdmin, ROOT_ACCOUNT, type Principal } from '../../auth/principal.js';
+import { assertAdmin, assertCanRead, isAdmin, ROOT_ACCOUNT, type Principal } from '../../auth/principal.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors/index.js';
-import type { ListQuery, Page } from '../common/list.js';
+import { MAX_PAGE, type ListQuery, type Page } from '../common/list.js';
 import type { GroupRecord, UserRecord } from '../common/records.js';
 import { GROUP_DESCRIPTIONS } from './auth.service.js';
 import type { GroupRepository, UserRepository } from './user.repository.js';
@@ -100,6 +100,7 @@ export class UserService {
   }
 
   async listGroups(p: Principal, q: ListQuery): Promise<Page<GroupView>> {
+    assertCanRead(p);
     await this.groups.ensureBuiltIns(p.account, GROUP_DESCRIPTIONS);
     const { total, rows } = await this.groups.list(p.account, q);
     const resources = await Promise.all(rows.map((g) => this.withCount(g)));
@@ -107,6 +108,7 @@ export class UserService {
   }
 
   async getGroup(p: Principal, name: string): Promise<GroupView> {
+    assertCanRead(p);
     await this.groups.ensureBuiltIns(p.account, GROUP_DESCRIPTIONS);
     const g = await this.groups.find(p.account, name);
     if (!g) throw new NotFoundError(`Group ${name} not found`);
@@ -124,7 +126,9 @@ export class UserService {
     assertAdmin(p);
     const g = await this.getGroup(p, name);
     if (g.builtIn) throw new ConflictError(`Group ${name} is built in and cannot be deleted`);
-    if (g.usersCount > 0) throw new ConflictError(`Group ${name} still has ${g.usersCount} user(s)`);
+    // The contract: members lose the group (they are not a reason to refuse).
+    const members = await this.users.list(p.account, { group: name }, { skip: 0, limit: MAX_PAGE });
+    for (const u of members.rows) await this.users.update(u.id, { groups: u.groups.filter((x) => x !== name) });
     await this.groups.delete(p.account, name);
   }
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { DataKeyPairSpec, DataKeySpec } from '@aws-sdk/client-kms';
 import { awsError } from '../../errors/index.js';
 import { publicKeySpki } from '../crypto/asymmetric-keys.js';
-import { generateKeyMaterial } from '../crypto/key-generation.js';
+import { generateKeyMaterial, type GeneratableKeySpec } from '../crypto/key-generation.js';
 import { isChinaRegion } from '../model/arn.js';
 import type { KeyEntry } from '../model/key-record.js';
 import { prepareEncrypt, type Encrypted } from './cipher.js';
@@ -67,7 +67,7 @@ export function assertPairSpecAvailable(spec: DataKeyPairSpec, region: string): 
 }
 
 /** Generates a data key pair of any DataKeyPairSpec (off the event loop for RSA). */
-export async function generateDataKeyPair(spec: DataKeyPairSpec): Promise<DataKeyPair> {
-  const privateKey = await generateKeyMaterial(spec);
+export async function newDataKeyPair(spec: DataKeyPairSpec): Promise<DataKeyPair> {
+  const privateKey = await generateKeyMaterial(spec as GeneratableKeySpec);
   return { privateKey, publicKey: publicKeySpki(spec, privateKey) };
 }

@@ -1,4 +1,4 @@
-import { assertPairSpecAvailable, generateDataKeyPair, wrappingKey } from './data-key-support.js';
+import { assertPairSpecAvailable, newDataKeyPair, wrappingKey } from './data-key-support.js';
 import type { OperationHandler } from './context.js';
 
 /**
@@ -11,7 +11,7 @@ export const generateDataKeyPairWithoutPlaintext: OperationHandler<'GenerateData
   const spec = input.KeyPairSpec!;
   assertPairSpecAvailable(spec, ctx.region);
   const { entry, wrap } = wrappingKey(ctx, input.KeyId!, 0, input.EncryptionContext, input.DryRun);
-  const pair = await generateDataKeyPair(spec);
+  const pair = await newDataKeyPair(spec);
   try {
     const out = wrap(pair.privateKey);
     return { PrivateKeyCiphertextBlob: out.blob, PublicKey: pair.publicKey, KeyId: entry.doc.arn, KeyPairSpec: spec, KeyMaterialId: out.materialId };

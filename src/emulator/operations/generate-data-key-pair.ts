@@ -1,4 +1,4 @@
-import { assertPairSpecAvailable, generateDataKeyPair, wrappingKey } from './data-key-support.js';
+import { assertPairSpecAvailable, newDataKeyPair, wrappingKey } from './data-key-support.js';
 import type { OperationHandler } from './context.js';
 import { rejectRecipient } from './crypto-key.js';
 
@@ -15,7 +15,7 @@ export const generateDataKeyPair: OperationHandler<'GenerateDataKeyPair'> = asyn
   const spec = input.KeyPairSpec!;
   assertPairSpecAvailable(spec, ctx.region);
   const { entry, wrap } = wrappingKey(ctx, input.KeyId!, 0, input.EncryptionContext, input.DryRun);
-  const pair = await generateDataKeyPair(spec);
+  const pair = await newDataKeyPair(spec);
   const out = wrap(pair.privateKey);
   return {
     PrivateKeyCiphertextBlob: out.blob,

@@ -3,24 +3,40 @@ import { cancelKeyDeletion } from './cancel-key-deletion.js';
 import type { OperationHandler } from './context.js';
 import { createAlias } from './create-alias.js';
 import { createKey } from './create-key.js';
+import { decrypt } from './decrypt.js';
 import { deleteAlias } from './delete-alias.js';
+import { deriveSharedSecret } from './derive-shared-secret.js';
 import { describeKey } from './describe-key.js';
-import { disableKey } from './disable-key.js';
 import { disableKeyRotation } from './disable-key-rotation.js';
-import { enableKey } from './enable-key.js';
+import { disableKey } from './disable-key.js';
 import { enableKeyRotation } from './enable-key-rotation.js';
+import { enableKey } from './enable-key.js';
+import { encrypt } from './encrypt.js';
+import { generateDataKeyPairWithoutPlaintext } from './generate-data-key-pair-without-plaintext.js';
+import { generateDataKeyPair } from './generate-data-key-pair.js';
+import { generateDataKeyWithoutPlaintext } from './generate-data-key-without-plaintext.js';
+import { generateDataKey } from './generate-data-key.js';
+import { generateMac } from './generate-mac.js';
+import { generateRandom } from './generate-random.js';
 import { getKeyPolicy } from './get-key-policy.js';
 import { getKeyRotationStatus } from './get-key-rotation-status.js';
+import { getPublicKey } from './get-public-key.js';
 import { listAliases } from './list-aliases.js';
 import { listKeyPolicies } from './list-key-policies.js';
+import { listKeyRotations } from './list-key-rotations.js';
 import { listKeys } from './list-keys.js';
 import { listResourceTags } from './list-resource-tags.js';
 import { putKeyPolicy } from './put-key-policy.js';
+import { reEncrypt } from './re-encrypt.js';
+import { rotateKeyOnDemand } from './rotate-key-on-demand.js';
 import { scheduleKeyDeletion } from './schedule-key-deletion.js';
+import { sign } from './sign.js';
 import { tagResource } from './tag-resource.js';
 import { untagResource } from './untag-resource.js';
 import { updateAlias } from './update-alias.js';
 import { updateKeyDescription } from './update-key-description.js';
+import { verifyMac } from './verify-mac.js';
+import { verify } from './verify.js';
 
 /**
  * The implemented KMS operations. An operation missing here answers
@@ -30,22 +46,38 @@ export const OPERATIONS: { readonly [Op in KmsOperationName]?: OperationHandler<
   CancelKeyDeletion: cancelKeyDeletion,
   CreateAlias: createAlias,
   CreateKey: createKey,
+  Decrypt: decrypt,
   DeleteAlias: deleteAlias,
+  DeriveSharedSecret: deriveSharedSecret,
   DescribeKey: describeKey,
   DisableKey: disableKey,
   DisableKeyRotation: disableKeyRotation,
   EnableKey: enableKey,
   EnableKeyRotation: enableKeyRotation,
+  Encrypt: encrypt,
+  GenerateDataKey: generateDataKey,
+  GenerateDataKeyPair: generateDataKeyPair,
+  GenerateDataKeyPairWithoutPlaintext: generateDataKeyPairWithoutPlaintext,
+  GenerateDataKeyWithoutPlaintext: generateDataKeyWithoutPlaintext,
+  GenerateMac: generateMac,
+  GenerateRandom: generateRandom,
   GetKeyPolicy: getKeyPolicy,
   GetKeyRotationStatus: getKeyRotationStatus,
+  GetPublicKey: getPublicKey,
   ListAliases: listAliases,
   ListKeyPolicies: listKeyPolicies,
+  ListKeyRotations: listKeyRotations,
   ListKeys: listKeys,
   ListResourceTags: listResourceTags,
   PutKeyPolicy: putKeyPolicy,
+  ReEncrypt: reEncrypt,
+  RotateKeyOnDemand: rotateKeyOnDemand,
   ScheduleKeyDeletion: scheduleKeyDeletion,
+  Sign: sign,
   TagResource: tagResource,
   UntagResource: untagResource,
   UpdateAlias: updateAlias,
   UpdateKeyDescription: updateKeyDescription,
+  Verify: verify,
+  VerifyMac: verifyMac,
 };

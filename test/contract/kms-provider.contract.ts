@@ -1,5 +1,5 @@
 import { AppError } from '../../src/errors/index.js';
-import type { KmsProvider } from '../../src/providers/kms-provider.js';
+import type { KmsOperations, KmsProvider } from '../../src/providers/kms-provider.js';
 
 export interface ProviderUnderTest {
   provider: KmsProvider;
@@ -40,7 +40,7 @@ export function describeProviderContract(name: string, make: () => Promise<Provi
       for (const id of created) await kms.kms('ScheduleKeyDeletion', { KeyId: id, PendingWindowInDays: 7 }).catch(() => undefined);
       await t.close();
     });
-    const createKey = async (input: Parameters<KmsProvider['kms']>[1] = {}) => {
+    const createKey = async (input: KmsOperations['CreateKey']['input'] = {}) => {
       const out = await kms.kms('CreateKey', { Description: 'contract', ...input });
       created.push(out.KeyMetadata!.KeyId!);
       return out.KeyMetadata!;

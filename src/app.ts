@@ -3,6 +3,7 @@ import * as OpenApiValidator from 'express-openapi-validator';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { TokenService } from './auth/tokens.js';
+import { NotFoundError } from './errors/index.js';
 import type { Services } from './cckm/create-services.js';
 import { createMetrics } from './http/metrics.js';
 import { auditTrail } from './http/middleware/audit.js';
@@ -72,6 +73,7 @@ export function createApp(deps: AppDeps): App {
   api.use(templateRoutes(deps.services.templates, deps.services.keys));
   api.use(keyRoutes(deps.services.keys, deps.services.idempotency));
   app.use('/api/v1', api);
+  app.use((_req, _res, next) => next(new NotFoundError('No such path')));
   app.use(errorHandler(deps.logger));
 
   return {

@@ -19,7 +19,7 @@ export function authRoutes(auth: AuthService): Router {
 
 export function userRoutes(users: UserService): Router {
   const r = Router();
-  const sort = { createdAt: 'createdAt', updatedAt: 'updatedAt', username: 'username', id: 'id' };
+  const sort = { createdAt: 'createdAt', updatedAt: 'updatedAt', username: 'username', name: 'name', id: 'id' };
   r.get('/usermgmt/users', async (req, res) => {
     const { q, requestedLimit } = listQuery(req, sort);
     const filter = { ...(one(req, 'username') ? { username: one(req, 'username') } : {}), ...(one(req, 'group') ? { group: one(req, 'group') } : {}) };

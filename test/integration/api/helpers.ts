@@ -53,6 +53,7 @@ export const CONNECTIONS = '/connectionmgmt/services/aws/connections';
 
 /** Fails with the response body in the message, so an unexpected status is easy to read. */
 export function expectStatus(res: Response, status: number): void {
-  const context = `${res.req?.method} ${res.req?.path} → ${res.status} ${JSON.stringify(res.body)}`;
+  const req = (res as unknown as { req?: { method?: string; path?: string } }).req;
+  const context = `${req?.method} ${req?.path} → ${res.status} ${JSON.stringify(res.body)}`;
   expect({ status: res.status, context }).toEqual({ status, context });
 }

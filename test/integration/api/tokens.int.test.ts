@@ -204,9 +204,7 @@ describe('authentication: bearer tokens and POST /auth/tokens', () => {
   describe('refresh grant', () => {
     const refresh = (token: string) => request(t.http).post('/api/v1/auth/tokens').send({ grant_type: 'refresh_token', refresh_token: token });
     const password = () => request(t.http).post('/api/v1/auth/tokens').send({ grant_type: 'password', username: 'admin', password: ADMIN_PASSWORD });
-
-    // blocked: openapi/cckm.yaml TokenRequest `discriminator` makes express-openapi-validator demand `username` for grant_type refresh_token (400); remove the discriminator
-    it.skip('exchanges a refresh token once; the spent one is refused, the new one works', async () => {
+    it('exchanges a refresh token once; the spent one is refused, the new one works', async () => {
       const first = (await password()).body.refresh_token as string;
       const second = await refresh(first);
       expectStatus(second, 200);
@@ -220,14 +218,10 @@ describe('authentication: bearer tokens and POST /auth/tokens', () => {
       expect(replay.body.message).toMatch(/refresh token/i);
       expectStatus(await refresh(second.body.refresh_token), 200);
     });
-
-    // blocked: openapi/cckm.yaml TokenRequest `discriminator` makes express-openapi-validator demand `username` for grant_type refresh_token (400); remove the discriminator
-    it.skip('401 for an unknown refresh token', async () => {
+    it('401 for an unknown refresh token', async () => {
       expectError(await refresh(randomBytes(32).toString('base64url')), 401);
     });
-
-    // blocked: openapi/cckm.yaml TokenRequest `discriminator` makes express-openapi-validator demand `username` for grant_type refresh_token (400); remove the discriminator
-    it.skip('refuses the refresh token of a user disabled since (through the API)', async () => {
+    it('refuses the refresh token of a user disabled since (through the API)', async () => {
       const created = await as(t, t.adminToken).post('/usermgmt/users', { username: 'tok-refresh-off', password: 'refresh-pass-1' });
       expectStatus(created, 201);
       const login = await request(t.http).post('/api/v1/auth/tokens').send({ grant_type: 'password', username: 'tok-refresh-off', password: 'refresh-pass-1' });
@@ -235,9 +229,7 @@ describe('authentication: bearer tokens and POST /auth/tokens', () => {
       expectStatus(await as(t, t.adminToken).patch(`/usermgmt/users/${created.body.id}`, { disabled: true }), 200);
       expectError(await refresh(login.body.refresh_token), 401);
     });
-
-    // blocked: openapi/cckm.yaml TokenRequest `discriminator` makes express-openapi-validator demand `username` for grant_type refresh_token (400); remove the discriminator
-    it.skip('refuses the refresh token of a user disabled since (row changed directly, token not revoked)', async () => {
+    it('refuses the refresh token of a user disabled since (row changed directly, token not revoked)', async () => {
       const created = await as(t, t.adminToken).post('/usermgmt/users', { username: 'tok-refresh-db', password: 'refresh-pass-2' });
       const login = await request(t.http).post('/api/v1/auth/tokens').send({ grant_type: 'password', username: 'tok-refresh-db', password: 'refresh-pass-2' });
       expectStatus(login, 200);

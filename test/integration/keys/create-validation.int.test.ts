@@ -1,5 +1,5 @@
 import { startTestApp, type TestApp } from '../../fixtures/app.js';
-import { createKey, createKeyOk, emulator, emulatorKeyIds, expectBadRequest, expectError, get, KEYS, listIds, TEMPLATES } from './helpers.js';
+import { createKey, createKeyOk, emulator, emulatorKeyIds, expectBadRequest, expectError, get, KEYS, listIds, TEMPLATES, type Body } from './helpers.js';
 import request from 'supertest';
 import { bearer } from '../../fixtures/app.js';
 
@@ -21,7 +21,7 @@ describe('POST /cckm/aws/keys — refused requests', () => {
   });
 
   /** Runs `body` and checks that neither a record nor an emulator key appeared. */
-  async function refused(body: Record<string, any>) {
+  async function refused(body: Body) {
     const region = (body.region as string) ?? 'us-east-1';
     const [recordsBefore, keysBefore] = await Promise.all([listIds(t, ''), emulatorKeyIds(t, 'us-east-1')]);
     const res = await createKey(t, body);

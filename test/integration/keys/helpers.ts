@@ -4,6 +4,10 @@ import type { Response } from 'supertest';
 import { bearer, type TestApp } from '../../fixtures/app.js';
 import type { KmsOperationName, KmsOperations } from '../../../src/providers/kms-provider.js';
 
+/** A JSON response body; its shape is checked by assertions, not by types. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Body = Record<string, any>;
+
 export const ACCOUNT_ID = '123456789012';
 export const KEYS = '/api/v1/cckm/aws/keys';
 export const TEMPLATES = '/api/v1/cckm/aws/templates';
@@ -16,7 +20,7 @@ export function createKey(t: TestApp, body: object, headers: Record<string, stri
 }
 
 /** POST /cckm/aws/keys that must succeed; returns the record. */
-export async function createKeyOk(t: TestApp, body: object): Promise<Record<string, any>> {
+export async function createKeyOk(t: TestApp, body: object): Promise<Body> {
   const res = await createKey(t, body);
   if (res.status !== 201) throw new Error(`create failed: ${res.status} ${JSON.stringify(res.body)} for ${JSON.stringify(body)}`);
   return res.body;
@@ -81,7 +85,7 @@ export async function storedPolicy(t: TestApp, region: string, keyId: string): P
 export async function addKmsAccount(
   t: TestApp,
   opts: { connection: string; cloudName: 'aws' | 'aws-cn'; kms: string; regions: string[]; accountId?: string },
-): Promise<Record<string, any>> {
+): Promise<Body> {
   const c = await request(t.http)
     .post('/api/v1/connectionmgmt/services/aws/connections')
     .set('Authorization', bearer(t.adminToken))

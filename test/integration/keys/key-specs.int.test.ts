@@ -1,5 +1,5 @@
 import { startTestApp, type TestApp } from '../../fixtures/app.js';
-import { addKmsAccount, createKey, emulator, expectBadRequest } from './helpers.js';
+import { addKmsAccount, createKey, emulator, expectBadRequest, type Body } from './helpers.js';
 
 /**
  * Every KeySpec × KeyUsage pair: the valid ones create a key whose record carries AWS's
@@ -43,7 +43,7 @@ const keyTypeOf = (spec: string) => (spec === 'SYMMETRIC_DEFAULT' ? 'symmetric' 
 const validCases = Object.entries(VALID).flatMap(([spec, usages]) => Object.keys(usages).map((usage) => [spec, usage] as const));
 const invalidCases = Object.entries(VALID).flatMap(([spec, usages]) => USAGES.filter((u) => !(u in usages)).map((usage) => [spec, usage] as const));
 
-function checkRecord(r: Record<string, any>, spec: string, usage: string, algorithms: Algorithms, region: string) {
+function checkRecord(r: Body, spec: string, usage: string, algorithms: Algorithms, region: string) {
   expect(r).toMatchObject({ key_type: keyTypeOf(spec), region, gone: false, key_material_origin: 'native', status: 'ready' });
   const a = r.aws_param;
   expect(a).toMatchObject({ CustomerMasterKeySpec: spec, KeySpec: spec, KeyUsage: usage, KeyState: 'Enabled', Enabled: true, Origin: 'AWS_KMS' });

@@ -1,18 +1,19 @@
 import request from 'supertest';
 import { bearer, startTestApp, type TestApp } from '../../fixtures/app.js';
-import { addKmsAccount, createKeyOk, emulator, expectBadRequest, expectError, get, KEYS, listIds, TEMPLATES } from './helpers.js';
+import { addKmsAccount, createKeyOk, emulator, expectBadRequest, expectError, get, KEYS, listIds, TEMPLATES, type Body } from './helpers.js';
 
 /** GET /cckm/aws/keys: paging, sorting and every filter, over ~25 keys in 2 regions and 2 KMS accounts. */
 describe('GET /cckm/aws/keys — paging, sort, filters', () => {
   let t: TestApp;
   /** Named keys; `all` is every record id. */
-  const k: Record<string, Record<string, any>> = {};
+  type Name = 'alpha' | 'rsa' | 'mac' | 'mrk' | 'ecdh' | 'ext' | 'tpl' | 'disabled' | 'gone' | 'other';
+  const k = {} as Record<Name, Body>;
   let all: string[];
-  let fillers: Record<string, any>[];
+  let fillers: Body[];
   let templateId: string;
   let kms2Id: string;
   let kmsId: string;
-  const ids = (...names: string[]) => names.map((n) => k[n]!.id as string).sort();
+  const ids = (...names: Name[]) => names.map((n) => k[n].id as string).sort();
 
   beforeAll(async () => {
     t = await startTestApp('keys_list');
@@ -84,7 +85,7 @@ describe('GET /cckm/aws/keys — paging, sort, filters', () => {
   });
 
   describe('sort', () => {
-    const order = async (q: string) => (await get(t, `${KEYS}?limit=-1&${q}`)).body.resources as Record<string, any>[];
+    const order = async (q: string) => (await get(t, `${KEYS}?limit=-1&${q}`)).body.resources as Body[];
 
     it('createdAt ascending and -createdAt descending are reverses of each other', async () => {
       const asc = await order('sort=createdAt');
@@ -122,7 +123,7 @@ describe('GET /cckm/aws/keys — paging, sort, filters', () => {
       expect(await listIds(t, 'kms=kms-b')).toEqual(ids('other'));
       expect(await listIds(t, `kms=${kms2Id}`)).toEqual(ids('other'));
       expect(await listIds(t, `kms_id=${kms2Id}`)).toEqual(ids('other'));
-      expect(await listIds(t, 'kms=kms')).toEqual(all.filter((id) => id !== k.other!.id));
+      expect(await listIds(t, 'kms=kms')).toEqual(all.filter((id) => id !== k.other.id));
       expect(await listIds(t, `kms=kms&kms=kms-b`)).toEqual(all);
       expect(await listIds(t, `kms_id=${kmsId}&kms=kms-b`)).toEqual([]);
       expect(await listIds(t, 'kms=unknown-kms')).toEqual([]);
@@ -251,12 +252,7 @@ describe('GET /cckm/aws/keys — paging, sort, filters', () => {
   });
 
   it('another account sees none of these keys', async () => {
-    const admin2 = await request(t.http)
-      .post('/api/v1/usermgmt/users')
-      .set('Authorization', bearer(t.adminToken))
-      .send({ username: 'outsider', password: 'outsider-password-1', groups: ['admin'], account: 'other' });
-    if (admin2.status !== 201) return; // accounts are created elsewhere; covered by the api suite
-    const token = await t.login('outsider', 'outsider-password-1');
+    const token = await t.userToken('outsider', ['admin'], 'other');
     const res = await request(t.http).get(KEYS).set('Authorization', bearer(token));
     expect(res.status).toBe(200);
     expect(res.body.total).toBe(0);

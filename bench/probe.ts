@@ -1,0 +1,36 @@
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import { bootstrap, compose } from '../src/compose.js';
+import { loadConfig } from '../src/config/config.js';
+import { openDatabase } from '../src/db/database.js';
+import { migrate, readMigrations } from '../src/db/migrator.js';
+import { benchPostgres } from './support/postgres.js';
+
+const pg = (await benchPostgres())!;
+const db = await openDatabase({ url: pg.url, dataDir: os.tmpdir(), poolSize: 20 });
+await migrate(db.sql, await readMigrations(path.resolve('prisma/migrations')));
+const config = loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'silent', CCKM_DATA_DIR: os.tmpdir(), CCKM_MASTER_KEY: randomBytes(32).toString('base64'), EMULATOR_ROOT_KEY: randomBytes(32).toString('base64'), CCKM_ADMIN_PASSWORD: 'xxxxxxxxxx', EMULATOR_REGIONS: 'us-east-1' });
+const c = await compose({ config, db, logger: pino({ level: 'silent' }) });
+await bootstrap(c.services, config);
+const p = { userId: 'u', username: 'admin', account: 'kylo', groups: ['admin'] };
+const time = async (label: string, n: number, fn: () => Promise<unknown>) => {
+  for (let i = 0; i < 20; i++) await fn();
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) await fn();
+  console.log(label.padEnd(40), ((performance.now() - t0) / n).toFixed(2), 'ms');
+};
+await time('prisma findFirst kms', 300, () => db.prisma.kmsAccount.findFirst({ where: { account: 'kylo', name: 'kms' } }));
+await time('raw pg select 1', 300, () => db.sql.query('select 1'));
+await time('prisma count keys', 300, () => db.prisma.awsKey.count({ where: { account: 'kylo' } }));
+await time('service kms.find', 300, () => c.services.kms.find(p, 'kms'));
+await time('service keys.create', 200, () => c.services.keys.create(p, { kms: 'kms', region: 'us-east-1' }));
+const prov = (await c.services.kms.provider(await c.services.kms.find(p, 'kms'), 'us-east-1')).provider;
+await time('emulator CreateKey', 200, () => prov.kms('CreateKey', {}));
+await time('service keys.list 100', 100, () => c.services.keys.list(p, {}, { skip: 0, limit: 100 }));
+await time('prisma findMany 100 keys', 100, () => db.prisma.awsKey.findMany({ where: { account: 'kylo' }, take: 100 }));
+await time('raw pg 100 keys', 100, () => db.sql.query('select * from aws_keys where account = $1 order by created_at limit 100', ['kylo']));
+await time('prisma queryRaw 100 keys', 100, () => db.prisma.$queryRawUnsafe('select * from aws_keys where account = $1 order by created_at limit 100', 'kylo'));
+await time('audit insert', 200, () => db.prisma.auditEvent.create({ data: { account: 'kylo', actor: 'a', action: 'x', resourceType: 'k', result: 'success', statusCode: 201, requestId: 'r' } }));
+await c.close(); await db.close(); pg.stop();

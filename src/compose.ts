@@ -55,7 +55,7 @@ export async function compose({ config, db, logger }: ComposeOptions): Promise<C
   const tokens = new TokenService(deriveKey(masterKey, 'jwt-hs256'), config.jwt);
   const emulator = config.emulatorEnabled
     ? await KmsEmulator.open({
-        store: new PrismaEmulatorStore(db.prisma),
+        store: new PrismaEmulatorStore(db),
         rootKey: await loadOrCreateKey(config.emulatorRootKey, config.dataDir, 'emulator-root.key'),
         defaultAccountId: config.emulatorAccountId,
       })
@@ -72,7 +72,7 @@ export async function compose({ config, db, logger }: ComposeOptions): Promise<C
       connections: new PrismaConnectionRepository(p),
       kmsAccounts: new PrismaKmsAccountRepository(p),
       templates: new PrismaPolicyTemplateRepository(p),
-      keys: new PrismaKeyRepository(p),
+      keys: new PrismaKeyRepository(db),
       idempotency: new PrismaIdempotencyRepository(p),
       audit: new PrismaAuditRepository(p),
     },

@@ -51,7 +51,10 @@ export function createServices(repos: Repositories, tokens: TokenService, box: S
     users: new UserService(repos.users, repos.groups),
     connections: new ConnectionService(repos.connections, box, providers, {
       emulatorEnabled: o.emulatorEnabled,
-      ...(o.onConnectionChange ? { onChange: o.onConnectionChange } : {}),
+      onChange: (id) => {
+        kms.forgetCached();
+        o.onConnectionChange?.(id);
+      },
     }),
     kms,
     templates,

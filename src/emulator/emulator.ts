@@ -2,10 +2,12 @@ import { AppError, awsError, isAppError } from '../errors/index.js';
 import type { KmsOperationName, KmsOperations } from '../providers/kms-provider.js';
 import { Committer } from './core/committer.js';
 import { openEntry, sealEntry } from './core/key-material.js';
+import { openWithRootKey, sealWithRootKey } from './crypto/envelope-codec.js';
 import { Registry } from './core/registry.js';
 import { runScheduledTasks, type ScheduledTaskResult } from './core/scheduler.js';
-import { KIND_ALIAS, KIND_KEY, Transaction } from './core/transaction.js';
+import { KIND_ALIAS, KIND_GRANT, KIND_KEY, Transaction } from './core/transaction.js';
 import { accountRootArn } from './model/arn.js';
+import type { GrantDoc } from './model/grant-record.js';
 import type { AliasDoc, KeyDoc } from './model/key-record.js';
 import { validateInput } from './model/validate-input.js';
 import type { CallerContext, OperationContext } from './operations/context.js';
@@ -68,6 +70,7 @@ export class KmsEmulator {
       const scope = emulator.registry.scope(o.accountId, o.region);
       if (o.kind === KIND_KEY) scope.setKey(o.id, openEntry(emulator.rootKey, o.doc as KeyDoc, o.secret));
       else if (o.kind === KIND_ALIAS) scope.setAlias(o.id, o.doc as AliasDoc);
+      else if (o.kind === KIND_GRANT) scope.setGrant((o.doc as GrantDoc).keyId, o.id, o.doc as GrantDoc);
     }
     const interval = options.schedulerIntervalMs ?? 10_000;
     if (interval > 0) {
@@ -129,6 +132,8 @@ export class KmsEmulator {
       scope: () => this.registry.scope(caller.accountId, caller.region),
       findKey: (keyId, opts) => resolveKey(this.registry, who, keyId, opts),
       sealEntry: (doc, material) => sealEntry(this.rootKey, doc, material),
+      sealSecret: (binding, data) => sealWithRootKey(this.rootKey, `secret/${binding}`, data),
+      openSecret: (binding, sealed) => openWithRootKey(this.rootKey, `secret/${binding}`, sealed),
       begin: () => new Transaction(this.registry),
       commit: (tx) => this.committer.commit(tx),
     };

@@ -69,7 +69,7 @@ async function main(): Promise<void> {
     const dir = new URL('../../../prisma/migrations', import.meta.url);
     const fallback = new URL('../../prisma/migrations', import.meta.url);
     await migrate(db.sql, await readMigrations(dir.pathname).catch(() => readMigrations(fallback.pathname)));
-    store = new PrismaEmulatorStore(db.prisma);
+    store = new PrismaEmulatorStore(db);
     closeDb = () => db.close();
   }
   const rootKey = memory && !config.emulatorRootKey

@@ -121,8 +121,8 @@ export class KeyService {
       throw err;
     }
     let key = await this.keys.update(reserved.id, { status: 'ready', ...recordColumns(facts) });
-    if (template) await this.templates.markVerified(template);
     if (checked.alias) key = await this.addAlias(provider, key, checked.alias);
+    if (template) await this.templates.markVerified(template);
     return { key, kms };
   }
 

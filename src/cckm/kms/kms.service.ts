@@ -6,6 +6,7 @@ import type { KmsProvider } from '../../providers/kms-provider.js';
 import { cloudOfRegion, type ProviderResolver } from '../../providers/registry.js';
 import type { ListQuery, Page } from '../common/list.js';
 import type { ConnectionRecord, KmsAccountRecord } from '../common/records.js';
+import { TtlCache } from '../common/ttl-cache.js';
 import type { ConnectionRepository, KmsAccountRepository } from '../connections/connection.repository.js';
 import { homeRegion, providerTarget } from '../connections/provider-target.js';
 
@@ -26,12 +27,25 @@ export interface KmsView {
 
 /** KMS accounts ("kms" containers): an AWS account reached through a connection, in chosen regions. */
 export class KmsService {
+  private readonly kmsCache: TtlCache<KmsAccountRecord>;
+  private readonly connectionCache: TtlCache<ConnectionRecord>;
+
   constructor(
     private readonly repo: KmsAccountRepository,
     private readonly connections: ConnectionRepository,
     private readonly box: SecretBox,
     private readonly providers: ProviderResolver,
-  ) {}
+    cacheTtlMs = 5000,
+  ) {
+    this.kmsCache = new TtlCache(cacheTtlMs);
+    this.connectionCache = new TtlCache(cacheTtlMs);
+  }
+
+  /** Drops cached records after a connection changed (called by the connection service). */
+  forgetCached(): void {
+    this.kmsCache.clear();
+    this.connectionCache.clear();
+  }
 
   async list(p: Principal, filter: { name?: string; awsAccountId?: string }, q: ListQuery): Promise<Page<KmsView>> {
     assertCanRead(p);
@@ -47,7 +61,7 @@ export class KmsService {
 
   /** Resolves a KMS account by id or name within the caller's account. */
   async find(p: Principal, idOrName: string, field?: string): Promise<KmsAccountRecord> {
-    const kms = await this.repo.find(p.account, idOrName);
+    const kms = await this.kmsCache.get(`${p.account}\u0000${idOrName}`, () => this.repo.find(p.account, idOrName));
     if (!kms) {
       if (field) throw ValidationError.field(field, 'no KMS account with this name or id');
       throw new NotFoundError(`KMS account ${idOrName} not found`);
@@ -55,10 +69,16 @@ export class KmsService {
     return kms;
   }
 
+  /** The connection a KMS account uses. */
+  async connectionOf(kms: KmsAccountRecord): Promise<ConnectionRecord> {
+    const connection = await this.connectionCache.get(kms.connectionId, () => this.connections.findById(kms.connectionId));
+    if (!connection) throw new NotFoundError(`Connection of KMS account ${kms.name} not found`);
+    return connection;
+  }
+
   /** The provider for one region of a KMS account. */
   async provider(kms: KmsAccountRecord, region: string): Promise<{ provider: KmsProvider; connection: ConnectionRecord }> {
-    const connection = await this.connections.findById(kms.connectionId);
-    if (!connection) throw new NotFoundError(`Connection of KMS account ${kms.name} not found`);
+    const connection = await this.connectionOf(kms);
     return { provider: this.providers.resolve(providerTarget(this.box, connection, region, kms)), connection };
   }
 
@@ -68,7 +88,7 @@ export class KmsService {
    */
   async create(p: Principal, input: Required<Pick<KmsInput, 'name' | 'account_id' | 'connection' | 'regions'>> & KmsInput): Promise<KmsView> {
     assertCanWrite(p);
-    const connection = await this.connectionOf(p, input.connection);
+    const connection = await this.connectionNamed(p, input.connection);
     this.checkRegions(input.regions, connection.cloudName);
     if (await this.repo.find(p.account, input.name)) throw new ConflictError(`KMS account ${input.name} already exists`);
     const role = { assumeRoleArn: input.assume_role_arn ?? null, assumeRoleExternalId: input.assume_role_external_id ?? null };
@@ -88,7 +108,7 @@ export class KmsService {
   async update(p: Principal, idOrName: string, input: KmsInput): Promise<KmsView> {
     assertCanWrite(p);
     const current = await this.find(p, idOrName);
-    const connection = input.connection ? await this.connectionOf(p, input.connection) : (await this.withConnection(current)).connection;
+    const connection = input.connection ? await this.connectionNamed(p, input.connection) : (await this.withConnection(current)).connection;
     const regions = input.regions ?? current.regions;
     this.checkRegions(regions, connection.cloudName);
     const role = {
@@ -98,6 +118,7 @@ export class KmsService {
     if (input.connection || input.assume_role_arn !== undefined) {
       await this.checkAccount(connection, role, current.awsAccountId, regions[0]!);
     }
+    this.forgetCached();
     const kms = await this.repo.update(current.id, {
       connectionId: connection.id,
       regions: [...new Set(regions)],
@@ -116,15 +137,14 @@ export class KmsService {
       );
     }
     await this.repo.delete(kms.id);
+    this.forgetCached();
   }
 
   private async withConnection(kms: KmsAccountRecord): Promise<KmsView> {
-    const connection = await this.connections.findById(kms.connectionId);
-    if (!connection) throw new NotFoundError(`Connection of KMS account ${kms.name} not found`);
-    return { kms, connection };
+    return { kms, connection: await this.connectionOf(kms) };
   }
 
-  private async connectionOf(p: Principal, idOrName: string): Promise<ConnectionRecord> {
+  private async connectionNamed(p: Principal, idOrName: string): Promise<ConnectionRecord> {
     const c = await this.connections.find(p.account, idOrName);
     if (!c) throw ValidationError.field('connection', 'no connection with this name or id');
     return c;

@@ -18,6 +18,8 @@ export interface TemplateInput extends PrincipalFields {
 export interface TemplateView {
   template: PolicyTemplateRecord;
   kms: KmsAccountRecord;
+  /** The cloud of the KMS account's connection: its partition goes into built ARNs. */
+  cloudName: string;
   keysCount: number;
 }
 
@@ -60,7 +62,7 @@ export class TemplateService {
     const content = this.content(input, true);
     if (await this.repo.find(p.account, input.name)) throw new ConflictError(`Policy template ${input.name} already exists`);
     const template = await this.repo.create({ id: randomUUID(), account: p.account, name: input.name, kmsId: kms.id, ...content });
-    return { template, kms, keysCount: 0 };
+    return { template, kms, cloudName: (await this.kmsService.connectionOf(kms)).cloudName, keysCount: 0 };
   }
 
   /**
@@ -109,6 +111,6 @@ export class TemplateService {
   private async view(template: PolicyTemplateRecord): Promise<TemplateView> {
     const kms = await this.kmsRepo.findById(template.kmsId);
     if (!kms) throw new NotFoundError(`KMS account of template ${template.name} not found`);
-    return { template, kms, keysCount: await this.repo.countKeys(template.id) };
+    return { template, kms, cloudName: (await this.kmsService.connectionOf(kms)).cloudName, keysCount: await this.repo.countKeys(template.id) };
   }
 }

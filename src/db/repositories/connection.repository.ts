@@ -45,7 +45,7 @@ export class PrismaConnectionRepository implements ConnectionRepository {
       ...(f.provider ? { provider: f.provider } : {}),
       ...(f.cloudName ? { cloudName: f.cloudName } : {}),
     };
-    const [total, rows] = await this.prisma.$transaction([
+    const [total, rows] = await Promise.all([
       this.prisma.connection.count({ where }),
       this.prisma.connection.findMany({ where, orderBy: orderBy(q), skip: q.skip, take: q.limit }),
     ]);
@@ -102,7 +102,7 @@ export class PrismaKmsAccountRepository implements KmsAccountRepository {
 
   async list(account: string, f: { name?: string; awsAccountId?: string }, q: ListQuery) {
     const where = { account, ...(f.name ? { name: f.name } : {}), ...(f.awsAccountId ? { awsAccountId: f.awsAccountId } : {}) };
-    const [total, rows] = await this.prisma.$transaction([
+    const [total, rows] = await Promise.all([
       this.prisma.kmsAccount.count({ where }),
       this.prisma.kmsAccount.findMany({ where, orderBy: orderBy(q), skip: q.skip, take: q.limit }),
     ]);
@@ -140,7 +140,7 @@ export class PrismaPolicyTemplateRepository implements PolicyTemplateRepository 
 
   async list(account: string, f: { name?: string; kmsId?: string }, q: ListQuery) {
     const where = { account, ...(f.name ? { name: f.name } : {}), ...(f.kmsId ? { kmsId: f.kmsId } : {}) };
-    const [total, rows] = await this.prisma.$transaction([
+    const [total, rows] = await Promise.all([
       this.prisma.policyTemplate.count({ where }),
       this.prisma.policyTemplate.findMany({ where, orderBy: orderBy(q), skip: q.skip, take: q.limit }),
     ]);

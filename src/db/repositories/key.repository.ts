@@ -1,42 +1,9 @@
 import type { ListQuery } from '../../cckm/common/list.js';
 import type { KeyChanges, KeyFilter, KeyRepository, NewKeyRecord } from '../../cckm/keys/key.repository.js';
-import type { PrismaClient } from '../database.js';
+import type { Database } from '../database.js';
 import type { Prisma } from '../generated/client.js';
 import { guard } from '../prisma-errors.js';
-import { orderBy } from './order.js';
-
-const any = (values: string[] | undefined) => (values && values.length ? { in: values } : undefined);
-
-/** Prisma `where` for a key list filter. */
-function whereOf(account: string, f: KeyFilter): Prisma.AwsKeyWhereInput {
-  const and: Prisma.AwsKeyWhereInput[] = [];
-  if (f.aliases?.length) and.push({ aliases: { hasSome: f.aliases } });
-  for (const t of f.tags ?? []) {
-    and.push({ tags: { array_contains: [t.value === undefined ? { TagKey: t.key } : { TagKey: t.key, TagValue: t.value }] } });
-  }
-  const where: Prisma.AwsKeyWhereInput = {
-    account,
-    id: any(f.ids),
-    kmsId: any(f.kmsIds),
-    region: any(f.regions),
-    kmsKeyId: any(f.keyIds),
-    arn: any(f.arns),
-    keyState: any(f.keyStates),
-    keyUsage: any(f.keyUsages),
-    origin: any(f.origins),
-    keyType: any(f.keyTypes),
-    keyMaterialOrigin: any(f.materialOrigins),
-    keySpec: any(f.keySpecs),
-    cloudName: any(f.cloudNames),
-    multiRegionKeyType: any(f.multiRegionKeyTypes),
-    policyTemplateId: any(f.templateIds),
-    ...(f.gone !== undefined ? { gone: f.gone } : {}),
-    ...(f.multiRegion !== undefined ? { multiRegion: f.multiRegion } : {}),
-    ...(f.enabled !== undefined ? { enabled: f.enabled } : {}),
-    ...(and.length ? { AND: and } : {}),
-  };
-  return Object.fromEntries(Object.entries(where).filter(([, v]) => v !== undefined)) as Prisma.AwsKeyWhereInput;
-}
+import { keyOrder, keyWhere, rowToKey } from './key-list.sql.js';
 
 function data(changes: KeyChanges): Prisma.AwsKeyUpdateInput {
   const { tags, awsParam, labels, policyTemplateId, ...rest } = changes;
@@ -52,7 +19,11 @@ function data(changes: KeyChanges): Prisma.AwsKeyUpdateInput {
 }
 
 export class PrismaKeyRepository implements KeyRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  private readonly prisma: Database['prisma'];
+
+  constructor(private readonly db: Pick<Database, 'prisma' | 'sql'>) {
+    this.prisma = db.prisma;
+  }
 
   reserve(row: NewKeyRecord) {
     return guard('Key record', () =>
@@ -69,12 +40,13 @@ export class PrismaKeyRepository implements KeyRepository {
   }
 
   async list(account: string, filter: KeyFilter, q: ListQuery) {
-    const where = whereOf(account, filter);
-    const [total, rows] = await this.prisma.$transaction([
-      this.prisma.awsKey.count({ where }),
-      this.prisma.awsKey.findMany({ where, orderBy: orderBy(q), skip: q.skip, take: q.limit }),
+    const where = keyWhere(account, filter);
+    const n = where.params.length;
+    const [count, rows] = await Promise.all([
+      this.db.sql.query<{ total: string }>(`SELECT count(*) AS total FROM aws_keys ${where.text}`, where.params),
+      this.db.sql.query(`SELECT * FROM aws_keys ${where.text} ${keyOrder(q)} LIMIT $${n + 1} OFFSET $${n + 2}`, [...where.params, q.limit, q.skip]),
     ]);
-    return { total, rows };
+    return { total: Number(count[0]?.total ?? 0), rows: rows.map(rowToKey) };
   }
 
   async delete(id: string) {

@@ -31,7 +31,7 @@ export class PrismaIdempotencyRepository implements IdempotencyRepository {
 export class PrismaAuditRepository implements AuditRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
-  async append(e: AuditEventInput) {
-    await this.prisma.auditEvent.create({ data: { ...e, details: (e.details ?? {}) as Prisma.InputJsonValue } });
+  async appendMany(events: AuditEventInput[]) {
+    await this.prisma.auditEvent.createMany({ data: events.map((e) => ({ ...e, details: (e.details ?? {}) as Prisma.InputJsonValue })) });
   }
 }

@@ -26,7 +26,7 @@ export class PrismaUserRepository implements UserRepository {
       ...(filter.username ? { username: filter.username } : {}),
       ...(filter.group ? { groups: { has: filter.group } } : {}),
     };
-    const [total, rows] = await this.prisma.$transaction([
+    const [total, rows] = await Promise.all([
       this.prisma.user.count({ where }),
       this.prisma.user.findMany({ where, orderBy: orderBy(q), skip: q.skip, take: q.limit }),
     ]);
@@ -85,7 +85,7 @@ export class PrismaGroupRepository implements GroupRepository {
 
   async list(account: string, q: ListQuery) {
     const where = { account };
-    const [total, rows] = await this.prisma.$transaction([
+    const [total, rows] = await Promise.all([
       this.prisma.group.count({ where }),
       this.prisma.group.findMany({ where, orderBy: orderBy(q, 'name'), skip: q.skip, take: q.limit }),
     ]);

@@ -1,9 +1,12 @@
+import type { GrantDoc } from '../model/grant-record.js';
 import type { AliasDoc, KeyEntry } from '../model/key-record.js';
 
 /** Everything one account holds in one Region. */
 export class Scope {
   readonly keys = new Map<string, KeyEntry>();
   readonly aliases = new Map<string, AliasDoc>();
+  /** Grants by key id, then grant id (insertion order = creation order). */
+  readonly grants = new Map<string, Map<string, GrantDoc>>();
   private sortedKeyIds: string[] | null = null;
   private sortedAliasNames: string[] | null = null;
 
@@ -25,6 +28,24 @@ export class Scope {
     if (entry) this.keys.set(keyId, entry);
     else this.keys.delete(keyId);
     if (existed !== (entry !== undefined)) this.sortedKeyIds = null;
+  }
+
+  /** The grants of one key, oldest first. */
+  grantsOf(keyId: string): GrantDoc[] {
+    const m = this.grants.get(keyId);
+    return m ? [...m.values()] : [];
+  }
+
+  /** Sets or removes a grant. */
+  setGrant(keyId: string, grantId: string, doc: GrantDoc | undefined): void {
+    let m = this.grants.get(keyId);
+    if (doc) {
+      if (!m) this.grants.set(keyId, (m = new Map()));
+      m.set(grantId, doc);
+    } else if (m) {
+      m.delete(grantId);
+      if (m.size === 0) this.grants.delete(keyId);
+    }
   }
 
   /** Sets or removes an alias; keeps the sorted cache honest. */
@@ -52,6 +73,12 @@ export class Registry {
       this.scopes.set(id, s);
     }
     return s;
+  }
+
+  /** The scopes of one account by Region (multi-Region keys look across them). */
+  *scopesOf(accountId: string): IterableIterator<[string, Scope]> {
+    const prefix = `${accountId}/`;
+    for (const [id, s] of this.scopes) if (id.startsWith(prefix)) yield [id.slice(prefix.length), s];
   }
 
   /** Every key entry in every scope (for the scheduler). */

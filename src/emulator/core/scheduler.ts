@@ -8,6 +8,8 @@ import type { Transaction } from './transaction.js';
 export interface ScheduledTaskResult {
   deleted: number;
   rotated: number;
+  /** Keys whose imported material expired (now PendingImport). */
+  expired: number;
 }
 
 /** The write path the scheduler needs, provided by the emulator. */
@@ -25,14 +27,24 @@ const DAY_MS = 86_400_000;
  * - a key in PendingDeletion whose DeletionDate has passed is deleted, with its aliases;
  * - an Enabled key with automatic rotation whose NextRotationDate has passed gets a new
  *   material version (RotationType AUTOMATIC) and its next date moves one period on.
+ * - an imported key whose ValidTo has passed loses its material and becomes PendingImport;
+ * - a multi-Region primary in PendingReplicaDeletion whose replicas are all gone starts
+ *   its own waiting period (PendingDeletion).
  * Each key is its own transaction so that one failed write does not hold back the rest.
  */
 export async function runScheduledTasks(registry: Registry, now: Date, deps: SchedulerDeps): Promise<ScheduledTaskResult> {
-  const result: ScheduledTaskResult = { deleted: 0, rotated: 0 };
+  const result: ScheduledTaskResult = { deleted: 0, rotated: 0, expired: 0 };
   const due = [...registry.allKeys()];
   for (const entry of due) {
     const doc = entry.doc;
-    if (doc.keyState === 'PendingDeletion' && doc.deletionDate && Date.parse(doc.deletionDate) <= now.getTime()) {
+    if (doc.validTo && Date.parse(doc.validTo) <= now.getTime() && (doc.keyState === 'Enabled' || doc.keyState === 'Disabled')) {
+      await replaceIfUnchanged(registry, entry, deps, { ...withoutExpiry(doc), keyState: 'PendingImport' }, new Map());
+      result.expired++;
+    } else if (doc.keyState === 'PendingReplicaDeletion' && !hasReplicas(registry, doc)) {
+      const days = doc.pendingWindowInDays ?? 30;
+      const deletionDate = new Date(now.getTime() + days * DAY_MS).toISOString();
+      await replaceIfUnchanged(registry, entry, deps, { ...doc, keyState: 'PendingDeletion', deletionDate }, entry.material);
+    } else if (doc.keyState === 'PendingDeletion' && doc.deletionDate && Date.parse(doc.deletionDate) <= now.getTime()) {
       await deleteKey(registry, doc, deps);
       result.deleted++;
     } else if (doc.keyState === 'Enabled' && doc.rotationEnabled && doc.nextRotationDate && Date.parse(doc.nextRotationDate) <= now.getTime()) {
@@ -43,6 +55,26 @@ export async function runScheduledTasks(registry: Registry, now: Date, deps: Sch
   return result;
 }
 
+function withoutExpiry(doc: KeyDoc): KeyDoc {
+  const { validTo: _v, expirationModel: _e, ...rest } = doc;
+  return rest;
+}
+
+/** True while any other Region holds a key of the same multi-Region set. */
+export function hasReplicas(registry: Registry, doc: KeyDoc): boolean {
+  for (const [region, scope] of registry.scopesOf(doc.accountId)) {
+    if (region !== doc.region && scope.keys.has(doc.keyId)) return true;
+  }
+  return false;
+}
+
+async function replaceIfUnchanged(registry: Registry, entry: KeyEntry, deps: SchedulerDeps, doc: KeyDoc, material: ReadonlyMap<string, Uint8Array>): Promise<void> {
+  if (registry.scope(entry.doc.accountId, entry.doc.region).keys.get(entry.doc.keyId)?.doc !== entry.doc) return;
+  const tx = deps.begin();
+  tx.putKey(material === entry.material ? { doc, material, sealed: entry.sealed } : deps.sealEntry(doc, material));
+  await deps.commit(tx);
+}
+
 async function deleteKey(registry: Registry, doc: KeyDoc, deps: SchedulerDeps): Promise<void> {
   const scope = registry.scope(doc.accountId, doc.region);
   if (scope.keys.get(doc.keyId)?.doc !== doc) return; // changed since the pass began
@@ -50,6 +82,7 @@ async function deleteKey(registry: Registry, doc: KeyDoc, deps: SchedulerDeps): 
   for (const alias of [...scope.aliases.values()]) {
     if (alias.targetKeyId === doc.keyId) tx.deleteAlias(doc.accountId, doc.region, alias.aliasName);
   }
+  for (const grant of scope.grantsOf(doc.keyId)) tx.deleteGrant(grant);
   tx.deleteKey(doc.accountId, doc.region, doc.keyId);
   await deps.commit(tx);
 }

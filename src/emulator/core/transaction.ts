@@ -1,10 +1,12 @@
 import type { ObjectRef, StoreChange, StoredObject } from '../store/emulator-store.js';
+import type { GrantDoc } from '../model/grant-record.js';
 import type { AliasDoc, KeyEntry } from '../model/key-record.js';
 import type { Registry } from './registry.js';
 
 /** StoredObject kinds the emulator writes. */
 export const KIND_KEY = 'key';
 export const KIND_ALIAS = 'alias';
+export const KIND_GRANT = 'grant';
 
 /**
  * One mutation of the hot index. Each change is applied to memory at once (so the
@@ -54,6 +56,23 @@ export class Transaction {
     scope.setAlias(aliasName, undefined);
     this.undos.push(() => scope.setAlias(aliasName, before));
     this.record({ kind: KIND_ALIAS, accountId, region, id: aliasName });
+  }
+
+  /** Creates or replaces a grant (stored object id = grant id). */
+  putGrant(doc: GrantDoc): void {
+    const scope = this.registry.scope(doc.accountId, doc.region);
+    const before = scope.grants.get(doc.keyId)?.get(doc.grantId);
+    scope.setGrant(doc.keyId, doc.grantId, doc);
+    this.undos.push(() => scope.setGrant(doc.keyId, doc.grantId, before));
+    this.record({ kind: KIND_GRANT, accountId: doc.accountId, region: doc.region, id: doc.grantId }, { doc });
+  }
+
+  /** Removes a grant. */
+  deleteGrant(doc: GrantDoc): void {
+    const scope = this.registry.scope(doc.accountId, doc.region);
+    scope.setGrant(doc.keyId, doc.grantId, undefined);
+    this.undos.push(() => scope.setGrant(doc.keyId, doc.grantId, doc));
+    this.record({ kind: KIND_GRANT, accountId: doc.accountId, region: doc.region, id: doc.grantId });
   }
 
   /** True when nothing was changed. */

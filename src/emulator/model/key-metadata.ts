@@ -26,8 +26,10 @@ export function toKeyMetadata(doc: KeyDoc): KeyMetadata {
     KeyState: doc.keyState,
   };
   if (doc.deletionDate) md.DeletionDate = new Date(doc.deletionDate);
+  if (doc.validTo) md.ValidTo = new Date(doc.validTo);
   md.Origin = doc.origin;
   if (doc.customKeyStoreId) md.CustomKeyStoreId = doc.customKeyStoreId;
+  if (doc.expirationModel) md.ExpirationModel = doc.expirationModel;
   md.KeyManager = 'CUSTOMER';
   // CustomerMasterKeySpec is deprecated and has no values for the newer specs.
   if (CMK_SPECS.has(doc.keySpec)) md.CustomerMasterKeySpec = doc.keySpec as KeyMetadata['CustomerMasterKeySpec'];

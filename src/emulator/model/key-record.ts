@@ -1,4 +1,4 @@
-import type { KeySpec, KeyState, KeyUsageType, OriginType, Tag } from '@aws-sdk/client-kms';
+import type { ExpirationModelType, KeySpec, KeyState, KeyUsageType, OriginType, Tag } from '@aws-sdk/client-kms';
 
 /** Metadata about one version of a key's material (the bytes live only in memory and sealed). */
 export interface MaterialVersion {
@@ -8,6 +8,8 @@ export interface MaterialVersion {
   createdAt: string;
   /** How the version came to be; absent for the key's original material. */
   rotationType?: 'AUTOMATIC' | 'ON_DEMAND';
+  /** Imported material: the KeyMaterialDescription given at import. */
+  description?: string;
 }
 
 /**
@@ -44,8 +46,20 @@ export interface KeyDoc {
   rotationEnabled: boolean;
   rotationPeriodInDays?: number;
   nextRotationDate?: string;
-  /** Material versions, oldest first. Empty for keys awaiting imported material. */
+  /**
+   * Material versions, oldest first. Empty for keys that never had material imported.
+   * For imported keys the versions stay listed after the bytes are deleted or expire, so
+   * that only the same material can be imported again.
+   */
   materials: MaterialVersion[];
+  /** Imported material (origin EXTERNAL): how it expires and when (ISO-8601), as last imported. */
+  expirationModel?: ExpirationModelType;
+  validTo?: string;
+  /**
+   * Multi-Region keys: the Region of the primary key of the set (this key's own Region
+   * when it is the primary). Replicas share key id, spec, usage, origin and material.
+   */
+  primaryRegion?: string;
 }
 
 /** One alias (StoredObject kind `alias`, id = alias name). */

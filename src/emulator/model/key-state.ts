@@ -3,7 +3,7 @@ import { awsError } from '../../errors/index.js';
 import type { KmsOperationName } from '../../providers/kms-provider.js';
 import type { KeyDoc } from './key-record.js';
 
-type Family = 'crypto' | 'manage' | 'always' | 'enableDisable' | 'cancelDeletion' | 'rotation';
+type Family = 'crypto' | 'manage' | 'always' | 'enableDisable' | 'cancelDeletion' | 'rotation' | 'import' | 'replicate';
 
 /**
  * Which key states each operation accepts, after AWS's "Key states of AWS KMS keys"
@@ -15,6 +15,8 @@ type Family = 'crypto' | 'manage' | 'always' | 'enableDisable' | 'cancelDeletion
  * - enableDisable: not while PendingDeletion or PendingImport.
  * - rotation: Enabled only; Disabled → DisabledException.
  * - cancelDeletion: only PendingDeletion.
+ * - import: GetParametersForImport, ImportKeyMaterial, DeleteImportedKeyMaterial (Enabled, Disabled, PendingImport).
+ * - replicate: ReplicateKey and UpdatePrimaryRegion (Enabled, Disabled; PendingImport for ReplicateKey).
  */
 const ALLOWED: Readonly<Record<Family, readonly KeyState[]>> = {
   crypto: ['Enabled'],
@@ -23,6 +25,8 @@ const ALLOWED: Readonly<Record<Family, readonly KeyState[]>> = {
   enableDisable: ['Enabled', 'Disabled', 'Unavailable'],
   rotation: ['Enabled'],
   cancelDeletion: ['PendingDeletion', 'PendingReplicaDeletion'],
+  import: ['Enabled', 'Disabled', 'PendingImport'],
+  replicate: ['Enabled', 'Disabled', 'PendingImport'],
 };
 
 const FAMILY_BY_OP: Partial<Record<KmsOperationName, Family>> = {
@@ -52,6 +56,11 @@ const FAMILY_BY_OP: Partial<Record<KmsOperationName, Family>> = {
   UntagResource: 'manage',
   UpdateKeyDescription: 'manage',
   ScheduleKeyDeletion: 'manage',
+  GetParametersForImport: 'import',
+  ImportKeyMaterial: 'import',
+  DeleteImportedKeyMaterial: 'import',
+  ReplicateKey: 'replicate',
+  UpdatePrimaryRegion: 'enableDisable',
 };
 
 /** The AWS error for a key in `state` that `op` does not accept. */

@@ -35,6 +35,13 @@ export interface OperationContext {
   findKey(keyId: string, opts?: ResolveOptions): KeyEntry;
   /** Builds a key entry from a document and material, sealing the material. */
   sealEntry(doc: KeyDoc, material: ReadonlyMap<string, Uint8Array>): KeyEntry;
+  /**
+   * Encrypts a short-lived secret (an import token) under the emulator's root key, bound
+   * to `binding`; {@link openSecret} with another binding fails.
+   */
+  sealSecret(binding: string, data: Uint8Array): Uint8Array;
+  /** Reverses {@link sealSecret}. @throws Error when the secret was not sealed with this binding */
+  openSecret(binding: string, sealed: Uint8Array): Uint8Array;
   /** Starts a mutation of the hot index. */
   begin(): Transaction;
   /** Makes a mutation durable; undoes it and throws if the store write fails. */

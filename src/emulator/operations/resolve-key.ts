@@ -4,6 +4,7 @@ import { aliasArn, keyArn, parseKmsArn } from '../model/arn.js';
 import { parseKeyPolicy, policyAllows } from '../model/key-policy.js';
 import type { KeyEntry } from '../model/key-record.js';
 import type { ResolveOptions } from './context.js';
+import { grantAllows } from './grant-support.js';
 
 const KEY_ID = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
 
@@ -62,12 +63,13 @@ export function resolveKey(registry: Registry, caller: Caller, keyId: string, op
   }
   const entry = registry.scope(accountId, caller.region).keys.get(id);
   if (!entry) throw awsError('NotFoundException', `Key '${keyArn(caller.region, accountId, id)}' does not exist`);
-  if (accountId !== caller.accountId) assertCrossAccountAllowed(entry, caller);
+  if (accountId !== caller.accountId) assertCrossAccountAllowed(registry, entry, caller);
   return entry;
 }
 
-function assertCrossAccountAllowed(entry: KeyEntry, caller: Caller): void {
-  if (!policyAllows(parseKeyPolicy(entry.doc.policy), caller.principalArn, `kms:${caller.op}`)) {
+function assertCrossAccountAllowed(registry: Registry, entry: KeyEntry, caller: Caller): void {
+  const grants = registry.scope(entry.doc.accountId, entry.doc.region).grantsOf(entry.doc.keyId);
+  if (!policyAllows(parseKeyPolicy(entry.doc.policy), caller.principalArn, `kms:${caller.op}`) && !grantAllows(grants, caller.principalArn, caller.op)) {
     throw awsError(
       'AccessDeniedException',
       `User: ${caller.principalArn} is not authorized to perform: kms:${caller.op} on resource: ${entry.doc.arn} because no resource-based policy allows the kms:${caller.op} action`,

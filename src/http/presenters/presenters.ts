@@ -100,12 +100,12 @@ export function kms(v: KmsView): Json {
  * A template. A template of principal lists shows the policy it builds for a symmetric
  * encryption key (key users' actions differ per key usage when applied).
  */
-export function template(v: TemplateView, cloudName = 'aws'): Json {
+export function template(v: TemplateView): Json {
   const t = v.template;
   const policy =
     t.policy ??
     buildKeyPolicy(
-      { accountId: v.kms.awsAccountId, partition: partitionOf(cloudName), keyUsage: 'ENCRYPT_DECRYPT', keySpec: 'SYMMETRIC_DEFAULT' },
+      { accountId: v.kms.awsAccountId, partition: partitionOf(v.cloudName), keyUsage: 'ENCRYPT_DECRYPT', keySpec: 'SYMMETRIC_DEFAULT' },
       t,
     );
   return {

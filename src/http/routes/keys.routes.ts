@@ -84,7 +84,7 @@ export function templateRoutes(templates: TemplateService, keys: KeyService): Ro
   r.get('/cckm/aws/templates', async (req, res) => {
     const { q, requestedLimit } = listQuery(req, COMMON_SORT);
     const filter = { ...(one(req, 'name') ? { name: one(req, 'name') } : {}), ...(one(req, 'kms') ? { kms: one(req, 'kms') } : {}) };
-    res.json(present.page(await templates.list(req.principal!, filter, q), (v) => present.template(v), requestedLimit));
+    res.json(present.page(await templates.list(req.principal!, filter, q), present.template, requestedLimit));
   });
   r.post('/cckm/aws/templates', async (req, res) => {
     const v = await templates.create(req.principal!, req.body);

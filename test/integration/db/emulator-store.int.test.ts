@@ -39,7 +39,7 @@ describe.each(testDatabaseKinds())('PrismaEmulatorStore on %s', (kind) => {
   beforeAll(async () => {
     target = await provisionTestDatabase(`emulator_store_${kind}`, { kind });
     db = await open();
-    store = new PrismaEmulatorStore(db.prisma);
+    store = new PrismaEmulatorStore(db);
   });
   afterAll(async () => {
     await db?.close();
@@ -82,7 +82,7 @@ describe.each(testDatabaseKinds())('PrismaEmulatorStore on %s', (kind) => {
     const before = await snapshot(store);
     await db.close();
     db = await open();
-    store = new PrismaEmulatorStore(db.prisma);
+    store = new PrismaEmulatorStore(db);
     expect(await snapshot(store)).toEqual(before);
     expect(before).toEqual(expected(objects));
   });

@@ -1,0 +1,121 @@
+import type { ListQuery } from '../../cckm/common/list.js';
+import type { KeyRecord } from '../../cckm/common/records.js';
+import type { KeyFilter } from '../../cckm/keys/key.repository.js';
+
+/**
+ * The key list in SQL: the dashboard's hot path (a page of 100 records out of tens of
+ * thousands), where Prisma's per-row materialisation cost twice the query itself.
+ * Every value is a bind parameter; column names come only from the tables below.
+ */
+
+/** Filter → column for the "any of these values" filters. */
+const IN_COLUMNS: [keyof KeyFilter, string, string][] = [
+  ['ids', 'id', 'uuid'],
+  ['kmsIds', 'kms_id', 'uuid'],
+  ['regions', 'region', 'text'],
+  ['keyIds', 'kms_key_id', 'text'],
+  ['arns', 'arn', 'text'],
+  ['keyStates', 'key_state', 'text'],
+  ['keyUsages', 'key_usage', 'text'],
+  ['origins', 'origin', 'text'],
+  ['keyTypes', 'key_type', 'text'],
+  ['materialOrigins', 'key_material_origin', 'text'],
+  ['keySpecs', 'key_spec', 'text'],
+  ['cloudNames', 'cloud_name', 'text'],
+  ['multiRegionKeyTypes', 'multi_region_key_type', 'text'],
+  ['templateIds', 'policy_template_id', 'uuid'],
+];
+
+const BOOL_COLUMNS: [keyof KeyFilter, string][] = [
+  ['gone', 'gone'],
+  ['multiRegion', 'multi_region'],
+  ['enabled', 'enabled'],
+];
+
+/** Sortable record fields → columns. */
+const SORT_COLUMNS: Record<string, string> = {
+  createdAt: 'created_at',
+  updatedAt: 'updated_at',
+  id: 'id',
+  region: 'region',
+  kmsKeyId: 'kms_key_id',
+  arn: 'arn',
+  keyState: 'key_state',
+  keyType: 'key_type',
+  syncedAt: 'synced_at',
+  awsCreatedAt: 'aws_created_at',
+};
+
+export interface SqlQuery {
+  text: string;
+  params: unknown[];
+}
+
+/** `WHERE ...` for an account's keys matching a filter. */
+export function keyWhere(account: string, f: KeyFilter): SqlQuery {
+  const params: unknown[] = [account];
+  const p = (v: unknown) => `$${params.push(v)}`;
+  const clauses = ['account = $1'];
+  for (const [key, column, type] of IN_COLUMNS) {
+    const values = f[key] as string[] | undefined;
+    if (values?.length) clauses.push(`${column} = ANY(${p(values)}::${type}[])`);
+  }
+  for (const [key, column] of BOOL_COLUMNS) {
+    if (f[key] !== undefined) clauses.push(`${column} = ${p(f[key])}`);
+  }
+  if (f.aliases?.length) clauses.push(`aliases && ${p(f.aliases)}::text[]`);
+  for (const t of f.tags ?? []) {
+    clauses.push(`tags @> ${p(JSON.stringify([t.value === undefined ? { TagKey: t.key } : { TagKey: t.key, TagValue: t.value }]))}::jsonb`);
+  }
+  return { text: `WHERE ${clauses.join(' AND ')}`, params };
+}
+
+export function keyOrder(q: ListQuery): string {
+  const column = SORT_COLUMNS[q.sort?.field ?? 'createdAt'] ?? 'created_at';
+  const dir = q.sort?.desc ? 'DESC' : 'ASC';
+  return column === 'id' ? `ORDER BY id ${dir}` : `ORDER BY ${column} ${dir} NULLS LAST, id ${dir}`;
+}
+
+type Row = Record<string, unknown>;
+
+/** A row of `aws_keys` (snake_case, as pg returns it) → the domain record. */
+export function rowToKey(r: Row): KeyRecord {
+  return {
+    id: r.id as string,
+    account: r.account as string,
+    kmsId: r.kms_id as string,
+    region: r.region as string,
+    status: r.status as string,
+    kmsKeyId: r.kms_key_id as string | null,
+    arn: r.arn as string | null,
+    cloudName: r.cloud_name as string,
+    keyType: r.key_type as string | null,
+    keyMaterialOrigin: r.key_material_origin as string | null,
+    keyState: r.key_state as string | null,
+    keyUsage: r.key_usage as string | null,
+    keySpec: r.key_spec as string | null,
+    origin: r.origin as string | null,
+    enabled: r.enabled as boolean | null,
+    multiRegion: r.multi_region as boolean | null,
+    multiRegionKeyType: r.multi_region_key_type as string | null,
+    customKeyStoreId: r.custom_key_store_id as string | null,
+    aliases: (r.aliases as string[] | null) ?? [],
+    tags: r.tags,
+    policyTemplateId: r.policy_template_id as string | null,
+    keyAdmins: (r.key_admins as string[] | null) ?? [],
+    keyAdminsRoles: (r.key_admins_roles as string[] | null) ?? [],
+    keyUsers: (r.key_users as string[] | null) ?? [],
+    keyUsersRoles: (r.key_users_roles as string[] | null) ?? [],
+    externalAccounts: (r.external_accounts as string[] | null) ?? [],
+    awsParam: r.aws_param,
+    rotationStatus: r.rotation_status as string,
+    labels: r.labels,
+    gone: r.gone as boolean,
+    lastError: r.last_error as string | null,
+    syncedAt: r.synced_at as Date | null,
+    awsCreatedAt: r.aws_created_at as Date | null,
+    createdBy: r.created_by as string | null,
+    createdAt: r.created_at as Date,
+    updatedAt: r.updated_at as Date,
+  };
+}

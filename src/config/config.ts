@@ -35,7 +35,6 @@ export interface Config {
   readonly providerTimeoutMs: number;
   readonly providerMaxAttempts: number;
   readonly validateResponses: boolean;
-  readonly rateLimitPerMinute: number;
   readonly shutdownGraceMs: number;
 }
 
@@ -141,7 +140,6 @@ export function loadConfig(env: Env = process.env): Config {
     providerTimeoutMs: int(env, 'CCKM_PROVIDER_TIMEOUT_MS', 10000, 100, 120000),
     providerMaxAttempts: int(env, 'CCKM_PROVIDER_MAX_ATTEMPTS', 3, 1, 10),
     validateResponses: bool(env, 'CCKM_VALIDATE_RESPONSES', nodeEnv !== 'production'),
-    rateLimitPerMinute: int(env, 'CCKM_RATE_LIMIT_PER_MINUTE', 0, 0, 1_000_000),
     shutdownGraceMs: int(env, 'CCKM_SHUTDOWN_GRACE_MS', 10000, 0, 120000),
   };
   if (config.adminPassword !== undefined && config.adminPassword.length < 8) {

@@ -1,6 +1,7 @@
 import { AppError, awsError, isAppError } from '../errors/index.js';
 import type { KmsOperationName, KmsOperations } from '../providers/kms-provider.js';
 import { Committer } from './core/committer.js';
+import { FaultInjector, type FaultRule } from './core/faults.js';
 import { openEntry, sealEntry } from './core/key-material.js';
 import { openWithRootKey, sealWithRootKey } from './crypto/envelope-codec.js';
 import { Registry } from './core/registry.js';
@@ -14,6 +15,8 @@ import type { CallerContext, OperationContext } from './operations/context.js';
 import { OPERATIONS } from './operations/index.js';
 import { resolveKey } from './operations/resolve-key.js';
 import type { EmulatorStore } from './store/emulator-store.js';
+
+export type { FaultRule } from './core/faults.js';
 
 /** Options of {@link KmsEmulator.open}. */
 export interface KmsEmulatorOptions {
@@ -43,6 +46,7 @@ const ACCOUNT = /^\d{12}$/;
 export class KmsEmulator {
   private readonly registry = new Registry();
   private readonly committer: Committer;
+  private readonly faultInjector = new FaultInjector();
   private readonly clock: () => Date;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -96,11 +100,35 @@ export class KmsEmulator {
       if (!REGION.test(ctx.region)) throw awsError('UnrecognizedClientException', 'The Region is not valid.');
       const handler = OPERATIONS[op];
       if (!handler) throw awsError('UnsupportedOperationException', `${op} is not implemented by the opencckm emulator yet`);
+      if (this.faultInjector.active) await this.faultInjector.apply(op);
       validateInput(op, input);
       return await handler(this.context(ctx, op), input ?? ({} as KmsOperations[Op]['input']));
     } catch (err) {
       throw toAppError(err);
     }
+  }
+
+  /**
+   * Replaces the fault-injection rules (an empty list turns faults off). Meant for
+   * client tests: make chosen operations throttle (ThrottlingException, HTTP 400), fail
+   * with a server fault (KMSInternalException 500, DependencyTimeoutException 503), or
+   * answer late. See {@link FaultRule} for the fields.
+   *
+   * @example
+   * emulator.setFaults([
+   *   { operation: 'Encrypt', kind: 'throttle', count: 2 },          // the next 2 Encrypt calls throttle
+   *   { operation: '*', kind: 'error', rate: 0.05 },                 // 5 % of all calls: KMSInternalException
+   *   { operation: 'CreateKey', kind: 'latency', latencyMs: 250 },  // CreateKey answers 250 ms later
+   * ]);
+   * @throws TypeError for an invalid rule (the previous rules then stay)
+   */
+  setFaults(rules: readonly FaultRule[]): void {
+    this.faultInjector.set(rules);
+  }
+
+  /** The active fault rules (rules whose `count` is spent are gone). */
+  faults(): FaultRule[] {
+    return this.faultInjector.list();
   }
 
   /** Deletes keys whose deletion date has passed and rotates keys that are due (see core/scheduler.ts). */

@@ -25,6 +25,8 @@ export async function startStandaloneEmulator(opts: {
   store: EmulatorStore;
   rootKey: Uint8Array;
   host?: string;
+  /** Serve the fault-injection admin endpoint `/_opencckm/faults` (test setups only). */
+  enableFaultInjection?: boolean;
 }): Promise<StandaloneEmulator> {
   const { config } = opts;
   const emulator = await KmsEmulator.open({ store: opts.store, rootKey: opts.rootKey, defaultAccountId: config.emulatorAccountId });
@@ -32,6 +34,7 @@ export async function startStandaloneEmulator(opts: {
     credentials: { ...config.emulatorCredentials },
     defaultAccountId: config.emulatorAccountId,
     defaultRegion: config.emulatorRegions[0] ?? 'us-east-1',
+    enableFaultInjection: opts.enableFaultInjection === true,
   });
   const server = createServer(handler);
   await new Promise<void>((resolve, reject) => {
@@ -52,7 +55,8 @@ export async function startStandaloneEmulator(opts: {
 /**
  * `npm run emulator`: the emulator alone, durable in the project database (DATABASE_URL,
  * or the embedded database under CCKM_DATA_DIR) with its root key from EMULATOR_ROOT_KEY
- * or CCKM_DATA_DIR/emulator-root.key. `-- --memory` keeps state in memory only.
+ * or CCKM_DATA_DIR/emulator-root.key. `-- --memory` keeps state in memory only;
+ * `-- --faults` serves the fault-injection admin endpoint `/_opencckm/faults`.
  */
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -75,7 +79,7 @@ async function main(): Promise<void> {
   const rootKey = memory && !config.emulatorRootKey
     ? randomBytes(32)
     : await loadOrCreateKey(config.emulatorRootKey, config.dataDir, 'emulator-root.key');
-  const running = await startStandaloneEmulator({ config, store, rootKey });
+  const running = await startStandaloneEmulator({ config, store, rootKey, enableFaultInjection: process.argv.includes('--faults') });
   console.log(`opencckm KMS emulator (${memory ? 'in-memory' : 'durable'}) listening on http://localhost:${running.port}`);
   console.log(`Try: aws --endpoint-url http://localhost:${running.port} --region us-east-1 kms create-key`);
   const stop = () => void running.close().then(closeDb).then(() => process.exit(0));

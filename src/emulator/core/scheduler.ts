@@ -2,6 +2,7 @@ import { generateKeyMaterial } from '../crypto/key-generation.js';
 import type { KeyDoc, KeyEntry } from '../model/key-record.js';
 import { newMaterialId } from './key-material.js';
 import type { Registry } from './registry.js';
+import { syncReplicas } from './replicas.js';
 import type { Transaction } from './transaction.js';
 
 /** What one scheduler pass did. */
@@ -34,7 +35,9 @@ const DAY_MS = 86_400_000;
  */
 export async function runScheduledTasks(registry: Registry, now: Date, deps: SchedulerDeps): Promise<ScheduledTaskResult> {
   const result: ScheduledTaskResult = { deleted: 0, rotated: 0, expired: 0 };
-  const due = [...registry.allKeys()];
+  // Primaries waiting for their replicas go last, so a replica deleted in this pass counts.
+  const all = [...registry.allKeys()];
+  const due = [...all.filter((e) => e.doc.keyState !== 'PendingReplicaDeletion'), ...all.filter((e) => e.doc.keyState === 'PendingReplicaDeletion')];
   for (const entry of due) {
     const doc = entry.doc;
     if (doc.validTo && Date.parse(doc.validTo) <= now.getTime() && (doc.keyState === 'Enabled' || doc.keyState === 'Disabled')) {
@@ -47,7 +50,7 @@ export async function runScheduledTasks(registry: Registry, now: Date, deps: Sch
     } else if (doc.keyState === 'PendingDeletion' && doc.deletionDate && Date.parse(doc.deletionDate) <= now.getTime()) {
       await deleteKey(registry, doc, deps);
       result.deleted++;
-    } else if (doc.keyState === 'Enabled' && doc.rotationEnabled && doc.nextRotationDate && Date.parse(doc.nextRotationDate) <= now.getTime()) {
+    } else if (doc.keyState === 'Enabled' && doc.rotationEnabled && (doc.primaryRegion ?? doc.region) === doc.region && doc.nextRotationDate && Date.parse(doc.nextRotationDate) <= now.getTime()) {
       await rotate(registry, entry, now, deps);
       result.rotated++;
     }
@@ -100,6 +103,8 @@ async function rotate(registry: Registry, entry: KeyEntry, now: Date, deps: Sche
     nextRotationDate: new Date(now.getTime() + period * DAY_MS).toISOString(),
   };
   const tx = deps.begin();
-  tx.putKey(deps.sealEntry(doc, new Map([...entry.material, [id, material]])));
+  const rotated = deps.sealEntry(doc, new Map([...entry.material, [id, material]]));
+  tx.putKey(rotated);
+  syncReplicas(registry, tx, rotated, deps.sealEntry);
   await deps.commit(tx);
 }

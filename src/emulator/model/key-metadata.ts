@@ -1,4 +1,4 @@
-import type { KeyMetadata } from '@aws-sdk/client-kms';
+import type { KeyMetadata, MultiRegionConfiguration } from '@aws-sdk/client-kms';
 import { algorithmsOf } from './key-specs.js';
 import { currentMaterial, type KeyDoc } from './key-record.js';
 
@@ -12,9 +12,10 @@ const CMK_SPECS = new Set([
  * KeyMetadata as AWS returns it from CreateKey and DescribeKey: field presence follows
  * AWS (Description is "" when unset; DeletionDate only while PendingDeletion; the
  * algorithm list of the key's usage only; MultiRegionConfiguration only for multi-Region
- * keys; CurrentKeyMaterialId for symmetric encryption keys that have material).
+ * keys (the set's configuration as given, by default a primary without replicas);
+ * CurrentKeyMaterialId for symmetric encryption keys that have material).
  */
-export function toKeyMetadata(doc: KeyDoc): KeyMetadata {
+export function toKeyMetadata(doc: KeyDoc, multiRegion?: MultiRegionConfiguration): KeyMetadata {
   const md: KeyMetadata = {
     AWSAccountId: doc.accountId,
     KeyId: doc.keyId,
@@ -37,7 +38,7 @@ export function toKeyMetadata(doc: KeyDoc): KeyMetadata {
   Object.assign(md, structuredClone(algorithmsOf(doc.keySpec, doc.keyUsage) ?? {}));
   md.MultiRegion = doc.multiRegion;
   if (doc.multiRegion) {
-    md.MultiRegionConfiguration = {
+    md.MultiRegionConfiguration = multiRegion ?? {
       MultiRegionKeyType: 'PRIMARY',
       PrimaryKey: { Arn: doc.arn, Region: doc.region },
       ReplicaKeys: [],

@@ -108,10 +108,11 @@ function decryptSymmetric(ctx: OperationContext, req: DecryptRequest, named: Key
     if (err instanceof CiphertextBlobError) throw invalidCiphertext();
     throw err;
   }
-  if (named && named.doc.arn !== parsed.keyArn) {
+  const blobArn = inCallerRegion(ctx, parsed.keyArn);
+  if (named && named.doc.arn !== blobArn) {
     throw awsError('IncorrectKeyException', 'The key ID in the request does not identify a CMK that can perform this operation.');
   }
-  const entry = named ?? blobKey(ctx, parsed.keyArn);
+  const entry = named ?? blobKey(ctx, blobArn);
   if (!named) {
     assertUsableFor(ctx, entry.doc, 'ENCRYPT_DECRYPT');
     assertAlgorithm(entry.doc, 'EncryptionAlgorithms', 'SYMMETRIC_DEFAULT');
@@ -123,6 +124,17 @@ function decryptSymmetric(ctx: OperationContext, req: DecryptRequest, named: Key
   } catch {
     throw invalidCiphertext();
   }
+}
+
+const MRK_ARN = /^(arn:[^:]+:kms:)([^:]+)(:\d{12}:key\/mrk-[0-9a-f]{32})$/;
+
+/**
+ * Multi-Region keys are interchangeable: a blob sealed by any key of the set names that
+ * key's ARN; in another Region it is read as the same key id in the caller's Region.
+ */
+function inCallerRegion(ctx: OperationContext, arn: string): string {
+  const m = MRK_ARN.exec(arn);
+  return m && m[2] !== ctx.region ? `${m[1]}${ctx.region}${m[3]}` : arn;
 }
 
 /** The key a blob names; a blob naming no key we hold is invalid ciphertext. */

@@ -113,6 +113,7 @@ export const createKey: OperationHandler<'CreateKey'> = async (ctx, input) => {
     policy: input.Policy ?? defaultKeyPolicy(ctx.region, ctx.accountId),
     tags,
     multiRegion,
+    ...(multiRegion ? { primaryRegion: ctx.region } : {}),
     rotationEnabled: false,
     materials: materialId ? [{ id: materialId, createdAt: now }] : [],
   };

@@ -1,3 +1,4 @@
+import { multiRegionConfiguration } from '../core/replicas.js';
 import { assertKeyUsable } from '../model/key-state.js';
 import { toKeyMetadata } from '../model/key-metadata.js';
 import type { OperationHandler } from './context.js';
@@ -11,5 +12,5 @@ import type { OperationHandler } from './context.js';
 export const describeKey: OperationHandler<'DescribeKey'> = async (ctx, input) => {
   const entry = ctx.findKey(input.KeyId!, { allowAlias: true, crossAccount: true });
   assertKeyUsable(entry.doc, ctx.op);
-  return { KeyMetadata: toKeyMetadata(entry.doc) };
+  return { KeyMetadata: toKeyMetadata(entry.doc, multiRegionConfiguration(ctx.registry, entry.doc)) };
 };

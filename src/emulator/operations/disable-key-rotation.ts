@@ -1,7 +1,7 @@
 import { assertKeyUsable } from '../model/key-state.js';
 import type { KeyDoc } from '../model/key-record.js';
 import type { OperationHandler } from './context.js';
-import { assertRotationSupported } from './rotation-support.js';
+import { assertNotReplica, assertRotationSupported } from './rotation-support.js';
 import { saveKeyDoc } from './save-key.js';
 
 /**
@@ -12,9 +12,10 @@ import { saveKeyDoc } from './save-key.js';
 export const disableKeyRotation: OperationHandler<'DisableKeyRotation'> = async (ctx, input) => {
   const entry = ctx.findKey(input.KeyId!);
   assertRotationSupported(entry.doc);
+  assertNotReplica(entry.doc);
   assertKeyUsable(entry.doc, ctx.op);
   const { rotationPeriodInDays: _p, nextRotationDate: _n, ...rest } = entry.doc;
   const doc: KeyDoc = { ...rest, rotationEnabled: false };
-  await saveKeyDoc(ctx, entry, doc);
+  await saveKeyDoc(ctx, entry, doc, { shared: true });
   return {};
 };

@@ -1,6 +1,6 @@
 import { assertKeyUsable } from '../model/key-state.js';
 import type { OperationHandler } from './context.js';
-import { assertRotationSupported } from './rotation-support.js';
+import { assertNotReplica, assertRotationSupported } from './rotation-support.js';
 import { saveKeyDoc } from './save-key.js';
 
 const DEFAULT_PERIOD_DAYS = 365;
@@ -16,6 +16,7 @@ const DAY_MS = 86_400_000;
 export const enableKeyRotation: OperationHandler<'EnableKeyRotation'> = async (ctx, input) => {
   const entry = ctx.findKey(input.KeyId!);
   assertRotationSupported(entry.doc);
+  assertNotReplica(entry.doc);
   assertKeyUsable(entry.doc, ctx.op);
   const period = input.RotationPeriodInDays ?? DEFAULT_PERIOD_DAYS;
   await saveKeyDoc(ctx, entry, {
@@ -23,6 +24,6 @@ export const enableKeyRotation: OperationHandler<'EnableKeyRotation'> = async (c
     rotationEnabled: true,
     rotationPeriodInDays: period,
     nextRotationDate: new Date(ctx.now.getTime() + period * DAY_MS).toISOString(),
-  });
+  }, { shared: true });
   return {};
 };

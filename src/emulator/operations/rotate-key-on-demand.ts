@@ -4,7 +4,8 @@ import { generateKeyMaterial } from '../crypto/key-generation.js';
 import type { KeyDoc } from '../model/key-record.js';
 import { assertKeyUsable } from '../model/key-state.js';
 import type { OperationHandler } from './context.js';
-import { assertRotationSupported } from './rotation-support.js';
+import { syncReplicas } from '../core/replicas.js';
+import { assertNotReplica, assertRotationSupported } from './rotation-support.js';
 
 /** AWS allows at most this many on-demand rotations per key. */
 export const MAX_ON_DEMAND_ROTATIONS = 25;
@@ -20,6 +21,7 @@ export const MAX_ON_DEMAND_ROTATIONS = 25;
 export const rotateKeyOnDemand: OperationHandler<'RotateKeyOnDemand'> = async (ctx, input) => {
   const entry = ctx.findKey(input.KeyId!);
   assertRotationSupported(entry.doc);
+  assertNotReplica(entry.doc);
   assertKeyUsable(entry.doc, ctx.op);
   const done = entry.doc.materials.filter((m) => m.rotationType === 'ON_DEMAND').length;
   if (done >= MAX_ON_DEMAND_ROTATIONS) {
@@ -33,7 +35,9 @@ export const rotateKeyOnDemand: OperationHandler<'RotateKeyOnDemand'> = async (c
   const id = newMaterialId();
   const doc: KeyDoc = { ...entry.doc, materials: [...entry.doc.materials, { id, createdAt: ctx.now.toISOString(), rotationType: 'ON_DEMAND' }] };
   const tx = ctx.begin();
-  tx.putKey(ctx.sealEntry(doc, new Map([...entry.material, [id, material]])));
+  const rotated = ctx.sealEntry(doc, new Map([...entry.material, [id, material]]));
+  tx.putKey(rotated);
+  syncReplicas(ctx.registry, tx, rotated, ctx.sealEntry);
   await ctx.commit(tx);
   return { KeyId: doc.arn };
 };

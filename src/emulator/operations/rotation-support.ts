@@ -16,3 +16,14 @@ export function assertRotationSupported(doc: KeyDoc): void {
     throw awsError('UnsupportedOperationException', `${doc.arn} origin is ${doc.origin} which is not valid for this operation.`);
   }
 }
+
+/**
+ * Rotation of a multi-Region key is managed on its primary and shared with the replicas.
+ *
+ * @throws UnsupportedOperationException for a replica key
+ */
+export function assertNotReplica(doc: KeyDoc): void {
+  if (doc.multiRegion && doc.primaryRegion !== undefined && doc.primaryRegion !== doc.region) {
+    throw awsError('UnsupportedOperationException', `${doc.arn} is a multi-Region replica key; manage rotation on its primary key in ${doc.primaryRegion}.`);
+  }
+}

@@ -1,4 +1,5 @@
 import { awsError } from '../../errors/index.js';
+import { replicasOf } from '../core/replicas.js';
 import { assertKeyUsable } from '../model/key-state.js';
 import type { OperationHandler } from './context.js';
 import { saveKeyDoc } from './save-key.js';
@@ -11,7 +12,8 @@ const DAY_MS = 86_400_000;
 /**
  * ScheduleKeyDeletion: moves the key to PendingDeletion with a DeletionDate 7–30 days
  * (default 30) ahead. The emulator's scheduler deletes it, and its aliases, once the
- * date has passed on the emulator's clock.
+ * date has passed on the emulator's clock. A multi-Region primary with replicas goes to
+ * PendingReplicaDeletion (no DeletionDate) until its replicas are deleted.
  *
  * @throws ValidationException | NotFoundException | KMSInvalidStateException
  */
@@ -24,6 +26,11 @@ export const scheduleKeyDeletion: OperationHandler<'ScheduleKeyDeletion'> = asyn
   }
   const entry = ctx.findKey(input.KeyId!);
   assertKeyUsable(entry.doc, ctx.op);
+  if (replicasOf(ctx.registry, entry.doc).length > 0) {
+    // A primary waits for its replicas; its own window starts when the last one is gone.
+    await saveKeyDoc(ctx, entry, { ...entry.doc, keyState: 'PendingReplicaDeletion', pendingWindowInDays: days });
+    return { KeyId: entry.doc.arn, KeyState: 'PendingReplicaDeletion', PendingWindowInDays: days };
+  }
   const deletionDate = new Date(ctx.now.getTime() + days * DAY_MS);
   await saveKeyDoc(ctx, entry, {
     ...entry.doc,

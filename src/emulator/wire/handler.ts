@@ -4,6 +4,7 @@ import { awsError, isAppError, toKmsWireError, type AppError } from '../../error
 import { KMS_OPERATIONS, type KmsOperationName } from '../../providers/kms-provider.js';
 import type { KmsEmulator } from '../emulator.js';
 import { authenticate, type WireCredentials } from './authenticate.js';
+import { FAULTS_PATH, serveFaultAdmin } from './fault-admin.js';
 import { decodeInput, encodeOutput } from './json-codec.js';
 import { handleSts, stsError } from './sts.js';
 
@@ -17,6 +18,12 @@ export interface WireHandlerOptions {
   maxBodyBytes?: number;
   /** Current time for the SigV4 clock-skew check (default: system clock). */
   now?: () => Date;
+  /**
+   * Serves the fault-injection admin endpoint `/_opencckm/faults` (GET, POST, DELETE; see
+   * wire/fault-admin.ts and {@link KmsEmulator.setFaults}). Off by default: it is
+   * unauthenticated and meant for test setups only.
+   */
+  enableFaultInjection?: boolean;
 }
 
 const JSON_TYPE = 'application/x-amz-json-1.1';
@@ -95,7 +102,9 @@ export function createEmulatorWireHandler(
     }
     const base = { credentials: options.credentials, defaultAccountId: options.defaultAccountId, defaultRegion: options.defaultRegion, now: now() };
     const signed = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body };
-    if (req.method !== 'POST' || (req.url ?? '/').split('?')[0] !== '/') {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === FAULTS_PATH && options.enableFaultInjection) return serveFaultAdmin(emulator, req.method ?? 'GET', body, res);
+    if (req.method !== 'POST' || path !== '/') {
       return sendJson(res, 404, requestId, { __type: 'UnknownOperationException', message: 'Only POST / is served.' });
     }
     if (isSts) {

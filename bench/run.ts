@@ -11,7 +11,9 @@ import { loadConfig } from '../src/config/config.js';
 import { openDatabase } from '../src/db/database.js';
 import { migrate, readMigrations } from '../src/db/migrator.js';
 import { benchPostgres } from './support/postgres.js';
-import { load, type LoadResult } from './support/load.js';
+import { Worker } from 'node:worker_threads';
+import type { LoadResult } from './support/load.js';
+import type { LoadJob } from './support/load-worker.js';
 
 /**
  * `npm run bench`: the service measured over real HTTP on real PostgreSQL (emulator
@@ -57,33 +59,28 @@ async function main(): Promise<void> {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1`;
     const token = ((await (await fetch(`${base}/auth/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grant_type: 'password', username: 'admin', password: ADMIN_PASSWORD }) })).json()) as { jwt: string }).jwt;
-    const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
-    const createKey = async (i: number) => {
-      const res = await fetch(`${base}/cckm/aws/keys`, { method: 'POST', headers, body: JSON.stringify({ kms: 'kms', region: i % 2 ? 'us-east-1' : 'eu-west-1', aws_param: { Description: `bench ${i}` } }) });
-      await res.arrayBuffer();
-      if (res.status !== 201) throw new Error(`create answered ${res.status}`);
-    };
+    const run = (job: Omit<LoadJob, 'base' | 'token'>) =>
+      new Promise<LoadResult>((resolve, reject) => {
+        const w = new Worker(new URL('./support/load-worker.js', import.meta.url), { workerData: { ...job, base, token } });
+        w.once('message', resolve);
+        w.once('error', reject);
+      });
     const report = (name: string, r: LoadResult) => {
       results[name] = r;
       console.log(`${name.padEnd(44)} ${String(r.perSecond).padStart(9)}/s  p50 ${r.latencyMs.p50} ms  p99 ${r.latencyMs.p99} ms  errors ${r.errors}`);
     };
 
-    await load(50, 4, createKey); // warm-up: JIT, pools, prepared plans
-    report('create_key_symmetric_c1', await load(300, 1, createKey));
-    report('create_key_symmetric_c16', await load(2000, 16, createKey));
-    const existing = 2350;
-    if (LIST_RECORDS > existing) await load(LIST_RECORDS - existing, 16, createKey);
-    const total = (await (await fetch(`${base}/cckm/aws/keys?limit=1`, { headers })).json()) as { total: number };
+    await run({ kind: 'create', total: 200, concurrency: 4 }); // warm-up: JIT, pools, prepared plans
+    report('create_key_symmetric_c1', await run({ kind: 'create', total: 300, concurrency: 1 }));
+    report('create_key_symmetric_c16', await run({ kind: 'create', total: 2000, concurrency: 16 }));
+    const existing = 2500;
+    if (LIST_RECORDS > existing) await run({ kind: 'create', total: LIST_RECORDS - existing, concurrency: 16 });
+    const total = (await (await fetch(`${base}/cckm/aws/keys?limit=1`, { headers: { authorization: `Bearer ${token}` } })).json()) as { total: number };
     results.listRecords = total.total;
     const pages = Math.floor(total.total / 100);
-    const listPage = (filter: string) => async (i: number) => {
-      const res = await fetch(`${base}/cckm/aws/keys?limit=100&skip=${(i % pages) * 100}${filter}`, { headers });
-      await res.arrayBuffer();
-      if (res.status !== 200) throw new Error(`list answered ${res.status}`);
-    };
-    report(`list_keys_page100_of_${total.total}_c1`, await load(500, 1, listPage('')));
-    report(`list_keys_page100_sorted_filtered_c1`, await load(300, 1, listPage('&region=us-east-1&sort=-createdAt')));
-    report(`list_keys_page100_of_${total.total}_c16`, await load(1000, 16, listPage('')));
+    report(`list_keys_page100_of_${total.total}_c1`, await run({ kind: 'list', total: 500, concurrency: 1, pages }));
+    report('list_keys_page100_region_sorted_c1', await run({ kind: 'list', total: 300, concurrency: 1, pages: Math.floor(pages / 2), query: '&region=us-east-1&sort=-createdAt' }));
+    report(`list_keys_page100_of_${total.total}_c16`, await run({ kind: 'list', total: 1000, concurrency: 16, pages }));
     server.closeAllConnections();
     await new Promise((r) => server.close(r));
     await composed.close();

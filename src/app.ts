@@ -12,6 +12,7 @@ import { errorHandler } from './http/middleware/error-handler.js';
 import { requestContext } from './http/middleware/request-context.js';
 import { authRoutes, userRoutes } from './http/routes/auth.routes.js';
 import { connectionRoutes, kmsRoutes } from './http/routes/connections.routes.js';
+import { keyActionRoutes } from './http/routes/key-actions.routes.js';
 import { keyRoutes, templateRoutes } from './http/routes/keys.routes.js';
 import { opsRoutes } from './http/routes/ops.routes.js';
 
@@ -72,6 +73,7 @@ export function createApp(deps: AppDeps): App {
   api.use(kmsRoutes(deps.services.kms));
   api.use(templateRoutes(deps.services.templates, deps.services.keys));
   api.use(keyRoutes(deps.services.keys, deps.services.idempotency));
+  api.use(keyActionRoutes(deps.services.keyActions, deps.services.keyReplication));
   app.use('/api/v1', api);
   app.use((_req, _res, next) => next(new NotFoundError('No such path')));
   app.use(errorHandler(deps.logger));

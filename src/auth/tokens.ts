@@ -7,6 +7,7 @@ import type { Principal } from './principal.js';
 /** Our own tokens are HS256; external issuers may use these asymmetric algorithms. `none` never. */
 const OWN_ALGORITHMS = ['HS256'];
 const EXTERNAL_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'];
+const MAX_CACHED = 10_000;
 
 export interface TokenSettings {
   issuer: string;
@@ -33,6 +34,11 @@ interface OwnClaims extends JWTPayload {
  */
 export class TokenService {
   private readonly external: { issuer: string; audience: string; jwks: ReturnType<typeof createRemoteJWKSet> }[];
+  /**
+   * Tokens already verified, until they expire: a token is immutable, so its signature
+   * and claims need checking once. Keyed by the whole token; bounded.
+   */
+  private readonly verified = new Map<string, { principal: Principal; exp: number }>();
 
   constructor(
     private readonly signingKey: Buffer,
@@ -67,6 +73,15 @@ export class TokenService {
    *   expired, not yet valid, for another audience, tampered, or missing claims.
    */
   async verify(token: string): Promise<Principal> {
+    const hit = this.verified.get(token);
+    if (hit) {
+      if (hit.exp * 1000 > Date.now()) return hit.principal;
+      this.verified.delete(token);
+    }
+    return this.verifyUncached(token);
+  }
+
+  private async verifyUncached(token: string): Promise<Principal> {
     const issuer = this.peekIssuer(token);
     const ext = this.external.find((e) => e.issuer === issuer);
     try {
@@ -78,7 +93,12 @@ export class TokenService {
             algorithms: OWN_ALGORITHMS,
             requiredClaims: ['sub', 'exp', 'iat'],
           });
-      return toPrincipal(payload as OwnClaims);
+      const principal = toPrincipal(payload as OwnClaims);
+      if (typeof payload.exp === 'number') {
+        if (this.verified.size >= MAX_CACHED) this.verified.clear();
+        this.verified.set(token, { principal, exp: payload.exp });
+      }
+      return principal;
     } catch (err) {
       if (err instanceof UnauthenticatedError) throw err;
       throw new UnauthenticatedError(describeJoseError(err), { cause: err });

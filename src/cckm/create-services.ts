@@ -6,6 +6,8 @@ import type { ConnectionRepository, KmsAccountRepository, PolicyTemplateReposito
 import { ConnectionService } from './connections/connection.service.js';
 import { IdempotencyService, type IdempotencyRepository } from './idempotency/idempotency.service.js';
 import type { KeyRepository } from './keys/key.repository.js';
+import { KeyActionService } from './keys/key-actions.service.js';
+import { KeyReplicationService } from './keys/key-replication.service.js';
 import { KeyService } from './keys/key.service.js';
 import { KmsService } from './kms/kms.service.js';
 import { TemplateService } from './templates/template.service.js';
@@ -31,6 +33,8 @@ export interface Services {
   kms: KmsService;
   templates: TemplateService;
   keys: KeyService;
+  keyActions: KeyActionService;
+  keyReplication: KeyReplicationService;
   idempotency: IdempotencyService;
   audit: AuditService;
 }
@@ -46,6 +50,7 @@ export interface ServiceOptions {
 export function createServices(repos: Repositories, tokens: TokenService, box: SecretBox, providers: ProviderResolver, o: ServiceOptions): Services {
   const kms = new KmsService(repos.kmsAccounts, repos.connections, box, providers);
   const templates = new TemplateService(repos.templates, repos.kmsAccounts, kms);
+  const keyActions = new KeyActionService(repos.keys, kms, templates);
   return {
     auth: new AuthService(repos.users, repos.groups, tokens, o.refreshTtlSeconds),
     users: new UserService(repos.users, repos.groups),
@@ -59,6 +64,8 @@ export function createServices(repos: Repositories, tokens: TokenService, box: S
     kms,
     templates,
     keys: new KeyService(repos.keys, kms, templates),
+    keyActions,
+    keyReplication: new KeyReplicationService(keyActions, repos.keys, kms, templates),
     idempotency: new IdempotencyService(repos.idempotency, o.idempotencyTtlSeconds),
     audit: new AuditService(repos.audit),
   };

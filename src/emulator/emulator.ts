@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { AppError, awsError, isAppError } from '../errors/index.js';
 import type { KmsOperationName, KmsOperations } from '../providers/kms-provider.js';
 import { Committer } from './core/committer.js';
@@ -34,6 +35,12 @@ export interface KmsEmulatorOptions {
    */
   schedulerIntervalMs?: number;
 }
+
+/** The operations GetKeyLastUsage reports (the model's KeyLastUsageTrackingOperation). */
+const TRACKED_OPERATIONS = new Set<string>([
+  'Decrypt', 'DeriveSharedSecret', 'Encrypt', 'GenerateDataKey', 'GenerateDataKeyPair', 'GenerateDataKeyPairWithoutPlaintext',
+  'GenerateDataKeyWithoutPlaintext', 'GenerateMac', 'ReEncrypt', 'Sign', 'Verify', 'VerifyMac',
+]);
 
 const REGION = /^([a-z]+-){2,3}\d+$/;
 const ACCOUNT = /^\d{12}$/;
@@ -102,7 +109,9 @@ export class KmsEmulator {
       if (!handler) throw awsError('UnsupportedOperationException', `${op} is not implemented by the opencckm emulator yet`);
       if (this.faultInjector.active) await this.faultInjector.apply(op);
       validateInput(op, input);
-      return await handler(this.context(ctx, op), input ?? ({} as KmsOperations[Op]['input']));
+      const output = await handler(this.context(ctx, op), input ?? ({} as KmsOperations[Op]['input']));
+      if (TRACKED_OPERATIONS.has(op)) this.recordUsage(op, output as { KeyId?: string; SourceKeyId?: string });
+      return output;
     } catch (err) {
       throw toAppError(err);
     }
@@ -145,6 +154,12 @@ export class KmsEmulator {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     await this.committer.drain();
+  }
+
+  private recordUsage(op: string, output: { KeyId?: string; SourceKeyId?: string }): void {
+    const at = this.clock();
+    if (output.KeyId) this.registry.lastUsage.set(output.KeyId, { operation: op, at, requestId: randomUUID() });
+    if (output.SourceKeyId) this.registry.lastUsage.set(output.SourceKeyId, { operation: op, at, requestId: randomUUID() });
   }
 
   private context(caller: CallerContext, op: KmsOperationName): OperationContext {

@@ -21,12 +21,12 @@ export interface AwsKeyParams {
 /** Tag keys opencckm writes itself: the record id (no orphan keys) and the template link. */
 export const RECORD_TAG = 'cckm_record_id';
 export const TEMPLATE_TAG = 'cckm_policy_template_id';
-const RESERVED_TAGS = new Set([RECORD_TAG, TEMPLATE_TAG]);
+export const RESERVED_TAGS = new Set([RECORD_TAG, TEMPLATE_TAG]);
 
 /** Tag values: alphanumerics and `_ . / = + - @` (seed 004). */
-const TAG_VALUE = /^[A-Za-z0-9_./=+\-@]*$/;
+export const TAG_VALUE = /^[A-Za-z0-9_./=+\-@]*$/;
 /** Tag keys: AWS's pattern. */
-const TAG_KEY = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u;
+export const TAG_KEY = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u;
 /** Alias names after `alias/`: AWS's pattern and length (256 with the prefix). */
 const ALIAS_NAME = /^[a-zA-Z0-9/_-]+$/;
 

@@ -70,10 +70,32 @@ export function keyWhere(account: string, f: KeyFilter): SqlQuery {
   return { text: `WHERE ${clauses.join(' AND ')}`, params };
 }
 
+/** Columns that are never NULL: sorting on them matches the (…, created_at, id) indexes. */
+const NOT_NULL = new Set(['created_at', 'updated_at', 'id', 'region']);
+
 export function keyOrder(q: ListQuery): string {
   const column = SORT_COLUMNS[q.sort?.field ?? 'createdAt'] ?? 'created_at';
   const dir = q.sort?.desc ? 'DESC' : 'ASC';
-  return column === 'id' ? `ORDER BY id ${dir}` : `ORDER BY ${column} ${dir} NULLS LAST, id ${dir}`;
+  if (column === 'id') return `ORDER BY id ${dir}`;
+  return `ORDER BY ${column} ${dir}${NOT_NULL.has(column) ? '' : ' NULLS LAST'}, id ${dir}`;
+}
+
+/**
+ * One page: paging and sorting run over narrow (id, sort column) tuples, and only the
+ * page's rows are fetched whole — sorting thousands of wide rows (aws_param holds the
+ * policy) would spill to disk.
+ */
+export function keyPage(account: string, f: KeyFilter, q: ListQuery): { count: SqlQuery; page: SqlQuery } {
+  const where = keyWhere(account, f);
+  const n = where.params.length;
+  const order = keyOrder(q);
+  return {
+    count: { text: `SELECT count(*) AS total FROM aws_keys ${where.text}`, params: where.params },
+    page: {
+      text: `SELECT * FROM aws_keys WHERE id IN (SELECT id FROM aws_keys ${where.text} ${order} LIMIT $${n + 1} OFFSET $${n + 2}) ${order}`,
+      params: [...where.params, q.limit, q.skip],
+    },
+  };
 }
 
 type Row = Record<string, unknown>;

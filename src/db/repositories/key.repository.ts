@@ -3,7 +3,7 @@ import type { KeyChanges, KeyFilter, KeyRepository, NewKeyRecord } from '../../c
 import type { Database } from '../database.js';
 import type { Prisma } from '../generated/client.js';
 import { guard } from '../prisma-errors.js';
-import { keyOrder, keyWhere, rowToKey } from './key-list.sql.js';
+import { keyPage, rowToKey } from './key-list.sql.js';
 
 function data(changes: KeyChanges): Prisma.AwsKeyUpdateInput {
   const { tags, awsParam, labels, policyTemplateId, ...rest } = changes;
@@ -40,13 +40,12 @@ export class PrismaKeyRepository implements KeyRepository {
   }
 
   async list(account: string, filter: KeyFilter, q: ListQuery) {
-    const where = keyWhere(account, filter);
-    const n = where.params.length;
-    const [count, rows] = await Promise.all([
-      this.db.sql.query<{ total: string }>(`SELECT count(*) AS total FROM aws_keys ${where.text}`, where.params),
-      this.db.sql.query(`SELECT * FROM aws_keys ${where.text} ${keyOrder(q)} LIMIT $${n + 1} OFFSET $${n + 2}`, [...where.params, q.limit, q.skip]),
+    const { count, page } = keyPage(account, filter, q);
+    const [counted, rows] = await Promise.all([
+      this.db.sql.query<{ total: string | number }>(count.text, count.params),
+      this.db.sql.query(page.text, page.params),
     ]);
-    return { total: Number(count[0]?.total ?? 0), rows: rows.map(rowToKey) };
+    return { total: Number(counted[0]?.total ?? 0), rows: rows.map(rowToKey) };
   }
 
   async delete(id: string) {

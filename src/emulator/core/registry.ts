@@ -63,6 +63,12 @@ export class Scope {
  */
 export class Registry {
   private readonly scopes = new Map<string, Scope>();
+  /**
+   * The last successful cryptographic operation per key ARN (GetKeyLastUsage). Kept in
+   * memory only, like a metric: tracking starts when the emulator opens.
+   */
+  readonly lastUsage = new Map<string, { operation: string; at: Date; requestId: string }>();
+  readonly trackingStart = new Date();
 
   /** The scope of an account and Region, created empty on first use. */
   scope(accountId: string, region: string): Scope {

@@ -18,9 +18,34 @@ export type MlDsaSpec = keyof typeof ML_DSA;
 
 export const isMlDsaSpec = (spec: string): spec is MlDsaSpec => spec in ML_DSA;
 
-/** A node KeyObject for PKCS#8 DER material. */
+/**
+ * Parsed keys per material version. Parsing PKCS#8 (RSA above all: it validates the
+ * key) costs far more than signing, so each material buffer is parsed once; the hot
+ * index keeps the buffers, and an entry goes with its buffer when a key or version is
+ * dropped (WeakMap).
+ */
+const privateKeys = new WeakMap<Uint8Array, KeyObject>();
+const publicKeys = new WeakMap<Uint8Array, KeyObject>();
+const rawKeys = new WeakMap<Uint8Array, Buffer>();
+
+/** A node KeyObject for PKCS#8 DER material (cached per material buffer). */
 export function privateKeyOf(material: Uint8Array): KeyObject {
-  return createPrivateKey({ key: Buffer.from(material), format: 'der', type: 'pkcs8' });
+  let key = privateKeys.get(material);
+  if (!key) {
+    key = createPrivateKey({ key: Buffer.from(material), format: 'der', type: 'pkcs8' });
+    privateKeys.set(material, key);
+  }
+  return key;
+}
+
+/** The public half of PKCS#8 DER material as a KeyObject (cached per material buffer). */
+export function publicKeyOf(material: Uint8Array): KeyObject {
+  let key = publicKeys.get(material);
+  if (!key) {
+    key = createPublicKey(privateKeyOf(material));
+    publicKeys.set(material, key);
+  }
+  return key;
 }
 
 /** The ML-DSA key pair derived from a stored seed. */
@@ -46,12 +71,17 @@ function mlDsaSpki(spec: MlDsaSpec, publicKey: Uint8Array): Buffer {
 /** The DER SubjectPublicKeyInfo of an asymmetric key's material. */
 export function publicKeySpki(spec: string, material: Uint8Array): Uint8Array {
   if (isMlDsaSpec(spec)) return new Uint8Array(mlDsaSpki(spec, mlDsaKeys(spec, material).publicKey));
-  return new Uint8Array(createPublicKey(privateKeyOf(material)).export({ type: 'spki', format: 'der' }));
+  return new Uint8Array(publicKeyOf(material).export({ type: 'spki', format: 'der' }));
 }
 
 /** The raw private scalar (EC) or seed (Ed25519) of PKCS#8 material, for primitives node lacks. */
 export function rawPrivateKey(material: Uint8Array): Buffer {
-  const jwk = privateKeyOf(material).export({ format: 'jwk' });
-  if (typeof jwk.d !== 'string') throw new Error('key has no private component');
-  return Buffer.from(jwk.d, 'base64url');
+  let raw = rawKeys.get(material);
+  if (!raw) {
+    const jwk = privateKeyOf(material).export({ format: 'jwk' });
+    if (typeof jwk.d !== 'string') throw new Error('key has no private component');
+    raw = Buffer.from(jwk.d, 'base64url');
+    rawKeys.set(material, raw);
+  }
+  return raw;
 }

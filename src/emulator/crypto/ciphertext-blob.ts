@@ -68,6 +68,21 @@ function u32(n: number): Buffer {
   return b;
 }
 
+/** Encoded headers by `arn material-id` (a key's header never changes; bounded, cleared when full). */
+const headerCache = new Map<string, Buffer>();
+const HEADER_CACHE_MAX = 10_000;
+
+function cachedHeader(h: BlobHeader): Buffer {
+  const id = `${h.keyArn} ${h.materialId}`;
+  let head = headerCache.get(id);
+  if (!head) {
+    head = encodeHeader(h);
+    if (headerCache.size >= HEADER_CACHE_MAX) headerCache.clear();
+    headerCache.set(id, head);
+  }
+  return head;
+}
+
 function encodeHeader(h: BlobHeader): Buffer {
   const arn = Buffer.from(h.keyArn, 'utf8');
   const id = Buffer.from(h.materialId, 'hex');
@@ -78,8 +93,10 @@ function encodeHeader(h: BlobHeader): Buffer {
   return Buffer.concat([Buffer.of(BLOB_FORMAT_VERSION, arn.length), arn, id]);
 }
 
-const aad = (header: Buffer, context: Readonly<Record<string, string>> | undefined): Buffer =>
-  Buffer.concat([LABEL, header, encodeEncryptionContext(context)]);
+function aad(header: Buffer, context: Readonly<Record<string, string>> | undefined): Buffer {
+  for (const _ in context) return Buffer.concat([LABEL, header, encodeEncryptionContext(context)]);
+  return Buffer.concat([LABEL, header]);
+}
 
 /** Encrypts `plaintext` under a 32-byte material version, binding header and context. */
 export function sealBlob(
@@ -88,7 +105,7 @@ export function sealBlob(
   plaintext: Uint8Array,
   context?: Readonly<Record<string, string>>,
 ): Uint8Array {
-  const head = encodeHeader(header);
+  const head = cachedHeader(header);
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', material, iv);
   cipher.setAAD(aad(head, context));

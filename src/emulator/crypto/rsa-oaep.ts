@@ -1,5 +1,5 @@
-import { constants, createPublicKey, privateDecrypt, publicEncrypt } from 'node:crypto';
-import { privateKeyOf } from './asymmetric-keys.js';
+import { constants, privateDecrypt, publicEncrypt } from 'node:crypto';
+import { privateKeyOf, publicKeyOf } from './asymmetric-keys.js';
 
 /** The RSA encryption algorithms of KMS and their OAEP digest (MGF1 uses the same digest). */
 export const OAEP_HASH = { RSAES_OAEP_SHA_1: 'sha1', RSAES_OAEP_SHA_256: 'sha256' } as const;
@@ -26,7 +26,7 @@ export function oaepMaxPlaintext(modulusBits: number, alg: OaepAlgorithm): numbe
 
 /** Encrypts with the public half of PKCS#8 RSA material. */
 export function oaepEncrypt(material: Uint8Array, alg: OaepAlgorithm, plaintext: Uint8Array): Uint8Array {
-  const key = createPublicKey(privateKeyOf(material));
+  const key = publicKeyOf(material);
   return new Uint8Array(publicEncrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: OAEP_HASH[alg] }, plaintext));
 }
 

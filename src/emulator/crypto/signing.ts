@@ -2,7 +2,7 @@ import { constants, createHash, sign as nodeSign, verify as nodeVerify, type Key
 import { ed25519ph } from '@noble/curves/ed25519.js';
 import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { isMlDsaSpec, ML_DSA, mlDsaKeys, privateKeyOf, rawPrivateKey } from './asymmetric-keys.js';
+import { isMlDsaSpec, ML_DSA, mlDsaKeys, privateKeyOf, publicKeyOf, rawPrivateKey } from './asymmetric-keys.js';
 import { signDigestPkcs1, signDigestPss, verifyDigestPkcs1, verifyDigestPss, type RsaHash } from './rsa-prehashed.js';
 
 /** KMS MessageType values. */
@@ -85,6 +85,8 @@ export function signMessage(input: SignInput): Uint8Array {
       return info.family === 'rsa-pss' ? signDigestPss(key, info.hash!, input.message) : signDigestPkcs1(key, info.hash!, input.message);
     }
     case 'ecdsa':
+      // RAW: OpenSSL hashes and signs natively (DER, like noble's output); a given digest needs noble.
+      if (input.messageType === 'RAW') return new Uint8Array(nodeSign(info.hash!, input.message, privateKeyOf(input.material)));
       return ecCurve(input.keySpec).sign(digestOf(info, input), rawPrivateKey(input.material), { prehash: false, format: 'der', lowS: false });
     case 'ed25519':
       return new Uint8Array(nodeSign(null, input.message, privateKeyOf(input.material)));
@@ -114,6 +116,7 @@ export function verifySignature(input: SignInput, signature: Uint8Array): boolea
         return verify(key, info.hash!, input.message, signature);
       }
       case 'ecdsa': {
+        if (input.messageType === 'RAW') return nodeVerify(info.hash!, input.message, publicKeyOf(input.material), signature);
         const curve = ecCurve(input.keySpec);
         const pub = curve.getPublicKey(rawPrivateKey(input.material), false);
         return curve.verify(signature, digestOf(info, input), pub, { prehash: false, format: 'der', lowS: false });

@@ -1,5 +1,5 @@
 import type { KeyMetadata, MultiRegionConfiguration } from '@aws-sdk/client-kms';
-import { algorithmsOf } from './key-specs.js';
+import { algorithmsOf, copyAlgorithms } from './key-specs.js';
 import { currentMaterial, type KeyDoc } from './key-record.js';
 
 /** Key specs the deprecated CustomerMasterKeySpec enum can express. */
@@ -35,7 +35,7 @@ export function toKeyMetadata(doc: KeyDoc, multiRegion?: MultiRegionConfiguratio
   // CustomerMasterKeySpec is deprecated and has no values for the newer specs.
   if (CMK_SPECS.has(doc.keySpec)) md.CustomerMasterKeySpec = doc.keySpec as KeyMetadata['CustomerMasterKeySpec'];
   md.KeySpec = doc.keySpec;
-  Object.assign(md, structuredClone(algorithmsOf(doc.keySpec, doc.keyUsage) ?? {}));
+  Object.assign(md, copyAlgorithms(algorithmsOf(doc.keySpec, doc.keyUsage)));
   md.MultiRegion = doc.multiRegion;
   if (doc.multiRegion) {
     md.MultiRegionConfiguration = multiRegion ?? {

@@ -83,3 +83,13 @@ export function algorithmsOf(spec: KeySpec, usage: KeyUsageType): UsageAlgorithm
 
 /** True for the HMAC key specs. */
 export const isHmacSpec = (spec: KeySpec): boolean => spec.startsWith('HMAC_');
+
+/** A caller-owned copy of an algorithm list entry (cheaper than structuredClone on hot paths). */
+export function copyAlgorithms(a: UsageAlgorithms | undefined): UsageAlgorithms {
+  const out: UsageAlgorithms = {};
+  if (a?.EncryptionAlgorithms) out.EncryptionAlgorithms = [...a.EncryptionAlgorithms];
+  if (a?.SigningAlgorithms) out.SigningAlgorithms = [...a.SigningAlgorithms];
+  if (a?.MacAlgorithms) out.MacAlgorithms = [...a.MacAlgorithms];
+  if (a?.KeyAgreementAlgorithms) out.KeyAgreementAlgorithms = [...a.KeyAgreementAlgorithms];
+  return out;
+}

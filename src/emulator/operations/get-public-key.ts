@@ -2,7 +2,7 @@ import type { GetPublicKeyResponse } from '@aws-sdk/client-kms';
 import { awsError } from '../../errors/index.js';
 import { publicKeySpki } from '../crypto/asymmetric-keys.js';
 import { toKeyMetadata } from '../model/key-metadata.js';
-import { algorithmsOf } from '../model/key-specs.js';
+import { algorithmsOf, copyAlgorithms } from '../model/key-specs.js';
 import { assertKeyUsable } from '../model/key-state.js';
 import type { OperationHandler } from './context.js';
 import { currentMaterialOf } from './crypto-key.js';
@@ -25,7 +25,7 @@ export const getPublicKey: OperationHandler<'GetPublicKey'> = async (ctx, input)
   if (cmk) out.CustomerMasterKeySpec = cmk;
   out.KeySpec = doc.keySpec;
   out.KeyUsage = doc.keyUsage;
-  Object.assign(out, structuredClone(algorithmsOf(doc.keySpec, doc.keyUsage) ?? {}));
+  Object.assign(out, copyAlgorithms(algorithmsOf(doc.keySpec, doc.keyUsage)));
   delete (out as { MacAlgorithms?: unknown }).MacAlgorithms;
   return out;
 };

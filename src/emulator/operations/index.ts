@@ -20,6 +20,7 @@ import { generateDataKeyWithoutPlaintext } from './generate-data-key-without-pla
 import { generateDataKey } from './generate-data-key.js';
 import { generateMac } from './generate-mac.js';
 import { generateRandom } from './generate-random.js';
+import { getKeyLastUsage } from './get-key-last-usage.js';
 import { getKeyPolicy } from './get-key-policy.js';
 import { getKeyRotationStatus } from './get-key-rotation-status.js';
 import { getParametersForImport } from './get-parameters-for-import.js';
@@ -73,6 +74,7 @@ export const OPERATIONS: { readonly [Op in KmsOperationName]?: OperationHandler<
   GenerateDataKeyWithoutPlaintext: generateDataKeyWithoutPlaintext,
   GenerateMac: generateMac,
   GenerateRandom: generateRandom,
+  GetKeyLastUsage: getKeyLastUsage,
   GetKeyPolicy: getKeyPolicy,
   GetKeyRotationStatus: getKeyRotationStatus,
   GetParametersForImport: getParametersForImport,

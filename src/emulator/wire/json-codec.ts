@@ -52,6 +52,24 @@ function decode(shapeName: string | undefined, value: unknown, path: string): un
   }
 }
 
+/** Whether a shape contains a blob or timestamp anywhere (only those need converting on output). */
+const needsConversion = new Map<string, boolean>();
+function converts(shapeName: string | undefined, seen = new Set<string>()): boolean {
+  if (!shapeName) return false;
+  const known = needsConversion.get(shapeName);
+  if (known !== undefined) return known;
+  const shape = KMS_SHAPES[shapeName];
+  if (!shape || seen.has(shapeName)) return false;
+  seen.add(shapeName);
+  const result =
+    shape.t === 'blob' || shape.t === 'timestamp' ||
+    (shape.t === 'list' && converts(shape.l, seen)) ||
+    (shape.t === 'map' && converts(shape.v, seen)) ||
+    (shape.t === 'structure' && Object.values(shape.m ?? {}).some((m) => converts(m, seen)));
+  needsConversion.set(shapeName, result);
+  return result;
+}
+
 function encode(shapeName: string | undefined, value: unknown): unknown {
   const shape = shapeName ? KMS_SHAPES[shapeName] : undefined;
   if (value === undefined || value === null) return undefined;
@@ -92,5 +110,8 @@ export function decodeInput(op: string, body: unknown): unknown {
 
 /** Converts an operation's output into its JSON wire form. */
 export function encodeOutput(op: string, output: unknown): unknown {
-  return encode(KMS_OPERATION_SHAPES[op]?.o, output) ?? {};
+  const shape = KMS_OPERATION_SHAPES[op]?.o;
+  // Plain-JSON outputs (ListKeys, ListKeyPolicies, ...) are already their wire form.
+  if (!converts(shape)) return output ?? {};
+  return encode(shape, output) ?? {};
 }

@@ -85,9 +85,9 @@ describe('ListKeys', () => {
 });
 
 test('operations not implemented yet answer UnsupportedOperationException honestly', async () => {
-  const err = await errorOf(() => h.emulator.call(CTX, 'ReplicateKey', { KeyId: 'x', ReplicaRegion: 'eu-west-1' }));
+  const err = await errorOf(() => h.emulator.call(CTX, 'CreateCustomKeyStore', { CustomKeyStoreName: 'x' }));
   expect(err.awsName).toBe('UnsupportedOperationException');
-  expect(err.message).toBe('ReplicateKey is not implemented by the opencckm emulator yet');
+  expect(err.message).toBe('CreateCustomKeyStore is not implemented by the opencckm emulator yet');
 });
 
 test('calls with a malformed account or Region are refused', async () => {

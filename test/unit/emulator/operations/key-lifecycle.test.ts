@@ -73,10 +73,10 @@ describe('ScheduleKeyDeletion / CancelKeyDeletion', () => {
     await h.emulator.call(CTX, 'CreateAlias', { AliasName: 'alias/doomed', TargetKeyId: keyId });
     await h.emulator.call(CTX, 'ScheduleKeyDeletion', { KeyId: keyId, PendingWindowInDays: 7 });
     h.clock.advanceDays(6.9);
-    expect(await h.emulator.runScheduledTasks()).toEqual({ deleted: 0, rotated: 0 });
+    expect(await h.emulator.runScheduledTasks()).toEqual({ deleted: 0, rotated: 0, expired: 0 });
     expect((await state()).KeyState).toBe('PendingDeletion');
     h.clock.advanceDays(0.2);
-    expect(await h.emulator.runScheduledTasks()).toEqual({ deleted: 1, rotated: 0 });
+    expect(await h.emulator.runScheduledTasks()).toEqual({ deleted: 1, rotated: 0, expired: 0 });
     expect((await errorOf(() => state())).awsName).toBe('NotFoundException');
     expect((await h.emulator.call(CTX, 'ListAliases', {})).Aliases).toEqual([]);
     expect((await h.store.loadAll()).length).toBe(0);
@@ -129,12 +129,12 @@ describe('rotation', () => {
     const before = (await state()).CurrentKeyMaterialId;
     await h.emulator.call(CTX, 'EnableKeyRotation', { KeyId: keyId, RotationPeriodInDays: 90 });
     h.clock.advanceDays(91);
-    expect(await h.emulator.runScheduledTasks()).toEqual({ deleted: 0, rotated: 1 });
+    expect(await h.emulator.runScheduledTasks()).toEqual({ deleted: 0, rotated: 1, expired: 0 });
     const after = (await state()).CurrentKeyMaterialId;
     expect(after).toMatch(/^[0-9a-f]{64}$/);
     expect(after).not.toBe(before);
     expect((await status()).NextRotationDate).toEqual(new Date(h.clock.now().getTime() + 90 * 86_400_000));
-    expect(await h.emulator.runScheduledTasks()).toEqual({ deleted: 0, rotated: 0 });
+    expect(await h.emulator.runScheduledTasks()).toEqual({ deleted: 0, rotated: 0, expired: 0 });
   });
 });
 

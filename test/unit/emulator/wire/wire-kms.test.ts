@@ -83,8 +83,8 @@ test.each([
 });
 
 test('unimplemented operations say so', async () => {
-  const res = await raw('ReplicateKey', '{"KeyId":"x","ReplicaRegion":"eu-west-1"}');
-  expect(res.json).toEqual({ __type: 'UnsupportedOperationException', message: 'ReplicateKey is not implemented by the opencckm emulator yet' });
+  const res = await raw('DescribeCustomKeyStores', '{}');
+  expect(res.json).toEqual({ __type: 'UnsupportedOperationException', message: 'DescribeCustomKeyStores is not implemented by the opencckm emulator yet' });
 });
 
 test('the wrong Content-Type, method or path is refused', async () => {

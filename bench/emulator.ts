@@ -1,0 +1,143 @@
+import { execSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { kmsClient, startBenchServer, type KmsCall } from './support/emulator-client.js';
+import { primitiveRates } from './support/emulator-primitives.js';
+import { load, type LoadResult } from './support/load.js';
+import { benchPostgres } from './support/postgres.js';
+
+/**
+ * The KMS emulator's wire endpoint under closed-loop load over HTTP keep-alive, with the
+ * server in a child process (one core each for load and server on a 2-core machine):
+ * in memory and durable on PostgreSQL, beside the raw primitive rates and a bare
+ * node:http server as ceilings, and DescribeKey's latency while RSA_4096 keys are being
+ * generated. `npx tsc -p tsconfig.build.json && node dist/bench/emulator.js`; results go
+ * to bench/results/emulator-<time>-<commit>.json.
+ */
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+const SCALE = Number(process.env.BENCH_SCALE ?? 1);
+const n = (count: number) => Math.max(50, Math.round(count * SCALE));
+
+function machine() {
+  let commit = 'unknown';
+  try {
+    commit = execSync('git rev-parse HEAD', { cwd: ROOT, encoding: 'utf8' }).trim();
+  } catch {
+    /* not a git checkout */
+  }
+  const cpus = os.cpus();
+  return { commit, node: process.version, platform: `${os.type()} ${os.release()}`, cpus: cpus.length, cpuModel: cpus[0]?.model ?? '', cpuMHz: cpus[0]?.speed ?? 0, memoryGiB: Math.round(os.totalmem() / 2 ** 30) };
+}
+
+const results: Record<string, unknown> = { machine: machine(), startedAt: new Date().toISOString() };
+const runs: Record<string, LoadResult> = {};
+results.runs = runs;
+
+function report(name: string, r: LoadResult): LoadResult {
+  runs[name] = r;
+  console.log(`${name.padEnd(42)} ${String(r.perSecond).padStart(9)}/s  p50 ${String(r.latencyMs.p50).padStart(6)} ms  p99 ${String(r.latencyMs.p99).padStart(6)} ms  errors ${r.errors}`);
+  return r;
+}
+
+async function both(name: string, call: () => Promise<unknown>, total1: number, total32: number): Promise<void> {
+  await load(n(Math.min(500, total32 / 10)), 32, async () => void (await call())); // warm-up
+  report(`${name}_c1`, await load(n(total1), 1, async () => void (await call())));
+  report(`${name}_c32`, await load(n(total32), 32, async () => void (await call())));
+}
+
+const keyIdOf = (text: string) => (JSON.parse(text) as { KeyMetadata: { KeyId: string } }).KeyMetadata.KeyId;
+
+async function memoryRuns(): Promise<void> {
+  const server = await startBenchServer('memory');
+  const { call, close } = kmsClient(server.port);
+  try {
+    const sym = keyIdOf(await call('CreateKey', '{}'));
+    const ecc = keyIdOf(await call('CreateKey', '{"KeySpec":"ECC_NIST_P256","KeyUsage":"SIGN_VERIFY"}'));
+    const rsa = keyIdOf(await call('CreateKey', '{"KeySpec":"RSA_2048","KeyUsage":"SIGN_VERIFY"}'));
+    const encryptBody = JSON.stringify({ KeyId: sym, Plaintext: randomBytes(1024).toString('base64') });
+    const blob = (JSON.parse(await call('Encrypt', encryptBody)) as { CiphertextBlob: string }).CiphertextBlob;
+    const decryptBody = JSON.stringify({ CiphertextBlob: blob });
+    const message = randomBytes(64).toString('base64');
+    await both('encrypt_1KiB', () => call('Encrypt', encryptBody), 3000, 30000);
+    await both('decrypt_1KiB', () => call('Decrypt', decryptBody), 3000, 30000);
+    await both('generate_data_key', () => call('GenerateDataKey', JSON.stringify({ KeyId: sym, KeySpec: 'AES_256' })), 3000, 30000);
+    await both('describe_key', () => call('DescribeKey', JSON.stringify({ KeyId: sym })), 3000, 30000);
+    await both('sign_ecc_nist_p256', () => call('Sign', JSON.stringify({ KeyId: ecc, Message: message, SigningAlgorithm: 'ECDSA_SHA_256' })), 2000, 20000);
+    await both('sign_rsa_2048_pss', () => call('Sign', JSON.stringify({ KeyId: rsa, Message: message, SigningAlgorithm: 'RSASSA_PSS_SHA_256' })), 1000, 8000);
+    await both('create_key_symmetric_memory', () => call('CreateKey', '{}', 'ap-south-1'), 1000, 10000);
+    await load(1000, 16, async () => void (await call('CreateKey', '{}', 'eu-west-1')));
+    const list = () => call('ListKeys', '{"Limit":1000}', 'eu-west-1');
+    if ((JSON.parse(await list()) as { Keys: unknown[] }).Keys.length !== 1000) throw new Error('ListKeys did not return 1000 keys');
+    await both('list_keys_page_of_1000', list, 500, 3000);
+    await describeDuringRsa4096(call, sym);
+  } finally {
+    close();
+    await server.stop();
+  }
+}
+
+/** DescribeKey latency while RSA_4096 keys are generated (keygen must stay off the event loop). */
+async function describeDuringRsa4096(call: KmsCall, keyId: string): Promise<void> {
+  report('describe_key_c8_baseline', await load(n(8000), 8, async () => void (await call('DescribeKey', JSON.stringify({ KeyId: keyId })))));
+  let stop = false;
+  let created = 0;
+  const creator = async () => {
+    while (!stop) {
+      await call('CreateKey', '{"KeySpec":"RSA_4096","KeyUsage":"SIGN_VERIFY"}', 'sa-east-1');
+      created++;
+    }
+  };
+  const creators = [creator(), creator()];
+  await new Promise((r) => setTimeout(r, 200));
+  report('describe_key_c8_during_rsa4096_creation', await load(n(8000), 8, async () => void (await call('DescribeKey', JSON.stringify({ KeyId: keyId })))));
+  stop = true;
+  await Promise.all(creators);
+  results.rsa4096KeysCreatedDuringRun = created;
+}
+
+async function postgresRuns(): Promise<void> {
+  const pg = await benchPostgres();
+  if (!pg) {
+    results.postgres = 'skipped: no PostgreSQL server binaries and BENCH_DATABASE_URL unset';
+    console.log('PostgreSQL: skipped (no server binaries, BENCH_DATABASE_URL unset)');
+    return;
+  }
+  results.postgres = pg.description;
+  const server = await startBenchServer('postgres', pg.url);
+  const { call, close } = kmsClient(server.port);
+  try {
+    await both('create_key_symmetric_postgres', () => call('CreateKey', '{}'), 500, 6000);
+    const sym = keyIdOf(await call('CreateKey', '{}'));
+    await both('describe_key_postgres', () => call('DescribeKey', JSON.stringify({ KeyId: sym })), 2000, 20000);
+  } finally {
+    close();
+    await server.stop();
+    pg.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  console.log('primitive rates (in-process, one core):');
+  results.primitivesPerSecond = primitiveRates();
+  for (const [k, v] of Object.entries(results.primitivesPerSecond as Record<string, number>)) console.log(`  ${k.padEnd(40)} ${String(v).padStart(9)}/s`);
+  const bare = await startBenchServer('bare');
+  const client = kmsClient(bare.port);
+  await both('bare_node_http', () => client.call('DescribeKey', '{}'), 3000, 30000);
+  client.close();
+  await bare.stop();
+  await memoryRuns();
+  await postgresRuns();
+  results.finishedAt = new Date().toISOString();
+  const dir = path.join(ROOT, 'bench/results');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `emulator-${new Date().toISOString().replace(/[:.]/g, '-')}-${String((results.machine as { commit: string }).commit).slice(0, 8)}.json`);
+  writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+  console.log(`\nresults written to ${path.relative(ROOT, file)}`);
+}
+
+main().catch((err: unknown) => {
+  console.error('bench failed:', err);
+  process.exit(1);
+});

@@ -20,6 +20,7 @@ interface Pending {
 export class Committer {
   private queue: Pending[] = [];
   private flushing = false;
+  private lastBatch = 0;
 
   constructor(
     private readonly store: EmulatorStore,
@@ -44,7 +45,12 @@ export class Committer {
     this.flushing = true;
     try {
       while (this.queue.length > 0) {
+        // Under concurrent load, callers of the last batch are still sending their next
+        // request: wait a moment rather than write a batch of one and make the rest wait
+        // a full round trip (without concurrency, lastBatch is 1 and nothing waits).
+        if (this.queue.length < this.lastBatch / 2) await new Promise((r) => setTimeout(r, 1));
         const batch = this.queue.splice(0, this.maxBatch);
+        this.lastBatch = batch.length;
         try {
           await this.store.apply(mergeChanges(batch.map((p) => p.tx.toStoreChange())));
         } catch (err) {

@@ -1,5 +1,8 @@
+import { jest } from '@jest/globals';
 import { startTestApp, type TestApp } from '../../fixtures/app.js';
 import { act, actOk, createKeyOk, describe_, emulator, expectBadRequest, expectError, get, KEYS, UNKNOWN_ID } from './helpers.js';
+
+const DAY = 86_400_000;
 
 /** enable, disable, schedule-deletion, cancel-deletion; who may act, and on which records. */
 describe('key actions: state', () => {
@@ -36,11 +39,12 @@ describe('key actions: state', () => {
     const keyId = k.aws_param.KeyID;
     const before = Date.now();
     const pending = await actOk(t, k.id, 'schedule-deletion', {});
-    expect(pending.aws_param).toMatchObject({ KeyState: 'PendingDeletion', Enabled: false, PendingDeletionWindowInDays: 30 });
+    expect(pending.aws_param).toMatchObject({ KeyState: 'PendingDeletion', Enabled: false });
     const md = await describe_(t, 'us-west-2', keyId);
-    expect(md).toMatchObject({ KeyState: 'PendingDeletion', PendingDeletionWindowInDays: 30 });
+    expect(md).toMatchObject({ KeyState: 'PendingDeletion' });
     expect(Date.parse(pending.aws_param.DeletionDate)).toBe(Math.floor(md.DeletionDate!.getTime() / 1000) * 1000);
-    expect(md.DeletionDate!.getTime() - before).toBeGreaterThan(29.9 * 86_400_000);
+    expect(md.DeletionDate!.getTime() - before).toBeGreaterThan(29.99 * DAY);
+    expect(md.DeletionDate!.getTime() - before).toBeLessThan(30.01 * DAY);
 
     const back = await actOk(t, k.id, 'cancel-deletion');
     expect(back.aws_param).toMatchObject({ KeyState: 'Disabled', Enabled: false });
@@ -51,9 +55,12 @@ describe('key actions: state', () => {
   it('schedule-deletion {days: 7} and {days: 30}: the bounds are accepted', async () => {
     for (const days of [7, 30]) {
       const k = await createKeyOk(t, { kms: 'kms', region: 'us-east-1' });
+      const before = Date.now();
       const r = await actOk(t, k.id, 'schedule-deletion', { days });
-      expect(r.aws_param.PendingDeletionWindowInDays).toBe(days);
-      expect((await describe_(t, 'us-east-1', k.aws_param.KeyID)).PendingDeletionWindowInDays).toBe(days);
+      expect(Date.parse(r.aws_param.DeletionDate) - before).toBeGreaterThan((days - 0.01) * DAY);
+      const md = await describe_(t, 'us-east-1', k.aws_param.KeyID);
+      expect(md.DeletionDate!.getTime() - before).toBeGreaterThan((days - 0.01) * DAY);
+      expect(md.DeletionDate!.getTime() - before).toBeLessThan((days + 0.01) * DAY);
     }
   });
 
@@ -69,11 +76,12 @@ describe('key actions: state', () => {
 
   it('schedule-deletion of a key already pending deletion → 409 with AWS\'s message; the record still shows PendingDeletion', async () => {
     const k = await createKeyOk(t, { kms: 'kms', region: 'us-east-1' });
-    await actOk(t, k.id, 'schedule-deletion', { days: 10 });
+    const first = await actOk(t, k.id, 'schedule-deletion', { days: 10 });
     const again = await act(t, k.id, 'schedule-deletion', { days: 7 });
     expectError(again, 409, 'NCERRConflict', 'KMSInvalidStateException', 'is pending deletion');
     const md = await describe_(t, 'us-east-1', k.aws_param.KeyID);
-    expect(md.PendingDeletionWindowInDays).toBe(10);
+    // The first schedule stands.
+    expect(Math.floor(md.DeletionDate!.getTime() / 1000) * 1000).toBe(Date.parse(first.aws_param.DeletionDate));
     // Enabling or disabling a key pending deletion is refused the same way.
     expectError(await act(t, k.id, 'enable'), 409, 'NCERRConflict', 'KMSInvalidStateException');
     expectError(await act(t, k.id, 'disable'), 409, 'NCERRConflict', 'KMSInvalidStateException');

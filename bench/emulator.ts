@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { kmsClient, startBenchServer, type KmsCall } from './support/emulator-client.js';
+import { kmsClient, startBenchServer, type BenchServer, type KmsCall } from './support/emulator-client.js';
 import { primitiveRates } from './support/emulator-primitives.js';
 import { load, type LoadResult } from './support/load.js';
 import { benchPostgres } from './support/postgres.js';
@@ -34,23 +34,41 @@ function machine() {
 const results: Record<string, unknown> = { machine: machine(), startedAt: new Date().toISOString() };
 const runs: Record<string, LoadResult> = {};
 results.runs = runs;
+/** CPU use during each run, in % of one core: is the load generator or the server the limit? */
+const cpu: Record<string, { clientPct: number; serverPct: number }> = {};
+results.cpuPercentOfOneCore = cpu;
+let current: BenchServer | undefined;
 
 function report(name: string, r: LoadResult): LoadResult {
   runs[name] = r;
-  console.log(`${name.padEnd(42)} ${String(r.perSecond).padStart(9)}/s  p50 ${String(r.latencyMs.p50).padStart(6)} ms  p99 ${String(r.latencyMs.p99).padStart(6)} ms  errors ${r.errors}`);
+  const c = cpu[name];
+  const cpuText = c ? `  cpu client ${c.clientPct}% server ${c.serverPct}%` : '';
+  console.log(`${name.padEnd(42)} ${String(r.perSecond).padStart(9)}/s  p50 ${String(r.latencyMs.p50).padStart(6)} ms  p99 ${String(r.latencyMs.p99).padStart(6)} ms  errors ${r.errors}${cpuText}`);
   return r;
+}
+
+async function measured(name: string, total: number, concurrency: number, call: () => Promise<unknown>): Promise<void> {
+  const client0 = process.cpuUsage();
+  const server0 = await current?.cpu();
+  const r = await load(n(total), concurrency, async () => void (await call()));
+  const client = process.cpuUsage(client0);
+  const server1 = await current?.cpu();
+  const pct = (u: NodeJS.CpuUsage) => Math.round(((u.user + u.system) / 1e6 / r.seconds) * 100);
+  cpu[name] = { clientPct: pct(client), serverPct: server0 && server1 ? pct({ user: server1.user - server0.user, system: server1.system - server0.system }) : 0 };
+  report(name, r);
 }
 
 async function both(name: string, call: () => Promise<unknown>, total1: number, total32: number): Promise<void> {
   await load(n(Math.min(500, total32 / 10)), 32, async () => void (await call())); // warm-up
-  report(`${name}_c1`, await load(n(total1), 1, async () => void (await call())));
-  report(`${name}_c32`, await load(n(total32), 32, async () => void (await call())));
+  await measured(`${name}_c1`, total1, 1, call);
+  await measured(`${name}_c32`, total32, 32, call);
 }
 
 const keyIdOf = (text: string) => (JSON.parse(text) as { KeyMetadata: { KeyId: string } }).KeyMetadata.KeyId;
 
 async function memoryRuns(): Promise<void> {
   const server = await startBenchServer('memory');
+  current = server;
   const { call, close } = kmsClient(server.port);
   try {
     const sym = keyIdOf(await call('CreateKey', '{}'));
@@ -80,7 +98,8 @@ async function memoryRuns(): Promise<void> {
 
 /** DescribeKey latency while RSA_4096 keys are generated (keygen must stay off the event loop). */
 async function describeDuringRsa4096(call: KmsCall, keyId: string): Promise<void> {
-  report('describe_key_c8_baseline', await load(n(8000), 8, async () => void (await call('DescribeKey', JSON.stringify({ KeyId: keyId })))));
+  const describe = () => call('DescribeKey', JSON.stringify({ KeyId: keyId }));
+  await measured('describe_key_c8_baseline', 8000, 8, describe);
   let stop = false;
   let created = 0;
   const creator = async () => {
@@ -91,7 +110,7 @@ async function describeDuringRsa4096(call: KmsCall, keyId: string): Promise<void
   };
   const creators = [creator(), creator()];
   await new Promise((r) => setTimeout(r, 200));
-  report('describe_key_c8_during_rsa4096_creation', await load(n(8000), 8, async () => void (await call('DescribeKey', JSON.stringify({ KeyId: keyId })))));
+  await measured('describe_key_c8_during_rsa4096_creation', 8000, 8, describe);
   stop = true;
   await Promise.all(creators);
   results.rsa4096KeysCreatedDuringRun = created;
@@ -106,6 +125,7 @@ async function postgresRuns(): Promise<void> {
   }
   results.postgres = pg.description;
   const server = await startBenchServer('postgres', pg.url);
+  current = server;
   const { call, close } = kmsClient(server.port);
   try {
     await both('create_key_symmetric_postgres', () => call('CreateKey', '{}'), 500, 6000);
@@ -123,6 +143,7 @@ async function main(): Promise<void> {
   results.primitivesPerSecond = primitiveRates();
   for (const [k, v] of Object.entries(results.primitivesPerSecond as Record<string, number>)) console.log(`  ${k.padEnd(40)} ${String(v).padStart(9)}/s`);
   const bare = await startBenchServer('bare');
+  current = bare;
   const client = kmsClient(bare.port);
   await both('bare_node_http', () => client.call('DescribeKey', '{}'), 3000, 30000);
   client.close();

@@ -6,6 +6,8 @@ import path from 'node:path';
 export interface BenchServer {
   port: number;
   child: ChildProcess;
+  /** The server process's CPU time so far (µs, process.cpuUsage). */
+  cpu(): Promise<NodeJS.CpuUsage>;
   stop(): Promise<void>;
 }
 
@@ -20,6 +22,16 @@ export function startBenchServer(mode: 'bare' | 'memory' | 'postgres', url?: str
       resolve({
         port: m.port,
         child,
+        cpu: () =>
+          new Promise<NodeJS.CpuUsage>((done) => {
+            const onMessage = (msg: { cpu?: NodeJS.CpuUsage }) => {
+              if (!msg.cpu) return;
+              child.off('message', onMessage);
+              done(msg.cpu);
+            };
+            child.on('message', onMessage);
+            child.send('cpu');
+          }),
         stop: () =>
           new Promise<void>((done) => {
             child.removeAllListeners('exit');

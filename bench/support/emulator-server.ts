@@ -13,7 +13,7 @@ import { createEmulatorWireHandler } from '../../src/emulator/wire/handler.js';
  * generator and the server each get a core: `bare` (a node:http server answering a
  * fixed JSON body, the ceiling), `memory` (the emulator's wire endpoint over an
  * InMemoryEmulatorStore) or `postgres <url>` (over PrismaEmulatorStore, durable).
- * Sends `{ port }` to the parent once listening; exits on `stop`.
+ * Sends `{ port }` to the parent once listening; answers `cpu` with its CPU usage; exits on `stop`.
  */
 export const BENCH_ACCOUNT = '111122223333';
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../..');
@@ -54,6 +54,7 @@ async function main(): Promise<void> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   process.send!({ port: (server.address() as AddressInfo).port });
   process.on('message', (m) => {
+    if (m === 'cpu') return void process.send!({ cpu: process.cpuUsage() });
     if (m !== 'stop') return;
     server.closeAllConnections();
     server.close(() => void close().then(() => process.exit(0)));

@@ -55,7 +55,7 @@ export async function benchPostgres(): Promise<BenchPostgres | undefined> {
   }
   sh(path.join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C'], osUser);
   const port = await freePort();
-  writeFileSync(path.join(data, 'postgresql.auto.conf'), `listen_addresses = '127.0.0.1'\nunix_socket_directories = '${dir}'\nmax_connections = 200\nshared_buffers = 256MB\n`);
+  writeFileSync(path.join(data, 'postgresql.auto.conf'), `listen_addresses = '127.0.0.1'\nunix_socket_directories = '${dir}'\nmax_connections = 200\nshared_buffers = 256MB\n${process.env.BENCH_PG_EXTRA ?? ''}`);
   sh(path.join(bin, 'pg_ctl'), ['-D', data, '-l', path.join(dir, 'log'), '-w', '-o', `-p ${port}`, 'start'], osUser);
   return {
     url: `postgresql://postgres@127.0.0.1:${port}/postgres`,

@@ -33,3 +33,24 @@ export async function guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
     throw fromPrismaError(err, what);
   }
 }
+
+/** PostgreSQL SQLSTATEs of constraint violations, as raised through pg or PGlite. */
+const PG_CONFLICTS: Record<string, string> = {
+  '23505': 'already exists',
+  '23503': 'references a resource that does not exist, or is still referenced',
+};
+
+/**
+ * Runs a raw SQL repository operation, translating the driver's errors like Prisma's:
+ * unique / foreign-key violations → Conflict, anything else → Internal with the cause.
+ */
+export async function guardSql<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof AppError) throw err;
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string' && PG_CONFLICTS[code]) throw new ConflictError(`${what} ${PG_CONFLICTS[code]}`, { cause: err });
+    throw new InternalError('Database operation failed', { cause: err });
+  }
+}

@@ -98,6 +98,53 @@ export function keyPage(account: string, f: KeyFilter, q: ListQuery): { count: S
   };
 }
 
+/** Record field → column, for every writable column of `aws_keys`. JSON columns are cast. */
+const WRITE_COLUMNS: Record<string, { column: string; json?: boolean }> = {
+  id: { column: 'id' }, account: { column: 'account' }, kmsId: { column: 'kms_id' }, region: { column: 'region' },
+  status: { column: 'status' }, kmsKeyId: { column: 'kms_key_id' }, arn: { column: 'arn' }, cloudName: { column: 'cloud_name' },
+  keyType: { column: 'key_type' }, keyMaterialOrigin: { column: 'key_material_origin' }, keyState: { column: 'key_state' },
+  keyUsage: { column: 'key_usage' }, keySpec: { column: 'key_spec' }, origin: { column: 'origin' }, enabled: { column: 'enabled' },
+  multiRegion: { column: 'multi_region' }, multiRegionKeyType: { column: 'multi_region_key_type' },
+  customKeyStoreId: { column: 'custom_key_store_id' }, aliases: { column: 'aliases' }, tags: { column: 'tags', json: true },
+  policyTemplateId: { column: 'policy_template_id' }, keyAdmins: { column: 'key_admins' }, keyAdminsRoles: { column: 'key_admins_roles' },
+  keyUsers: { column: 'key_users' }, keyUsersRoles: { column: 'key_users_roles' }, externalAccounts: { column: 'external_accounts' },
+  awsParam: { column: 'aws_param', json: true }, rotationStatus: { column: 'rotation_status' }, labels: { column: 'labels', json: true },
+  gone: { column: 'gone' }, lastError: { column: 'last_error' }, syncedAt: { column: 'synced_at' }, awsCreatedAt: { column: 'aws_created_at' },
+  createdBy: { column: 'created_by' },
+};
+
+function columnOf(field: string): { column: string; json?: boolean } {
+  const c = WRITE_COLUMNS[field];
+  if (!c) throw new Error(`aws_keys has no writable field ${field}`);
+  return c;
+}
+
+const value = (json: boolean | undefined, v: unknown) => (json ? JSON.stringify(v) : v);
+
+/** INSERT of a new record, every other column at its default. */
+export function keyInsert(row: Record<string, unknown>): SqlQuery {
+  const fields = Object.keys(row).filter((f) => row[f] !== undefined);
+  const params = fields.map((f) => value(columnOf(f).json, row[f]));
+  const cols = fields.map((f) => columnOf(f).column);
+  const marks = fields.map((f, i) => `$${i + 1}${columnOf(f).json ? '::jsonb' : ''}`);
+  return {
+    text: `INSERT INTO aws_keys (${cols.join(', ')}, updated_at) VALUES (${marks.join(', ')}, now()) RETURNING *`,
+    params,
+  };
+}
+
+/** UPDATE of the given fields of one record (and updated_at). */
+export function keyUpdate(id: string, changes: Record<string, unknown>): SqlQuery {
+  const fields = Object.keys(changes).filter((f) => changes[f] !== undefined);
+  const params: unknown[] = [id];
+  const sets = fields.map((f) => {
+    const c = columnOf(f);
+    params.push(value(c.json, changes[f]));
+    return `${c.column} = $${params.length}${c.json ? '::jsonb' : ''}`;
+  });
+  return { text: `UPDATE aws_keys SET ${[...sets, 'updated_at = now()'].join(', ')} WHERE id = $1 RETURNING *`, params };
+}
+
 type Row = Record<string, unknown>;
 
 /** A row of `aws_keys` (snake_case, as pg returns it) → the domain record. */

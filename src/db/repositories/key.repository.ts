@@ -1,22 +1,9 @@
 import type { ListQuery } from '../../cckm/common/list.js';
 import type { KeyChanges, KeyFilter, KeyRepository, NewKeyRecord } from '../../cckm/keys/key.repository.js';
 import type { Database } from '../database.js';
-import type { Prisma } from '../generated/client.js';
-import { guard } from '../prisma-errors.js';
-import { keyPage, rowToKey } from './key-list.sql.js';
-
-function data(changes: KeyChanges): Prisma.AwsKeyUpdateInput {
-  const { tags, awsParam, labels, policyTemplateId, ...rest } = changes;
-  return {
-    ...rest,
-    ...(tags !== undefined ? { tags: tags as Prisma.InputJsonValue } : {}),
-    ...(awsParam !== undefined ? { awsParam: awsParam as Prisma.InputJsonValue } : {}),
-    ...(labels !== undefined ? { labels: labels as Prisma.InputJsonValue } : {}),
-    ...(policyTemplateId !== undefined
-      ? { policyTemplate: policyTemplateId ? { connect: { id: policyTemplateId } } : { disconnect: true } }
-      : {}),
-  };
-}
+import { NotFoundError } from '../../errors/index.js';
+import { guard, guardSql } from '../prisma-errors.js';
+import { keyInsert, keyPage, keyUpdate, rowToKey } from './key-list.sql.js';
 
 export class PrismaKeyRepository implements KeyRepository {
   private readonly prisma: Database['prisma'];
@@ -25,14 +12,18 @@ export class PrismaKeyRepository implements KeyRepository {
     this.prisma = db.prisma;
   }
 
-  reserve(row: NewKeyRecord) {
-    return guard('Key record', () =>
-      this.prisma.awsKey.create({ data: { ...row, status: 'creating', aliases: [], tags: [], awsParam: {}, labels: {} } }),
-    );
+  /** Written in SQL, like `update` and `list`: the per-key hot path (Prisma costs ~1 ms CPU a statement). */
+  async reserve(row: NewKeyRecord) {
+    const q = keyInsert({ ...row, status: 'creating', aliases: [], tags: [], awsParam: {}, labels: {} });
+    const rows = await guardSql('Key record', () => this.db.sql.query(q.text, q.params));
+    return rowToKey(rows[0]!);
   }
 
-  update(id: string, changes: KeyChanges) {
-    return guard('Key record', () => this.prisma.awsKey.update({ where: { id }, data: data(changes) }));
+  async update(id: string, changes: KeyChanges) {
+    const q = keyUpdate(id, changes);
+    const rows = await guardSql('Key record', () => this.db.sql.query(q.text, q.params));
+    if (!rows[0]) throw new NotFoundError('Key record not found');
+    return rowToKey(rows[0]);
   }
 
   find(account: string, id: string) {

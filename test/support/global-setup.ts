@@ -72,6 +72,9 @@ export default async function globalSetup(_globalConfig: unknown, project: JestP
       });
       adminUrl = `postgresql://postgres@127.0.0.1:${cluster.port}/postgres`;
       what = `throwaway ${pgVersion(bin)} cluster on 127.0.0.1:${cluster.port}`;
+    } else if (process.env.CI === 'true' && process.env.OPENCCKM_TEST_ALLOW_EMBEDDED !== '1') {
+      // CI must prove the service against real PostgreSQL: never fall back silently.
+      throw new Error('CI=true but no PostgreSQL server binaries were found (install postgresql, or set TEST_DATABASE_URL)');
     } else {
       what = 'embedded PGlite';
     }

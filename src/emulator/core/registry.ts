@@ -8,6 +8,8 @@ export class Scope {
   /** Grants by key id, then grant id (insertion order = creation order). */
   readonly grants = new Map<string, Map<string, GrantDoc>>();
   private sortedKeyIds: string[] | null = null;
+  /** ListKeys pages by `limit marker`, valid while the set of keys is unchanged (ARNs never change). */
+  readonly keyPages = new Map<string, unknown>();
   private sortedAliasNames: string[] | null = null;
 
   /** Key ids in ascending order (the order ListKeys pages in); cached until keys change. */
@@ -27,7 +29,10 @@ export class Scope {
     const existed = this.keys.has(keyId);
     if (entry) this.keys.set(keyId, entry);
     else this.keys.delete(keyId);
-    if (existed !== (entry !== undefined)) this.sortedKeyIds = null;
+    if (existed !== (entry !== undefined)) {
+      this.sortedKeyIds = null;
+      this.keyPages.clear();
+    }
   }
 
   /** The grants of one key, oldest first. */

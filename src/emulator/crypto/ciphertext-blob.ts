@@ -98,6 +98,24 @@ function aad(header: Buffer, context: Readonly<Record<string, string>> | undefin
   return Buffer.concat([LABEL, header]);
 }
 
+/**
+ * Random IVs drawn from a pool: one CSPRNG call per 1 024 encryptions instead of one per
+ * call (the same distribution as `randomBytes(12)` each time; no IV is handed out twice,
+ * and a spent pool is replaced, never refilled in place).
+ */
+const IV_POOL_BYTES = IV_BYTES * 1024;
+let ivPool = randomBytes(IV_POOL_BYTES);
+let ivOffset = 0;
+function nextIv(): Buffer {
+  if (ivOffset === IV_POOL_BYTES) {
+    ivPool = randomBytes(IV_POOL_BYTES);
+    ivOffset = 0;
+  }
+  const iv = ivPool.subarray(ivOffset, ivOffset + IV_BYTES);
+  ivOffset += IV_BYTES;
+  return iv;
+}
+
 /** Encrypts `plaintext` under a 32-byte material version, binding header and context. */
 export function sealBlob(
   header: BlobHeader,
@@ -106,7 +124,7 @@ export function sealBlob(
   context?: Readonly<Record<string, string>>,
 ): Uint8Array {
   const head = cachedHeader(header);
-  const iv = randomBytes(IV_BYTES);
+  const iv = nextIv();
   const cipher = createCipheriv('aes-256-gcm', material, iv);
   cipher.setAAD(aad(head, context));
   const ct = Buffer.concat([cipher.update(plaintext), cipher.final()]);

@@ -50,8 +50,21 @@ function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
   });
 }
 
+/** JSON text of frozen (shared, immutable) outputs such as cached ListKeys pages. */
+const frozenText = new WeakMap<object, string>();
+
+function toJson(body: unknown): string {
+  if (typeof body !== 'object' || body === null || !Object.isFrozen(body)) return JSON.stringify(body);
+  let text = frozenText.get(body);
+  if (text === undefined) {
+    text = JSON.stringify(body);
+    frozenText.set(body, text);
+  }
+  return text;
+}
+
 function sendJson(res: ServerResponse, status: number, requestId: string, body: unknown): void {
-  const text = JSON.stringify(body);
+  const text = toJson(body);
   res.writeHead(status, { 'content-type': JSON_TYPE, 'x-amzn-requestid': requestId, 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }

@@ -84,3 +84,11 @@ test('headers that cannot be encoded are refused', () => {
   expect(() => sealBlob({ keyArn: ARN, materialId: 'AB'.repeat(32) }, key, plaintext)).toThrow(CiphertextBlobError);
   expect(() => sealBlob({ keyArn: ARN, materialId: 'ab' }, key, plaintext)).toThrow(CiphertextBlobError);
 });
+
+test('IVs from the pool never repeat, also across pool refills', () => {
+  const material = new Uint8Array(randomBytes(32));
+  const header = { keyArn: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab', materialId: 'ab'.repeat(32) };
+  const ivs = new Set<string>();
+  for (let i = 0; i < 2100; i++) ivs.add(Buffer.from(parseBlob(sealBlob(header, material, Buffer.of(i & 0xff))).iv).toString('hex'));
+  expect(ivs.size).toBe(2100);
+});

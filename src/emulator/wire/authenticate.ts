@@ -5,10 +5,25 @@ import { parseAmzDate, parseAuthorization, signatureMatches } from './sigv4.js';
 /** Access keys the endpoint accepts, each bound to an account. */
 export type WireCredentials = Record<string, { secretAccessKey: string; accountId: string }>;
 
+/** Temporary credentials issued by STS AssumeRole (see wire/sts.ts). */
+export interface WireSession {
+  secretAccessKey: string;
+  accountId: string;
+  sessionToken: string;
+  /** Epoch ms after which the credentials are refused with ExpiredToken(Exception). */
+  expiresAt: number;
+  /** `arn:aws:sts::<acct>:assumed-role/<role>/<session>` */
+  arn: string;
+  /** `AROA…:<session>` */
+  userId: string;
+}
+
 /** Who a request is from, as far as the endpoint can tell. */
 export interface WireCaller {
   accountId: string;
   region: string;
+  /** Set for assumed-role credentials: the session's ARN and user id. */
+  session?: Pick<WireSession, 'arn' | 'userId'>;
 }
 
 export interface AuthenticateOptions {
@@ -19,6 +34,8 @@ export interface AuthenticateOptions {
   now: Date;
   /** AWS error names differ by protocol: KMS JSON vs STS query. */
   protocol: 'kms' | 'sts';
+  /** Temporary credentials by access key id (AssumeRole); accepted with their session token until they expire. */
+  sessions?: ReadonlyMap<string, WireSession>;
 }
 
 /** Requests signed more than 5 minutes away from the server's time are refused, as AWS does. */
@@ -28,6 +45,8 @@ const NAMES = {
   kms: { missing: 'MissingAuthenticationTokenException', unknownKey: 'UnrecognizedClientException', badSignature: 'InvalidSignatureException' },
   sts: { missing: 'MissingAuthenticationToken', unknownKey: 'InvalidClientTokenId', badSignature: 'SignatureDoesNotMatch' },
 } as const;
+
+const EXPIRED = { kms: 'ExpiredTokenException', sts: 'ExpiredToken' } as const;
 
 /**
  * Works out the caller of a wire request. The Region comes from the SigV4 credential
@@ -47,13 +66,21 @@ export function authenticate(
   const header = req.headers.authorization;
   const auth = parseAuthorization(typeof header === 'string' ? header : undefined);
   const verify = Object.keys(opts.credentials).length > 0;
+  const session = auth ? opts.sessions?.get(auth.accessKeyId) : undefined;
   if (!verify) {
-    const account = auth ? opts.credentials[auth.accessKeyId]?.accountId : undefined;
-    return { accountId: account ?? opts.defaultAccountId, region: auth?.region ?? opts.defaultRegion };
+    const account = session?.accountId ?? (auth ? opts.credentials[auth.accessKeyId]?.accountId : undefined);
+    return { accountId: account ?? opts.defaultAccountId, region: auth?.region ?? opts.defaultRegion, ...sessionOf(session) };
   }
   if (!auth) throw awsError(names.missing, 'Missing Authentication Token');
-  const cred = Object.hasOwn(opts.credentials, auth.accessKeyId) ? opts.credentials[auth.accessKeyId] : undefined;
+  const cred = session ?? (Object.hasOwn(opts.credentials, auth.accessKeyId) ? opts.credentials[auth.accessKeyId] : undefined);
   if (!cred) throw awsError(names.unknownKey, 'The security token included in the request is invalid.');
+  if (session) {
+    // Temporary credentials are valid only with their own session token, and only until they expire.
+    if (req.headers['x-amz-security-token'] !== session.sessionToken) {
+      throw awsError(names.unknownKey, 'The security token included in the request is invalid.');
+    }
+    if (session.expiresAt <= opts.now.getTime()) throw awsError(EXPIRED[opts.protocol], 'The security token included in the request is expired');
+  }
   const signedAt = parseAmzDate(typeof req.headers['x-amz-date'] === 'string' ? req.headers['x-amz-date'] : undefined);
   if (!signedAt || !auth.signedHeaders.includes('x-amz-date') || !signedAt.toISOString().replace(/-/g, '').startsWith(auth.date)) {
     throw awsError(names.badSignature, 'The request must carry a signed X-Amz-Date header matching the credential scope date.');
@@ -67,5 +94,7 @@ export function authenticate(
       'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
     );
   }
-  return { accountId: cred.accountId, region: auth.region };
+  return { accountId: cred.accountId, region: auth.region, ...sessionOf(session) };
 }
+
+const sessionOf = (s: WireSession | undefined) => (s ? { session: { arn: s.arn, userId: s.userId } } : {});

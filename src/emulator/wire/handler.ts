@@ -6,7 +6,7 @@ import type { KmsEmulator } from '../emulator.js';
 import { authenticate, type WireCredentials } from './authenticate.js';
 import { FAULTS_PATH, serveFaultAdmin } from './fault-admin.js';
 import { decodeInput, encodeOutput } from './json-codec.js';
-import { handleSts, stsError } from './sts.js';
+import { handleSts, StsSessions, stsError } from './sts.js';
 
 /** Options of {@link createEmulatorWireHandler}. */
 export interface WireHandlerOptions {
@@ -24,6 +24,11 @@ export interface WireHandlerOptions {
    * unauthenticated and meant for test setups only.
    */
   enableFaultInjection?: boolean;
+  /**
+   * Caps the lifetime of credentials issued by STS AssumeRole, in seconds (default: AWS's
+   * maximum, 43 200). Tests set a few seconds to exercise credential refresh.
+   */
+  stsMaxSessionSeconds?: number;
 }
 
 const JSON_TYPE = 'application/x-amz-json-1.1';
@@ -82,7 +87,7 @@ function sendXml(res: ServerResponse, requestId: string, r: { status: number; bo
 
 /**
  * The emulator's AWS-compatible HTTP endpoint: KMS over AWS JSON 1.1
- * (`POST /`, `X-Amz-Target: TrentService.<Op>`) and STS GetCallerIdentity over the query
+ * (`POST /`, `X-Amz-Target: TrentService.<Op>`) and STS GetCallerIdentity and AssumeRole over the query
  * protocol (form-encoded POST) on the same port, so unmodified AWS SDKs and the CLI work
  * with an endpoint override. Errors are `{"__type", "message"}` with AWS's status codes.
  */
@@ -92,6 +97,7 @@ export function createEmulatorWireHandler(
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const limit = options.maxBodyBytes ?? 1024 * 1024;
   const now = options.now ?? (() => new Date());
+  const sessions = new StsSessions(options.stsMaxSessionSeconds);
   return (req, res) => {
     const requestId = randomUUID();
     void serve(req, res, requestId).catch((err: unknown) => {
@@ -113,7 +119,13 @@ export function createEmulatorWireHandler(
       if (isSts) return sendXml(res, requestId, stsError(413, 'RequestEntityTooLarge', message, requestId));
       return sendJson(res, 413, requestId, { __type: 'RequestEntityTooLargeException', message });
     }
-    const base = { credentials: options.credentials, defaultAccountId: options.defaultAccountId, defaultRegion: options.defaultRegion, now: now() };
+    const base = {
+      credentials: options.credentials,
+      sessions: sessions.map,
+      defaultAccountId: options.defaultAccountId,
+      defaultRegion: options.defaultRegion,
+      now: now(),
+    };
     const signed = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body };
     const path = (req.url ?? '/').split('?')[0];
     if (path === FAULTS_PATH && options.enableFaultInjection) return serveFaultAdmin(emulator, req.method ?? 'GET', body, res);
@@ -123,7 +135,7 @@ export function createEmulatorWireHandler(
     if (isSts) {
       try {
         const caller = authenticate(signed, { ...base, protocol: 'sts' });
-        return sendXml(res, requestId, handleSts(new URLSearchParams(Buffer.from(body).toString('utf8')), caller, requestId));
+        return sendXml(res, requestId, handleSts(new URLSearchParams(Buffer.from(body).toString('utf8')), caller, requestId, sessions, base.now.getTime()));
       } catch (err) {
         const e = isAppError(err) ? err : awsError('InternalFailure', 'An internal error occurred');
         return sendXml(res, requestId, stsError(e.fault === 'server' ? 500 : 403, e.awsName ?? 'InternalFailure', e.message, requestId));

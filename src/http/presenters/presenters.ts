@@ -13,9 +13,9 @@ type Json = Record<string, unknown>;
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
 /**
- * Fields every record of the original product carries. Presenters copy them into one
- * flat object literal: building records with object spreads cost ~45 µs each (V8 leaves
- * its fast path), which dominated a list page of 100 keys.
+ * Fields every record of the original product carries. Presenters add theirs with
+ * Object.assign: building records with object spreads cost ~45-70 µs each (V8 leaves its
+ * fast path), which dominated a list page of 100 keys.
  */
 function base(kind: string, r: { id: string; account: string; createdAt: Date; updatedAt: Date }, uriId = r.id) {
   const o = ownership(r.account);
@@ -36,22 +36,14 @@ export function page<T>(p: Page<T>, present: (item: T) => Json, requestedLimit: 
 }
 
 export function user(u: UserRecord): Json {
-  const b = base('usermgmt:users', u);
-  return {
-    id: b.id,
-    uri: b.uri,
-    account: b.account,
-    application: b.application,
-    devAccount: b.devAccount,
-    createdAt: b.createdAt,
-    updatedAt: b.updatedAt,
+  return Object.assign(base('usermgmt:users', u), {
     username: u.username,
     name: u.name,
     email: u.email,
     groups: u.groups,
     disabled: u.disabled,
     last_login: iso(u.lastLoginAt),
-  };
+  });
 }
 
 export function group(g: GroupView | (GroupRecord & { usersCount: number })): Json {
@@ -67,15 +59,7 @@ export function group(g: GroupView | (GroupRecord & { usersCount: number })): Js
 
 /** A connection; the secret access key never leaves the server. */
 export function connection(c: ConnectionRecord): Json {
-  const b = base('connectionmgmt:connections', c, `${c.name}-${c.id}`);
-  return {
-    id: b.id,
-    uri: b.uri,
-    account: b.account,
-    application: b.application,
-    devAccount: b.devAccount,
-    createdAt: b.createdAt,
-    updatedAt: b.updatedAt,
+  return Object.assign(base('connectionmgmt:connections', c, `${c.name}-${c.id}`), {
     name: c.name,
     description: c.description,
     service: 'aws',
@@ -95,20 +79,12 @@ export function connection(c: ConnectionRecord): Json {
     last_connection_ok: c.lastConnectionOk,
     last_connection_error: c.lastConnectionError,
     last_connection_at: iso(c.lastConnectionAt),
-  };
+  });
 }
 
 export function kms(v: KmsView): Json {
   const k = v.kms;
-  const b = base('cckm:aws-kms', k);
-  return {
-    id: b.id,
-    uri: b.uri,
-    account: b.account,
-    application: b.application,
-    devAccount: b.devAccount,
-    createdAt: b.createdAt,
-    updatedAt: b.updatedAt,
+  return Object.assign(base('cckm:aws-kms', k), {
     name: k.name,
     account_id: k.awsAccountId,
     connection: v.connection.name,
@@ -121,7 +97,7 @@ export function kms(v: KmsView): Json {
     status: k.status,
     acls: k.acls ?? [],
     cloud_name: v.connection.cloudName,
-  };
+  });
 }
 
 /**
@@ -136,15 +112,7 @@ export function template(v: TemplateView): Json {
       { accountId: v.kms.awsAccountId, partition: partitionOf(v.cloudName), keyUsage: 'ENCRYPT_DECRYPT', keySpec: 'SYMMETRIC_DEFAULT' },
       t,
     );
-  const b = base('cckm:aws-policy-template', t);
-  return {
-    id: b.id,
-    uri: b.uri,
-    account: b.account,
-    application: b.application,
-    devAccount: b.devAccount,
-    createdAt: b.createdAt,
-    updatedAt: b.updatedAt,
+  return Object.assign(base('cckm:aws-policy-template', t), {
     name: t.name,
     kms: v.kms.name,
     kms_id: v.kms.id,
@@ -157,21 +125,13 @@ export function template(v: TemplateView): Json {
     external_accounts: t.externalAccounts,
     is_verified: t.isVerified,
     keys_count: v.keysCount,
-  };
+  });
 }
 
 /** The key record of seed 004. */
 export function key(v: KeyView): Json {
   const k = v.key;
-  const b = base('cckm:aws-key', k);
-  return {
-    id: b.id,
-    uri: b.uri,
-    account: b.account,
-    application: b.application,
-    devAccount: b.devAccount,
-    createdAt: b.createdAt,
-    updatedAt: b.updatedAt,
+  return Object.assign(base('cckm:aws-key', k), {
     kms_id: k.kmsId,
     kms: v.kms.name,
     region: k.region,
@@ -193,5 +153,5 @@ export function key(v: KeyView): Json {
     labels: k.labels ?? {},
     custom_key_store_id: k.customKeyStoreId,
     aws_param: k.awsParam ?? {},
-  };
+  });
 }

@@ -94,3 +94,16 @@ test('calls with a malformed account or Region are refused', async () => {
   expect((await errorOf(() => h.emulator.call({ accountId: '12', region: REGION }, 'ListKeys', {}))).awsName).toBe('UnrecognizedClientException');
   expect((await errorOf(() => h.emulator.call({ accountId: ACCOUNT, region: 'moon' }, 'ListKeys', {}))).awsName).toBe('UnrecognizedClientException');
 });
+
+test('ListKeys pages are shared frozen values, rebuilt when a key is created or deleted', async () => {
+  const first = await h.emulator.call(CTX, 'ListKeys', { Limit: 5 });
+  expect(Object.isFrozen(first)).toBe(true);
+  expect(await h.emulator.call(CTX, 'ListKeys', { Limit: 5 })).toBe(first);
+  const md = (await h.emulator.call(CTX, 'CreateKey', {})).KeyMetadata!;
+  const second = await h.emulator.call(CTX, 'ListKeys', { Limit: 1000 });
+  expect(second.Keys!.map((k) => k.KeyId)).toContain(md.KeyId);
+  await h.emulator.call(CTX, 'ScheduleKeyDeletion', { KeyId: md.KeyId!, PendingWindowInDays: 7 });
+  h.clock.advanceDays(8);
+  await h.emulator.runScheduledTasks();
+  expect((await h.emulator.call(CTX, 'ListKeys', { Limit: 1000 })).Keys!.map((k) => k.KeyId)).not.toContain(md.KeyId);
+});

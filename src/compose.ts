@@ -102,6 +102,7 @@ export async function compose({ config, db, logger }: ComposeOptions): Promise<C
     ...(emulator ? { emulator } : {}),
     async close() {
       await app.flushAudit();
+      await registry.closeAll();
       await emulator?.close();
     },
   };

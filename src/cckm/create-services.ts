@@ -56,6 +56,7 @@ export function createServices(repos: Repositories, tokens: TokenService, box: S
     users: new UserService(repos.users, repos.groups),
     connections: new ConnectionService(repos.connections, box, providers, {
       emulatorEnabled: o.emulatorEnabled,
+      health: kms.health,
       onChange: (id) => {
         kms.forgetCached();
         o.onConnectionChange?.(id);

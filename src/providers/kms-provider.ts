@@ -159,4 +159,10 @@ export interface KmsProvider {
 
   /** The account and principal behind the provider's credentials (STS GetCallerIdentity). */
   getCallerIdentity(): Promise<CallerIdentity>;
+
+  /**
+   * Releases the provider's clients and sockets once the calls in flight have settled.
+   * The registry calls it when it drops a provider; later calls are not supported.
+   */
+  close?(): Promise<void>;
 }

@@ -6,6 +6,7 @@ import { cloudOfRegion, type ProviderResolver } from '../../providers/registry.j
 import type { ListQuery, Page } from '../common/list.js';
 import type { ConnectionRecord } from '../common/records.js';
 import type { ConnectionFilter, ConnectionRepository } from './connection.repository.js';
+import { ConnectionHealth } from './connection-health.js';
 import { homeRegion, providerTarget, secretPurpose } from './provider-target.js';
 
 export interface ConnectionInput {
@@ -36,16 +37,22 @@ export interface ConnectionServiceOptions {
   emulatorEnabled: boolean;
   /** Invoked when a connection changes or goes, so cached provider clients are dropped. */
   onChange?: (connectionId: string) => void;
+  /** Shared with the KMS service, so tests and ordinary calls agree on the connection's state. */
+  health?: ConnectionHealth;
 }
 
 /** AWS connections: credentials (sealed at rest) and how to reach KMS with them. */
 export class ConnectionService {
+  private readonly health: ConnectionHealth;
+
   constructor(
     private readonly repo: ConnectionRepository,
     private readonly box: SecretBox,
     private readonly providers: ProviderResolver,
     private readonly options: ConnectionServiceOptions,
-  ) {}
+  ) {
+    this.health = options.health ?? new ConnectionHealth(repo);
+  }
 
   async list(p: Principal, filter: ConnectionFilter, q: ListQuery): Promise<Page<ConnectionRecord>> {
     assertCanRead(p);
@@ -114,6 +121,7 @@ export class ConnectionService {
       ...(input.meta !== undefined ? { meta: input.meta } : {}),
       ...(input.products !== undefined ? { products: input.products } : {}),
     });
+    this.health.forget(current.id);
     this.options.onChange?.(current.id);
     return updated;
   }
@@ -124,6 +132,7 @@ export class ConnectionService {
     const used = await this.repo.countKmsAccounts(c.id);
     if (used > 0) throw new ConflictError(`Connection ${c.name} is used by ${used} KMS account(s); delete or move them first`);
     await this.repo.delete(c.id);
+    this.health.forget(c.id);
     this.options.onChange?.(c.id);
   }
 
@@ -132,11 +141,8 @@ export class ConnectionService {
     assertCanWrite(p);
     const c = await this.get(p, idOrName);
     const result = await this.probe(c);
-    await this.repo.update(c.id, {
-      lastConnectionOk: result.connection_ok,
-      lastConnectionError: result.connection_error ?? null,
-      lastConnectionAt: new Date(),
-    });
+    const outcome = result.connection_ok ? { ok: true as const } : { ok: false as const, error: result.connection_error ?? 'unknown error' };
+    await this.health.record(c, outcome, true);
     return result;
   }
 
@@ -146,6 +152,7 @@ export class ConnectionService {
     const merged = this.validate(input);
     const id = randomUUID();
     const now = new Date();
+    // A one-off connection: its provider is dropped (and its sockets closed) after the probe.
     return this.probe({
       id,
       account: p.account,
@@ -169,7 +176,7 @@ export class ConnectionService {
       createdBy: null,
       createdAt: now,
       updatedAt: now,
-    });
+    }).finally(() => this.providers.evict(id));
   }
 
   /**

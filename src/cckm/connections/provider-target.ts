@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { SecretBox } from '../../auth/secret-box.js';
 import type { CloudName, ProviderKind, ProviderTarget } from '../../providers/registry.js';
 import type { ConnectionRecord, KmsAccountRecord } from '../common/records.js';
@@ -9,6 +10,34 @@ export const secretPurpose = (connectionId: string) => `connection:${connectionI
 export function homeRegion(cloud: string, configured?: string | null): string {
   if (configured) return configured;
   return cloud === 'aws-us-gov' ? 'us-gov-east-1' : cloud === 'aws-cn' ? 'cn-north-1' : 'us-east-1';
+}
+
+const versions = new WeakMap<ConnectionRecord, string>();
+
+/**
+ * What identifies a connection's settings: a digest of the fields that shape its
+ * clients. Recording `last_connection_ok` (which moves `updated_at`) keeps the version, so
+ * it does not cost fresh SDK clients; changing credentials, role, endpoint or cloud does.
+ */
+export function connectionVersion(conn: ConnectionRecord): string {
+  let v = versions.get(conn);
+  if (v === undefined) {
+    const secret = conn.secretAccessKeyEnc ? Buffer.from(conn.secretAccessKeyEnc).toString('base64') : null;
+    const fields = [
+      conn.provider,
+      conn.cloudName,
+      conn.accessKeyId,
+      secret,
+      conn.assumeRoleArn,
+      conn.assumeRoleExternalId,
+      conn.awsStsRegionalEndpoints,
+      conn.awsRegion,
+      conn.endpointUrl,
+    ];
+    v = createHash('sha256').update(JSON.stringify(fields)).digest('base64url').slice(0, 22);
+    versions.set(conn, v);
+  }
+  return v;
 }
 
 /**
@@ -25,7 +54,7 @@ export function providerTarget(
   const externalId = kms?.assumeRoleArn ? kms.assumeRoleExternalId : conn.assumeRoleExternalId;
   return {
     connectionId: conn.id,
-    connectionVersion: conn.updatedAt.toISOString(),
+    connectionVersion: connectionVersion(conn),
     provider: conn.provider as ProviderKind,
     cloudName: conn.cloudName as CloudName,
     region,

@@ -7,6 +7,7 @@ import { cloudOfRegion, type ProviderResolver } from '../../providers/registry.j
 import type { ListQuery, Page } from '../common/list.js';
 import type { ConnectionRecord, KmsAccountRecord } from '../common/records.js';
 import { TtlCache } from '../common/ttl-cache.js';
+import { ConnectionHealth } from '../connections/connection-health.js';
 import type { ConnectionRepository, KmsAccountRepository } from '../connections/connection.repository.js';
 import { homeRegion, providerTarget } from '../connections/provider-target.js';
 
@@ -29,6 +30,8 @@ export interface KmsView {
 export class KmsService {
   private readonly kmsCache: TtlCache<KmsAccountRecord>;
   private readonly connectionCache: TtlCache<ConnectionRecord>;
+  /** Records on the connection when calls through it start or stop authenticating. */
+  readonly health: ConnectionHealth;
 
   constructor(
     private readonly repo: KmsAccountRepository,
@@ -39,6 +42,7 @@ export class KmsService {
   ) {
     this.kmsCache = new TtlCache(cacheTtlMs);
     this.connectionCache = new TtlCache(cacheTtlMs);
+    this.health = new ConnectionHealth(connections);
   }
 
   /** Drops cached records after a connection changed (called by the connection service). */
@@ -76,10 +80,14 @@ export class KmsService {
     return connection;
   }
 
-  /** The provider for one region of a KMS account. */
+  /**
+   * The provider for one region of a KMS account. Its calls keep the connection's
+   * `last_connection_ok` up to date (see {@link ConnectionHealth}).
+   */
   async provider(kms: KmsAccountRecord, region: string): Promise<{ provider: KmsProvider; connection: ConnectionRecord }> {
     const connection = await this.connectionOf(kms);
-    return { provider: this.providers.resolve(providerTarget(this.box, connection, region, kms)), connection };
+    const provider = this.providers.resolve(providerTarget(this.box, connection, region, kms));
+    return { provider: this.health.observe(provider, connection), connection };
   }
 
   /**
@@ -163,7 +171,7 @@ export class KmsService {
     region: string,
   ): Promise<void> {
     const target = providerTarget(this.box, connection, region ?? homeRegion(connection.cloudName), role);
-    const identity = await this.providers.resolve(target).getCallerIdentity();
+    const identity = await this.health.observe(this.providers.resolve(target), connection).getCallerIdentity();
     if (identity.account !== accountId) {
       throw ValidationError.field('account_id', `does not match the account the connection's credentials reach (${identity.account})`);
     }

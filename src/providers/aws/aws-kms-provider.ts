@@ -1,42 +1,55 @@
 import * as Hsm from '@aws-sdk/client-cloudhsm-v2';
 import * as Kms from '@aws-sdk/client-kms';
-import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient, type AssumeRoleCommandOutput, type GetCallerIdentityCommandOutput } from '@aws-sdk/client-sts';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-import { UnsupportedOperationError } from '../../errors/index.js';
+import { ProviderFailureError, ProviderTimeoutError, UnsupportedOperationError } from '../../errors/index.js';
 import type { CallerIdentity, CloudHsmOperationName, CloudHsmOperations, KmsOperationName, KmsOperations, KmsProvider } from '../kms-provider.js';
 import type { ProviderTarget } from '../registry.js';
 import { fromAwsError } from './translate-error.js';
 
 export interface AwsProviderOptions {
+  /** Budget of one provider call, retries and connection establishment included. */
   timeoutMs: number;
   maxAttempts: number;
 }
 
 type KmsCommand = Parameters<Kms.KMSClient['send']>[0];
 type CommandCtor = new (input: unknown) => KmsCommand;
+interface Sendable {
+  send(command: never, options: { abortSignal: AbortSignal }): Promise<unknown>;
+  destroy(): void;
+}
 
-/** Refresh assumed-role credentials this long before they expire. */
+/** Refresh assumed-role credentials this long before they expire (at most a quarter of their lifetime). */
 const REFRESH_MARGIN_MS = 5 * 60 * 1000;
 
 /**
  * KMS, CloudHSM v2 and STS over the AWS SDK for one account and region. Retries use the
- * SDK's standard strategy (exponential backoff with jitter on throttling and 5xx).
+ * SDK's standard strategy (exponential backoff with jitter on throttling and 5xx), all
+ * within the call's time budget: a call answers within `timeoutMs`, whatever the network does.
  */
 export class AwsKmsProvider implements KmsProvider {
   readonly kind = 'aws' as const;
   readonly region: string;
   private readonly kmsClient: Kms.KMSClient;
   private readonly hsmClient: Hsm.CloudHSMV2Client;
+  /** STS with the connection's own credentials (AssumeRole). */
   private readonly stsClient: STSClient;
+  /** STS with the credentials KMS calls use (the assumed role's, when there is one). */
+  private readonly identityClient: STSClient;
+  private inFlight = 0;
+  private readonly drainWaiters: (() => void)[] = [];
 
-  constructor(target: ProviderTarget, options: AwsProviderOptions) {
+  constructor(target: ProviderTarget, private readonly options: AwsProviderOptions) {
     this.region = target.region;
     const base = {
       region: target.region,
       maxAttempts: options.maxAttempts,
       retryMode: 'standard',
-      requestHandler: new NodeHttpHandler({ requestTimeout: options.timeoutMs, connectionTimeout: Math.min(options.timeoutMs, 5000) }),
+      // No per-attempt request timeout: a timed-out attempt would be retried, and a CreateKey
+      // that AWS did execute would then create a second key. The call's budget (send) bounds it.
+      requestHandler: new NodeHttpHandler({ connectionTimeout: Math.min(options.timeoutMs, 5000) }),
       ...(target.endpointUrl ? { endpoint: target.endpointUrl } : {}),
     };
     const staticCreds: AwsCredentialIdentity | undefined =
@@ -47,6 +60,7 @@ export class AwsKmsProvider implements KmsProvider {
     this.stsClient = new STSClient({ ...base, region: stsRegion, ...(staticCreds ? { credentials: staticCreds } : {}) });
     const credentials = target.assumeRoleArn ? this.assumedRole(target.assumeRoleArn, target.assumeRoleExternalId) : staticCreds;
     const withCreds = { ...base, ...(credentials ? { credentials } : {}) };
+    this.identityClient = target.assumeRoleArn ? new STSClient({ ...withCreds, region: stsRegion }) : this.stsClient;
     this.kmsClient = new Kms.KMSClient(withCreds);
     // The CloudHSM v2 client is published on an older SDK line; its config types predate
     // @smithy's, though the handler and credential shapes are the same at run time.
@@ -56,54 +70,71 @@ export class AwsKmsProvider implements KmsProvider {
   async kms<Op extends KmsOperationName>(op: Op, input: KmsOperations[Op]['input']): Promise<KmsOperations[Op]['output']> {
     const Ctor = (Kms as unknown as Record<string, CommandCtor | undefined>)[`${op}Command`];
     if (!Ctor) throw new UnsupportedOperationError(`${op} is not available in this AWS SDK version`);
-    try {
-      const { $metadata: _meta, ...out } = (await this.kmsClient.send(new Ctor(input))) as { $metadata: unknown };
-      return out as KmsOperations[Op]['output'];
-    } catch (err) {
-      throw fromAwsError(err, `KMS ${op}`);
-    }
+    const { $metadata: _meta, ...out } = (await this.send(this.kmsClient, new Ctor(input), `KMS ${op}`)) as { $metadata: unknown };
+    return out as KmsOperations[Op]['output'];
   }
 
   async cloudHsm<Op extends CloudHsmOperationName>(op: Op, input: CloudHsmOperations[Op]['input']): Promise<CloudHsmOperations[Op]['output']> {
-    try {
-      const { $metadata: _meta, ...out } = await this.hsmClient.send(new Hsm.DescribeClustersCommand(input));
-      return out;
-    } catch (err) {
-      throw fromAwsError(err, `CloudHSM ${op}`);
-    }
+    const res = (await this.send(this.hsmClient, new Hsm.DescribeClustersCommand(input), `CloudHSM ${op}`)) as Hsm.DescribeClustersCommandOutput;
+    const { $metadata: _meta, ...out } = res;
+    return out;
   }
 
   async getCallerIdentity(): Promise<CallerIdentity> {
+    const out = (await this.send(this.identityClient, new GetCallerIdentityCommand({}), 'STS GetCallerIdentity')) as GetCallerIdentityCommandOutput;
+    return { account: out.Account ?? '', arn: out.Arn ?? '', userId: out.UserId ?? '' };
+  }
+
+  /** Waits for the calls in flight, then destroys the SDK clients and their sockets. */
+  async close(): Promise<void> {
+    if (this.inFlight > 0) await new Promise<void>((resolve) => this.drainWaiters.push(resolve));
+    for (const c of new Set<Sendable>([this.kmsClient, this.hsmClient as unknown as Sendable, this.stsClient, this.identityClient])) c.destroy();
+  }
+
+  /**
+   * Sends one command within the call's time budget. The abort signal covers the SDK's
+   * retries and back-off waits, credential resolution and connection establishment.
+   */
+  private async send(client: Sendable, command: unknown, what: string): Promise<unknown> {
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), this.options.timeoutMs);
+    this.inFlight++;
     try {
-      const out = await this.stsClient.send(new GetCallerIdentityCommand({}));
-      return { account: out.Account ?? '', arn: out.Arn ?? '', userId: out.UserId ?? '' };
+      return await client.send(command as never, { abortSignal: abort.signal });
     } catch (err) {
-      throw fromAwsError(err, 'STS GetCallerIdentity');
+      if (abort.signal.aborted) throw new ProviderTimeoutError(`${what} did not complete within ${this.options.timeoutMs} ms`, { cause: err });
+      throw fromAwsError(err, what);
+    } finally {
+      clearTimeout(timer);
+      if (--this.inFlight === 0) this.drainWaiters.splice(0).forEach((resolve) => resolve());
     }
   }
 
   /** Credentials of an assumed role, cached and refreshed before they expire. */
   private assumedRole(roleArn: string, externalId?: string): AwsCredentialIdentityProvider {
-    let current: AwsCredentialIdentity | undefined;
-    let pending: Promise<AwsCredentialIdentity> | undefined;
-    const fetch = async (): Promise<AwsCredentialIdentity> => {
-      try {
-        const out = await this.stsClient.send(
-          new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'opencckm', ...(externalId ? { ExternalId: externalId } : {}) }),
-        );
-        const c = out.Credentials;
-        if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error('AssumeRole returned no credentials');
-        return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
-      } catch (err) {
-        throw fromAwsError(err, 'STS AssumeRole');
-      }
+    let current: { creds: AwsCredentialIdentity; refreshAt: number } | undefined;
+    let pending: Promise<{ creds: AwsCredentialIdentity; refreshAt: number }> | undefined;
+    const fetch = async () => {
+      const fetchedAt = Date.now();
+      const out = (await this.send(
+        this.stsClient,
+        new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'opencckm', ...(externalId ? { ExternalId: externalId } : {}) }),
+        'STS AssumeRole',
+      )) as AssumeRoleCommandOutput;
+      const c = out.Credentials;
+      if (!c?.AccessKeyId || !c.SecretAccessKey) throw new ProviderFailureError('STS AssumeRole returned no credentials', { awsName: 'InternalFailure' });
+      const expiresAt = c.Expiration?.getTime() ?? Infinity;
+      const margin = Math.min(REFRESH_MARGIN_MS, (expiresAt - fetchedAt) / 4);
+      return {
+        creds: { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration },
+        refreshAt: expiresAt - margin,
+      };
     };
     return async () => {
-      const fresh = current && (!current.expiration || current.expiration.getTime() - Date.now() > REFRESH_MARGIN_MS);
-      if (fresh && current) return current;
+      if (current && Date.now() < current.refreshAt) return current.creds;
       pending ??= fetch().finally(() => (pending = undefined));
       current = await pending;
-      return current;
+      return current.creds;
     };
   }
 }

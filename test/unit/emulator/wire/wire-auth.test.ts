@@ -94,7 +94,7 @@ describe('with credentials configured', () => {
     const res = await fetch(`${w.endpoint}/`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'Action=AssumeRole&Version=2011-06-15',
+      body: 'Action=GetFederationToken&Version=2011-06-15',
     });
     // Unsigned: refused before the action is looked at.
     expect(res.status).toBe(403);
@@ -111,7 +111,7 @@ describe('without credentials configured', () => {
       const res = await fetch(`${w.endpoint}/`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: 'Action=AssumeRole&Version=2011-06-15',
+        body: 'Action=GetFederationToken&Version=2011-06-15',
       });
       expect(res.status).toBe(400);
       expect(await res.text()).toContain('<Code>InvalidAction</Code>');

@@ -2,7 +2,7 @@
 const tsJest = [
   'ts-jest',
   // Transpile only (tsc --noEmit type-checks separately): fast, and no native binaries.
-  { useESM: true, isolatedModules: true, tsconfig: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', sourceMap: true, isolatedModules: true } },
+  { useESM: true, tsconfig: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', sourceMap: true, isolatedModules: true } },
 ];
 
 const common = {

@@ -39,8 +39,20 @@ const HTTP: Record<ErrorCode, HttpMapping> = {
   Internal: { status: 500, code: 14, ncerr: 'NCERRInternalServerError', text: 'Internal server error' },
 };
 
+/**
+ * AWS refusing the credentials of a *connection* is not the caller's authentication
+ * failing: answering 401 would make clients drop their own valid token. It is an
+ * upstream failure (502), with AWS's exception name kept in the message.
+ */
+function mappingOf(err: AppError): HttpMapping {
+  if (err.code === 'Unauthenticated' && err.awsName) return UPSTREAM_AUTH;
+  return HTTP[err.code];
+}
+
+const UPSTREAM_AUTH: HttpMapping = { status: 502, code: 19, ncerr: 'NCERRBadGateway', text: 'AWS refused the connection\'s credentials' };
+
 export function httpStatusOf(err: AppError): number {
-  return HTTP[err.code].status;
+  return mappingOf(err).status;
 }
 
 /**
@@ -48,7 +60,7 @@ export function httpStatusOf(err: AppError): number {
  * internals. AWS errors keep their exception name in the message so scripts can match it.
  */
 export function toErrorBody(err: AppError, requestId: string): ErrorBody {
-  const m = HTTP[err.code];
+  const m = mappingOf(err);
   const message =
     err.fault === 'server' && err.code === 'Internal'
       ? 'An internal error occurred; quote the request id when reporting it'

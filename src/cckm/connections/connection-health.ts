@@ -26,9 +26,10 @@ export function outcomeOf(err: unknown): ConnectionOutcome | undefined {
 
 /**
  * Keeps a connection's `last_connection_ok`, `last_connection_error` and
- * `last_connection_at` in step with what provider calls through it experience. Only a
- * change of state is written (one UPDATE when a connection breaks or recovers), so the hot
- * path costs a map lookup.
+ * `last_connection_at` in step with what provider calls through it experience: a failure
+ * (see {@link outcomeOf}) marks it not ok, the next success after a failure marks it ok
+ * again. Only a change of state is written (one UPDATE when a connection breaks or
+ * recovers), so the hot path costs a map lookup.
  */
 export class ConnectionHealth {
   /** The state last written per connection by this instance (the record may be cached and older). */
@@ -93,7 +94,9 @@ export class ConnectionHealth {
   }
 
   private async report(connection: ConnectionRecord, outcome: ConnectionOutcome | undefined): Promise<void> {
-    if (!outcome || (this.known.get(connection.id) ?? connection.lastConnectionOk) === outcome.ok) return;
+    const known = this.known.get(connection.id) ?? connection.lastConnectionOk;
+    // A success matters only after a failure: a connection never tested stays "unknown" (null).
+    if (!outcome || known === outcome.ok || (outcome.ok && known === null)) return;
     // A failure to record the state must not turn the call's own outcome into another error.
     await this.record(connection, outcome).catch(() => undefined);
   }

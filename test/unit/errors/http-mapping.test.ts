@@ -29,6 +29,12 @@ describe('REST error bodies', () => {
     expect(httpStatusOf(err)).toBe(400);
     expect(toErrorBody(err, 'r').message).toMatch(/^MalformedPolicyDocumentException: /);
   });
+
+  it('answers 502, not 401, when AWS refuses a connection\'s credentials', () => {
+    const err = awsError('InvalidSignatureException', 'The request signature we calculated does not match');
+    expect(httpStatusOf(err)).toBe(502);
+    expect(toErrorBody(err, 'r')).toMatchObject({ codeDesc: expect.stringMatching(/^NCERRBadGateway: /), message: expect.stringMatching(/^InvalidSignatureException: /) });
+  });
 });
 
 describe('KMS wire errors', () => {

@@ -45,6 +45,8 @@ export const LOG_REDACTIONS = [
 export function createApp(deps: AppDeps): App {
   const app = express();
   app.disable('x-powered-by');
+  // API answers are Cache-Control: no-store; an ETag would only cost a SHA-1 over each body.
+  app.set('etag', false);
   app.set('trust proxy', false);
   app.set('query parser', 'extended');
   const metrics = createMetrics();

@@ -75,6 +75,17 @@ export function describeProviderContract(name: string, make: () => Promise<Provi
       expect(hmac.MacAlgorithms).toEqual(['HMAC_SHA_256']);
     });
 
+    it('creates a key of every key spec outside China, with a usage it allows', async () => {
+      const specs: [string, string][] = [
+        ['SYMMETRIC_DEFAULT', 'ENCRYPT_DECRYPT'], ['RSA_2048', 'ENCRYPT_DECRYPT'], ['RSA_3072', 'SIGN_VERIFY'], ['RSA_4096', 'ENCRYPT_DECRYPT'],
+        ['ECC_NIST_P256', 'KEY_AGREEMENT'], ['ECC_NIST_P384', 'SIGN_VERIFY'], ['ECC_NIST_P521', 'SIGN_VERIFY'], ['ECC_SECG_P256K1', 'SIGN_VERIFY'],
+        ['ECC_NIST_EDWARDS25519', 'SIGN_VERIFY'], ['HMAC_224', 'GENERATE_VERIFY_MAC'], ['HMAC_256', 'GENERATE_VERIFY_MAC'],
+        ['HMAC_384', 'GENERATE_VERIFY_MAC'], ['HMAC_512', 'GENERATE_VERIFY_MAC'], ['ML_DSA_44', 'SIGN_VERIFY'], ['ML_DSA_65', 'SIGN_VERIFY'], ['ML_DSA_87', 'SIGN_VERIFY'],
+      ];
+      const made = await Promise.all(specs.map(([KeySpec, KeyUsage]) => createKey({ KeySpec, KeyUsage } as KmsOperations['CreateKey']['input'])));
+      made.forEach((md, i) => expect([md.KeySpec, md.KeyUsage]).toEqual(specs[i]));
+    });
+
     it('creates multi-Region primaries with mrk- ids', async () => {
       const md = await createKey({ MultiRegion: true });
       expect(md.KeyId).toMatch(/^mrk-[0-9a-f]{32}$/);
@@ -144,6 +155,50 @@ export function describeProviderContract(name: string, make: () => Promise<Provi
       expect(s).toMatchObject({ KeyRotationEnabled: true, RotationPeriodInDays: 180 });
       const rsa = await createKey({ KeySpec: 'RSA_2048', KeyUsage: 'ENCRYPT_DECRYPT' });
       await expectAwsError(() => kms.kms('EnableKeyRotation', { KeyId: rsa.KeyId! }), 'UnsupportedOperationException');
+    });
+
+    it('pages every per-key list (aliases, tags, grants, rotations) with Limit and Marker', async () => {
+      const md = await createKey({ Tags: Array.from({ length: 5 }, (_, i) => ({ TagKey: `t${i}`, TagValue: `v${i}` })) });
+      const id = md.KeyId!;
+      for (let i = 0; i < 3; i++) await kms.kms('CreateAlias', { AliasName: `alias/${unique()}`, TargetKeyId: id });
+      for (let i = 0; i < 3; i++) {
+        await kms.kms('CreateGrant', { KeyId: id, GranteePrincipal: `arn:aws:iam::${t.accountId}:role/g${i}`, Operations: ['Encrypt'] });
+      }
+      for (let i = 0; i < 2; i++) await kms.kms('RotateKeyOnDemand', { KeyId: id });
+      const walk = async (page: (marker?: string) => Promise<{ items: unknown[]; truncated?: boolean; next?: string }>) => {
+        const all: unknown[] = [];
+        let marker: string | undefined;
+        for (let i = 0; i < 50; i++) {
+          const r = await page(marker);
+          expect(r.items.length).toBeLessThanOrEqual(2);
+          all.push(...r.items);
+          if (!r.truncated) return all;
+          marker = r.next;
+        }
+        throw new Error('paging did not end');
+      };
+      const aliases = await walk(async (Marker) => {
+        const r = await kms.kms('ListAliases', { KeyId: id, Limit: 2, ...(Marker ? { Marker } : {}) });
+        return { items: r.Aliases ?? [], truncated: r.Truncated, next: r.NextMarker };
+      });
+      expect(aliases).toHaveLength(3);
+      const tags = await walk(async (Marker) => {
+        const r = await kms.kms('ListResourceTags', { KeyId: id, Limit: 2, ...(Marker ? { Marker } : {}) });
+        return { items: r.Tags ?? [], truncated: r.Truncated, next: r.NextMarker };
+      });
+      expect(tags).toHaveLength(5);
+      const grants = await walk(async (Marker) => {
+        const r = await kms.kms('ListGrants', { KeyId: id, Limit: 2, ...(Marker ? { Marker } : {}) });
+        return { items: r.Grants ?? [], truncated: r.Truncated, next: r.NextMarker };
+      });
+      expect(grants).toHaveLength(3);
+      const rotations = await walk(async (Marker) => {
+        const r = await kms.kms('ListKeyRotations', { KeyId: id, Limit: 2, ...(Marker ? { Marker } : {}) });
+        return { items: r.Rotations ?? [], truncated: r.Truncated, next: r.NextMarker };
+      });
+      expect(rotations.length).toBeGreaterThanOrEqual(2);
+      const policies = await kms.kms('ListKeyPolicies', { KeyId: id, Limit: 1 });
+      expect(policies.PolicyNames).toEqual(['default']);
     });
 
     it('pages ListKeys with Limit and Marker without losing or repeating keys', async () => {

@@ -72,6 +72,24 @@ function ecCurve(keySpec: string) {
   return curve;
 }
 
+/**
+ * Like {@link signMessage}, but RSA signatures of RAW messages (the costly case: ~0.3 ms
+ * of CPU each for RSA-2048) run on libuv's thread pool, off the event loop, so they use
+ * the other cores and do not stall other requests.
+ */
+export function signMessageAsync(input: SignInput): Promise<Uint8Array> {
+  const info = infoOf(input.algorithm);
+  if ((info.family !== 'rsa-pss' && info.family !== 'rsa-pkcs1') || input.messageType !== 'RAW') {
+    return Promise.resolve(signMessage(input));
+  }
+  const key = privateKeyOf(input.material);
+  return new Promise((resolve, reject) => {
+    nodeSign(info.hash!, input.message, info.family === 'rsa-pss' ? pss(key, info.hash!) : key, (err, sig) =>
+      err ? reject(err) : resolve(new Uint8Array(sig)),
+    );
+  });
+}
+
 /** Signs; the caller has checked that the algorithm fits the key and the message type and length fit the algorithm. */
 export function signMessage(input: SignInput): Uint8Array {
   const info = infoOf(input.algorithm);

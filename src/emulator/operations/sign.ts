@@ -1,4 +1,4 @@
-import { signMessage } from '../crypto/signing.js';
+import { signMessageAsync } from '../crypto/signing.js';
 import type { OperationHandler } from './context.js';
 import { signingRequest } from './signing-request.js';
 
@@ -11,5 +11,5 @@ import { signingRequest } from './signing-request.js';
  */
 export const sign: OperationHandler<'Sign'> = async (ctx, input) => {
   const req = signingRequest(ctx, input);
-  return { KeyId: req.arn, Signature: signMessage(req.sign), SigningAlgorithm: input.SigningAlgorithm };
+  return { KeyId: req.arn, Signature: await signMessageAsync(req.sign), SigningAlgorithm: input.SigningAlgorithm };
 };

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DescribeKeyCommand, KMSClient, ListResourceTagsCommand } from '@aws-sdk/client-kms';
 import { provisionTestDatabase, type TestDatabaseTarget } from '../support/test-db.js';
+import { expectSeed004Record } from '../fixtures/seed-004.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const MAIN = path.join(ROOT, 'dist/src/main.js');
@@ -127,40 +128,7 @@ describe('e2e: seed 004 against the built server', () => {
     });
     const r = (await created.json()) as Body;
     expect({ status: created.status, body: created.status === 201 ? 'ok' : r }).toEqual({ status: 201, body: 'ok' });
-    expect(r.uri).toBe(`kylo:kylo:cckm:aws-key:${r.id}`);
-    expect(r).toMatchObject({
-      account: 'kylo:kylo:admin:accounts:kylo',
-      application: 'ncryptify:gemalto:admin:apps:kylo',
-      devAccount: 'ncryptify:gemalto:admin:accounts:gemalto',
-      kms: 'kms',
-      region: 'ap-south-1',
-      cloud_name: 'aws',
-      key_type: 'symmetric',
-      gone: false,
-      key_material_origin: 'native',
-      rotation_status: '',
-      basic_view_enabled: false,
-    });
-    expect(r.aws_param).toMatchObject({
-      AWSAccountId: '123456789012',
-      CustomerMasterKeySpec: 'SYMMETRIC_DEFAULT',
-      Enabled: true,
-      EncryptionAlgorithms: ['SYMMETRIC_DEFAULT'],
-      KeyManager: 'CUSTOMER',
-      KeyState: 'Enabled',
-      KeyUsage: 'ENCRYPT_DECRYPT',
-      Origin: 'AWS_KMS',
-      Alias: ['alias/aws-test-key'],
-      KeyRotationEnabled: false,
-      MultiRegion: true,
-      Policy: {
-        Version: '2012-10-17',
-        Id: 'key-default-1',
-        Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'kms:*', Resource: '*' }],
-      },
-    });
-    expect(r.aws_param.Tags).toEqual(expect.arrayContaining([{ TagKey: 'key', TagValue: 'value' }]));
-    expect(r.aws_param.KeyID).toMatch(/^mrk-[0-9a-f]{32}$/);
+    expectSeed004Record(r as { id: string; aws_param: Record<string, unknown> });
 
     const got = await fetch(`${base}/api/v1/cckm/aws/keys/${r.id}`, { headers: { Authorization: `Bearer ${jwt}` } });
     expect(got.status).toBe(200);

@@ -69,28 +69,9 @@ export class ConnectionService {
 
   async create(p: Principal, input: ConnectionInput & { name: string }): Promise<ConnectionRecord> {
     assertCanWrite(p);
-    const merged = this.validate(input);
+    const draft = this.draft(p, randomUUID(), input.name, input);
     if (await this.repo.find(p.account, input.name)) throw new ConflictError(`Connection ${input.name} already exists`);
-    const id = randomUUID();
-    return this.repo.create({
-      id,
-      account: p.account,
-      name: input.name,
-      description: input.description ?? null,
-      provider: merged.provider,
-      cloudName: merged.cloud_name,
-      accessKeyId: input.access_key_id ?? null,
-      secretAccessKeyEnc: input.secret_access_key ? this.box.seal(input.secret_access_key, secretPurpose(id)) : null,
-      assumeRoleArn: input.assume_role_arn ?? null,
-      assumeRoleExternalId: input.assume_role_external_id ?? null,
-      awsStsRegionalEndpoints: input.aws_sts_regional_endpoints ?? 'legacy',
-      awsRegion: input.aws_region ?? null,
-      endpointUrl: input.endpoint_url ?? null,
-      labels: input.labels ?? {},
-      meta: input.meta ?? {},
-      products: input.products ?? ['cckm'],
-      createdBy: p.username,
-    });
+    return this.repo.create({ ...draft, createdBy: p.username });
   }
 
   async update(p: Principal, idOrName: string, input: ConnectionInput): Promise<ConnectionRecord> {
@@ -149,15 +130,28 @@ export class ConnectionService {
   /** Tests credentials without storing them. */
   async testParameters(p: Principal, input: ConnectionInput): Promise<ConnectionTestResult> {
     assertCanWrite(p);
-    const merged = this.validate(input);
     const id = randomUUID();
     const now = new Date();
     // A one-off connection: its provider is dropped (and its sockets closed) after the probe.
     return this.probe({
+      ...this.draft(p, id, 'connection-test', input),
+      lastConnectionOk: null,
+      lastConnectionError: null,
+      lastConnectionAt: null,
+      createdBy: null,
+      createdAt: now,
+      updatedAt: now,
+    }).finally(() => this.providers.evict(id));
+  }
+
+  /** A connection's stored fields from a request, the secret sealed to the connection's id. */
+  private draft(p: Principal, id: string, name: string, input: ConnectionInput) {
+    const merged = this.validate(input);
+    return {
       id,
       account: p.account,
-      name: 'connection-test',
-      description: null,
+      name,
+      description: input.description ?? null,
       provider: merged.provider,
       cloudName: merged.cloud_name,
       accessKeyId: input.access_key_id ?? null,
@@ -167,16 +161,10 @@ export class ConnectionService {
       awsStsRegionalEndpoints: input.aws_sts_regional_endpoints ?? 'legacy',
       awsRegion: input.aws_region ?? null,
       endpointUrl: input.endpoint_url ?? null,
-      labels: {},
-      meta: {},
-      products: [],
-      lastConnectionOk: null,
-      lastConnectionError: null,
-      lastConnectionAt: null,
-      createdBy: null,
-      createdAt: now,
-      updatedAt: now,
-    }).finally(() => this.providers.evict(id));
+      labels: input.labels ?? {},
+      meta: input.meta ?? {},
+      products: input.products ?? ['cckm'],
+    };
   }
 
   /**

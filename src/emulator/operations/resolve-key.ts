@@ -53,9 +53,10 @@ export function resolveKey(registry: Registry, caller: Caller, keyId: string, op
       return byAlias(registry, caller, arn.accountId, arn.resource);
     }
     if (!isKeyId(arn.resource)) throw invalidKeyId();
-    const notFound = awsError('NotFoundException', `Key '${keyArn(arn.region, arn.accountId, arn.resource)}' does not exist`);
-    if (arn.region !== caller.region) throw notFound;
-    if (arn.accountId !== caller.accountId && !opts.crossAccount) throw notFound;
+    // Built only when thrown: an error captures a stack trace, too costly for every lookup by ARN.
+    const notFound = () => awsError('NotFoundException', `Key '${keyArn(arn.region, arn.accountId, arn.resource)}' does not exist`);
+    if (arn.region !== caller.region) throw notFound();
+    if (arn.accountId !== caller.accountId && !opts.crossAccount) throw notFound();
     accountId = arn.accountId;
     id = arn.resource;
   } else if (!isKeyId(keyId)) {

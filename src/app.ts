@@ -10,6 +10,7 @@ import { auditTrail } from './http/middleware/audit.js';
 import { authenticate } from './http/middleware/authenticate.js';
 import { errorHandler } from './http/middleware/error-handler.js';
 import { requestContext } from './http/middleware/request-context.js';
+import { auditRoutes } from './http/routes/audit.routes.js';
 import { authRoutes, userRoutes } from './http/routes/auth.routes.js';
 import { connectionRoutes, kmsRoutes } from './http/routes/connections.routes.js';
 import { keyActionRoutes } from './http/routes/key-actions.routes.js';
@@ -76,6 +77,7 @@ export function createApp(deps: AppDeps): App {
   api.use(templateRoutes(deps.services.templates, deps.services.keys));
   api.use(keyRoutes(deps.services.keys, deps.services.idempotency));
   api.use(keyActionRoutes(deps.services.keyActions, deps.services.keyReplication));
+  api.use(auditRoutes(deps.services.audit));
   app.use('/api/v1', api);
   app.use((_req, _res, next) => next(new NotFoundError('No such path')));
   app.use(errorHandler(deps.logger));

@@ -1,3 +1,7 @@
+import type { Principal } from '../../auth/principal.js';
+import { ForbiddenError } from '../../errors/index.js';
+import type { ListQuery, Page } from '../common/list.js';
+
 /** One audit event: who did what to which resource, and how it ended. Never secrets. */
 export interface AuditEventInput {
   account: string;
@@ -11,9 +15,48 @@ export interface AuditEventInput {
   details?: Record<string, unknown>;
 }
 
+/** A stored audit event; `id` is the decimal text of the row's bigint. */
+export interface AuditRecord {
+  id: string;
+  at: Date;
+  account: string;
+  actor: string;
+  action: string;
+  resourceType: string;
+  resourceId: string | null;
+  result: string;
+  statusCode: number;
+  requestId: string;
+  details: Record<string, unknown>;
+}
+
+/** Filters of the audit list; every one given must match. `from` is inclusive, `to` exclusive. */
+export interface AuditFilter {
+  actor?: string;
+  action?: string;
+  resourceType?: string;
+  resourceId?: string;
+  result?: 'success' | 'failure';
+  requestId?: string;
+  from?: Date;
+  to?: Date;
+}
+
+/** Sort fields of the audit list. */
+export const AUDIT_SORT = { at: 'at' } as const;
+
 export interface AuditRepository {
   /** Appends events in one statement (all or none). */
   appendMany(events: AuditEventInput[]): Promise<void>;
+  /** One account's events matching `filter`, ordered by `at` (then id), newest first unless `q.sort` says otherwise. */
+  list(account: string, filter: AuditFilter, q: ListQuery): Promise<{ total: number; rows: AuditRecord[] }>;
+}
+
+/** Reading the audit trail shows who did what: admin or cckm_admins only. */
+function assertCanReadAudit(p: Principal): void {
+  if (!p.groups.includes('admin') && !p.groups.includes('cckm_admins')) {
+    throw new ForbiddenError('Reading the audit trail needs the admin or cckm_admins group');
+  }
 }
 
 /** Keys whose values must never reach the audit trail, whatever request they come from. */
@@ -49,6 +92,13 @@ export class AuditService {
     private readonly repo: AuditRepository,
     private readonly maxBatch = 500,
   ) {}
+
+  /** The caller's account's audit events, newest first by default. */
+  async list(p: Principal, filter: AuditFilter, q: ListQuery): Promise<Page<AuditRecord>> {
+    assertCanReadAudit(p);
+    const { total, rows } = await this.repo.list(p.account, filter, q);
+    return { skip: q.skip, limit: q.limit, total, resources: rows };
+  }
 
   /** Resolves once the event is durable. */
   record(event: AuditEventInput): Promise<void> {

@@ -1,4 +1,5 @@
-import type { AuditEventInput, AuditRepository } from '../../cckm/audit/audit.service.js';
+import type { AuditEventInput, AuditFilter, AuditRecord, AuditRepository } from '../../cckm/audit/audit.service.js';
+import type { ListQuery } from '../../cckm/common/list.js';
 import type { IdempotencyRepository, IdempotencyRow } from '../../cckm/idempotency/idempotency.service.js';
 import type { PrismaClient } from '../database.js';
 import type { Prisma } from '../generated/client.js';
@@ -33,5 +34,40 @@ export class PrismaAuditRepository implements AuditRepository {
 
   async appendMany(events: AuditEventInput[]) {
     await this.prisma.auditEvent.createMany({ data: events.map((e) => ({ ...e, details: (e.details ?? {}) as Prisma.InputJsonValue })) });
+  }
+
+  async list(account: string, f: AuditFilter, q: ListQuery): Promise<{ total: number; rows: AuditRecord[] }> {
+    const where: Prisma.AuditEventWhereInput = { account };
+    if (f.actor !== undefined) where.actor = f.actor;
+    if (f.action !== undefined) where.action = f.action;
+    if (f.resourceType !== undefined) where.resourceType = f.resourceType;
+    if (f.resourceId !== undefined) where.resourceId = f.resourceId;
+    if (f.result !== undefined) where.result = f.result;
+    if (f.requestId !== undefined) where.requestId = f.requestId;
+    if (f.from !== undefined || f.to !== undefined) {
+      where.at = { ...(f.from !== undefined ? { gte: f.from } : {}), ...(f.to !== undefined ? { lt: f.to } : {}) };
+    }
+    // Only `at` sorts; the id breaks ties so pages are stable. Newest first by default.
+    const dir = q.sort ? (q.sort.desc ? 'desc' : 'asc') : 'desc';
+    const [total, rows] = await Promise.all([
+      this.prisma.auditEvent.count({ where }),
+      this.prisma.auditEvent.findMany({ where, orderBy: [{ at: dir }, { id: dir }], skip: q.skip, take: q.limit }),
+    ]);
+    return {
+      total,
+      rows: rows.map((r) => ({
+        id: r.id.toString(),
+        at: r.at,
+        account: r.account,
+        actor: r.actor,
+        action: r.action,
+        resourceType: r.resourceType,
+        resourceId: r.resourceId,
+        result: r.result,
+        statusCode: r.statusCode,
+        requestId: r.requestId,
+        details: r.details && typeof r.details === 'object' && !Array.isArray(r.details) ? (r.details as Record<string, unknown>) : {},
+      })),
+    };
   }
 }

@@ -25,15 +25,17 @@ function resourceTypeOf(path: string): string {
 export function auditTrail(audit: AuditService, logger: Logger, pending: Set<Promise<void>>) {
   return (req: Request, res: Response, next: NextFunction): void => {
     if (!MUTATING.has(req.method) || !req.path.startsWith('/api/v1/')) return next();
+    // Taken now: once a mounted router has handled the request, req.path lacks the /api/v1 prefix.
+    const path = req.path;
     res.on('finish', () => {
       const operation = (req as { openapi?: { schema?: { operationId?: string } } }).openapi?.schema?.operationId;
       const actor = req.principal?.username ?? (typeof req.body?.username === 'string' ? req.body.username.slice(0, 128) : 'anonymous');
       const write = audit
         .record({
-          account: req.principal?.account ?? 'kylo',
+          account: req.principal?.account ?? (res.locals.auditAccount as string | undefined) ?? 'kylo',
           actor,
-          action: operation ?? `${req.method} ${req.path}`.slice(0, 256),
-          resourceType: resourceTypeOf(req.path),
+          action: operation ?? `${req.method} ${path}`.slice(0, 256),
+          resourceType: resourceTypeOf(path),
           resourceId: (res.locals.resourceId as string | undefined) ?? (req.params?.id as string | undefined) ?? null,
           result: res.statusCode < 400 ? 'success' : 'failure',
           statusCode: res.statusCode,

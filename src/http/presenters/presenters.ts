@@ -1,4 +1,5 @@
 import { ownership } from '../../auth/principal.js';
+import type { AuditRecord } from '../../cckm/audit/audit.service.js';
 import type { Page } from '../../cckm/common/list.js';
 import type { ConnectionRecord, GroupRecord, UserRecord } from '../../cckm/common/records.js';
 import type { GroupView } from '../../cckm/users/user.service.js';
@@ -33,6 +34,23 @@ function base(kind: string, r: { id: string; account: string; createdAt: Date; u
 /** The list envelope, echoing the limit the client asked for (-1 stays -1). */
 export function page<T>(p: Page<T>, present: (item: T) => Json, requestedLimit: number): Json {
   return { skip: p.skip, limit: requestedLimit, total: p.total, resources: p.resources.map(present) };
+}
+
+/** One audit event. It has no owner fields of its own beyond the account it belongs to. */
+export function auditRecord(a: AuditRecord): Json {
+  return {
+    id: a.id,
+    at: a.at.toISOString(),
+    account: ownership(a.account).account,
+    actor: a.actor,
+    action: a.action,
+    resource_type: a.resourceType,
+    resource_id: a.resourceId,
+    result: a.result,
+    status_code: a.statusCode,
+    request_id: a.requestId,
+    details: a.details,
+  };
 }
 
 export function user(u: UserRecord): Json {

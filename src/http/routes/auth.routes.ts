@@ -12,6 +12,9 @@ export function authRoutes(auth: AuthService): Router {
       body.grant_type === 'refresh_token'
         ? await auth.refreshGrant(body.refresh_token!)
         : await auth.passwordGrant(body.username!, body.password!);
+    // A login belongs to the audit trail of the user's own account (there is no principal
+    // yet): read it from the token just issued here.
+    res.locals.auditAccount = (JSON.parse(Buffer.from(tokens.jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as { acc?: string }).acc;
     res.status(200).json(tokens);
   });
   return r;

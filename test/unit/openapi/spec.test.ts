@@ -161,6 +161,7 @@ const EXPECTED_OPERATIONS: Record<string, string> = {
   'post /cckm/aws/keys/{id}/delete-material': 'deleteAwsKeyMaterial',
   'post /cckm/aws/keys/{id}/replicate-key': 'replicateAwsKey',
   'post /cckm/aws/keys/{id}/update-primary-region': 'updateAwsKeyPrimaryRegion',
+  'get /audit/records': 'listAuditRecords',
 };
 
 describe('openapi/cckm.yaml: structure', () => {
@@ -174,7 +175,7 @@ describe('openapi/cckm.yaml: structure', () => {
       bearerFormat: 'JWT',
     });
     for (const path of Object.keys(spec.paths as Json)) {
-      expect(path).toMatch(/^\/(auth|usermgmt|connectionmgmt|cckm)\//);
+      expect(path).toMatch(/^\/(auth|usermgmt|connectionmgmt|cckm|audit)\//);
     }
   });
 

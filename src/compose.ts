@@ -13,7 +13,7 @@ import { PrismaEmulatorStore } from './db/emulator-store.repository.js';
 import { PrismaConnectionRepository, PrismaKmsAccountRepository, PrismaPolicyTemplateRepository } from './db/repositories/connection.repository.js';
 import { PrismaKeyRepository } from './db/repositories/key.repository.js';
 import { PrismaAuditRepository, PrismaIdempotencyRepository } from './db/repositories/support.repository.js';
-import { PrismaGroupRepository, PrismaUserRepository } from './db/repositories/user.repository.js';
+import { PrismaGroupRepository, PrismaLoginFailureRepository, PrismaUserRepository } from './db/repositories/user.repository.js';
 import { EmulatorKmsProvider } from './emulator/emulator-provider.js';
 import { KmsEmulator } from './emulator/emulator.js';
 import { AwsKmsProvider } from './providers/aws/aws-kms-provider.js';
@@ -69,6 +69,7 @@ export async function compose({ config, db, logger }: ComposeOptions): Promise<C
     {
       users: new PrismaUserRepository(p),
       groups: new PrismaGroupRepository(p),
+      loginFailures: new PrismaLoginFailureRepository(db),
       connections: new PrismaConnectionRepository(p),
       kmsAccounts: new PrismaKmsAccountRepository(p),
       templates: new PrismaPolicyTemplateRepository(p),
@@ -81,6 +82,7 @@ export async function compose({ config, db, logger }: ComposeOptions): Promise<C
     registry,
     {
       refreshTtlSeconds: config.jwt.refreshTtlSeconds,
+      login: config.login,
       idempotencyTtlSeconds: config.idempotencyTtlSeconds,
       emulatorEnabled: config.emulatorEnabled,
       onConnectionChange: (id) => registry.evict(id),

@@ -12,12 +12,13 @@ import { KeyService } from './keys/key.service.js';
 import { KmsService } from './kms/kms.service.js';
 import { TemplateService } from './templates/template.service.js';
 import { AuthService } from './users/auth.service.js';
-import type { GroupRepository, UserRepository } from './users/user.repository.js';
+import type { GroupRepository, LoginFailureRepository, UserRepository } from './users/user.repository.js';
 import { UserService } from './users/user.service.js';
 
 export interface Repositories {
   users: UserRepository;
   groups: GroupRepository;
+  loginFailures: LoginFailureRepository;
   connections: ConnectionRepository;
   kmsAccounts: KmsAccountRepository;
   templates: PolicyTemplateRepository;
@@ -41,6 +42,7 @@ export interface Services {
 
 export interface ServiceOptions {
   refreshTtlSeconds: number;
+  login: { maxFailures: number; lockSeconds: number };
   idempotencyTtlSeconds: number;
   emulatorEnabled: boolean;
   onConnectionChange?: (connectionId: string) => void;
@@ -52,7 +54,7 @@ export function createServices(repos: Repositories, tokens: TokenService, box: S
   const templates = new TemplateService(repos.templates, repos.kmsAccounts, kms);
   const keyActions = new KeyActionService(repos.keys, kms, templates);
   return {
-    auth: new AuthService(repos.users, repos.groups, tokens, o.refreshTtlSeconds),
+    auth: new AuthService(repos.users, repos.groups, tokens, o.refreshTtlSeconds, repos.loginFailures, o.login),
     users: new UserService(repos.users, repos.groups),
     connections: new ConnectionService(repos.connections, box, providers, {
       emulatorEnabled: o.emulatorEnabled,

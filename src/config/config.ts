@@ -29,6 +29,8 @@ export interface Config {
     /** Optional external issuers whose tokens are accepted, verified by JWKS. */
     readonly externalIssuers: readonly { issuer: string; jwksUrl: string; audience: string }[];
   };
+  /** Brute-force protection: failed logins in a row per username before a lock, and its length. */
+  readonly login: { readonly maxFailures: number; readonly lockSeconds: number };
   readonly logLevel: string;
   readonly bodyLimitBytes: number;
   readonly idempotencyTtlSeconds: number;
@@ -133,6 +135,10 @@ export function loadConfig(env: Env = process.env): Config {
       ttlSeconds: int(env, 'CCKM_JWT_TTL_SECONDS', 300, 30, 86400),
       refreshTtlSeconds: int(env, 'CCKM_REFRESH_TTL_SECONDS', 86400, 60, 90 * 86400),
       externalIssuers: externalIssuers(env),
+    },
+    login: {
+      maxFailures: int(env, 'CCKM_LOGIN_MAX_FAILURES', 10, 3, 1000),
+      lockSeconds: int(env, 'CCKM_LOGIN_LOCK_SECONDS', 300, 1, 86400),
     },
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
     bodyLimitBytes: int(env, 'CCKM_BODY_LIMIT_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),

@@ -2,8 +2,8 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { hashPassword, verifyPassword } from '../../auth/passwords.js';
 import { BUILT_IN_GROUPS, ROOT_ACCOUNT, type Principal } from '../../auth/principal.js';
 import type { TokenService } from '../../auth/tokens.js';
-import { UnauthenticatedError } from '../../errors/index.js';
-import type { GroupRepository, UserRepository } from './user.repository.js';
+import { RateLimitedError, UnauthenticatedError } from '../../errors/index.js';
+import type { GroupRepository, LoginFailureRepository, UserRepository } from './user.repository.js';
 
 export interface TokenResponse {
   jwt: string;
@@ -30,6 +30,9 @@ export class AuthService {
     private readonly groups: GroupRepository,
     private readonly tokens: TokenService,
     private readonly refreshTtlSeconds: number,
+    private readonly failures: LoginFailureRepository,
+    /** After `maxFailures` failed logins in a row a username is locked for `lockSeconds`. */
+    private readonly lockout: { maxFailures: number; lockSeconds: number },
   ) {}
 
   /**
@@ -52,12 +55,24 @@ export class AuthService {
     return configuredPassword ? { created: true } : { created: true, generatedPassword: password };
   }
 
-  /** @throws UnauthenticatedError with one message for unknown user, wrong password or disabled user. */
+  /**
+   * Brute-force protection: failures are counted per username (known or not, so a lock
+   * reveals nothing) in the database, shared by every instance; a locked username is
+   * refused even with the right password until the lock expires.
+   * @throws UnauthenticatedError with one message for unknown user, wrong password or disabled user.
+   * @throws RateLimitedError while the username is locked.
+   */
   async passwordGrant(username: string, password: string): Promise<TokenResponse> {
+    const locked = await this.failures.lockedUntil(username);
+    if (locked) throw new RateLimitedError(`Too many failed logins for this username; try again after ${locked.toISOString()}`);
     const user = await this.users.findByUsername(username);
     // Hash even for unknown users so response time does not reveal which usernames exist.
     const ok = await verifyPassword(password, user?.passwordHash ?? (await (this.dummyHash ??= hashPassword(randomUUID()))));
-    if (!user || !ok || user.disabled) throw new UnauthenticatedError('Invalid username or password');
+    if (!user || !ok || user.disabled) {
+      await this.failures.recordFailure(username, this.lockout.maxFailures, this.lockout.lockSeconds * 1000);
+      throw new UnauthenticatedError('Invalid username or password');
+    }
+    await this.failures.clear(username);
     await this.users.update(user.id, { lastLoginAt: new Date() });
     return this.issue(user);
   }

@@ -37,3 +37,15 @@ export interface GroupRepository {
   create(group: Pick<GroupRecord, 'id' | 'account' | 'name' | 'description'>): Promise<GroupRecord>;
   delete(account: string, name: string): Promise<void>;
 }
+
+/** Consecutive failed logins of one username, shared by every instance. */
+export interface LoginFailureRepository {
+  /** The time until which the username is locked, if it is. */
+  lockedUntil(username: string): Promise<Date | null>;
+  /**
+   * Counts one more failure; once `maxFailures` are reached the username is locked until
+   * `now + lockMs` and the count starts again. Returns the lock time when this failure set one.
+   */
+  recordFailure(username: string, maxFailures: number, lockMs: number): Promise<Date | null>;
+  clear(username: string): Promise<void>;
+}

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ListQuery } from '../../cckm/common/list.js';
-import type { GroupRepository, NewUser, UserChanges, UserRepository } from '../../cckm/users/user.repository.js';
-import type { PrismaClient } from '../database.js';
+import type { GroupRepository, LoginFailureRepository, NewUser, UserChanges, UserRepository } from '../../cckm/users/user.repository.js';
+import type { Database, PrismaClient } from '../database.js';
 import { guard } from '../prisma-errors.js';
 import { orderBy } from './order.js';
 
@@ -102,5 +102,33 @@ export class PrismaGroupRepository implements GroupRepository {
 
   async delete(account: string, name: string) {
     await guard('Group', () => this.prisma.group.delete({ where: { account_name: { account, name } } }));
+  }
+}
+
+export class PrismaLoginFailureRepository implements LoginFailureRepository {
+  constructor(private readonly db: Pick<Database, 'prisma' | 'sql'>) {}
+
+  async lockedUntil(username: string) {
+    const row = await this.db.prisma.loginFailure.findUnique({ where: { username }, select: { lockedUntil: true } });
+    return row?.lockedUntil && row.lockedUntil.getTime() > Date.now() ? row.lockedUntil : null;
+  }
+
+  /** One atomic upsert, so concurrent failures on several instances are all counted. */
+  async recordFailure(username: string, maxFailures: number, lockMs: number) {
+    const rows = await this.db.sql.query<{ locked_until: Date | null; locked_now: boolean }>(
+      `INSERT INTO login_failures (username, failures, updated_at) VALUES ($1, 1, now())
+       ON CONFLICT (username) DO UPDATE SET
+         failures = CASE WHEN login_failures.failures + 1 >= $2 THEN 0 ELSE login_failures.failures + 1 END,
+         locked_until = CASE WHEN login_failures.failures + 1 >= $2 THEN now() + ($3 || ' milliseconds')::interval ELSE login_failures.locked_until END,
+         updated_at = now()
+       RETURNING locked_until, (failures = 0 AND locked_until > now()) AS locked_now`,
+      [username, maxFailures, String(lockMs)],
+    );
+    const row = rows[0];
+    return row?.locked_now && row.locked_until ? new Date(row.locked_until) : null;
+  }
+
+  async clear(username: string) {
+    await this.db.prisma.loginFailure.deleteMany({ where: { username } });
   }
 }

@@ -34,10 +34,14 @@ const boundaries = [
     ['src/emulator/**/*.ts'],
     [
       [`${UP}(db|http|cckm|auth|config)/`, 'src/emulator must not import db, http, cckm, auth or config; only standalone.ts wires them (STYLE B3).'],
-      ['^@aws-sdk/(?!client-kms$)', 'src/emulator uses no AWS SDK client but client-kms types (STYLE B3).'],
+      ['^@aws-sdk/(?!client-kms$|client-cloudhsm-v2$)', 'src/emulator uses no AWS SDK client but client-kms and client-cloudhsm-v2 types (STYLE B3).'],
     ],
     ['src/emulator/standalone.ts'],
   ),
+  zone(['src/xks/**/*.ts'], [
+    [`${UP}(?!errors/)`, 'src/xks (the XKS proxy API, both ends) may import only src/errors (STYLE B3).'],
+    ['^(express|@aws-sdk/)', 'src/xks has no Express and no AWS SDK client (STYLE B3).'],
+  ]),
   zone(['src/emulator/crypto/**/*.ts'], [['^\\.\\./', 'src/emulator/crypto is pure: node:crypto only (STYLE B3).']]),
   zone(['src/cckm/**/*.ts'], [
     [`${UP}(http|emulator)/`, 'src/cckm must not import http or emulator (STYLE B3).'],

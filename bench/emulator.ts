@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { kmsClient, startBenchServer, type BenchServer, type KmsCall } from './support/emulator-client.js';
+import { kmsClient, LEAN_CLIENT_DESCRIPTION, startBenchServer, type BenchServer, type KmsCall, type KmsSend } from './support/emulator-client.js';
+import { sdkClient } from './support/emulator-sdk-client.js';
 import { primitiveRates } from './support/emulator-primitives.js';
 import { load, type LoadResult } from './support/load.js';
 import { benchPostgres } from './support/postgres.js';
@@ -20,6 +21,20 @@ const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../.
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const n = (count: number) => Math.max(50, Math.round(count * SCALE));
 
+/**
+ * `--only encrypt,list_keys` runs just the runs whose names start with one of the given
+ * prefixes (plus the bare node:http ceiling, always measured in the same run for
+ * comparison); `--c32` skips the concurrency-1 runs. For quick, targeted measurements
+ * on a shared machine; the full bench runs everything.
+ */
+function cliOptions(argv: string[]): { only: string[] | undefined; c32Only: boolean } {
+  const at = argv.indexOf('--only');
+  const only = at >= 0 ? (argv[at + 1] ?? '').split(',').filter(Boolean) : undefined;
+  return { only, c32Only: argv.includes('--c32') };
+}
+const CLI = cliOptions(process.argv.slice(2));
+const selected = (name: string) => !CLI.only || name.startsWith('bare') || CLI.only.some((p) => name.startsWith(p));
+
 function machine() {
   let commit = 'unknown';
   try {
@@ -31,18 +46,18 @@ function machine() {
   return { commit, node: process.version, platform: `${os.type()} ${os.release()}`, cpus: cpus.length, cpuModel: cpus[0]?.model ?? '', cpuMHz: cpus[0]?.speed ?? 0, memoryGiB: Math.round(os.totalmem() / 2 ** 30) };
 }
 
-const results: Record<string, unknown> = { machine: machine(), startedAt: new Date().toISOString() };
+const results: Record<string, unknown> = { machine: machine(), client: LEAN_CLIENT_DESCRIPTION, startedAt: new Date().toISOString() };
 const runs: Record<string, LoadResult> = {};
 results.runs = runs;
 /** CPU use during each run, in % of one core: is the load generator or the server the limit? */
-const cpu: Record<string, { clientPct: number; serverPct: number }> = {};
+const cpu: Record<string, { clientPct: number; serverPct: number; serverCpuUsPerRequest: number }> = {};
 results.cpuPercentOfOneCore = cpu;
 let current: BenchServer | undefined;
 
 function report(name: string, r: LoadResult): LoadResult {
   runs[name] = r;
   const c = cpu[name];
-  const cpuText = c ? `  cpu client ${c.clientPct}% server ${c.serverPct}%` : '';
+  const cpuText = c ? `  cpu client ${c.clientPct}% server ${c.serverPct}% (${c.serverCpuUsPerRequest} µs/req)` : '';
   console.log(`${name.padEnd(42)} ${String(r.perSecond).padStart(9)}/s  p50 ${String(r.latencyMs.p50).padStart(6)} ms  p99 ${String(r.latencyMs.p99).padStart(6)} ms  errors ${r.errors}${cpuText}`);
   return r;
 }
@@ -54,13 +69,16 @@ async function measured(name: string, total: number, concurrency: number, call: 
   const client = process.cpuUsage(client0);
   const server1 = await current?.cpu();
   const pct = (u: NodeJS.CpuUsage) => Math.round(((u.user + u.system) / 1e6 / r.seconds) * 100);
-  cpu[name] = { clientPct: pct(client), serverPct: server0 && server1 ? pct({ user: server1.user - server0.user, system: server1.system - server0.system }) : 0 };
+  const serverUs = server0 && server1 ? server1.user - server0.user + server1.system - server0.system : 0;
+  // Server CPU per request: the figure that compares across runs on a shared, noisy machine.
+  cpu[name] = { clientPct: pct(client), serverPct: pct({ user: serverUs, system: 0 }), serverCpuUsPerRequest: Math.round(serverUs / r.requests) };
   report(name, r);
 }
 
 async function both(name: string, call: () => Promise<unknown>, total1: number, total32: number): Promise<void> {
+  if (!selected(name)) return;
   await load(n(Math.min(500, total32 / 10)), 32, async () => void (await call())); // warm-up
-  await measured(`${name}_c1`, total1, 1, call);
+  if (!CLI.c32Only) await measured(`${name}_c1`, total1, 1, call);
   await measured(`${name}_c32`, total32, 32, call);
 }
 
@@ -69,7 +87,8 @@ const keyIdOf = (text: string) => (JSON.parse(text) as { KeyMetadata: { KeyId: s
 async function memoryRuns(): Promise<void> {
   const server = await startBenchServer('memory');
   current = server;
-  const { call, close } = kmsClient(server.port);
+  const { call, send, close } = kmsClient(server.port);
+  const sdk = sdkClient(server.port);
   try {
     const sym = keyIdOf(await call('CreateKey', '{}'));
     const ecc = keyIdOf(await call('CreateKey', '{"KeySpec":"ECC_NIST_P256","KeyUsage":"SIGN_VERIFY"}'));
@@ -78,27 +97,34 @@ async function memoryRuns(): Promise<void> {
     const blob = (JSON.parse(await call('Encrypt', encryptBody)) as { CiphertextBlob: string }).CiphertextBlob;
     const decryptBody = JSON.stringify({ CiphertextBlob: blob });
     const message = randomBytes(64).toString('base64');
-    await both('encrypt_1KiB', () => call('Encrypt', encryptBody), 3000, 30000);
-    await both('decrypt_1KiB', () => call('Decrypt', decryptBody), 3000, 30000);
-    await both('generate_data_key', () => call('GenerateDataKey', JSON.stringify({ KeyId: sym, KeySpec: 'AES_256' })), 3000, 30000);
-    await both('describe_key', () => call('DescribeKey', JSON.stringify({ KeyId: sym })), 3000, 30000);
-    await both('sign_ecc_nist_p256', () => call('Sign', JSON.stringify({ KeyId: ecc, Message: message, SigningAlgorithm: 'ECDSA_SHA_256' })), 2000, 20000);
-    await both('sign_rsa_2048_pss', () => call('Sign', JSON.stringify({ KeyId: rsa, Message: message, SigningAlgorithm: 'RSASSA_PSS_SHA_256' })), 1000, 8000);
-    await both('create_key_symmetric_memory', () => call('CreateKey', '{}', 'ap-south-1'), 1000, 10000);
-    await load(1000, 16, async () => void (await call('CreateKey', '{}', 'eu-west-1')));
-    const list = () => call('ListKeys', '{"Limit":1000}', 'eu-west-1');
-    if ((JSON.parse(await list()) as { Keys: unknown[] }).Keys.length !== 1000) throw new Error('ListKeys did not return 1000 keys');
-    await both('list_keys_page_of_1000', list, 500, 3000);
-    await describeDuringRsa4096(call, sym);
+    await both('encrypt_1KiB', () => send('Encrypt', encryptBody), 3000, 30000);
+    await both('decrypt_1KiB', () => send('Decrypt', decryptBody), 3000, 30000);
+    await both('generate_data_key', () => send('GenerateDataKey', JSON.stringify({ KeyId: sym, KeySpec: 'AES_256' })), 3000, 30000);
+    await both('describe_key', () => send('DescribeKey', JSON.stringify({ KeyId: sym })), 3000, 30000);
+    await both('sign_ecc_nist_p256', () => send('Sign', JSON.stringify({ KeyId: ecc, Message: message, SigningAlgorithm: 'ECDSA_SHA_256' })), 2000, 20000);
+    await both('sign_rsa_2048_pss', () => send('Sign', JSON.stringify({ KeyId: rsa, Message: message, SigningAlgorithm: 'RSASSA_PSS_SHA_256' })), 1000, 8000);
+    await both('create_key_symmetric_memory', () => send('CreateKey', '{}', 'ap-south-1'), 1000, 10000);
+    if (selected('list_keys_page_of_1000')) {
+      await load(1000, 16, async () => void (await call('CreateKey', '{}', 'eu-west-1')));
+      const page = await call('ListKeys', '{"Limit":1000}', 'eu-west-1');
+      if ((JSON.parse(page) as { Keys: unknown[] }).Keys.length !== 1000) throw new Error('ListKeys did not return 1000 keys');
+      await both('list_keys_page_of_1000', () => send('ListKeys', '{"Limit":1000}', 'eu-west-1'), 500, 3000);
+      await both('sdk_list_keys_page_of_1000', () => sdk.listKeys(1000, 'eu-west-1'), 200, 1000);
+    }
+    const plaintext = randomBytes(1024);
+    await both('sdk_encrypt_1KiB', () => sdk.encrypt(sym, plaintext), 1000, 10000);
+    await both('sdk_describe_key', () => sdk.describeKey(sym), 1000, 10000);
+    if (selected('describe_key_c8')) await describeDuringRsa4096(call, send, sym);
   } finally {
+    sdk.close();
     close();
     await server.stop();
   }
 }
 
 /** DescribeKey latency while RSA_4096 keys are generated (keygen must stay off the event loop). */
-async function describeDuringRsa4096(call: KmsCall, keyId: string): Promise<void> {
-  const describe = () => call('DescribeKey', JSON.stringify({ KeyId: keyId }));
+async function describeDuringRsa4096(call: KmsCall, send: KmsSend, keyId: string): Promise<void> {
+  const describe = () => send('DescribeKey', JSON.stringify({ KeyId: keyId }));
   await measured('describe_key_c8_baseline', 8000, 8, describe);
   let stop = false;
   let created = 0;
@@ -117,6 +143,7 @@ async function describeDuringRsa4096(call: KmsCall, keyId: string): Promise<void
 }
 
 async function postgresRuns(): Promise<void> {
+  if (!selected('create_key_symmetric_postgres') && !selected('describe_key_postgres')) return;
   const pg = await benchPostgres();
   if (!pg) {
     results.postgres = 'skipped: no PostgreSQL server binaries and BENCH_DATABASE_URL unset';
@@ -126,11 +153,11 @@ async function postgresRuns(): Promise<void> {
   results.postgres = pg.description;
   const server = await startBenchServer('postgres', pg.url);
   current = server;
-  const { call, close } = kmsClient(server.port);
+  const { call, send, close } = kmsClient(server.port);
   try {
-    await both('create_key_symmetric_postgres', () => call('CreateKey', '{}'), 500, 6000);
+    await both('create_key_symmetric_postgres', () => send('CreateKey', '{}'), 500, 6000);
     const sym = keyIdOf(await call('CreateKey', '{}'));
-    await both('describe_key_postgres', () => call('DescribeKey', JSON.stringify({ KeyId: sym })), 2000, 20000);
+    await both('describe_key_postgres', () => send('DescribeKey', JSON.stringify({ KeyId: sym })), 2000, 20000);
   } finally {
     close();
     await server.stop();
@@ -139,18 +166,24 @@ async function postgresRuns(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  console.log('primitive rates (in-process, one core):');
-  results.primitivesPerSecond = primitiveRates();
-  for (const [k, v] of Object.entries(results.primitivesPerSecond as Record<string, number>)) console.log(`  ${k.padEnd(40)} ${String(v).padStart(9)}/s`);
+  if (!CLI.only) {
+    console.log('primitive rates (in-process, one core):');
+    results.primitivesPerSecond = primitiveRates();
+    for (const [k, v] of Object.entries(results.primitivesPerSecond as Record<string, number>)) console.log(`  ${k.padEnd(40)} ${String(v).padStart(9)}/s`);
+  }
   const bare = await startBenchServer('bare');
   current = bare;
   const client = kmsClient(bare.port);
-  await both('bare_node_http', () => client.call('DescribeKey', '{}'), 3000, 30000);
+  await both('bare_node_http', () => client.send('DescribeKey', '{}'), 3000, 30000);
   client.close();
   await bare.stop();
   await memoryRuns();
   await postgresRuns();
   results.finishedAt = new Date().toISOString();
+  if (CLI.only) {
+    console.log('\n--only: partial run, results not written');
+    return;
+  }
   const dir = path.join(ROOT, 'bench/results');
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `emulator-${new Date().toISOString().replace(/[:.]/g, '-')}-${String((results.machine as { commit: string }).commit).slice(0, 8)}.json`);

@@ -10,6 +10,7 @@ import { bootstrap, compose } from '../src/compose.js';
 import { loadConfig } from '../src/config/config.js';
 import { openDatabase } from '../src/db/database.js';
 import { migrate, readMigrations } from '../src/db/migrator.js';
+import { benchJobs } from './support/jobs.js';
 import { benchPostgres } from './support/postgres.js';
 import { Worker } from 'node:worker_threads';
 import type { LoadResult } from './support/load.js';
@@ -23,6 +24,9 @@ import type { LoadJob } from './support/load-worker.js';
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const ADMIN_PASSWORD = 'bench-admin-password';
 const LIST_RECORDS = Number(process.env.BENCH_LIST_RECORDS ?? 10_000);
+/** Keys the synchronization job benchmark discovers (BENCH_ONLY=jobs runs only the job benchmarks). */
+const SYNC_KEYS = Number(process.env.BENCH_SYNC_KEYS ?? 10_000);
+const ONLY_JOBS = process.env.BENCH_ONLY === 'jobs';
 
 function machine() {
   const commit = (() => {
@@ -70,17 +74,25 @@ async function main(): Promise<void> {
       console.log(`${name.padEnd(44)} ${String(r.perSecond).padStart(9)}/s  p50 ${r.latencyMs.p50} ms  p99 ${r.latencyMs.p99} ms  errors ${r.errors}`);
     };
 
-    await run({ kind: 'create', total: 200, concurrency: 4 }); // warm-up: JIT, pools, prepared plans
-    report('create_key_symmetric_c1', await run({ kind: 'create', total: 300, concurrency: 1 }));
-    report('create_key_symmetric_c16', await run({ kind: 'create', total: 2000, concurrency: 16 }));
-    const existing = 2500;
-    if (LIST_RECORDS > existing) await run({ kind: 'create', total: LIST_RECORDS - existing, concurrency: 16 });
-    const total = (await (await fetch(`${base}/cckm/aws/keys?limit=1`, { headers: { authorization: `Bearer ${token}` } })).json()) as { total: number };
-    results.listRecords = total.total;
-    const pages = Math.floor(total.total / 100);
-    report(`list_keys_page100_of_${total.total}_c1`, await run({ kind: 'list', total: 500, concurrency: 1, pages }));
-    report('list_keys_page100_region_sorted_c1', await run({ kind: 'list', total: 300, concurrency: 1, pages: Math.floor(pages / 2), query: '&region=us-east-1&sort=-createdAt' }));
-    report(`list_keys_page100_of_${total.total}_c16`, await run({ kind: 'list', total: 1000, concurrency: 16, pages }));
+    if (!ONLY_JOBS) {
+      await run({ kind: 'create', total: 200, concurrency: 4 }); // warm-up: JIT, pools, prepared plans
+      report('create_key_symmetric_c1', await run({ kind: 'create', total: 300, concurrency: 1 }));
+      report('create_key_symmetric_c16', await run({ kind: 'create', total: 2000, concurrency: 16 }));
+      const existing = 2500;
+      if (LIST_RECORDS > existing) await run({ kind: 'create', total: LIST_RECORDS - existing, concurrency: 16 });
+      const total = (await (await fetch(`${base}/cckm/aws/keys?limit=1`, { headers: { authorization: `Bearer ${token}` } })).json()) as { total: number };
+      results.listRecords = total.total;
+      const pages = Math.floor(total.total / 100);
+      report(`list_keys_page100_of_${total.total}_c1`, await run({ kind: 'list', total: 500, concurrency: 1, pages }));
+      report('list_keys_page100_region_sorted_c1', await run({ kind: 'list', total: 300, concurrency: 1, pages: Math.floor(pages / 2), query: '&region=us-east-1&sort=-createdAt' }));
+      report(`list_keys_page100_of_${total.total}_c16`, await run({ kind: 'list', total: 1000, concurrency: 16, pages }));
+    }
+    // Last, so that the records it creates do not change the list figures above.
+    const jobs = await benchJobs(composed, { base, token }, { keys: SYNC_KEYS, region: 'eu-west-1', bulkKeys: 1000 });
+    for (const [name, r] of Object.entries(jobs)) {
+      results[name] = r;
+      console.log(`${name.padEnd(44)} ${String(r.perSecond).padStart(9)} keys/s  wall ${r.wallMs} ms  ${r.overallStatus}`);
+    }
     server.closeAllConnections();
     await new Promise((r) => server.close(r));
     await composed.close();

@@ -11,8 +11,11 @@ import { authenticate } from './http/middleware/authenticate.js';
 import { errorHandler } from './http/middleware/error-handler.js';
 import { requestContext } from './http/middleware/request-context.js';
 import { auditRoutes } from './http/routes/audit.routes.js';
+import { xksProxyRoutes } from './http/routes/xks-proxy.routes.js';
 import { authRoutes, userRoutes } from './http/routes/auth.routes.js';
 import { connectionRoutes, kmsRoutes } from './http/routes/connections.routes.js';
+import { customKeyStoreRoutes } from './http/routes/custom-key-stores.routes.js';
+import { jobRoutes } from './http/routes/jobs.routes.js';
 import { keyActionRoutes } from './http/routes/key-actions.routes.js';
 import { keyRoutes, templateRoutes } from './http/routes/keys.routes.js';
 import { opsRoutes } from './http/routes/ops.routes.js';
@@ -57,6 +60,8 @@ export function createApp(deps: AppDeps): App {
   app.use(pinoHttp({ logger: deps.logger, genReqId: (req) => (req as express.Request).id, redact: LOG_REDACTIONS, autoLogging: { ignore: (req) => req.url === '/healthz' } }));
   app.use(metrics.middleware);
   app.use(opsRoutes({ ready: deps.ready, metrics: metrics.registry, openapiYaml: deps.openapi.yaml }));
+  // opencckm's XKS proxy: SigV4 over the raw body (not JWT), so before the JSON parser, authentication and the OpenAPI validator.
+  app.use(xksProxyRoutes({ stores: deps.services.xksStores, vault: deps.services.xksKeys }));
   app.use(express.json({ limit: deps.bodyLimitBytes, strict: true, type: ['application/json', 'application/*+json'] }));
   app.use('/api/v1', authenticate(deps.tokens));
   app.use(auditTrail(deps.services.audit, deps.logger, pendingAudit));
@@ -77,6 +82,8 @@ export function createApp(deps: AppDeps): App {
   api.use(templateRoutes(deps.services.templates, deps.services.keys));
   api.use(keyRoutes(deps.services.keys, deps.services.idempotency));
   api.use(keyActionRoutes(deps.services.keyActions, deps.services.keyReplication));
+  api.use(jobRoutes(deps.services.syncJobs, deps.services.bulkJobs));
+  api.use(customKeyStoreRoutes(deps.services.customKeyStores, deps.services.customKeyStoreActions));
   api.use(auditRoutes(deps.services.audit));
   app.use('/api/v1', api);
   app.use((_req, _res, next) => next(new NotFoundError('No such path')));

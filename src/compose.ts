@@ -11,11 +11,16 @@ import { loadOrCreateKey } from './config/key-files.js';
 import type { Database } from './db/database.js';
 import { PrismaEmulatorStore } from './db/emulator-store.repository.js';
 import { PrismaConnectionRepository, PrismaKmsAccountRepository, PrismaPolicyTemplateRepository } from './db/repositories/connection.repository.js';
+import { PostgresSyncRecordRepository } from './db/repositories/job-sync.repository.js';
+import { PostgresJobRepository } from './db/repositories/job.repository.js';
+import { PrismaCustomKeyStoreRepository } from './db/repositories/custom-key-store.repository.js';
 import { PrismaKeyRepository } from './db/repositories/key.repository.js';
+import { PrismaXksKeyRepository } from './db/repositories/xks-key.repository.js';
 import { PrismaAuditRepository, PrismaIdempotencyRepository } from './db/repositories/support.repository.js';
 import { PrismaGroupRepository, PrismaLoginFailureRepository, PrismaUserRepository } from './db/repositories/user.repository.js';
 import { EmulatorKmsProvider } from './emulator/emulator-provider.js';
-import { KmsEmulator } from './emulator/emulator.js';
+import { KmsEmulator, parseXksEndpoints } from './emulator/emulator.js';
+import { HttpXksClient } from './xks/client.js';
 import { AwsKmsProvider } from './providers/aws/aws-kms-provider.js';
 import { ProviderRegistry, type ProviderTarget } from './providers/registry.js';
 
@@ -48,6 +53,15 @@ function emulatorAccount(config: Config, t: ProviderTarget): string {
   return roleAccount ?? (t.accessKeyId ? config.emulatorCredentials[t.accessKeyId]?.accountId : undefined) ?? config.emulatorAccountId;
 }
 
+/**
+ * Where the in-process emulator really calls XKS proxies: EMULATOR_XKS_ENDPOINTS, plus
+ * opencckm's own proxy (CCKM_XKS_PROXY_PUBLIC_ENDPOINT) on this instance's HTTP port.
+ */
+function emulatorXksEndpoints(config: Config) {
+  const own = config.xksProxyPublicEndpoint && config.port > 0 ? `${config.xksProxyPublicEndpoint}=http://127.0.0.1:${config.port}` : '';
+  return parseXksEndpoints([own, config.emulatorXksEndpoints].filter(Boolean).join(','));
+}
+
 /** Builds the whole service over an open database: keys, emulator, providers, domain services, HTTP app. */
 export async function compose({ config, db, logger }: ComposeOptions): Promise<Composed> {
   const masterKey = await loadOrCreateKey(config.masterKey, config.dataDir, 'master.key');
@@ -58,6 +72,9 @@ export async function compose({ config, db, logger }: ComposeOptions): Promise<C
         store: new PrismaEmulatorStore(db),
         rootKey: await loadOrCreateKey(config.emulatorRootKey, config.dataDir, 'emulator-root.key'),
         defaultAccountId: config.emulatorAccountId,
+        cloudHsmTransitionMs: config.emulatorCloudHsmTransitionMs,
+        xksClient: new HttpXksClient({ timeoutMs: config.emulatorXksTimeoutMs }),
+        xksEndpointResolver: emulatorXksEndpoints(config),
       })
     : undefined;
   const registry = new ProviderRegistry({
@@ -76,6 +93,10 @@ export async function compose({ config, db, logger }: ComposeOptions): Promise<C
       keys: new PrismaKeyRepository(db),
       idempotency: new PrismaIdempotencyRepository(p),
       audit: new PrismaAuditRepository(p),
+      customKeyStores: new PrismaCustomKeyStoreRepository(p),
+      xksKeys: new PrismaXksKeyRepository(p),
+      jobs: new PostgresJobRepository(db),
+      syncRecords: new PostgresSyncRecordRepository(db),
     },
     tokens,
     box,
@@ -85,7 +106,10 @@ export async function compose({ config, db, logger }: ComposeOptions): Promise<C
       login: config.login,
       idempotencyTtlSeconds: config.idempotencyTtlSeconds,
       emulatorEnabled: config.emulatorEnabled,
+      ...(config.xksProxyPublicEndpoint ? { customKeyStores: { xksProxyPublicEndpoint: config.xksProxyPublicEndpoint } } : {}),
       onConnectionChange: (id) => registry.evict(id),
+      jobs: { ...config.jobs, concurrency: config.jobs.workers, maxAttempts: 5 },
+      jobLogger: logger,
     },
   );
   const app = createApp({
@@ -97,12 +121,15 @@ export async function compose({ config, db, logger }: ComposeOptions): Promise<C
     bodyLimitBytes: config.bodyLimitBytes,
     validateResponses: config.validateResponses,
   });
+  services.jobWorkers.start();
   return {
     app,
     services,
     tokens,
     ...(emulator ? { emulator } : {}),
     async close() {
+      // Running job units stop at their next checkpoint and are released for another instance.
+      await services.jobWorkers.stop(config.shutdownGraceMs);
       await app.flushAudit();
       await registry.closeAll();
       await emulator?.close();

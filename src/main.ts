@@ -68,6 +68,7 @@ async function main(): Promise<void> {
         credentials: config.emulatorCredentials,
         defaultAccountId: config.emulatorAccountId,
         defaultRegion: config.emulatorRegions[0] ?? 'us-east-1',
+        enableCloudHsmAdmin: config.emulatorCloudHsmAdmin,
       }),
     );
     wirePort = await listen(wire, config.emulatorPort, config.host);

@@ -4,18 +4,28 @@ import type { ProviderResolver } from '../providers/registry.js';
 import { AuditService, type AuditRepository } from './audit/audit.service.js';
 import type { ConnectionRepository, KmsAccountRepository, PolicyTemplateRepository } from './connections/connection.repository.js';
 import { ConnectionService } from './connections/connection.service.js';
+import type { CustomKeyStoreRepository } from './custom-key-stores/custom-key-store.repository.js';
+import type { XksKeyRepository } from './xks/xks-key.repository.js';
+import { XksKeyService } from './xks/xks-key.service.js';
+import { createStoreServices, type StoreServiceOptions, type StoreServices } from './custom-key-stores/create-store-services.js';
 import { IdempotencyService, type IdempotencyRepository } from './idempotency/idempotency.service.js';
 import type { KeyRepository } from './keys/key.repository.js';
+import { createJobServices, type JobOptions, type JobServices } from './jobs/create-job-services.js';
+import type { JobLogger } from './jobs/job-workers.js';
+import type { JobRepository } from './jobs/job.repository.js';
 import { KeyActionService } from './keys/key-actions.service.js';
 import { KeyReplicationService } from './keys/key-replication.service.js';
 import { KeyService } from './keys/key.service.js';
 import { KmsService } from './kms/kms.service.js';
+import type { SyncRecordRepository } from './sync/sync.repository.js';
 import { TemplateService } from './templates/template.service.js';
 import { AuthService } from './users/auth.service.js';
 import type { GroupRepository, LoginFailureRepository, UserRepository } from './users/user.repository.js';
 import { UserService } from './users/user.service.js';
 
 export interface Repositories {
+  jobs: JobRepository;
+  syncRecords: SyncRecordRepository;
   users: UserRepository;
   groups: GroupRepository;
   loginFailures: LoginFailureRepository;
@@ -25,9 +35,11 @@ export interface Repositories {
   keys: KeyRepository;
   idempotency: IdempotencyRepository;
   audit: AuditRepository;
+  customKeyStores: CustomKeyStoreRepository;
+  xksKeys: XksKeyRepository;
 }
 
-export interface Services {
+export interface Services extends JobServices, StoreServices {
   auth: AuthService;
   users: UserService;
   connections: ConnectionService;
@@ -38,14 +50,21 @@ export interface Services {
   keyReplication: KeyReplicationService;
   idempotency: IdempotencyService;
   audit: AuditService;
+  /** The source keys opencckm's XKS proxy holds (the proxy's key vault). */
+  xksKeys: XksKeyService;
 }
 
 export interface ServiceOptions {
+  /** Job queue settings; defaults when absent. */
+  jobs?: JobOptions;
+  jobLogger?: JobLogger;
   refreshTtlSeconds: number;
   login: { maxFailures: number; lockSeconds: number };
   idempotencyTtlSeconds: number;
   emulatorEnabled: boolean;
   onConnectionChange?: (connectionId: string) => void;
+  /** Custom key stores: the XKS proxy's public endpoint, source keys. */
+  customKeyStores?: StoreServiceOptions;
 }
 
 /** Wires the domain services over repositories and providers (the composition root calls this). */
@@ -53,7 +72,9 @@ export function createServices(repos: Repositories, tokens: TokenService, box: S
   const kms = new KmsService(repos.kmsAccounts, repos.connections, box, providers);
   const templates = new TemplateService(repos.templates, repos.kmsAccounts, kms);
   const keyActions = new KeyActionService(repos.keys, kms, templates);
+  const xksKeys = new XksKeyService(repos.xksKeys, box);
   return {
+    ...createJobServices(repos, { kms, templates, keyActions }, o.jobs, o.jobLogger),
     auth: new AuthService(repos.users, repos.groups, tokens, o.refreshTtlSeconds, repos.loginFailures, o.login),
     users: new UserService(repos.users, repos.groups),
     connections: new ConnectionService(repos.connections, box, providers, {
@@ -71,5 +92,7 @@ export function createServices(repos: Repositories, tokens: TokenService, box: S
     keyReplication: new KeyReplicationService(keyActions, repos.keys, kms, templates),
     idempotency: new IdempotencyService(repos.idempotency, o.idempotencyTtlSeconds),
     audit: new AuditService(repos.audit),
+    xksKeys,
+    ...createStoreServices(repos, { kms, templates, box }, { ...o.customKeyStores, sourceKeys: o.customKeyStores?.sourceKeys ?? xksKeys }),
   };
 }

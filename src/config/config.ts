@@ -16,6 +16,19 @@ export interface Config {
   readonly emulatorRootKey?: string;
   /** Access key id → secret; when set, the emulator's wire endpoint verifies SigV4 signatures. */
   readonly emulatorCredentials: Readonly<Record<string, { secretAccessKey: string; accountId: string }>>;
+  /** Serve the emulator's CloudHSM admin paths (activate a cluster, set `kmsuser`); unauthenticated, test setups only. */
+  readonly emulatorCloudHsmAdmin: boolean;
+  /** How long simulated CloudHSM clusters and HSMs stay in their in-progress states, in ms. */
+  readonly emulatorCloudHsmTransitionMs: number;
+  /** EMULATOR_XKS_ENDPOINTS: where the emulator really calls XKS proxies (`https://host=http://127.0.0.1:port,...`). */
+  readonly emulatorXksEndpoints: string;
+  /** The emulator's per-call timeout towards XKS proxies, in ms. */
+  readonly emulatorXksTimeoutMs: number;
+  /**
+   * `https://host` (port 443, no path) under which AWS reaches opencckm's own XKS proxy; stores
+   * opencckm hosts (`local_hosted_params`) stay unlinked while it is unset.
+   */
+  readonly xksProxyPublicEndpoint?: string;
   readonly databaseUrl?: string;
   readonly dataDir: string;
   /** base64 32-byte server key: JWT signing and connection-secret encryption derive from it. */
@@ -38,6 +51,17 @@ export interface Config {
   readonly providerMaxAttempts: number;
   readonly validateResponses: boolean;
   readonly shutdownGraceMs: number;
+  /** Synchronization and bulk jobs: workers per instance (0: this instance runs none), unit lease, idle poll, sync parallelism per region and upsert batch. */
+  readonly jobs: {
+    readonly workers: number;
+    readonly leaseMs: number;
+    readonly pollMs: number;
+    readonly syncConcurrency: number;
+    readonly syncBatchSize: number;
+    /** Periodic sync of every KMS account, in minutes (0: off), and how often instances check what is due. */
+    readonly syncIntervalMinutes: number;
+    readonly syncCheckMs: number;
+  };
 }
 
 type Env = Record<string, string | undefined>;
@@ -125,6 +149,11 @@ export function loadConfig(env: Env = process.env): Config {
     emulatorRegions,
     emulatorRootKey: key32(env, 'EMULATOR_ROOT_KEY'),
     emulatorCredentials: emulatorCredentials(env, emulatorAccountId),
+    emulatorCloudHsmAdmin: bool(env, 'EMULATOR_CLOUDHSM_ADMIN', false),
+    emulatorCloudHsmTransitionMs: int(env, 'EMULATOR_CLOUDHSM_TRANSITION_MS', 300, 0, 600000),
+    emulatorXksEndpoints: env.EMULATOR_XKS_ENDPOINTS?.trim() ?? '',
+    emulatorXksTimeoutMs: int(env, 'EMULATOR_XKS_TIMEOUT_MS', 2000, 50, 60000),
+    xksProxyPublicEndpoint: xksPublicEndpoint(env),
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: env.CCKM_DATA_DIR || './.data',
     masterKey: key32(env, 'CCKM_MASTER_KEY'),
@@ -141,17 +170,36 @@ export function loadConfig(env: Env = process.env): Config {
       lockSeconds: int(env, 'CCKM_LOGIN_LOCK_SECONDS', 300, 1, 86400),
     },
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
-    bodyLimitBytes: int(env, 'CCKM_BODY_LIMIT_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
+    bodyLimitBytes: int(env, 'CCKM_BODY_LIMIT_BYTES', 512 * 1024, 1024, 16 * 1024 * 1024),
     idempotencyTtlSeconds: int(env, 'CCKM_IDEMPOTENCY_TTL_SECONDS', 86400, 60, 30 * 86400),
     providerTimeoutMs: int(env, 'CCKM_PROVIDER_TIMEOUT_MS', 10000, 100, 120000),
     providerMaxAttempts: int(env, 'CCKM_PROVIDER_MAX_ATTEMPTS', 3, 1, 10),
     validateResponses: bool(env, 'CCKM_VALIDATE_RESPONSES', nodeEnv !== 'production'),
     shutdownGraceMs: int(env, 'CCKM_SHUTDOWN_GRACE_MS', 10000, 0, 120000),
+    jobs: {
+      workers: int(env, 'CCKM_JOB_WORKERS', 2, 0, 64),
+      leaseMs: int(env, 'CCKM_JOB_LEASE_MS', 30000, 1000, 600000),
+      pollMs: int(env, 'CCKM_JOB_POLL_MS', 1000, 50, 60000),
+      syncConcurrency: int(env, 'CCKM_SYNC_CONCURRENCY', 24, 1, 256),
+      syncBatchSize: int(env, 'CCKM_SYNC_BATCH_SIZE', 500, 1, 5000),
+      syncIntervalMinutes: int(env, 'CCKM_SYNC_INTERVAL_MINUTES', 0, 0, 10080),
+      syncCheckMs: int(env, 'CCKM_SYNC_CHECK_MS', 60000, 100, 3600000),
+    },
   };
   if (config.adminPassword !== undefined && config.adminPassword.length < 8) {
     throw ValidationError.field('CCKM_ADMIN_PASSWORD', 'must be at least 8 characters');
   }
   return Object.freeze(config);
+}
+
+/** CCKM_XKS_PROXY_PUBLIC_ENDPOINT: `https://<host>`, as AWS requires of XksProxyUriEndpoint. */
+function xksPublicEndpoint(env: Env): string | undefined {
+  const v = env.CCKM_XKS_PROXY_PUBLIC_ENDPOINT?.trim();
+  if (!v) return undefined;
+  if (!/^https:\/\/[a-zA-Z0-9]([a-zA-Z0-9.-]{0,251}[a-zA-Z0-9])?$/.test(v)) {
+    throw ValidationError.field('CCKM_XKS_PROXY_PUBLIC_ENDPOINT', 'must be https://<host> with no port and no path');
+  }
+  return v;
 }
 
 /** Regions the emulator KMS account covers by default (the commercial partition's). */

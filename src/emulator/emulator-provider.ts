@@ -1,4 +1,3 @@
-import { awsError } from '../errors/index.js';
 import type {
   CallerIdentity,
   CloudHsmOperationName,
@@ -28,12 +27,9 @@ export class EmulatorKmsProvider implements KmsProvider {
     return this.emulator.call({ accountId: this.accountId, region: this.region }, op, input);
   }
 
-  /** CloudHSM v2 is not emulated yet. @throws UnsupportedOperationException */
-  async cloudHsm<Op extends CloudHsmOperationName>(
-    op: Op,
-    _input: CloudHsmOperations[Op]['input'],
-  ): Promise<CloudHsmOperations[Op]['output']> {
-    throw awsError('UnsupportedOperationException', `CloudHSM ${op} is not implemented by the opencckm emulator yet`);
+  /** Calls the emulator's simulated CloudHSM v2. @throws AppError with the CloudHSM exception name */
+  cloudHsm<Op extends CloudHsmOperationName>(op: Op, input: CloudHsmOperations[Op]['input']): Promise<CloudHsmOperations[Op]['output']> {
+    return this.emulator.cloudHsm.call({ accountId: this.accountId, region: this.region }, op, input) as Promise<CloudHsmOperations[Op]['output']>;
   }
 
   /** The account root, as STS GetCallerIdentity reports it for root credentials. */

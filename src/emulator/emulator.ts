@@ -7,17 +7,26 @@ import { openEntry, sealEntry } from './core/key-material.js';
 import { openWithRootKey, sealWithRootKey } from './crypto/envelope-codec.js';
 import { Registry } from './core/registry.js';
 import { runScheduledTasks, type ScheduledTaskResult } from './core/scheduler.js';
-import { KIND_ALIAS, KIND_GRANT, KIND_KEY, Transaction } from './core/transaction.js';
+import { KIND_ALIAS, KIND_CUSTOM_KEY_STORE, KIND_GRANT, KIND_KEY, Transaction } from './core/transaction.js';
+import { StoreConnector, type XksEndpointResolver } from './core/store-connector.js';
+import type { CloudHsmDirectory } from './cloudhsm/directory.js';
+import { CloudHsmEmulator } from './cloudhsm/cloudhsm-emulator.js';
+import type { XksClient } from '../xks/xks-types.js';
+import { storeSecretBinding, type CustomKeyStoreDoc } from './model/custom-key-store.js';
+import { attemptConnect } from './operations/custom-key-store-connection.js';
+import { clusterKeysPendingDeletion, deleteOrphanedClusterKeys } from './operations/custom-key-store-keys.js';
 import { accountRootArn } from './model/arn.js';
 import type { GrantDoc } from './model/grant-record.js';
 import type { AliasDoc, KeyDoc } from './model/key-record.js';
 import { validateInput } from './model/validate-input.js';
 import type { CallerContext, OperationContext } from './operations/context.js';
+import { checkGrantTokens } from './operations/grant-support.js';
 import { OPERATIONS } from './operations/index.js';
 import { resolveKey } from './operations/resolve-key.js';
 import type { EmulatorStore } from './store/emulator-store.js';
 
 export type { FaultRule } from './core/faults.js';
+export { parseXksEndpoints, type XksEndpointResolver } from './core/store-connector.js';
 
 /** Options of {@link KmsEmulator.open}. */
 export interface KmsEmulatorOptions {
@@ -34,6 +43,21 @@ export interface KmsEmulatorOptions {
    * (call {@link KmsEmulator.runScheduledTasks} yourself, as tests with a fake clock do).
    */
   schedulerIntervalMs?: number;
+  /** The CloudHSM service behind AWS_CLOUDHSM custom key stores (default: the built-in simulation, `emulator.cloudHsm`). */
+  cloudHsmDirectory?: CloudHsmDirectory;
+  /** The client that calls external key store proxies (none: every proxy is unreachable). */
+  xksClient?: XksClient;
+  /**
+   * Maps an external key store's XksProxyUriEndpoint (which AWS requires to be `https://host`
+   * on port 443) to the base URL really called, e.g. a test proxy on `http://127.0.0.1:9000`;
+   * see {@link parseXksEndpoints} for the `EMULATOR_XKS_ENDPOINTS` text form.
+   */
+  xksEndpointResolver?: XksEndpointResolver;
+  /**
+   * How long the simulated CloudHSM's asynchronous transitions (cluster and HSM creation,
+   * initialization, deletion) take, in ms of `clock`; default 300, 0 = immediate.
+   */
+  cloudHsmTransitionMs?: number;
 }
 
 /** The operations GetKeyLastUsage reports (the model's KeyLastUsageTrackingOperation). */
@@ -55,17 +79,32 @@ export class KmsEmulator {
   private readonly committer: Committer;
   private readonly faultInjector = new FaultInjector();
   private readonly clock: () => Date;
+  private readonly connector: StoreConnector;
+  private keyStoreOptions: Pick<KmsEmulatorOptions, 'cloudHsmDirectory' | 'xksClient' | 'xksEndpointResolver'> = {};
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  /**
+   * The simulated CloudHSM v2 service (same store, root key and clock). It is the
+   * `CloudHsmDirectory` of custom key stores unless `cloudHsmDirectory` is given.
+   */
+  readonly cloudHsm: CloudHsmEmulator;
 
   private constructor(
     private readonly rootKey: Uint8Array,
     store: EmulatorStore,
     readonly defaultAccountId: string,
     clock: (() => Date) | undefined,
+    cloudHsmTransitionMs?: number,
   ) {
     this.committer = new Committer(store);
     this.clock = clock ?? (() => new Date());
+    this.cloudHsm = new CloudHsmEmulator({ store, rootKey, clock: this.clock, transitionMs: cloudHsmTransitionMs });
+    this.connector = new StoreConnector({
+      registry: this.registry,
+      begin: () => new Transaction(this.registry),
+      commit: (tx) => this.committer.commit(tx),
+      attempt: (entry) => attemptConnect(this.keyStoreServices(), entry),
+    });
   }
 
   /**
@@ -76,13 +115,18 @@ export class KmsEmulator {
   static async open(options: KmsEmulatorOptions): Promise<KmsEmulator> {
     if (options.rootKey.length !== 32) throw new Error('the emulator root key must be 32 bytes');
     if (!ACCOUNT.test(options.defaultAccountId)) throw new Error('defaultAccountId must be a 12-digit AWS account id');
-    const emulator = new KmsEmulator(new Uint8Array(options.rootKey), options.store, options.defaultAccountId, options.clock);
-    for (const o of await options.store.loadAll()) {
+    const emulator = new KmsEmulator(new Uint8Array(options.rootKey), options.store, options.defaultAccountId, options.clock, options.cloudHsmTransitionMs);
+    const objects = await options.store.loadAll();
+    emulator.cloudHsm.load(objects);
+    for (const o of objects) {
       const scope = emulator.registry.scope(o.accountId, o.region);
       if (o.kind === KIND_KEY) scope.setKey(o.id, openEntry(emulator.rootKey, o.doc as KeyDoc, o.secret));
       else if (o.kind === KIND_ALIAS) scope.setAlias(o.id, o.doc as AliasDoc);
       else if (o.kind === KIND_GRANT) scope.setGrant((o.doc as GrantDoc).keyId, o.id, o.doc as GrantDoc);
+      else if (o.kind === KIND_CUSTOM_KEY_STORE) scope.setCustomKeyStore(o.id, emulator.openKeyStore(o.doc as CustomKeyStoreDoc, o.secret));
     }
+    emulator.keyStoreOptions = { cloudHsmDirectory: options.cloudHsmDirectory ?? emulator.cloudHsm, xksClient: options.xksClient, xksEndpointResolver: options.xksEndpointResolver };
+    emulator.connector.resumeAll();
     const interval = options.schedulerIntervalMs ?? 10_000;
     if (interval > 0) {
       emulator.timer = setInterval(() => void emulator.runScheduledTasks().catch(() => undefined), interval);
@@ -109,6 +153,7 @@ export class KmsEmulator {
       if (!handler) throw awsError('UnsupportedOperationException', `${op} is not implemented by the opencckm emulator yet`);
       if (this.faultInjector.active) await this.faultInjector.apply(op);
       validateInput(op, input);
+      checkGrantTokens(this.registry, (input as { GrantTokens?: string[] } | undefined)?.GrantTokens);
       const output = await handler(this.context(ctx, op), input ?? ({} as KmsOperations[Op]['input']));
       if (TRACKED_OPERATIONS.has(op)) this.recordUsage(op, output as { KeyId?: string; SourceKeyId?: string });
       return output;
@@ -142,24 +187,58 @@ export class KmsEmulator {
 
   /** Deletes keys whose deletion date has passed and rotates keys that are due (see core/scheduler.ts). */
   async runScheduledTasks(): Promise<ScheduledTaskResult> {
-    return runScheduledTasks(this.registry, this.clock(), {
+    const clusterKeys = clusterKeysPendingDeletion(this.registry);
+    const result = await runScheduledTasks(this.registry, this.clock(), {
       begin: () => new Transaction(this.registry),
       commit: (tx) => this.committer.commit(tx),
       sealEntry: (doc, material) => sealEntry(this.rootKey, doc, material),
     });
+    // Keys of CloudHSM key stores: their material in the cluster goes with them (best effort).
+    if (clusterKeys.length > 0) await deleteOrphanedClusterKeys(this.registry, this.keyStoreOptions.cloudHsmDirectory, clusterKeys);
+    return result;
+  }
+
+  /**
+   * Resolves when every custom key store connection attempt (ConnectCustomKeyStore's
+   * asynchronous part) has recorded its outcome: a deterministic wait for tests.
+   */
+  async settled(): Promise<void> {
+    await this.connector.settled();
   }
 
   /** Stops the scheduler and waits for queued writes; later calls fail. */
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
+    this.connector.stop();
+    await this.connector.settled();
     await this.committer.drain();
+    await this.cloudHsm.close();
   }
 
   private recordUsage(op: string, output: { KeyId?: string; SourceKeyId?: string }): void {
     const at = this.clock();
     if (output.KeyId) this.registry.lastUsage.set(output.KeyId, { operation: op, at, requestId: randomUUID() });
     if (output.SourceKeyId) this.registry.lastUsage.set(output.SourceKeyId, { operation: op, at, requestId: randomUUID() });
+  }
+
+  private openKeyStore(doc: CustomKeyStoreDoc, sealed: Uint8Array | null | undefined) {
+    if (!sealed) throw new Error(`custom key store ${doc.customKeyStoreId} has no sealed secret`);
+    const secret = Buffer.from(openWithRootKey(this.rootKey, `secret/${storeSecretBinding(doc)}`, sealed)).toString('utf8');
+    return { doc, secret, sealed };
+  }
+
+  private keyStores: OperationContext['keyStores'] | undefined;
+
+  /** The custom key store services every operation context shares (built once, after open). */
+  private keyStoreServices(): OperationContext['keyStores'] {
+    this.keyStores ??= {
+      cloudHsm: this.keyStoreOptions.cloudHsmDirectory,
+      xksClient: this.keyStoreOptions.xksClient,
+      resolveXksEndpoint: this.keyStoreOptions.xksEndpointResolver,
+      startConnect: (accountId, region, id) => this.connector.start(accountId, region, id),
+    };
+    return this.keyStores;
   }
 
   private context(caller: CallerContext, op: KmsOperationName): OperationContext {
@@ -177,6 +256,7 @@ export class KmsEmulator {
       sealEntry: (doc, material) => sealEntry(this.rootKey, doc, material),
       sealSecret: (binding, data) => sealWithRootKey(this.rootKey, `secret/${binding}`, data),
       openSecret: (binding, sealed) => openWithRootKey(this.rootKey, `secret/${binding}`, sealed),
+      keyStores: this.keyStoreServices(),
       begin: () => new Transaction(this.registry),
       commit: (tx) => this.committer.commit(tx),
     };

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadConfig, loadOrCreateKey, type Config } from '../config/index.js';
-import { KmsEmulator } from './emulator.js';
+import { HttpXksClient } from '../xks/client.js';
+import { KmsEmulator, parseXksEndpoints } from './emulator.js';
 import type { EmulatorStore } from './store/emulator-store.js';
 import { InMemoryEmulatorStore } from './store/in-memory-store.js';
 import { createEmulatorWireHandler } from './wire/handler.js';
@@ -27,14 +28,24 @@ export async function startStandaloneEmulator(opts: {
   host?: string;
   /** Serve the fault-injection admin endpoint `/_opencckm/faults` (test setups only). */
   enableFaultInjection?: boolean;
+  /** Serve the CloudHSM admin endpoints `/_opencckm/cloudhsm/clusters/{id}/activate|crypto-users` (test setups only). */
+  enableCloudHsmAdmin?: boolean;
 }): Promise<StandaloneEmulator> {
   const { config } = opts;
-  const emulator = await KmsEmulator.open({ store: opts.store, rootKey: opts.rootKey, defaultAccountId: config.emulatorAccountId });
+  const emulator = await KmsEmulator.open({
+    store: opts.store,
+    rootKey: opts.rootKey,
+    defaultAccountId: config.emulatorAccountId,
+    cloudHsmTransitionMs: config.emulatorCloudHsmTransitionMs,
+    xksClient: new HttpXksClient({ timeoutMs: config.emulatorXksTimeoutMs }),
+    xksEndpointResolver: parseXksEndpoints(config.emulatorXksEndpoints),
+  });
   const handler = createEmulatorWireHandler(emulator, {
     credentials: { ...config.emulatorCredentials },
     defaultAccountId: config.emulatorAccountId,
     defaultRegion: config.emulatorRegions[0] ?? 'us-east-1',
     enableFaultInjection: opts.enableFaultInjection === true,
+    enableCloudHsmAdmin: opts.enableCloudHsmAdmin === true,
   });
   const server = createServer(handler);
   await new Promise<void>((resolve, reject) => {
@@ -56,7 +67,8 @@ export async function startStandaloneEmulator(opts: {
  * `npm run emulator`: the emulator alone, durable in the project database (DATABASE_URL,
  * or the embedded database under CCKM_DATA_DIR) with its root key from EMULATOR_ROOT_KEY
  * or CCKM_DATA_DIR/emulator-root.key. `-- --memory` keeps state in memory only;
- * `-- --faults` serves the fault-injection admin endpoint `/_opencckm/faults`.
+ * `-- --faults` serves the fault-injection admin endpoint `/_opencckm/faults`;
+ * `-- --cloudhsm-admin` serves the CloudHSM admin endpoints (activate a cluster, set `kmsuser`).
  */
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -79,7 +91,7 @@ async function main(): Promise<void> {
   const rootKey = memory && !config.emulatorRootKey
     ? randomBytes(32)
     : await loadOrCreateKey(config.emulatorRootKey, config.dataDir, 'emulator-root.key');
-  const running = await startStandaloneEmulator({ config, store, rootKey, enableFaultInjection: process.argv.includes('--faults') });
+  const running = await startStandaloneEmulator({ config, store, rootKey, enableFaultInjection: process.argv.includes('--faults'), enableCloudHsmAdmin: process.argv.includes('--cloudhsm-admin') || config.emulatorCloudHsmAdmin });
   console.log(`opencckm KMS emulator (${memory ? 'in-memory' : 'durable'}) listening on http://localhost:${running.port}`);
   console.log(`Try: aws --endpoint-url http://localhost:${running.port} --region us-east-1 kms create-key`);
   const stop = () => void running.close().then(closeDb).then(() => process.exit(0));

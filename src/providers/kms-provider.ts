@@ -124,12 +124,37 @@ export const KMS_OPERATIONS = [
   'VerifyMac',
 ] as const satisfies readonly KmsOperationName[];
 
-/** The CloudHSM v2 operations the service uses (custom key store checks). */
+/**
+ * The CloudHSM v2 operations opencckm can call (the ones the emulator simulates), typed
+ * with the SDK's command input and output. The service itself uses DescribeClusters to
+ * check a cluster before creating a custom key store; the rest serve tests and tools.
+ */
 export interface CloudHsmOperations {
+  CreateCluster: { input: Hsm.CreateClusterCommandInput; output: Omit<Hsm.CreateClusterCommandOutput, '$metadata'> };
+  CreateHsm: { input: Hsm.CreateHsmCommandInput; output: Omit<Hsm.CreateHsmCommandOutput, '$metadata'> };
+  DeleteCluster: { input: Hsm.DeleteClusterCommandInput; output: Omit<Hsm.DeleteClusterCommandOutput, '$metadata'> };
+  DeleteHsm: { input: Hsm.DeleteHsmCommandInput; output: Omit<Hsm.DeleteHsmCommandOutput, '$metadata'> };
   DescribeClusters: { input: Hsm.DescribeClustersCommandInput; output: Omit<Hsm.DescribeClustersCommandOutput, '$metadata'> };
+  InitializeCluster: { input: Hsm.InitializeClusterCommandInput; output: Omit<Hsm.InitializeClusterCommandOutput, '$metadata'> };
+  ListTags: { input: Hsm.ListTagsCommandInput; output: Omit<Hsm.ListTagsCommandOutput, '$metadata'> };
+  TagResource: { input: Hsm.TagResourceCommandInput; output: Omit<Hsm.TagResourceCommandOutput, '$metadata'> };
+  UntagResource: { input: Hsm.UntagResourceCommandInput; output: Omit<Hsm.UntagResourceCommandOutput, '$metadata'> };
 }
 
 export type CloudHsmOperationName = keyof CloudHsmOperations;
+
+/** Every CloudHSM v2 operation name of {@link CloudHsmOperations}. */
+export const CLOUDHSM_OPERATIONS = [
+  'CreateCluster',
+  'CreateHsm',
+  'DeleteCluster',
+  'DeleteHsm',
+  'DescribeClusters',
+  'InitializeCluster',
+  'ListTags',
+  'TagResource',
+  'UntagResource',
+] as const satisfies readonly CloudHsmOperationName[];
 
 /** Who the provider's credentials belong to (STS GetCallerIdentity). */
 export interface CallerIdentity {

@@ -90,6 +90,8 @@ export interface XksEncryptResult {
   initializationVector: Uint8Array;
   authenticationTag: Uint8Array;
   ciphertextMetadata?: Uint8Array;
+  /** Present when requested; already checked by the client against the other fields. */
+  ciphertextDataIntegrityValue?: Uint8Array;
 }
 
 /** The client side, as the emulator's KMS uses it. Every call throws {@link XksCallError}. */

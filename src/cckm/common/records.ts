@@ -121,6 +121,9 @@ export interface KeyRecord {
   rotationStatus: string;
   labels: unknown;
   gone: boolean;
+  /** The key's policy in AWS no longer matches its template (checked when the policy is read). */
+  policyDrift: boolean;
+  policyDriftCheckedAt: Date | null;
   lastError: string | null;
   syncedAt: Date | null;
   awsCreatedAt: Date | null;

@@ -102,18 +102,18 @@ export function policyOf(input: { policy?: unknown; Policy?: unknown }): { value
   return { value: input.policy, field: 'policy' };
 }
 
-/** ImportKeyMaterial's expiry from the original's `key_expiration` and `valid_to`. @throws ValidationError */
-export function expiryOf(input: ImportMaterialInput, now = new Date()): { ExpirationModel: 'KEY_MATERIAL_EXPIRES' | 'KEY_MATERIAL_DOES_NOT_EXPIRE'; ValidTo?: Date } {
+/** ImportKeyMaterial's expiry from the original's `key_expiration` and `valid_to` (named `validToField` in errors). @throws ValidationError */
+export function expiryOf(input: ImportMaterialInput, now = new Date(), validToField = 'valid_to'): { ExpirationModel: 'KEY_MATERIAL_EXPIRES' | 'KEY_MATERIAL_DOES_NOT_EXPIRE'; ValidTo?: Date } {
   const expires = input.key_expiration ?? input.valid_to !== undefined;
   if (!expires) {
-    if (input.valid_to !== undefined) throw ValidationError.field('valid_to', 'applies only when key_expiration is true');
+    if (input.valid_to !== undefined) throw ValidationError.field(validToField, 'applies only when key_expiration is true');
     return { ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' };
   }
-  if (input.valid_to === undefined) throw ValidationError.field('valid_to', 'is required when key_expiration is true');
+  if (input.valid_to === undefined) throw ValidationError.field(validToField, 'is required when key_expiration is true');
   const validTo = new Date(input.valid_to);
   const ms = validTo.getTime() - now.getTime();
   if (Number.isNaN(ms) || ms <= 0 || ms > 365 * 86_400_000) {
-    throw ValidationError.field('valid_to', 'must be a time in the future, at most 365 days from now');
+    throw ValidationError.field(validToField, 'must be a time in the future, at most 365 days from now');
   }
   return { ExpirationModel: 'KEY_MATERIAL_EXPIRES', ValidTo: validTo };
 }

@@ -7,6 +7,7 @@ import type { ListQuery, Page } from '../common/list.js';
 import type { ConnectionRecord, KeyRecord, KmsAccountRecord } from '../common/records.js';
 import type { KmsService } from '../kms/kms.service.js';
 import type { PolicyContext } from '../policy/key-policy.js';
+import { driftColumns, type PolicyDriftColumns } from '../policy/policy-drift.js';
 import type { TemplateService } from '../templates/template.service.js';
 import { normaliseAlias, TEMPLATE_TAG } from './create-key-request.js';
 import { checkTagKeysToRemove, checkTagsToAdd, policyOf, type ImportMaterialInput, type PolicyActionInput, type TagInput } from './key-action-bodies.js';
@@ -25,6 +26,8 @@ export interface ActionTarget {
   connection: ConnectionRecord;
   /** The AWS key id. */
   keyId: string;
+  /** Who acts: template lookups (drift checks) run in their account. */
+  principal: Principal;
 }
 
 /** One entry of ListKeyRotations with the key record it belongs to. */
@@ -62,13 +65,24 @@ export class KeyActionService {
     }
     const kms = await this.kms.find(p, key.kmsId);
     const { provider, connection } = await this.kms.provider(kms, key.region);
-    return { key, kms, provider, connection, keyId: key.kmsKeyId };
+    return { key, kms, provider, connection, keyId: key.kmsKeyId, principal: p };
   }
 
-  /** Re-reads the key from its provider into the record, with extra record changes. */
+  /**
+   * Re-reads the key from its provider into the record, with extra record changes; the
+   * policy just read is checked against the key's template (policy drift).
+   */
   async reread(t: ActionTarget, changes: KeyChanges = {}, known: Partial<KeyFacts> = {}): Promise<KeyView> {
     const facts = await readKeyFacts(t.provider, t.keyId, known);
-    return { key: await this.keys.update(t.key.id, { ...recordColumns(facts), status: 'ready', lastError: null, ...changes }), kms: t.kms };
+    const templateId = changes.policyTemplateId !== undefined ? changes.policyTemplateId : t.key.policyTemplateId;
+    const drift = await this.driftOf(t, templateId, facts.policy);
+    return { key: await this.keys.update(t.key.id, { ...recordColumns(facts), status: 'ready', lastError: null, ...drift, ...changes }), kms: t.kms };
+  }
+
+  /** Whether `policy` (as read from AWS) still matches the key's template; a template no longer found counts as none. */
+  async driftOf(t: ActionTarget, templateId: string | null, policy: unknown): Promise<PolicyDriftColumns> {
+    const template = templateId ? await this.templates.find(t.principal, templateId).catch(() => undefined) : undefined;
+    return driftColumns(template, this.policyContext(t), policy);
   }
 
   enable(p: Principal, id: string): Promise<KeyView> {

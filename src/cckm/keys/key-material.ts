@@ -34,6 +34,29 @@ function pkcs8(type: 'rsa' | 'ec' | 'ed25519', options: object): Promise<Buffer>
   });
 }
 
+/** Whether opencckm can generate (and wrap) material for a key spec. */
+export function isImportableSpec(spec: string): boolean {
+  return spec === 'SYMMETRIC_DEFAULT' || spec === 'ECC_NIST_EDWARDS25519' || !!HMAC_BYTES[spec] || !!RSA_BITS[spec] || !!EC_CURVES[spec];
+}
+
+/**
+ * Checks an import request before anything is sent to AWS (upload-key runs it before it
+ * creates the key): no CipherTrust source key, material base64 (or a spec opencckm can
+ * generate material for), and the expiry fields (`valid_to` named as `validToField`).
+ * @throws ValidationError naming the field; UnsupportedOperationError
+ */
+export function checkImportRequest(spec: string, input: ImportMaterialInput, validToField = 'valid_to'): ReturnType<typeof expiryOf> {
+  if (input.source_key_identifier !== undefined) {
+    throw new UnsupportedOperationError('source_key_identifier: opencckm has no source key store; give key_material or let opencckm generate it');
+  }
+  if (input.key_material === undefined && !isImportableSpec(spec)) {
+    throw new UnsupportedOperationError(`Importing key material is not supported for ${spec} keys`, { awsName: 'UnsupportedOperationException' });
+  }
+  const expiry = expiryOf(input, new Date(), validToField);
+  if (input.key_material !== undefined && !BASE64.test(input.key_material)) throw ValidationError.field('key_material', 'must be base64');
+  return expiry;
+}
+
 /** New material for a key spec: raw bytes for symmetric and HMAC keys, PKCS#8 DER otherwise. */
 export async function generateMaterial(spec: string): Promise<Buffer> {
   if (spec === 'SYMMETRIC_DEFAULT') return randomBytes(32);
@@ -71,17 +94,14 @@ export async function importKeyMaterial(
   spec: string,
   origin: string | null,
   input: ImportMaterialInput,
+  validToField = 'valid_to',
 ): Promise<void> {
-  if (input.source_key_identifier !== undefined) {
-    throw new UnsupportedOperationError('source_key_identifier: opencckm has no source key store; give key_material or let opencckm generate it');
-  }
   if (origin !== 'EXTERNAL') {
     throw new UnsupportedOperationError(`Key material can be imported only into keys with origin EXTERNAL; this key's origin is ${origin ?? 'unknown'}`, {
       awsName: 'UnsupportedOperationException',
     });
   }
-  const expiry = expiryOf(input);
-  if (input.key_material !== undefined && !BASE64.test(input.key_material)) throw ValidationError.field('key_material', 'must be base64');
+  const expiry = checkImportRequest(spec, input, validToField);
   const material = input.key_material !== undefined ? Buffer.from(input.key_material, 'base64') : await generateMaterial(spec);
   try {
     const algorithm = spec === 'SYMMETRIC_DEFAULT' || HMAC_BYTES[spec] ? 'RSAES_OAEP_SHA_256' : 'RSA_AES_KEY_WRAP_SHA_256';

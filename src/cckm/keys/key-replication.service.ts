@@ -5,6 +5,7 @@ import { AppError, UnsupportedOperationError, ValidationError } from '../../erro
 import type { KeyRecord } from '../common/records.js';
 import type { KmsService } from '../kms/kms.service.js';
 import type { TemplateService } from '../templates/template.service.js';
+import { driftColumns } from '../policy/policy-drift.js';
 import { RECORD_TAG, TEMPLATE_TAG } from './create-key-request.js';
 import { checkTagsToAdd, policyOf, type ReplicateKeyInput } from './key-action-bodies.js';
 import { resolveActionPolicy } from './key-action-policy.js';
@@ -96,7 +97,8 @@ export class KeyReplicationService {
     }
     const { provider } = await this.kms.provider(t.kms, region);
     const facts = await readKeyFacts(provider, t.keyId);
-    const replica = await this.keys.update(reserved.id, { ...recordColumns(facts), status: 'ready', lastError: null });
+    const drift = driftColumns(resolved?.template, this.actions.policyContext(t), facts.policy);
+    const replica = await this.keys.update(reserved.id, { ...recordColumns(facts), ...drift, status: 'ready', lastError: null });
     if (resolved?.template) await this.templates.markVerified(resolved.template);
     await this.rereadSet(p, t, [reserved.id]);
     return { key: replica, kms: t.kms };

@@ -32,6 +32,8 @@ export interface KeyFilter {
   gone?: boolean;
   multiRegion?: boolean;
   enabled?: boolean;
+  /** Keys whose policy no longer matches their template. */
+  policyDrift?: boolean;
 }
 
 export interface KeyRepository {
@@ -42,4 +44,9 @@ export interface KeyRepository {
   list(account: string, filter: KeyFilter, q: ListQuery): Promise<{ total: number; rows: KeyRecord[] }>;
   delete(id: string): Promise<void>;
   listByTemplate(templateId: string): Promise<KeyRecord[]>;
+  /**
+   * Records the outcome of a policy-template drift check (for callers that read a key's
+   * policy without updating the rest of the record, e.g. synchronization).
+   */
+  setPolicyDrift(id: string, drift: boolean, checkedAt: Date | null): Promise<void>;
 }

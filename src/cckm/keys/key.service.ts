@@ -8,13 +8,16 @@ import type { ListQuery, Page } from '../common/list.js';
 import type { KeyRecord, KmsAccountRecord, PolicyTemplateRecord } from '../common/records.js';
 import type { KmsService } from '../kms/kms.service.js';
 import { buildKeyPolicy, hasPrincipals, parsePolicy, type PolicyDocument } from '../policy/key-policy.js';
+import { driftColumns } from '../policy/policy-drift.js';
 import { PRINCIPAL_FIELDS, principalsOf, type PrincipalFields } from '../templates/principal-fields.js';
 import type { TemplateService } from '../templates/template.service.js';
 import { checkKeyParams, createKeyInput, RECORD_TAG, TEMPLATE_TAG, type AwsKeyParams, type CheckedKeyParams } from './create-key-request.js';
+import { KeyActionService } from './key-actions.service.js';
 import { readKeyFacts } from './key-facts.js';
 import { keyTypeOf, materialOriginOf } from './key-rules.js';
 import { recordColumns } from './key-metadata.js';
 import type { KeyFilter, KeyRepository } from './key.repository.js';
+import { UploadKeyService, type UploadKeyInput } from './upload-key.service.js';
 
 export interface CreateKeyInput extends PrincipalFields {
   kms: string;
@@ -36,11 +39,23 @@ export interface KeyView {
  * the record's id, so a key whose creation was interrupted is found and adopted later.
  */
 export class KeyService {
+  private readonly uploader: UploadKeyService;
+
   constructor(
     private readonly keys: KeyRepository,
     private readonly kms: KmsService,
     private readonly templates: TemplateService,
-  ) {}
+  ) {
+    this.uploader = new UploadKeyService(this, new KeyActionService(keys, kms, templates), keys);
+  }
+
+  /**
+   * BYOK upload (`POST /cckm/aws/upload-key`): create with Origin EXTERNAL, then import the
+   * material, in one request; see UploadKeyService.
+   */
+  upload(p: Principal, input: UploadKeyInput): Promise<KeyView> {
+    return this.uploader.upload(p, input);
+  }
 
   async get(p: Principal, id: string): Promise<KeyView> {
     assertCanRead(p);
@@ -120,7 +135,8 @@ export class KeyService {
       await this.afterFailedCreate(reserved.id, err);
       throw err;
     }
-    let key = await this.keys.update(reserved.id, { status: 'ready', ...recordColumns(facts) });
+    const ctx = { accountId: kms.awsAccountId, partition, keyUsage: checked.usage, keySpec: checked.spec };
+    let key = await this.keys.update(reserved.id, { status: 'ready', ...recordColumns(facts), ...driftColumns(template, ctx, facts.policy) });
     if (checked.alias) key = await this.addAlias(provider, key, checked.alias);
     if (template) await this.templates.markVerified(template);
     return { key, kms };
@@ -130,14 +146,17 @@ export class KeyService {
   async refresh(p: Principal, id: string): Promise<KeyView> {
     assertCanWrite(p);
     const { key, kms } = await this.get(p, id);
-    const { provider } = await this.kms.provider(kms, key.region);
+    const { provider, connection } = await this.kms.provider(kms, key.region);
     const keyId = key.kmsKeyId ?? (await this.findReservedKey(provider, key.id));
     if (!keyId) {
       return { key: await this.keys.update(key.id, { lastError: 'The key was not found in AWS; creation did not complete' }), kms };
     }
     try {
       const facts = await readKeyFacts(provider, keyId);
-      return { key: await this.keys.update(key.id, { status: 'ready', lastError: null, ...recordColumns(facts) }), kms };
+      const template = key.policyTemplateId ? await this.templates.find(p, key.policyTemplateId).catch(() => undefined) : undefined;
+      const ctx = { accountId: kms.awsAccountId, partition: partitionOf(connection.cloudName), keyUsage: facts.metadata.KeyUsage ?? 'ENCRYPT_DECRYPT', keySpec: facts.metadata.KeySpec ?? 'SYMMETRIC_DEFAULT' };
+      const drift = driftColumns(template, ctx, facts.policy);
+      return { key: await this.keys.update(key.id, { status: 'ready', lastError: null, ...recordColumns(facts), ...drift }), kms };
     } catch (err) {
       if (err instanceof AppError && err.awsName === 'NotFoundException') {
         return { key: await this.keys.update(key.id, { gone: true, syncedAt: new Date() }), kms };
@@ -146,7 +165,10 @@ export class KeyService {
     }
   }
 
-  /** Applies a template's policy to every key carrying it (auto_push). Returns the number of keys updated. */
+  /**
+   * Applies a template's policy to every key carrying it (auto_push), which clears their
+   * policy drift. Returns the number of keys updated.
+   */
   async pushTemplate(p: Principal, template: PolicyTemplateRecord): Promise<number> {
     const kms = await this.kms.find(p, template.kmsId);
     let count = 0;
@@ -161,7 +183,7 @@ export class KeyService {
       });
       await provider.kms('PutKeyPolicy', { KeyId: key.kmsKeyId, PolicyName: 'default', Policy: JSON.stringify(policy) });
       const facts = await readKeyFacts(provider, key.kmsKeyId, { policy });
-      await this.keys.update(key.id, recordColumns(facts));
+      await this.keys.update(key.id, { ...recordColumns(facts), policyDrift: false, policyDriftCheckedAt: new Date() });
       count++;
     }
     return count;

@@ -30,6 +30,7 @@ const BOOL_COLUMNS: [keyof KeyFilter, string][] = [
   ['gone', 'gone'],
   ['multiRegion', 'multi_region'],
   ['enabled', 'enabled'],
+  ['policyDrift', 'policy_drift'],
 ];
 
 /** Sortable record fields → columns. */
@@ -109,7 +110,7 @@ const WRITE_COLUMNS: Record<string, { column: string; json?: boolean }> = {
   policyTemplateId: { column: 'policy_template_id' }, keyAdmins: { column: 'key_admins' }, keyAdminsRoles: { column: 'key_admins_roles' },
   keyUsers: { column: 'key_users' }, keyUsersRoles: { column: 'key_users_roles' }, externalAccounts: { column: 'external_accounts' },
   awsParam: { column: 'aws_param', json: true }, rotationStatus: { column: 'rotation_status' }, labels: { column: 'labels', json: true },
-  gone: { column: 'gone' }, lastError: { column: 'last_error' }, syncedAt: { column: 'synced_at' }, awsCreatedAt: { column: 'aws_created_at' },
+  gone: { column: 'gone' }, policyDrift: { column: 'policy_drift' }, policyDriftCheckedAt: { column: 'policy_drift_checked_at' }, lastError: { column: 'last_error' }, syncedAt: { column: 'synced_at' }, awsCreatedAt: { column: 'aws_created_at' },
   createdBy: { column: 'created_by' },
 };
 
@@ -180,6 +181,8 @@ export function rowToKey(r: Row): KeyRecord {
     rotationStatus: r.rotation_status as string,
     labels: r.labels,
     gone: r.gone as boolean,
+    policyDrift: r.policy_drift as boolean,
+    policyDriftCheckedAt: r.policy_drift_checked_at as Date | null,
     lastError: r.last_error as string | null,
     syncedAt: r.synced_at as Date | null,
     awsCreatedAt: r.aws_created_at as Date | null,

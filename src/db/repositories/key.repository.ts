@@ -43,6 +43,11 @@ export class PrismaKeyRepository implements KeyRepository {
     await guard('Key record', () => this.prisma.awsKey.delete({ where: { id } }));
   }
 
+  async setPolicyDrift(id: string, drift: boolean, checkedAt: Date | null) {
+    const q = keyUpdate(id, { policyDrift: drift, policyDriftCheckedAt: checkedAt });
+    await guardSql('Key record', () => this.db.sql.query(q.text, q.params));
+  }
+
   listByTemplate(templateId: string) {
     return this.prisma.awsKey.findMany({ where: { policyTemplateId: templateId }, orderBy: { createdAt: 'asc' } });
   }

@@ -1,3 +1,4 @@
+import type { CustomKeyStoreEntry } from '../model/custom-key-store.js';
 import type { GrantDoc } from '../model/grant-record.js';
 import type { AliasDoc, KeyEntry } from '../model/key-record.js';
 
@@ -11,6 +12,8 @@ export class Scope {
   /** ListKeys pages by `limit marker`, valid while the set of keys is unchanged (ARNs never change). */
   readonly keyPages = new Map<string, unknown>();
   private sortedAliasNames: string[] | null = null;
+  /** Custom key stores by CustomKeyStoreId (insertion order = creation order). */
+  readonly customKeyStores = new Map<string, CustomKeyStoreEntry>();
 
   /** Key ids in ascending order (the order ListKeys pages in); cached until keys change. */
   keyIdsSorted(): string[] {
@@ -53,6 +56,12 @@ export class Scope {
     }
   }
 
+  /** Sets or removes a custom key store. */
+  setCustomKeyStore(id: string, entry: CustomKeyStoreEntry | undefined): void {
+    if (entry) this.customKeyStores.set(id, entry);
+    else this.customKeyStores.delete(id);
+  }
+
   /** Sets or removes an alias; keeps the sorted cache honest. */
   setAlias(name: string, doc: AliasDoc | undefined): void {
     const existed = this.aliases.has(name);
@@ -90,6 +99,11 @@ export class Registry {
   *scopesOf(accountId: string): IterableIterator<[string, Scope]> {
     const prefix = `${accountId}/`;
     for (const [id, s] of this.scopes) if (id.startsWith(prefix)) yield [id.slice(prefix.length), s];
+  }
+
+  /** Every custom key store of every scope (to resume connections on open). */
+  *allCustomKeyStores(): IterableIterator<CustomKeyStoreEntry> {
+    for (const s of this.scopes.values()) yield* s.customKeyStores.values();
   }
 
   /** Every key entry in every scope (for the scheduler). */

@@ -1,4 +1,5 @@
 import type { ObjectRef, StoreChange, StoredObject } from '../store/emulator-store.js';
+import type { CustomKeyStoreEntry } from '../model/custom-key-store.js';
 import type { GrantDoc } from '../model/grant-record.js';
 import type { AliasDoc, KeyEntry } from '../model/key-record.js';
 import type { Registry } from './registry.js';
@@ -7,6 +8,7 @@ import type { Registry } from './registry.js';
 export const KIND_KEY = 'key';
 export const KIND_ALIAS = 'alias';
 export const KIND_GRANT = 'grant';
+export const KIND_CUSTOM_KEY_STORE = 'custom-key-store';
 
 /**
  * One mutation of the hot index. Each change is applied to memory at once (so the
@@ -73,6 +75,25 @@ export class Transaction {
     scope.setGrant(doc.keyId, doc.grantId, undefined);
     this.undos.push(() => scope.setGrant(doc.keyId, doc.grantId, doc));
     this.record({ kind: KIND_GRANT, accountId: doc.accountId, region: doc.region, id: doc.grantId });
+  }
+
+  /** Creates or replaces a custom key store (stored object id = CustomKeyStoreId; secret = the sealed secret). */
+  putCustomKeyStore(entry: CustomKeyStoreEntry): void {
+    const { accountId, region, customKeyStoreId: id } = entry.doc;
+    const scope = this.registry.scope(accountId, region);
+    const before = scope.customKeyStores.get(id);
+    scope.setCustomKeyStore(id, entry);
+    this.undos.push(() => scope.setCustomKeyStore(id, before));
+    this.record({ kind: KIND_CUSTOM_KEY_STORE, accountId, region, id }, { doc: entry.doc, secret: entry.sealed });
+  }
+
+  /** Removes a custom key store. */
+  deleteCustomKeyStore(accountId: string, region: string, id: string): void {
+    const scope = this.registry.scope(accountId, region);
+    const before = scope.customKeyStores.get(id);
+    scope.setCustomKeyStore(id, undefined);
+    this.undos.push(() => scope.setCustomKeyStore(id, before));
+    this.record({ kind: KIND_CUSTOM_KEY_STORE, accountId, region, id });
   }
 
   /** True when nothing was changed. */

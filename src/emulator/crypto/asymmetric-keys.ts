@@ -1,5 +1,6 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { ml_dsa44, ml_dsa65, ml_dsa87 } from '@noble/post-quantum/ml-dsa.js';
+import { sm2PublicKeySpki } from './sm2.js';
 
 /**
  * Opening stored asymmetric material (PKCS#8 DER for RSA, EC, SM2 and Ed25519; the
@@ -71,6 +72,8 @@ function mlDsaSpki(spec: MlDsaSpec, publicKey: Uint8Array): Buffer {
 /** The DER SubjectPublicKeyInfo of an asymmetric key's material. */
 export function publicKeySpki(spec: string, material: Uint8Array): Uint8Array {
   if (isMlDsaSpec(spec)) return new Uint8Array(mlDsaSpki(spec, mlDsaKeys(spec, material).publicKey));
+  // node cannot be trusted with SM2 key objects (some exports abort the process): see sm2.ts.
+  if (spec === 'SM2') return sm2PublicKeySpki(material);
   return new Uint8Array(publicKeyOf(material).export({ type: 'spki', format: 'der' }));
 }
 

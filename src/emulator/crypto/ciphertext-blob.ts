@@ -127,9 +127,21 @@ export function sealBlob(
   const iv = nextIv();
   const cipher = createCipheriv('aes-256-gcm', material, iv);
   cipher.setAAD(aad(head, context));
-  const ct = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  return new Uint8Array(Buffer.concat([head, iv, cipher.getAuthTag(), ct]));
+  const body = cipher.update(plaintext);
+  const tail = cipher.final();
+  const tag = cipher.getAuthTag();
+  // Assembled in place: one allocation and one copy of each part.
+  const out = new Uint8Array(head.length + IV_BYTES + TAG_BYTES + body.length + tail.length);
+  let at = 0;
+  for (const part of [head, iv, tag, body, tail]) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
 }
+
+/** Strict UTF-8 (a one-shot decode keeps no state between calls, so one decoder serves all). */
+const ARN_DECODER = new TextDecoder('utf-8', { fatal: true });
 
 /** Reads a blob's header; throws {@link CiphertextBlobError} when it is not a blob of ours. */
 export function parseBlob(blob: Uint8Array): ParsedBlob {
@@ -141,7 +153,7 @@ export function parseBlob(blob: Uint8Array): ParsedBlob {
   const arnBytes = buf.subarray(2, 2 + arnLength);
   let keyArn: string;
   try {
-    keyArn = new TextDecoder('utf-8', { fatal: true }).decode(arnBytes);
+    keyArn = ARN_DECODER.decode(arnBytes);
   } catch {
     throw new CiphertextBlobError('ciphertext key reference is not UTF-8');
   }
@@ -161,7 +173,12 @@ export function openBlob(blob: ParsedBlob, material: Uint8Array, context?: Reado
   decipher.setAAD(aad(blob.header, context));
   decipher.setAuthTag(blob.tag);
   try {
-    return new Uint8Array(Buffer.concat([decipher.update(blob.ciphertext), decipher.final()]));
+    const body = decipher.update(blob.ciphertext);
+    const tail = decipher.final();
+    const out = new Uint8Array(body.length + tail.length);
+    out.set(body);
+    out.set(tail, body.length);
+    return out;
   } catch {
     throw new CiphertextBlobError('ciphertext failed authentication');
   }

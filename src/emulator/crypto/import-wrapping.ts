@@ -1,4 +1,5 @@
 import { constants, createDecipheriv, createHash, createPrivateKey, generateKeyPair, privateDecrypt, type KeyObject } from 'node:crypto';
+import { sm2Decrypt, sm2GeneratePkcs8, sm2PublicKeySpki } from './sm2.js';
 
 /**
  * The wrapping side of key import (GetParametersForImport / ImportKeyMaterial): RSA
@@ -22,6 +23,15 @@ const HASH: Readonly<Record<RsaWrappingAlgorithm, 'sha1' | 'sha256'>> = {
 
 export const isRsaWrappingAlgorithm = (alg: string): alg is RsaWrappingAlgorithm => alg in HASH;
 
+/** Every wrapping algorithm this module unwraps: the RSA ones and SM2PKE (SM2 wrapping keys, China Regions). */
+export type WrappingAlgorithm = RsaWrappingAlgorithm | 'SM2PKE';
+
+/** A fresh SM2 wrapping key pair: PKCS#8 private key and SPKI public key, DER. */
+export function generateSm2WrappingKeyPair(): { privateKey: Uint8Array; publicKey: Uint8Array } {
+  const privateKey = sm2GeneratePkcs8();
+  return { privateKey, publicKey: sm2PublicKeySpki(privateKey) };
+}
+
 /** RFC 5649 alternative initial value, as node's `id-aes256-wrap-pad` takes it. */
 const KWP_AIV = Buffer.from('A65959A6', 'hex');
 
@@ -44,9 +54,10 @@ export function generateWrappingKeyPair(bits: number): Promise<{ privateKey: Uin
   });
 }
 
-/** Recovers key material wrapped under the public half of `wrappingPkcs8`; throws {@link UnwrapError}. */
-export function unwrapKeyMaterial(wrappingPkcs8: Uint8Array, algorithm: RsaWrappingAlgorithm, wrapped: Uint8Array): Uint8Array {
+/** Recovers key material wrapped under the public half of `wrappingPkcs8` (RSA, or SM2 for SM2PKE); throws {@link UnwrapError}. */
+export function unwrapKeyMaterial(wrappingPkcs8: Uint8Array, algorithm: WrappingAlgorithm, wrapped: Uint8Array): Uint8Array {
   try {
+    if (algorithm === 'SM2PKE') return sm2Decrypt(wrappingPkcs8, wrapped);
     const key: KeyObject = createPrivateKey({ key: Buffer.from(wrappingPkcs8), format: 'der', type: 'pkcs8' });
     const oaep = { key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: HASH[algorithm] };
     if (algorithm === 'RSAES_OAEP_SHA_1' || algorithm === 'RSAES_OAEP_SHA_256') return new Uint8Array(privateDecrypt(oaep, wrapped));

@@ -1,11 +1,12 @@
 import { createPrivateKey } from 'node:crypto';
 import { EC_CURVES } from './key-generation.js';
+import { sm2CanonicalPkcs8, Sm2Error } from './sm2.js';
 
 /**
  * What key material KMS accepts for import, per key spec: 256-bit keys for
  * SYMMETRIC_DEFAULT; HMAC keys between the digest length and the block size
  * (HMAC_224 28–64, HMAC_256 32–64, HMAC_384 48–128, HMAC_512 64–128 bytes); PKCS#8 DER
- * private keys of the exact type, size or curve for RSA, ECC and Ed25519 keys.
+ * private keys of the exact type, size or curve for RSA, ECC, SM2 and Ed25519 keys.
  */
 
 const HMAC_RANGE: Readonly<Record<string, readonly [number, number]>> = {
@@ -25,9 +26,9 @@ export class ImportedMaterialError extends Error {
   }
 }
 
-/** True for key specs whose material can be imported (ML-DSA and SM2 cannot here). */
+/** True for key specs whose material can be imported (ML-DSA cannot). */
 export function importableSpec(spec: string): boolean {
-  return spec === 'SYMMETRIC_DEFAULT' || spec in HMAC_RANGE || spec in RSA_BITS || spec === 'ECC_NIST_EDWARDS25519' || (spec in EC_CURVES && spec !== 'SM2');
+  return spec === 'SYMMETRIC_DEFAULT' || spec in HMAC_RANGE || spec in RSA_BITS || spec === 'ECC_NIST_EDWARDS25519' || spec in EC_CURVES;
 }
 
 /**
@@ -48,6 +49,15 @@ export function canonicalImportedMaterial(spec: string, material: Uint8Array): U
       throw new ImportedMaterialError(`${spec} key material must be ${range[0]} to ${range[1]} bytes.`);
     }
     return new Uint8Array(material);
+  }
+  if (spec === 'SM2') {
+    // node cannot be trusted with SM2 key objects (see sm2.ts): parsed and re-encoded there.
+    try {
+      return sm2CanonicalPkcs8(material);
+    } catch (err) {
+      if (err instanceof Sm2Error) throw new ImportedMaterialError('The key material is not an SM2 private key in DER-encoded PKCS#8.');
+      throw err;
+    }
   }
   let key;
   try {

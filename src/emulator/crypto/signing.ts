@@ -3,12 +3,13 @@ import { ed25519ph } from '@noble/curves/ed25519.js';
 import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { isMlDsaSpec, ML_DSA, mlDsaKeys, privateKeyOf, publicKeyOf, rawPrivateKey } from './asymmetric-keys.js';
+import { sm2MessageDigest, sm2PublicPoint, sm2SignDigest, sm2VerifyDigest } from './sm2.js';
 import { signDigestPkcs1, signDigestPss, verifyDigestPkcs1, verifyDigestPss, type RsaHash } from './rsa-prehashed.js';
 
 /** KMS MessageType values. */
 export type SignMessageType = 'RAW' | 'DIGEST' | 'EXTERNAL_MU';
 
-type Family = 'rsa-pss' | 'rsa-pkcs1' | 'ecdsa' | 'ed25519' | 'ed25519ph' | 'ml-dsa';
+type Family = 'rsa-pss' | 'rsa-pkcs1' | 'ecdsa' | 'ed25519' | 'ed25519ph' | 'ml-dsa' | 'sm2';
 
 /** How one KMS signing algorithm works and which message types it takes. */
 export interface SigningAlgorithmInfo {
@@ -26,7 +27,8 @@ const rsa = (family: Family, hash: RsaHash, digestBytes: number): SigningAlgorit
  * (PSS with salt length = digest length, PKCS#1 v1.5), ECDSA (DER signatures),
  * ED25519_SHA_512 (RAW only), ED25519_PH_SHA_512 (DIGEST only; the 64-byte digest is
  * hashed again as Ed25519ph's PH step), ML_DSA_SHAKE_256 (RAW or a 64-byte external μ).
- * SM2DSA is absent: it is not implemented.
+ * SM2DSA (RAW: SM3 over Z_A ‖ M with the distinguishing ID 1234567812345678; DIGEST: the
+ * caller's 32-byte SM3(Z_A ‖ M), as AWS's "Offline verification with SM2 key pairs" says).
  */
 export const SIGNING_ALGORITHMS: Readonly<Record<string, SigningAlgorithmInfo>> = {
   RSASSA_PSS_SHA_256: rsa('rsa-pss', 'sha256', 32),
@@ -41,6 +43,7 @@ export const SIGNING_ALGORITHMS: Readonly<Record<string, SigningAlgorithmInfo>> 
   ED25519_SHA_512: { family: 'ed25519', digestBytes: 64, messageTypes: ['RAW'] },
   ED25519_PH_SHA_512: { family: 'ed25519ph', digestBytes: 64, messageTypes: ['DIGEST'] },
   ML_DSA_SHAKE_256: { family: 'ml-dsa', digestBytes: 64, messageTypes: ['RAW', 'EXTERNAL_MU'] },
+  SM2DSA: { family: 'sm2', digestBytes: 32, messageTypes: ['RAW', 'DIGEST'] },
 };
 
 const EC = { ECC_NIST_P256: p256, ECC_NIST_P384: p384, ECC_NIST_P521: p521, ECC_SECG_P256K1: secp256k1 } as const;
@@ -116,8 +119,14 @@ export function signMessage(input: SignInput): Uint8Array {
       const { secretKey } = mlDsaKeys(input.keySpec, input.material);
       return input.messageType === 'EXTERNAL_MU' ? dsa.internal.sign(input.message, secretKey, { externalMu: true }) : dsa.sign(input.message, secretKey);
     }
+    case 'sm2':
+      return sm2SignDigest(input.material, sm2Digest(input));
   }
 }
+
+/** What SM2DSA signs: SM3(Z_A ‖ M) for RAW, the caller's digest for DIGEST. */
+const sm2Digest = (input: SignInput): Uint8Array =>
+  input.messageType === 'RAW' ? sm2MessageDigest(sm2PublicPoint(input.material), input.message) : input.message;
 
 /** Verifies; false for any signature that does not verify or does not parse. */
 export function verifySignature(input: SignInput, signature: Uint8Array): boolean {
@@ -151,6 +160,8 @@ export function verifySignature(input: SignInput, signature: Uint8Array): boolea
           ? dsa.internal.verify(signature, input.message, publicKey, { externalMu: true })
           : dsa.verify(signature, input.message, publicKey);
       }
+      case 'sm2':
+        return sm2VerifyDigest(sm2PublicPoint(input.material), sm2Digest(input), signature);
     }
   } catch {
     return false;

@@ -10,6 +10,12 @@ export interface MaterialVersion {
   rotationType?: 'AUTOMATIC' | 'ON_DEMAND';
   /** Imported material: the KeyMaterialDescription given at import. */
   description?: string;
+  /**
+   * Imported with ImportType NEW_KEY_MATERIAL into a key that already has material: held,
+   * but not used to encrypt until RotateKeyOnDemand makes it current (AWS's
+   * PENDING_ROTATION). At most one version of a key is pending.
+   */
+  pendingRotation?: boolean;
 }
 
 /**
@@ -83,7 +89,8 @@ export interface KeyEntry {
   readonly sealed: Uint8Array | null;
 }
 
-/** The current material version of a key, if it has any. */
+/** The current material version of a key (the newest one not pending rotation), if it has any. */
 export function currentMaterial(doc: KeyDoc): MaterialVersion | undefined {
-  return doc.materials[doc.materials.length - 1];
+  for (let i = doc.materials.length - 1; i >= 0; i--) if (!doc.materials[i]!.pendingRotation) return doc.materials[i];
+  return undefined;
 }

@@ -5,7 +5,15 @@ import type { ModelShape } from './model-shape.js';
 const MAX_REPORTED = 10;
 
 /** AWS names members in validation messages in lowerCamelCase (`keySpec`, `tags.1.member.tagKey`). */
-const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
+const lowerNames = new Map<string, string>(); // member names: a bounded set from the model
+function lowerFirst(s: string): string {
+  let lower = lowerNames.get(s);
+  if (lower === undefined) {
+    lower = s.charAt(0).toLowerCase() + s.slice(1);
+    lowerNames.set(s, lower);
+  }
+  return lower;
+}
 
 const patternCache = new Map<string, RegExp | null>();
 function compiled(pattern: string): RegExp | null {
@@ -30,6 +38,18 @@ function checkLength(shape: ModelShape, length: number, path: string, out: strin
   }
 }
 
+/**
+ * The length in code points (as AWS counts), computed only when the UTF-16 length cannot
+ * settle the bounds: n UTF-16 units hold between n/2 and n code points.
+ */
+function codePointLength(shape: ModelShape, value: string): number {
+  const n = value.length;
+  if ((shape.min === undefined || Math.ceil(n / 2) >= shape.min) && (shape.max === undefined || n <= shape.max)) return n;
+  let count = 0;
+  for (const _ of value) count++;
+  return count;
+}
+
 function checkString(shape: ModelShape, value: string, path: string, out: string[]): void {
   if (shape.e) {
     if (!shape.e.includes(value)) {
@@ -37,7 +57,7 @@ function checkString(shape: ModelShape, value: string, path: string, out: string
     }
     return;
   }
-  checkLength(shape, [...value].length, path, out);
+  checkLength(shape, codePointLength(shape, value), path, out);
   const re = shape.p === undefined ? null : compiled(shape.p);
   if (re && !re.test(value)) {
     out.push(`Value at '${path}' failed to satisfy constraint: Member must satisfy regular expression pattern: ${shape.p}`);

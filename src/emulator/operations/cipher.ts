@@ -2,6 +2,7 @@ import type { EncryptionAlgorithmSpec } from '@aws-sdk/client-kms';
 import { awsError, isAppError } from '../../errors/index.js';
 import { CiphertextBlobError, openBlob, parseBlob, sealBlob } from '../crypto/ciphertext-blob.js';
 import { oaepDecrypt, oaepEncrypt, oaepMaxPlaintext, type OaepAlgorithm } from '../crypto/rsa-oaep.js';
+import { SM2PKE_MAX_PLAINTEXT, sm2Decrypt, sm2Encrypt, sm2PublicPoint } from '../crypto/sm2.js';
 import type { KeyEntry } from '../model/key-record.js';
 import type { OperationContext } from './context.js';
 import { assertAlgorithm, assertUsableFor, currentMaterialOf, invalidCiphertext, usableKey } from './crypto-key.js';
@@ -12,8 +13,20 @@ type Context = Record<string, string> | undefined;
 
 const RSA_BITS: Readonly<Record<string, number>> = { RSA_2048: 2048, RSA_3072: 3072, RSA_4096: 4096 };
 
-const sm2Unsupported = () =>
-  awsError('UnsupportedOperationException', 'SM2PKE encryption is not implemented by the opencckm emulator.');
+/** SM2PKE (China Regions): at most 1024 bytes of plaintext, as AWS documents. */
+function prepareSm2Encrypt(material: Uint8Array, plaintextLength: number): (plaintext: Uint8Array) => Encrypted {
+  if (plaintextLength > SM2PKE_MAX_PLAINTEXT) {
+    throw awsError('ValidationException', `Plaintext must be at most ${SM2PKE_MAX_PLAINTEXT} bytes for SM2 with SM2PKE.`);
+  }
+  return (pt) => ({ blob: sm2Encrypt(sm2PublicPoint(material), pt) });
+}
+
+/**
+ * Keys in custom key stores encrypt through their store (custom-key-store-crypto.ts,
+ * asynchronous); an operation without that path refuses them rather than bypass the store.
+ */
+const storeKeyUnsupported = (arn: string) =>
+  awsError('UnsupportedOperationException', `${arn} is in a custom key store, which this operation does not support in the opencckm emulator yet.`);
 
 /** Encryption contexts are a feature of symmetric encryption only. */
 function assertNoContextForAsymmetric(context: Context, what: string): void {
@@ -36,12 +49,13 @@ export interface Encrypted {
  */
 export function prepareEncrypt(entry: KeyEntry, algorithm: EncryptionAlgorithmSpec, plaintextLength: number, context: Context, contextName = 'EncryptionContext'): (plaintext: Uint8Array) => Encrypted {
   assertAlgorithm(entry.doc, 'EncryptionAlgorithms', algorithm);
+  if (entry.doc.customKeyStoreId !== undefined) throw storeKeyUnsupported(entry.doc.arn);
   const material = currentMaterialOf(entry);
   if (algorithm === 'SYMMETRIC_DEFAULT') {
     return (pt) => ({ blob: sealBlob({ keyArn: entry.doc.arn, materialId: material.id }, material.bytes, pt, context), materialId: material.id });
   }
   assertNoContextForAsymmetric(context, contextName);
-  if (algorithm === 'SM2PKE') throw sm2Unsupported();
+  if (algorithm === 'SM2PKE') return prepareSm2Encrypt(material.bytes, plaintextLength);
   const max = oaepMaxPlaintext(RSA_BITS[entry.doc.keySpec]!, algorithm as OaepAlgorithm);
   if (plaintextLength > max) {
     throw awsError('ValidationException', `Plaintext must be at most ${max} bytes for ${entry.doc.keySpec} with ${algorithm}.`);
@@ -56,6 +70,11 @@ export interface DecryptRequest {
   context: Context;
   algorithm?: EncryptionAlgorithmSpec;
   contextName?: string;
+  /**
+   * The caller completes decryption for keys in custom key stores (decryptInStore): for
+   * those keys `plaintext` is then the store layer, not plaintext. Without it such keys are refused.
+   */
+  storeLayer?: boolean;
 }
 
 /** The result of decrypting. */
@@ -79,21 +98,22 @@ export function keyForDecrypt(ctx: OperationContext, keyId: string | undefined, 
 
 /**
  * Decrypts a symmetric blob (finding its key in the blob when no KeyId is given) or an
- * RSA-OAEP ciphertext (KeyId required).
+ * RSA-OAEP or SM2PKE ciphertext (KeyId required).
  *
  * @throws InvalidCiphertextException | IncorrectKeyException | InvalidKeyUsageException |
  *   ValidationException | NotFoundException | DisabledException | KMSInvalidStateException
  */
 export function decryptAny(ctx: OperationContext, req: DecryptRequest): Decrypted {
   const algorithm = req.algorithm ?? 'SYMMETRIC_DEFAULT';
-  const named = req.keyId === undefined ? undefined : usableKey(ctx, req.keyId, 'ENCRYPT_DECRYPT');
+  const named = req.keyId === undefined ? undefined : usableKey(ctx, req.keyId, 'ENCRYPT_DECRYPT', req.context);
   if (named) assertAlgorithm(named.doc, 'EncryptionAlgorithms', algorithm);
   if (algorithm === 'SYMMETRIC_DEFAULT') return decryptSymmetric(ctx, req, named);
   if (!named) throw awsError('ValidationException', 'KeyId is required to decrypt with an asymmetric encryption algorithm.');
   assertNoContextForAsymmetric(req.context, req.contextName ?? 'EncryptionContext');
-  if (algorithm === 'SM2PKE') throw sm2Unsupported();
   try {
-    return { entry: named, algorithm, plaintext: oaepDecrypt(currentMaterialOf(named).bytes, algorithm as OaepAlgorithm, req.blob) };
+    const bytes = currentMaterialOf(named).bytes;
+    const plaintext = algorithm === 'SM2PKE' ? sm2Decrypt(bytes, req.blob) : oaepDecrypt(bytes, algorithm as OaepAlgorithm, req.blob);
+    return { entry: named, algorithm, plaintext };
   } catch (err) {
     if (isAppError(err)) throw err;
     throw invalidCiphertext();
@@ -112,11 +132,12 @@ function decryptSymmetric(ctx: OperationContext, req: DecryptRequest, named: Key
   if (named && named.doc.arn !== blobArn) {
     throw awsError('IncorrectKeyException', 'The key ID in the request does not identify a CMK that can perform this operation.');
   }
-  const entry = named ?? blobKey(ctx, blobArn);
+  const entry = named ?? blobKey(ctx, blobArn, req.context);
   if (!named) {
     assertUsableFor(ctx, entry.doc, 'ENCRYPT_DECRYPT');
     assertAlgorithm(entry.doc, 'EncryptionAlgorithms', 'SYMMETRIC_DEFAULT');
   }
+  if (entry.doc.customKeyStoreId !== undefined && !req.storeLayer) throw storeKeyUnsupported(entry.doc.arn);
   const material = entry.material.get(parsed.materialId);
   if (!material) throw invalidCiphertext();
   try {
@@ -138,9 +159,9 @@ function inCallerRegion(ctx: OperationContext, arn: string): string {
 }
 
 /** The key a blob names; a blob naming no key we hold is invalid ciphertext. */
-function blobKey(ctx: OperationContext, keyArn: string): KeyEntry {
+function blobKey(ctx: OperationContext, keyArn: string, context: Context): KeyEntry {
   try {
-    return ctx.findKey(keyArn, { crossAccount: true });
+    return ctx.findKey(keyArn, { crossAccount: true, encryptionContext: context });
   } catch (err) {
     if (isAppError(err) && err.awsName === 'NotFoundException') throw invalidCiphertext();
     throw err;

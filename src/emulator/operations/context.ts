@@ -1,4 +1,7 @@
 import type { KmsOperationName, KmsOperations } from '../../providers/kms-provider.js';
+import type { XksClient } from '../../xks/xks-types.js';
+import type { CloudHsmDirectory } from '../cloudhsm/directory.js';
+import type { XksEndpointResolver } from '../core/store-connector.js';
 import type { Registry, Scope } from '../core/registry.js';
 import type { Transaction } from '../core/transaction.js';
 import type { KeyDoc, KeyEntry } from '../model/key-record.js';
@@ -17,6 +20,25 @@ export interface ResolveOptions {
   allowAlias?: boolean;
   /** Accept a key ARN of another account (subject to that key's policy). */
   crossAccount?: boolean;
+  /**
+   * The request's encryption context, for operations that take one: a grant that lets
+   * another account use the key counts only if its constraints admit this context.
+   */
+  encryptionContext?: Readonly<Record<string, string>>;
+}
+
+/**
+ * What custom key store operations use beyond the hot index: the simulated CloudHSM
+ * service, the XKS proxy client, and the connector that runs connections off the request.
+ * A missing directory or client behaves as AWS does when the cluster or proxy cannot be
+ * found or reached.
+ */
+export interface KeyStoreServices {
+  readonly cloudHsm?: CloudHsmDirectory;
+  readonly xksClient?: XksClient;
+  readonly resolveXksEndpoint?: XksEndpointResolver;
+  /** Starts the asynchronous part of ConnectCustomKeyStore for a store recorded CONNECTING. */
+  startConnect(accountId: string, region: string, customKeyStoreId: string): void;
 }
 
 /** Everything an operation needs; operations never see the store, the root key or the clock source. */
@@ -42,6 +64,8 @@ export interface OperationContext {
   sealSecret(binding: string, data: Uint8Array): Uint8Array;
   /** Reverses {@link sealSecret}. @throws Error when the secret was not sealed with this binding */
   openSecret(binding: string, sealed: Uint8Array): Uint8Array;
+  /** Custom key store services (CloudHSM directory, XKS client, connector). */
+  readonly keyStores: KeyStoreServices;
   /** Starts a mutation of the hot index. */
   begin(): Transaction;
   /** Makes a mutation durable; undoes it and throws if the store write fails. */

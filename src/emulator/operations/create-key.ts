@@ -10,6 +10,7 @@ import { toKeyMetadata } from '../model/key-metadata.js';
 import { isHmacSpec, usagesOf } from '../model/key-specs.js';
 import { MAX_TAGS_PER_KEY, validateNewTags } from '../model/tags.js';
 import type { OperationHandler } from './context.js';
+import { createStoreKey, presentStoreKey } from './custom-key-store-keys.js';
 
 /** Picks the key spec from KeySpec and its deprecated alias CustomerMasterKeySpec. */
 function keySpecOf(input: CreateKeyRequest): KeySpec {
@@ -67,9 +68,10 @@ function checkOrigin(input: CreateKeyRequest, spec: KeySpec): OriginType {
   if (spec !== 'SYMMETRIC_DEFAULT') {
     throw awsError('UnsupportedOperationException', 'Custom key stores support only symmetric encryption KMS keys (KeySpec SYMMETRIC_DEFAULT).');
   }
-  // No custom key stores exist yet in this emulator, so every id is unknown.
-  throw awsError('CustomKeyStoreNotFoundException', 'The specified custom key store does not exist.');
+  return origin;
 }
+
+const inCustomKeyStore = (origin: OriginType): boolean => origin === 'AWS_CLOUDHSM' || origin === 'EXTERNAL_KEY_STORE';
 
 /** A new key id: a UUID, or `mrk-` + 32 hex characters for a multi-Region key. */
 const newKeyId = (multiRegion: boolean): string => (multiRegion ? `mrk-${randomBytes(16).toString('hex')}` : randomUUID());
@@ -79,7 +81,11 @@ const newKeyId = (multiRegion: boolean): string => (multiRegion ? `mrk-${randomB
  * key store rules, policy with the lockout safety check, tags), generates material off
  * the event loop, and stores the key durably before answering.
  *
+ * Keys in a custom key store (Origin AWS_CLOUDHSM or EXTERNAL_KEY_STORE with CustomKeyStoreId)
+ * are created in the store too (custom-key-store-keys.ts).
+ *
  * @throws ValidationException | UnsupportedOperationException | CustomKeyStoreNotFoundException |
+ *   CustomKeyStoreInvalidStateException | CloudHsmClusterInvalidConfigurationException | XksKey*Exception |
  *   MalformedPolicyDocumentException | TagException | LimitExceededException
  */
 export const createKey: OperationHandler<'CreateKey'> = async (ctx, input) => {
@@ -96,14 +102,18 @@ export const createKey: OperationHandler<'CreateKey'> = async (ctx, input) => {
 
   const multiRegion = input.MultiRegion === true;
   const keyId = newKeyId(multiRegion);
-  const material = origin === 'AWS_KMS' ? await generateKeyMaterial(spec as GeneratableKeySpec) : undefined;
+  // Keys in a custom key store also get KMS's own material: the inner layer of their double encryption.
+  const material = origin === 'AWS_KMS' || inCustomKeyStore(origin) ? await generateKeyMaterial(spec as GeneratableKeySpec) : undefined;
   const materialId = material ? newMaterialId() : undefined;
   const now = ctx.now.toISOString();
+  const arn = keyArn(ctx.region, ctx.accountId, keyId);
+  const storePart = inCustomKeyStore(origin) ? await createStoreKey(ctx, input, origin, keyId, arn) : undefined;
   const doc: KeyDoc = {
+    ...storePart?.fields,
     keyId,
     accountId: ctx.accountId,
     region: ctx.region,
-    arn: keyArn(ctx.region, ctx.accountId, keyId),
+    arn,
     creationDate: now,
     description: input.Description ?? '',
     keySpec: spec,
@@ -119,6 +129,11 @@ export const createKey: OperationHandler<'CreateKey'> = async (ctx, input) => {
   };
   const tx = ctx.begin();
   tx.putKey(ctx.sealEntry(doc, materialId && material ? new Map([[materialId, material]]) : new Map()));
-  await ctx.commit(tx);
-  return { KeyMetadata: toKeyMetadata(doc) };
+  try {
+    await ctx.commit(tx);
+  } catch (err) {
+    await storePart?.rollback();
+    throw err;
+  }
+  return { KeyMetadata: presentStoreKey(ctx.registry, doc, toKeyMetadata(doc)) };
 };

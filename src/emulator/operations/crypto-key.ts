@@ -12,12 +12,13 @@ import type { OperationContext } from './context.js';
  */
 
 /**
- * A key the cryptographic operation `ctx.op` may use with `usage`.
+ * A key the cryptographic operation `ctx.op` may use with `usage`. Operations that take an
+ * encryption context pass it, so that grant constraints are checked for grantees.
  *
  * @throws NotFoundException | AccessDeniedException | DisabledException | KMSInvalidStateException | InvalidKeyUsageException
  */
-export function usableKey(ctx: OperationContext, keyId: string, usage: KeyUsageType): KeyEntry {
-  const entry = ctx.findKey(keyId, { allowAlias: true, crossAccount: true });
+export function usableKey(ctx: OperationContext, keyId: string, usage: KeyUsageType, encryptionContext?: Readonly<Record<string, string>>): KeyEntry {
+  const entry = ctx.findKey(keyId, { allowAlias: true, crossAccount: true, encryptionContext });
   assertUsableFor(ctx, entry.doc, usage);
   return entry;
 }

@@ -1,13 +1,14 @@
-import { randomBytes } from 'node:crypto';
 import type { DataKeyPairSpec, DataKeySpec } from '@aws-sdk/client-kms';
 import { awsError } from '../../errors/index.js';
 import { publicKeySpki } from '../crypto/asymmetric-keys.js';
+import { pooledRandomBytes } from '../crypto/random-pool.js';
 import { generateKeyMaterial, type GeneratableKeySpec } from '../crypto/key-generation.js';
 import { isChinaRegion } from '../model/arn.js';
 import type { KeyEntry } from '../model/key-record.js';
 import { prepareEncrypt, type Encrypted } from './cipher.js';
 import type { OperationContext } from './context.js';
 import { assertAlgorithm, endDryRun, usableKey } from './crypto-key.js';
+import { encryptInStore, isStoreKey } from './custom-key-store-crypto.js';
 
 /** What the data key operations share: the wrapping key, the data key size and pair generation. */
 
@@ -29,6 +30,9 @@ export function dataKeyLength(keySpec: DataKeySpec | undefined, numberOfBytes: n
 
 /**
  * The symmetric encryption key that wraps a data key, with DryRun honoured after every check.
+ * A key in a custom key store wraps through its store (asynchronously) when `storeKeys` is
+ * set (GenerateDataKey, GenerateDataKeyWithoutPlaintext); AWS refuses such keys for data key
+ * pairs, so without it they are UnsupportedOperationException.
  *
  * @throws NotFoundException | DisabledException | KMSInvalidStateException | InvalidKeyUsageException | DryRunOperationException
  */
@@ -38,16 +42,21 @@ export function wrappingKey(
   plaintextLength: number,
   context: Record<string, string> | undefined,
   dryRun: boolean | undefined,
-): { entry: KeyEntry; wrap: (plaintext: Uint8Array) => Encrypted } {
-  const entry = usableKey(ctx, keyId, 'ENCRYPT_DECRYPT');
+  opts: { storeKeys?: boolean } = {},
+): { entry: KeyEntry; wrap: (plaintext: Uint8Array) => Encrypted | Promise<Encrypted> } {
+  const entry = usableKey(ctx, keyId, 'ENCRYPT_DECRYPT', context);
   assertAlgorithm(entry.doc, 'EncryptionAlgorithms', 'SYMMETRIC_DEFAULT');
+  if (opts.storeKeys && isStoreKey(entry)) {
+    endDryRun(dryRun);
+    return { entry, wrap: (pt) => encryptInStore(ctx, entry, pt, context) };
+  }
   const wrap = prepareEncrypt(entry, 'SYMMETRIC_DEFAULT', plaintextLength, context);
   endDryRun(dryRun);
   return { entry, wrap };
 }
 
-/** Fresh random bytes for a data key. */
-export const randomDataKey = (length: number): Uint8Array => new Uint8Array(randomBytes(length));
+/** Fresh random bytes for a data key (from the CSPRNG through a pool: see crypto/random-pool.ts). */
+export const randomDataKey = (length: number): Uint8Array => pooledRandomBytes(length);
 
 /** A generated data key pair: PKCS#8 DER private key and SPKI DER public key. */
 export interface DataKeyPair {

@@ -13,7 +13,7 @@ export const generateDataKeyPairWithoutPlaintext: OperationHandler<'GenerateData
   const { entry, wrap } = wrappingKey(ctx, input.KeyId!, 0, input.EncryptionContext, input.DryRun);
   const pair = await newDataKeyPair(spec);
   try {
-    const out = wrap(pair.privateKey);
+    const out = await wrap(pair.privateKey);
     return { PrivateKeyCiphertextBlob: out.blob, PublicKey: pair.publicKey, KeyId: entry.doc.arn, KeyPairSpec: spec, KeyMaterialId: out.materialId };
   } finally {
     pair.privateKey.fill(0);

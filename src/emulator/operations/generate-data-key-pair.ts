@@ -16,7 +16,7 @@ export const generateDataKeyPair: OperationHandler<'GenerateDataKeyPair'> = asyn
   assertPairSpecAvailable(spec, ctx.region);
   const { entry, wrap } = wrappingKey(ctx, input.KeyId!, 0, input.EncryptionContext, input.DryRun);
   const pair = await newDataKeyPair(spec);
-  const out = wrap(pair.privateKey);
+  const out = await wrap(pair.privateKey);
   return {
     PrivateKeyCiphertextBlob: out.blob,
     PrivateKeyPlaintext: pair.privateKey,

@@ -9,10 +9,10 @@ import type { OperationHandler } from './context.js';
  */
 export const generateDataKeyWithoutPlaintext: OperationHandler<'GenerateDataKeyWithoutPlaintext'> = async (ctx, input) => {
   const length = dataKeyLength(input.KeySpec, input.NumberOfBytes);
-  const { entry, wrap } = wrappingKey(ctx, input.KeyId!, length, input.EncryptionContext, input.DryRun);
+  const { entry, wrap } = wrappingKey(ctx, input.KeyId!, length, input.EncryptionContext, input.DryRun, { storeKeys: true });
   const plaintext = randomDataKey(length);
   try {
-    const out = wrap(plaintext);
+    const out = await wrap(plaintext);
     return { CiphertextBlob: out.blob, KeyId: entry.doc.arn, KeyMaterialId: out.materialId };
   } finally {
     plaintext.fill(0);

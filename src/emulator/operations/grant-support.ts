@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { GrantListEntry, GrantOperation, KeyUsageType } from '@aws-sdk/client-kms';
+import type { GrantConstraints, GrantListEntry, GrantOperation, KeyUsageType } from '@aws-sdk/client-kms';
 import { awsError } from '../../errors/index.js';
 import type { Registry } from '../core/registry.js';
 import { parseKmsArn } from '../model/arn.js';
@@ -73,8 +73,52 @@ export function toGrantListEntry(doc: GrantDoc, keyArn: string): GrantListEntry 
   return e;
 }
 
-/** True when a key's grants give `principal` the right to call `op` (ReEncrypt needs ReEncryptFrom or To). */
-export function grantAllows(grants: readonly GrantDoc[], principal: string, op: string): boolean {
-  const ops = op === 'ReEncrypt' ? ['ReEncryptFrom', 'ReEncryptTo'] : [op];
-  return grants.some((g) => g.granteePrincipal === principal && g.operations.some((o) => ops.includes(o)));
+const GRANT_ID = /^[0-9a-f]{64}$/;
+
+/**
+ * Checks a GrantId's form (this emulator issues 64 hex characters) before it is looked up,
+ * so a malformed id is told apart from one that no longer exists.
+ *
+ * @throws InvalidGrantIdException
+ */
+export function assertGrantId(grantId: string): void {
+  if (!GRANT_ID.test(grantId)) throw awsError('InvalidGrantIdException', 'GrantId is not a valid grant identifier.');
 }
+
+/**
+ * Whether a grant's constraints admit a request's encryption context (AWS's grant
+ * constraints): EncryptionContextEquals needs exactly those pairs; EncryptionContextSubset
+ * needs at least those pairs. A grant without constraints admits every context; a
+ * constrained grant admits no request that has no encryption context to check.
+ */
+export function constraintsAllow(constraints: GrantConstraints | undefined, context: Readonly<Record<string, string>> | undefined): boolean {
+  if (!constraints || (!constraints.EncryptionContextEquals && !constraints.EncryptionContextSubset)) return true;
+  if (!context) return false;
+  const given = Object.entries(context);
+  const equals = constraints.EncryptionContextEquals;
+  if (equals) {
+    const wanted = Object.entries(equals);
+    if (wanted.length !== given.length || wanted.some(([k, v]) => context[k] !== v)) return false;
+  }
+  const subset = constraints.EncryptionContextSubset;
+  return !subset || Object.entries(subset).every(([k, v]) => Object.hasOwn(context, k) && context[k] === v);
+}
+
+/**
+ * True when a key's grants give `principal` the right to call `op` (ReEncrypt needs
+ * ReEncryptFrom or To). With `context` (an operation that takes an encryption context),
+ * only grants whose constraints admit it count; without it, constrained grants count
+ * only for operations that take no encryption context.
+ */
+export function grantAllows(grants: readonly GrantDoc[], principal: string, op: string, context?: Readonly<Record<string, string>>): boolean {
+  const ops = op === 'ReEncrypt' ? ['ReEncryptFrom', 'ReEncryptTo'] : [op];
+  const checksContext = CONTEXT_OPERATIONS.has(op);
+  return grants.some(
+    (g) => g.granteePrincipal === principal && g.operations.some((o) => ops.includes(o)) && (!checksContext || constraintsAllow(g.constraints, context)),
+  );
+}
+
+/** The operations that take an EncryptionContext, to which grant constraints apply. */
+const CONTEXT_OPERATIONS: ReadonlySet<string> = new Set([
+  'Encrypt', 'Decrypt', 'ReEncrypt', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext', 'GenerateDataKeyPair', 'GenerateDataKeyPairWithoutPlaintext',
+]);

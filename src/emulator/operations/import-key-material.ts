@@ -44,9 +44,28 @@ function knownVersions(ctx: OperationContext, doc: KeyDoc): MaterialVersion[] {
 }
 
 /**
+ * New material for a key that has material: held as PENDING_ROTATION until
+ * RotateKeyOnDemand makes it current. Only one version may be pending, and only while
+ * the key holds its current material (not while PendingImport).
+ *
+ * @throws ValidationException | KMSInvalidStateException
+ */
+function withPendingMaterial(ctx: OperationContext, doc: KeyDoc, id: string, input: ImportKeyMaterialRequest): MaterialVersion[] {
+  if (doc.keyState === 'PendingImport') {
+    throw awsError('KMSInvalidStateException', `${doc.arn} is pending import: import its current key material again (ImportType EXISTING_KEY_MATERIAL) before new key material.`);
+  }
+  if (doc.materials.some((m) => m.pendingRotation)) {
+    throw awsError('ValidationException', `${doc.arn} already has key material pending rotation; rotate it (RotateKeyOnDemand) or delete it first.`);
+  }
+  const version: MaterialVersion = { id, createdAt: ctx.now.toISOString(), pendingRotation: true };
+  if (input.KeyMaterialDescription) version.description = input.KeyMaterialDescription;
+  return [...doc.materials, version];
+}
+
+/**
  * Which version the material is: the first material of a key, or material imported
- * before (same KeyMaterialId). Different material is IncorrectKeyMaterialException;
- * a second, new material (on-demand rotation of imported keys) is not implemented.
+ * before (same KeyMaterialId), or with ImportType NEW_KEY_MATERIAL a new version pending
+ * rotation. Other different material is IncorrectKeyMaterialException.
  */
 function versionFor(ctx: OperationContext, doc: KeyDoc, id: string, input: ImportKeyMaterialRequest): MaterialVersion[] {
   const known = knownVersions(ctx, doc);
@@ -65,7 +84,7 @@ function versionFor(ctx: OperationContext, doc: KeyDoc, id: string, input: Impor
   }
   if (input.ImportType === 'NEW_KEY_MATERIAL') {
     if (isReplica(doc)) throw awsError('UnsupportedOperationException', 'New key material must be imported into the primary key of a multi-Region key.');
-    throw awsError('UnsupportedOperationException', 'Importing additional key material (on-demand rotation of imported material) is not implemented by the opencckm emulator.');
+    return withPendingMaterial(ctx, doc, id, input);
   }
   throw incorrect('The key material is not the key material that was previously imported into this KMS key.');
 }

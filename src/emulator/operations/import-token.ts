@@ -1,5 +1,5 @@
 import { awsError } from '../../errors/index.js';
-import type { RsaWrappingAlgorithm } from '../crypto/import-wrapping.js';
+import type { WrappingAlgorithm } from '../crypto/import-wrapping.js';
 import type { KeyDoc } from '../model/key-record.js';
 import type { OperationContext } from './context.js';
 
@@ -18,7 +18,7 @@ const binding = (doc: KeyDoc) => `import-token/${doc.arn}`;
 
 /** What an opened token holds. */
 export interface ImportToken {
-  algorithm: RsaWrappingAlgorithm;
+  algorithm: WrappingAlgorithm;
   validTo: Date;
   wrappingKey: Uint8Array;
 }
@@ -49,7 +49,7 @@ export function openImportToken(ctx: OperationContext, doc: KeyDoc, sealed: Uint
     throw awsError('InvalidImportTokenException', 'The import token is invalid or is not associated with the specified KMS key.');
   }
   const n = plain.readUInt16BE(0);
-  const header = JSON.parse(plain.subarray(2, 2 + n).toString('utf8')) as { alg: RsaWrappingAlgorithm; exp: number };
+  const header = JSON.parse(plain.subarray(2, 2 + n).toString('utf8')) as { alg: WrappingAlgorithm; exp: number };
   const token = { algorithm: header.alg, validTo: new Date(header.exp), wrappingKey: new Uint8Array(plain.subarray(2 + n)) };
   plain.fill(0);
   if (token.validTo.getTime() <= ctx.now.getTime()) {

@@ -1,5 +1,11 @@
 import type { KmsOperationName } from '../../providers/kms-provider.js';
 import { cancelKeyDeletion } from './cancel-key-deletion.js';
+import { connectCustomKeyStore } from './connect-custom-key-store.js';
+import { createCustomKeyStore } from './create-custom-key-store.js';
+import { deleteCustomKeyStore } from './delete-custom-key-store.js';
+import { describeCustomKeyStores } from './describe-custom-key-stores.js';
+import { disconnectCustomKeyStore } from './disconnect-custom-key-store.js';
+import { updateCustomKeyStore } from './update-custom-key-store.js';
 import type { OperationHandler } from './context.js';
 import { createAlias } from './create-alias.js';
 import { createGrant } from './create-grant.js';
@@ -55,6 +61,12 @@ import { verify } from './verify.js';
  */
 export const OPERATIONS: { readonly [Op in KmsOperationName]?: OperationHandler<Op> } = {
   CancelKeyDeletion: cancelKeyDeletion,
+  ConnectCustomKeyStore: connectCustomKeyStore,
+  CreateCustomKeyStore: createCustomKeyStore,
+  DeleteCustomKeyStore: deleteCustomKeyStore,
+  DescribeCustomKeyStores: describeCustomKeyStores,
+  DisconnectCustomKeyStore: disconnectCustomKeyStore,
+  UpdateCustomKeyStore: updateCustomKeyStore,
   CreateAlias: createAlias,
   CreateGrant: createGrant,
   CreateKey: createKey,

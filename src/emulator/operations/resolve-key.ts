@@ -31,7 +31,8 @@ function byAlias(registry: Registry, caller: Caller, accountId: string, aliasNam
  * Resolves the KeyId parameter of an operation the way AWS does: a key id or key ARN
  * always; an alias name or alias ARN only where the operation allows aliases; another
  * account's key only by full key ARN, where the operation allows cross-account use and
- * that key's policy grants the caller `kms:<Op>`. A key ARN of another Region is never
+ * that key's policy grants the caller `kms:<Op>` or one of its grants does (grant
+ * constraints checked against `opts.encryptionContext`). A key ARN of another Region is never
  * found (KMS endpoints are regional).
  *
  * @throws NotFoundException | AccessDeniedException
@@ -64,13 +65,14 @@ export function resolveKey(registry: Registry, caller: Caller, keyId: string, op
   }
   const entry = registry.scope(accountId, caller.region).keys.get(id);
   if (!entry) throw awsError('NotFoundException', `Key '${keyArn(caller.region, accountId, id)}' does not exist`);
-  if (accountId !== caller.accountId) assertCrossAccountAllowed(registry, entry, caller);
+  if (accountId !== caller.accountId) assertCrossAccountAllowed(registry, entry, caller, opts.encryptionContext);
   return entry;
 }
 
-function assertCrossAccountAllowed(registry: Registry, entry: KeyEntry, caller: Caller): void {
+/** Another account's key: its policy must allow the caller, or a grant whose constraints admit the request's encryption context. */
+function assertCrossAccountAllowed(registry: Registry, entry: KeyEntry, caller: Caller, context: Readonly<Record<string, string>> | undefined): void {
   const grants = registry.scope(entry.doc.accountId, entry.doc.region).grantsOf(entry.doc.keyId);
-  if (!policyAllows(parseKeyPolicy(entry.doc.policy), caller.principalArn, `kms:${caller.op}`) && !grantAllows(grants, caller.principalArn, caller.op)) {
+  if (!policyAllows(parseKeyPolicy(entry.doc.policy), caller.principalArn, `kms:${caller.op}`) && !grantAllows(grants, caller.principalArn, caller.op, context)) {
     throw awsError(
       'AccessDeniedException',
       `User: ${caller.principalArn} is not authorized to perform: kms:${caller.op} on resource: ${entry.doc.arn} because no resource-based policy allows the kms:${caller.op} action`,

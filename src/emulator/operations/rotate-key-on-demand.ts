@@ -1,18 +1,18 @@
 import { awsError } from '../../errors/index.js';
 import { newMaterialId } from '../core/key-material.js';
 import { generateKeyMaterial } from '../crypto/key-generation.js';
-import type { KeyDoc } from '../model/key-record.js';
+import type { KeyDoc, KeyEntry } from '../model/key-record.js';
 import { assertKeyUsable } from '../model/key-state.js';
-import type { OperationHandler } from './context.js';
+import type { OperationContext, OperationHandler } from './context.js';
 import { syncReplicas } from '../core/replicas.js';
-import { assertNotReplica, assertRotationSupported } from './rotation-support.js';
+import { assertNotReplica, assertOnDemandRotationSupported } from './rotation-support.js';
 
 /** AWS allows at most this many on-demand rotations per key. */
 export const MAX_ON_DEMAND_ROTATIONS = 25;
 
 /**
  * RotateKeyOnDemand: a new material version (RotationType ON_DEMAND) becomes current at
- * once; earlier versions stay to decrypt what they encrypted. The automatic rotation
+ * once (for imported keys: the material imported with NEW_KEY_MATERIAL, pending rotation); earlier versions stay to decrypt what they encrypted. The automatic rotation
  * schedule is unchanged, as AWS documents.
  *
  * @throws UnsupportedOperationException | NotFoundException | DisabledException | KMSInvalidStateException |
@@ -20,13 +20,14 @@ export const MAX_ON_DEMAND_ROTATIONS = 25;
  */
 export const rotateKeyOnDemand: OperationHandler<'RotateKeyOnDemand'> = async (ctx, input) => {
   const entry = ctx.findKey(input.KeyId!);
-  assertRotationSupported(entry.doc);
+  assertOnDemandRotationSupported(entry.doc);
   assertNotReplica(entry.doc);
   assertKeyUsable(entry.doc, ctx.op);
   const done = entry.doc.materials.filter((m) => m.rotationType === 'ON_DEMAND').length;
   if (done >= MAX_ON_DEMAND_ROTATIONS) {
     throw awsError('LimitExceededException', `${entry.doc.arn} has reached the limit of ${MAX_ON_DEMAND_ROTATIONS} on-demand rotations.`);
   }
+  if (entry.doc.origin === 'EXTERNAL') return rotateToImported(ctx, entry);
   const material = await generateKeyMaterial('SYMMETRIC_DEFAULT');
   const current = ctx.findKey(input.KeyId!);
   if (current.doc !== entry.doc) {
@@ -41,3 +42,23 @@ export const rotateKeyOnDemand: OperationHandler<'RotateKeyOnDemand'> = async (c
   await ctx.commit(tx);
   return { KeyId: doc.arn };
 };
+
+/**
+ * Imported keys rotate to the material pending rotation, which becomes the newest
+ * (current) version with RotationType ON_DEMAND and the rotation time as its date.
+ *
+ * @throws ValidationException when no imported material is pending rotation
+ */
+async function rotateToImported(ctx: OperationContext, entry: KeyEntry): Promise<{ KeyId: string }> {
+  const pending = entry.doc.materials.find((m) => m.pendingRotation);
+  if (!pending || !entry.material.has(pending.id)) {
+    throw awsError('ValidationException', `${entry.doc.arn} has no key material pending rotation: import new key material (ImportType NEW_KEY_MATERIAL) first.`);
+  }
+  const { pendingRotation: _p, ...version } = pending;
+  const rotated = { ...version, createdAt: ctx.now.toISOString(), rotationType: 'ON_DEMAND' as const };
+  const doc: KeyDoc = { ...entry.doc, materials: [...entry.doc.materials.filter((m) => m !== pending), rotated] };
+  const tx = ctx.begin();
+  tx.putKey(ctx.sealEntry(doc, entry.material));
+  await ctx.commit(tx);
+  return { KeyId: doc.arn };
+}

@@ -27,3 +27,15 @@ export function assertNotReplica(doc: KeyDoc): void {
     throw awsError('UnsupportedOperationException', `${doc.arn} is a multi-Region replica key; manage rotation on its primary key in ${doc.primaryRegion}.`);
   }
 }
+
+/**
+ * On-demand rotation (RotateKeyOnDemand, ListKeyRotations) also covers symmetric keys with
+ * imported material (origin EXTERNAL): they rotate to material imported beforehand with
+ * ImportType NEW_KEY_MATERIAL.
+ *
+ * @throws UnsupportedOperationException
+ */
+export function assertOnDemandRotationSupported(doc: KeyDoc): void {
+  if (doc.keySpec === 'SYMMETRIC_DEFAULT' && doc.origin === 'EXTERNAL') return;
+  assertRotationSupported(doc);
+}

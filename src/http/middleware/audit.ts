@@ -13,7 +13,10 @@ function resourceTypeOf(path: string): string {
   if (p.startsWith('connectionmgmt/')) return 'connection';
   if (p.startsWith('cckm/aws/kms')) return 'kms';
   if (p.startsWith('cckm/aws/templates')) return 'policy-template';
-  if (p.startsWith('cckm/aws/keys')) return 'aws-key';
+  if (p.startsWith('cckm/aws/keys') || p.startsWith('cckm/aws/upload-key') || p.startsWith('cckm/aws/create-hyok-key')) return 'aws-key';
+  if (p.startsWith('cckm/aws/custom-key-stores')) return 'custom-key-store';
+  if (p.startsWith('cckm/aws/synchronization-jobs')) return 'synchronization-job';
+  if (p.startsWith('cckm/aws/bulkjob')) return 'bulk-job';
   return p.split('/')[0] ?? 'unknown';
 }
 

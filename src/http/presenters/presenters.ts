@@ -168,6 +168,8 @@ export function key(v: KeyView): Json {
     key_users_roles: k.keyUsersRoles,
     external_accounts: k.externalAccounts,
     cckm_policy_template_id: k.policyTemplateId,
+    policy_drift: k.policyDrift ?? false,
+    policy_drift_checked_at: iso(k.policyDriftCheckedAt),
     labels: k.labels ?? {},
     custom_key_store_id: k.customKeyStoreId,
     aws_param: k.awsParam ?? {},

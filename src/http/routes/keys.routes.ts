@@ -33,6 +33,16 @@ export function keyRoutes(keys: KeyService, idempotency: IdempotencyService): Ro
     if (result.replayed) res.setHeader('Idempotent-Replayed', 'true');
     res.status(result.status).json(result.body);
   });
+  r.post('/cckm/aws/upload-key', async (req, res) => {
+    const p = req.principal!;
+    const result = await idempotency.run(p, req.get('idempotency-key'), 'uploadAwsKey', req.body, async () => {
+      const v = await keys.upload(p, req.body);
+      return { status: 201, body: present.key(v), resourceId: v.key.id };
+    });
+    res.locals.resourceId = (result.body as { id?: string }).id;
+    if (result.replayed) res.setHeader('Idempotent-Replayed', 'true');
+    res.status(result.status).json(result.body);
+  });
   r.get('/cckm/aws/keys', async (req, res) => {
     const { q, requestedLimit } = listQuery(req, KEY_SORT);
     const tags = many(req, 'tags')?.map((t) => {
@@ -60,6 +70,7 @@ export function keyRoutes(keys: KeyService, idempotency: IdempotencyService): Ro
       gone: flag(req, 'gone'),
       multiRegion: flag(req, 'multi_region'),
       enabled: flag(req, 'enabled'),
+      policyDrift: flag(req, 'policy_drift'),
     };
     const clean = Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined));
     res.json(present.page(await keys.list(req.principal!, clean, q), present.key, requestedLimit));

@@ -75,9 +75,10 @@ export class AwsKmsProvider implements KmsProvider {
   }
 
   async cloudHsm<Op extends CloudHsmOperationName>(op: Op, input: CloudHsmOperations[Op]['input']): Promise<CloudHsmOperations[Op]['output']> {
-    const res = (await this.send(this.hsmClient, new Hsm.DescribeClustersCommand(input), `CloudHSM ${op}`)) as Hsm.DescribeClustersCommandOutput;
-    const { $metadata: _meta, ...out } = res;
-    return out;
+    const Ctor = (Hsm as unknown as Record<string, (new (input: unknown) => unknown) | undefined>)[`${op}Command`];
+    if (!Ctor) throw new UnsupportedOperationError(`CloudHSM ${op} is not available in this AWS SDK version`);
+    const { $metadata: _meta, ...out } = (await this.send(this.hsmClient, new Ctor(input), `CloudHSM ${op}`)) as { $metadata: unknown };
+    return out as CloudHsmOperations[Op]['output'];
   }
 
   async getCallerIdentity(): Promise<CallerIdentity> {

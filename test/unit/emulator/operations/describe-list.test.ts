@@ -84,12 +84,6 @@ describe('ListKeys', () => {
   });
 });
 
-test('operations not implemented yet answer UnsupportedOperationException honestly', async () => {
-  const err = await errorOf(() => h.emulator.call(CTX, 'CreateCustomKeyStore', { CustomKeyStoreName: 'x' }));
-  expect(err.awsName).toBe('UnsupportedOperationException');
-  expect(err.message).toBe('CreateCustomKeyStore is not implemented by the opencckm emulator yet');
-});
-
 test('calls with a malformed account or Region are refused', async () => {
   expect((await errorOf(() => h.emulator.call({ accountId: '12', region: REGION }, 'ListKeys', {}))).awsName).toBe('UnrecognizedClientException');
   expect((await errorOf(() => h.emulator.call({ accountId: ACCOUNT, region: 'moon' }, 'ListKeys', {}))).awsName).toBe('UnrecognizedClientException');

@@ -28,11 +28,3 @@ test('GetKeyLastUsage reports the last successful cryptographic operation only',
 test('GetKeyLastUsage of an unknown key is NotFoundException', async () => {
   expect((await errorOf(() => h.emulator.call(CTX, 'GetKeyLastUsage', { KeyId: '00000000-0000-0000-0000-000000000000' }))).awsName).toBe('NotFoundException');
 });
-
-test.each(['CreateCustomKeyStore', 'DescribeCustomKeyStores', 'ConnectCustomKeyStore', 'DisconnectCustomKeyStore', 'DeleteCustomKeyStore', 'UpdateCustomKeyStore'] as const)(
-  'only custom key store operations remain unimplemented: %s',
-  async (op) => {
-    const err = await errorOf(() => h.emulator.call(CTX, op, { CustomKeyStoreId: 'cks-1234567890abcdef0', CustomKeyStoreName: 'x' } as never));
-    expect(err.awsName).toBe('UnsupportedOperationException');
-  },
-);

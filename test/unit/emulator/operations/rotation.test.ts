@@ -83,17 +83,20 @@ test('ListKeyRotations lists rotations (or all material) oldest first and pages'
   expect((await errorOf(() => call('ListKeyRotations', { KeyId: k.KeyId, Marker: '!!' }))).awsName).toBe('InvalidMarkerException');
 });
 
-test('on-demand rotation: at most 25 per key; not for asymmetric, HMAC or imported keys; not while disabled', async () => {
+test('on-demand rotation: at most 25 per key; not for asymmetric or HMAC keys, nor imported keys without material; not while disabled', async () => {
   const k = (await call('CreateKey', {})).KeyMetadata!;
   for (let i = 0; i < 25; i++) await call('RotateKeyOnDemand', { KeyId: k.KeyId });
   expect((await errorOf(() => call('RotateKeyOnDemand', { KeyId: k.KeyId }))).awsName).toBe('LimitExceededException');
   const rsa = (await call('CreateKey', { KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' })).KeyMetadata!;
   const hmac = (await call('CreateKey', { KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' })).KeyMetadata!;
   const ext = (await call('CreateKey', { Origin: 'EXTERNAL' })).KeyMetadata!;
-  for (const x of [rsa, hmac, ext]) {
+  for (const x of [rsa, hmac]) {
     expect((await errorOf(() => call('RotateKeyOnDemand', { KeyId: x.KeyId }))).awsName).toBe('UnsupportedOperationException');
     expect((await errorOf(() => call('ListKeyRotations', { KeyId: x.KeyId }))).awsName).toBe('UnsupportedOperationException');
   }
+  // imported keys rotate to material imported for it (import-rotation.test.ts); a PendingImport key cannot
+  expect((await errorOf(() => call('RotateKeyOnDemand', { KeyId: ext.KeyId }))).awsName).toBe('KMSInvalidStateException');
+  expect((await call('ListKeyRotations', { KeyId: ext.KeyId })).Rotations).toEqual([]);
   const d = (await call('CreateKey', {})).KeyMetadata!;
   await call('DisableKey', { KeyId: d.KeyId });
   expect((await errorOf(() => call('RotateKeyOnDemand', { KeyId: d.KeyId }))).awsName).toBe('DisabledException');

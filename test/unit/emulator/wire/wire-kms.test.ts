@@ -82,9 +82,10 @@ test.each([
   expect(typeof res.json.message).toBe('string');
 });
 
-test('unimplemented operations say so', async () => {
-  const res = await raw('DescribeCustomKeyStores', '{}');
-  expect(res.json).toEqual({ __type: 'UnsupportedOperationException', message: 'DescribeCustomKeyStores is not implemented by the opencckm emulator yet' });
+test('a target that names no KMS operation is UnknownOperationException', async () => {
+  const res = await raw('FrobnicateKey', '{}');
+  expect(res.status).toBe(400);
+  expect(res.json).toEqual({ __type: 'UnknownOperationException', message: 'The X-Amz-Target header does not name a KMS operation.' });
 });
 
 test('the wrong Content-Type, method or path is refused', async () => {

@@ -1,0 +1,111 @@
+import type { Principal } from '../../auth/principal.js';
+import { AppError, NotFoundError } from '../../errors/index.js';
+import type { KeyActionService } from '../keys/key-actions.service.js';
+import type { KeyRepository } from '../keys/key.repository.js';
+import type { UnitOutcome } from '../jobs/job.repository.js';
+import { mapLimit } from '../jobs/concurrency.js';
+import { UnitStopped, type UnitContext, type UnitRunner, type UnitSignal } from '../jobs/job-workers.js';
+
+/** The bulk operations (the original's names). */
+export const BULK_OPERATIONS = ['enablekey', 'disablekey', 'schedulekeydeletion', 'cancelkeydeletion', 'applypolicytemplate'] as const;
+export type BulkOperation = (typeof BULK_OPERATIONS)[number];
+
+/** The resolved request, stored with the job. */
+export interface BulkJobParams {
+  operation: BulkOperation;
+  days?: number;
+  policy_template_id?: string;
+  total: number;
+}
+
+/** One chunk of a bulk job's keys. */
+export interface BulkUnitPayload {
+  keys: string[];
+}
+
+/** The outcome for one key. `skipped`: nothing to do (already in the wanted state) or the job was cancelled first. */
+export interface BulkKeyResult {
+  key_id: string;
+  status: 'succeeded' | 'failed' | 'skipped';
+  error?: string;
+}
+
+type Progress = { total: number; succeeded: number; failed: number; skipped: number };
+
+function reasonOf(err: unknown): string {
+  if (err instanceof AppError) return `${err.awsName ? `${err.awsName}: ` : ''}${err.message}`;
+  return 'internal error (see the service log)';
+}
+
+/**
+ * Runs one chunk of a bulk job: each key goes through the same {@link KeyActionService}
+ * method its single-key endpoint uses, as the job's creator. A key that fails (unknown id,
+ * another account's key, AWS refusing) is a failed result, not a failed job. A key already
+ * in the wanted deletion state is skipped, which also makes a chunk safe to run again
+ * after its instance died.
+ */
+export class BulkRunner implements UnitRunner {
+  constructor(
+    private readonly actions: KeyActionService,
+    private readonly keys: KeyRepository,
+    /** Keys of one chunk acted on at once. */
+    private readonly concurrency = 8,
+  ) {}
+
+  async run(ctx: UnitContext): Promise<UnitOutcome> {
+    const params = ctx.unit.params as BulkJobParams;
+    const { keys } = ctx.unit.payload as BulkUnitPayload;
+    const p = ctx.unit.principal as Principal;
+    const results = new Array<BulkKeyResult | undefined>(keys.length);
+    const progress: Progress = { total: keys.length, succeeded: 0, failed: 0, skipped: 0 };
+    const state: { signal: UnitSignal } = { signal: 'continue' };
+    let done = 0;
+    await mapLimit(keys, this.concurrency, async (keyId, i) => {
+      if (state.signal === 'continue') state.signal = await ctx.checkpoint(progress, `in progress: ${done} of ${keys.length} keys`);
+      if (state.signal !== 'continue') return;
+      const result = await this.runOne(p, params, keyId);
+      results[i] = result;
+      progress[result.status]++;
+      done++;
+    });
+    if (state.signal === 'stop') throw new UnitStopped();
+    const final = keys.map((key_id, i) => results[i] ?? { key_id, status: 'skipped' as const, error: 'the job was cancelled before this key' });
+    if (state.signal === 'cancel') {
+      progress.skipped += keys.length - done;
+      return { status: 'cancelled', message: `cancelled after ${done} of ${keys.length} keys`, progress, results: final };
+    }
+    return { status: 'completed', message: `completed: ${progress.succeeded} succeeded, ${progress.failed} failed, ${progress.skipped} skipped`, progress, results: final };
+  }
+
+  private async runOne(p: Principal, params: BulkJobParams, keyId: string): Promise<BulkKeyResult> {
+    try {
+      const key = await this.keys.find(p.account, keyId);
+      if (!key) throw new NotFoundError(`Key ${keyId} not found`);
+      if (params.operation === 'schedulekeydeletion' && key.keyState === 'PendingDeletion') {
+        return { key_id: keyId, status: 'skipped', error: 'already pending deletion' };
+      }
+      if (params.operation === 'cancelkeydeletion' && key.keyState !== 'PendingDeletion' && key.keyState !== 'PendingReplicaDeletion') {
+        return { key_id: keyId, status: 'skipped', error: `not pending deletion (${key.keyState ?? 'unknown state'})` };
+      }
+      await this.act(p, params, keyId);
+      return { key_id: keyId, status: 'succeeded' };
+    } catch (err) {
+      return { key_id: keyId, status: 'failed', error: reasonOf(err) };
+    }
+  }
+
+  private act(p: Principal, params: BulkJobParams, id: string): Promise<unknown> {
+    switch (params.operation) {
+      case 'enablekey':
+        return this.actions.enable(p, id);
+      case 'disablekey':
+        return this.actions.disable(p, id);
+      case 'schedulekeydeletion':
+        return this.actions.scheduleDeletion(p, id, params.days);
+      case 'cancelkeydeletion':
+        return this.actions.cancelDeletion(p, id);
+      case 'applypolicytemplate':
+        return this.actions.putPolicy(p, id, { policytemplate: params.policy_template_id! });
+    }
+  }
+}

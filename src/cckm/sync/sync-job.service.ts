@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto';
+import { assertCanRead, assertCanWrite, type Principal } from '../../auth/principal.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../errors/index.js';
+import { MAX_PAGE, type ListQuery, type Page } from '../common/list.js';
+import type { KmsAccountRecord } from '../common/records.js';
+import type { KmsService } from '../kms/kms.service.js';
+import type { DueKms, JobRepository, JobWithUnits, NewUnit } from '../jobs/job.repository.js';
+import type { SyncUnitPayload } from './sync-runner.js';
+
+/** `POST /cckm/aws/synchronization-jobs`: `kms` (names or ids) with optional `regions`, xor `synchronize_all`. */
+export interface SyncJobInput {
+  kms?: string[];
+  regions?: string[];
+  synchronize_all?: boolean;
+}
+
+/** The resolved request, stored with the job. */
+export interface SyncJobParams {
+  kmsIds: string[];
+  kms: string[];
+  regions: string[] | null;
+  synchronize_all: boolean;
+}
+
+export interface SyncJobFilter {
+  ids?: string[];
+  statuses?: string[];
+  kms?: string[];
+}
+
+/** What a job needs to know of a KMS account. */
+type ScopeKms = Pick<KmsAccountRecord, 'id' | 'name' | 'awsAccountId' | 'regions'>;
+
+/** Upper bound on (KMS account, region) pairs in one job. */
+const MAX_UNITS = 1000;
+
+/**
+ * Synchronization jobs: resolves and checks the scope, queues one unit per (KMS account,
+ * region) and reads jobs back. A second job over a (KMS account, region) that an
+ * in-progress job still holds is refused with 409 naming that job.
+ */
+export class SyncJobService {
+  constructor(
+    private readonly jobs: JobRepository,
+    private readonly kms: KmsService,
+    private readonly onCreated: () => void = () => {},
+  ) {}
+
+  /**
+   * @throws ValidationError naming `kms`, `kms[i]`, `regions[i]` or `synchronize_all`;
+   * ConflictError naming the in-progress job over the same KMS account and region.
+   */
+  async create(p: Principal, input: SyncJobInput): Promise<JobWithUnits> {
+    assertCanWrite(p);
+    const { accounts, regions } = await this.scopeOf(p, input);
+    return this.enqueue(p, accounts, regions, input.synchronize_all === true);
+  }
+
+  /**
+   * Queues a sync of every region of a KMS account for the periodic sync (as `scheduler`,
+   * in the KMS account's own account). False when a job in progress already covers one of
+   * its regions (another instance may have queued it a moment ago).
+   */
+  async createScheduled(k: DueKms): Promise<boolean> {
+    const p: Principal = { userId: 'scheduler', username: 'scheduler', account: k.account, groups: ['admin'] };
+    try {
+      await this.enqueue(p, [k], undefined, false);
+      return true;
+    } catch (err) {
+      if (err instanceof ConflictError) return false;
+      throw err;
+    }
+  }
+
+  private async enqueue(p: Principal, accounts: ScopeKms[], regions: string[] | undefined, all: boolean): Promise<JobWithUnits> {
+    const pairs = accounts.flatMap((k) => (regions ?? k.regions).filter((r) => k.regions.includes(r)).map((region) => ({ k, region })));
+    if (pairs.length > MAX_UNITS) throw ValidationError.field('kms', `covers ${pairs.length} KMS account regions; at most ${MAX_UNITS} per job`);
+    const labels = pairs.map(({ k, region }) => `${k.awsAccountId}/${region}`);
+    const units: NewUnit[] = pairs.map(({ k, region }, i) => ({
+      // Two KMS accounts may reach the same AWS account: their entries stay apart in detailed_status.
+      label: labels.indexOf(labels[i]!) !== labels.lastIndexOf(labels[i]!) ? `${labels[i]} (${k.name})` : labels[i]!,
+      payload: { kmsId: k.id, region } satisfies SyncUnitPayload,
+      activeScope: `sync:${k.id}/${region}`,
+    }));
+    const params: SyncJobParams = {
+      kmsIds: accounts.map((k) => k.id),
+      kms: accounts.map((k) => k.name),
+      regions: regions ?? null,
+      synchronize_all: all,
+    };
+    const job = await this.jobs.create({ id: randomUUID(), account: p.account, kind: 'sync', params, principal: principalOf(p), createdBy: p.username }, units);
+    this.onCreated();
+    return job;
+  }
+
+  async get(p: Principal, id: string): Promise<JobWithUnits> {
+    assertCanRead(p);
+    const job = await this.jobs.find(p.account, 'sync', id);
+    if (!job) throw new NotFoundError(`Synchronization job ${id} not found`);
+    return job;
+  }
+
+  async list(p: Principal, filter: SyncJobFilter, q: ListQuery): Promise<Page<JobWithUnits>> {
+    assertCanRead(p);
+    let kmsIds: string[] | undefined;
+    if (filter.kms) {
+      const found = await Promise.all(filter.kms.map((ref) => this.kms.find(p, ref).catch(() => undefined)));
+      kmsIds = found.filter((k): k is KmsAccountRecord => !!k).map((k) => k.id);
+      if (!kmsIds.length) return { skip: q.skip, limit: q.limit, total: 0, resources: [] };
+    }
+    const { total, rows } = await this.jobs.list(p.account, 'sync', { ...(filter.ids ? { ids: filter.ids } : {}), ...(filter.statuses ? { statuses: filter.statuses } : {}), ...(kmsIds ? { kmsIds } : {}) }, q);
+    return { skip: q.skip, limit: q.limit, total, resources: rows };
+  }
+
+  /**
+   * Cancels the job: units not started are cancelled at once, running ones stop at their next page.
+   * @throws NotFoundError; ConflictError when the job has already finished
+   */
+  async cancel(p: Principal, id: string): Promise<JobWithUnits> {
+    assertCanWrite(p);
+    const current = await this.get(p, id);
+    if (current.job.status !== 'in_progress') throw new ConflictError(`Synchronization job ${id} has already finished (${current.job.status})`);
+    await this.jobs.requestCancel(p.account, 'sync', id);
+    return this.get(p, id);
+  }
+
+  private async scopeOf(p: Principal, input: SyncJobInput): Promise<{ accounts: KmsAccountRecord[]; regions?: string[] }> {
+    const hasKms = input.kms !== undefined;
+    if (hasKms && input.synchronize_all !== undefined) {
+      const message = 'kms and synchronize_all are mutually exclusive; give one of them';
+      throw new ValidationError(message, { details: [{ field: 'kms', message }, { field: 'synchronize_all', message }] });
+    }
+    if (input.synchronize_all !== undefined) {
+      if (input.synchronize_all !== true) throw ValidationError.field('synchronize_all', 'must be true when given (or give kms instead)');
+      if (input.regions !== undefined) throw ValidationError.field('regions', 'applies only together with kms');
+      const all = await this.kms.list(p, {}, { skip: 0, limit: MAX_PAGE });
+      if (!all.resources.length) throw ValidationError.field('synchronize_all', 'there is no KMS account to synchronize');
+      return { accounts: all.resources.map((v) => v.kms) };
+    }
+    if (!hasKms || !input.kms!.length) throw ValidationError.field('kms', 'give kms (one or more KMS account names or ids) or synchronize_all: true');
+    const accounts: KmsAccountRecord[] = [];
+    for (const [i, ref] of input.kms!.entries()) {
+      const k = await this.kms.find(p, ref, `kms[${i}]`);
+      if (!accounts.some((a) => a.id === k.id)) accounts.push(k);
+    }
+    if (input.regions === undefined) return { accounts };
+    if (!input.regions.length) throw ValidationError.field('regions', 'must list at least one region when given (omit it for every region)');
+    for (const [i, region] of input.regions.entries()) {
+      const missing = accounts.find((k) => !k.regions.includes(region));
+      if (missing) throw ValidationError.field(`regions[${i}]`, `${region} is not one of the regions of KMS account ${missing.name} (${missing.regions.join(', ')})`);
+    }
+    return { accounts, regions: [...new Set(input.regions)] };
+  }
+}
+
+/** The creator's identity as stored with a job (jobs run with it). */
+export function principalOf(p: Principal): Principal {
+  return { userId: p.userId, username: p.username, account: p.account, groups: [...p.groups] };
+}

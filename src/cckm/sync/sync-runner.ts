@@ -1,0 +1,152 @@
+import { randomUUID } from 'node:crypto';
+import type { Principal } from '../../auth/principal.js';
+import { AppError } from '../../errors/index.js';
+import type { KmsProvider } from '../../providers/kms-provider.js';
+import { RECORD_TAG, TEMPLATE_TAG } from '../keys/create-key-request.js';
+import { readKeyFacts } from '../keys/key-facts.js';
+import { recordColumns } from '../keys/key-metadata.js';
+import type { KmsService } from '../kms/kms.service.js';
+import { chunks, mapLimit } from '../jobs/concurrency.js';
+import type { UnitOutcome } from '../jobs/job.repository.js';
+import { UnitStopped, type UnitContext, type UnitRunner } from '../jobs/job-workers.js';
+import type { SyncedKey, SyncRecordRepository, SyncScope } from './sync.repository.js';
+
+/** The unit of a sync job: one KMS account in one region. */
+export interface SyncUnitPayload {
+  kmsId: string;
+  region: string;
+}
+
+export interface SyncRunnerOptions {
+  /** Keys read from the provider at once per region (DescribeKey and the calls after it). */
+  concurrency: number;
+  /** Records per INSERT … ON CONFLICT statement. */
+  batchSize: number;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Bounds on paging, so a provider returning a broken marker cannot loop forever. */
+const MAX_PAGES = 10_000;
+
+type Progress = { keys_seen: number; created: number; adopted: number; updated: number; gone: number; errors: number };
+
+const isNotFound = (err: unknown) => err instanceof AppError && err.awsName === 'NotFoundException';
+const reasonOf = (err: unknown) => (err instanceof AppError ? `${err.awsName ? `${err.awsName}: ` : ''}${err.message}` : 'internal error');
+
+/**
+ * Synchronises the records of one (KMS account, region) with AWS: pages through ListKeys,
+ * reads each key (DescribeKey, policy, tags, rotation; aliases listed once per region)
+ * with bounded parallelism, stores each page in batched upserts, then marks records whose
+ * key AWS no longer has as `gone` (each confirmed by DescribeKey, so a key created while
+ * the sync ran is never marked). Stops at the next page when the job is cancelled.
+ */
+export class SyncRunner implements UnitRunner {
+  constructor(
+    private readonly kms: KmsService,
+    private readonly records: SyncRecordRepository,
+    private readonly options: SyncRunnerOptions,
+  ) {}
+
+  async run(ctx: UnitContext): Promise<UnitOutcome> {
+    const { kmsId, region } = ctx.unit.payload as SyncUnitPayload;
+    const progress: Progress = { keys_seen: 0, created: 0, adopted: 0, updated: 0, gone: 0, errors: 0 };
+    const principal = ctx.unit.principal as Principal;
+    const kms = await this.kms.find(principal, kmsId).catch(() => null);
+    if (!kms) return { status: 'failed', message: 'failed: the KMS account no longer exists', progress };
+    const { provider, connection } = await this.kms.provider(kms, region);
+    const scope: SyncScope = { account: ctx.unit.account, kmsId, region, cloudName: connection.cloudName };
+    const aliases = await aliasesByKey(provider);
+    const seen: string[] = [];
+    let firstError: string | undefined;
+    let marker: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const listed = await provider.kms('ListKeys', { Limit: 1000, ...(marker ? { Marker: marker } : {}) });
+      const ids = [...new Set((listed.Keys ?? []).map((k) => k.KeyId).filter((id): id is string => !!id))];
+      const read = await mapLimit(ids, this.options.concurrency, (id) => readKey(provider, id, aliases));
+      const keys: SyncedKey[] = [];
+      read.forEach((r, i) => {
+        if (r.kind === 'gone') return;
+        seen.push(ids[i]!);
+        if (r.kind === 'key') keys.push(r.key);
+        else {
+          progress.errors++;
+          firstError ??= `${ids[i]}: ${r.reason}`;
+        }
+      });
+      for (const batch of chunks(keys, this.options.batchSize)) {
+        const counts = await this.records.upsert(scope, batch);
+        progress.created += counts.created;
+        progress.adopted += counts.adopted;
+        progress.updated += counts.updated;
+      }
+      progress.keys_seen = seen.length;
+      const signal = await ctx.checkpoint(progress, `in progress: ${seen.length} keys read`);
+      if (signal === 'stop') throw new UnitStopped();
+      if (signal === 'cancel') return { status: 'cancelled', message: `cancelled after ${seen.length} keys`, progress };
+      if (!listed.Truncated || !listed.NextMarker) break;
+      marker = listed.NextMarker;
+    }
+    progress.gone = await this.markGone(provider, scope, seen);
+    const summary = `${seen.length} keys (${progress.created} created, ${progress.adopted} adopted, ${progress.updated} updated, ${progress.gone} gone)`;
+    if (progress.errors) {
+      return { status: 'failed', message: `failed: ${progress.errors} of ${summary} could not be read; first: ${firstError}`, progress };
+    }
+    return { status: 'completed', message: `completed: ${summary}`, progress };
+  }
+
+  /** Marks gone the records whose key was not listed and that DescribeKey confirms AWS no longer has. */
+  private async markGone(provider: KmsProvider, scope: SyncScope, seen: string[]): Promise<number> {
+    const unseen = await this.records.unseen(scope, seen);
+    const gone = await mapLimit(unseen, this.options.concurrency, async (r) => {
+      try {
+        await provider.kms('DescribeKey', { KeyId: r.kmsKeyId });
+        return undefined;
+      } catch (err) {
+        if (isNotFound(err)) return r.id;
+        throw err;
+      }
+    });
+    return this.records.markGone(gone.filter((id): id is string => !!id));
+  }
+}
+
+type ReadResult = { kind: 'key'; key: SyncedKey } | { kind: 'gone' } | { kind: 'error'; reason: string };
+
+/** Reads one key; a key deleted since ListKeys is `gone`, any other failure an error of this key only. */
+async function readKey(provider: KmsProvider, keyId: string, aliases: Map<string, string[]>): Promise<ReadResult> {
+  try {
+    const facts = await readKeyFacts(provider, keyId, { aliases: aliases.get(keyId) ?? [] });
+    const { gone: _g, syncedAt: _s, status: _st, lastError: _l, ...columns } = recordColumns(facts);
+    const tag = (name: string) => facts.tags.find((t) => t.TagKey === name)?.TagValue ?? null;
+    const recordTag = tag(RECORD_TAG);
+    return {
+      kind: 'key',
+      key: {
+        newId: randomUUID(),
+        recordTag: recordTag && UUID.test(recordTag) ? recordTag.toLowerCase() : null,
+        templateTag: tag(TEMPLATE_TAG),
+        columns: columns as SyncedKey['columns'],
+      },
+    };
+  } catch (err) {
+    if (isNotFound(err)) return { kind: 'gone' };
+    return { kind: 'error', reason: reasonOf(err) };
+  }
+}
+
+/** Every alias of the region (ListAliases once, not per key), by target key id, sorted. */
+async function aliasesByKey(provider: KmsProvider): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  let marker: string | undefined;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const r = await provider.kms('ListAliases', { Limit: 100, ...(marker ? { Marker: marker } : {}) });
+    for (const a of r.Aliases ?? []) {
+      if (!a.TargetKeyId || !a.AliasName) continue;
+      out.set(a.TargetKeyId, [...(out.get(a.TargetKeyId) ?? []), a.AliasName]);
+    }
+    if (!r.Truncated || !r.NextMarker) break;
+    marker = r.NextMarker;
+  }
+  for (const list of out.values()) list.sort();
+  return out;
+}

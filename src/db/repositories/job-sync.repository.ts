@@ -1,0 +1,107 @@
+import type { SyncedKey, SyncRecordRepository, SyncScope, UpsertCounts } from '../../cckm/sync/sync.repository.js';
+import type { Database } from '../database.js';
+import { guardSql } from '../prisma-errors.js';
+
+/** The AWS-derived columns a sync writes, with their SQL types (input of jsonb_to_recordset). */
+const SYNCED: [field: keyof SyncedKey['columns'], column: string, type: string][] = [
+  ['kmsKeyId', 'kms_key_id', 'text'],
+  ['arn', 'arn', 'text'],
+  ['keyType', 'key_type', 'text'],
+  ['keyMaterialOrigin', 'key_material_origin', 'text'],
+  ['keyState', 'key_state', 'text'],
+  ['keyUsage', 'key_usage', 'text'],
+  ['keySpec', 'key_spec', 'text'],
+  ['origin', 'origin', 'text'],
+  ['enabled', 'enabled', 'boolean'],
+  ['multiRegion', 'multi_region', 'boolean'],
+  ['multiRegionKeyType', 'multi_region_key_type', 'text'],
+  ['customKeyStoreId', 'custom_key_store_id', 'text'],
+  ['aliases', 'aliases', 'text[]'],
+  ['tags', 'tags', 'jsonb'],
+  ['awsParam', 'aws_param', 'jsonb'],
+  ['awsCreatedAt', 'aws_created_at', 'timestamptz'],
+];
+
+/** Columns compared to decide whether an existing record changed (kms_key_id is the conflict key). */
+const COMPARED = [...SYNCED.filter(([f]) => f !== 'kmsKeyId').map(([, c]) => c), 'policy_template_id', 'gone', 'status', 'last_error'];
+
+const RECORD_TYPE = [
+  'new_id uuid', 'record_tag text', 'template_tag text', ...SYNCED.map(([, c, t]) => `${c} ${t}`),
+].join(', ');
+
+const syncedSet = (from: string) => SYNCED.map(([, c]) => `${c} = ${from}.${c}`).join(', ');
+
+/**
+ * One statement per batch. `adopted` completes `creating` reservations named by the key's
+ * `cckm_record_id` tag; the INSERT … ON CONFLICT (kms_id, region, kms_key_id) covers the
+ * rest, including a record another instance or a create inserted a moment ago (PostgreSQL
+ * re-checks the unique index at insert time), and writes only rows that changed.
+ */
+const UPSERT = `
+WITH input AS (
+  SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(${RECORD_TYPE})
+), resolved AS (
+  SELECT x.*, pt.id AS template_id
+  FROM input x LEFT JOIN policy_templates pt ON pt.id::text = x.template_tag AND pt.account = $2 AND pt.kms_id = $3
+), adopted AS (
+  UPDATE aws_keys k SET ${syncedSet('r')}, policy_template_id = r.template_id, status = 'ready', last_error = NULL,
+    gone = false, synced_at = now(), updated_at = now()
+  FROM resolved r
+  WHERE k.id::text = r.record_tag AND k.account = $2 AND k.kms_id = $3 AND k.region = $4 AND k.kms_key_id IS NULL
+  RETURNING k.kms_key_id
+), upserted AS (
+  INSERT INTO aws_keys (id, account, kms_id, region, cloud_name, status, ${SYNCED.map(([, c]) => c).join(', ')},
+    policy_template_id, gone, synced_at, updated_at)
+  SELECT r.new_id, $2, $3, $4, $5, 'ready', ${SYNCED.map(([, c]) => `r.${c}`).join(', ')}, r.template_id, false, now(), now()
+  FROM resolved r WHERE r.kms_key_id NOT IN (SELECT kms_key_id FROM adopted)
+  ON CONFLICT (kms_id, region, kms_key_id) DO UPDATE SET ${syncedSet('EXCLUDED')},
+    policy_template_id = EXCLUDED.policy_template_id, status = 'ready', last_error = NULL, gone = false, synced_at = now(), updated_at = now()
+  WHERE (${COMPARED.map((c) => `aws_keys.${c}`).join(', ')}) IS DISTINCT FROM (${COMPARED.map((c) => `EXCLUDED.${c}`).join(', ')})
+  RETURNING (xmax = 0) AS inserted
+)
+SELECT (SELECT count(*) FROM adopted) AS adopted,
+       (SELECT count(*) FROM upserted WHERE inserted) AS created,
+       (SELECT count(*) FROM upserted WHERE NOT inserted) AS updated`;
+
+/** The key records a synchronization job writes, in SQL (see {@link SyncRecordRepository}). */
+export class PostgresSyncRecordRepository implements SyncRecordRepository {
+  constructor(private readonly db: Pick<Database, 'sql'>) {}
+
+  async upsert(scope: SyncScope, keys: SyncedKey[]): Promise<UpsertCounts> {
+    if (!keys.length) return { created: 0, adopted: 0, updated: 0 };
+    const rows = keys.map((k) => {
+      const row: Record<string, unknown> = { new_id: k.newId, record_tag: k.recordTag, template_tag: k.templateTag };
+      for (const [field, column] of SYNCED) {
+        const v = k.columns[field];
+        row[column] = v instanceof Date ? v.toISOString() : v;
+      }
+      return row;
+    });
+    const result = await guardSql('Key record', () =>
+      this.db.sql.query<{ adopted: string; created: string; updated: string }>(UPSERT, [
+        JSON.stringify(rows), scope.account, scope.kmsId, scope.region, scope.cloudName,
+      ]),
+    );
+    const r = result[0]!;
+    return { adopted: Number(r.adopted), created: Number(r.created), updated: Number(r.updated) };
+  }
+
+  async unseen(scope: SyncScope, seen: string[]): Promise<{ id: string; kmsKeyId: string }[]> {
+    const rows = await this.db.sql.query<{ id: string; kms_key_id: string }>(
+      `SELECT id, kms_key_id FROM aws_keys
+       WHERE kms_id = $1 AND region = $2 AND account = $3 AND kms_key_id IS NOT NULL AND NOT gone
+         AND NOT (kms_key_id = ANY($4::text[]))`,
+      [scope.kmsId, scope.region, scope.account, seen],
+    );
+    return rows.map((r) => ({ id: r.id, kmsKeyId: r.kms_key_id }));
+  }
+
+  async markGone(ids: string[]): Promise<number> {
+    if (!ids.length) return 0;
+    const rows = await this.db.sql.query(
+      'UPDATE aws_keys SET gone = true, synced_at = now(), updated_at = now() WHERE id = ANY($1::uuid[]) AND NOT gone RETURNING id',
+      [ids],
+    );
+    return rows.length;
+  }
+}

@@ -1,0 +1,202 @@
+import type { Principal } from '../../auth/principal.js';
+import type { ListQuery } from '../../cckm/common/list.js';
+import type {
+  ClaimedUnit, DueKms, JobKind, JobListFilter, JobRecord, JobRepository, JobStatus, JobUnitRecord, JobWithUnits, LeaseState, NewJob, NewUnit, UnitOutcome, UnitStatus,
+} from '../../cckm/jobs/job.repository.js';
+import { ConflictError, InternalError } from '../../errors/index.js';
+import type { Database } from '../database.js';
+
+type Row = Record<string, unknown>;
+
+function rowToJob(r: Row): JobRecord {
+  return {
+    id: r.id as string,
+    account: r.account as string,
+    kind: r.kind as JobKind,
+    status: r.status as JobStatus,
+    params: r.params,
+    principal: r.principal,
+    cancelRequested: r.cancel_requested as boolean,
+    createdBy: r.created_by as string | null,
+    createdAt: r.created_at as Date,
+    updatedAt: r.updated_at as Date,
+    completedAt: r.completed_at as Date | null,
+  };
+}
+
+function rowToUnit(r: Row): JobUnitRecord {
+  return {
+    jobId: r.job_id as string,
+    seq: r.seq as number,
+    label: r.label as string,
+    status: r.status as UnitStatus,
+    payload: r.payload,
+    progress: (r.progress as Record<string, number> | null) ?? {},
+    results: (r.results as unknown[] | null) ?? [],
+    message: r.message as string | null,
+    attempts: r.attempts as number,
+    startedAt: r.started_at as Date | null,
+    finishedAt: r.finished_at as Date | null,
+  };
+}
+
+/** Completes a job whose units are all final: cancelled (when asked and some unit was), failed (some unit failed) or completed. */
+const SETTLE_JOB = `
+  UPDATE jobs j SET
+    status = CASE
+      WHEN j.cancel_requested AND EXISTS (SELECT 1 FROM job_units WHERE job_id = j.id AND status = 'cancelled') THEN 'cancelled'
+      WHEN EXISTS (SELECT 1 FROM job_units WHERE job_id = j.id AND status = 'failed') THEN 'failed'
+      ELSE 'completed' END,
+    completed_at = now(), updated_at = now()
+  WHERE j.id = $1 AND j.status = 'in_progress'
+    AND NOT EXISTS (SELECT 1 FROM job_units WHERE job_id = j.id AND status IN ('pending', 'running'))`;
+
+const UNIT_COLUMNS = 'job_id, seq, label, status, payload, progress, results, message, attempts, started_at, finished_at';
+
+/**
+ * The job queue in SQL. Claims use `FOR UPDATE SKIP LOCKED`, so workers of any number of
+ * instances take different units without waiting on each other; leases are timed by the
+ * database clock (`now()`), never by an instance's own clock.
+ */
+export class PostgresJobRepository implements JobRepository {
+  constructor(private readonly db: Pick<Database, 'sql'>) {}
+
+  async create(job: NewJob, units: NewUnit[]): Promise<JobWithUnits> {
+    const unitRows = units.map((u, seq) => ({ seq, label: u.label, payload: u.payload, active_scope: u.activeScope ?? null }));
+    try {
+      await this.db.sql.query(
+        `WITH j AS (
+           INSERT INTO jobs (id, account, kind, params, principal, created_by)
+           VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6) RETURNING id
+         )
+         INSERT INTO job_units (job_id, seq, label, payload, active_scope)
+         SELECT j.id, u.seq, u.label, u.payload, u.active_scope
+         FROM j, jsonb_to_recordset($7::jsonb) AS u(seq int, label text, payload jsonb, active_scope text)`,
+        [job.id, job.account, job.kind, JSON.stringify(job.params), JSON.stringify(job.principal), job.createdBy, JSON.stringify(unitRows)],
+      );
+    } catch (err) {
+      if ((err as { code?: unknown }).code === '23505') throw await this.overlapError(units, err);
+      throw new InternalError('The job could not be stored', { cause: err });
+    }
+    return (await this.find(job.account, job.kind, job.id))!;
+  }
+
+  /** The 409 for a job whose scope overlaps an in-progress one, naming that job. */
+  private async overlapError(units: NewUnit[], cause: unknown): Promise<ConflictError> {
+    const scopes = units.map((u) => u.activeScope).filter((s): s is string => !!s);
+    const rows = await this.db.sql.query<{ job_id: string; label: string }>(
+      'SELECT job_id, label FROM job_units WHERE active_scope = ANY($1::text[]) ORDER BY label LIMIT 1',
+      [scopes],
+    );
+    const holder = rows[0];
+    return new ConflictError(
+      holder
+        ? `Synchronization job ${holder.job_id} is in progress for ${holder.label}; wait for it to finish or cancel it`
+        : 'Another synchronization job is in progress for the same KMS account and region',
+      { cause, details: holder ? [{ field: 'job_id', message: holder.job_id }] : [] },
+    );
+  }
+
+  async find(account: string, kind: JobKind, id: string): Promise<JobWithUnits | null> {
+    const jobs = await this.db.sql.query('SELECT * FROM jobs WHERE id = $1 AND account = $2 AND kind = $3', [id, account, kind]);
+    if (!jobs[0]) return null;
+    const units = await this.db.sql.query(`SELECT ${UNIT_COLUMNS} FROM job_units WHERE job_id = $1 ORDER BY seq`, [id]);
+    return { job: rowToJob(jobs[0]), units: units.map(rowToUnit) };
+  }
+
+  async list(account: string, kind: JobKind, f: JobListFilter, q: ListQuery): Promise<{ total: number; rows: JobWithUnits[] }> {
+    const params: unknown[] = [account, kind];
+    const p = (v: unknown) => `$${params.push(v)}`;
+    const where = ['account = $1', 'kind = $2'];
+    if (f.ids?.length) where.push(`id::text = ANY(${p(f.ids)}::text[])`);
+    if (f.statuses?.length) where.push(`status = ANY(${p(f.statuses)}::text[])`);
+    if (f.kmsIds) where.push(`params->'kmsIds' ?| ${p(f.kmsIds)}::text[]`);
+    const dir = q.sort?.desc === false ? 'ASC' : 'DESC';
+    const column = q.sort?.field === 'updatedAt' ? 'updated_at' : 'created_at';
+    const clause = where.join(' AND ');
+    const countParams = [...params];
+    const pageText = `SELECT * FROM jobs WHERE ${clause} ORDER BY ${column} ${dir}, id ${dir} LIMIT ${p(q.limit)} OFFSET ${p(q.skip)}`;
+    const [counted, jobs] = await Promise.all([
+      this.db.sql.query<{ total: string }>(`SELECT count(*) AS total FROM jobs WHERE ${clause}`, countParams),
+      this.db.sql.query(pageText, params),
+    ]);
+    const ids = jobs.map((j) => j.id as string);
+    const units = ids.length
+      ? await this.db.sql.query(`SELECT ${UNIT_COLUMNS} FROM job_units WHERE job_id = ANY($1::uuid[]) ORDER BY job_id, seq`, [ids])
+      : [];
+    const byJob = new Map<string, JobUnitRecord[]>(ids.map((id) => [id, []]));
+    for (const u of units.map(rowToUnit)) byJob.get(u.jobId)?.push(u);
+    return { total: Number(counted[0]?.total ?? 0), rows: jobs.map((j) => ({ job: rowToJob(j), units: byJob.get(j.id as string) ?? [] })) };
+  }
+
+  async requestCancel(account: string, kind: JobKind, id: string): Promise<void> {
+    await this.db.sql.query(
+      `WITH j AS (
+         UPDATE jobs SET cancel_requested = true, updated_at = now()
+         WHERE id = $1 AND account = $2 AND kind = $3 AND status = 'in_progress' RETURNING id
+       )
+       UPDATE job_units u SET status = 'cancelled', active_scope = NULL, finished_at = now(), message = 'cancelled before it started'
+       FROM j WHERE u.job_id = j.id AND u.status = 'pending'`,
+      [id, account, kind],
+    );
+    await this.db.sql.query(SETTLE_JOB, [id]);
+  }
+
+  async claim(owner: string, leaseMs: number): Promise<ClaimedUnit | null> {
+    const rows = await this.db.sql.query(
+      `UPDATE job_units u SET status = 'running', lease_owner = $1, lease_until = now() + make_interval(secs => $2::float8),
+         attempts = u.attempts + 1, started_at = coalesce(u.started_at, now())
+       FROM (SELECT job_id, seq FROM job_units
+             WHERE status = 'pending' OR (status = 'running' AND lease_until < now())
+             ORDER BY status, job_id, seq LIMIT 1 FOR UPDATE SKIP LOCKED) c, jobs j
+       WHERE u.job_id = c.job_id AND u.seq = c.seq AND j.id = u.job_id
+       RETURNING u.job_id, u.seq, u.label, u.status, u.payload, u.progress, u.results, u.message, u.attempts, u.started_at, u.finished_at,
+         j.kind, j.account, j.params, j.principal`,
+      [owner, leaseMs / 1000],
+    );
+    const r = rows[0];
+    if (!r) return null;
+    return { ...rowToUnit(r), kind: r.kind as JobKind, account: r.account as string, params: r.params, principal: r.principal as Principal };
+  }
+
+  async heartbeat(unit: ClaimedUnit, owner: string, leaseMs: number, progress: Record<string, number>, message: string | null): Promise<LeaseState> {
+    const rows = await this.db.sql.query<{ cancel_requested: boolean }>(
+      `UPDATE job_units u SET lease_until = now() + make_interval(secs => $4::float8), progress = $5::jsonb, message = $6
+       FROM jobs j WHERE u.job_id = $1 AND u.seq = $2 AND u.lease_owner = $3 AND u.status = 'running' AND j.id = u.job_id
+       RETURNING j.cancel_requested`,
+      [unit.jobId, unit.seq, owner, leaseMs / 1000, JSON.stringify(progress), message],
+    );
+    return { held: rows.length > 0, cancelRequested: rows[0]?.cancel_requested ?? false };
+  }
+
+  async finish(unit: ClaimedUnit, owner: string, o: UnitOutcome): Promise<boolean> {
+    const rows = await this.db.sql.query(
+      `UPDATE job_units SET status = $4, message = $5, progress = $6::jsonb, results = coalesce($7::jsonb, results),
+         active_scope = NULL, lease_owner = NULL, lease_until = NULL, finished_at = now()
+       WHERE job_id = $1 AND seq = $2 AND lease_owner = $3 AND status = 'running' RETURNING seq`,
+      [unit.jobId, unit.seq, owner, o.status, o.message, JSON.stringify(o.progress), o.results ? JSON.stringify(o.results) : null],
+    );
+    if (rows.length) await this.db.sql.query(SETTLE_JOB, [unit.jobId]);
+    return rows.length > 0;
+  }
+
+  async release(unit: ClaimedUnit, owner: string): Promise<void> {
+    await this.db.sql.query(
+      `UPDATE job_units SET status = 'pending', lease_owner = NULL, lease_until = NULL
+       WHERE job_id = $1 AND seq = $2 AND lease_owner = $3 AND status = 'running'`,
+      [unit.jobId, unit.seq, owner],
+    );
+  }
+
+  async dueForSync(minutes: number): Promise<DueKms[]> {
+    const rows = await this.db.sql.query<{ id: string; account: string; name: string; aws_account_id: string; regions: string[] }>(
+      `SELECT k.id, k.account, k.name, k.aws_account_id, k.regions FROM kms_accounts k
+       WHERE cardinality(k.regions) > 0 AND NOT EXISTS (
+         SELECT 1 FROM jobs j WHERE j.kind = 'sync' AND j.account = k.account AND j.params->'kmsIds' ? k.id::text
+           AND (j.status = 'in_progress' OR j.completed_at > now() - make_interval(mins => $1::int)))
+       ORDER BY k.account, k.name`,
+      [minutes],
+    );
+    return rows.map((r) => ({ id: r.id, account: r.account, name: r.name, awsAccountId: r.aws_account_id, regions: r.regions }));
+  }
+}

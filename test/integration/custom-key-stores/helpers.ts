@@ -1,0 +1,107 @@
+/** Shared helpers of the custom key store integration tests (not a test file). */
+import { jest } from '@jest/globals';
+import request from 'supertest';
+import type { Response } from 'supertest';
+import { bearer, type TestApp } from '../../fixtures/app.js';
+import { parseXksEndpoints } from '../../../src/emulator/emulator.js';
+import { HttpXksClient } from '../../../src/xks/client.js';
+import { activeCluster, emulatorAccess, type ActiveCluster, type ActiveClusterOptions } from '../../support/cloudhsm-cluster.js';
+import { ACCOUNT_ID, type Body } from '../keys/helpers.js';
+
+export { ACCOUNT_ID, emulator, expectBadRequest, KEYS, type Body } from '../keys/helpers.js';
+export { expectError } from '../api/helpers.js';
+
+export const STORES = '/api/v1/cckm/aws/custom-key-stores';
+export const REGION = 'us-east-1';
+
+/** POST `path` with `body` as `token` (default admin). */
+export function post(t: TestApp, path: string, body?: object, token = t.adminToken): Promise<Response> {
+  const req = request(t.http).post(path).set('Authorization', bearer(token));
+  return body === undefined ? req : req.send(body);
+}
+
+export function get(t: TestApp, path: string, token = t.adminToken): Promise<Response> {
+  return request(t.http).get(path).set('Authorization', bearer(token));
+}
+
+export function patch(t: TestApp, path: string, body: object, token = t.adminToken): Promise<Response> {
+  return request(t.http).patch(path).set('Authorization', bearer(token)).send(body);
+}
+
+export function del(t: TestApp, path: string, token = t.adminToken): Promise<Response> {
+  return request(t.http).delete(path).set('Authorization', bearer(token));
+}
+
+/** A response that must have `status`; returns its body. */
+export function ok(res: Response, status = 200): Body {
+  if (res.status !== status) throw new Error(`expected ${status}, got ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body as Body;
+}
+
+/** A CloudHSM cluster made ACTIVE (two HSMs, kmsuser set) in the test app's emulator. */
+export function cluster(t: TestApp, options: ActiveClusterOptions = {}, region = REGION): Promise<ActiveCluster> {
+  return activeCluster(emulatorAccess(t.composed.emulator!, { accountId: ACCOUNT_ID, region }), options);
+}
+
+/** The create body of a CloudHSM store over `c`. */
+export function hsmBody(name: string, c: ActiveCluster, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name,
+    kms: 'kms',
+    region: REGION,
+    aws_param: {
+      custom_key_store_type: 'AWS_CLOUDHSM',
+      cloud_hsm_cluster_id: c.clusterId,
+      key_store_password: c.kmsuserPassword,
+      trust_anchor_certificate: c.trustAnchorPem,
+      ...extra,
+    },
+  };
+}
+
+/**
+ * Polls GET {id} (as a client does after connect) until the connection state is one of
+ * `states`; returns the record. @throws after 10 s
+ */
+export async function pollState(t: TestApp, id: string, states: string[]): Promise<Body> {
+  await t.composed.emulator!.settled();
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const body = ok(await get(t, `${STORES}/${id}`));
+    if (states.includes(body.aws_param.connection_state)) return body;
+    if (Date.now() > deadline) throw new Error(`store ${id} stayed ${body.aws_param.connection_state}, expected ${states.join('|')}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Runs the emulator's scheduler as if `ms` had passed (only Date is faked): pending deletions complete. */
+export async function later(t: TestApp, ms: number): Promise<void> {
+  jest.useFakeTimers({
+    now: Date.now() + ms,
+    doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
+  });
+  try {
+    await t.composed.emulator!.runScheduledTasks();
+  } finally {
+    jest.useRealTimers();
+  }
+}
+
+/**
+ * Asserts that no secret given to the API appears anywhere in a response, and that a
+ * successful answer has no secret-bearing field at all (a 400 may name such a field).
+ */
+export function expectNoSecrets(res: Response, ...secrets: string[]): void {
+  for (const s of secrets) expect(res.text).not.toContain(s);
+  if (res.status < 400) expect(res.text).not.toMatch(/key_store_password|raw_secret_access_key|secret_access_key|xks_credential|access_key_id/i);
+}
+
+/**
+ * Points the test app's emulator at proxies that started after it (their ports are only
+ * known then; EMULATOR_XKS_ENDPOINTS syntax), with a generous timeout: a loaded test
+ * machine must not turn into XKS_PROXY_TIMED_OUT.
+ */
+export function wireXks(t: TestApp, endpoints: string): void {
+  const emu = t.composed.emulator as unknown as { keyStoreOptions: Record<string, unknown> };
+  emu.keyStoreOptions = { ...emu.keyStoreOptions, xksClient: new HttpXksClient({ timeoutMs: 15_000 }), xksEndpointResolver: parseXksEndpoints(endpoints) };
+}

@@ -2,6 +2,8 @@ import { BulkJobService } from '../bulk/bulk-job.service.js';
 import { BulkRunner } from '../bulk/bulk-runner.js';
 import type { KeyActionService } from '../keys/key-actions.service.js';
 import type { KeyRepository } from '../keys/key.repository.js';
+import { MAX_PAGE } from '../common/list.js';
+import type { PolicyTemplateRepository } from '../connections/connection.repository.js';
 import type { KmsService } from '../kms/kms.service.js';
 import { SyncJobService } from '../sync/sync-job.service.js';
 import { SyncRunner } from '../sync/sync-runner.js';
@@ -40,13 +42,14 @@ export interface JobServices {
 
 /** Wires the synchronization and bulk job services and the workers that run their units. */
 export function createJobServices(
-  repos: { jobs: JobRepository; syncRecords: SyncRecordRepository; keys: KeyRepository },
+  repos: { jobs: JobRepository; syncRecords: SyncRecordRepository; keys: KeyRepository; templates: PolicyTemplateRepository },
   deps: { kms: KmsService; templates: TemplateService; keyActions: KeyActionService },
   options: JobOptions = DEFAULT_JOB_OPTIONS,
   log: JobLogger = { warn: () => {}, error: () => {} },
 ): JobServices {
   const runners = {
-    sync: new SyncRunner(deps.kms, repos.syncRecords, { concurrency: options.syncConcurrency, batchSize: options.syncBatchSize }),
+    sync: new SyncRunner(deps.kms, repos.syncRecords, { concurrency: options.syncConcurrency, batchSize: options.syncBatchSize }, async (account, kmsId) =>
+      (await repos.templates.list(account, { kmsId }, { skip: 0, limit: MAX_PAGE })).rows),
     bulk: new BulkRunner(deps.keyActions, repos.keys),
   };
   const wake = () => jobWorkers.wake();

@@ -4,6 +4,9 @@ import { AppError } from '../../errors/index.js';
 import type { KmsProvider } from '../../providers/kms-provider.js';
 import { RECORD_TAG, TEMPLATE_TAG } from '../keys/create-key-request.js';
 import { readKeyFacts } from '../keys/key-facts.js';
+import type { PolicyTemplateRecord } from '../common/records.js';
+import { policyDrift, templatePolicyFor } from '../policy/policy-drift.js';
+import { partitionOf } from '../../providers/registry.js';
 import { recordColumns } from '../keys/key-metadata.js';
 import type { KmsService } from '../kms/kms.service.js';
 import { chunks, mapLimit } from '../jobs/concurrency.js';
@@ -45,6 +48,8 @@ export class SyncRunner implements UnitRunner {
     private readonly kms: KmsService,
     private readonly records: SyncRecordRepository,
     private readonly options: SyncRunnerOptions,
+    /** The policy templates of a KMS account, to tell whether each linked key's policy drifted. */
+    private readonly templatesOf: (account: string, kmsId: string) => Promise<PolicyTemplateRecord[]>,
   ) {}
 
   async run(ctx: UnitContext): Promise<UnitOutcome> {
@@ -56,13 +61,15 @@ export class SyncRunner implements UnitRunner {
     const { provider, connection } = await this.kms.provider(kms, region);
     const scope: SyncScope = { account: ctx.unit.account, kmsId, region, cloudName: connection.cloudName };
     const aliases = await aliasesByKey(provider);
+    const templates = new Map((await this.templatesOf(ctx.unit.account, kmsId)).map((t) => [t.id, t]));
+    const drift: DriftCheck = { templates, accountId: kms.awsAccountId, partition: partitionOf(connection.cloudName) };
     const seen: string[] = [];
     let firstError: string | undefined;
     let marker: string | undefined;
     for (let page = 0; page < MAX_PAGES; page++) {
       const listed = await provider.kms('ListKeys', { Limit: 1000, ...(marker ? { Marker: marker } : {}) });
       const ids = [...new Set((listed.Keys ?? []).map((k) => k.KeyId).filter((id): id is string => !!id))];
-      const read = await mapLimit(ids, this.options.concurrency, (id) => readKey(provider, id, aliases));
+      const read = await mapLimit(ids, this.options.concurrency, (id) => readKey(provider, id, aliases, drift));
       const keys: SyncedKey[] = [];
       read.forEach((r, i) => {
         if (r.kind === 'gone') return;
@@ -112,20 +119,36 @@ export class SyncRunner implements UnitRunner {
 
 type ReadResult = { kind: 'key'; key: SyncedKey } | { kind: 'gone' } | { kind: 'error'; reason: string };
 
+/** What a sync needs to evaluate template drift: the KMS account's templates by id, and its policy context. */
+interface DriftCheck {
+  templates: Map<string, PolicyTemplateRecord>;
+  accountId: string;
+  partition: string;
+}
+
 /** Reads one key; a key deleted since ListKeys is `gone`, any other failure an error of this key only. */
-async function readKey(provider: KmsProvider, keyId: string, aliases: Map<string, string[]>): Promise<ReadResult> {
+async function readKey(provider: KmsProvider, keyId: string, aliases: Map<string, string[]>, drift: DriftCheck): Promise<ReadResult> {
   try {
     const facts = await readKeyFacts(provider, keyId, { aliases: aliases.get(keyId) ?? [] });
     const { gone: _g, syncedAt: _s, status: _st, lastError: _l, ...columns } = recordColumns(facts);
     const tag = (name: string) => facts.tags.find((t) => t.TagKey === name)?.TagValue ?? null;
     const recordTag = tag(RECORD_TAG);
+    const templateTag = tag(TEMPLATE_TAG);
+    // The record links the template its tag names (in SQL); drift is judged against that same template.
+    const template = templateTag ? drift.templates.get(templateTag) : undefined;
+    const policyContext = {
+      accountId: drift.accountId,
+      partition: drift.partition,
+      keyUsage: facts.metadata.KeyUsage ?? 'ENCRYPT_DECRYPT',
+      keySpec: facts.metadata.KeySpec ?? 'SYMMETRIC_DEFAULT',
+    };
     return {
       kind: 'key',
       key: {
         newId: randomUUID(),
         recordTag: recordTag && UUID.test(recordTag) ? recordTag.toLowerCase() : null,
-        templateTag: tag(TEMPLATE_TAG),
-        columns: columns as SyncedKey['columns'],
+        templateTag,
+        columns: { ...(columns as Omit<SyncedKey['columns'], 'policyDrift'>), policyDrift: template ? policyDrift(templatePolicyFor(template, policyContext), facts.policy) : false },
       },
     };
   } catch (err) {

@@ -12,6 +12,7 @@ export interface SyncedKey {
     KeyRecord,
     | 'kmsKeyId' | 'arn' | 'keyType' | 'keyMaterialOrigin' | 'keyState' | 'keyUsage' | 'keySpec' | 'origin' | 'enabled'
     | 'multiRegion' | 'multiRegionKeyType' | 'customKeyStoreId' | 'aliases' | 'tags' | 'awsParam' | 'awsCreatedAt'
+    | 'policyDrift'
   >;
 }
 

@@ -20,7 +20,11 @@ const SYNCED: [field: keyof SyncedKey['columns'], column: string, type: string][
   ['tags', 'tags', 'jsonb'],
   ['awsParam', 'aws_param', 'jsonb'],
   ['awsCreatedAt', 'aws_created_at', 'timestamptz'],
+  ['policyDrift', 'policy_drift', 'boolean'],
 ];
+
+/** Drift is checked whenever a linked record is written; unlinked records have no check time. */
+const driftCheckedAt = (template: string) => `policy_drift_checked_at = CASE WHEN ${template} IS NULL THEN NULL ELSE now() END`;
 
 /** Columns compared to decide whether an existing record changed (kms_key_id is the conflict key). */
 const COMPARED = [...SYNCED.filter(([f]) => f !== 'kmsKeyId').map(([, c]) => c), 'policy_template_id', 'gone', 'status', 'last_error'];
@@ -44,18 +48,19 @@ WITH input AS (
   SELECT x.*, pt.id AS template_id
   FROM input x LEFT JOIN policy_templates pt ON pt.id::text = x.template_tag AND pt.account = $2 AND pt.kms_id = $3
 ), adopted AS (
-  UPDATE aws_keys k SET ${syncedSet('r')}, policy_template_id = r.template_id, status = 'ready', last_error = NULL,
+  UPDATE aws_keys k SET ${syncedSet('r')}, policy_template_id = r.template_id, ${driftCheckedAt('r.template_id')}, status = 'ready', last_error = NULL,
     gone = false, synced_at = now(), updated_at = now()
   FROM resolved r
   WHERE k.id::text = r.record_tag AND k.account = $2 AND k.kms_id = $3 AND k.region = $4 AND k.kms_key_id IS NULL
   RETURNING k.kms_key_id
 ), upserted AS (
   INSERT INTO aws_keys (id, account, kms_id, region, cloud_name, status, ${SYNCED.map(([, c]) => c).join(', ')},
-    policy_template_id, gone, synced_at, updated_at)
-  SELECT r.new_id, $2, $3, $4, $5, 'ready', ${SYNCED.map(([, c]) => `r.${c}`).join(', ')}, r.template_id, false, now(), now()
+    policy_template_id, policy_drift_checked_at, gone, synced_at, updated_at)
+  SELECT r.new_id, $2, $3, $4, $5, 'ready', ${SYNCED.map(([, c]) => `r.${c}`).join(', ')}, r.template_id,
+    CASE WHEN r.template_id IS NULL THEN NULL ELSE now() END, false, now(), now()
   FROM resolved r WHERE r.kms_key_id NOT IN (SELECT kms_key_id FROM adopted)
   ON CONFLICT (kms_id, region, kms_key_id) DO UPDATE SET ${syncedSet('EXCLUDED')},
-    policy_template_id = EXCLUDED.policy_template_id, status = 'ready', last_error = NULL, gone = false, synced_at = now(), updated_at = now()
+    policy_template_id = EXCLUDED.policy_template_id, ${driftCheckedAt('EXCLUDED.policy_template_id')}, status = 'ready', last_error = NULL, gone = false, synced_at = now(), updated_at = now()
   WHERE (${COMPARED.map((c) => `aws_keys.${c}`).join(', ')}) IS DISTINCT FROM (${COMPARED.map((c) => `EXCLUDED.${c}`).join(', ')})
   RETURNING (xmax = 0) AS inserted
 )

@@ -152,6 +152,14 @@ describe('synchronization job: records mirror AWS across two accounts and three 
     expect(byKeyId(adoptedKey)).toMatchObject({ id: reservation, status: 'ready', last_error: null });
     expect(byKeyId(linked).cckm_policy_template_id).toBe(tpl.body.id);
     expect(byKeyId(unlinked).cckm_policy_template_id).toBeNull();
+    // The linked key was made outside opencckm with AWS's default policy, not its template's: drifted.
+    expect(byKeyId(linked)).toMatchObject({ policy_drift: true, policy_drift_checked_at: expect.any(String) });
+    expect(byKeyId(unlinked)).toMatchObject({ policy_drift: false, policy_drift_checked_at: null });
+    expect(byKeyId(apiKeyId)).toMatchObject({ policy_drift: false, policy_drift_checked_at: null });
+    // Applying the template through opencckm puts its policy on the key and clears the drift.
+    const applied = await admin().post(`/api/v1/cckm/aws/keys/${byKeyId(linked).id}/policy`, { policytemplate: tpl.body.id });
+    expect(applied.status).toBe(200);
+    expect(applied.body).toMatchObject({ policy_drift: false });
     const primary = records.find((r) => r.aws_param.KeyId === mrk && r.region === 'us-east-1')!;
     const replica = records.find((r) => r.aws_param.KeyId === mrk && r.region === 'eu-west-1')!;
     expect(primary.aws_param.MultiRegionConfiguration.MultiRegionKeyType).toBe('PRIMARY');
@@ -173,7 +181,7 @@ describe('synchronization job: records mirror AWS across two accounts and three 
     const after = await allRecords(t, 'kms=acct-a&kms=acct-b');
     expect(after).toHaveLength(records.length);
     expect(after.find((r) => r.aws_param.KeyId === doomed)).toMatchObject({ gone: true });
-    expect(after.find((r) => r.aws_param.KeyId === linked)).toMatchObject({ gone: false });
+    expect(after.find((r) => r.aws_param.KeyId === linked)).toMatchObject({ gone: false, policy_drift: false, policy_drift_checked_at: expect.any(String) });
     expect(after.filter((r) => r.gone).map((r) => r.aws_param.KeyId)).toEqual([doomed]);
   });
 });

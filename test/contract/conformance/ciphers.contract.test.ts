@@ -12,8 +12,7 @@ import {
   publicEncrypt,
   randomBytes,
 } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   CreateKeyCommand,
@@ -31,7 +30,7 @@ import {
   type KeyUsageType,
   type KMSClient,
 } from '@aws-sdk/client-kms';
-import { awsErrorName, startConformance, type Conformance } from './harness.js';
+import { awsErrorName, closeScratchSuite, startScratchSuite, type Conformance } from './harness.js';
 
 /**
  * Encryption, data keys, MACs and key agreement over HTTP, each result checked outside
@@ -43,16 +42,8 @@ let c: Conformance;
 let kms: KMSClient;
 let china: KMSClient;
 let dir: string;
-beforeAll(async () => {
-  c = await startConformance('ciphers');
-  kms = c.kms();
-  china = c.kms('cn-north-1');
-  dir = mkdtempSync(join(tmpdir(), 'conformance-cipher-'));
-});
-afterAll(async () => {
-  await c.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+beforeAll(async () => ({ c, kms, china, dir } = await startScratchSuite('ciphers')));
+afterAll(() => closeScratchSuite({ c, dir }));
 
 const createKey = async (client: KMSClient, KeySpec: KeySpec, KeyUsage: KeyUsageType) =>
   (await client.send(new CreateKeyCommand({ KeySpec, KeyUsage }))).KeyMetadata!.KeyId!;

@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { openDatabase, type Database } from '../../../src/db/database.js';
 import { PrismaEmulatorStore } from '../../../src/db/emulator-store.repository.js';
@@ -107,6 +110,25 @@ export async function startConformance(label: string, opts: { durable?: boolean 
       await target?.drop();
     },
   };
+}
+
+/** A conformance emulator with clients for us-east-1 and the China Regions, and a scratch directory for the OpenSSL command line. */
+export interface ScratchSuite {
+  c: Conformance;
+  kms: KMSClient;
+  china: KMSClient;
+  dir: string;
+}
+
+/** Starts a {@link ScratchSuite}; {@link closeScratchSuite} ends it. */
+export async function startScratchSuite(label: string): Promise<ScratchSuite> {
+  const c = await startConformance(label);
+  return { c, kms: c.kms(), china: c.kms('cn-north-1'), dir: mkdtempSync(join(tmpdir(), `conformance-${label}-`)) };
+}
+
+export async function closeScratchSuite(s: { c?: Conformance; dir?: string }): Promise<void> {
+  await s.c?.close();
+  if (s.dir) rmSync(s.dir, { recursive: true, force: true });
 }
 
 /** The AWS exception name a KMS call rejects with (fails the test when it succeeds). */

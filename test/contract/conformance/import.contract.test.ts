@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { constants, createCipheriv, createPublicKey, generateKeyPairSync, publicEncrypt, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   CreateKeyCommand,
@@ -18,7 +17,7 @@ import {
   type AlgorithmSpec,
   type KMSClient,
 } from '@aws-sdk/client-kms';
-import { awsErrorName, startConformance, type Conformance } from './harness.js';
+import { awsErrorName, closeScratchSuite, startScratchSuite, type Conformance } from './harness.js';
 
 /**
  * Imported key material over HTTP, wrapped the way clients wrap it (node:crypto for RSA,
@@ -31,16 +30,8 @@ let c: Conformance;
 let kms: KMSClient;
 let china: KMSClient;
 let dir: string;
-beforeAll(async () => {
-  c = await startConformance('import');
-  kms = c.kms();
-  china = c.kms('cn-north-1');
-  dir = mkdtempSync(join(tmpdir(), 'conformance-import-'));
-});
-afterAll(async () => {
-  await c.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+beforeAll(async () => ({ c, kms, china, dir } = await startScratchSuite('import')));
+afterAll(() => closeScratchSuite({ c, dir }));
 
 const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: ['ignore', 'pipe', 'pipe'] });
 

@@ -1,6 +1,5 @@
-import type { AppError } from '../../../../src/errors/index.js';
 import type { KmsOperationName, KmsOperations } from '../../../../src/providers/kms-provider.js';
-import { ACCOUNT, REGION, startHarness, XKS_CREDENTIAL, XKS_ENDPOINT, type CksHarness } from './harness.js';
+import { ACCOUNT, awsErrorName, REGION, startHarness, XKS_STORE_INPUT, type CksHarness } from './harness.js';
 
 /** GenerateDataKey(WithoutPlaintext) and ReEncrypt with keys in custom key stores (both store types). */
 
@@ -12,23 +11,12 @@ let xksKey: string;
 let plainKey: string;
 
 const call = <Op extends KmsOperationName>(op: Op, input: KmsOperations[Op]['input']) => h.emulator.call(CALLER, op, input);
-async function nameOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    return (err as AppError).awsName ?? String(err);
-  }
-  throw new Error('expected the call to fail');
-}
 
 beforeEach(async () => {
   h = await startHarness();
   const cluster = h.directory.addCluster(CLUSTER);
   const hsm = (await call('CreateCustomKeyStore', { CustomKeyStoreName: 'hsm', CloudHsmClusterId: CLUSTER, TrustAnchorCertificate: cluster.trustAnchorPem, KeyStorePassword: 'kmsuser-pass' })).CustomKeyStoreId!;
-  const xks = (await call('CreateCustomKeyStore', {
-    CustomKeyStoreName: 'xks', CustomKeyStoreType: 'EXTERNAL_KEY_STORE', XksProxyConnectivity: 'PUBLIC_ENDPOINT',
-    XksProxyUriEndpoint: XKS_ENDPOINT, XksProxyUriPath: '/kms/xks/v1', XksProxyAuthenticationCredential: XKS_CREDENTIAL,
-  })).CustomKeyStoreId!;
+  const xks = (await call('CreateCustomKeyStore', XKS_STORE_INPUT)).CustomKeyStoreId!;
   for (const id of [hsm, xks]) await call('ConnectCustomKeyStore', { CustomKeyStoreId: id });
   await h.emulator.settled();
   hsmKey = (await call('CreateKey', { Origin: 'AWS_CLOUDHSM', CustomKeyStoreId: hsm })).KeyMetadata!.KeyId!;
@@ -61,7 +49,7 @@ describe('data keys and ReEncrypt with keys in custom key stores', () => {
     const ct = await call('Encrypt', { KeyId: hsmKey, Plaintext: Buffer.from('x') });
     const storeId = (await call('DescribeKey', { KeyId: hsmKey })).KeyMetadata!.CustomKeyStoreId!;
     await call('DisconnectCustomKeyStore', { CustomKeyStoreId: storeId });
-    expect(await nameOf(call('GenerateDataKey', { KeyId: hsmKey, KeySpec: 'AES_256' }))).toBe('KMSInvalidStateException');
-    expect(await nameOf(call('ReEncrypt', { CiphertextBlob: ct.CiphertextBlob!, DestinationKeyId: plainKey }))).toBe('KMSInvalidStateException');
+    expect(await awsErrorName(call('GenerateDataKey', { KeyId: hsmKey, KeySpec: 'AES_256' }))).toBe('KMSInvalidStateException');
+    expect(await awsErrorName(call('ReEncrypt', { CiphertextBlob: ct.CiphertextBlob!, DestinationKeyId: plainKey }))).toBe('KMSInvalidStateException');
   });
 });

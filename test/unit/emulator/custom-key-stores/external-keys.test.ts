@@ -1,5 +1,4 @@
-import { ACCOUNT, REGION, startHarness, XKS_CREDENTIAL, XKS_ENDPOINT, type CksHarness } from './harness.js';
-import type { AppError } from '../../../../src/errors/index.js';
+import { ACCOUNT, awsErrorName, REGION, startHarness, XKS_STORE_INPUT, type CksHarness } from './harness.js';
 import type { KmsOperationName, KmsOperations } from '../../../../src/providers/kms-provider.js';
 
 /** KMS keys in an external key store, against a real XKS proxy (standalone, HTTP) through the SigV4 client. */
@@ -9,21 +8,10 @@ let h: CksHarness;
 let storeId: string;
 
 const call = <Op extends KmsOperationName>(op: Op, input: KmsOperations[Op]['input']) => h.emulator.call(CALLER, op, input);
-async function nameOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    return (err as AppError).awsName ?? String(err);
-  }
-  throw new Error('expected the call to fail');
-}
 
 beforeEach(async () => {
   h = await startHarness();
-  storeId = (await call('CreateCustomKeyStore', {
-    CustomKeyStoreName: 'xks', CustomKeyStoreType: 'EXTERNAL_KEY_STORE', XksProxyConnectivity: 'PUBLIC_ENDPOINT',
-    XksProxyUriEndpoint: XKS_ENDPOINT, XksProxyUriPath: '/kms/xks/v1', XksProxyAuthenticationCredential: XKS_CREDENTIAL,
-  })).CustomKeyStoreId!;
+  storeId = (await call('CreateCustomKeyStore', XKS_STORE_INPUT)).CustomKeyStoreId!;
   await call('ConnectCustomKeyStore', { CustomKeyStoreId: storeId });
   await h.emulator.settled();
 });
@@ -42,27 +30,27 @@ describe('CreateKey in an external key store', () => {
   });
 
   it('XksKeyId is required: ValidationException', async () => {
-    expect(await nameOf(call('CreateKey', { Origin: 'EXTERNAL_KEY_STORE', CustomKeyStoreId: storeId }))).toBe('ValidationException');
+    expect(await awsErrorName(call('CreateKey', { Origin: 'EXTERNAL_KEY_STORE', CustomKeyStoreId: storeId }))).toBe('ValidationException');
   });
 
   it('an external key the proxy does not have: XksKeyNotFoundException', async () => {
-    expect(await nameOf(createXksKey('no-such-key'))).toBe('XksKeyNotFoundException');
+    expect(await awsErrorName(createXksKey('no-such-key'))).toBe('XksKeyNotFoundException');
   });
 
   it('a disabled external key: XksKeyInvalidConfigurationException', async () => {
     const xksKeyId = h.vault.createKey(ACCOUNT);
     h.vault.setEnabled(ACCOUNT, xksKeyId, false);
-    expect(await nameOf(createXksKey(xksKeyId))).toBe('XksKeyInvalidConfigurationException');
+    expect(await awsErrorName(createXksKey(xksKeyId))).toBe('XksKeyInvalidConfigurationException');
   });
 
   it('one external key backs at most one KMS key of the store: XksKeyAlreadyInUseException', async () => {
     const xksKeyId = h.vault.createKey(ACCOUNT);
     await createXksKey(xksKeyId);
-    expect(await nameOf(createXksKey(xksKeyId))).toBe('XksKeyAlreadyInUseException');
+    expect(await awsErrorName(createXksKey(xksKeyId))).toBe('XksKeyAlreadyInUseException');
   });
 
   it('Origin AWS_CLOUDHSM does not match an external key store: UnsupportedOperationException', async () => {
-    expect(await nameOf(call('CreateKey', { Origin: 'AWS_CLOUDHSM', CustomKeyStoreId: storeId }))).toBe('UnsupportedOperationException');
+    expect(await awsErrorName(call('CreateKey', { Origin: 'AWS_CLOUDHSM', CustomKeyStoreId: storeId }))).toBe('UnsupportedOperationException');
   });
 });
 
@@ -75,14 +63,14 @@ describe('cryptography with external keys (double encryption)', () => {
     const pt = await call('Decrypt', { CiphertextBlob: ct.CiphertextBlob, EncryptionContext: { purpose: 'test' } });
     expect(Buffer.from(pt.Plaintext!).toString()).toBe('top secret');
     expect(pt.KeyId).toBe(ct.KeyId);
-    expect(await nameOf(call('Decrypt', { CiphertextBlob: ct.CiphertextBlob, EncryptionContext: { purpose: 'other' } }))).toBe('InvalidCiphertextException');
+    expect(await awsErrorName(call('Decrypt', { CiphertextBlob: ct.CiphertextBlob, EncryptionContext: { purpose: 'other' } }))).toBe('InvalidCiphertextException');
   });
 
   it('a tampered ciphertext: InvalidCiphertextException', async () => {
     const keyId = (await createXksKey(h.vault.createKey(ACCOUNT))).KeyMetadata!.KeyId!;
     const blob = Buffer.from((await call('Encrypt', { KeyId: keyId, Plaintext: Buffer.from('x') })).CiphertextBlob!);
     blob[blob.length - 1]! ^= 1;
-    expect(await nameOf(call('Decrypt', { CiphertextBlob: blob }))).toBe('InvalidCiphertextException');
+    expect(await awsErrorName(call('Decrypt', { CiphertextBlob: blob }))).toBe('InvalidCiphertextException');
   });
 
   it('the external key disabled in the key manager makes crypto fail: KMSInvalidStateException', async () => {
@@ -90,25 +78,25 @@ describe('cryptography with external keys (double encryption)', () => {
     const keyId = (await createXksKey(xksKeyId)).KeyMetadata!.KeyId!;
     const ct = await call('Encrypt', { KeyId: keyId, Plaintext: Buffer.from('x') });
     h.vault.setEnabled(ACCOUNT, xksKeyId, false);
-    expect(await nameOf(call('Encrypt', { KeyId: keyId, Plaintext: Buffer.from('x') }))).toBe('KMSInvalidStateException');
-    expect(await nameOf(call('Decrypt', { CiphertextBlob: ct.CiphertextBlob }))).toBe('KMSInvalidStateException');
+    expect(await awsErrorName(call('Encrypt', { KeyId: keyId, Plaintext: Buffer.from('x') }))).toBe('KMSInvalidStateException');
+    expect(await awsErrorName(call('Decrypt', { CiphertextBlob: ct.CiphertextBlob }))).toBe('KMSInvalidStateException');
   });
 
   it('a proxy that is down makes crypto fail: KMSInvalidStateException', async () => {
     const keyId = (await createXksKey(h.vault.createKey(ACCOUNT))).KeyMetadata!.KeyId!;
     await h.proxy.close();
-    expect(await nameOf(call('Encrypt', { KeyId: keyId, Plaintext: Buffer.from('x') }))).toBe('KMSInvalidStateException');
+    expect(await awsErrorName(call('Encrypt', { KeyId: keyId, Plaintext: Buffer.from('x') }))).toBe('KMSInvalidStateException');
   });
 
   it('data key pairs cannot be generated under keys in custom key stores, as in AWS: UnsupportedOperationException', async () => {
     const keyId = (await createXksKey(h.vault.createKey(ACCOUNT))).KeyMetadata!.KeyId!;
-    expect(await nameOf(call('GenerateDataKeyPair', { KeyId: keyId, KeyPairSpec: 'ECC_NIST_P256' }))).toBe('UnsupportedOperationException');
-    expect(await nameOf(call('GenerateDataKeyPairWithoutPlaintext', { KeyId: keyId, KeyPairSpec: 'ECC_NIST_P256' }))).toBe('UnsupportedOperationException');
+    expect(await awsErrorName(call('GenerateDataKeyPair', { KeyId: keyId, KeyPairSpec: 'ECC_NIST_P256' }))).toBe('UnsupportedOperationException');
+    expect(await awsErrorName(call('GenerateDataKeyPairWithoutPlaintext', { KeyId: keyId, KeyPairSpec: 'ECC_NIST_P256' }))).toBe('UnsupportedOperationException');
   });
 
   it('DryRun stops before the proxy is called: DryRunOperationException', async () => {
     const keyId = (await createXksKey(h.vault.createKey(ACCOUNT))).KeyMetadata!.KeyId!;
     await h.proxy.close();
-    expect(await nameOf(call('Encrypt', { KeyId: keyId, Plaintext: Buffer.from('x'), DryRun: true }))).toBe('DryRunOperationException');
+    expect(await awsErrorName(call('Encrypt', { KeyId: keyId, Plaintext: Buffer.from('x'), DryRun: true }))).toBe('DryRunOperationException');
   });
 });

@@ -19,6 +19,11 @@ const SECRET = 'cks-contract-secret-0123456789abcdefghijk';
 /** The proxy credential a test store uses (AccessKeyId 20–30 of [A-Z2-7], secret 43–64 of base64 characters). */
 export const XKS_CREDENTIAL = { AccessKeyId: 'ABCDEFGHIJKLMNOPQRST', RawSecretAccessKey: 'a'.repeat(22) + 'B'.repeat(22) };
 export const XKS_ENDPOINT = 'https://xks.example.com';
+/** CreateCustomKeyStore input of the external store the tests' standalone proxy serves (name `xks`). */
+export const XKS_STORE_INPUT = {
+  CustomKeyStoreName: 'xks', CustomKeyStoreType: 'EXTERNAL_KEY_STORE', XksProxyConnectivity: 'PUBLIC_ENDPOINT',
+  XksProxyUriEndpoint: XKS_ENDPOINT, XksProxyUriPath: '/kms/xks/v1', XksProxyAuthenticationCredential: XKS_CREDENTIAL,
+} as const;
 
 interface Cluster {
   state: HsmClusterState;
@@ -169,12 +174,13 @@ export async function startHarness(opts: { realCloudHsm?: boolean; clock?: () =>
   return h;
 }
 
-/** The AWS error name a promise rejects with (fails the test if it resolves). */
+/** The AWS error name a promise rejects with, in-process (AppError) or over the wire (SDK error); fails the test if it resolves. */
 export async function awsErrorName(p: Promise<unknown>): Promise<string> {
   try {
     await p;
   } catch (err) {
-    return (err as { name: string }).name;
+    const e = err as { awsName?: string; name: string };
+    return e.awsName ?? e.name;
   }
   throw new Error('expected the call to fail');
 }

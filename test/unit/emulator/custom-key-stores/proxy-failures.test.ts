@@ -5,7 +5,7 @@ import type { KmsEmulator } from '../../../../src/emulator/emulator.js';
 import { InMemoryEmulatorStore } from '../../../../src/emulator/store/in-memory-store.js';
 import { HttpXksClient } from '../../../../src/xks/client.js';
 import { InMemoryXksKeyVault, InMemoryXksStores, startStandaloneXksProxy, type StandaloneXksProxy } from '../../../../src/xks/standalone-proxy.js';
-import { ACCOUNT, REGION, FakeCloudHsmDirectory, XKS_CREDENTIAL, XKS_ENDPOINT } from './harness.js';
+import { ACCOUNT, REGION, FakeCloudHsmDirectory, XKS_CREDENTIAL, XKS_ENDPOINT, XKS_STORE_INPUT } from './harness.js';
 
 /**
  * Proxy failures KMS must name exactly: a proxy that stops answering (XKS_PROXY_TIMED_OUT,
@@ -60,10 +60,7 @@ afterEach(async () => {
 });
 
 const newStore = async () =>
-  (await emulator.call(CALLER, 'CreateCustomKeyStore', {
-    CustomKeyStoreName: 'xks', CustomKeyStoreType: 'EXTERNAL_KEY_STORE', XksProxyConnectivity: 'PUBLIC_ENDPOINT',
-    XksProxyUriEndpoint: XKS_ENDPOINT, XksProxyUriPath: '/kms/xks/v1', XksProxyAuthenticationCredential: XKS_CREDENTIAL,
-  })).CustomKeyStoreId!;
+  (await emulator.call(CALLER, 'CreateCustomKeyStore', XKS_STORE_INPUT)).CustomKeyStoreId!;
 
 async function connectState(id: string) {
   await emulator.call(CALLER, 'ConnectCustomKeyStore', { CustomKeyStoreId: id });

@@ -43,6 +43,7 @@ const boundaries = [
     ['^(express|@aws-sdk/)', 'src/xks has no Express and no AWS SDK client (STYLE B3).'],
   ]),
   zone(['src/emulator/crypto/**/*.ts'], [['^\\.\\./', 'src/emulator/crypto is pure: node:crypto only (STYLE B3).']]),
+  zone(['src/iam-policy/**/*.ts'], [['^\\.\\./', 'src/iam-policy (the policy language) is pure: it imports nothing from src (STYLE B3).']]),
   zone(['src/cckm/**/*.ts'], [
     [`${UP}(http|emulator)/`, 'src/cckm must not import http or emulator (STYLE B3).'],
     ['db/generated', 'src/cckm must not import the Prisma client; use repository interfaces (STYLE B3).'],

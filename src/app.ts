@@ -1,9 +1,11 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type Express } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { TokenService } from './auth/tokens.js';
-import { NotFoundError } from './errors/index.js';
+import { isAdmin } from './auth/principal.js';
+import { ForbiddenError, NotFoundError, UnauthenticatedError } from './errors/index.js';
 import type { Services } from './cckm/create-services.js';
 import { createMetrics } from './http/metrics.js';
 import { auditTrail } from './http/middleware/audit.js';
@@ -29,6 +31,10 @@ export interface AppDeps {
   ready: () => Promise<boolean>;
   bodyLimitBytes: number;
   validateResponses: boolean;
+  /** Served over TLS: answers carry Strict-Transport-Security. */
+  hsts?: boolean;
+  /** CCKM_METRICS_TOKEN: the bearer token Prometheus scrapes /metrics with (admins' JWTs work too). */
+  metricsToken?: string;
 }
 
 export interface App {
@@ -36,14 +42,6 @@ export interface App {
   /** Resolves when every audit event of finished requests is written. */
   flushAudit(): Promise<void>;
 }
-
-/** Paths and headers whose values never reach the logs. */
-export const LOG_REDACTIONS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["x-amz-security-token"]',
-  'res.headers["set-cookie"]',
-];
 
 /** Builds the HTTP application from explicit dependencies; does no I/O itself. */
 export function createApp(deps: AppDeps): App {
@@ -57,14 +55,21 @@ export function createApp(deps: AppDeps): App {
   const pendingAudit = new Set<Promise<void>>();
 
   app.use(requestContext);
-  app.use(pinoHttp({ logger: deps.logger, genReqId: (req) => (req as express.Request).id, redact: LOG_REDACTIONS, autoLogging: { ignore: (req) => req.url === '/healthz' } }));
+  if (deps.hsts) {
+    app.use((_req, res, next) => {
+      res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+      next();
+    });
+  }
+  // No redaction list here: the request logger inherits the one of deps.logger (config/logging.ts).
+  app.use(pinoHttp({ logger: deps.logger, genReqId: (req) => (req as express.Request).id, autoLogging: { ignore: (req) => req.url === '/healthz' } }));
   app.use(metrics.middleware);
-  app.use(opsRoutes({ ready: deps.ready, metrics: metrics.registry, openapiYaml: deps.openapi.yaml }));
+  app.use(opsRoutes({ ready: deps.ready, metrics: metrics.registry, openapiYaml: deps.openapi.yaml, authorizeMetrics: metricsAccess(deps.tokens, deps.metricsToken) }));
   // opencckm's XKS proxy: SigV4 over the raw body (not JWT), so before the JSON parser, authentication and the OpenAPI validator.
   app.use(xksProxyRoutes({ stores: deps.services.xksStores, vault: deps.services.xksKeys }));
   app.use(express.json({ limit: deps.bodyLimitBytes, strict: true, type: ['application/json', 'application/*+json'] }));
   app.use('/api/v1', authenticate(deps.tokens));
-  app.use(auditTrail(deps.services.audit, deps.logger, pendingAudit));
+  app.use('/api/v1', auditTrail(deps.services.audit, deps.logger, pendingAudit));
   app.use(
     OpenApiValidator.middleware({
       apiSpec: deps.openapi.document as never,
@@ -94,5 +99,18 @@ export function createApp(deps: AppDeps): App {
     flushAudit: async () => {
       while (pendingAudit.size) await Promise.allSettled([...pendingAudit]);
     },
+  };
+}
+
+/** /metrics: the configured scrape token (compared in constant time) or an admin's JWT. */
+function metricsAccess(tokens: TokenService, scrapeToken: string | undefined) {
+  const expected = scrapeToken ? createHash('sha256').update(scrapeToken).digest() : undefined;
+  return async (header: string | undefined): Promise<void> => {
+    const token = header?.match(/^Bearer (\S{1,8192})$/)?.[1];
+    if (!token) throw new UnauthenticatedError('Metrics need "Authorization: Bearer <CCKM_METRICS_TOKEN or an admin\'s jwt>"');
+    if (expected && timingSafeEqual(createHash('sha256').update(token).digest(), expected)) return;
+    if (!token.includes('.')) throw new UnauthenticatedError('The metrics token is not valid');
+    const principal = await tokens.verify(token);
+    if (!isAdmin(principal)) throw new ForbiddenError('Metrics need the admin group or the metrics token');
   };
 }

@@ -5,6 +5,7 @@ import { createApp, type App } from './app.js';
 import { ROOT_ACCOUNT, type Principal } from './auth/principal.js';
 import { deriveKey, SecretBox } from './auth/secret-box.js';
 import { TokenService } from './auth/tokens.js';
+import { UserStateCache } from './auth/user-state.js';
 import { createServices, type Services } from './cckm/create-services.js';
 import type { Config } from './config/config.js';
 import { loadOrCreateKey } from './config/key-files.js';
@@ -18,11 +19,14 @@ import { PrismaKeyRepository } from './db/repositories/key.repository.js';
 import { PrismaXksKeyRepository } from './db/repositories/xks-key.repository.js';
 import { PrismaAuditRepository, PrismaIdempotencyRepository } from './db/repositories/support.repository.js';
 import { PrismaGroupRepository, PrismaLoginFailureRepository, PrismaUserRepository } from './db/repositories/user.repository.js';
-import { EmulatorKmsProvider } from './emulator/emulator-provider.js';
+import { EmulatorKmsProvider, refusedEmulatorProvider } from './emulator/emulator-provider.js';
+import { EmulatorTenancy } from './emulator/tenant-accounts.js';
 import { KmsEmulator, parseXksEndpoints } from './emulator/emulator.js';
 import { HttpXksClient } from './xks/client.js';
 import { AwsKmsProvider } from './providers/aws/aws-kms-provider.js';
-import { ProviderRegistry, type ProviderTarget } from './providers/registry.js';
+import { hostPortsOf, OutboundPolicy } from './providers/outbound-policy.js';
+import { AwsExternalIds } from './cckm/connections/external-id.js';
+import { ProviderRegistry, type ProviderFactory } from './providers/registry.js';
 
 const OPENAPI_PATH = new URL('../openapi/cckm.yaml', import.meta.url);
 /** Compiled code runs from dist/src, sources from src: find the contract from either. */
@@ -47,10 +51,22 @@ async function loadOpenApi(): Promise<{ document: object; yaml: string }> {
   return { yaml, document: parseYaml(yaml) as object };
 }
 
-/** The emulator account a target reaches: the assumed role's, the access key's, or the default. */
-function emulatorAccount(config: Config, t: ProviderTarget): string {
-  const roleAccount = t.assumeRoleArn?.match(/^arn:[^:]+:iam::(\d{12}):/)?.[1];
-  return roleAccount ?? (t.accessKeyId ? config.emulatorCredentials[t.accessKeyId]?.accountId : undefined) ?? config.emulatorAccountId;
+/**
+ * The in-process emulator as a provider: each tenant's connection reaches its own
+ * emulator account (or an EMULATOR_CREDENTIALS account whose secret it holds), never
+ * another tenant's; refused credentials or roles fail every call (see EmulatorTenancy).
+ */
+function emulatorProviders(emulator: KmsEmulator, config: Config, masterKey: Uint8Array): ProviderFactory {
+  const tenancy = new EmulatorTenancy({
+    key: deriveKey(masterKey, 'emulator-tenant-account'),
+    rootTenant: ROOT_ACCOUNT,
+    rootAccountId: config.emulatorAccountId,
+    credentials: config.emulatorCredentials,
+  });
+  return (t) => {
+    const reached = tenancy.resolve(t);
+    return 'error' in reached ? refusedEmulatorProvider(reached.error, t.region) : new EmulatorKmsProvider(emulator, reached.accountId, t.region);
+  };
 }
 
 /**
@@ -62,29 +78,55 @@ function emulatorXksEndpoints(config: Config) {
   return parseXksEndpoints([own, config.emulatorXksEndpoints].filter(Boolean).join(','));
 }
 
+/**
+ * The in-process emulator's XKS client: proxies tenants name must pass the outbound policy
+ * (https to public addresses, or allow-listed); the targets the operator mapped them to
+ * (EMULATOR_XKS_ENDPOINTS, opencckm's own proxy) are trusted as configured.
+ */
+function emulatorXksClient(config: Config): HttpXksClient {
+  const own = config.xksProxyPublicEndpoint && config.port > 0 ? [`http://127.0.0.1:${config.port}`] : [];
+  const mapped = config.emulatorXksEndpoints.split(',').map((e) => e.slice(e.indexOf('=') + 1).trim());
+  const policy = new OutboundPolicy([...config.outboundAllow, ...hostPortsOf([...own, ...mapped])]);
+  return new HttpXksClient({ timeoutMs: config.emulatorXksTimeoutMs, checkUrl: (u) => policy.checkProxyEndpoint(u.href), lookup: policy.lookup });
+}
+
 /** Builds the whole service over an open database: keys, emulator, providers, domain services, HTTP app. */
 export async function compose({ config, db, logger }: ComposeOptions): Promise<Composed> {
   const masterKey = await loadOrCreateKey(config.masterKey, config.dataDir, 'master.key');
   const box = new SecretBox(deriveKey(masterKey, 'secrets'));
-  const tokens = new TokenService(deriveKey(masterKey, 'jwt-hs256'), config.jwt);
+  const users = new PrismaUserRepository(db.prisma);
+  // Every access token of ours is checked against its user as it is now (≤ one read per user per TTL).
+  const userState = new UserStateCache((id) => users.findState(id), config.jwt.userStateCacheMs);
+  const tokens = new TokenService(deriveKey(masterKey, 'jwt-hs256'), config.jwt, { userState });
+  const externalIds = new AwsExternalIds(deriveKey(masterKey, 'aws-external-id'));
+  // Tenants' endpoint_url: AWS endpoints, the allow-list, and this instance's own emulator endpoint.
+  const ownEmulator = config.emulatorEnabled && config.emulatorPort > 0 ? [`127.0.0.1:${config.emulatorPort}`, `localhost:${config.emulatorPort}`] : [];
+  const outbound = new OutboundPolicy([...config.outboundAllow, ...ownEmulator]);
   const emulator = config.emulatorEnabled
     ? await KmsEmulator.open({
         store: new PrismaEmulatorStore(db),
         rootKey: await loadOrCreateKey(config.emulatorRootKey, config.dataDir, 'emulator-root.key'),
         defaultAccountId: config.emulatorAccountId,
         cloudHsmTransitionMs: config.emulatorCloudHsmTransitionMs,
-        xksClient: new HttpXksClient({ timeoutMs: config.emulatorXksTimeoutMs }),
+        xksClient: emulatorXksClient(config),
         xksEndpointResolver: emulatorXksEndpoints(config),
       })
     : undefined;
   const registry = new ProviderRegistry({
-    aws: (t) => new AwsKmsProvider(t, { timeoutMs: config.providerTimeoutMs, maxAttempts: config.providerMaxAttempts }),
-    ...(emulator ? { emulator: (t: ProviderTarget) => new EmulatorKmsProvider(emulator, emulatorAccount(config, t), t.region) } : {}),
+    // Every AssumeRole carries the tenant's generated ExternalId, whatever a record holds.
+    aws: (t) =>
+      new AwsKmsProvider(t.assumeRoleArn ? { ...t, assumeRoleExternalId: externalIds.of(t.tenant) } : t, {
+        timeoutMs: config.providerTimeoutMs,
+        maxAttempts: config.providerMaxAttempts,
+        ambientCredentials: config.awsAmbientCredentials,
+        outbound,
+      }),
+    ...(emulator ? { emulator: emulatorProviders(emulator, config, masterKey) } : {}),
   });
   const p = db.prisma;
   const services = createServices(
     {
-      users: new PrismaUserRepository(p),
+      users,
       groups: new PrismaGroupRepository(p),
       loginFailures: new PrismaLoginFailureRepository(db),
       connections: new PrismaConnectionRepository(p),
@@ -106,8 +148,15 @@ export async function compose({ config, db, logger }: ComposeOptions): Promise<C
       login: config.login,
       idempotencyTtlSeconds: config.idempotencyTtlSeconds,
       emulatorEnabled: config.emulatorEnabled,
-      ...(config.xksProxyPublicEndpoint ? { customKeyStores: { xksProxyPublicEndpoint: config.xksProxyPublicEndpoint } } : {}),
+      awsExternalIds: externalIds,
+      endpoints: outbound,
+      awsAmbientCredentials: config.awsAmbientCredentials,
+      customKeyStores: {
+        ...(config.xksProxyPublicEndpoint ? { xksProxyPublicEndpoint: config.xksProxyPublicEndpoint } : {}),
+        clientCertificates: config.tls?.clientCaFile !== undefined,
+      },
       onConnectionChange: (id) => registry.evict(id),
+      onUserChange: (id) => userState.invalidate(id),
       jobs: { ...config.jobs, concurrency: config.jobs.workers, maxAttempts: 5 },
       jobLogger: logger,
     },
@@ -120,6 +169,8 @@ export async function compose({ config, db, logger }: ComposeOptions): Promise<C
     ready: () => db.ping(),
     bodyLimitBytes: config.bodyLimitBytes,
     validateResponses: config.validateResponses,
+    hsts: config.tls !== undefined,
+    ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
   });
   services.jobWorkers.start();
   return {

@@ -45,7 +45,7 @@ export function startBenchServer(mode: 'bare' | 'memory' | 'postgres', url?: str
 
 /**
  * Sends one AWS JSON 1.1 request and resolves with the response text (unsigned: the
- * bench server configures no credentials; the Authorization header only carries the
+ * bench server runs with `auth: 'off'`; the Authorization header only carries the
  * Region in its credential scope, which is how the endpoint picks the Region).
  */
 export type KmsCall = (op: string, body: string, region?: string) => Promise<string>;

@@ -44,7 +44,9 @@ async function main(): Promise<void> {
   } else {
     const { store, close: closeStore } = await emulatorStore(mode, url);
     const emulator = await KmsEmulator.open({ store, rootKey: randomBytes(32), defaultAccountId: BENCH_ACCOUNT, schedulerIntervalMs: 0 });
-    server = createServer(createEmulatorWireHandler(emulator, { credentials: {}, defaultAccountId: BENCH_ACCOUNT, defaultRegion: 'us-east-1' }));
+    // Open mode on purpose: the lean bench client sends a SigV4-form but unsigned Authorization header,
+    // to measure the server's request path; this server listens on 127.0.0.1 for the bench process only.
+    server = createServer(createEmulatorWireHandler(emulator, { credentials: {}, auth: 'off', defaultAccountId: BENCH_ACCOUNT, defaultRegion: 'us-east-1' }));
     close = async () => {
       await emulator.close();
       await closeStore();

@@ -12,6 +12,8 @@ export interface Principal {
   username: string;
   account: string;
   groups: readonly string[];
+  /** Set for a user of an external issuer (no local user row; revoked at the issuer). */
+  issuer?: string;
 }
 
 export function isAdmin(p: Principal): boolean {
@@ -25,9 +27,14 @@ export function assertCanRead(p: Principal): void {
   }
 }
 
+/** Admin or cckm_admins: may change key manager resources (and see what only they need). */
+export function canWrite(p: Principal): boolean {
+  return p.groups.includes('admin') || p.groups.includes('cckm_admins');
+}
+
 /** Changes to connections, KMS accounts, templates and keys: admin or cckm_admins. */
 export function assertCanWrite(p: Principal): void {
-  if (!p.groups.includes('admin') && !p.groups.includes('cckm_admins')) {
+  if (!canWrite(p)) {
     throw new ForbiddenError('This user may only read: changes need the admin or cckm_admins group');
   }
 }

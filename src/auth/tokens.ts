@@ -1,19 +1,44 @@
 import { randomUUID } from 'node:crypto';
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import jwt from 'jsonwebtoken';
 import { UnauthenticatedError } from '../errors/index.js';
 import type { Principal } from './principal.js';
+import type { UserStateCache } from './user-state.js';
 
 /** Our own tokens are HS256; external issuers may use these asymmetric algorithms. `none` never. */
 const OWN_ALGORITHMS = ['HS256'];
 const EXTERNAL_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'];
 const MAX_CACHED = 10_000;
 
+/**
+ * An identity provider whose tokens are accepted. Its users have no local row: the account
+ * (tenant) and the groups come from this configuration, never from the token's `acc` or
+ * group claims, so an issuer cannot grant more than it was configured for.
+ */
+export interface ExternalIssuer {
+  issuer: string;
+  jwksUrl: string;
+  audience: string;
+  /** The account every user of this issuer belongs to. */
+  account: string;
+  /** Groups from a claim (a dotted path; an array of strings or one space-separated string), mapped name by name; unmapped names are dropped. */
+  groups?: { claim: string; map: Readonly<Record<string, string>> };
+  /** Groups every user of this issuer has. */
+  defaultGroups?: readonly string[];
+}
+
 export interface TokenSettings {
   issuer: string;
   audience: string;
   ttlSeconds: number;
-  externalIssuers: readonly { issuer: string; jwksUrl: string; audience: string }[];
+  externalIssuers: readonly ExternalIssuer[];
+}
+
+export interface TokenServiceOptions {
+  /** The current state of local users; without it our tokens are trusted as signed (tests of signing only). */
+  userState?: Pick<UserStateCache, 'get'>;
+  /** How an external issuer's keys are fetched (default: its JWKS URL, cached by jose). */
+  jwks?: (issuer: ExternalIssuer) => JWTVerifyGetKey;
 }
 
 export interface IssuedToken {
@@ -21,39 +46,48 @@ export interface IssuedToken {
   duration: number;
 }
 
-/** The claims we put in a token, shaped like the original product's (`acc`, `cust.groups`). */
+/** The claims we put in a token, shaped like the original product's (`acc`, `cust.groups`), plus `ver`. */
 interface OwnClaims extends JWTPayload {
   acc?: unknown;
   preferred_username?: unknown;
+  /** The user's token version when the token was issued. */
+  ver?: unknown;
   cust?: { groups?: unknown; sid?: unknown };
 }
 
+/** What a signature-verified token says; for our own tokens it is still checked against the user. */
+type Verified = { kind: 'own'; principal: Principal; version: number } | { kind: 'external'; principal: Principal };
+
 /**
  * Issues access tokens with jsonwebtoken and verifies every bearer token with jose:
- * algorithm allowlist, signature, `exp`/`nbf`/`iss`/`aud`, and the claims we need.
+ * algorithm allowlist, signature, `exp`/`nbf`/`iss`/`aud`, and the claims we need. Our
+ * own tokens are then checked against the user as it is now (exists, enabled, same token
+ * version), and the principal's groups are the user's current ones.
  */
 export class TokenService {
-  private readonly external: { issuer: string; audience: string; jwks: ReturnType<typeof createRemoteJWKSet> }[];
+  private readonly external: { config: ExternalIssuer; jwks: JWTVerifyGetKey }[];
   /**
-   * Tokens already verified, until they expire: a token is immutable, so its signature
-   * and claims need checking once. Keyed by the whole token; bounded.
+   * Tokens whose signature and claims were already verified, until they expire: a token
+   * is immutable, so that needs doing once. Keyed by the whole token; bounded. The user
+   * check is not cached here: it runs on every request (through the user-state cache).
    */
-  private readonly verified = new Map<string, { principal: Principal; exp: number }>();
+  private readonly verified = new Map<string, { result: Verified; exp: number }>();
 
   constructor(
     private readonly signingKey: Buffer,
     private readonly settings: TokenSettings,
+    private readonly options: TokenServiceOptions = {},
   ) {
     this.external = settings.externalIssuers.map((e) => ({
-      issuer: e.issuer,
-      audience: e.audience,
-      jwks: createRemoteJWKSet(new URL(e.jwksUrl)),
+      config: e,
+      jwks: options.jwks ? options.jwks(e) : createRemoteJWKSet(new URL(e.jwksUrl)),
     }));
   }
 
-  issue(p: Principal, sessionId: string): IssuedToken {
+  /** `tokenVersion` is the user's current `token_version`; the token stops working when it changes. */
+  issue(p: Principal, sessionId: string, tokenVersion: number): IssuedToken {
     const token = jwt.sign(
-      { acc: p.account, preferred_username: p.username, cust: { groups: [...p.groups], sid: sessionId } },
+      { acc: p.account, preferred_username: p.username, ver: tokenVersion, cust: { groups: [...p.groups], sid: sessionId } },
       this.signingKey,
       {
         algorithm: 'HS256',
@@ -70,35 +104,62 @@ export class TokenService {
 
   /**
    * @throws UnauthenticatedError for any token that is not ours (or a trusted issuer's),
-   *   expired, not yet valid, for another audience, tampered, or missing claims.
+   *   expired, not yet valid, for another audience, tampered, missing claims, or (ours)
+   *   of a user deleted, disabled or changed since (password, groups, logout).
    */
   async verify(token: string): Promise<Principal> {
-    const hit = this.verified.get(token);
-    if (hit) {
-      if (hit.exp * 1000 > Date.now()) return hit.principal;
+    let hit = this.verified.get(token);
+    if (hit && hit.exp * 1000 <= Date.now()) {
       this.verified.delete(token);
+      hit = undefined;
     }
-    return this.verifyUncached(token);
+    const result = hit?.result ?? (await this.verifyUncached(token));
+    return result.kind === 'own' ? this.current(result) : result.principal;
   }
 
-  private async verifyUncached(token: string): Promise<Principal> {
+  /** The principal of an own token as the user is now. */
+  private async current(v: Extract<Verified, { kind: 'own' }>): Promise<Principal> {
+    const source = this.options.userState;
+    if (!source) return v.principal;
+    const user = await source.get(v.principal.userId);
+    if (!user || user.disabled || user.tokenVersion !== v.version || user.account !== v.principal.account) {
+      throw new UnauthenticatedError('Token has been revoked; obtain a new one from POST /api/v1/auth/tokens');
+    }
+    return { userId: v.principal.userId, username: user.username, account: user.account, groups: user.groups };
+  }
+
+  private async verifyUncached(token: string): Promise<Verified> {
     const issuer = this.peekIssuer(token);
-    const ext = this.external.find((e) => e.issuer === issuer);
+    const ext = this.external.find((e) => e.config.issuer === issuer);
     try {
-      const { payload } = ext
-        ? await jwtVerify(token, ext.jwks, { issuer: ext.issuer, audience: ext.audience, algorithms: EXTERNAL_ALGORITHMS })
-        : await jwtVerify(token, this.signingKey, {
-            issuer: this.settings.issuer,
-            audience: this.settings.audience,
-            algorithms: OWN_ALGORITHMS,
-            requiredClaims: ['sub', 'exp', 'iat'],
-          });
-      const principal = toPrincipal(payload as OwnClaims);
-      if (typeof payload.exp === 'number') {
-        if (this.verified.size >= MAX_CACHED) this.verified.clear();
-        this.verified.set(token, { principal, exp: payload.exp });
+      let result: Verified;
+      let exp: unknown;
+      if (ext) {
+        const { payload } = await jwtVerify(token, ext.jwks, {
+          issuer: ext.config.issuer,
+          audience: ext.config.audience,
+          algorithms: EXTERNAL_ALGORITHMS,
+          requiredClaims: ['sub', 'exp'],
+        });
+        result = { kind: 'external', principal: externalPrincipal(ext.config, payload) };
+        exp = payload.exp;
+      } else {
+        const { payload } = await jwtVerify(token, this.signingKey, {
+          issuer: this.settings.issuer,
+          audience: this.settings.audience,
+          algorithms: OWN_ALGORITHMS,
+          requiredClaims: ['sub', 'exp', 'iat', 'ver'],
+        });
+        const claims = payload as OwnClaims;
+        if (typeof claims.ver !== 'number' || !Number.isInteger(claims.ver)) throw new UnauthenticatedError('Token claim "ver" is not valid');
+        result = { kind: 'own', principal: ownPrincipal(claims), version: claims.ver };
+        exp = payload.exp;
       }
-      return principal;
+      if (typeof exp === 'number') {
+        if (this.verified.size >= MAX_CACHED) this.verified.clear();
+        this.verified.set(token, { result, exp });
+      }
+      return result;
     } catch (err) {
       if (err instanceof UnauthenticatedError) throw err;
       throw new UnauthenticatedError(describeJoseError(err), { cause: err });
@@ -117,8 +178,8 @@ export class TokenService {
   }
 }
 
-function toPrincipal(c: OwnClaims): Principal {
-  const groups = Array.isArray(c.cust?.groups) ? c.cust.groups : (c as { groups?: unknown }).groups;
+function ownPrincipal(c: OwnClaims): Principal {
+  const groups = c.cust?.groups;
   if (typeof c.sub !== 'string' || typeof c.acc !== 'string' || !Array.isArray(groups)) {
     throw new UnauthenticatedError('Token lacks the subject, account or groups claims');
   }
@@ -128,6 +189,40 @@ function toPrincipal(c: OwnClaims): Principal {
     account: c.acc,
     groups: groups.filter((g): g is string => typeof g === 'string'),
   };
+}
+
+/**
+ * An external issuer's user: the configured account, the configured groups (mapped from
+ * the configured claim, plus the defaults). The token's `acc` and group claims are ignored.
+ * The user id is qualified by the issuer, so it never equals a local user's id.
+ */
+function externalPrincipal(e: ExternalIssuer, payload: JWTPayload): Principal {
+  if (typeof payload.sub !== 'string' || !payload.sub) throw new UnauthenticatedError('Token lacks the subject claim');
+  const groups = new Set(e.defaultGroups ?? []);
+  if (e.groups) {
+    for (const name of claimStrings(payload, e.groups.claim)) {
+      const mapped = Object.hasOwn(e.groups.map, name) ? e.groups.map[name] : undefined;
+      if (mapped) groups.add(mapped);
+    }
+  }
+  const username = (payload as { preferred_username?: unknown }).preferred_username;
+  return {
+    userId: `${e.issuer}#${payload.sub}`,
+    username: typeof username === 'string' && username ? username : payload.sub,
+    account: e.account,
+    groups: [...groups],
+    issuer: e.issuer,
+  };
+}
+
+/** The strings at a dotted claim path: an array of strings, or one space-separated string. */
+function claimStrings(payload: JWTPayload, path: string): string[] {
+  let v: unknown = payload;
+  for (const part of path.split('.')) {
+    v = v !== null && typeof v === 'object' && Object.hasOwn(v, part) ? (v as Record<string, unknown>)[part] : undefined;
+  }
+  if (typeof v === 'string') return v.split(' ').filter(Boolean);
+  return Array.isArray(v) ? v.filter((g): g is string => typeof g === 'string') : [];
 }
 
 function describeJoseError(err: unknown): string {

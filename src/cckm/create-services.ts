@@ -3,7 +3,8 @@ import type { TokenService } from '../auth/tokens.js';
 import type { ProviderResolver } from '../providers/registry.js';
 import { AuditService, type AuditRepository } from './audit/audit.service.js';
 import type { ConnectionRepository, KmsAccountRepository, PolicyTemplateRepository } from './connections/connection.repository.js';
-import { ConnectionService } from './connections/connection.service.js';
+import { ConnectionService, type EndpointPolicy } from './connections/connection.service.js';
+import type { AwsExternalIds } from './connections/external-id.js';
 import type { CustomKeyStoreRepository } from './custom-key-stores/custom-key-store.repository.js';
 import type { XksKeyRepository } from './xks/xks-key.repository.js';
 import { XksKeyService } from './xks/xks-key.service.js';
@@ -62,23 +63,34 @@ export interface ServiceOptions {
   login: { maxFailures: number; lockSeconds: number };
   idempotencyTtlSeconds: number;
   emulatorEnabled: boolean;
+  /** The per-tenant ExternalId of every AssumeRole (derived from the master key). */
+  awsExternalIds: AwsExternalIds;
+  /** The outbound policy connections' `endpoint_url` must pass. */
+  endpoints?: EndpointPolicy;
+  /** Connections without keys may use the server's own AWS identity (CCKM_AWS_AMBIENT_CREDENTIALS). */
+  awsAmbientCredentials?: boolean;
   onConnectionChange?: (connectionId: string) => void;
+  /** A user's tokens were revoked or their groups changed (the user-state cache forgets them). */
+  onUserChange?: (userId: string) => void;
   /** Custom key stores: the XKS proxy's public endpoint, source keys. */
   customKeyStores?: StoreServiceOptions;
 }
 
 /** Wires the domain services over repositories and providers (the composition root calls this). */
 export function createServices(repos: Repositories, tokens: TokenService, box: SecretBox, providers: ProviderResolver, o: ServiceOptions): Services {
-  const kms = new KmsService(repos.kmsAccounts, repos.connections, box, providers);
+  const kms = new KmsService(repos.kmsAccounts, repos.connections, box, providers, o.awsExternalIds);
   const templates = new TemplateService(repos.templates, repos.kmsAccounts, kms);
   const keyActions = new KeyActionService(repos.keys, kms, templates);
   const xksKeys = new XksKeyService(repos.xksKeys, box);
   return {
     ...createJobServices(repos, { kms, templates, keyActions }, o.jobs, o.jobLogger),
-    auth: new AuthService(repos.users, repos.groups, tokens, o.refreshTtlSeconds, repos.loginFailures, o.login),
-    users: new UserService(repos.users, repos.groups),
+    auth: new AuthService(repos.users, repos.groups, tokens, o.refreshTtlSeconds, repos.loginFailures, o.login, o.onUserChange),
+    users: new UserService(repos.users, repos.groups, o.onUserChange),
     connections: new ConnectionService(repos.connections, box, providers, {
       emulatorEnabled: o.emulatorEnabled,
+      externalIds: o.awsExternalIds,
+      ...(o.endpoints ? { endpoints: o.endpoints } : {}),
+      ambientCredentials: o.awsAmbientCredentials ?? false,
       health: kms.health,
       onChange: (id) => {
         kms.forgetCached();

@@ -6,15 +6,35 @@ import { ValidationError } from '../errors/index.js';
  */
 export interface Config {
   readonly port: number;
+  /** HOST: the REST API's listen address; loopback by default (put a reverse proxy or TLS in front to expose it). */
   readonly host: string;
+  /**
+   * CCKM_TLS_CERT / CCKM_TLS_KEY: PEM files; when both are set the REST API serves HTTPS
+   * (with HSTS). CCKM_TLS_CLIENT_CA: PEM of the CAs whose client certificates are accepted,
+   * needed by stores opencckm hosts with `mtls_enabled` (their XKS proxy then requires one).
+   */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly clientCaFile?: string };
+  /** CCKM_METRICS_TOKEN: a bearer token (≥ 32 characters) for Prometheus scrapes of /metrics; admins' JWTs work too. */
+  readonly metricsToken?: string;
   /** 0 disables the emulator's AWS-compatible endpoint. */
   readonly emulatorPort: number;
+  /**
+   * EMULATOR_HOST: the address the emulator's endpoint listens on; loopback by default, so
+   * only this machine reaches it. `0.0.0.0` inside containers (publish the port to loopback).
+   */
+  readonly emulatorHost: string;
+  /**
+   * EMULATOR_AUTH: `on` (default) requires SigV4 signatures by a known key (EMULATOR_CREDENTIALS,
+   * or one generated under dataDir); `off` accepts unsigned requests as EMULATOR_ACCOUNT_ID:
+   * throwaway setups only.
+   */
+  readonly emulatorAuth: 'on' | 'off';
   readonly emulatorEnabled: boolean;
   readonly emulatorAccountId: string;
   readonly emulatorRegions: readonly string[];
   /** base64 32-byte key wrapping the emulator's key material; generated under dataDir when unset. */
   readonly emulatorRootKey?: string;
-  /** Access key id → secret; when set, the emulator's wire endpoint verifies SigV4 signatures. */
+  /** EMULATOR_CREDENTIALS: access key id → secret and account; unset, one is generated under dataDir (see key-files.ts). */
   readonly emulatorCredentials: Readonly<Record<string, { secretAccessKey: string; accountId: string }>>;
   /** Serve the emulator's CloudHSM admin paths (activate a cluster, set `kmsuser`); unauthenticated, test setups only. */
   readonly emulatorCloudHsmAdmin: boolean;
@@ -39,8 +59,25 @@ export interface Config {
     readonly audience: string;
     readonly ttlSeconds: number;
     readonly refreshTtlSeconds: number;
-    /** Optional external issuers whose tokens are accepted, verified by JWKS. */
-    readonly externalIssuers: readonly { issuer: string; jwksUrl: string; audience: string }[];
+    /**
+     * CCKM_JWT_EXTERNAL_ISSUERS: issuers whose tokens are accepted, verified by JWKS. Each maps
+     * its users to one `account` and to groups by configuration (`groups: {claim, map}`,
+     * `defaultGroups`); the token's own `acc` and group claims are never trusted.
+     */
+    readonly externalIssuers: readonly {
+      issuer: string;
+      jwksUrl: string;
+      audience: string;
+      account: string;
+      groups?: { claim: string; map: Readonly<Record<string, string>> };
+      defaultGroups?: readonly string[];
+    }[];
+    /**
+     * CCKM_USER_STATE_CACHE_MS (0 .. 1000, default 1000): how long an instance trusts the user
+     * state (enabled, groups, token version) it read to check an access token. Changes through
+     * the same instance apply at once; through another instance within this time.
+     */
+    readonly userStateCacheMs: number;
   };
   /** Brute-force protection: failed logins in a row per username before a lock, and its length. */
   readonly login: { readonly maxFailures: number; readonly lockSeconds: number };
@@ -49,6 +86,19 @@ export interface Config {
   readonly idempotencyTtlSeconds: number;
   readonly providerTimeoutMs: number;
   readonly providerMaxAttempts: number;
+  /**
+   * CCKM_AWS_AMBIENT_CREDENTIALS: let aws connections without keys use the server's own AWS
+   * identity (environment, ~/.aws, container or instance role). Off by default: any tenant
+   * could otherwise act as the operator's account.
+   */
+  readonly awsAmbientCredentials: boolean;
+  /**
+   * CCKM_OUTBOUND_ALLOW: hosts (`host`, `host:port`), IP addresses and CIDRs that tenants'
+   * endpoints (endpoint_url, XKS proxies) may reach besides AWS endpoints and public proxies:
+   * VPC endpoints under other names, proxies, emulators. The only way to allow http://,
+   * private, loopback or link-local targets.
+   */
+  readonly outboundAllow: readonly string[];
   readonly validateResponses: boolean;
   readonly shutdownGraceMs: number;
   /** Synchronization and bulk jobs: workers per instance (0: this instance runs none), unit lease, idle poll, sync parallelism per region and upsert batch. */
@@ -125,7 +175,31 @@ function externalIssuers(env: Env): Config['jwt']['externalIssuers'] {
       throw ValidationError.field(`CCKM_JWT_EXTERNAL_ISSUERS[${i}]`, 'needs issuer, jwksUrl and audience strings');
     }
     if (!/^https?:\/\//.test(o.jwksUrl)) throw ValidationError.field(`CCKM_JWT_EXTERNAL_ISSUERS[${i}].jwksUrl`, 'must be an http(s) URL');
-    return { issuer: o.issuer, jwksUrl: o.jwksUrl, audience: o.audience };
+    // The tenant is configuration, never a token claim: otherwise any issuer could mint root-account admins.
+    if (typeof o.account !== 'string' || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(o.account)) {
+      throw ValidationError.field(`CCKM_JWT_EXTERNAL_ISSUERS[${i}].account`, 'is required: the account (tenant) this issuer\'s users belong to');
+    }
+    const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((g) => typeof g === 'string' && g.length > 0);
+    if (o.defaultGroups !== undefined && !isStrings(o.defaultGroups)) {
+      throw ValidationError.field(`CCKM_JWT_EXTERNAL_ISSUERS[${i}].defaultGroups`, 'must be an array of group names');
+    }
+    const g = o.groups as { claim?: unknown; map?: unknown } | undefined;
+    const map = g?.map as Record<string, unknown> | undefined;
+    if (
+      g !== undefined &&
+      (typeof g !== 'object' || g === null || typeof g.claim !== 'string' || !g.claim ||
+        typeof map !== 'object' || map === null || Array.isArray(map) || !Object.values(map).every((v) => typeof v === 'string' && v.length > 0))
+    ) {
+      throw ValidationError.field(`CCKM_JWT_EXTERNAL_ISSUERS[${i}].groups`, 'must be {"claim": "<claim path>", "map": {"<idp group>": "<opencckm group>"}}');
+    }
+    return {
+      issuer: o.issuer,
+      jwksUrl: o.jwksUrl,
+      audience: o.audience,
+      account: o.account,
+      ...(g ? { groups: { claim: g.claim as string, map: map as Record<string, string> } } : {}),
+      ...(o.defaultGroups ? { defaultGroups: o.defaultGroups as string[] } : {}),
+    };
   });
 }
 
@@ -142,8 +216,12 @@ export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = env.NODE_ENV ?? 'development';
   const config: Config = {
     port: int(env, 'PORT', 8080, 0, 65535),
-    host: env.HOST || '0.0.0.0',
+    host: env.HOST?.trim() || '127.0.0.1',
+    ...tlsSettings(env),
+    ...(env.CCKM_METRICS_TOKEN ? { metricsToken: metricsToken(env.CCKM_METRICS_TOKEN) } : {}),
     emulatorPort: int(env, 'EMULATOR_PORT', 4599, 0, 65535),
+    emulatorHost: env.EMULATOR_HOST?.trim() || '127.0.0.1',
+    emulatorAuth: bool(env, 'EMULATOR_AUTH', true) ? 'on' : 'off',
     emulatorEnabled: bool(env, 'EMULATOR_ENABLED', true),
     emulatorAccountId,
     emulatorRegions,
@@ -164,6 +242,7 @@ export function loadConfig(env: Env = process.env): Config {
       ttlSeconds: int(env, 'CCKM_JWT_TTL_SECONDS', 300, 30, 86400),
       refreshTtlSeconds: int(env, 'CCKM_REFRESH_TTL_SECONDS', 86400, 60, 90 * 86400),
       externalIssuers: externalIssuers(env),
+      userStateCacheMs: int(env, 'CCKM_USER_STATE_CACHE_MS', 1000, 0, 1000),
     },
     login: {
       maxFailures: int(env, 'CCKM_LOGIN_MAX_FAILURES', 10, 3, 1000),
@@ -174,6 +253,8 @@ export function loadConfig(env: Env = process.env): Config {
     idempotencyTtlSeconds: int(env, 'CCKM_IDEMPOTENCY_TTL_SECONDS', 86400, 60, 30 * 86400),
     providerTimeoutMs: int(env, 'CCKM_PROVIDER_TIMEOUT_MS', 10000, 100, 120000),
     providerMaxAttempts: int(env, 'CCKM_PROVIDER_MAX_ATTEMPTS', 3, 1, 10),
+    awsAmbientCredentials: bool(env, 'CCKM_AWS_AMBIENT_CREDENTIALS', false),
+    outboundAllow: outboundAllow(env),
     validateResponses: bool(env, 'CCKM_VALIDATE_RESPONSES', nodeEnv !== 'production'),
     shutdownGraceMs: int(env, 'CCKM_SHUTDOWN_GRACE_MS', 10000, 0, 120000),
     jobs: {
@@ -190,6 +271,37 @@ export function loadConfig(env: Env = process.env): Config {
     throw ValidationError.field('CCKM_ADMIN_PASSWORD', 'must be at least 8 characters');
   }
   return Object.freeze(config);
+}
+
+/** CCKM_OUTBOUND_ALLOW: comma-separated host[:port], IP or CIDR entries (checked fully by the outbound policy). */
+function outboundAllow(env: Env): readonly string[] {
+  const entries = (env.CCKM_OUTBOUND_ALLOW ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const e of entries) {
+    if (!/^(\[[0-9a-fA-F:.]+\](:\d{1,5})?|[a-zA-Z0-9.:-]+(\/\d{1,3})?)$/.test(e)) {
+      throw ValidationError.field('CCKM_OUTBOUND_ALLOW', 'entries must be host, host:port, an IP address or a CIDR, comma-separated');
+    }
+  }
+  return Object.freeze(entries);
+}
+
+/** CCKM_TLS_CERT + CCKM_TLS_KEY (both or neither), CCKM_TLS_CLIENT_CA (only with them). */
+function tlsSettings(env: Env): Pick<Config, 'tls'> {
+  const certFile = env.CCKM_TLS_CERT?.trim();
+  const keyFile = env.CCKM_TLS_KEY?.trim();
+  const clientCaFile = env.CCKM_TLS_CLIENT_CA?.trim();
+  if (!certFile !== !keyFile) throw ValidationError.field(certFile ? 'CCKM_TLS_KEY' : 'CCKM_TLS_CERT', 'must be set together with the other of CCKM_TLS_CERT and CCKM_TLS_KEY');
+  if (!certFile || !keyFile) {
+    if (clientCaFile) throw ValidationError.field('CCKM_TLS_CLIENT_CA', 'needs CCKM_TLS_CERT and CCKM_TLS_KEY (client certificates are a TLS feature)');
+    return {};
+  }
+  return { tls: { certFile, keyFile, ...(clientCaFile ? { clientCaFile } : {}) } };
+}
+
+function metricsToken(raw: string): string {
+  if (raw.length < 32 || raw.length > 512 || !/^[\x21-\x7e]+$/.test(raw)) {
+    throw ValidationError.field('CCKM_METRICS_TOKEN', 'must be 32 to 512 printable characters without spaces');
+  }
+  return raw;
 }
 
 /** CCKM_XKS_PROXY_PUBLIC_ENDPOINT: `https://<host>`, as AWS requires of XksProxyUriEndpoint. */

@@ -1,3 +1,4 @@
+import type { AppError } from '../errors/index.js';
 import type {
   CallerIdentity,
   CloudHsmOperationName,
@@ -36,4 +37,14 @@ export class EmulatorKmsProvider implements KmsProvider {
   async getCallerIdentity(): Promise<CallerIdentity> {
     return { account: this.accountId, arn: accountRootArn(this.region, this.accountId), userId: this.accountId };
   }
+}
+
+/**
+ * A provider whose every call fails with `error`: what an emulator connection with
+ * credentials the emulator refuses gets (an SDK client with bad credentials is built
+ * fine too, and fails at its first call).
+ */
+export function refusedEmulatorProvider(error: AppError, region: string): KmsProvider {
+  const fail = () => Promise.reject(error);
+  return { kind: 'emulator', region, kms: fail, cloudHsm: fail, getCallerIdentity: fail };
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { loadConfig, loadOrCreateKey, type Config } from '../config/index.js';
+import { emulatorAuthBanner, loadConfig, loadOrCreateKey, resolveEmulatorWireAuth, type Config, type EmulatorWireAuth } from '../config/index.js';
 import { HttpXksClient } from '../xks/client.js';
 import { KmsEmulator, parseXksEndpoints } from './emulator.js';
 import type { EmulatorStore } from './store/emulator-store.js';
@@ -25,7 +25,13 @@ export async function startStandaloneEmulator(opts: {
   config: Config;
   store: EmulatorStore;
   rootKey: Uint8Array;
+  /** Listen address (default EMULATOR_HOST, loopback). */
   host?: string;
+  /**
+   * Keys and mode of the endpoint (see resolveEmulatorWireAuth); default: EMULATOR_CREDENTIALS
+   * with signatures required (EMULATOR_AUTH=off turns them off). Nothing is generated here.
+   */
+  wireAuth?: Pick<EmulatorWireAuth, 'auth' | 'credentials'>;
   /** Serve the fault-injection admin endpoint `/_opencckm/faults` (test setups only). */
   enableFaultInjection?: boolean;
   /** Serve the CloudHSM admin endpoints `/_opencckm/cloudhsm/clusters/{id}/activate|crypto-users` (test setups only). */
@@ -41,7 +47,8 @@ export async function startStandaloneEmulator(opts: {
     xksEndpointResolver: parseXksEndpoints(config.emulatorXksEndpoints),
   });
   const handler = createEmulatorWireHandler(emulator, {
-    credentials: { ...config.emulatorCredentials },
+    credentials: { ...(opts.wireAuth?.credentials ?? config.emulatorCredentials) },
+    auth: opts.wireAuth?.auth ?? config.emulatorAuth,
     defaultAccountId: config.emulatorAccountId,
     defaultRegion: config.emulatorRegions[0] ?? 'us-east-1',
     enableFaultInjection: opts.enableFaultInjection === true,
@@ -50,7 +57,7 @@ export async function startStandaloneEmulator(opts: {
   const server = createServer(handler);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(config.emulatorPort, opts.host ?? config.host, resolve);
+    server.listen(config.emulatorPort, opts.host ?? config.emulatorHost, resolve);
   });
   return {
     emulator,
@@ -91,9 +98,15 @@ async function main(): Promise<void> {
   const rootKey = memory && !config.emulatorRootKey
     ? randomBytes(32)
     : await loadOrCreateKey(config.emulatorRootKey, config.dataDir, 'emulator-root.key');
-  const running = await startStandaloneEmulator({ config, store, rootKey, enableFaultInjection: process.argv.includes('--faults'), enableCloudHsmAdmin: process.argv.includes('--cloudhsm-admin') || config.emulatorCloudHsmAdmin });
-  console.log(`opencckm KMS emulator (${memory ? 'in-memory' : 'durable'}) listening on http://localhost:${running.port}`);
-  console.log(`Try: aws --endpoint-url http://localhost:${running.port} --region us-east-1 kms create-key`);
+  // Signatures required unless EMULATOR_AUTH=off; without EMULATOR_CREDENTIALS, by a key generated under the data dir.
+  const wireAuth = await resolveEmulatorWireAuth(config);
+  const running = await startStandaloneEmulator({ config, store, rootKey, wireAuth, enableFaultInjection: process.argv.includes('--faults'), enableCloudHsmAdmin: process.argv.includes('--cloudhsm-admin') || config.emulatorCloudHsmAdmin });
+  const endpoint = `http://localhost:${running.port}`;
+  console.log(`opencckm KMS emulator (${memory ? 'in-memory' : 'durable'}) listening on ${endpoint} (${config.emulatorHost})`);
+  const lines = emulatorAuthBanner(wireAuth, endpoint, config.emulatorAccountId);
+  if (wireAuth.auth === 'off') console.warn(lines.join('\n'));
+  else console.log(lines.join('\n'));
+  console.log(`Try: aws --endpoint-url ${endpoint} --region us-east-1 kms create-key   (signed with the emulator's credentials)`);
   const stop = () => void running.close().then(closeDb).then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -50,6 +50,8 @@ const KIND_BY_AWS_NAME: Record<string, ErrorCode> = {
   LimitExceededException: 'LimitExceeded',
   UnsupportedOperationException: 'Unsupported',
   AccessDeniedException: 'Forbidden',
+  /** STS's name (AssumeRole of a role the caller may not assume). */
+  AccessDenied: 'Forbidden',
   CloudHsmAccessDeniedException: 'Forbidden',
   UnrecognizedClientException: 'Unauthenticated',
   InvalidClientTokenId: 'Unauthenticated',

@@ -8,6 +8,11 @@ export interface ProviderTarget {
   /** Identifies the connection's current settings; a changed connection gets fresh clients. */
   connectionId: string;
   connectionVersion: string;
+  /**
+   * The opencckm account (tenant) owning the connection. The shared emulator maps it to
+   * the tenant's own emulator account; AWS ignores it.
+   */
+  tenant: string;
   provider: ProviderKind;
   cloudName: CloudName;
   region: string;
@@ -44,7 +49,7 @@ export class ProviderRegistry implements ProviderResolver {
   constructor(private readonly factories: Partial<Record<ProviderKind, ProviderFactory>>, private readonly maxEntries = 1000) {}
 
   resolve(target: ProviderTarget): KmsProvider {
-    const key = `${target.connectionId}|${target.connectionVersion}|${target.region}|${target.assumeRoleArn ?? ''}`;
+    const key = `${target.connectionId}|${target.connectionVersion}|${target.tenant}|${target.region}|${target.assumeRoleArn ?? ''}`;
     const hit = this.cache.get(key);
     if (hit) {
       // Least recently used order: a hit moves to the end (Map keeps insertion order).

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import type { LookupFunction } from 'node:net';
 import { ciphertextIntegrityValue, decodeBase64Strict, toBase64, XKS_KEY_ID_PATTERN, XKS_LIMITS } from './codec.js';
 import { signXksRequest } from './sigv4.js';
 import {
@@ -33,6 +34,13 @@ export interface HttpXksClientOptions {
   tls?: Pick<https.RequestOptions, 'ca' | 'rejectUnauthorized' | 'servername'>;
   /** Clock for signing (tests). */
   now?: () => Date;
+  /**
+   * Refuses a URL before it is called (the outbound policy: proxies are named by tenants);
+   * returns the reason, or undefined to call it.
+   */
+  checkUrl?: (url: URL) => string | undefined;
+  /** Name resolution for the connection, e.g. one that refuses internal addresses (DNS rebinding). */
+  lookup?: LookupFunction;
 }
 
 export const DEFAULT_XKS_TIMEOUT_MS = 2000;
@@ -178,6 +186,9 @@ export class HttpXksClient implements XksClient {
     } catch {
       throw new XksCallError({ kind: 'unreachable', message: 'The XKS proxy URI is not a valid http(s) URL' });
     }
+    if (this.options.checkUrl?.(url) !== undefined) {
+      throw new XksCallError({ kind: 'unreachable', message: "The XKS proxy URI is refused by the server's outbound policy" });
+    }
     const body = Buffer.from(JSON.stringify(payload), 'utf8');
     let headers: Record<string, string>;
     try {
@@ -225,7 +236,12 @@ export class HttpXksClient implements XksClient {
       const transport = url.protocol === 'https:' ? https : http;
       const request = transport.request(
         url,
-        { method: 'POST', headers: { ...headers, 'content-length': String(body.length) }, ...(url.protocol === 'https:' ? this.options.tls : {}) },
+        {
+          method: 'POST',
+          headers: { ...headers, 'content-length': String(body.length) },
+          ...(this.options.lookup ? { lookup: this.options.lookup } : {}),
+          ...(url.protocol === 'https:' ? this.options.tls : {}),
+        },
         (res) => {
           const declared = Number(res.headers['content-length'] ?? 0);
           if (declared > this.maxResponseBytes) return finish({ kind: 'invalid-response', message: 'The XKS proxy answer is too large' });

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import { DEFAULT_XKS_MAX_BODY_BYTES, type XksProxy } from './proxy.js';
 
 /**
@@ -50,6 +51,8 @@ export async function serveXksRequest(
     return;
   }
   if (!rawBody) return writeXksJson(res, 400, { errorName: 'ValidationException', errorMessage: `The request body exceeds ${max} bytes` });
-  const answer = await proxy.handle({ storeId: route.storeId, method: req.method ?? 'GET', path: route.path, requestUrl: route.requestUrl, headers: req.headers, rawBody });
+  // `authorized` is set only on TLS sockets whose client certificate chained to a trusted CA.
+  const clientCertificateVerified = (req.socket as Partial<TLSSocket>).authorized === true;
+  const answer = await proxy.handle({ storeId: route.storeId, method: req.method ?? 'GET', path: route.path, requestUrl: route.requestUrl, headers: req.headers, rawBody, clientCertificateVerified });
   writeXksJson(res, answer.status, answer.body);
 }

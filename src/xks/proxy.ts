@@ -14,6 +14,8 @@ export interface XksStoreAccess {
   blocked: boolean;
   /** The account whose XKS keys this store may use. */
   ownerAccount: string;
+  /** `mtls_enabled`: calls must come over TLS with a client certificate the server verified. */
+  requireClientCertificate?: boolean;
 }
 
 /** Finds the store a proxy URL belongs to. Implemented by the store service and in memory. */
@@ -45,6 +47,8 @@ export interface XksProxyRequest {
   /** Lower-case header names, including `host`. */
   headers: HeaderMap;
   rawBody: Uint8Array;
+  /** True when the call came over TLS with a client certificate the server verified against its trusted CAs. */
+  clientCertificateVerified?: boolean;
 }
 
 /** The answer to send: HTTP status and a JSON body. */
@@ -82,7 +86,7 @@ const DEFAULT_HEALTH: XksHealth = {
 /**
  * The server side of the XKS Proxy API v1, independent of any HTTP framework.
  * `handle` never throws: each failure becomes an XKS error body with its status.
- * Order of checks: body size, store, SigV4 (AuthenticationFailedException), route and
+ * Order of checks: body size, store, client certificate (mTLS stores), SigV4 (AuthenticationFailedException), route and
  * body (ValidationException...), blocked store (InvalidStateException, as the spec lists "disabled, deactivated or blocked"), key
  * (KeyNotFoundException, InvalidStateException), cryptography (InvalidCiphertextException).
  * Plaintext and key material never appear in an answer's error message.
@@ -137,6 +141,9 @@ export class XksProxy {
     if (req.rawBody.length > this.maxBodyBytes) throw new XksProxyError('ValidationException', `The request body exceeds ${this.maxBodyBytes} bytes`);
     const store = await this.lookup('key store', () => this.stores.resolveXksStore(req.storeId));
     if (!store) throw new XksProxyError('InvalidUriPathException', 'No external key store is served at this URI path');
+    if (store.requireClientCertificate && req.clientCertificateVerified !== true) {
+      throw new XksProxyError('AuthenticationFailedException', 'This key store requires mutual TLS: call it over HTTPS with a client certificate from a trusted CA');
+    }
     const [path, query = ''] = req.requestUrl.split('?', 2) as [string, string?];
     const verdict = verifyXksRequest(
       { method: req.method, path, query, headers: req.headers, body: req.rawBody },

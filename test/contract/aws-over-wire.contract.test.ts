@@ -10,11 +10,16 @@ import { describeProviderContract, expectAwsError } from './kms-provider.contrac
 const ACCESS_KEY = 'AKIAOPENCCKMCONTRACT';
 const SECRET = 'contract-secret-key-0123456789abcdefghij';
 const ACCOUNT = '444455556666';
+/** A second key, in the account of the roles the assume-role tests use: roles are assumable from their own account only. */
+const ROLE_ACCESS_KEY = 'AKIAOPENCCKMROLEACCT';
+const ROLE_ACCOUNT = '777788889999';
 
 async function startWire(options: { stsMaxSessionSeconds?: number } = {}) {
   const emulator = await KmsEmulator.open({ store: new InMemoryEmulatorStore(), rootKey: randomBytes(32), defaultAccountId: '123456789012', schedulerIntervalMs: 0 });
   const server = createServer(
-    createEmulatorWireHandler(emulator, { credentials: { [ACCESS_KEY]: { secretAccessKey: SECRET, accountId: ACCOUNT } }, defaultAccountId: '123456789012', defaultRegion: 'us-east-1', ...options }),
+    createEmulatorWireHandler(emulator, {
+      credentials: { [ACCESS_KEY]: { secretAccessKey: SECRET, accountId: ACCOUNT }, [ROLE_ACCESS_KEY]: { secretAccessKey: SECRET, accountId: ROLE_ACCOUNT } },
+      defaultAccountId: '123456789012', defaultRegion: 'us-east-1', ...options }),
   );
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -24,6 +29,7 @@ async function startWire(options: { stsMaxSessionSeconds?: number } = {}) {
 const target = (url: string, secret = SECRET) => ({
   connectionId: 'contract',
   connectionVersion: '1',
+  tenant: 'kylo',
   provider: 'aws' as const,
   cloudName: 'aws' as const,
   region: 'eu-west-1',
@@ -58,20 +64,21 @@ describe('aws provider failures over the wire', () => {
 });
 
 describe('aws provider with an assumed role (STS AssumeRole over the wire)', () => {
-  const ROLE_ACCOUNT = '777788889999';
   const ROLE = `arn:aws:iam::${ROLE_ACCOUNT}:role/cckm-admin`;
+  /** Base credentials in the role's account. */
+  const roleTarget = (url: string) => ({ ...target(url), accessKeyId: ROLE_ACCESS_KEY });
 
   it('creates keys in the role\'s account and reports the assumed-role identity', async () => {
     const wire = await startWire();
     try {
-      const p = new AwsKmsProvider({ ...target(wire.url), assumeRoleArn: ROLE, assumeRoleExternalId: 'any' }, { timeoutMs: 5000, maxAttempts: 2 });
+      const p = new AwsKmsProvider({ ...roleTarget(wire.url), assumeRoleArn: ROLE, assumeRoleExternalId: 'any' }, { timeoutMs: 5000, maxAttempts: 2 });
       const md = (await p.kms('CreateKey', { Description: 'cross-account' })).KeyMetadata!;
       expect(md.Arn).toBe(`arn:aws:kms:eu-west-1:${ROLE_ACCOUNT}:key/${md.KeyId}`);
       expect(md.AWSAccountId).toBe(ROLE_ACCOUNT);
       const id = await p.getCallerIdentity();
       expect(id).toMatchObject({ account: ROLE_ACCOUNT, arn: `arn:aws:sts::${ROLE_ACCOUNT}:assumed-role/cckm-admin/opencckm` });
       expect(id.userId).toMatch(/^AROA[A-Z0-9]+:opencckm$/);
-      // The base credentials still reach their own account, where the key is not.
+      // Other credentials reach their own account, where the key is not.
       const base = new AwsKmsProvider(target(wire.url), { timeoutMs: 5000, maxAttempts: 1 });
       await expectAwsError(() => base.kms('DescribeKey', { KeyId: md.KeyId! }), 'NotFoundException');
       await Promise.all([p.close(), base.close()]);
@@ -90,6 +97,9 @@ describe('aws provider with an assumed role (STS AssumeRole over the wire)', () 
         { timeoutMs: 5000, maxAttempts: 1 },
       );
       await expectAwsError(() => stranger.kms('ListKeys', {}), 'InvalidClientTokenId');
+      // Known credentials of another account: no trust policies yet, so AccessDenied.
+      const otherAccount = new AwsKmsProvider({ ...target(wire.url), assumeRoleArn: ROLE }, { timeoutMs: 5000, maxAttempts: 1 });
+      await expectAwsError(() => otherAccount.kms('ListKeys', {}), 'AccessDenied');
     } finally {
       await wire.close();
     }
@@ -98,7 +108,7 @@ describe('aws provider with an assumed role (STS AssumeRole over the wire)', () 
   it('refreshes the temporary credentials before they expire', async () => {
     const wire = await startWire({ stsMaxSessionSeconds: 2 });
     try {
-      const p = new AwsKmsProvider({ ...target(wire.url), assumeRoleArn: ROLE }, { timeoutMs: 5000, maxAttempts: 1 });
+      const p = new AwsKmsProvider({ ...roleTarget(wire.url), assumeRoleArn: ROLE }, { timeoutMs: 5000, maxAttempts: 1 });
       const seen = new Set<string>();
       const until = Date.now() + 5000;
       // Every call must succeed: one signed with credentials past their expiry would get ExpiredTokenException.
@@ -119,7 +129,7 @@ describe('aws provider with an assumed role (STS AssumeRole over the wire)', () 
     try {
       const { STSClient, AssumeRoleCommand } = await import('@aws-sdk/client-sts');
       const { KMSClient, ListKeysCommand } = await import('@aws-sdk/client-kms');
-      const sts = new STSClient({ region: 'us-east-1', endpoint: wire.url, credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET } });
+      const sts = new STSClient({ region: 'us-east-1', endpoint: wire.url, credentials: { accessKeyId: ROLE_ACCESS_KEY, secretAccessKey: SECRET } });
       const c = (await sts.send(new AssumeRoleCommand({ RoleArn: ROLE, RoleSessionName: 's1' }))).Credentials!;
       expect(c.AccessKeyId).toMatch(/^ASIA[A-Z0-9]{16}$/);
       const creds = { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! };

@@ -16,6 +16,7 @@ if (enabled) {
       {
         connectionId: 'contract-real',
         connectionVersion: '1',
+        tenant: 'kylo',
         provider: 'aws',
         cloudName: 'aws',
         region: env.KMS_CONTRACT_REGION ?? 'us-east-1',

@@ -44,7 +44,7 @@ async function startWire(opts: { admin: boolean }): Promise<Wire> {
 
 const provider = (url: string, secret = SECRET) =>
   new AwsKmsProvider(
-    { connectionId: 'hsm', connectionVersion: '1', provider: 'aws', cloudName: 'aws', region: REGION, accessKeyId: ACCESS_KEY, secretAccessKey: secret, endpointUrl: url, stsRegionalEndpoints: 'legacy' },
+    { connectionId: 'hsm', connectionVersion: '1', tenant: 'kylo', provider: 'aws', cloudName: 'aws', region: REGION, accessKeyId: ACCESS_KEY, secretAccessKey: secret, endpointUrl: url, stsRegionalEndpoints: 'legacy' },
     { timeoutMs: 10_000, maxAttempts: 1 },
   );
 

@@ -76,6 +76,8 @@ describe('e2e: seed 004 against the built server', () => {
         PORT: String(port),
         HOST: '127.0.0.1',
         EMULATOR_PORT: String(emulatorPort),
+        // The emulator endpoint requires signatures: the key the test's SDK client signs with.
+        EMULATOR_CREDENTIALS: 'AKIAE2ETESTEXAMPLE00:any-secret-for-the-emulator',
         CCKM_ADMIN_PASSWORD: PASSWORD,
         CCKM_SHUTDOWN_GRACE_MS: String(GRACE_MS),
         LOG_LEVEL: 'warn',

@@ -78,6 +78,8 @@ describe('e2e: a synchronization job survives the death of its server', () => {
       PORT: String(port),
       HOST: '127.0.0.1',
       EMULATOR_PORT: String(emulatorPort),
+      // The emulator endpoint requires signatures: the key the test's SDK client signs with.
+      EMULATOR_CREDENTIALS: 'AKIAE2ESYNC:e2e-sync-secret',
       EMULATOR_REGIONS: `us-east-1,${REGION}`,
       CCKM_ADMIN_PASSWORD: PASSWORD,
       CCKM_JOB_LEASE_MS: '2000',

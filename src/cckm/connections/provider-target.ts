@@ -55,6 +55,7 @@ export function providerTarget(
   return {
     connectionId: conn.id,
     connectionVersion: connectionVersion(conn),
+    tenant: conn.account,
     provider: conn.provider as ProviderKind,
     cloudName: conn.cloudName as CloudName,
     region,

@@ -27,6 +27,11 @@ export interface CustomKeyStoreOptions {
   xksProxyPublicEndpoint?: string;
   /** A linked store's record older than this is re-read from AWS on GET (default 3 s). */
   staleAfterMs?: number;
+  /**
+   * The service verifies client certificates (TLS with CCKM_TLS_CLIENT_CA): only then can a
+   * hosted store have `mtls_enabled`, which its XKS proxy enforces.
+   */
+  clientCertificates?: boolean;
 }
 
 /** How a record whose CreateCustomKeyStore outcome is unknown starts its last_error (GET reconciles it). */
@@ -112,6 +117,12 @@ export class CustomKeyStoreService {
     const type = input.aws_param.custom_key_store_type ?? 'AWS_CLOUDHSM';
     const hosted = input.local_hosted_params;
     const linked = hosted ? (input.linked_state ?? false) : true;
+    if (hosted?.mtls_enabled && !this.options.clientCertificates) {
+      throw ValidationError.field(
+        'local_hosted_params.mtls_enabled',
+        'needs the service to verify client certificates: run it with CCKM_TLS_CERT, CCKM_TLS_KEY and CCKM_TLS_CLIENT_CA',
+      );
+    }
     if (hosted && linked) this.publicEndpoint('linked_state');
     const { provider } = await this.kms.provider(kms, input.region);
     if (type === 'AWS_CLOUDHSM') await precheckCluster(provider, input.aws_param.cloud_hsm_cluster_id!, input.aws_param.trust_anchor_certificate!);

@@ -1,5 +1,6 @@
 import type { CreateCustomKeyStoreRequest, UpdateCustomKeyStoreRequest } from '@aws-sdk/client-kms';
 import { ValidationError } from '../../errors/index.js';
+import { isInternalAddress } from '../../providers/outbound-policy.js';
 
 /** `aws_param` of a create or update request (snake_case, as the original product spells it). */
 export interface StoreAwsParams {
@@ -71,6 +72,12 @@ export function checkAwsParams(a: Omit<StoreAwsParams, 'custom_key_store_type'>)
     checkLength(F('xks_proxy_uri_endpoint'), a.xks_proxy_uri_endpoint, 10, 128);
     if (!URI_ENDPOINT.test(a.xks_proxy_uri_endpoint)) {
       throw ValidationError.field(F('xks_proxy_uri_endpoint'), 'must be https://<host name> with no port and no path');
+    }
+    // A public endpoint AWS (or the emulator) calls: never this server or its private network.
+    // Names are checked again, resolved, when the emulator calls them (the outbound policy).
+    const host = a.xks_proxy_uri_endpoint.slice('https://'.length).toLowerCase();
+    if (host === 'localhost' || host.endsWith('.localhost') || (/^[\d.]+$/.test(host) && isInternalAddress(host))) {
+      throw ValidationError.field(F('xks_proxy_uri_endpoint'), 'must name a public host, not a loopback, private or link-local address');
     }
   }
   if (a.xks_proxy_uri_path !== undefined) {

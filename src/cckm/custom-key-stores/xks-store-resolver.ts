@@ -25,6 +25,6 @@ export class CustomKeyStoreXksResolver implements XksStoreResolver {
       store.xksProxyAccessKeyId && store.xksCredentialEnc
         ? [{ accessKeyId: store.xksProxyAccessKeyId, secretAccessKey: openXksSecret(this.box, store.id, store.xksCredentialEnc) }]
         : [];
-    return { region: store.region, credentials, blocked: hosted.blocked, ownerAccount: store.account };
+    return { region: store.region, credentials, blocked: hosted.blocked, ownerAccount: store.account, requireClientCertificate: hosted.mtls_enabled === true };
   }
 }

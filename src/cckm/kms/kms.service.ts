@@ -9,6 +9,7 @@ import type { ConnectionRecord, KmsAccountRecord } from '../common/records.js';
 import { TtlCache } from '../common/ttl-cache.js';
 import { ConnectionHealth } from '../connections/connection-health.js';
 import type { ConnectionRepository, KmsAccountRepository } from '../connections/connection.repository.js';
+import type { AwsExternalIds } from '../connections/external-id.js';
 import { homeRegion, providerTarget } from '../connections/provider-target.js';
 
 export interface KmsInput {
@@ -38,6 +39,7 @@ export class KmsService {
     private readonly connections: ConnectionRepository,
     private readonly box: SecretBox,
     private readonly providers: ProviderResolver,
+    private readonly externalIds: AwsExternalIds,
     cacheTtlMs = 5000,
   ) {
     this.kmsCache = new TtlCache(cacheTtlMs);
@@ -54,13 +56,13 @@ export class KmsService {
   async list(p: Principal, filter: { name?: string; awsAccountId?: string }, q: ListQuery): Promise<Page<KmsView>> {
     assertCanRead(p);
     const { total, rows } = await this.repo.list(p.account, filter, q);
-    const resources = await Promise.all(rows.map((kms) => this.withConnection(kms)));
+    const resources = await Promise.all(rows.map(async (kms) => this.view(await this.withConnection(kms))));
     return { skip: q.skip, limit: q.limit, total, resources };
   }
 
   async get(p: Principal, idOrName: string): Promise<KmsView> {
     assertCanRead(p);
-    return this.withConnection(await this.find(p, idOrName));
+    return this.view(await this.withConnection(await this.find(p, idOrName)));
   }
 
   /** Resolves a KMS account by id or name within the caller's account. */
@@ -98,8 +100,10 @@ export class KmsService {
     assertCanWrite(p);
     const connection = await this.connectionNamed(p, input.connection);
     this.checkRegions(input.regions, connection.cloudName);
+    this.externalIds.check(p.account, input.assume_role_external_id);
     if (await this.repo.find(p.account, input.name)) throw new ConflictError(`KMS account ${input.name} already exists`);
-    const role = { assumeRoleArn: input.assume_role_arn ?? null, assumeRoleExternalId: input.assume_role_external_id ?? null };
+    const roleArn = input.assume_role_arn ?? null;
+    const role = { assumeRoleArn: roleArn, assumeRoleExternalId: this.externalIds.shown(p.account, roleArn) };
     await this.checkAccount(connection, role, input.account_id, input.regions[0]!);
     const kms = await this.repo.create({
       id: randomUUID(),
@@ -110,19 +114,18 @@ export class KmsService {
       regions: [...new Set(input.regions)],
       ...role,
     });
-    return { kms, connection };
+    return this.view({ kms, connection });
   }
 
   async update(p: Principal, idOrName: string, input: KmsInput): Promise<KmsView> {
     assertCanWrite(p);
     const current = await this.find(p, idOrName);
+    this.externalIds.check(p.account, input.assume_role_external_id);
     const connection = input.connection ? await this.connectionNamed(p, input.connection) : (await this.withConnection(current)).connection;
     const regions = input.regions ?? current.regions;
     this.checkRegions(regions, connection.cloudName);
-    const role = {
-      assumeRoleArn: input.assume_role_arn !== undefined ? input.assume_role_arn : current.assumeRoleArn,
-      assumeRoleExternalId: input.assume_role_external_id !== undefined ? input.assume_role_external_id : current.assumeRoleExternalId,
-    };
+    const assumeRoleArn = input.assume_role_arn !== undefined ? input.assume_role_arn : current.assumeRoleArn;
+    const role = { assumeRoleArn, assumeRoleExternalId: this.externalIds.shown(p.account, assumeRoleArn) };
     if (input.connection || input.assume_role_arn !== undefined) {
       await this.checkAccount(connection, role, current.awsAccountId, regions[0]!);
     }
@@ -132,7 +135,7 @@ export class KmsService {
       regions: [...new Set(regions)],
       ...role,
     });
-    return { kms, connection };
+    return this.view({ kms, connection });
   }
 
   async delete(p: Principal, idOrName: string): Promise<void> {
@@ -146,6 +149,11 @@ export class KmsService {
     }
     await this.repo.delete(kms.id);
     this.forgetCached();
+  }
+
+  /** A KMS account as answered: the tenant's generated ExternalId when it assumes a role (older rows may hold another). */
+  private view(v: KmsView): KmsView {
+    return { ...v, kms: { ...v.kms, assumeRoleExternalId: this.externalIds.shown(v.kms.account, v.kms.assumeRoleArn) } };
   }
 
   private async withConnection(kms: KmsAccountRecord): Promise<KmsView> {

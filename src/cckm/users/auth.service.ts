@@ -2,7 +2,8 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { hashPassword, verifyPassword } from '../../auth/passwords.js';
 import { BUILT_IN_GROUPS, ROOT_ACCOUNT, type Principal } from '../../auth/principal.js';
 import type { TokenService } from '../../auth/tokens.js';
-import { RateLimitedError, UnauthenticatedError } from '../../errors/index.js';
+import { ConflictError, RateLimitedError, UnauthenticatedError } from '../../errors/index.js';
+import type { UserRecord } from '../common/records.js';
 import type { GroupRepository, LoginFailureRepository, UserRepository } from './user.repository.js';
 
 export interface TokenResponse {
@@ -19,6 +20,16 @@ export const GROUP_DESCRIPTIONS: readonly { name: (typeof BUILT_IN_GROUPS)[numbe
   { name: 'cckm_users', description: 'Key viewers: read-only access to key manager resources' },
 ];
 
+export interface PasswordLogin {
+  username: string;
+  password: string;
+  /** The account (tenant) of the user: the original product's `domain` / `auth_domain`. */
+  domain?: string;
+}
+
+/** The name the original product's clients send for the top-level domain. */
+const ORIGINAL_ROOT_DOMAIN = 'root';
+
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /** Password and refresh-token logins, and the bootstrap admin of a fresh installation. */
@@ -33,6 +44,8 @@ export class AuthService {
     private readonly failures: LoginFailureRepository,
     /** After `maxFailures` failed logins in a row a username is locked for `lockSeconds`. */
     private readonly lockout: { maxFailures: number; lockSeconds: number },
+    /** Told about a user whose tokens were revoked here, so this instance's user-state cache forgets it at once. */
+    private readonly onUserChange: (userId: string) => void = () => {},
   ) {}
 
   /**
@@ -56,25 +69,49 @@ export class AuthService {
   }
 
   /**
-   * Brute-force protection: failures are counted per username (known or not, so a lock
-   * reveals nothing) in the database, shared by every instance; a locked username is
-   * refused even with the right password until the lock expires.
-   * @throws UnauthenticatedError with one message for unknown user, wrong password or disabled user.
+   * Brute-force protection: failures are counted per (account, username) — known or not,
+   * so a lock reveals nothing — in the database, shared by every instance; a locked
+   * username is refused even with the right password until the lock expires. The account
+   * is the one the username resolves to (so failures with and without `domain` add up),
+   * else the `domain` named, else ''.
+   * `onAccount` learns the account the attempt belongs to (for its audit record), also on failure.
+   * @throws UnauthenticatedError with one message for unknown user, wrong password, disabled
+   *   user, or a username several accounts have when no `domain` names one.
    * @throws RateLimitedError while the username is locked.
    */
-  async passwordGrant(username: string, password: string): Promise<TokenResponse> {
-    const locked = await this.failures.lockedUntil(username);
+  async passwordGrant(login: PasswordLogin, onAccount?: (account: string) => void): Promise<TokenResponse> {
+    const { username, password } = login;
+    const domain = login.domain || undefined;
+    const user = await this.findLoginUser(username, domain);
+    const named = domain === ORIGINAL_ROOT_DOMAIN ? ROOT_ACCOUNT : domain;
+    onAccount?.(user?.account ?? named ?? ROOT_ACCOUNT);
+    const throttleKey = user?.account ?? named ?? '';
+    const locked = await this.failures.lockedUntil(throttleKey, username);
     if (locked) throw new RateLimitedError(`Too many failed logins for this username; try again after ${locked.toISOString()}`);
-    const user = await this.users.findByUsername(username);
     // Hash even for unknown users so response time does not reveal which usernames exist.
     const ok = await verifyPassword(password, user?.passwordHash ?? (await (this.dummyHash ??= hashPassword(randomUUID()))));
     if (!user || !ok || user.disabled) {
-      await this.failures.recordFailure(username, this.lockout.maxFailures, this.lockout.lockSeconds * 1000);
+      await this.failures.recordFailure(throttleKey, username, this.lockout.maxFailures, this.lockout.lockSeconds * 1000);
       throw new UnauthenticatedError('Invalid username or password');
     }
-    await this.failures.clear(username);
+    await this.failures.clear(throttleKey, username);
     await this.users.update(user.id, { lastLoginAt: new Date() });
     return this.issue(user);
+  }
+
+  /**
+   * The user a login names: `domain` is the account; without one, the username must be
+   * unique across accounts. `root` (the original product's top-level domain, which clients
+   * send by default) names the root account, or counts as no domain when no such user is there.
+   */
+  private async findLoginUser(username: string, domain: string | undefined): Promise<UserRecord | null> {
+    if (domain) {
+      const account = domain === ORIGINAL_ROOT_DOMAIN ? ROOT_ACCOUNT : domain;
+      const user = await this.users.findByUsername(account, username);
+      if (user || domain !== ORIGINAL_ROOT_DOMAIN) return user;
+    }
+    const matches = await this.users.findAllByUsername(username, 2);
+    return matches.length === 1 ? matches[0]! : null;
   }
 
   /**
@@ -82,19 +119,44 @@ export class AuthService {
    * one stops working (rotation), so a stolen token is usable once at most.
    * @throws UnauthenticatedError for an unknown, expired, used or revoked token, or a disabled user.
    */
-  async refreshGrant(refreshToken: string): Promise<TokenResponse> {
+  async refreshGrant(refreshToken: string, onAccount?: (account: string) => void): Promise<TokenResponse> {
     const row = await this.users.findRefreshToken(sha256(refreshToken));
     if (!row || row.revokedAt || row.expiresAt.getTime() <= Date.now()) {
       throw new UnauthenticatedError('Refresh token is not valid');
     }
     const user = await this.users.findById(row.userId);
+    if (user) onAccount?.(user.account);
     if (!user || user.disabled || !(await this.users.revokeRefreshToken(row.id))) {
       throw new UnauthenticatedError('Refresh token is not valid');
     }
     return this.issue(user);
   }
 
-  private async issue(user: { id: string; username: string; account: string; groups: string[] }): Promise<TokenResponse> {
+  /**
+   * Revokes one refresh token (logout of one session). Unknown, spent or expired tokens
+   * are not an error: the answer reveals nothing about the token.
+   */
+  async revokeRefreshToken(refreshToken: string, onAccount?: (account: string) => void): Promise<void> {
+    const row = await this.users.findRefreshToken(sha256(refreshToken));
+    if (!row) return;
+    const user = await this.users.findById(row.userId);
+    if (user) onAccount?.(user.account);
+    if (!row.revokedAt) await this.users.revokeRefreshToken(row.id);
+  }
+
+  /**
+   * Ends every session of the caller: every access token issued so far stops working
+   * (token version) and every refresh token is revoked.
+   * @throws ConflictError for a user of an external issuer (revoked at that issuer).
+   */
+  async logout(p: Principal): Promise<void> {
+    if (p.issuer) throw new ConflictError(`Tokens of the external issuer ${p.issuer} are revoked at that issuer, not here`);
+    await this.users.bumpTokenVersion(p.userId);
+    this.onUserChange(p.userId);
+    await this.users.revokeRefreshTokens(p.userId);
+  }
+
+  private async issue(user: UserRecord): Promise<TokenResponse> {
     const refresh = randomBytes(32).toString('base64url');
     const refreshId = randomUUID();
     await this.users.createRefreshToken({
@@ -103,11 +165,7 @@ export class AuthService {
       tokenHash: sha256(refresh),
       expiresAt: new Date(Date.now() + this.refreshTtlSeconds * 1000),
     });
-    return this.respond(toPrincipal(user), refreshId, refresh);
-  }
-
-  private respond(p: Principal, refreshId: string, refresh: string): TokenResponse {
-    const t = this.tokens.issue(p, refreshId);
+    const t = this.tokens.issue(toPrincipal(user), refreshId, user.tokenVersion);
     return { jwt: t.jwt, token_type: 'Bearer', duration: t.duration, refresh_token: refresh, refresh_token_id: refreshId };
   }
 }

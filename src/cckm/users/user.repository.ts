@@ -15,7 +15,10 @@ export interface RefreshTokenRow {
 
 export interface UserRepository {
   anyUser(): Promise<boolean>;
-  findByUsername(username: string): Promise<UserRecord | null>;
+  /** The user of that username in that account (usernames are unique per account). */
+  findByUsername(account: string, username: string): Promise<UserRecord | null>;
+  /** Users of that username in any account, at most `limit`. */
+  findAllByUsername(username: string, limit: number): Promise<UserRecord[]>;
   findById(id: string): Promise<UserRecord | null>;
   list(account: string, filter: { username?: string; group?: string }, q: ListQuery): Promise<{ total: number; rows: UserRecord[] }>;
   create(user: NewUser): Promise<UserRecord>;
@@ -25,6 +28,8 @@ export interface UserRepository {
   createRefreshToken(row: { id: string; userId: string; tokenHash: string; expiresAt: Date }): Promise<void>;
   findRefreshToken(tokenHash: string): Promise<RefreshTokenRow | null>;
   revokeRefreshTokens(userId: string): Promise<void>;
+  /** Increments the user's token version: every access token issued before stops working. */
+  bumpTokenVersion(id: string): Promise<void>;
   /** Revokes one refresh token; false when it was already revoked (a replay). */
   revokeRefreshToken(id: string): Promise<boolean>;
 }
@@ -38,14 +43,17 @@ export interface GroupRepository {
   delete(account: string, name: string): Promise<void>;
 }
 
-/** Consecutive failed logins of one username, shared by every instance. */
+/**
+ * Consecutive failed logins of one username in one account, shared by every instance.
+ * `account` is the account the username resolved to, else the `domain` the login named, else ''.
+ */
 export interface LoginFailureRepository {
   /** The time until which the username is locked, if it is. */
-  lockedUntil(username: string): Promise<Date | null>;
+  lockedUntil(account: string, username: string): Promise<Date | null>;
   /**
    * Counts one more failure; once `maxFailures` are reached the username is locked until
    * `now + lockMs` and the count starts again. Returns the lock time when this failure set one.
    */
-  recordFailure(username: string, maxFailures: number, lockMs: number): Promise<Date | null>;
-  clear(username: string): Promise<void>;
+  recordFailure(account: string, username: string, maxFailures: number, lockMs: number): Promise<Date | null>;
+  clear(account: string, username: string): Promise<void>;
 }

@@ -33,6 +33,8 @@ export class UserService {
   constructor(
     private readonly users: UserRepository,
     private readonly groups: GroupRepository,
+    /** Told about every user whose tokens a change revoked, so this instance's user-state cache forgets it at once. */
+    private readonly onUserChange: (userId: string) => void = () => {},
   ) {}
 
   async list(p: Principal, filter: { username?: string; group?: string }, q: ListQuery): Promise<Page<UserRecord>> {
@@ -58,7 +60,8 @@ export class UserService {
     }
     await this.groups.ensureBuiltIns(account, GROUP_DESCRIPTIONS);
     const groups = await this.checkGroups(account, input.groups ?? ['cckm_users']);
-    if (await this.users.findByUsername(input.username)) throw new ConflictError(`User ${input.username} already exists`);
+    // Unique per account: a username another account has is no conflict (and is not revealed).
+    if (await this.users.findByUsername(account, input.username)) throw new ConflictError(`User ${input.username} already exists`);
     return this.users.create({
       id: randomUUID(),
       account,
@@ -81,13 +84,18 @@ export class UserService {
     }
     const groups = input.groups ? await this.checkGroups(user.account, input.groups) : undefined;
     const passwordHash = input.password ? await hashPassword(input.password) : undefined;
+    // Access tokens issued before a new password, a disable or any group change stop working.
+    const groupsChanged = groups !== undefined && (groups.length !== user.groups.length || groups.some((g) => !user.groups.includes(g)));
+    const revoke = passwordHash !== undefined || input.disabled === true || groupsChanged;
     const updated = await this.users.update(id, {
       ...(input.name !== undefined ? { name: input.name } : {}),
       ...(input.email !== undefined ? { email: input.email } : {}),
       ...(groups ? { groups } : {}),
       ...(input.disabled !== undefined ? { disabled: input.disabled } : {}),
-      ...(passwordHash ? { passwordHash, bumpTokenVersion: true } : {}),
+      ...(passwordHash ? { passwordHash } : {}),
+      ...(revoke ? { bumpTokenVersion: true } : {}),
     });
+    this.onUserChange(id); // also re-enabling: this instance must not keep the cached state
     if (passwordHash || input.disabled) await this.users.revokeRefreshTokens(id);
     return updated;
   }
@@ -97,6 +105,7 @@ export class UserService {
     const user = await this.get(p, id);
     if (user.id === p.userId) throw new ConflictError('Administrators cannot delete themselves');
     await this.users.delete(id);
+    this.onUserChange(id);
   }
 
   async listGroups(p: Principal, q: ListQuery): Promise<Page<GroupView>> {
@@ -128,7 +137,10 @@ export class UserService {
     if (g.builtIn) throw new ConflictError(`Group ${name} is built in and cannot be deleted`);
     // The contract: members lose the group (they are not a reason to refuse).
     const members = await this.users.list(p.account, { group: name }, { skip: 0, limit: MAX_PAGE });
-    for (const u of members.rows) await this.users.update(u.id, { groups: u.groups.filter((x) => x !== name) });
+    for (const u of members.rows) {
+      await this.users.update(u.id, { groups: u.groups.filter((x) => x !== name), bumpTokenVersion: true });
+      this.onUserChange(u.id);
+    }
     await this.groups.delete(p.account, name);
   }
 

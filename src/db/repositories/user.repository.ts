@@ -12,12 +12,24 @@ export class PrismaUserRepository implements UserRepository {
     return (await this.prisma.user.findFirst({ select: { id: true } })) !== null;
   }
 
-  findByUsername(username: string) {
-    return this.prisma.user.findUnique({ where: { username } });
+  findByUsername(account: string, username: string) {
+    return this.prisma.user.findUnique({ where: { account_username: { account, username } } });
+  }
+
+  findAllByUsername(username: string, limit: number) {
+    return this.prisma.user.findMany({ where: { username }, take: limit, orderBy: { account: 'asc' } });
   }
 
   findById(id: string) {
     return this.prisma.user.findUnique({ where: { id } });
+  }
+
+  /** What verifying an access token needs of its user (one primary-key read). */
+  findState(id: string) {
+    return this.prisma.user.findUnique({
+      where: { id },
+      select: { account: true, username: true, groups: true, disabled: true, tokenVersion: true },
+    });
   }
 
   async list(account: string, filter: { username?: string; group?: string }, q: ListQuery) {
@@ -42,6 +54,10 @@ export class PrismaUserRepository implements UserRepository {
     return guard('User', () =>
       this.prisma.user.update({ where: { id }, data: { ...data, ...(bumpTokenVersion ? { tokenVersion: { increment: 1 } } : {}) } }),
     );
+  }
+
+  async bumpTokenVersion(id: string) {
+    await this.prisma.user.updateMany({ where: { id }, data: { tokenVersion: { increment: 1 } } });
   }
 
   async delete(id: string) {
@@ -108,27 +124,27 @@ export class PrismaGroupRepository implements GroupRepository {
 export class PrismaLoginFailureRepository implements LoginFailureRepository {
   constructor(private readonly db: Pick<Database, 'prisma' | 'sql'>) {}
 
-  async lockedUntil(username: string) {
-    const row = await this.db.prisma.loginFailure.findUnique({ where: { username }, select: { lockedUntil: true } });
+  async lockedUntil(account: string, username: string) {
+    const row = await this.db.prisma.loginFailure.findUnique({ where: { account_username: { account, username } }, select: { lockedUntil: true } });
     return row?.lockedUntil && row.lockedUntil.getTime() > Date.now() ? row.lockedUntil : null;
   }
 
   /** One atomic upsert, so concurrent failures on several instances are all counted. */
-  async recordFailure(username: string, maxFailures: number, lockMs: number) {
+  async recordFailure(account: string, username: string, maxFailures: number, lockMs: number) {
     const rows = await this.db.sql.query<{ locked_until: Date | null; locked_now: boolean }>(
-      `INSERT INTO login_failures (username, failures, updated_at) VALUES ($1, 1, now())
-       ON CONFLICT (username) DO UPDATE SET
-         failures = CASE WHEN login_failures.failures + 1 >= $2 THEN 0 ELSE login_failures.failures + 1 END,
-         locked_until = CASE WHEN login_failures.failures + 1 >= $2 THEN now() + ($3 || ' milliseconds')::interval ELSE login_failures.locked_until END,
+      `INSERT INTO login_failures (account, username, failures, updated_at) VALUES ($1, $2, 1, now())
+       ON CONFLICT (account, username) DO UPDATE SET
+         failures = CASE WHEN login_failures.failures + 1 >= $3 THEN 0 ELSE login_failures.failures + 1 END,
+         locked_until = CASE WHEN login_failures.failures + 1 >= $3 THEN now() + ($4 || ' milliseconds')::interval ELSE login_failures.locked_until END,
          updated_at = now()
        RETURNING locked_until, (failures = 0 AND locked_until > now()) AS locked_now`,
-      [username, maxFailures, String(lockMs)],
+      [account, username, maxFailures, String(lockMs)],
     );
     const row = rows[0];
     return row?.locked_now && row.locked_until ? new Date(row.locked_until) : null;
   }
 
-  async clear(username: string) {
-    await this.db.prisma.loginFailure.deleteMany({ where: { username } });
+  async clear(account: string, username: string) {
+    await this.db.prisma.loginFailure.deleteMany({ where: { account, username } });
   }
 }

@@ -1,8 +1,15 @@
 import { awsError } from '../../errors/index.js';
+import { wildcardMatch } from '../../iam-policy/wildcard.js';
 import { accountOfPrincipal, accountRootArn } from './arn.js';
 
 /** AWS's key policy size quota: 32 KiB of UTF-8. */
 export const MAX_POLICY_BYTES = 32 * 1024;
+
+/**
+ * Longest Action / NotAction pattern a new policy may carry. KMS action names are at most
+ * 40-odd characters; the cap keeps wildcard matching cheap (see iam-policy/wildcard.ts).
+ */
+export const MAX_ACTION_LENGTH = 128;
 
 /** The one policy name KMS supports. */
 export const DEFAULT_POLICY_NAME = 'default';
@@ -74,11 +81,6 @@ export function parseKeyPolicy(policy: string): Statement[] {
 
 const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
 
-function wildcardMatch(pattern: string, value: string): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
-  return re.test(value);
-}
-
 function principalMatches(principal: unknown, principalArn: string): boolean {
   if (principal === '*') return true;
   if (typeof principal !== 'object' || principal === null) return false;
@@ -94,8 +96,9 @@ function principalMatches(principal: unknown, principalArn: string): boolean {
 }
 
 function actionMatches(st: Statement, action: string): boolean {
-  if (st.Action !== undefined) return asList(st.Action).some((a) => typeof a === 'string' && wildcardMatch(a, action));
-  return !asList(st.NotAction).some((a) => typeof a === 'string' && wildcardMatch(a, action));
+  const matches = (a: unknown) => typeof a === 'string' && wildcardMatch(a, action, { ignoreCase: true });
+  if (st.Action !== undefined) return asList(st.Action).some(matches);
+  return !asList(st.NotAction).some(matches);
 }
 
 /**
@@ -117,7 +120,9 @@ export function policyAllows(statements: readonly Statement[], principalArn: str
 
 /**
  * Validates a new key policy and, unless bypassed, applies AWS's policy lockout safety
- * check: the caller must keep kms:PutKeyPolicy permission under the new policy.
+ * check: the caller must keep kms:PutKeyPolicy permission under the new policy. Action
+ * patterns longer than {@link MAX_ACTION_LENGTH} are refused here, for new policies only,
+ * so that a key whose stored policy predates the cap keeps working.
  *
  * @throws MalformedPolicyDocumentException
  */
@@ -126,6 +131,13 @@ export function checkNewKeyPolicy(
   opts: { principalArn: string; bypassLockoutCheck: boolean },
 ): void {
   const statements = parseKeyPolicy(policy);
+  for (const st of statements) {
+    for (const a of [...asList(st.Action), ...asList(st.NotAction)]) {
+      if (typeof a === 'string' && a.length > MAX_ACTION_LENGTH) {
+        throw malformed(`Policy contains an action longer than ${MAX_ACTION_LENGTH} characters.`);
+      }
+    }
+  }
   if (!opts.bypassLockoutCheck && !policyAllows(statements, opts.principalArn, 'kms:PutKeyPolicy')) {
     throw malformed('The new key policy will not allow you to update the key policy in the future.');
   }

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { awsError } from '../../errors/index.js';
-import { parseAmzDate, parseAuthorization, signatureMatches } from './sigv4.js';
+import { constantTimeEqual, parseAmzDate, parseAuthorization, signatureMatches } from './sigv4.js';
 
 /** Access keys the endpoint accepts, each bound to an account. */
 export type WireCredentials = Record<string, { secretAccessKey: string; accountId: string }>;
@@ -28,6 +28,12 @@ export interface WireCaller {
 
 export interface AuthenticateOptions {
   credentials: WireCredentials;
+  /**
+   * `on` (the default): every request must be SigV4-signed by a key of `credentials` (an
+   * empty map refuses everything). `off`: anything is accepted, unsigned included, as the
+   * signing key's account or the default one: throwaway local setups only.
+   */
+  auth?: 'on' | 'off';
   defaultAccountId: string;
   defaultRegion: string;
   /** Current time for the clock-skew check. */
@@ -42,21 +48,28 @@ export interface AuthenticateOptions {
 const MAX_SKEW_MS = 5 * 60 * 1000;
 
 const NAMES = {
-  kms: { missing: 'MissingAuthenticationTokenException', unknownKey: 'UnrecognizedClientException', badSignature: 'InvalidSignatureException' },
-  sts: { missing: 'MissingAuthenticationToken', unknownKey: 'InvalidClientTokenId', badSignature: 'SignatureDoesNotMatch' },
+  kms: {
+    missing: 'MissingAuthenticationTokenException',
+    incomplete: 'IncompleteSignatureException',
+    unknownKey: 'UnrecognizedClientException',
+    badSignature: 'InvalidSignatureException',
+  },
+  sts: { missing: 'MissingAuthenticationToken', incomplete: 'IncompleteSignature', unknownKey: 'InvalidClientTokenId', badSignature: 'SignatureDoesNotMatch' },
 } as const;
 
 const EXPIRED = { kms: 'ExpiredTokenException', sts: 'ExpiredToken' } as const;
 
 /**
  * Works out the caller of a wire request. The Region comes from the SigV4 credential
- * scope; the account is the one configured for the access key, else the default.
- * When `credentials` is non-empty, the signature is verified and unknown keys, bad
- * signatures and skewed clocks are refused with AWS's error names; when it is empty,
- * any (or no) signature is accepted, which suits local development and tests.
+ * scope; the account is the one configured for the access key. The signature is verified
+ * (it must cover `host` and `x-amz-date`), and missing or malformed signatures, unknown
+ * keys, bad signatures, wrong session tokens and skewed clocks are refused with AWS's
+ * error names. Only with `auth: 'off'` is any (or no) signature accepted, for the key's
+ * account or the default one.
  *
- * @throws MissingAuthenticationToken(Exception) | UnrecognizedClientException/InvalidClientTokenId |
- *   InvalidSignatureException/SignatureDoesNotMatch
+ * @throws MissingAuthenticationToken(Exception) | IncompleteSignature(Exception) |
+ *   UnrecognizedClientException/InvalidClientTokenId | InvalidSignatureException/SignatureDoesNotMatch |
+ *   ExpiredToken(Exception)
  */
 export function authenticate(
   req: { method: string; url: string; headers: IncomingHttpHeaders; body: Uint8Array },
@@ -65,21 +78,30 @@ export function authenticate(
   const names = NAMES[opts.protocol];
   const header = req.headers.authorization;
   const auth = parseAuthorization(typeof header === 'string' ? header : undefined);
-  const verify = Object.keys(opts.credentials).length > 0;
   const session = auth ? opts.sessions?.get(auth.accessKeyId) : undefined;
-  if (!verify) {
-    const account = session?.accountId ?? (auth ? opts.credentials[auth.accessKeyId]?.accountId : undefined);
+  const known = auth && Object.hasOwn(opts.credentials, auth.accessKeyId) ? opts.credentials[auth.accessKeyId] : undefined;
+  if (opts.auth === 'off') {
+    const account = session?.accountId ?? known?.accountId;
     return { accountId: account ?? opts.defaultAccountId, region: auth?.region ?? opts.defaultRegion, ...sessionOf(session) };
   }
-  if (!auth) throw awsError(names.missing, 'Missing Authentication Token');
-  const cred = session ?? (Object.hasOwn(opts.credentials, auth.accessKeyId) ? opts.credentials[auth.accessKeyId] : undefined);
+  if (!auth) {
+    if (typeof header === 'string' && header.trim() !== '') {
+      throw awsError(names.incomplete, "Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' parameters (AWS4-HMAC-SHA256).");
+    }
+    throw awsError(names.missing, 'Missing Authentication Token');
+  }
+  const cred = session ?? known;
   if (!cred) throw awsError(names.unknownKey, 'The security token included in the request is invalid.');
   if (session) {
     // Temporary credentials are valid only with their own session token, and only until they expire.
-    if (req.headers['x-amz-security-token'] !== session.sessionToken) {
+    const token = req.headers['x-amz-security-token'];
+    if (typeof token !== 'string' || !constantTimeEqual(token, session.sessionToken)) {
       throw awsError(names.unknownKey, 'The security token included in the request is invalid.');
     }
     if (session.expiresAt <= opts.now.getTime()) throw awsError(EXPIRED[opts.protocol], 'The security token included in the request is expired');
+  }
+  if (!auth.signedHeaders.includes('host')) {
+    throw awsError(names.badSignature, "'Host' must be a 'SignedHeader' in the AWS Authorization.");
   }
   const signedAt = parseAmzDate(typeof req.headers['x-amz-date'] === 'string' ? req.headers['x-amz-date'] : undefined);
   if (!signedAt || !auth.signedHeaders.includes('x-amz-date') || !signedAt.toISOString().replace(/-/g, '').startsWith(auth.date)) {

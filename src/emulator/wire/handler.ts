@@ -11,8 +11,14 @@ import { handleSts, StsSessions, stsError } from './sts.js';
 
 /** Options of {@link createEmulatorWireHandler}. */
 export interface WireHandlerOptions {
-  /** Access keys to accept; when non-empty, every request must be correctly SigV4-signed by one. */
+  /** Access keys to accept: every request must be correctly SigV4-signed by one (an empty map refuses all). */
   credentials: WireCredentials;
+  /**
+   * `on` (default): signatures are required and verified. `off`: every request is accepted,
+   * unsigned included, as the signing key's account or `defaultAccountId` — the open mode of
+   * throwaway local setups (EMULATOR_AUTH=off); never expose such an endpoint.
+   */
+  auth?: 'on' | 'off';
   defaultAccountId: string;
   defaultRegion: string;
   /** Largest accepted request body in bytes (default 1 MiB). */
@@ -214,6 +220,7 @@ export function createEmulatorWireHandler(
   function authOptions(at: Date, protocol: 'kms' | 'sts'): AuthenticateOptions {
     return {
       credentials: options.credentials,
+      auth: options.auth ?? 'on',
       sessions: sessions.map,
       defaultAccountId: options.defaultAccountId,
       defaultRegion: options.defaultRegion,

@@ -76,6 +76,15 @@ export function signatureMatches(req: SignedRequest, auth: SigV4Authorization, s
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
+/**
+ * Compares two secrets in constant time: both are hashed first, so neither their content
+ * nor their lengths leak through timing (timingSafeEqual needs equal-length buffers).
+ */
+export function constantTimeEqual(given: string, expected: string): boolean {
+  const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
 /** Parses `x-amz-date` (yyyymmddThhmmssZ); undefined when absent or malformed. */
 export function parseAmzDate(value: string | undefined): Date | undefined {
   const m = value ? /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value) : null;

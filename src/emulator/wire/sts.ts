@@ -35,8 +35,9 @@ const keyId = (prefix: string) => prefix + Array.from(randomBytes(16), (b) => AL
 
 /**
  * The temporary credentials STS AssumeRole has issued. The emulator has no IAM: any
- * well-formed role ARN can be assumed (and any ExternalId is accepted) by any caller the
- * endpoint authenticated; the role's account becomes the account of the credentials.
+ * well-formed role ARN *of the caller's own account* can be assumed (and any ExternalId is
+ * accepted); a role of another account is AccessDenied, as on AWS without a trust policy
+ * naming the caller. The role's account is the account of the credentials.
  */
 export class StsSessions {
   private readonly byKey = new Map<string, WireSession>();
@@ -80,7 +81,7 @@ export function handleSts(form: URLSearchParams, caller: WireCaller, requestId: 
   const action = form.get('Action');
   const version = form.get('Version');
   if (version !== null && version !== '2011-06-15') return unknownAction(action, version, requestId);
-  if (action === 'AssumeRole' && sessions) return assumeRole(form, sessions, requestId, now);
+  if (action === 'AssumeRole' && sessions) return assumeRole(form, caller, sessions, requestId, now);
   if (action !== 'GetCallerIdentity') return unknownAction(action, version, requestId);
   const arn = caller.session?.arn ?? accountRootArn(caller.region, caller.accountId);
   const userId = caller.session?.userId ?? caller.accountId;
@@ -97,7 +98,7 @@ function unknownAction(action: string | null, version: string | null, requestId:
   return stsError(400, 'InvalidAction', `Could not find operation ${action ?? ''} for version ${version ?? ''}`.trim(), requestId);
 }
 
-function assumeRole(form: URLSearchParams, sessions: StsSessions, requestId: string, now: number): StsResponse {
+function assumeRole(form: URLSearchParams, caller: WireCaller, sessions: StsSessions, requestId: string, now: number): StsResponse {
   const roleArn = form.get('RoleArn') ?? '';
   const sessionName = form.get('RoleSessionName') ?? '';
   const duration = form.get('DurationSeconds') === null ? 3600 : Number(form.get('DurationSeconds'));
@@ -107,6 +108,12 @@ function assumeRole(form: URLSearchParams, sessions: StsSessions, requestId: str
   if (!SESSION_NAME.test(sessionName)) return invalid('roleSessionName', 'Member must satisfy regular expression pattern: [\\w+=,.@-]{2,64}');
   if (!Number.isInteger(duration) || duration < 900 || duration > 43_200) {
     return invalid('durationSeconds', 'Member must have value between 900 and 43200');
+  }
+  const roleAccount = ROLE_ARN.exec(roleArn)![2];
+  if (roleAccount !== caller.accountId) {
+    // No IAM trust policies yet: a caller may assume only roles of its own account.
+    const who = caller.session?.arn ?? accountRootArn(caller.region, caller.accountId);
+    return stsError(403, 'AccessDenied', `User: ${who} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`, requestId);
   }
   const { accessKeyId, session: s } = sessions.issue(roleArn, sessionName, duration, now);
   return {

@@ -4,9 +4,9 @@ import type { AuditService } from '../../cckm/audit/audit.service.js';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-/** Which resource type an API path is about, for the audit trail. */
+/** Which resource type an API path (below the /api/v1 mount, any case) is about, for the audit trail. */
 function resourceTypeOf(path: string): string {
-  const p = path.replace(/^\/api\/v1\//, '');
+  const p = path.toLowerCase().replace(/^\//, '');
   if (p.startsWith('auth/')) return 'token';
   if (p.startsWith('usermgmt/users')) return 'user';
   if (p.startsWith('usermgmt/groups')) return 'group';
@@ -24,11 +24,15 @@ function resourceTypeOf(path: string): string {
  * Writes one audit event per mutating API request once its response is sent: who,
  * what (operation), which resource, and the outcome. Bodies are not recorded except
  * for a few safe identifiers the handler puts in `res.locals.auditDetails`.
+ *
+ * Mount it on the API's own mount point (`app.use('/api/v1', auditTrail(...))`): it then
+ * sees exactly the requests the API routes see, whatever the case of the path (routing
+ * is case-insensitive), so no write route can act without an event.
  */
 export function auditTrail(audit: AuditService, logger: Logger, pending: Set<Promise<void>>) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    if (!MUTATING.has(req.method) || !req.path.startsWith('/api/v1/')) return next();
-    // Taken now: once a mounted router has handled the request, req.path lacks the /api/v1 prefix.
+    if (!MUTATING.has(req.method)) return next();
+    // Taken now, relative to the mount: a mounted router further down rewrites req.path.
     const path = req.path;
     res.on('finish', () => {
       const operation = (req as { openapi?: { schema?: { operationId?: string } } }).openapi?.schema?.operationId;
@@ -37,7 +41,7 @@ export function auditTrail(audit: AuditService, logger: Logger, pending: Set<Pro
         .record({
           account: req.principal?.account ?? (res.locals.auditAccount as string | undefined) ?? 'kylo',
           actor,
-          action: operation ?? `${req.method} ${path}`.slice(0, 256),
+          action: operation ?? `${req.method} /api/v1${path}`.slice(0, 256),
           resourceType: resourceTypeOf(path),
           resourceId: (res.locals.resourceId as string | undefined) ?? (req.params?.id as string | undefined) ?? null,
           result: res.statusCode < 400 ? 'success' : 'failure',

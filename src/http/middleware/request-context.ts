@@ -20,6 +20,6 @@ export function requestContext(req: Request, res: Response, next: NextFunction):
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('X-Frame-Options', 'DENY');
   res.setHeader('Referrer-Policy', 'no-referrer');
-  if (req.path.startsWith('/api/v1')) res.setHeader('Cache-Control', 'no-store');
+  if (/^\/api\/v1(\/|$)/i.test(req.path)) res.setHeader('Cache-Control', 'no-store');
   next();
 }

@@ -1,4 +1,4 @@
-import { ownership } from '../../auth/principal.js';
+import { canWrite, ownership, type Principal } from '../../auth/principal.js';
 import type { AuditRecord } from '../../cckm/audit/audit.service.js';
 import type { Page } from '../../cckm/common/list.js';
 import type { ConnectionRecord, GroupRecord, UserRecord } from '../../cckm/common/records.js';
@@ -75,8 +75,11 @@ export function group(g: GroupView | (GroupRecord & { usersCount: number })): Js
   };
 }
 
-/** A connection; the secret access key never leaves the server. */
-export function connection(c: ConnectionRecord): Json {
+/**
+ * A connection; the secret access key never leaves the server. The ExternalId is for the
+ * admins who write it into a role's trust policy: read-only users see null.
+ */
+export function connection(c: ConnectionRecord, viewer: Principal): Json {
   return Object.assign(base('connectionmgmt:connections', c, `${c.name}-${c.id}`), {
     name: c.name,
     description: c.description,
@@ -86,7 +89,7 @@ export function connection(c: ConnectionRecord): Json {
     cloud_name: c.cloudName,
     access_key_id: c.accessKeyId,
     assume_role_arn: c.assumeRoleArn,
-    assume_role_external_id: c.assumeRoleExternalId,
+    assume_role_external_id: canWrite(viewer) ? c.assumeRoleExternalId : null,
     aws_sts_regional_endpoints: c.awsStsRegionalEndpoints,
     aws_region: c.awsRegion,
     endpoint_url: c.endpointUrl,
@@ -100,7 +103,8 @@ export function connection(c: ConnectionRecord): Json {
   });
 }
 
-export function kms(v: KmsView): Json {
+/** A KMS account; like a connection's, its ExternalId is shown to admins only. */
+export function kms(v: KmsView, viewer: Principal): Json {
   const k = v.kms;
   return Object.assign(base('cckm:aws-kms', k), {
     name: k.name,
@@ -110,7 +114,7 @@ export function kms(v: KmsView): Json {
     regions: k.regions,
     arn: `arn:${partitionOf(v.connection.cloudName)}:iam::${k.awsAccountId}:root`,
     assume_role_arn: k.assumeRoleArn,
-    assume_role_external_id: k.assumeRoleExternalId,
+    assume_role_external_id: canWrite(viewer) ? k.assumeRoleExternalId : null,
     auto_added: k.autoAdded,
     status: k.status,
     acls: k.acls ?? [],

@@ -6,18 +6,35 @@ import { listQuery, one } from './query.js';
 
 export function authRoutes(auth: AuthService): Router {
   const r = Router();
+  // A login belongs to the audit trail of the user's own account (there is no principal yet),
+  // failed ones too: the service names the account the attempt resolved to.
   r.post('/auth/tokens', async (req, res) => {
-    const body = req.body as { grant_type: string; username?: string; password?: string; refresh_token?: string };
+    const body = req.body as TokenBody;
+    const toAudit = (account: string) => (res.locals.auditAccount = account);
     const tokens =
       body.grant_type === 'refresh_token'
-        ? await auth.refreshGrant(body.refresh_token!)
-        : await auth.passwordGrant(body.username!, body.password!);
-    // A login belongs to the audit trail of the user's own account (there is no principal
-    // yet): read it from the token just issued here.
-    res.locals.auditAccount = (JSON.parse(Buffer.from(tokens.jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as { acc?: string }).acc;
+        ? await auth.refreshGrant(body.refresh_token!, toAudit)
+        : await auth.passwordGrant({ username: body.username!, password: body.password!, domain: body.domain || body.auth_domain }, toAudit);
     res.status(200).json(tokens);
   });
+  r.post('/auth/revoke', async (req, res) => {
+    await auth.revokeRefreshToken((req.body as { refresh_token: string }).refresh_token, (account) => (res.locals.auditAccount = account));
+    res.status(204).end();
+  });
+  r.post('/auth/logout', async (req, res) => {
+    await auth.logout(req.principal!);
+    res.status(204).end();
+  });
   return r;
+}
+
+interface TokenBody {
+  grant_type: string;
+  username?: string;
+  password?: string;
+  domain?: string;
+  auth_domain?: string;
+  refresh_token?: string;
 }
 
 export function userRoutes(users: UserService): Router {

@@ -15,20 +15,20 @@ export function connectionRoutes(connections: ConnectionService): Router {
       ...(one(req, 'provider') ? { provider: one(req, 'provider') } : {}),
       ...(one(req, 'cloud_name') ? { cloudName: one(req, 'cloud_name') } : {}),
     };
-    res.json(present.page(await connections.list(req.principal!, filter, q), present.connection, requestedLimit));
+    res.json(present.page(await connections.list(req.principal!, filter, q), (c) => present.connection(c, req.principal!), requestedLimit));
   });
   r.post(`${BASE}/connections`, async (req, res) => {
     const c = await connections.create(req.principal!, req.body);
     res.locals.resourceId = c.id;
-    res.status(201).json(present.connection(c));
+    res.status(201).json(present.connection(c, req.principal!));
   });
   r.get(`${BASE}/connections/:id`, async (req, res) => {
-    res.json(present.connection(await connections.get(req.principal!, req.params.id)));
+    res.json(present.connection(await connections.get(req.principal!, req.params.id), req.principal!));
   });
   r.patch(`${BASE}/connections/:id`, async (req, res) => {
     const c = await connections.update(req.principal!, req.params.id, req.body);
     res.locals.resourceId = c.id;
-    res.json(present.connection(c));
+    res.json(present.connection(c, req.principal!));
   });
   r.delete(`${BASE}/connections/:id`, async (req, res) => {
     res.locals.resourceId = req.params.id;
@@ -38,6 +38,9 @@ export function connectionRoutes(connections: ConnectionService): Router {
   r.post(`${BASE}/connections/:id/test`, async (req, res) => {
     res.locals.resourceId = req.params.id;
     res.json(await connections.test(req.principal!, req.params.id));
+  });
+  r.get(`${BASE}/external-id`, (req, res) => {
+    res.json({ external_id: connections.externalId(req.principal!) });
   });
   r.post(`${BASE}/connection-test`, async (req, res) => {
     res.json(await connections.testParameters(req.principal!, req.body));
@@ -50,20 +53,20 @@ export function kmsRoutes(kms: KmsService): Router {
   r.get('/cckm/aws/kms', async (req, res) => {
     const { q, requestedLimit } = listQuery(req, COMMON_SORT);
     const filter = { ...(one(req, 'name') ? { name: one(req, 'name') } : {}), ...(one(req, 'account_id') ? { awsAccountId: one(req, 'account_id') } : {}) };
-    res.json(present.page(await kms.list(req.principal!, filter, q), present.kms, requestedLimit));
+    res.json(present.page(await kms.list(req.principal!, filter, q), (v) => present.kms(v, req.principal!), requestedLimit));
   });
   r.post('/cckm/aws/kms', async (req, res) => {
     const v = await kms.create(req.principal!, req.body);
     res.locals.resourceId = v.kms.id;
-    res.status(201).json(present.kms(v));
+    res.status(201).json(present.kms(v, req.principal!));
   });
   r.get('/cckm/aws/kms/:id', async (req, res) => {
-    res.json(present.kms(await kms.get(req.principal!, req.params.id)));
+    res.json(present.kms(await kms.get(req.principal!, req.params.id), req.principal!));
   });
   r.patch('/cckm/aws/kms/:id', async (req, res) => {
     const v = await kms.update(req.principal!, req.params.id, req.body);
     res.locals.resourceId = v.kms.id;
-    res.json(present.kms(v));
+    res.json(present.kms(v, req.principal!));
   });
   r.delete('/cckm/aws/kms/:id', async (req, res) => {
     res.locals.resourceId = req.params.id;

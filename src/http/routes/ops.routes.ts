@@ -7,6 +7,11 @@ export interface OpsDeps {
   ready: () => Promise<boolean>;
   metrics: Registry;
   openapiYaml: string;
+  /**
+   * Decides a /metrics scrape from its Authorization header.
+   * @throws UnauthenticatedError without valid credentials, ForbiddenError for a non-admin token
+   */
+  authorizeMetrics: (authorization: string | undefined) => Promise<void>;
 }
 
 const DOCS_PAGE = `<!doctype html>
@@ -28,7 +33,9 @@ export function opsRoutes(deps: OpsDeps): Router {
     const ok = await deps.ready();
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'unavailable', database: ok ? 'ok' : 'unreachable' });
   });
-  r.get('/metrics', async (_req, res) => {
+  // Metrics name operations, statuses and volumes: an admin's token or the scrape token (CCKM_METRICS_TOKEN).
+  r.get('/metrics', async (req, res) => {
+    await deps.authorizeMetrics(req.get('authorization'));
     res.setHeader('Content-Type', deps.metrics.contentType);
     res.send(await deps.metrics.metrics());
   });

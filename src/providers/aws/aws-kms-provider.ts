@@ -1,10 +1,13 @@
 import * as Hsm from '@aws-sdk/client-cloudhsm-v2';
 import * as Kms from '@aws-sdk/client-kms';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient, type AssumeRoleCommandOutput, type GetCallerIdentityCommandOutput } from '@aws-sdk/client-sts';
+import http from 'node:http';
+import https from 'node:https';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-import { ProviderFailureError, ProviderTimeoutError, UnsupportedOperationError } from '../../errors/index.js';
+import { type AppError, ProviderFailureError, ProviderTimeoutError, UnsupportedOperationError, ValidationError } from '../../errors/index.js';
 import type { CallerIdentity, CloudHsmOperationName, CloudHsmOperations, KmsOperationName, KmsOperations, KmsProvider } from '../kms-provider.js';
+import type { OutboundPolicy } from '../outbound-policy.js';
 import type { ProviderTarget } from '../registry.js';
 import { fromAwsError } from './translate-error.js';
 
@@ -12,7 +15,23 @@ export interface AwsProviderOptions {
   /** Budget of one provider call, retries and connection establishment included. */
   timeoutMs: number;
   maxAttempts: number;
+  /**
+   * Let the SDK's default credential chain (environment, ~/.aws, container or instance role)
+   * stand in when a target has no access key. Off unless the operator opts in
+   * (CCKM_AWS_AMBIENT_CREDENTIALS): otherwise any tenant could act as the server's own identity.
+   */
+  ambientCredentials?: boolean;
+  /** Where calls may go: the endpoint is checked before any call, and every connection's addresses when it is made. */
+  outbound?: OutboundPolicy;
 }
+
+/** Stands in for the SDK's default chain: a target without its own keys gets no identity. */
+const noAmbientCredentials: AwsCredentialIdentityProvider = async () => {
+  throw ValidationError.field(
+    'access_key_id',
+    'the connection has no access key; this server does not lend its own AWS identity to connections (CCKM_AWS_AMBIENT_CREDENTIALS)',
+  );
+};
 
 type KmsCommand = Parameters<Kms.KMSClient['send']>[0];
 type CommandCtor = new (input: unknown) => KmsCommand;
@@ -40,22 +59,34 @@ export class AwsKmsProvider implements KmsProvider {
   private readonly identityClient: STSClient;
   private inFlight = 0;
   private readonly drainWaiters: (() => void)[] = [];
+  /** Set when the outbound policy refuses the endpoint: every call fails with it, nothing is sent. */
+  private readonly refusal?: AppError;
 
   constructor(target: ProviderTarget, private readonly options: AwsProviderOptions) {
     this.region = target.region;
+    const refused = target.endpointUrl ? options.outbound?.checkAwsEndpoint(target.endpointUrl) : undefined;
+    if (refused) this.refusal = ValidationError.field('endpoint_url', refused);
+    const lookup = options.outbound?.lookup;
+    const agent = { keepAlive: true, maxSockets: 50, ...(lookup ? { lookup } : {}) };
     const base = {
       region: target.region,
       maxAttempts: options.maxAttempts,
       retryMode: 'standard',
       // No per-attempt request timeout: a timed-out attempt would be retried, and a CreateKey
       // that AWS did execute would then create a second key. The call's budget (send) bounds it.
-      requestHandler: new NodeHttpHandler({ connectionTimeout: Math.min(options.timeoutMs, 5000) }),
+      requestHandler: new NodeHttpHandler({
+        connectionTimeout: Math.min(options.timeoutMs, 5000),
+        httpAgent: new http.Agent(agent),
+        httpsAgent: new https.Agent(agent),
+      }),
       ...(target.endpointUrl ? { endpoint: target.endpointUrl } : {}),
     };
-    const staticCreds: AwsCredentialIdentity | undefined =
+    const staticCreds: AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined =
       target.accessKeyId && target.secretAccessKey
         ? { accessKeyId: target.accessKeyId, secretAccessKey: target.secretAccessKey }
-        : undefined;
+        : options.ambientCredentials
+          ? undefined
+          : noAmbientCredentials;
     const stsRegion = target.stsRegionalEndpoints === 'regional' ? (target.stsRegion ?? target.region) : defaultStsRegion(target.cloudName);
     this.stsClient = new STSClient({ ...base, region: stsRegion, ...(staticCreds ? { credentials: staticCreds } : {}) });
     const credentials = target.assumeRoleArn ? this.assumedRole(target.assumeRoleArn, target.assumeRoleExternalId) : staticCreds;
@@ -97,6 +128,7 @@ export class AwsKmsProvider implements KmsProvider {
    * retries and back-off waits, credential resolution and connection establishment.
    */
   private async send(client: Sendable, command: unknown, what: string): Promise<unknown> {
+    if (this.refusal) throw this.refusal;
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), this.options.timeoutMs);
     this.inFlight++;

@@ -1,6 +1,10 @@
+import * as Hsm from '@aws-sdk/client-cloudhsm-v2';
+import * as Kms from '@aws-sdk/client-kms';
+import * as Sts from '@aws-sdk/client-sts';
 import {
   AppError,
   awsError,
+  kindOfAwsError,
   ProviderTimeoutError,
   ProviderUnavailableError,
 } from '../../errors/index.js';
@@ -13,9 +17,38 @@ interface SdkErrorShape {
   $metadata?: { requestId?: string; httpStatusCode?: number };
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
+const NETWORK_CODES = new Set(['EOUTBOUNDPOLICY', 'ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
 
 const TIMEOUT_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'AbortError']);
+
+/** Errors every AWS query/JSON service may answer without modelling them. */
+const COMMON_AWS_NAMES = new Set([
+  'AccessDeniedException', 'IncompleteSignature', 'InternalFailure', 'InvalidAction', 'InvalidClientTokenId', 'InvalidParameterCombination',
+  'InvalidParameterValue', 'InvalidQueryParameter', 'MalformedQueryString', 'MissingAction', 'MissingAuthenticationToken',
+  'MissingParameter', 'NotAuthorized', 'OptInRequired', 'RequestExpired', 'ServiceUnavailable', 'ThrottlingException',
+  'UnrecognizedClientException', 'ValidationError', 'ValidationException', 'SignatureDoesNotMatch', 'InvalidSignatureException',
+]);
+const SDK_MODULES = [Kms, Sts, Hsm] as unknown as Record<string, unknown>[];
+
+/**
+ * An exception AWS documents: modelled by the KMS, STS or CloudHSM v2 SDK, mapped in
+ * errors/aws-errors, or common to AWS services. Anything else did not come from AWS as we
+ * know it (an HTML page, another service on the endpoint), and its text is not repeated.
+ */
+function isAwsName(name: string): boolean {
+  if (!/^[A-Z][A-Za-z0-9]{2,99}$/.test(name) || name === 'UnknownError') return false;
+  if (COMMON_AWS_NAMES.has(name) || kindOfAwsError(name) !== 'ValidationError') return true;
+  return SDK_MODULES.some((m) => {
+    const ctor = m[name] as { prototype?: unknown } | undefined;
+    return typeof ctor === 'function' && ctor.prototype instanceof Error;
+  });
+}
+
+/** AWS messages are short; a longer one, or markup, is not repeated. */
+function safeMessage(message: string | undefined): string | undefined {
+  if (!message || message.length > 1024 || /[<>]/.test(message)) return undefined;
+  return message;
+}
 
 /**
  * Translates whatever the AWS SDK threw into an AppError, keeping AWS's exception name
@@ -34,7 +67,10 @@ export function fromAwsError(err: unknown, what: string): AppError {
     const code = [...NETWORK_CODES].find((c) => text.includes(c));
     return new ProviderUnavailableError(`${what} failed: endpoint unreachable${code ? ` (${code})` : ''}`, { cause: err });
   }
-  const known = e.name && e.name !== 'Error' && e.name !== 'Unknown' && e.name !== 'UnknownError';
-  const name = known ? e.name! : status >= 500 ? 'InternalFailure' : 'ValidationException';
-  return awsError(name, e.message || name, { cause: err, ...(e.$metadata?.requestId ? { awsRequestId: e.$metadata.requestId } : {}) });
+  const requestId = e.$metadata?.requestId ? { awsRequestId: e.$metadata.requestId } : {};
+  const message = e.name && isAwsName(e.name) ? safeMessage(e.message) : undefined;
+  if (message !== undefined) return awsError(e.name!, message, { cause: err, ...requestId });
+  // Not an AWS answer (or not one whose text we repeat): the name when AWS's, never the body.
+  const name = e.name && isAwsName(e.name) ? e.name : status >= 500 ? 'InternalFailure' : 'ValidationException';
+  return awsError(name, `${what} failed: the endpoint answered HTTP ${status} with an error that is not shown`, { cause: err, ...requestId });
 }

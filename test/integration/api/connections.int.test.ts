@@ -21,7 +21,7 @@ describe('AWS connections', () => {
 
   beforeAll(async () => {
     // One attempt per provider call: a closed port fails at once instead of after retries.
-    t = await startTestApp('api_connections', { env: { CCKM_PROVIDER_MAX_ATTEMPTS: '1', CCKM_PROVIDER_TIMEOUT_MS: '3000' } });
+    t = await startTestApp('api_connections', { env: { CCKM_PROVIDER_MAX_ATTEMPTS: '1', CCKM_PROVIDER_TIMEOUT_MS: '3000', CCKM_OUTBOUND_ALLOW: '127.0.0.1' } });
     admin = as(t, t.adminToken);
   });
   afterAll(async () => {
@@ -29,6 +29,8 @@ describe('AWS connections', () => {
   });
 
   it('creates, reads (by id and name), lists, changes and deletes an aws connection; the secret is never returned', async () => {
+    // The ExternalId is the server's, per account; a request may repeat it (the original's scripts send one).
+    const externalId = (await admin.get('/connectionmgmt/services/aws/external-id')).body.external_id;
     const created = await admin.post(CONNECTIONS, {
       name: 'prod-aws',
       description: 'production',
@@ -36,7 +38,7 @@ describe('AWS connections', () => {
       access_key_id: AKID,
       secret_access_key: SECRET,
       assume_role_arn: 'arn:aws:iam::210987654321:role/cckm',
-      assume_role_external_id: 'ext-id-1',
+      assume_role_external_id: externalId,
       aws_sts_regional_endpoints: 'regional',
       aws_region: 'eu-west-1',
       labels: { env: 'prod' },
@@ -55,7 +57,7 @@ describe('AWS connections', () => {
       cloud_name: 'aws',
       access_key_id: AKID,
       assume_role_arn: 'arn:aws:iam::210987654321:role/cckm',
-      assume_role_external_id: 'ext-id-1',
+      assume_role_external_id: externalId,
       aws_sts_regional_endpoints: 'regional',
       aws_region: 'eu-west-1',
       endpoint_url: null,

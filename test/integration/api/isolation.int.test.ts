@@ -14,7 +14,11 @@ interface Owned {
 async function seed(c: Client, prefix: string, region: string): Promise<Owned> {
   const conn = await c.post(CONNECTIONS, { name: `${prefix}-conn`, provider: 'emulator' });
   expectStatus(conn, 201);
-  const kms = await c.post('/cckm/aws/kms', { name: `${prefix}-kms`, account_id: '123456789012', connection: `${prefix}-conn`, regions: [region] });
+  // Each account's emulator connections reach that account's own emulator account (asked
+  // with a one-off test, so the stored connection keeps last_connection_at null).
+  const reached = await c.post('/connectionmgmt/services/aws/connection-test', { provider: 'emulator' });
+  expectStatus(reached, 200);
+  const kms = await c.post('/cckm/aws/kms', { name: `${prefix}-kms`, account_id: reached.body.account_id, connection: `${prefix}-conn`, regions: [region] });
   expectStatus(kms, 201);
   const tpl = await c.post('/cckm/aws/templates', { name: `${prefix}-tpl`, kms: `${prefix}-kms`, key_users: ['someone'] });
   expectStatus(tpl, 201);

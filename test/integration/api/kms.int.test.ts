@@ -9,7 +9,7 @@ describe('KMS accounts', () => {
   let emulatorId: string;
 
   beforeAll(async () => {
-    t = await startTestApp('api_kms', { env: { CCKM_PROVIDER_MAX_ATTEMPTS: '1', CCKM_PROVIDER_TIMEOUT_MS: '3000' } });
+    t = await startTestApp('api_kms', { env: { CCKM_PROVIDER_MAX_ATTEMPTS: '1', CCKM_PROVIDER_TIMEOUT_MS: '3000', CCKM_OUTBOUND_ALLOW: '127.0.0.1' } });
     admin = as(t, t.adminToken);
     emulatorId = (await admin.get(`${CONNECTIONS}/emulator`)).body.id;
     // A provider-aws connection that reaches nothing: the partition check must answer before any call.

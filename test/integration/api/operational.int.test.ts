@@ -3,13 +3,14 @@ import { bearer, startTestApp, type TestApp } from '../../fixtures/app.js';
 import { CONNECTIONS, expectError, expectStatus } from './helpers.js';
 
 const BODY_LIMIT = 4096;
+const METRICS_TOKEN = 'scrape-token-0123456789-abcdefghijklmnop';
 
 /** Health, metrics, the contract and its docs, and how the edge answers bad requests. */
 describe('operational endpoints and the HTTP edge', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await startTestApp('api_operational', { env: { CCKM_BODY_LIMIT_BYTES: String(BODY_LIMIT) } });
+    t = await startTestApp('api_operational', { env: { CCKM_BODY_LIMIT_BYTES: String(BODY_LIMIT), CCKM_METRICS_TOKEN: METRICS_TOKEN } });
   });
   afterAll(async () => {
     await t.close();
@@ -27,13 +28,22 @@ describe('operational endpoints and the HTTP edge', () => {
     expect(res.body).toEqual({ status: 'ready', database: 'ok' });
   });
 
-  it('/metrics exposes the request duration histogram in Prometheus text', async () => {
+  it('/metrics exposes the request duration histogram in Prometheus text, to the scrape token', async () => {
     await request(t.http).get('/api/v1/cckm/aws/kms').set('Authorization', bearer(t.adminToken));
-    const res = await request(t.http).get('/metrics');
+    const res = await request(t.http).get('/metrics').set('Authorization', bearer(METRICS_TOKEN));
     expectStatus(res, 200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
     expect(res.text).toMatch(/^# TYPE opencckm_http_request_duration_seconds histogram$/m);
     expect(res.text).toMatch(/^opencckm_http_request_duration_seconds_bucket\{.*\} \d+/m);
+  });
+
+  it('/metrics answers 401 without credentials or with a wrong token, 403 to a non-admin, 200 to an admin', async () => {
+    expectError(await request(t.http).get('/metrics'), 401);
+    expectError(await request(t.http).get('/metrics').set('Authorization', bearer(`${METRICS_TOKEN}x`)), 401);
+    expectError(await request(t.http).get('/metrics').set('Authorization', 'Basic YWRtaW46YWRtaW4='), 401);
+    const viewer = await t.userToken('metrics-viewer', ['cckm_users']);
+    expectError(await request(t.http).get('/metrics').set('Authorization', bearer(viewer)), 403);
+    expectStatus(await request(t.http).get('/metrics').set('Authorization', bearer(t.adminToken)), 200);
   });
 
   it('/api/v1/openapi.yaml is served without a token', async () => {

@@ -30,6 +30,7 @@ describe('authentication: bearer tokens and POST /auth/tokens', () => {
       sub: adminId,
       acc: 'kylo',
       preferred_username: 'admin',
+      ver: 0,
       cust: { groups: ['admin'] },
       iss: t.config.jwt.issuer,
       aud: t.config.jwt.audience,

@@ -209,7 +209,10 @@ describe('custom key stores: REST rules', () => {
 
     const acme = as(t, await t.userToken('acme-stores', ['admin'], 'acme'));
     expect((await acme.post(CONNECTIONS, { name: 'acme-conn', provider: 'emulator' })).status).toBe(201);
-    expect((await acme.post('/cckm/aws/kms', { name: 'acme-kms', account_id: ACCOUNT_ID, connection: 'acme-conn', regions: [REGION] })).status).toBe(201);
+    // acme's emulator connection reaches acme's own emulator account, not kylo's.
+    const acmeAccount = ok(await acme.post(`${CONNECTIONS}/acme-conn/test`)).account_id as string;
+    expect(acmeAccount).not.toBe(ACCOUNT_ID);
+    expect((await acme.post('/cckm/aws/kms', { name: 'acme-kms', account_id: acmeAccount, connection: 'acme-conn', regions: [REGION] })).status).toBe(201);
     expectError(await acme.get(`/cckm/aws/custom-key-stores/${s.id}`), 404);
     expectError(await acme.get(`/cckm/aws/custom-key-stores/${s.id}/health`), 404);
     expectError(await acme.patch(`/cckm/aws/custom-key-stores/${s.id}`, { name: 'stolen' }), 404);

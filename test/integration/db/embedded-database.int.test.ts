@@ -34,7 +34,7 @@ test('data written before close() is there after reopening, and migrations are n
     expect(await second.ping()).toBe(true);
     expect(await applyAllMigrations(second)).toEqual({ applied: [], alreadyApplied: firstRun.applied });
     expect(await second.sql.query('SELECT id, migration_name, checksum, started_at FROM "_prisma_migrations" ORDER BY 2')).toEqual(history);
-    const user = await second.prisma.user.findUniqueOrThrow({ where: { username: 'alice' } });
+    const user = await second.prisma.user.findUniqueOrThrow({ where: { account_username: { account: 'acc', username: 'alice' } } });
     expect(user).toMatchObject({ account: 'acc', groups: ['admin'], disabled: false, tokenVersion: 0 });
     const obj = await second.prisma.emulatorObject.findFirstOrThrow({ where: { id: 'k1' } });
     expect(obj.doc).toEqual({ n: 1 });

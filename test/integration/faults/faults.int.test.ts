@@ -30,7 +30,7 @@ describe('AWS faults through the REST API', () => {
 
   beforeAll(async () => {
     wire = await WireEndpoint.start();
-    t = await startTestApp('faults', { env: { CCKM_PROVIDER_TIMEOUT_MS: String(TIMEOUT_MS), CCKM_PROVIDER_MAX_ATTEMPTS: '3' } });
+    t = await startTestApp('faults', { env: { CCKM_PROVIDER_TIMEOUT_MS: String(TIMEOUT_MS), CCKM_PROVIDER_MAX_ATTEMPTS: '3', CCKM_OUTBOUND_ALLOW: '127.0.0.1' } });
     admin = as(t, t.adminToken);
     const c = await admin.post(CONNECTIONS, {
       name: 'wire',

@@ -144,4 +144,6 @@ export const JOB_ENV = {
   CCKM_JOB_LEASE_MS: '3000',
   CCKM_JOB_WORKERS: '2',
   CCKM_MASTER_KEY: randomBytes(32).toString('base64'),
+  // The wire endpoints these tests reach listen on loopback: allowed for these tests only.
+  CCKM_OUTBOUND_ALLOW: '127.0.0.1',
 };

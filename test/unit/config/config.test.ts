@@ -34,10 +34,21 @@ describe('loadConfig', () => {
     [{ CCKM_JWT_EXTERNAL_ISSUERS: '{"not":"an array"}' }, 'CCKM_JWT_EXTERNAL_ISSUERS'],
     [{ CCKM_JWT_EXTERNAL_ISSUERS: '[{"issuer":"x","jwksUrl":"ftp://x","audience":"a"}]' }, 'CCKM_JWT_EXTERNAL_ISSUERS[0].jwksUrl'],
     [{ CCKM_JWT_TTL_SECONDS: '5' }, 'CCKM_JWT_TTL_SECONDS'],
+    [{ CCKM_JWT_EXTERNAL_ISSUERS: '[{"issuer":"x","jwksUrl":"https://x","audience":"a"}]' }, 'CCKM_JWT_EXTERNAL_ISSUERS[0].account'],
+    [{ CCKM_JWT_EXTERNAL_ISSUERS: '[{"issuer":"x","jwksUrl":"https://x","audience":"a","account":"acme","groups":{"claim":"g"}}]' }, 'CCKM_JWT_EXTERNAL_ISSUERS[0].groups'],
+    [{ CCKM_JWT_EXTERNAL_ISSUERS: '[{"issuer":"x","jwksUrl":"https://x","audience":"a","account":"acme","defaultGroups":"admin"}]' }, 'CCKM_JWT_EXTERNAL_ISSUERS[0].defaultGroups'],
+    [{ CCKM_USER_STATE_CACHE_MS: '5000' }, 'CCKM_USER_STATE_CACHE_MS'],
   ])('refuses %j naming %s, without echoing the value', (env, name) => {
     const err = failure(env as Record<string, string>);
     expect(err.details?.[0]?.field).toBe(name);
     for (const value of Object.values(env)) if (value.length > 6) expect(err.message).not.toContain(value);
+  });
+
+  it('maps an external issuer to its configured account and groups; the user-state cache defaults to 1 s', () => {
+    const issuer = { issuer: 'https://idp', jwksUrl: 'https://idp/jwks', audience: 'cckm', account: 'acme', groups: { claim: 'groups', map: { 'idp-kms-admins': 'cckm_admins' } }, defaultGroups: ['cckm_users'] };
+    const c = loadConfig({ CCKM_JWT_EXTERNAL_ISSUERS: JSON.stringify([issuer]) });
+    expect(c.jwt.externalIssuers).toEqual([issuer]);
+    expect(c.jwt.userStateCacheMs).toBe(1000);
   });
 
   it('maps emulator access keys to accounts, defaulting to the emulator account', () => {

@@ -1,4 +1,5 @@
-import { EmulatorKmsProvider } from '../../../src/emulator/emulator-provider.js';
+import { EmulatorKmsProvider, refusedEmulatorProvider } from '../../../src/emulator/emulator-provider.js';
+import { awsError } from '../../../src/errors/index.js';
 import { ACCOUNT, errorOf, openHarness } from './helpers.js';
 
 test('EmulatorKmsProvider calls the emulator for one account and Region', async () => {
@@ -13,4 +14,13 @@ test('EmulatorKmsProvider calls the emulator for one account and Region', async 
   expect(await provider.cloudHsm('DescribeClusters', {})).toEqual({ Clusters: [] });
   expect((await errorOf(() => provider.kms('DescribeKey', { KeyId: 'alias/none' }))).awsName).toBe('NotFoundException');
   await h.emulator.close();
+});
+
+test('a refused emulator provider fails every call with the refusal, as an SDK client with bad credentials does', async () => {
+  const refusal = awsError('UnrecognizedClientException', 'The security token included in the request is invalid.');
+  const provider = refusedEmulatorProvider(refusal, 'eu-west-1');
+  expect(provider).toMatchObject({ kind: 'emulator', region: 'eu-west-1' });
+  await expect(provider.getCallerIdentity()).rejects.toBe(refusal);
+  await expect(provider.kms('ListKeys', {})).rejects.toBe(refusal);
+  await expect(provider.cloudHsm('DescribeClusters', {})).rejects.toBe(refusal);
 });

@@ -1,6 +1,8 @@
 /** Every operation of openapi/cckm.yaml by `method path`, with its operationId (spec.test.ts checks both ways). */
 export const EXPECTED_OPERATIONS: Record<string, string> = {
   'post /auth/tokens': 'createToken',
+  'post /auth/revoke': 'revokeToken',
+  'post /auth/logout': 'logout',
   'get /usermgmt/users': 'listUsers',
   'post /usermgmt/users': 'createUser',
   'get /usermgmt/users/{id}': 'getUser',
@@ -19,6 +21,7 @@ export const EXPECTED_OPERATIONS: Record<string, string> = {
   'delete /connectionmgmt/services/aws/connections/{id}': 'deleteAwsConnection',
   'post /connectionmgmt/services/aws/connections/{id}/test': 'testAwsConnection',
   'post /connectionmgmt/services/aws/connection-test': 'testAwsConnectionParameters',
+  'get /connectionmgmt/services/aws/external-id': 'getAwsExternalId',
   'get /cckm/aws/kms': 'listKms',
   'post /cckm/aws/kms': 'createKms',
   'get /cckm/aws/kms/{id}': 'getKms',

@@ -179,12 +179,12 @@ describe('openapi/cckm.yaml: structure', () => {
     }
   });
 
-  it('needs a token everywhere except POST /auth/tokens', () => {
+  it('needs a token everywhere except POST /auth/tokens and POST /auth/revoke (the refresh token is the credential)', () => {
     const publicOps = operations()
       .filter(({ op }) => Array.isArray(op.security) && (op.security as unknown[]).length === 0)
       .map(({ op }) => op.operationId);
-    expect(publicOps).toEqual(['createToken']);
-    const overridden = operations().filter(({ op }) => op.security !== undefined && op.operationId !== 'createToken');
+    expect(publicOps).toEqual(['createToken', 'revokeToken']);
+    const overridden = operations().filter(({ op }) => op.security !== undefined && !publicOps.includes(op.operationId as string));
     // Only the XKS proxy, authenticated with SigV4 by the store's proxy credential, overrides the bearer token.
     expect(overridden.filter(({ op }) => !(op.tags as string[]).includes('XKS proxy'))).toEqual([]);
     for (const { op } of overridden.filter(({ op }) => (op.tags as string[]).includes('XKS proxy'))) expect(op.security).toEqual([{ xksSigV4: [] }]);

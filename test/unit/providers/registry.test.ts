@@ -10,6 +10,7 @@ const fakeProvider = (region: string) => {
 const target = (connectionId: string, version = '1', region = 'us-east-1'): ProviderTarget => ({
   connectionId,
   connectionVersion: version,
+  tenant: 'kylo',
   provider: 'emulator',
   cloudName: 'aws',
   region,
@@ -28,7 +29,9 @@ test('caches one provider per connection version, region and role', () => {
   expect(registry.resolve(target('c1'))).toBe(a);
   expect(registry.resolve({ ...target('c1'), assumeRoleArn: 'arn:aws:iam::111122223333:role/r' })).not.toBe(a);
   expect(registry.resolve(target('c1', '1', 'eu-west-1'))).not.toBe(a);
-  expect(built).toHaveLength(3);
+  // A tenant never gets a provider built for another tenant's target.
+  expect(registry.resolve({ ...target('c1'), tenant: 'acme' })).not.toBe(a);
+  expect(built).toHaveLength(4);
 });
 
 test('evict closes every provider of the connection and only those', () => {

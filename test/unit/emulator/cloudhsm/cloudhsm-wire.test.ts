@@ -9,7 +9,8 @@ let url: string;
 
 beforeEach(async () => {
   h = await openHsmHarness();
-  server = createServer(createEmulatorWireHandler(h.emulator, { credentials: {}, defaultAccountId: HSM_ACCOUNT, defaultRegion: 'eu-west-1' }));
+  // Open mode: raw, unsigned CloudHSM protocol requests (signing is covered by wire-auth.test.ts and the contract tests).
+  server = createServer(createEmulatorWireHandler(h.emulator, { credentials: {}, auth: 'off', defaultAccountId: HSM_ACCOUNT, defaultRegion: 'eu-west-1' }));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });

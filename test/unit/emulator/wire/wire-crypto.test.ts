@@ -15,7 +15,7 @@ import { startWire, type WireHarness } from './wire-harness.js';
 
 let w: WireHarness;
 beforeAll(async () => {
-  w = await startWire({ credentials: {} });
+  w = await startWire();
 });
 afterAll(() => w.close());
 

@@ -14,7 +14,8 @@ import { startWire, type WireHarness } from './wire-harness.js';
 
 let w: WireHarness;
 beforeAll(async () => {
-  w = await startWire({ credentials: {} });
+  // Open mode: these tests send raw, unsigned protocol edge cases (signing is wire-auth.test.ts's subject).
+  w = await startWire({ auth: 'off' });
 });
 afterAll(() => w.close());
 

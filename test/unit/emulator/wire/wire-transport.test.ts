@@ -8,7 +8,8 @@ import { startWire, type WireHarness } from './wire-harness.js';
 
 let w: WireHarness;
 beforeAll(async () => {
-  w = await startWire({ credentials: {} });
+  // Open mode: raw chunked requests, unsigned (signing is wire-auth.test.ts's subject).
+  w = await startWire({ auth: 'off' });
 });
 afterAll(() => w.close());
 

@@ -1,3 +1,5 @@
+import os from 'node:os';
+
 /** jest in native ESM mode (run through `node --experimental-vm-modules`), TypeScript via ts-jest. */
 const tsJest = [
   'ts-jest',
@@ -38,4 +40,8 @@ export default {
     },
   ],
   testTimeout: 60000,
+  // Every test file has its own cloned database and free ports, so files run side by side.
+  // Files spend much of their time waiting on PostgreSQL and child processes: one worker
+  // more than the cores keeps both cores busy. JEST_MAX_WORKERS overrides.
+  maxWorkers: process.env.JEST_MAX_WORKERS || Math.max(2, os.availableParallelism() + 1),
 };

@@ -11,6 +11,9 @@ import { createMetrics } from './http/metrics.js';
 import { auditTrail } from './http/middleware/audit.js';
 import { authenticate } from './http/middleware/authenticate.js';
 import { errorHandler } from './http/middleware/error-handler.js';
+import { loginRateLimit, type LoginRateLimitOptions } from './http/middleware/login-rate-limit.js';
+import { inputGuard } from './http/middleware/input-guard.js';
+import { jsonBody } from './http/middleware/json-body.js';
 import { requestContext } from './http/middleware/request-context.js';
 import { auditRoutes } from './http/routes/audit.routes.js';
 import { xksProxyRoutes } from './http/routes/xks-proxy.routes.js';
@@ -35,6 +38,8 @@ export interface AppDeps {
   hsts?: boolean;
   /** CCKM_METRICS_TOKEN: the bearer token Prometheus scrapes /metrics with (admins' JWTs work too). */
   metricsToken?: string;
+  /** Token buckets of POST /api/v1/auth/tokens (CCKM_LOGIN_RATE_PER_SECOND, ...); none when absent. */
+  loginRateLimit?: LoginRateLimitOptions;
 }
 
 export interface App {
@@ -64,16 +69,21 @@ export function createApp(deps: AppDeps): App {
   // No redaction list here: the request logger inherits the one of deps.logger (config/logging.ts).
   app.use(pinoHttp({ logger: deps.logger, genReqId: (req) => (req as express.Request).id, autoLogging: { ignore: (req) => req.url === '/healthz' } }));
   app.use(metrics.middleware);
+  // Logins are throttled before any parsing or hashing: an unauthenticated flood stays cheap.
+  if (deps.loginRateLimit) app.post('/api/v1/auth/tokens', loginRateLimit(deps.loginRateLimit));
   app.use(opsRoutes({ ready: deps.ready, metrics: metrics.registry, openapiYaml: deps.openapi.yaml, authorizeMetrics: metricsAccess(deps.tokens, deps.metricsToken) }));
   // opencckm's XKS proxy: SigV4 over the raw body (not JWT), so before the JSON parser, authentication and the OpenAPI validator.
   app.use(xksProxyRoutes({ stores: deps.services.xksStores, vault: deps.services.xksKeys }));
-  app.use(express.json({ limit: deps.bodyLimitBytes, strict: true, type: ['application/json', 'application/*+json'] }));
-  app.use('/api/v1', authenticate(deps.tokens));
+  app.use(jsonBody(deps.bodyLimitBytes));
+  app.use(inputGuard);
+  // The audit trail comes first so a request authentication could not decide (database down, 503) has its event too.
   app.use('/api/v1', auditTrail(deps.services.audit, deps.logger, pendingAudit));
+  app.use('/api/v1', authenticate(deps.tokens));
   app.use(
     OpenApiValidator.middleware({
       apiSpec: deps.openapi.document as never,
-      validateRequests: { allowUnknownQueryParameters: false, coerceTypes: true },
+      // coerceTypes false: bodies are taken as typed ("true" is no boolean); the validator still coerces path and query parameters.
+      validateRequests: { allowUnknownQueryParameters: false, coerceTypes: false },
       validateResponses: deps.validateResponses ? { removeAdditional: false } : false,
       validateSecurity: false,
       ignoreUndocumented: false,

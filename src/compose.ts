@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { parse as parseYaml } from 'yaml';
 import { createApp, type App } from './app.js';
 import { ROOT_ACCOUNT, type Principal } from './auth/principal.js';
+import { configurePasswordHashing } from './auth/passwords.js';
 import { deriveKey, SecretBox } from './auth/secret-box.js';
 import { TokenService } from './auth/tokens.js';
 import { UserStateCache } from './auth/user-state.js';
@@ -10,7 +11,10 @@ import { createServices, type Services } from './cckm/create-services.js';
 import type { Config } from './config/config.js';
 import { loadOrCreateKey } from './config/key-files.js';
 import type { Database } from './db/database.js';
+import { auditSpoolPath, FileAuditSpool } from './db/audit-spool.js';
 import { PrismaEmulatorStore } from './db/emulator-store.repository.js';
+import { tryEmulatorWriterLock, type EmulatorWriterLock } from './db/emulator-writer-lock.js';
+import { peerCredential, peerCredentialLookup } from './emulator/peer-credentials.js';
 import { PrismaConnectionRepository, PrismaKmsAccountRepository, PrismaPolicyTemplateRepository } from './db/repositories/connection.repository.js';
 import { PostgresSyncRecordRepository } from './db/repositories/job-sync.repository.js';
 import { PostgresJobRepository } from './db/repositories/job.repository.js';
@@ -32,10 +36,20 @@ const OPENAPI_PATH = new URL('../openapi/cckm.yaml', import.meta.url);
 /** Compiled code runs from dist/src, sources from src: find the contract from either. */
 const OPENAPI_FALLBACK = new URL('../../openapi/cckm.yaml', import.meta.url);
 
+/** Added to the provider time budget before an unclaimed `creating` reservation is judged failed. */
+const RESERVATION_MARGIN_MS = 2000;
+
 export interface Composed {
   app: App;
   services: Services;
   emulator?: KmsEmulator;
+  /**
+   * How this instance serves emulator connections: `writer` (it holds the emulator and its
+   * store), `peer` (through the writer's endpoint, EMULATOR_PEER_URL) or `off`.
+   */
+  emulatorRole: 'writer' | 'peer' | 'off';
+  /** For the writer's wire endpoint: the peer instances' access keys (derived from the master key). */
+  emulatorPeerCredentials?: (accessKeyId: string) => { secretAccessKey: string; accountId: string } | undefined;
   tokens: TokenService;
   close(): Promise<void>;
 }
@@ -57,16 +71,74 @@ async function loadOpenApi(): Promise<{ document: object; yaml: string }> {
  * another tenant's; refused credentials or roles fail every call (see EmulatorTenancy).
  */
 function emulatorProviders(emulator: KmsEmulator, config: Config, masterKey: Uint8Array): ProviderFactory {
-  const tenancy = new EmulatorTenancy({
+  const tenancy = emulatorTenancy(config, masterKey);
+  return (t) => {
+    const reached = tenancy.resolve(t);
+    return 'error' in reached ? refusedEmulatorProvider(reached.error, t.region) : new EmulatorKmsProvider(emulator, reached.accountId, t.region);
+  };
+}
+
+function emulatorTenancy(config: Config, masterKey: Uint8Array): EmulatorTenancy {
+  return new EmulatorTenancy({
     key: deriveKey(masterKey, 'emulator-tenant-account'),
     rootTenant: ROOT_ACCOUNT,
     rootAccountId: config.emulatorAccountId,
     credentials: config.emulatorCredentials,
   });
+}
+
+/** The key of the peer credentials (emulator/peer-credentials.ts): instances sharing the master key share it. */
+const peerKeyOf = (masterKey: Uint8Array) => deriveKey(masterKey, 'emulator-peer');
+
+/**
+ * Emulator connections of an instance that does not hold the emulator: the same tenant →
+ * account mapping as the writer's, then AWS over the writer's wire endpoint, signed by that
+ * account's peer credential (calls act as the account root, as in-process ones do).
+ */
+function peerEmulatorProviders(peerUrl: string, config: Config, masterKey: Uint8Array): ProviderFactory {
+  const tenancy = emulatorTenancy(config, masterKey);
+  const key = peerKeyOf(masterKey);
+  const outbound = new OutboundPolicy(hostPortsOf([peerUrl]));
   return (t) => {
     const reached = tenancy.resolve(t);
-    return 'error' in reached ? refusedEmulatorProvider(reached.error, t.region) : new EmulatorKmsProvider(emulator, reached.accountId, t.region);
+    if ('error' in reached) return refusedEmulatorProvider(reached.error, t.region);
+    const { assumeRoleArn: _role, assumeRoleExternalId: _external, ...target } = t;
+    return new AwsKmsProvider(
+      { ...target, provider: 'aws', endpointUrl: peerUrl, ...peerCredential(key, reached.accountId), stsRegionalEndpoints: 'regional' },
+      { timeoutMs: config.providerTimeoutMs, maxAttempts: config.providerMaxAttempts, outbound },
+    );
   };
+}
+
+/**
+ * Opens the in-process emulator when this instance can take the single-writer lock; when
+ * another instance holds it, serves emulator connections through EMULATOR_PEER_URL, or
+ * refuses to start (two writers would lose each other's keys).
+ */
+async function openEmulator(config: Config, db: Database): Promise<{ emulator?: KmsEmulator; lock?: EmulatorWriterLock; role: Composed['emulatorRole'] }> {
+  if (!config.emulatorEnabled) return { role: 'off' };
+  const lock = await tryEmulatorWriterLock(db);
+  if (!lock) {
+    if (config.emulatorPeerUrl) return { role: 'peer' };
+    throw new Error(
+      'another opencckm instance already runs the in-process KMS emulator on this database, and only one may write its store: ' +
+        'set EMULATOR_PEER_URL to that instance\'s emulator endpoint (e.g. http://opencckm:4599), or EMULATOR_ENABLED=false',
+    );
+  }
+  try {
+    const emulator = await KmsEmulator.open({
+      store: new PrismaEmulatorStore(db),
+      rootKey: await loadOrCreateKey(config.emulatorRootKey, config.dataDir, 'emulator-root.key'),
+      defaultAccountId: config.emulatorAccountId,
+      cloudHsmTransitionMs: config.emulatorCloudHsmTransitionMs,
+      xksClient: emulatorXksClient(config),
+      xksEndpointResolver: emulatorXksEndpoints(config),
+    });
+    return { emulator, lock, role: 'writer' };
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
 }
 
 /**
@@ -92,6 +164,7 @@ function emulatorXksClient(config: Config): HttpXksClient {
 
 /** Builds the whole service over an open database: keys, emulator, providers, domain services, HTTP app. */
 export async function compose({ config, db, logger }: ComposeOptions): Promise<Composed> {
+  configurePasswordHashing({ scryptLogN: config.login.scryptLogN, concurrency: config.login.hashConcurrency, queue: config.login.hashQueue });
   const masterKey = await loadOrCreateKey(config.masterKey, config.dataDir, 'master.key');
   const box = new SecretBox(deriveKey(masterKey, 'secrets'));
   const users = new PrismaUserRepository(db.prisma);
@@ -102,16 +175,7 @@ export async function compose({ config, db, logger }: ComposeOptions): Promise<C
   // Tenants' endpoint_url: AWS endpoints, the allow-list, and this instance's own emulator endpoint.
   const ownEmulator = config.emulatorEnabled && config.emulatorPort > 0 ? [`127.0.0.1:${config.emulatorPort}`, `localhost:${config.emulatorPort}`] : [];
   const outbound = new OutboundPolicy([...config.outboundAllow, ...ownEmulator]);
-  const emulator = config.emulatorEnabled
-    ? await KmsEmulator.open({
-        store: new PrismaEmulatorStore(db),
-        rootKey: await loadOrCreateKey(config.emulatorRootKey, config.dataDir, 'emulator-root.key'),
-        defaultAccountId: config.emulatorAccountId,
-        cloudHsmTransitionMs: config.emulatorCloudHsmTransitionMs,
-        xksClient: emulatorXksClient(config),
-        xksEndpointResolver: emulatorXksEndpoints(config),
-      })
-    : undefined;
+  const { emulator, lock: emulatorLock, role: emulatorRole } = await openEmulator(config, db);
   const registry = new ProviderRegistry({
     // Every AssumeRole carries the tenant's generated ExternalId, whatever a record holds.
     aws: (t) =>
@@ -122,6 +186,7 @@ export async function compose({ config, db, logger }: ComposeOptions): Promise<C
         outbound,
       }),
     ...(emulator ? { emulator: emulatorProviders(emulator, config, masterKey) } : {}),
+    ...(emulatorRole === 'peer' ? { emulator: peerEmulatorProviders(config.emulatorPeerUrl!, config, masterKey) } : {}),
   });
   const p = db.prisma;
   const services = createServices(
@@ -157,10 +222,14 @@ export async function compose({ config, db, logger }: ComposeOptions): Promise<C
       },
       onConnectionChange: (id) => registry.evict(id),
       onUserChange: (id) => userState.invalidate(id),
-      jobs: { ...config.jobs, concurrency: config.jobs.workers, maxAttempts: 5 },
+      // A reservation older than the provider time budget (and a margin) with no key in AWS has failed.
+      jobs: { ...config.jobs, concurrency: config.jobs.workers, maxAttempts: 5, reservationGraceMs: config.providerTimeoutMs + RESERVATION_MARGIN_MS },
       jobLogger: logger,
+      auditSpooling: { spool: new FileAuditSpool(auditSpoolPath(config.dataDir, db.identity ?? db.kind)), logger },
     },
   );
+  // Events spooled during an outage before the last stop go in before anything else.
+  await services.audit.replaySpool();
   const app = createApp({
     services,
     tokens,
@@ -171,19 +240,23 @@ export async function compose({ config, db, logger }: ComposeOptions): Promise<C
     validateResponses: config.validateResponses,
     hsts: config.tls !== undefined,
     ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
+    ...(config.login.ratePerSecond > 0 || config.login.ipRatePerSecond > 0 ? { loginRateLimit: config.login } : {}),
   });
   services.jobWorkers.start();
   return {
     app,
     services,
     tokens,
-    ...(emulator ? { emulator } : {}),
+    ...(emulator ? { emulator, emulatorPeerCredentials: peerCredentialLookup(peerKeyOf(masterKey)) } : {}),
+    emulatorRole,
     async close() {
       // Running job units stop at their next checkpoint and are released for another instance.
       await services.jobWorkers.stop(config.shutdownGraceMs);
       await app.flushAudit();
+      await services.audit.close();
       await registry.closeAll();
       await emulator?.close();
+      await emulatorLock?.release();
     },
   };
 }

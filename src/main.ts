@@ -74,6 +74,7 @@ async function main(): Promise<void> {
     wire = createServer(
       createEmulatorWireHandler(composed.emulator, {
         credentials: wireAuth.credentials,
+        ...(composed.emulatorPeerCredentials ? { lookupCredential: composed.emulatorPeerCredentials } : {}),
         auth: wireAuth.auth,
         defaultAccountId: config.emulatorAccountId,
         defaultRegion: config.emulatorRegions[0] ?? 'us-east-1',

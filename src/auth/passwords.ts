@@ -1,18 +1,66 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { RateLimitedError } from '../errors/index.js';
 
-/** scrypt cost parameters (N=2^15, r=8, p=1: ~50 ms and 32 MiB per hash on a server core). */
-const N = 32768;
+/**
+ * scrypt cost of new hashes (N=2^15, r=8, p=1: ~50 ms and 32 MiB per hash on a server
+ * core); CCKM_PASSWORD_SCRYPT_LOG_N changes N. Stored hashes carry their own cost, so
+ * hashes made under another setting keep verifying.
+ */
+let N = 32768;
 const R = 8;
 const P = 1;
 const KEYLEN = 32;
 const MAXMEM = 64 * 1024 * 1024;
 
+/**
+ * At most `concurrency` hashes at once, `queue` more waiting; beyond that, 429 at once.
+ * scrypt runs on libuv's 4 threads, which DNS, file I/O and key generation share: an
+ * unauthenticated login flood must not take all of them.
+ */
+export class HashLimiter {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(
+    readonly concurrency: number,
+    readonly queue: number,
+  ) {}
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active >= this.concurrency) {
+      if (this.waiting.length >= this.queue) {
+        throw new RateLimitedError('Too many password checks in progress; retry in a moment', { retryAfterSeconds: 1 });
+      }
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    } else {
+      this.active++;
+    }
+    try {
+      return await fn();
+    } finally {
+      // Hand the slot straight to the next waiter, or free it.
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
+    }
+  }
+}
+
+let limiter = new HashLimiter(2, 64);
+
+/** Settings of password hashing (compose applies the configuration once at start). */
+export function configurePasswordHashing(o: { scryptLogN?: number; concurrency?: number; queue?: number }): void {
+  if (o.scryptLogN !== undefined) N = 2 ** o.scryptLogN;
+  if (o.concurrency !== undefined || o.queue !== undefined) limiter = new HashLimiter(o.concurrency ?? limiter.concurrency, o.queue ?? limiter.queue);
+}
+
 function derive(password: string, salt: Buffer, n: number, r: number, p: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    scrypt(password.normalize('NFKC'), salt, KEYLEN, { N: n, r, p, maxmem: MAXMEM }, (err, key) =>
-      err ? reject(err) : resolve(key),
-    );
-  });
+  return limiter.run(
+    () =>
+      new Promise<Buffer>((resolve, reject) => {
+        scrypt(password.normalize('NFKC'), salt, KEYLEN, { N: n, r, p, maxmem: MAXMEM }, (err, key) => (err ? reject(err) : resolve(key)));
+      }),
+  );
 }
 
 /** Hashes a password as `scrypt$N$r$p$<salt b64>$<hash b64>`. */

@@ -4,6 +4,7 @@ import jwt from 'jsonwebtoken';
 import { UnauthenticatedError } from '../errors/index.js';
 import type { Principal } from './principal.js';
 import type { UserStateCache } from './user-state.js';
+import type { Config } from '../config/config.js';
 
 /** Our own tokens are HS256; external issuers may use these asymmetric algorithms. `none` never. */
 const OWN_ALGORITHMS = ['HS256'];
@@ -15,17 +16,7 @@ const MAX_CACHED = 10_000;
  * (tenant) and the groups come from this configuration, never from the token's `acc` or
  * group claims, so an issuer cannot grant more than it was configured for.
  */
-export interface ExternalIssuer {
-  issuer: string;
-  jwksUrl: string;
-  audience: string;
-  /** The account every user of this issuer belongs to. */
-  account: string;
-  /** Groups from a claim (a dotted path; an array of strings or one space-separated string), mapped name by name; unmapped names are dropped. */
-  groups?: { claim: string; map: Readonly<Record<string, string>> };
-  /** Groups every user of this issuer has. */
-  defaultGroups?: readonly string[];
-}
+export type ExternalIssuer = Config['jwt']['externalIssuers'][number];
 
 export interface TokenSettings {
   issuer: string;

@@ -1,7 +1,7 @@
 import type { SecretBox } from '../auth/secret-box.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { ProviderResolver } from '../providers/registry.js';
-import { AuditService, type AuditRepository } from './audit/audit.service.js';
+import { AuditService, type AuditRepository, type AuditSpooling } from './audit/audit.service.js';
 import type { ConnectionRepository, KmsAccountRepository, PolicyTemplateRepository } from './connections/connection.repository.js';
 import { ConnectionService, type EndpointPolicy } from './connections/connection.service.js';
 import type { AwsExternalIds } from './connections/external-id.js';
@@ -13,6 +13,7 @@ import { IdempotencyService, type IdempotencyRepository } from './idempotency/id
 import type { KeyRepository } from './keys/key.repository.js';
 import { createJobServices, type JobOptions, type JobServices } from './jobs/create-job-services.js';
 import type { JobLogger } from './jobs/job-workers.js';
+import { Periodic } from './jobs/periodic.js';
 import type { JobRepository } from './jobs/job.repository.js';
 import { KeyActionService } from './keys/key-actions.service.js';
 import { KeyReplicationService } from './keys/key-replication.service.js';
@@ -60,7 +61,7 @@ export interface ServiceOptions {
   jobs?: JobOptions;
   jobLogger?: JobLogger;
   refreshTtlSeconds: number;
-  login: { maxFailures: number; lockSeconds: number };
+  login: { maxFailures: number; lockSeconds: number; failureRetentionHours?: number };
   idempotencyTtlSeconds: number;
   emulatorEnabled: boolean;
   /** The per-tenant ExternalId of every AssumeRole (derived from the master key). */
@@ -72,6 +73,8 @@ export interface ServiceOptions {
   onConnectionChange?: (connectionId: string) => void;
   /** A user's tokens were revoked or their groups changed (the user-state cache forgets them). */
   onUserChange?: (userId: string) => void;
+  /** Where audit events wait while the database is unavailable (replayed when it answers). */
+  auditSpooling?: AuditSpooling;
   /** Custom key stores: the XKS proxy's public endpoint, source keys. */
   customKeyStores?: StoreServiceOptions;
 }
@@ -82,9 +85,12 @@ export function createServices(repos: Repositories, tokens: TokenService, box: S
   const templates = new TemplateService(repos.templates, repos.kmsAccounts, kms);
   const keyActions = new KeyActionService(repos.keys, kms, templates);
   const xksKeys = new XksKeyService(repos.xksKeys, box);
+  const auth = new AuthService(repos.users, repos.groups, tokens, o.refreshTtlSeconds, repos.loginFailures, o.login, o.onUserChange);
+  // Stale login failure counts are pruned hourly by every instance, with the job housekeeping.
+  const loginFailurePrune = new Periodic('login failure pruning', 3_600_000, () => auth.pruneLoginFailures(), o.jobLogger ?? { warn: () => {}, error: () => {} });
   return {
-    ...createJobServices(repos, { kms, templates, keyActions }, o.jobs, o.jobLogger),
-    auth: new AuthService(repos.users, repos.groups, tokens, o.refreshTtlSeconds, repos.loginFailures, o.login, o.onUserChange),
+    ...createJobServices(repos, { kms, templates, keyActions }, o.jobs, o.jobLogger, [loginFailurePrune]),
+    auth,
     users: new UserService(repos.users, repos.groups, o.onUserChange),
     connections: new ConnectionService(repos.connections, box, providers, {
       emulatorEnabled: o.emulatorEnabled,
@@ -99,11 +105,11 @@ export function createServices(repos: Repositories, tokens: TokenService, box: S
     }),
     kms,
     templates,
-    keys: new KeyService(repos.keys, kms, templates),
+    keys: new KeyService(repos.keys, kms, templates, o.jobs?.reservationGraceMs),
     keyActions,
     keyReplication: new KeyReplicationService(keyActions, repos.keys, kms, templates),
     idempotency: new IdempotencyService(repos.idempotency, o.idempotencyTtlSeconds),
-    audit: new AuditService(repos.audit),
+    audit: new AuditService(repos.audit, undefined, o.auditSpooling),
     xksKeys,
     ...createStoreServices(repos, { kms, templates, box }, { ...o.customKeyStores, sourceKeys: o.customKeyStores?.sourceKeys ?? xksKeys }),
   };

@@ -30,6 +30,13 @@ export interface Config {
    */
   readonly emulatorAuth: 'on' | 'off';
   readonly emulatorEnabled: boolean;
+  /**
+   * EMULATOR_PEER_URL: the wire endpoint of the instance that holds the emulator (several
+   * instances on one database: only one may write the emulator's store). An instance that
+   * finds the emulator taken serves its emulator connections through this URL, signed with
+   * peer credentials derived from the shared master key; without it, it refuses to start.
+   */
+  readonly emulatorPeerUrl?: string;
   readonly emulatorAccountId: string;
   readonly emulatorRegions: readonly string[];
   /** base64 32-byte key wrapping the emulator's key material; generated under dataDir when unset. */
@@ -80,7 +87,26 @@ export interface Config {
     readonly userStateCacheMs: number;
   };
   /** Brute-force protection: failed logins in a row per username before a lock, and its length. */
-  readonly login: { readonly maxFailures: number; readonly lockSeconds: number };
+  readonly login: {
+    readonly maxFailures: number;
+    readonly lockSeconds: number;
+    /** CCKM_LOGIN_FAILURE_RETENTION_HOURS: failure counts without a lock in force are pruned this long after their last failure. */
+    readonly failureRetentionHours: number;
+    /**
+     * CCKM_LOGIN_RATE_PER_SECOND / CCKM_LOGIN_BURST (all clients) and CCKM_LOGIN_IP_RATE_PER_SECOND /
+     * CCKM_LOGIN_IP_BURST (per client address): token buckets of POST /auth/tokens, 429 with
+     * Retry-After beyond them; 0 per second turns one off (both are off by default under NODE_ENV=test).
+     */
+    readonly ratePerSecond: number;
+    readonly burst: number;
+    readonly ipRatePerSecond: number;
+    readonly ipBurst: number;
+    /** CCKM_PASSWORD_HASH_CONCURRENCY / CCKM_PASSWORD_HASH_QUEUE: scrypt hashes at once, and waiting (429 beyond). */
+    readonly hashConcurrency: number;
+    readonly hashQueue: number;
+    /** CCKM_PASSWORD_SCRYPT_LOG_N: log2 of scrypt's N for new hashes (default 15; stored hashes keep theirs). */
+    readonly scryptLogN: number;
+  };
   readonly logLevel: string;
   readonly bodyLimitBytes: number;
   readonly idempotencyTtlSeconds: number;
@@ -108,9 +134,16 @@ export interface Config {
     readonly pollMs: number;
     readonly syncConcurrency: number;
     readonly syncBatchSize: number;
+    /** CCKM_SYNC_PAGE_SIZE: keys per ListKeys page (1..1000). */
+    readonly syncPageSize: number;
     /** Periodic sync of every KMS account, in minutes (0: off), and how often instances check what is due. */
     readonly syncIntervalMinutes: number;
     readonly syncCheckMs: number;
+    /** CCKM_JOBS_MAX_ACTIVE_PER_ACCOUNT: jobs in progress per account; one more is answered 429. */
+    readonly maxActivePerAccount: number;
+    /** CCKM_JOB_RETENTION_DAYS: finished jobs are deleted this long after they finished (0: kept), checked every CCKM_JOB_PRUNE_INTERVAL_MS. */
+    readonly retentionDays: number;
+    readonly pruneIntervalMs: number;
   };
 }
 
@@ -223,6 +256,7 @@ export function loadConfig(env: Env = process.env): Config {
     emulatorHost: env.EMULATOR_HOST?.trim() || '127.0.0.1',
     emulatorAuth: bool(env, 'EMULATOR_AUTH', true) ? 'on' : 'off',
     emulatorEnabled: bool(env, 'EMULATOR_ENABLED', true),
+    ...(env.EMULATOR_PEER_URL?.trim() ? { emulatorPeerUrl: httpUrl(env, 'EMULATOR_PEER_URL') } : {}),
     emulatorAccountId,
     emulatorRegions,
     emulatorRootKey: key32(env, 'EMULATOR_ROOT_KEY'),
@@ -247,6 +281,15 @@ export function loadConfig(env: Env = process.env): Config {
     login: {
       maxFailures: int(env, 'CCKM_LOGIN_MAX_FAILURES', 10, 3, 1000),
       lockSeconds: int(env, 'CCKM_LOGIN_LOCK_SECONDS', 300, 1, 86400),
+      failureRetentionHours: int(env, 'CCKM_LOGIN_FAILURE_RETENTION_HOURS', 24, 1, 8760),
+      // Off by default in tests, which log in many times a second from one address.
+      ratePerSecond: int(env, 'CCKM_LOGIN_RATE_PER_SECOND', nodeEnv === 'test' ? 0 : 20, 0, 100000),
+      burst: int(env, 'CCKM_LOGIN_BURST', 40, 1, 100000),
+      ipRatePerSecond: int(env, 'CCKM_LOGIN_IP_RATE_PER_SECOND', nodeEnv === 'test' ? 0 : 2, 0, 100000),
+      ipBurst: int(env, 'CCKM_LOGIN_IP_BURST', 10, 1, 100000),
+      hashConcurrency: int(env, 'CCKM_PASSWORD_HASH_CONCURRENCY', 2, 1, 64),
+      hashQueue: int(env, 'CCKM_PASSWORD_HASH_QUEUE', 64, 0, 100000),
+      scryptLogN: int(env, 'CCKM_PASSWORD_SCRYPT_LOG_N', 15, 10, 20),
     },
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
     bodyLimitBytes: int(env, 'CCKM_BODY_LIMIT_BYTES', 512 * 1024, 1024, 16 * 1024 * 1024),
@@ -263,14 +306,33 @@ export function loadConfig(env: Env = process.env): Config {
       pollMs: int(env, 'CCKM_JOB_POLL_MS', 1000, 50, 60000),
       syncConcurrency: int(env, 'CCKM_SYNC_CONCURRENCY', 24, 1, 256),
       syncBatchSize: int(env, 'CCKM_SYNC_BATCH_SIZE', 500, 1, 5000),
+      syncPageSize: int(env, 'CCKM_SYNC_PAGE_SIZE', 1000, 1, 1000),
       syncIntervalMinutes: int(env, 'CCKM_SYNC_INTERVAL_MINUTES', 0, 0, 10080),
       syncCheckMs: int(env, 'CCKM_SYNC_CHECK_MS', 60000, 100, 3600000),
+      maxActivePerAccount: int(env, 'CCKM_JOBS_MAX_ACTIVE_PER_ACCOUNT', 10, 1, 100000),
+      retentionDays: int(env, 'CCKM_JOB_RETENTION_DAYS', 30, 0, 36500),
+      pruneIntervalMs: int(env, 'CCKM_JOB_PRUNE_INTERVAL_MS', 3600000, 1000, 86400000),
     },
   };
   if (config.adminPassword !== undefined && config.adminPassword.length < 8) {
     throw ValidationError.field('CCKM_ADMIN_PASSWORD', 'must be at least 8 characters');
   }
   return Object.freeze(config);
+}
+
+/** An http(s) URL without path, query or credentials (EMULATOR_PEER_URL). */
+function httpUrl(env: Env, name: string): string {
+  const raw = env[name]!.trim();
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw ValidationError.field(name, 'must be an http(s) URL');
+  }
+  if (!/^https?:$/.test(u.protocol) || u.username || u.password || u.search || (u.pathname !== '/' && u.pathname !== '')) {
+    throw ValidationError.field(name, 'must be http(s)://host[:port], without path, query or credentials');
+  }
+  return u.origin;
 }
 
 /** CCKM_OUTBOUND_ALLOW: comma-separated host[:port], IP or CIDR entries (checked fully by the outbound policy). */

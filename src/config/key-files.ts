@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ValidationError } from '../errors/index.js';
 import type { Config } from './config.js';
@@ -42,8 +42,8 @@ const ACCESS_KEY_ID = /^[A-Z0-9]{16,128}$/;
  * Returns the emulator's access key kept in `dataDir/<file>` (JSON, mode 0600), generating
  * it on first start: `AKIA` + 16 base32 characters and a 40-character secret, as AWS
  * shapes root keys. It lets a zero-setup install require signatures without anyone
- * choosing a secret. Two instances starting together agree on one (the file is created
- * exclusively; the loser reads the winner's).
+ * choosing a secret. Two instances starting together agree on one (the file is linked into
+ * place whole and exclusively; the loser reads the winner's).
  */
 export async function loadOrCreateEmulatorCredential(dataDir: string, file = 'emulator-credentials.json'): Promise<EmulatorCredential> {
   const credPath = path.resolve(dataDir, file);
@@ -72,13 +72,19 @@ export async function loadOrCreateEmulatorCredential(dataDir: string, file = 'em
   await mkdir(path.dirname(credPath), { recursive: true, mode: 0o700 });
   const accessKeyId = 'AKIA' + Array.from(randomBytes(16), (b) => BASE32[b % 32]).join('');
   const secretAccessKey = randomBytes(30).toString('base64');
+  // Written whole to a private temporary file, then linked into place: link() fails if the
+  // name exists, so a concurrent starter never reads a half-written file.
+  const temp = `${credPath}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  await writeFile(temp, JSON.stringify({ accessKeyId, secretAccessKey }, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
   try {
-    await writeFile(credPath, JSON.stringify({ accessKeyId, secretAccessKey }, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
+    await link(temp, credPath);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     const winner = await read();
     if (winner) return winner;
     throw err;
+  } finally {
+    await unlink(temp).catch(() => undefined);
   }
   return { accessKeyId, secretAccessKey, path: credPath, created: true };
 }

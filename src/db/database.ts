@@ -4,7 +4,9 @@ import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { DatabaseUnavailableError } from '../errors/index.js';
 import { PrismaClient } from './generated/client.js';
+import { outageGuard } from './db-errors.js';
 import type { SqlRunner } from './sql-runner.js';
 
 export type { PrismaClient } from './generated/client.js';
@@ -12,6 +14,8 @@ export type { PrismaClient } from './generated/client.js';
 /** An open database: the Prisma client plus a raw SQL runner over the same server. */
 export interface Database {
   readonly kind: 'postgres' | 'embedded';
+  /** Which database this is, without credentials (`postgres://host:port/name`, `embedded:<dir>`): names its audit spool. */
+  readonly identity?: string;
   readonly prisma: PrismaClient;
   readonly sql: SqlRunner;
   /** true when the server answers a trivial query. */
@@ -30,26 +34,38 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   return options.url ? openPostgres(options.url, options.poolSize ?? 10) : openEmbedded(options.dataDir);
 }
 
+/**
+ * Raw SQL over the pool. A lost server surfaces as DatabaseUnavailableError (503), never a
+ * driver error; the pool drops broken clients and reconnects on the next query.
+ */
 function pgRunner(pool: pg.Pool): SqlRunner {
   return {
-    async query(sql, params) {
-      return (await pool.query(sql, params as unknown[])).rows;
-    },
-    async exec(sql) {
-      await pool.query(sql);
-    },
+    query: (sql, params) => outageGuard(async () => (await pool.query(sql, params as unknown[])).rows),
+    exec: (sql) => outageGuard(async () => void (await pool.query(sql))),
     async withConnection(fn) {
-      const client = await pool.connect();
+      const client = await outageGuard(() => pool.connect());
+      let broken: unknown;
       try {
         return await fn({
-          query: async (sql, params) => (await client.query(sql, params as unknown[])).rows,
-          exec: async (sql) => void (await client.query(sql)),
+          query: (sql, params) => outageGuard(async () => (await client.query(sql, params as unknown[])).rows),
+          exec: (sql) => outageGuard(async () => void (await client.query(sql))),
         });
+      } catch (err) {
+        broken = err;
+        throw err;
       } finally {
-        client.release();
+        // A client whose connection failed mid-way is destroyed, not returned to the pool.
+        client.release(broken instanceof DatabaseUnavailableError ? (broken as Error) : undefined);
       }
     },
   };
+}
+
+/** The Prisma client whose every operation turns an outage into DatabaseUnavailableError. */
+function outageAware(prisma: PrismaClient): PrismaClient {
+  return prisma.$extends({
+    query: { $allOperations: ({ args, query }) => outageGuard(() => query(args)) },
+  }) as unknown as PrismaClient;
 }
 
 async function openPostgres(url: string, poolSize: number): Promise<Database> {
@@ -57,15 +73,20 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   pool.on('error', () => {
     // An idle client lost its connection; the pool replaces it. Queries report their own errors.
   });
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  // A checked-out client (an open transaction between two statements) whose server goes away
+  // emits 'error' too; unheard, that event would crash the process. Its next query fails instead.
+  pool.on('connect', (client) => client.on('error', () => undefined));
+  const base = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const prisma = outageAware(base);
   const sql = pgRunner(pool);
   return {
     kind: 'postgres',
+    identity: identityOf(url),
     prisma,
     sql,
     ping: () => ping(sql),
     async close() {
-      await prisma.$disconnect();
+      await base.$disconnect();
       await pool.end();
     },
   };
@@ -88,6 +109,7 @@ async function openEmbedded(dataDir: string): Promise<Database> {
   };
   return {
     kind: 'embedded',
+    identity: `embedded:${dir}`,
     prisma,
     sql,
     ping: () => ping(sql),
@@ -96,6 +118,15 @@ async function openEmbedded(dataDir: string): Promise<Database> {
       await lite.close();
     },
   };
+}
+
+function identityOf(url: string): string {
+  try {
+    const u = new URL(url);
+    return `postgres://${u.hostname}:${u.port || '5432'}${u.pathname}`;
+  } catch {
+    return 'postgres';
+  }
 }
 
 async function ping(sql: SqlRunner): Promise<boolean> {

@@ -1,11 +1,13 @@
 import type { EmulatorStore, ObjectRef, StoreChange, StoredObject } from '../emulator/store/emulator-store.js';
 import type { Database } from './database.js';
+import { fromJsonb, toJsonbText } from './jsonb-text.js';
 
 /**
  * The emulator's durable state in the project database (table `emulator_objects`).
  * A change is one SQL statement (deletes in a CTE, then a multi-row upsert), so it is
  * atomic without an explicit transaction and costs one round trip however large the
- * group-committed batch is.
+ * group-committed batch is. Documents go through `jsonb-text.ts`, so text jsonb refuses
+ * (U+0000, unpaired surrogates) is stored escaped and read back exactly.
  */
 export class PrismaEmulatorStore implements EmulatorStore {
   constructor(private readonly db: Pick<Database, 'prisma' | 'sql'>) {}
@@ -17,7 +19,7 @@ export class PrismaEmulatorStore implements EmulatorStore {
       accountId: r.accountId,
       region: r.region,
       id: r.id,
-      doc: r.doc,
+      doc: fromJsonb(r.doc),
       secret: r.secret ? new Uint8Array(r.secret) : null,
     }));
   }
@@ -37,7 +39,7 @@ export class PrismaEmulatorStore implements EmulatorStore {
       return;
     }
     const values = puts
-      .map((o) => `(${p(o.kind)}, ${p(o.accountId)}, ${p(o.region)}, ${p(o.id)}, ${p(JSON.stringify(o.doc))}::jsonb, ${p(o.secret ? Buffer.from(o.secret) : null)}::bytea, now())`)
+      .map((o) => `(${p(o.kind)}, ${p(o.accountId)}, ${p(o.region)}, ${p(o.id)}, ${p(toJsonbText(o.doc))}::jsonb, ${p(o.secret ? Buffer.from(o.secret) : null)}::bytea, now())`)
       .join(', ');
     const upsert = `INSERT INTO emulator_objects (kind, account_id, region, id, doc, secret, updated_at) VALUES ${values}
       ON CONFLICT (kind, account_id, region, id) DO UPDATE SET doc = EXCLUDED.doc, secret = EXCLUDED.secret, updated_at = EXCLUDED.updated_at`;

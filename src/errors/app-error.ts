@@ -22,6 +22,7 @@ export const ERROR_CODES = [
   'ProviderUnavailable',
   'ProviderTimeout',
   'ProviderFailure',
+  'DatabaseUnavailable',
   'Internal',
 ] as const;
 

@@ -1,6 +1,7 @@
 import type { AppError, AppErrorOptions, ErrorCode } from './app-error.js';
 import {
   ConflictError,
+  DatabaseUnavailableError,
   ForbiddenError,
   InternalError,
   InvalidCiphertextError,
@@ -89,6 +90,7 @@ const CONSTRUCTORS: Record<ErrorCode, new (message: string, options?: AppErrorOp
   ProviderUnavailable: ProviderUnavailableError,
   ProviderTimeout: ProviderTimeoutError,
   ProviderFailure: ProviderFailureError,
+  DatabaseUnavailable: DatabaseUnavailableError,
   Internal: InternalError,
 };
 

@@ -77,6 +77,13 @@ export class PayloadTooLargeError extends AppError {
 export class RateLimitedError extends AppError {
   readonly code = 'RateLimited' as const;
   readonly fault = 'client' as const;
+  /** When a retry may succeed, in whole seconds: the answer's Retry-After header. */
+  readonly retryAfterSeconds?: number;
+
+  constructor(message: string, options: AppErrorOptions & { retryAfterSeconds?: number } = {}) {
+    super(message, options);
+    if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = Math.max(1, Math.ceil(options.retryAfterSeconds));
+  }
 }
 
 /** A dependency (KMS endpoint, STS, database) could not be reached or refused service. */
@@ -93,6 +100,15 @@ export class ProviderTimeoutError extends AppError {
 /** The provider answered with a server-side failure (5xx, KMSInternalException). */
 export class ProviderFailureError extends AppError {
   readonly code = 'ProviderFailure' as const;
+  readonly fault = 'server' as const;
+}
+
+/**
+ * opencckm's own database cannot be reached (refused, reset, shut down, pool exhausted):
+ * a transient server fault, answered 503 with Retry-After, never 500.
+ */
+export class DatabaseUnavailableError extends AppError {
+  readonly code = 'DatabaseUnavailable' as const;
   readonly fault = 'server' as const;
 }
 

@@ -36,6 +36,7 @@ const HTTP: Record<ErrorCode, HttpMapping> = {
   ProviderUnavailable: { status: 503, code: 17, ncerr: 'NCERRServiceUnavailable', text: 'Dependency unavailable' },
   ProviderTimeout: { status: 504, code: 18, ncerr: 'NCERRGatewayTimeout', text: 'Dependency timed out' },
   ProviderFailure: { status: 502, code: 19, ncerr: 'NCERRBadGateway', text: 'Dependency failed' },
+  DatabaseUnavailable: { status: 503, code: 17, ncerr: 'NCERRServiceUnavailable', text: 'Database unavailable' },
   Internal: { status: 500, code: 14, ncerr: 'NCERRInternalServerError', text: 'Internal server error' },
 };
 

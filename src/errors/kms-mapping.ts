@@ -23,6 +23,7 @@ const DEFAULT_AWS_NAME: Record<ErrorCode, string> = {
   ProviderUnavailable: 'KMSInternalException',
   ProviderTimeout: 'DependencyTimeoutException',
   ProviderFailure: 'KMSInternalException',
+  DatabaseUnavailable: 'DependencyTimeoutException',
   Internal: 'KMSInternalException',
 };
 

@@ -3,17 +3,13 @@
  * database, a token fetched over HTTP, the seed 004 curl body sent verbatim, then the key
  * looked up through the emulator's AWS endpoint with the real AWS SDK, and a clean SIGTERM.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DescribeKeyCommand, KMSClient, ListResourceTagsCommand } from '@aws-sdk/client-kms';
+import { buildOnce, MAIN, ROOT } from '../support/build-once.js';
 import { provisionTestDatabase, type TestDatabaseTarget } from '../support/test-db.js';
 import { expectSeed004Record } from '../fixtures/seed-004.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const MAIN = path.join(ROOT, 'dist/src/main.js');
 const PASSWORD = 'e2e-admin-password';
 const GRACE_MS = 5000;
 
@@ -59,10 +55,7 @@ describe('e2e: seed 004 against the built server', () => {
   let emulatorPort: number;
 
   beforeAll(async () => {
-    if (!existsSync(MAIN)) {
-      const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
-      if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}${build.stderr}`);
-    }
+    await buildOnce();
     target = await provisionTestDatabase('e2e');
     const [port, ePort] = [await freePort(), await freePort()];
     emulatorPort = ePort;

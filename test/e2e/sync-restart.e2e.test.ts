@@ -4,16 +4,12 @@
  * database: the unit's lease expires and the restarted instance takes it over. Keys are
  * made outside opencckm, through the emulator's AWS endpoint with the real AWS SDK.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { buildOnce, MAIN, ROOT } from '../support/build-once.js';
 import { provisionTestDatabase, type TestDatabaseTarget } from '../support/test-db.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const MAIN = path.join(ROOT, 'dist/src/main.js');
 const PASSWORD = 'e2e-sync-admin-password';
 const REGION = 'eu-west-1';
 const KEYS = 2500;
@@ -63,10 +59,7 @@ describe('e2e: a synchronization job survives the death of its server', () => {
   }
 
   beforeAll(async () => {
-    if (!existsSync(MAIN)) {
-      const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
-      if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}${build.stderr}`);
-    }
+    await buildOnce();
     target = await provisionTestDatabase('e2e-sync-restart');
     const [port, emulatorPort] = [await freePort(), await freePort()];
     base = `http://127.0.0.1:${port}`;

@@ -82,6 +82,7 @@ export async function createTestDatabase(label: string, options: TestDatabaseOpt
   let closing: Promise<void> | undefined;
   return {
     kind: db.kind,
+    ...(db.identity ? { identity: db.identity } : {}),
     prisma: db.prisma,
     sql: db.sql,
     ping: () => db.ping(),

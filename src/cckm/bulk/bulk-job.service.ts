@@ -5,7 +5,8 @@ import type { ListQuery, Page } from '../common/list.js';
 import type { KeyRepository } from '../keys/key.repository.js';
 import type { TemplateService } from '../templates/template.service.js';
 import { chunks } from '../jobs/concurrency.js';
-import type { JobRepository, JobWithUnits } from '../jobs/job.repository.js';
+import type { JobRepository, JobSummary, JobWithUnits } from '../jobs/job.repository.js';
+import { jobQuotaError } from '../jobs/job-quota.js';
 import { principalOf } from '../sync/sync-job.service.js';
 import { BULK_OPERATIONS, type BulkJobParams, type BulkOperation, type BulkUnitPayload } from './bulk-runner.js';
 
@@ -32,9 +33,14 @@ export class BulkJobService {
     private readonly keys: KeyRepository,
     private readonly templates: TemplateService,
     private readonly onCreated: () => void = () => {},
+    /** Jobs in progress an account may have (CCKM_JOBS_MAX_ACTIVE_PER_ACCOUNT). */
+    private readonly maxActivePerAccount = 10,
   ) {}
 
-  /** @throws ValidationError naming `keys`, `keys[i]`, `operation`, `days` or `policy_template_id` */
+  /**
+   * @throws ValidationError naming `keys`, `keys[i]`, `operation`, `days` or `policy_template_id`;
+   * RateLimitedError when the account already has its maximum of jobs in progress.
+   */
   async create(p: Principal, input: BulkJobInput): Promise<JobWithUnits> {
     assertCanWrite(p);
     const params = await this.check(p, input);
@@ -42,7 +48,8 @@ export class BulkJobService {
       label: `keys ${i * CHUNK + 1}-${i * CHUNK + keys.length}`,
       payload: { keys } satisfies BulkUnitPayload,
     }));
-    const job = await this.jobs.create({ id: randomUUID(), account: p.account, kind: 'bulk', params, principal: principalOf(p), createdBy: p.username }, units);
+    const job = await this.jobs.create({ id: randomUUID(), account: p.account, kind: 'bulk', params, principal: principalOf(p), createdBy: p.username }, units, this.maxActivePerAccount);
+    if (!job) throw jobQuotaError(this.maxActivePerAccount);
     this.onCreated();
     return job;
   }
@@ -54,7 +61,7 @@ export class BulkJobService {
     return job;
   }
 
-  async list(p: Principal, filter: { ids?: string[]; statuses?: string[] }, q: ListQuery): Promise<Page<JobWithUnits>> {
+  async list(p: Principal, filter: { ids?: string[]; statuses?: string[] }, q: ListQuery): Promise<Page<JobSummary>> {
     assertCanRead(p);
     const { total, rows } = await this.jobs.list(p.account, 'bulk', filter, q);
     return { skip: q.skip, limit: q.limit, total, resources: rows };

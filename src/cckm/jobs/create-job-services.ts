@@ -12,15 +12,29 @@ import type { SyncRecordRepository } from '../sync/sync.repository.js';
 import type { TemplateService } from '../templates/template.service.js';
 import type { JobRepository } from './job.repository.js';
 import { JobWorkers, type JobLogger, type JobWorkerOptions } from './job-workers.js';
+import { Periodic } from './periodic.js';
 
 /** Settings of the job queue and the sync runner (config: CCKM_JOB_*, CCKM_SYNC_*). */
 export interface JobOptions extends JobWorkerOptions {
   syncConcurrency: number;
   syncBatchSize: number;
+  /** ListKeys page size of a sync (AWS allows 1..1000). */
+  syncPageSize?: number;
+  /** Age after which a sync marks a `creating` reservation with no tagged key failed (the provider time budget and a margin). */
+  reservationGraceMs?: number;
   /** Periodic sync of every KMS account (minutes, 0 = off) and how often instances check for it. */
   syncIntervalMinutes: number;
   syncCheckMs: number;
+  /** Jobs in progress per account (CCKM_JOBS_MAX_ACTIVE_PER_ACCOUNT); one more is answered 429. */
+  maxActivePerAccount?: number;
+  /** Finished jobs are deleted, units included, this many days after they finished (CCKM_JOB_RETENTION_DAYS; 0 keeps them). */
+  retentionDays?: number;
+  /** How often each instance prunes (ms). */
+  pruneIntervalMs?: number;
 }
+
+/** Finished jobs deleted per statement while pruning. */
+const PRUNE_BATCH = 500;
 
 export const DEFAULT_JOB_OPTIONS: JobOptions = {
   concurrency: 2,
@@ -31,6 +45,9 @@ export const DEFAULT_JOB_OPTIONS: JobOptions = {
   syncBatchSize: 500,
   syncIntervalMinutes: 0,
   syncCheckMs: 60_000,
+  maxActivePerAccount: 10,
+  retentionDays: 30,
+  pruneIntervalMs: 3_600_000,
 };
 
 export interface JobServices {
@@ -38,6 +55,8 @@ export interface JobServices {
   bulkJobs: BulkJobService;
   /** Not started here: the composition root starts and stops them with the service. */
   jobWorkers: JobWorkers;
+  /** Deletes the jobs finished longer ago than the retention, in batches; returns how many. */
+  pruneFinishedJobs(): Promise<number>;
 }
 
 /** Wires the synchronization and bulk job services and the workers that run their units. */
@@ -46,19 +65,31 @@ export function createJobServices(
   deps: { kms: KmsService; templates: TemplateService; keyActions: KeyActionService },
   options: JobOptions = DEFAULT_JOB_OPTIONS,
   log: JobLogger = { warn: () => {}, error: () => {} },
+  /** More housekeeping started and stopped with the workers. */
+  housekeeping: { start(): void; stop(): Promise<void> }[] = [],
 ): JobServices {
   const runners = {
-    sync: new SyncRunner(deps.kms, repos.syncRecords, { concurrency: options.syncConcurrency, batchSize: options.syncBatchSize }, async (account, kmsId) =>
+    sync: new SyncRunner(deps.kms, repos.syncRecords, { concurrency: options.syncConcurrency, batchSize: options.syncBatchSize, ...(options.syncPageSize ? { pageSize: options.syncPageSize } : {}), ...(options.reservationGraceMs ? { reservationGraceMs: options.reservationGraceMs } : {}) }, async (account, kmsId) =>
       (await repos.templates.list(account, { kmsId }, { skip: 0, limit: MAX_PAGE })).rows),
     bulk: new BulkRunner(deps.keyActions, repos.keys),
   };
   const wake = () => jobWorkers.wake();
-  const syncJobs = new SyncJobService(repos.jobs, deps.kms, wake);
+  const maxActive = options.maxActivePerAccount ?? DEFAULT_JOB_OPTIONS.maxActivePerAccount!;
+  const retentionDays = options.retentionDays ?? DEFAULT_JOB_OPTIONS.retentionDays!;
+  const syncJobs = new SyncJobService(repos.jobs, deps.kms, wake, maxActive);
+  const pruneFinishedJobs = async () => {
+    if (retentionDays <= 0) return 0;
+    let total = 0;
+    for (let n = PRUNE_BATCH; n === PRUNE_BATCH; total += n) n = await repos.jobs.pruneFinished(retentionDays, PRUNE_BATCH);
+    return total;
+  };
+  const retention = new Periodic('job retention', options.pruneIntervalMs ?? DEFAULT_JOB_OPTIONS.pruneIntervalMs!, pruneFinishedJobs, log);
   const scheduler = new SyncScheduler(repos.jobs, syncJobs, { intervalMinutes: options.syncIntervalMinutes, checkMs: options.syncCheckMs }, log);
-  const jobWorkers = new JobWorkers(repos.jobs, runners, options, log, [scheduler]);
+  const jobWorkers = new JobWorkers(repos.jobs, runners, options, log, [scheduler, retention, ...housekeeping]);
   return {
     syncJobs,
-    bulkJobs: new BulkJobService(repos.jobs, repos.keys, deps.templates, wake),
+    bulkJobs: new BulkJobService(repos.jobs, repos.keys, deps.templates, wake, maxActive),
     jobWorkers,
+    pruneFinishedJobs,
   };
 }

@@ -47,6 +47,39 @@ export interface JobWithUnits {
   units: JobUnitRecord[];
 }
 
+/**
+ * A job as lists show it: the job row and its units' counts and progress totals, computed
+ * in SQL. Never unit payloads or per-key results, which only reads of one job load.
+ */
+export interface JobSummary {
+  job: JobRecord;
+  /** Units per status, and in all. */
+  units: Record<UnitStatus, number> & { total: number };
+  /** The units' progress counters, summed. */
+  progress: Record<string, number>;
+  /** The latest start or finish of a unit. */
+  lastUnitAt: Date | null;
+  /** Sync jobs only (one unit per KMS account region, so few): each unit's label, status, message and region. */
+  detail: { label: string; status: UnitStatus; message: string | null; region?: string }[];
+}
+
+/** The summary of a job read with its units (the same shape lists compute in SQL). */
+export function summarize(v: JobWithUnits): JobSummary {
+  const units = { pending: 0, running: 0, completed: 0, failed: 0, cancelled: 0, total: v.units.length };
+  const progress: Record<string, number> = {};
+  let last = 0;
+  for (const u of v.units) {
+    units[u.status]++;
+    for (const [k, n] of Object.entries(u.progress)) progress[k] = (progress[k] ?? 0) + (Number(n) || 0);
+    last = Math.max(last, u.startedAt?.getTime() ?? 0, u.finishedAt?.getTime() ?? 0);
+  }
+  const detail =
+    v.job.kind === 'sync'
+      ? v.units.map((u) => ({ label: u.label, status: u.status, message: u.message, region: (u.payload as { region?: string } | null)?.region }))
+      : [];
+  return { job: v.job, units, progress, lastUnitAt: last ? new Date(last) : null, detail };
+}
+
 export interface NewJob {
   id: string;
   account: string;
@@ -102,11 +135,19 @@ export interface JobRepository {
    * @throws ConflictError naming the in-progress job that holds one of the units' scopes.
    */
   create(job: NewJob, units: NewUnit[]): Promise<JobWithUnits>;
+  /**
+   * Inserts the job, in the same statement, only while its account has fewer than
+   * `maxActive` jobs in progress; null when it has that many already.
+   */
+  create(job: NewJob, units: NewUnit[], maxActive: number): Promise<JobWithUnits | null>;
   find(account: string, kind: JobKind, id: string): Promise<JobWithUnits | null>;
-  list(account: string, kind: JobKind, filter: JobListFilter, q: ListQuery): Promise<{ total: number; rows: JobWithUnits[] }>;
+  list(account: string, kind: JobKind, filter: JobListFilter, q: ListQuery): Promise<{ total: number; rows: JobSummary[] }>;
   /** Marks the job cancelled-on-request and cancels its pending units; running units stop at their next checkpoint. */
   requestCancel(account: string, kind: JobKind, id: string): Promise<void>;
-  /** Claims one pending unit, or a running one whose lease expired, for `owner`. */
+  /**
+   * Claims one pending unit, or a running one whose lease expired, for `owner`. Fair across
+   * accounts: a unit of the account with the fewest running units first, then the oldest job's.
+   */
   claim(owner: string, leaseMs: number): Promise<ClaimedUnit | null>;
   /** Renews the lease and stores progress. */
   heartbeat(unit: ClaimedUnit, owner: string, leaseMs: number, progress: Record<string, number>, message: string | null): Promise<LeaseState>;
@@ -114,6 +155,8 @@ export interface JobRepository {
   finish(unit: ClaimedUnit, owner: string, outcome: UnitOutcome): Promise<boolean>;
   /** Gives the unit back (pending, no lease), keeping its progress, so another worker resumes it at once. */
   release(unit: ClaimedUnit, owner: string): Promise<void>;
+  /** Deletes up to `batch` jobs (with their units) that finished more than `days` days ago; returns how many. */
+  pruneFinished(days: number, batch: number): Promise<number>;
   /** KMS accounts (of every account) with no sync job in progress and none completed in the last `minutes`. */
   dueForSync(minutes: number): Promise<DueKms[]>;
 }

@@ -144,3 +144,11 @@ export function createKeyInput(
     ...(p.XksKeyId ? { XksKeyId: p.XksKeyId } : {}),
   };
 }
+
+/** Default of KeyService's reservation grace: the default provider time budget (10 s) and a margin. */
+export const DEFAULT_RESERVATION_GRACE_MS = 15_000;
+
+/** The `last_error` of a reservation AWS has no key for. */
+export function noKeyForReservation(recordId: string, region: string): string {
+  return `AWS has no key for this reservation: no key in ${region} is tagged ${RECORD_TAG}=${recordId}; the creation did not complete`;
+}

@@ -1,5 +1,6 @@
 import type { KeyMetadata, Tag } from '@aws-sdk/client-kms';
 import type { KeyRecord } from '../common/records.js';
+import { toStorableText } from '../common/text.js';
 import { keyTypeOf, materialOriginOf } from './key-rules.js';
 
 /** What the provider told us about a key besides DescribeKey's metadata. */
@@ -34,7 +35,8 @@ export function toAwsParam(f: KeyFacts): Record<string, unknown> {
     KeyID: m.KeyId,
     KeyId: m.KeyId,
     CreationDate: awsTime(m.CreationDate),
-    Description: m.Description,
+    // AWS allows U+0000 and unpaired surrogates in a description; PostgreSQL cannot store them (common/text.ts).
+    Description: m.Description === undefined ? undefined : toStorableText(m.Description),
     Enabled: m.Enabled,
     KeyManager: m.KeyManager,
     KeyState: m.KeyState,

@@ -40,6 +40,12 @@ export interface KeyRepository {
   /** Inserts the record in state `creating`, before the provider is called. */
   reserve(row: NewKeyRecord): Promise<KeyRecord>;
   update(id: string, changes: KeyChanges): Promise<KeyRecord>;
+  /**
+   * Marks a reservation `failed` with `lastError` when it is still `creating` without an AWS
+   * key id and was reserved more than `olderThanMs` ago (by the database clock). Returns the
+   * record when it was marked, null when it no longer qualifies (completed meanwhile, or too recent).
+   */
+  failReservation(id: string, olderThanMs: number, lastError: string): Promise<KeyRecord | null>;
   find(account: string, id: string): Promise<KeyRecord | null>;
   list(account: string, filter: KeyFilter, q: ListQuery): Promise<{ total: number; rows: KeyRecord[] }>;
   delete(id: string): Promise<void>;

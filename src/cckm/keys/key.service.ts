@@ -11,7 +11,7 @@ import { buildKeyPolicy, hasPrincipals, parsePolicy, type PolicyDocument } from 
 import { driftColumns } from '../policy/policy-drift.js';
 import { PRINCIPAL_FIELDS, principalsOf, type PrincipalFields } from '../templates/principal-fields.js';
 import type { TemplateService } from '../templates/template.service.js';
-import { checkKeyParams, createKeyInput, RECORD_TAG, TEMPLATE_TAG, type AwsKeyParams, type CheckedKeyParams } from './create-key-request.js';
+import { checkKeyParams, createKeyInput, DEFAULT_RESERVATION_GRACE_MS, noKeyForReservation, RECORD_TAG, TEMPLATE_TAG, type AwsKeyParams, type CheckedKeyParams } from './create-key-request.js';
 import { KeyActionService } from './key-actions.service.js';
 import { readKeyFacts } from './key-facts.js';
 import { keyTypeOf, materialOriginOf } from './key-rules.js';
@@ -45,6 +45,12 @@ export class KeyService {
     private readonly keys: KeyRepository,
     private readonly kms: KmsService,
     private readonly templates: TemplateService,
+    /**
+     * How old a `creating` reservation must be before AWS having no key for it means the
+     * create failed: the provider time budget (CCKM_PROVIDER_TIMEOUT_MS) and a margin, so a
+     * create still in flight is never misjudged.
+     */
+    private readonly reservationGraceMs = DEFAULT_RESERVATION_GRACE_MS,
   ) {
     this.uploader = new UploadKeyService(this, new KeyActionService(keys, kms, templates), keys);
   }
@@ -142,15 +148,28 @@ export class KeyService {
     return { key, kms };
   }
 
-  /** Re-reads a key from its provider into the record; a key AWS no longer has is marked gone. */
+  /**
+   * Re-reads a key from its provider into the record; a key AWS no longer has is marked gone.
+   * A `creating` reservation is resolved: its key (found by the `cckm_record_id` tag) is
+   * adopted, or, when a full listing of the region has no such key and the reservation is
+   * older than the provider time budget, the record is marked `failed` with `last_error`.
+   * A younger reservation is left as it is (its create may still be in flight).
+   */
   async refresh(p: Principal, id: string): Promise<KeyView> {
     assertCanWrite(p);
     const { key, kms } = await this.get(p, id);
     const { provider, connection } = await this.kms.provider(kms, key.region);
-    const keyId = key.kmsKeyId ?? (await this.findReservedKey(provider, key.id));
-    if (!keyId) {
-      return { key: await this.keys.update(key.id, { lastError: 'The key was not found in AWS; creation did not complete' }), kms };
+    const found = key.kmsKeyId ?? (await this.findReservedKey(provider, key.id));
+    if (found === 'absent') {
+      const failed = await this.keys.failReservation(key.id, this.reservationGraceMs, noKeyForReservation(key.id, key.region));
+      if (failed || key.status !== 'creating') return { key: failed ?? key, kms };
+      const young = 'The key was not found in AWS yet; its create may still be in flight: refresh again after the provider time budget';
+      return { key: await this.keys.update(key.id, { lastError: young }), kms };
     }
+    if (found === 'unknown') {
+      return { key: await this.keys.update(key.id, { lastError: 'The key was not found in the first 100 000 keys of the region; refresh again or synchronize' }), kms };
+    }
+    const keyId = found;
     try {
       const facts = await readKeyFacts(provider, keyId);
       const template = key.policyTemplateId ? await this.templates.find(p, key.policyTemplateId).catch(() => undefined) : undefined;
@@ -277,19 +296,26 @@ export class KeyService {
     await this.keys.update(recordId, { lastError: `Creation outcome unknown: ${reason}; refresh the record to reconcile` });
   }
 
-  /** Finds the key tagged with a record id (a create interrupted before the record was completed). */
-  private async findReservedKey(provider: KmsProvider, recordId: string): Promise<string | undefined> {
+  /**
+   * Finds the key tagged with a record id (a create interrupted before the record was
+   * completed): its key id, `absent` when the whole region was listed without it, or
+   * `unknown` when the listing stopped at its page bound. A key deleted while listed is skipped.
+   */
+  private async findReservedKey(provider: KmsProvider, recordId: string): Promise<string | 'absent' | 'unknown'> {
     let marker: string | undefined;
     for (let page = 0; page < 100; page++) {
       const r = await provider.kms('ListKeys', { Limit: 1000, ...(marker ? { Marker: marker } : {}) });
       for (const k of r.Keys ?? []) {
-        const tags = await provider.kms('ListResourceTags', { KeyId: k.KeyId!, Limit: 50 });
-        if (tags.Tags?.some((t) => t.TagKey === RECORD_TAG && t.TagValue === recordId)) return k.KeyId;
+        const tags = await provider.kms('ListResourceTags', { KeyId: k.KeyId!, Limit: 50 }).catch((err: unknown) => {
+          if (err instanceof AppError && err.awsName === 'NotFoundException') return { Tags: [] };
+          throw err;
+        });
+        if (tags.Tags?.some((t) => t.TagKey === RECORD_TAG && t.TagValue === recordId)) return k.KeyId!;
       }
-      if (!r.Truncated || !r.NextMarker) return undefined;
+      if (!r.Truncated || !r.NextMarker) return 'absent';
       marker = r.NextMarker;
     }
-    return undefined;
+    return 'unknown';
   }
 
   private async kmsIdsOf(p: Principal, refs: string[], ids: string[] | undefined): Promise<string[]> {

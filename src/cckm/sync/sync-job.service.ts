@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { assertCanRead, assertCanWrite, type Principal } from '../../auth/principal.js';
-import { ConflictError, NotFoundError, ValidationError } from '../../errors/index.js';
+import { ConflictError, NotFoundError, RateLimitedError, ValidationError } from '../../errors/index.js';
 import { MAX_PAGE, type ListQuery, type Page } from '../common/list.js';
 import type { KmsAccountRecord } from '../common/records.js';
 import type { KmsService } from '../kms/kms.service.js';
-import type { DueKms, JobRepository, JobWithUnits, NewUnit } from '../jobs/job.repository.js';
+import type { DueKms, JobRepository, JobSummary, JobWithUnits, NewUnit } from '../jobs/job.repository.js';
+import { jobQuotaError } from '../jobs/job-quota.js';
 import type { SyncUnitPayload } from './sync-runner.js';
 
 /** `POST /cckm/aws/synchronization-jobs`: `kms` (names or ids) with optional `regions`, xor `synchronize_all`. */
@@ -44,6 +45,8 @@ export class SyncJobService {
     private readonly jobs: JobRepository,
     private readonly kms: KmsService,
     private readonly onCreated: () => void = () => {},
+    /** Jobs in progress an account may have (CCKM_JOBS_MAX_ACTIVE_PER_ACCOUNT). */
+    private readonly maxActivePerAccount = 10,
   ) {}
 
   /**
@@ -67,7 +70,8 @@ export class SyncJobService {
       await this.enqueue(p, [k], undefined, false);
       return true;
     } catch (err) {
-      if (err instanceof ConflictError) return false;
+      // Already covered, or the account is at its job quota: the next check tries again.
+      if (err instanceof ConflictError || err instanceof RateLimitedError) return false;
       throw err;
     }
   }
@@ -88,7 +92,8 @@ export class SyncJobService {
       regions: regions ?? null,
       synchronize_all: all,
     };
-    const job = await this.jobs.create({ id: randomUUID(), account: p.account, kind: 'sync', params, principal: principalOf(p), createdBy: p.username }, units);
+    const job = await this.jobs.create({ id: randomUUID(), account: p.account, kind: 'sync', params, principal: principalOf(p), createdBy: p.username }, units, this.maxActivePerAccount);
+    if (!job) throw jobQuotaError(this.maxActivePerAccount);
     this.onCreated();
     return job;
   }
@@ -100,7 +105,7 @@ export class SyncJobService {
     return job;
   }
 
-  async list(p: Principal, filter: SyncJobFilter, q: ListQuery): Promise<Page<JobWithUnits>> {
+  async list(p: Principal, filter: SyncJobFilter, q: ListQuery): Promise<Page<JobSummary>> {
     assertCanRead(p);
     let kmsIds: string[] | undefined;
     if (filter.kms) {

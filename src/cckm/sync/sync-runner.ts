@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Principal } from '../../auth/principal.js';
 import { AppError } from '../../errors/index.js';
 import type { KmsProvider } from '../../providers/kms-provider.js';
-import { RECORD_TAG, TEMPLATE_TAG } from '../keys/create-key-request.js';
+import { DEFAULT_RESERVATION_GRACE_MS, noKeyForReservation, RECORD_TAG, TEMPLATE_TAG } from '../keys/create-key-request.js';
 import { readKeyFacts } from '../keys/key-facts.js';
 import type { PolicyTemplateRecord } from '../common/records.js';
 import { policyDrift, templatePolicyFor } from '../policy/policy-drift.js';
@@ -25,13 +25,17 @@ export interface SyncRunnerOptions {
   concurrency: number;
   /** Records per INSERT … ON CONFLICT statement. */
   batchSize: number;
+  /** ListKeys page size (1..1000; AWS's maximum, 1000, unless set). */
+  pageSize?: number;
+  /** Age after which a `creating` reservation with no tagged key in AWS is marked failed (see KeyService). */
+  reservationGraceMs?: number;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Bounds on paging, so a provider returning a broken marker cannot loop forever. */
 const MAX_PAGES = 10_000;
 
-type Progress = { keys_seen: number; created: number; adopted: number; updated: number; gone: number; errors: number };
+type Progress = { keys_seen: number; created: number; adopted: number; updated: number; gone: number; failed: number; errors: number };
 
 const isNotFound = (err: unknown) => err instanceof AppError && err.awsName === 'NotFoundException';
 const reasonOf = (err: unknown) => (err instanceof AppError ? `${err.awsName ? `${err.awsName}: ` : ''}${err.message}` : 'internal error');
@@ -54,7 +58,7 @@ export class SyncRunner implements UnitRunner {
 
   async run(ctx: UnitContext): Promise<UnitOutcome> {
     const { kmsId, region } = ctx.unit.payload as SyncUnitPayload;
-    const progress: Progress = { keys_seen: 0, created: 0, adopted: 0, updated: 0, gone: 0, errors: 0 };
+    const progress: Progress = { keys_seen: 0, created: 0, adopted: 0, updated: 0, gone: 0, failed: 0, errors: 0 };
     const principal = ctx.unit.principal as Principal;
     const kms = await this.kms.find(principal, kmsId).catch(() => null);
     if (!kms) return { status: 'failed', message: 'failed: the KMS account no longer exists', progress };
@@ -64,10 +68,11 @@ export class SyncRunner implements UnitRunner {
     const templates = new Map((await this.templatesOf(ctx.unit.account, kmsId)).map((t) => [t.id, t]));
     const drift: DriftCheck = { templates, accountId: kms.awsAccountId, partition: partitionOf(connection.cloudName) };
     const seen: string[] = [];
+    const listingStarted = Date.now();
     let firstError: string | undefined;
     let marker: string | undefined;
     for (let page = 0; page < MAX_PAGES; page++) {
-      const listed = await provider.kms('ListKeys', { Limit: 1000, ...(marker ? { Marker: marker } : {}) });
+      const listed = await provider.kms('ListKeys', { Limit: this.options.pageSize ?? 1000, ...(marker ? { Marker: marker } : {}) });
       const ids = [...new Set((listed.Keys ?? []).map((k) => k.KeyId).filter((id): id is string => !!id))];
       const read = await mapLimit(ids, this.options.concurrency, (id) => readKey(provider, id, aliases, drift));
       const keys: SyncedKey[] = [];
@@ -94,11 +99,24 @@ export class SyncRunner implements UnitRunner {
       marker = listed.NextMarker;
     }
     progress.gone = await this.markGone(provider, scope, seen);
-    const summary = `${seen.length} keys (${progress.created} created, ${progress.adopted} adopted, ${progress.updated} updated, ${progress.gone} gone)`;
+    // Every key of the region was listed and read: a reservation still unclaimed has no key in AWS.
+    // Unsure when a key could not be read (it may be the one tagged); judged on a later sync then.
+    if (!progress.errors) progress.failed = await this.failUnclaimed(scope, listingStarted, region);
+    const summary = `${seen.length} keys (${progress.created} created, ${progress.adopted} adopted, ${progress.updated} updated, ${progress.gone} gone${progress.failed ? `, ${progress.failed} reservations failed` : ''})`;
     if (progress.errors) {
       return { status: 'failed', message: `failed: ${progress.errors} of ${summary} could not be read; first: ${firstError}`, progress };
     }
     return { status: 'completed', message: `completed: ${summary}`, progress };
+  }
+
+  /**
+   * Marks failed the scope's reservations no listed key claimed that were made before the
+   * listing started by more than the provider time budget: a create in flight at the time
+   * would have finished (or given up) before the listing began.
+   */
+  private failUnclaimed(scope: SyncScope, listingStarted: number, region: string): Promise<number> {
+    const olderThanMs = (this.options.reservationGraceMs ?? DEFAULT_RESERVATION_GRACE_MS) + (Date.now() - listingStarted);
+    return this.records.failUnclaimed(scope, olderThanMs, noKeyForReservation('{id}', region));
   }
 
   /** Marks gone the records whose key was not listed and that DescribeKey confirms AWS no longer has. */

@@ -44,4 +44,11 @@ export interface SyncRecordRepository {
   unseen(scope: SyncScope, seen: string[]): Promise<{ id: string; kmsKeyId: string }[]>;
   /** Marks records gone (AWS no longer has their key). */
   markGone(ids: string[]): Promise<number>;
+  /**
+   * Marks `failed` (with `lastError`) the reservations of the scope still `creating` without
+   * an AWS key id and reserved more than `olderThanMs` ago (database clock): after a full
+   * listing found no key tagged for them, AWS has none. `{id}` in `lastError` is replaced by
+   * each record's id. Returns how many.
+   */
+  failUnclaimed(scope: SyncScope, olderThanMs: number, lastError: string): Promise<number>;
 }

@@ -30,6 +30,9 @@ export interface PasswordLogin {
 /** The name the original product's clients send for the top-level domain. */
 const ORIGINAL_ROOT_DOMAIN = 'root';
 
+/** Login failure rows deleted per statement while pruning. */
+const PRUNE_BATCH = 1000;
+
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /** Password and refresh-token logins, and the bootstrap admin of a fresh installation. */
@@ -42,8 +45,11 @@ export class AuthService {
     private readonly tokens: TokenService,
     private readonly refreshTtlSeconds: number,
     private readonly failures: LoginFailureRepository,
-    /** After `maxFailures` failed logins in a row a username is locked for `lockSeconds`. */
-    private readonly lockout: { maxFailures: number; lockSeconds: number },
+    /**
+     * After `maxFailures` failed logins in a row a username is locked for `lockSeconds`;
+     * counts of usernames neither locked nor failing for `failureRetentionHours` are pruned.
+     */
+    private readonly lockout: { maxFailures: number; lockSeconds: number; failureRetentionHours?: number },
     /** Told about a user whose tokens were revoked here, so this instance's user-state cache forgets it at once. */
     private readonly onUserChange: (userId: string) => void = () => {},
   ) {}
@@ -112,6 +118,17 @@ export class AuthService {
     }
     const matches = await this.users.findAllByUsername(username, 2);
     return matches.length === 1 ? matches[0]! : null;
+  }
+
+  /**
+   * Deletes failure counts that no longer matter (no lock in force, last failure older than
+   * the retention, default a day), so usernames tried once do not pile up; returns how many.
+   */
+  async pruneLoginFailures(): Promise<number> {
+    const olderThanMs = (this.lockout.failureRetentionHours ?? 24) * 3_600_000;
+    let total = 0;
+    for (let n = PRUNE_BATCH; n === PRUNE_BATCH; total += n) n = await this.failures.prune(olderThanMs, PRUNE_BATCH);
+    return total;
   }
 
   /**

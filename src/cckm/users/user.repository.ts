@@ -56,4 +56,6 @@ export interface LoginFailureRepository {
    */
   recordFailure(account: string, username: string, maxFailures: number, lockMs: number): Promise<Date | null>;
   clear(account: string, username: string): Promise<void>;
+  /** Deletes up to `batch` rows not locked now whose last failure is older than `olderThanMs`; returns how many. */
+  prune(olderThanMs: number, batch: number): Promise<number>;
 }

@@ -101,6 +101,17 @@ export class PostgresSyncRecordRepository implements SyncRecordRepository {
     return rows.map((r) => ({ id: r.id, kmsKeyId: r.kms_key_id }));
   }
 
+  async failUnclaimed(scope: SyncScope, olderThanMs: number, lastError: string): Promise<number> {
+    const rows = await this.db.sql.query(
+      `UPDATE aws_keys SET status = 'failed', last_error = replace($5, '{id}', id::text), updated_at = now()
+       WHERE kms_id = $1 AND region = $2 AND account = $3 AND status = 'creating' AND kms_key_id IS NULL
+         AND created_at < now() - make_interval(secs => $4::double precision / 1000)
+       RETURNING id`,
+      [scope.kmsId, scope.region, scope.account, olderThanMs, lastError],
+    );
+    return rows.length;
+  }
+
   async markGone(ids: string[]): Promise<number> {
     if (!ids.length) return 0;
     const rows = await this.db.sql.query(

@@ -1,7 +1,7 @@
 import type { Principal } from '../../auth/principal.js';
 import type { ListQuery } from '../../cckm/common/list.js';
 import type {
-  ClaimedUnit, DueKms, JobKind, JobListFilter, JobRecord, JobRepository, JobStatus, JobUnitRecord, JobWithUnits, LeaseState, NewJob, NewUnit, UnitOutcome, UnitStatus,
+  ClaimedUnit, DueKms, JobKind, JobListFilter, JobRecord, JobRepository, JobStatus, JobSummary, JobUnitRecord, JobWithUnits, LeaseState, NewJob, NewUnit, UnitOutcome, UnitStatus,
 } from '../../cckm/jobs/job.repository.js';
 import { ConflictError, InternalError } from '../../errors/index.js';
 import type { Database } from '../database.js';
@@ -21,6 +21,18 @@ function rowToJob(r: Row): JobRecord {
     createdAt: r.created_at as Date,
     updatedAt: r.updated_at as Date,
     completedAt: r.completed_at as Date | null,
+  };
+}
+
+function rowToSummary(r: Row): JobSummary {
+  const n = (k: string) => Number(r[`units_${k}`] ?? 0);
+  const progress = Object.fromEntries(Object.entries((r.progress as Record<string, string | number> | null) ?? {}).map(([k, v]) => [k, Number(v)]));
+  return {
+    job: rowToJob(r),
+    units: { total: n('total'), pending: n('pending'), running: n('running'), completed: n('completed'), failed: n('failed'), cancelled: n('cancelled') },
+    progress,
+    lastUnitAt: (r.last_unit_at as Date | null) ?? null,
+    detail: (r.detail as JobSummary['detail'] | null) ?? [],
   };
 }
 
@@ -61,23 +73,35 @@ const UNIT_COLUMNS = 'job_id, seq, label, status, payload, progress, results, me
 export class PostgresJobRepository implements JobRepository {
   constructor(private readonly db: Pick<Database, 'sql'>) {}
 
-  async create(job: NewJob, units: NewUnit[]): Promise<JobWithUnits> {
+  create(job: NewJob, units: NewUnit[]): Promise<JobWithUnits>;
+  create(job: NewJob, units: NewUnit[], maxActive: number): Promise<JobWithUnits | null>;
+  async create(job: NewJob, units: NewUnit[], maxActive?: number): Promise<JobWithUnits | null> {
     const unitRows = units.map((u, seq) => ({ seq, label: u.label, payload: u.payload, active_scope: u.activeScope ?? null }));
+    let inserted: number;
     try {
-      await this.db.sql.query(
+      // The quota is checked in the insert itself; concurrent creations may overshoot it by
+      // the few that were counting at the same moment (READ COMMITTED), never more.
+      const rows = await this.db.sql.query<{ inserted: string }>(
         `WITH j AS (
            INSERT INTO jobs (id, account, kind, params, principal, created_by)
-           VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6) RETURNING id
+           SELECT $1, $2, $3, $4::jsonb, $5::jsonb, $6
+           WHERE $8::int IS NULL OR (SELECT count(*) FROM jobs WHERE account = $2 AND status = 'in_progress') < $8::int
+           RETURNING id
+         ), u AS (
+           INSERT INTO job_units (job_id, seq, label, payload, active_scope)
+           SELECT j.id, u.seq, u.label, u.payload, u.active_scope
+           FROM j, jsonb_to_recordset($7::jsonb) AS u(seq int, label text, payload jsonb, active_scope text)
+           RETURNING 1
          )
-         INSERT INTO job_units (job_id, seq, label, payload, active_scope)
-         SELECT j.id, u.seq, u.label, u.payload, u.active_scope
-         FROM j, jsonb_to_recordset($7::jsonb) AS u(seq int, label text, payload jsonb, active_scope text)`,
-        [job.id, job.account, job.kind, JSON.stringify(job.params), JSON.stringify(job.principal), job.createdBy, JSON.stringify(unitRows)],
+         SELECT (SELECT count(*) FROM j) AS inserted, (SELECT count(*) FROM u) AS units`,
+        [job.id, job.account, job.kind, JSON.stringify(job.params), JSON.stringify(job.principal), job.createdBy, JSON.stringify(unitRows), maxActive ?? null],
       );
+      inserted = Number(rows[0]?.inserted ?? 0);
     } catch (err) {
       if ((err as { code?: unknown }).code === '23505') throw await this.overlapError(units, err);
       throw new InternalError('The job could not be stored', { cause: err });
     }
+    if (!inserted) return null;
     return (await this.find(job.account, job.kind, job.id))!;
   }
 
@@ -104,7 +128,11 @@ export class PostgresJobRepository implements JobRepository {
     return { job: rowToJob(jobs[0]), units: units.map(rowToUnit) };
   }
 
-  async list(account: string, kind: JobKind, f: JobListFilter, q: ListQuery): Promise<{ total: number; rows: JobWithUnits[] }> {
+  /**
+   * One page of summaries: counts and progress totals of the units are aggregated in SQL;
+   * unit payloads and results are never read (a bulk job's can hold 10 000 keys).
+   */
+  async list(account: string, kind: JobKind, f: JobListFilter, q: ListQuery): Promise<{ total: number; rows: JobSummary[] }> {
     const params: unknown[] = [account, kind];
     const p = (v: unknown) => `$${params.push(v)}`;
     const where = ['account = $1', 'kind = $2'];
@@ -115,18 +143,44 @@ export class PostgresJobRepository implements JobRepository {
     const column = q.sort?.field === 'updatedAt' ? 'updated_at' : 'created_at';
     const clause = where.join(' AND ');
     const countParams = [...params];
-    const pageText = `SELECT * FROM jobs WHERE ${clause} ORDER BY ${column} ${dir}, id ${dir} LIMIT ${p(q.limit)} OFFSET ${p(q.skip)}`;
+    const order = `ORDER BY ${column} ${dir}, id ${dir}`;
+    const pageText = `
+      SELECT j.*, s.*, coalesce(pr.progress, '{}'::jsonb) AS progress
+      FROM (SELECT * FROM jobs WHERE ${clause} ${order} LIMIT ${p(q.limit)} OFFSET ${p(q.skip)}) j
+      CROSS JOIN LATERAL (
+        SELECT count(*)::int AS units_total,
+          count(*) FILTER (WHERE u.status = 'pending')::int AS units_pending,
+          count(*) FILTER (WHERE u.status = 'running')::int AS units_running,
+          count(*) FILTER (WHERE u.status = 'completed')::int AS units_completed,
+          count(*) FILTER (WHERE u.status = 'failed')::int AS units_failed,
+          count(*) FILTER (WHERE u.status = 'cancelled')::int AS units_cancelled,
+          max(greatest(u.started_at, u.finished_at)) AS last_unit_at,
+          CASE WHEN j.kind = 'sync' THEN coalesce(jsonb_agg(jsonb_build_object(
+            'label', u.label, 'status', u.status, 'message', u.message, 'region', u.payload->>'region') ORDER BY u.seq), '[]'::jsonb)
+          ELSE '[]'::jsonb END AS detail
+        FROM job_units u WHERE u.job_id = j.id) s
+      LEFT JOIN LATERAL (
+        SELECT jsonb_object_agg(e.key, e.total) AS progress FROM (
+          SELECT kv.key, sum((kv.value)::numeric) AS total
+          FROM job_units u, jsonb_each_text(u.progress) kv
+          WHERE u.job_id = j.id AND kv.value ~ '^-?[0-9]+(\\.[0-9]+)?$' GROUP BY kv.key) e) pr ON true
+      ${order.replace(/\b(created_at|updated_at|id)\b/g, 'j.$1')}`;
     const [counted, jobs] = await Promise.all([
       this.db.sql.query<{ total: string }>(`SELECT count(*) AS total FROM jobs WHERE ${clause}`, countParams),
       this.db.sql.query(pageText, params),
     ]);
-    const ids = jobs.map((j) => j.id as string);
-    const units = ids.length
-      ? await this.db.sql.query(`SELECT ${UNIT_COLUMNS} FROM job_units WHERE job_id = ANY($1::uuid[]) ORDER BY job_id, seq`, [ids])
-      : [];
-    const byJob = new Map<string, JobUnitRecord[]>(ids.map((id) => [id, []]));
-    for (const u of units.map(rowToUnit)) byJob.get(u.jobId)?.push(u);
-    return { total: Number(counted[0]?.total ?? 0), rows: jobs.map((j) => ({ job: rowToJob(j), units: byJob.get(j.id as string) ?? [] })) };
+    return { total: Number(counted[0]?.total ?? 0), rows: jobs.map(rowToSummary) };
+  }
+
+  async pruneFinished(days: number, batch: number): Promise<number> {
+    const rows = await this.db.sql.query(
+      `DELETE FROM jobs WHERE id IN (
+         SELECT id FROM jobs WHERE status <> 'in_progress' AND completed_at < now() - make_interval(days => $1::int)
+         ORDER BY completed_at LIMIT $2::int)
+       RETURNING id`,
+      [days, batch],
+    );
+    return rows.length;
   }
 
   async requestCancel(account: string, kind: JobKind, id: string): Promise<void> {
@@ -142,13 +196,22 @@ export class PostgresJobRepository implements JobRepository {
     await this.db.sql.query(SETTLE_JOB, [id]);
   }
 
+  /**
+   * Fair claiming: among claimable units, those of the account with the fewest units
+   * running (under a live lease) come first, then the oldest job's, in unit order; so one
+   * account's backlog never starves another's single job.
+   */
   async claim(owner: string, leaseMs: number): Promise<ClaimedUnit | null> {
     const rows = await this.db.sql.query(
-      `UPDATE job_units u SET status = 'running', lease_owner = $1, lease_until = now() + make_interval(secs => $2::float8),
+      `WITH busy AS (
+         SELECT bj.account, count(*) AS running FROM job_units b JOIN jobs bj ON bj.id = b.job_id
+         WHERE b.status = 'running' AND b.lease_until >= now() GROUP BY bj.account
+       )
+       UPDATE job_units u SET status = 'running', lease_owner = $1, lease_until = now() + make_interval(secs => $2::float8),
          attempts = u.attempts + 1, started_at = coalesce(u.started_at, now())
-       FROM (SELECT job_id, seq FROM job_units
-             WHERE status = 'pending' OR (status = 'running' AND lease_until < now())
-             ORDER BY status, job_id, seq LIMIT 1 FOR UPDATE SKIP LOCKED) c, jobs j
+       FROM (SELECT cu.job_id, cu.seq FROM job_units cu JOIN jobs cj ON cj.id = cu.job_id LEFT JOIN busy ON busy.account = cj.account
+             WHERE cu.status = 'pending' OR (cu.status = 'running' AND cu.lease_until < now())
+             ORDER BY coalesce(busy.running, 0), cj.created_at, cu.job_id, cu.seq LIMIT 1 FOR UPDATE OF cu SKIP LOCKED) c, jobs j
        WHERE u.job_id = c.job_id AND u.seq = c.seq AND j.id = u.job_id
        RETURNING u.job_id, u.seq, u.label, u.status, u.payload, u.progress, u.results, u.message, u.attempts, u.started_at, u.finished_at,
          j.kind, j.account, j.params, j.principal`,

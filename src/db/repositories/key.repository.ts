@@ -26,6 +26,18 @@ export class PrismaKeyRepository implements KeyRepository {
     return rowToKey(rows[0]);
   }
 
+  async failReservation(id: string, olderThanMs: number, lastError: string) {
+    const rows = await guardSql('Key record', () =>
+      this.db.sql.query(
+        `UPDATE aws_keys SET status = 'failed', last_error = $3, updated_at = now()
+         WHERE id = $1 AND status = 'creating' AND kms_key_id IS NULL AND created_at < now() - make_interval(secs => $2::double precision / 1000)
+         RETURNING *`,
+        [id, olderThanMs, lastError],
+      ),
+    );
+    return rows[0] ? rowToKey(rows[0]) : null;
+  }
+
   find(account: string, id: string) {
     return this.prisma.awsKey.findFirst({ where: { id, account } });
   }

@@ -29,11 +29,42 @@ export class PrismaIdempotencyRepository implements IdempotencyRepository {
   }
 }
 
+/**
+ * Inserts replayed events unless already stored: an event is identified by its account,
+ * time (set by the service, kept through the spool), request id and action. Uses the
+ * (account, at) index.
+ */
+const RESTORE_AUDIT = `
+INSERT INTO audit_events (at, account, actor, action, resource_type, resource_id, result, status_code, request_id, details)
+SELECT x.at, x.account, x.actor, x.action, x.resource_type, x.resource_id, x.result, x.status_code, x.request_id, x.details
+FROM jsonb_to_recordset($1::jsonb) AS x(at timestamptz, account text, actor text, action text, resource_type text,
+  resource_id text, result text, status_code int, request_id text, details jsonb)
+WHERE NOT EXISTS (
+  SELECT 1 FROM audit_events e WHERE e.account = x.account AND e.at = x.at AND e.request_id = x.request_id AND e.action = x.action
+)`;
+
 export class PrismaAuditRepository implements AuditRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
   async appendMany(events: AuditEventInput[]) {
     await this.prisma.auditEvent.createMany({ data: events.map((e) => ({ ...e, details: (e.details ?? {}) as Prisma.InputJsonValue })) });
+  }
+
+  async restore(events: AuditEventInput[]) {
+    if (!events.length) return;
+    const rows = events.map((e) => ({
+      at: (e.at ?? new Date()).toISOString(),
+      account: e.account,
+      actor: e.actor,
+      action: e.action,
+      resource_type: e.resourceType,
+      resource_id: e.resourceId,
+      result: e.result,
+      status_code: e.statusCode,
+      request_id: e.requestId,
+      details: e.details ?? {},
+    }));
+    await this.prisma.$executeRawUnsafe(RESTORE_AUDIT, JSON.stringify(rows));
   }
 
   async list(account: string, f: AuditFilter, q: ListQuery): Promise<{ total: number; rows: AuditRecord[] }> {

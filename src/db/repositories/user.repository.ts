@@ -147,4 +147,16 @@ export class PrismaLoginFailureRepository implements LoginFailureRepository {
   async clear(account: string, username: string) {
     await this.db.prisma.loginFailure.deleteMany({ where: { account, username } });
   }
+
+  async prune(olderThanMs: number, batch: number) {
+    const rows = await this.db.sql.query(
+      `DELETE FROM login_failures WHERE (account, username) IN (
+         SELECT account, username FROM login_failures
+         WHERE (locked_until IS NULL OR locked_until < now()) AND updated_at < now() - make_interval(secs => $1::float8)
+         LIMIT $2::int)
+       RETURNING 1`,
+      [olderThanMs / 1000, batch],
+    );
+    return rows.length;
+  }
 }

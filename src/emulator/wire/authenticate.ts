@@ -28,6 +28,8 @@ export interface WireCaller {
 
 export interface AuthenticateOptions {
   credentials: WireCredentials;
+  /** Access keys computed rather than listed (peer instances' keys), consulted after `credentials`. */
+  lookupCredential?: (accessKeyId: string) => { secretAccessKey: string; accountId: string } | undefined;
   /**
    * `on` (the default): every request must be SigV4-signed by a key of `credentials` (an
    * empty map refuses everything). `off`: anything is accepted, unsigned included, as the
@@ -79,7 +81,11 @@ export function authenticate(
   const header = req.headers.authorization;
   const auth = parseAuthorization(typeof header === 'string' ? header : undefined);
   const session = auth ? opts.sessions?.get(auth.accessKeyId) : undefined;
-  const known = auth && Object.hasOwn(opts.credentials, auth.accessKeyId) ? opts.credentials[auth.accessKeyId] : undefined;
+  const known = auth
+    ? Object.hasOwn(opts.credentials, auth.accessKeyId)
+      ? opts.credentials[auth.accessKeyId]
+      : opts.lookupCredential?.(auth.accessKeyId)
+    : undefined;
   if (opts.auth === 'off') {
     const account = session?.accountId ?? known?.accountId;
     return { accountId: account ?? opts.defaultAccountId, region: auth?.region ?? opts.defaultRegion, ...sessionOf(session) };

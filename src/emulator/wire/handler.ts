@@ -42,6 +42,11 @@ export interface WireHandlerOptions {
    * maximum, 43 200). Tests set a few seconds to exercise credential refresh.
    */
   stsMaxSessionSeconds?: number;
+  /**
+   * Access keys computed rather than listed: the peer credentials of instances sharing the
+   * master key (emulator/peer-credentials.ts), looked up after `credentials`.
+   */
+  lookupCredential?: AuthenticateOptions['lookupCredential'];
 }
 
 const JSON_TYPE = 'application/x-amz-json-1.1';
@@ -220,6 +225,7 @@ export function createEmulatorWireHandler(
   function authOptions(at: Date, protocol: 'kms' | 'sts'): AuthenticateOptions {
     return {
       credentials: options.credentials,
+      ...(options.lookupCredential ? { lookupCredential: options.lookupCredential } : {}),
       auth: options.auth ?? 'on',
       sessions: sessions.map,
       defaultAccountId: options.defaultAccountId,

@@ -25,9 +25,10 @@ function resourceTypeOf(path: string): string {
  * what (operation), which resource, and the outcome. Bodies are not recorded except
  * for a few safe identifiers the handler puts in `res.locals.auditDetails`.
  *
- * Mount it on the API's own mount point (`app.use('/api/v1', auditTrail(...))`): it then
- * sees exactly the requests the API routes see, whatever the case of the path (routing
- * is case-insensitive), so no write route can act without an event.
+ * Mount it on the API's own mount point (`app.use('/api/v1', auditTrail(...))`), before
+ * authentication: it then sees every request the API routes see, whatever the case of the
+ * path (routing is case-insensitive), so no write route can act without an event, and a
+ * request authentication could not decide (the database down: 503) has one too.
  */
 export function auditTrail(audit: AuditService, logger: Logger, pending: Set<Promise<void>>) {
   return (req: Request, res: Response, next: NextFunction): void => {
@@ -35,6 +36,8 @@ export function auditTrail(audit: AuditService, logger: Logger, pending: Set<Pro
     // Taken now, relative to the mount: a mounted router further down rewrites req.path.
     const path = req.path;
     res.on('finish', () => {
+      // Requests refused by authentication (no or bad token) did nothing and name no one: no event, as before.
+      if (res.statusCode === 401 && !req.principal && !path.toLowerCase().startsWith('/auth/')) return;
       const operation = (req as { openapi?: { schema?: { operationId?: string } } }).openapi?.schema?.operationId;
       const actor = req.principal?.username ?? (typeof req.body?.username === 'string' ? req.body.username.slice(0, 128) : 'anonymous');
       const write = audit

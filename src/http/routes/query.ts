@@ -1,12 +1,20 @@
 import type { Request } from 'express';
-import { parseSort, toListQuery, type ListQuery } from '../../cckm/common/list.js';
+import { parsePaging, parseSort, toListQuery, type ListQuery } from '../../cckm/common/list.js';
 
-/** skip/limit/sort of a list request (already type-checked by the OpenAPI validator). */
+/**
+ * skip/limit/sort of a list request. skip and limit are read from the query string as
+ * sent: the OpenAPI validator has already coerced `req.query` (`0x10` would be 16 there).
+ */
 export function listQuery(req: Request, sortable: Record<string, string>): { q: ListQuery; requestedLimit: number } {
-  const skip = Number(req.query.skip ?? 0);
-  const limit = Number(req.query.limit ?? 10);
-  const sort = parseSort(req.query.sort as string | undefined, sortable);
+  const raw = rawQuery(req);
+  const { skip, limit } = parsePaging({ skip: raw.get('skip') ?? undefined, limit: raw.get('limit') ?? undefined });
+  const sort = parseSort(raw.get('sort') ?? undefined, sortable);
   return { q: toListQuery({ skip, limit }, sort), requestedLimit: limit };
+}
+
+function rawQuery(req: Request): URLSearchParams {
+  const at = req.originalUrl.indexOf('?');
+  return new URLSearchParams(at < 0 ? '' : req.originalUrl.slice(at + 1));
 }
 
 /** A query parameter that may repeat, as an array (undefined when absent). */

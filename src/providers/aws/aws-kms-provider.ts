@@ -1,4 +1,4 @@
-import * as Hsm from '@aws-sdk/client-cloudhsm-v2';
+import type * as Hsm from '@aws-sdk/client-cloudhsm-v2';
 import * as Kms from '@aws-sdk/client-kms';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient, type AssumeRoleCommandOutput, type GetCallerIdentityCommandOutput } from '@aws-sdk/client-sts';
 import http from 'node:http';
@@ -52,7 +52,9 @@ export class AwsKmsProvider implements KmsProvider {
   readonly kind = 'aws' as const;
   readonly region: string;
   private readonly kmsClient: Kms.KMSClient;
-  private readonly hsmClient: Hsm.CloudHSMV2Client;
+  /** Created on the first CloudHSM call: most connections never make one. */
+  private hsmClient: Promise<Hsm.CloudHSMV2Client> | undefined;
+  private readonly clientConfig: object;
   /** STS with the connection's own credentials (AssumeRole). */
   private readonly stsClient: STSClient;
   /** STS with the credentials KMS calls use (the assumed role's, when there is one). */
@@ -93,9 +95,7 @@ export class AwsKmsProvider implements KmsProvider {
     const withCreds = { ...base, ...(credentials ? { credentials } : {}) };
     this.identityClient = target.assumeRoleArn ? new STSClient({ ...withCreds, region: stsRegion }) : this.stsClient;
     this.kmsClient = new Kms.KMSClient(withCreds);
-    // The CloudHSM v2 client is published on an older SDK line; its config types predate
-    // @smithy's, though the handler and credential shapes are the same at run time.
-    this.hsmClient = new Hsm.CloudHSMV2Client(withCreds as unknown as Hsm.CloudHSMV2ClientConfig);
+    this.clientConfig = withCreds;
   }
 
   async kms<Op extends KmsOperationName>(op: Op, input: KmsOperations[Op]['input']): Promise<KmsOperations[Op]['output']> {
@@ -106,9 +106,14 @@ export class AwsKmsProvider implements KmsProvider {
   }
 
   async cloudHsm<Op extends CloudHsmOperationName>(op: Op, input: CloudHsmOperations[Op]['input']): Promise<CloudHsmOperations[Op]['output']> {
-    const Ctor = (Hsm as unknown as Record<string, (new (input: unknown) => unknown) | undefined>)[`${op}Command`];
+    const sdk = await loadCloudHsmSdk();
+    const Ctor = (sdk as unknown as Record<string, (new (input: unknown) => unknown) | undefined>)[`${op}Command`];
     if (!Ctor) throw new UnsupportedOperationError(`CloudHSM ${op} is not available in this AWS SDK version`);
-    const { $metadata: _meta, ...out } = (await this.send(this.hsmClient, new Ctor(input), `CloudHSM ${op}`)) as { $metadata: unknown };
+    // The CloudHSM v2 client is published on an older SDK line; its config types predate
+    // @smithy's, though the handler and credential shapes are the same at run time.
+    this.hsmClient ??= Promise.resolve(new sdk.CloudHSMV2Client(this.clientConfig as unknown as Hsm.CloudHSMV2ClientConfig));
+    const client = (await this.hsmClient) as unknown as Sendable;
+    const { $metadata: _meta, ...out } = (await this.send(client, new Ctor(input), `CloudHSM ${op}`)) as { $metadata: unknown };
     return out as CloudHsmOperations[Op]['output'];
   }
 
@@ -120,7 +125,8 @@ export class AwsKmsProvider implements KmsProvider {
   /** Waits for the calls in flight, then destroys the SDK clients and their sockets. */
   async close(): Promise<void> {
     if (this.inFlight > 0) await new Promise<void>((resolve) => this.drainWaiters.push(resolve));
-    for (const c of new Set<Sendable>([this.kmsClient, this.hsmClient as unknown as Sendable, this.stsClient, this.identityClient])) c.destroy();
+    const hsm = this.hsmClient ? ((await this.hsmClient) as unknown as Sendable) : undefined;
+    for (const c of new Set<Sendable>([this.kmsClient, this.stsClient, this.identityClient, ...(hsm ? [hsm] : [])])) c.destroy();
   }
 
   /**
@@ -175,3 +181,10 @@ export class AwsKmsProvider implements KmsProvider {
 function defaultStsRegion(cloud: string): string {
   return cloud === 'aws-us-gov' ? 'us-gov-east-1' : cloud === 'aws-cn' ? 'cn-north-1' : 'us-east-1';
 }
+
+let cloudHsmSdk: Promise<typeof Hsm> | undefined;
+/** The CloudHSM v2 SDK, loaded once on first use (it takes most of a second to load). */
+function loadCloudHsmSdk(): Promise<typeof Hsm> {
+  return (cloudHsmSdk ??= import('@aws-sdk/client-cloudhsm-v2'));
+}
+

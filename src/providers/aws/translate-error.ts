@@ -1,4 +1,3 @@
-import * as Hsm from '@aws-sdk/client-cloudhsm-v2';
 import * as Kms from '@aws-sdk/client-kms';
 import * as Sts from '@aws-sdk/client-sts';
 import {
@@ -28,7 +27,15 @@ const COMMON_AWS_NAMES = new Set([
   'MissingParameter', 'NotAuthorized', 'OptInRequired', 'RequestExpired', 'ServiceUnavailable', 'ThrottlingException',
   'UnrecognizedClientException', 'ValidationError', 'ValidationException', 'SignatureDoesNotMatch', 'InvalidSignatureException',
 ]);
-const SDK_MODULES = [Kms, Sts, Hsm] as unknown as Record<string, unknown>[];
+const SDK_MODULES = [Kms, Sts] as unknown as Record<string, unknown>[];
+/**
+ * The CloudHSM v2 SDK's exceptions, by name: that SDK is loaded only when a CloudHSM call
+ * is made (it costs most of a second to load), so its classes are not at hand here.
+ */
+const CLOUDHSM_NAMES = new Set([
+  'CloudHSMV2ServiceException', 'CloudHsmAccessDeniedException', 'CloudHsmInternalFailureException', 'CloudHsmInvalidRequestException',
+  'CloudHsmResourceNotFoundException', 'CloudHsmServiceException', 'CloudHsmTagException',
+]);
 
 /**
  * An exception AWS documents: modelled by the KMS, STS or CloudHSM v2 SDK, mapped in
@@ -37,7 +44,7 @@ const SDK_MODULES = [Kms, Sts, Hsm] as unknown as Record<string, unknown>[];
  */
 function isAwsName(name: string): boolean {
   if (!/^[A-Z][A-Za-z0-9]{2,99}$/.test(name) || name === 'UnknownError') return false;
-  if (COMMON_AWS_NAMES.has(name) || kindOfAwsError(name) !== 'ValidationError') return true;
+  if (COMMON_AWS_NAMES.has(name) || CLOUDHSM_NAMES.has(name) || kindOfAwsError(name) !== 'ValidationError') return true;
   return SDK_MODULES.some((m) => {
     const ctor = m[name] as { prototype?: unknown } | undefined;
     return typeof ctor === 'function' && ctor.prototype instanceof Error;

@@ -117,7 +117,7 @@ describe('revocation of access tokens', () => {
   });
 
   it('a second instance over the same database refuses a token revoked through the first within the cache time', async () => {
-    const other = await startTestApp('api_revocation_b', { database: t.db, env: { CCKM_MASTER_KEY: t.config.masterKey! } });
+    const other = await startTestApp('api_revocation_b', { database: t.db, env: { CCKM_MASTER_KEY: t.config.masterKey!, EMULATOR_ENABLED: 'false' } });
     try {
       const u = await user(['cckm_admins']);
       expectStatus(await as(other, u.token).get('/cckm/aws/kms'), 200);

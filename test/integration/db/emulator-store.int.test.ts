@@ -69,13 +69,28 @@ describe.each(testDatabaseKinds())('PrismaEmulatorStore on %s', (kind) => {
       put: [
         { ...ref('k1'), doc: { overwritten: true }, secret: Uint8Array.of(1) },
         { ...ref('k3'), doc: { fresh: true }, secret: null },
-        // PostgreSQL's jsonb cannot hold U+0000: the database rejects this row mid-transaction.
-        { ...ref('k4'), doc: { bad: 'nul \u0000 char' }, secret: null },
+        // A text column cannot hold U+0000: the database rejects this row mid-transaction.
+        { ...ref('k4\u0000'), doc: { bad: 'nul in the id' }, secret: null },
       ],
       delete: [ref('k2')],
     };
     await expect(store.apply(change)).rejects.toThrow();
     expect(await snapshot(store)).toEqual(before);
+  });
+
+  test('text jsonb refuses (U+0000, unpaired surrogates) is stored escaped and read back exactly', async () => {
+    const odd = { ...ref('odd'), doc: {
+      Description: 'a\u0000b\ud800c\udfff',
+      tags: [{ TagKey: 'k\u0000', TagValue: '\udbff' }],
+      // The escape character itself, escapes as literal text, and a valid pair stay as they are.
+      literal: '\ue000 \ue0000 \\u0000 \\\\ud800 🔑 \ud83d\udd11',
+      ['key\u0000\ud800']: ['\u0000'],
+    }, secret: null };
+    await store.apply({ put: [odd] });
+    const loaded = (await store.loadAll()).find((o) => o.id === 'odd');
+    await store.apply({ delete: [ref('odd')] });
+    // toEqual compares strings exactly (jsonb only reorders keys).
+    expect(loaded?.doc).toEqual(odd.doc);
   });
 
   test('everything survives closing and reopening the database (a restart)', async () => {

@@ -88,8 +88,14 @@ describe('AWS faults through the REST API', () => {
     await wire.faults([]);
     const refreshed = await admin.post(`${KEYS}/${left[0]!.id as string}/refresh`);
     expectStatus(refreshed, 200);
-    // The fault hit before the key was created: nothing to adopt, and the record says so.
+    // The fault hit before the key was created: nothing to adopt, and the record says so;
+    // within the provider time budget the create might still land, so it stays creating ...
     expect(refreshed.body).toMatchObject({ status: 'creating', last_error: expect.stringContaining('not found in AWS') });
+    // ... and once the reservation is older than that, refresh marks it failed.
+    await t.db.sql.query("UPDATE aws_keys SET created_at = now() - interval '1 minute' WHERE id = $1", [left[0]!.id]);
+    const settled = await admin.post(`${KEYS}/${left[0]!.id as string}/refresh`);
+    expectStatus(settled, 200);
+    expect(settled.body).toMatchObject({ status: 'failed', last_error: expect.stringContaining('AWS has no key for this reservation') });
     expect((await connection()).last_connection_ok).not.toBe(false);
   });
 

@@ -109,7 +109,7 @@ describe('synchronization jobs API', () => {
     expect(queued).toHaveLength(3);
     const b = queued.find((j) => j.kms.includes('acct-b'))!;
     // Watch the job from the idle instance while the worker instance starts (and starts working).
-    const starting = startTestApp('sync-api-worker', { database: idle.db, env: JOB_ENV });
+    const starting = startTestApp('sync-api-worker', { database: idle.db, env: { ...JOB_ENV, EMULATOR_ENABLED: 'false' } });
     let worker: TestApp | undefined;
     try {
       const deadline = Date.now() + 20_000;

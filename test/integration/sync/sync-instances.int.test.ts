@@ -12,6 +12,8 @@ import { ACCOUNTS, addWireAccounts, allRecords, as, JOB_ENV, SYNC, SyncEndpoint,
 const REGIONS = ['us-east-1', 'us-west-2', 'eu-west-1'];
 /** Every instance, the emulator and the test share this process's CPU: fewer parallel reads, more time per call. */
 const ENV = { ...JOB_ENV, CCKM_SYNC_CONCURRENCY: '4', CCKM_PROVIDER_TIMEOUT_MS: '60000' };
+/** Instances after the first: one emulator writer per database, and these tests reach AWS through the wire endpoint only. */
+const PEER_ENV = { ...ENV, EMULATOR_ENABLED: 'false' };
 
 describe('synchronization jobs across service instances', () => {
   let endpoint: SyncEndpoint;
@@ -24,7 +26,7 @@ describe('synchronization jobs across service instances', () => {
     endpoint = await SyncEndpoint.start();
     db = await createTestDatabase('sync-instances');
     one = await startTestApp('sync-instances', { database: db, env: ENV });
-    two = await startTestApp('sync-instances-2', { database: db, env: ENV });
+    two = await startTestApp('sync-instances-2', { database: db, env: PEER_ENV });
     await addWireAccounts(one, endpoint, REGIONS);
   });
   afterAll(async () => {
@@ -92,10 +94,10 @@ describe('synchronization jobs across service instances', () => {
     try {
       // Stop the second instance; the first keeps no workers so the job waits for a restart.
       await two.close();
-      const idle = await startTestApp('sync-instances-idle', { database: db, env: { ...ENV, CCKM_JOB_WORKERS: '0' } });
+      const idle = await startTestApp('sync-instances-idle', { database: db, env: { ...PEER_ENV, CCKM_JOB_WORKERS: '0' } });
       await one.close();
       one = idle;
-      const worker = await startTestApp('sync-instances-3', { database: db, env: ENV });
+      const worker = await startTestApp('sync-instances-3', { database: db, env: PEER_ENV });
       const job = await as(one, one.adminToken).post(SYNC, { kms: ['acct-b'], regions: ['eu-west-1'] });
       expect(job.status).toBe(201);
       const label = `${ACCOUNTS.b.id}/eu-west-1`;
@@ -110,7 +112,7 @@ describe('synchronization jobs across service instances', () => {
       state = (await as(one, one.adminToken).get(`${SYNC}/${job.body.id}`)).body;
       expect(state).toMatchObject({ overall_status: 'in_progress', detailed_status: { [label]: expect.stringMatching(/^in progress/) } });
       // A restarted instance finishes it.
-      two = await startTestApp('sync-instances-4', { database: db, env: ENV });
+      two = await startTestApp('sync-instances-4', { database: db, env: PEER_ENV });
       const done = await waitForJob(one, `${SYNC}/${job.body.id}`, 120_000);
       expect(done.overall_status).toBe('completed');
       expect(done.detailed_status[label]).toBe(`completed: ${(await endpoint.keyIds('b', 'eu-west-1')).length} keys (${done.progress.keys_created} created, 0 adopted, 0 updated, 0 gone)`);
@@ -126,7 +128,7 @@ describe('synchronization jobs across service instances', () => {
            started_at = now() WHERE job_id = $1`,
         [orphan.body.id],
       );
-      two = await startTestApp('sync-instances-5', { database: db, env: ENV });
+      two = await startTestApp('sync-instances-5', { database: db, env: PEER_ENV });
       const taken = await waitForJob(one, `${SYNC}/${orphan.body.id}`, 60_000);
       expect(taken.overall_status).toBe('completed');
       const attempts = await one.db.sql.query<{ attempts: number }>('SELECT attempts FROM job_units WHERE job_id = $1', [orphan.body.id]);

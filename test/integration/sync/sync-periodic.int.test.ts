@@ -19,7 +19,10 @@ describe('periodic synchronization', () => {
     endpoint = await SyncEndpoint.start();
     db = await createTestDatabase('sync-periodic');
     one = await startTestApp('sync-periodic', { database: db, env: ENV });
-    two = await startTestApp('sync-periodic-2', { database: db, env: ENV });
+    // The second instance has no emulator (one writer per database) and so runs no job units:
+    // the root account's `kms` is an emulator connection only the first instance can serve.
+    // Its scheduler still looks for due accounts, which is what this test is about.
+    two = await startTestApp('sync-periodic-2', { database: db, env: { ...ENV, EMULATOR_ENABLED: 'false', CCKM_JOB_WORKERS: '0' } });
   });
   afterAll(async () => {
     await two?.close();

@@ -1,0 +1,42 @@
+import type { Database } from './database.js';
+
+/**
+ * The emulator's single-writer rule (DESIGN "The emulator belongs to one process"): the
+ * instance that opens the in-process emulator holds a session-level advisory lock on a
+ * dedicated connection for as long as it runs. PostgreSQL releases it when that session
+ * ends, also when the process dies. An embedded database (PGlite) serves one process only,
+ * so there the lock is always held.
+ */
+const LOCK_KEY = [0x6f63636b, 0x656d7531] as const; // 'occk' 'emu1'
+
+export interface EmulatorWriterLock {
+  /** Unlocks and gives the connection back to the pool. */
+  release(): Promise<void>;
+}
+
+/** Takes the lock without waiting; null when another session (another instance) holds it. */
+export async function tryEmulatorWriterLock(db: Pick<Database, 'kind' | 'sql'>): Promise<EmulatorWriterLock | null> {
+  if (db.kind === 'embedded') return { release: async () => {} };
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let settle!: (held: boolean) => void;
+  let fail!: (err: unknown) => void;
+  const taken = new Promise<boolean>((resolve, reject) => ((settle = resolve), (fail = reject)));
+  const session = db.sql.withConnection(async (c) => {
+    const rows = await c.query<{ held: boolean }>('SELECT pg_try_advisory_lock($1::int, $2::int) AS held', [...LOCK_KEY]);
+    const held = rows[0]?.held === true;
+    settle(held);
+    if (!held) return;
+    // The connection stays checked out (and the lock held) until release().
+    await released;
+    await c.query('SELECT pg_advisory_unlock($1::int, $2::int)', [...LOCK_KEY]);
+  });
+  session.catch(fail);
+  if (!(await taken)) return null;
+  return {
+    async release() {
+      release();
+      await session.catch(() => {});
+    },
+  };
+}

@@ -23,6 +23,7 @@ import type { SyncRecordRepository } from './sync/sync.repository.js';
 import { TemplateService } from './templates/template.service.js';
 import { AuthService } from './users/auth.service.js';
 import type { GroupRepository, LoginFailureRepository, UserRepository } from './users/user.repository.js';
+import type { Principal } from '../auth/principal.js';
 import { UserService } from './users/user.service.js';
 
 export interface Repositories {
@@ -89,7 +90,7 @@ export function createServices(repos: Repositories, tokens: TokenService, box: S
   // Stale login failure counts are pruned hourly by every instance, with the job housekeeping.
   const loginFailurePrune = new Periodic('login failure pruning', 3_600_000, () => auth.pruneLoginFailures(), o.jobLogger ?? { warn: () => {}, error: () => {} });
   return {
-    ...createJobServices(repos, { kms, templates, keyActions }, o.jobs, o.jobLogger, [loginFailurePrune]),
+    ...createJobServices(repos, { kms, templates, keyActions, creatorNow: (p) => currentPrincipal(repos.users, p) }, o.jobs, o.jobLogger, [loginFailurePrune]),
     auth,
     users: new UserService(repos.users, repos.groups, o.onUserChange),
     connections: new ConnectionService(repos.connections, box, providers, {
@@ -114,3 +115,16 @@ export function createServices(repos: Repositories, tokens: TokenService, box: S
     ...createStoreServices(repos, { kms, templates, box }, { ...o.customKeyStores, sourceKeys: o.customKeyStores?.sourceKeys ?? xksKeys }),
   };
 }
+
+/**
+ * A stored job creator as they are now: the scheduler and external issuers' users (no local
+ * row) as stored; a local user with their current groups, or undefined once deleted,
+ * disabled or moved to another account.
+ */
+async function currentPrincipal(users: UserRepository, p: Principal): Promise<Principal | undefined> {
+  if (p.issuer || p.userId === 'scheduler') return p;
+  const u = await users.findById(p.userId);
+  if (!u || u.disabled || u.account !== p.account) return undefined;
+  return { ...p, username: u.username, groups: u.groups };
+}
+

@@ -1,4 +1,4 @@
-import type { Principal } from '../../auth/principal.js';
+import { canWrite, type Principal } from '../../auth/principal.js';
 import { AppError, NotFoundError } from '../../errors/index.js';
 import type { KeyActionService } from '../keys/key-actions.service.js';
 import type { KeyRepository } from '../keys/key.repository.js';
@@ -48,28 +48,61 @@ export class BulkRunner implements UnitRunner {
   constructor(
     private readonly actions: KeyActionService,
     private readonly keys: KeyRepository,
+    /**
+     * The job's creator as they are now (groups included), or undefined once deleted,
+     * disabled or moved to another account: revoking a user stops their bulk jobs too.
+     */
+    private readonly creatorNow: (p: Principal) => Promise<Principal | undefined> = async (p) => p,
     /** Keys of one chunk acted on at once. */
     private readonly concurrency = 8,
   ) {}
 
+  /** The creator, re-read at most once a second while a chunk runs; undefined when they may no longer change keys. */
+  private creatorCheck(stored: Principal): () => Promise<Principal | undefined> {
+    let current: Promise<Principal | undefined> | undefined;
+    let readAt = 0;
+    return () => {
+      if (!current || Date.now() - readAt >= 1000) {
+        readAt = Date.now();
+        current = this.creatorNow(stored).then((p) => (p && canWrite(p) ? p : undefined));
+      }
+      return current;
+    };
+  }
+
   async run(ctx: UnitContext): Promise<UnitOutcome> {
     const params = ctx.unit.params as BulkJobParams;
     const { keys } = ctx.unit.payload as BulkUnitPayload;
-    const p = ctx.unit.principal as Principal;
+    const creator = this.creatorCheck(ctx.unit.principal as Principal);
     const results = new Array<BulkKeyResult | undefined>(keys.length);
     const progress: Progress = { total: keys.length, succeeded: 0, failed: 0, skipped: 0 };
-    const state: { signal: UnitSignal } = { signal: 'continue' };
+    const state: { signal: UnitSignal; revoked: boolean } = { signal: 'continue', revoked: false };
     let done = 0;
     await mapLimit(keys, this.concurrency, async (keyId, i) => {
       if (state.signal === 'continue') state.signal = await ctx.checkpoint(progress, `in progress: ${done} of ${keys.length} keys`);
-      if (state.signal !== 'continue') return;
+      if (state.signal !== 'continue' || state.revoked) return;
+      const p = await creator();
+      if (!p) {
+        state.revoked = true;
+        return;
+      }
       const result = await this.runOne(p, params, keyId);
       results[i] = result;
       progress[result.status]++;
       done++;
     });
     if (state.signal === 'stop') throw new UnitStopped();
-    const final = keys.map((key_id, i) => results[i] ?? { key_id, status: 'skipped' as const, error: 'the job was cancelled before this key' });
+    const why = state.revoked ? 'the job\'s creator may no longer change keys' : 'the job was cancelled before this key';
+    const final = keys.map((key_id, i) => results[i] ?? { key_id, status: 'skipped' as const, error: why });
+    if (state.revoked && state.signal !== 'cancel') {
+      progress.skipped += keys.length - done;
+      return {
+        status: 'failed',
+        message: `stopped after ${done} of ${keys.length} keys: the job's creator was deleted, disabled or lost the right to change keys`,
+        progress,
+        results: final,
+      };
+    }
     if (state.signal === 'cancel') {
       progress.skipped += keys.length - done;
       return { status: 'cancelled', message: `cancelled after ${done} of ${keys.length} keys`, progress, results: final };

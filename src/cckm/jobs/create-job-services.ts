@@ -13,6 +13,7 @@ import type { TemplateService } from '../templates/template.service.js';
 import type { JobRepository } from './job.repository.js';
 import { JobWorkers, type JobLogger, type JobWorkerOptions } from './job-workers.js';
 import { Periodic } from './periodic.js';
+import type { Principal } from '../../auth/principal.js';
 
 /** Settings of the job queue and the sync runner (config: CCKM_JOB_*, CCKM_SYNC_*). */
 export interface JobOptions extends JobWorkerOptions {
@@ -62,7 +63,13 @@ export interface JobServices {
 /** Wires the synchronization and bulk job services and the workers that run their units. */
 export function createJobServices(
   repos: { jobs: JobRepository; syncRecords: SyncRecordRepository; keys: KeyRepository; templates: PolicyTemplateRepository },
-  deps: { kms: KmsService; templates: TemplateService; keyActions: KeyActionService },
+  deps: {
+    kms: KmsService;
+    templates: TemplateService;
+    keyActions: KeyActionService;
+    /** A job creator as they are now; undefined once revoked (bulk jobs stop). */
+    creatorNow?: (p: Principal) => Promise<Principal | undefined>;
+  },
   options: JobOptions = DEFAULT_JOB_OPTIONS,
   log: JobLogger = { warn: () => {}, error: () => {} },
   /** More housekeeping started and stopped with the workers. */
@@ -71,7 +78,7 @@ export function createJobServices(
   const runners = {
     sync: new SyncRunner(deps.kms, repos.syncRecords, { concurrency: options.syncConcurrency, batchSize: options.syncBatchSize, ...(options.syncPageSize ? { pageSize: options.syncPageSize } : {}), ...(options.reservationGraceMs ? { reservationGraceMs: options.reservationGraceMs } : {}) }, async (account, kmsId) =>
       (await repos.templates.list(account, { kmsId }, { skip: 0, limit: MAX_PAGE })).rows),
-    bulk: new BulkRunner(deps.keyActions, repos.keys),
+    bulk: new BulkRunner(deps.keyActions, repos.keys, deps.creatorNow),
   };
   const wake = () => jobWorkers.wake();
   const maxActive = options.maxActivePerAccount ?? DEFAULT_JOB_OPTIONS.maxActivePerAccount!;

@@ -163,6 +163,37 @@ describe('bulk jobs', () => {
     }
   });
 
+  it('stops a running job once its creator is disabled: the rest of the keys are skipped and stay as they were', async () => {
+    const user = await admin().post('/api/v1/usermgmt/users', { username: 'bulk-operator', password: 'bulk-operator-password', groups: ['cckm_admins'] });
+    expect(user.status).toBe(201);
+    const operator = as(t, await t.login('bulk-operator', 'bulk-operator-password'));
+    const many: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const batch = await Promise.all(Array.from({ length: 10 }, () => createKeyOk(t, { kms: 'kms', region: REGION })));
+      many.push(...batch.map((k) => k.id as string));
+    }
+    // 60 keys, 8 at a time, each ≥ 250 ms: the job needs ≥ 2 s; the creator is disabled after 300 ms.
+    t.composed.emulator!.setFaults([{ operation: 'DescribeKey', kind: 'latency', latencyMs: 250 }]);
+    try {
+      const res = await operator.post(BULK, { keys: many, operation: 'disablekey' });
+      expect(res.status).toBe(201);
+      await new Promise((r) => setTimeout(r, 300));
+      expect((await admin().patch(`/api/v1/usermgmt/users/${user.body.id}`, { disabled: true })).status).toBe(200);
+      const done = await waitForJob(t, `${BULK}/${res.body.id}`);
+      expect(done.overall_status).toBe('failed');
+      const skipped = done.results.filter((r: Body) => r.status === 'skipped');
+      expect(skipped.length).toBeGreaterThan(0);
+      for (const r of skipped) expect(r.error).toBe('the job\'s creator may no longer change keys');
+      t.composed.emulator!.setFaults([]);
+      for (const r of skipped as Body[]) {
+        const m = (await emulator(t, REGION, 'DescribeKey', { KeyId: (await record({ id: r.key_id })).aws_param.KeyId })).KeyMetadata!;
+        expect({ key: r.key_id, enabled: m.Enabled }).toEqual({ key: r.key_id, enabled: true });
+      }
+    } finally {
+      t.composed.emulator!.setFaults([]);
+    }
+  });
+
   it('lets cckm_users read jobs but not start or cancel them', async () => {
     const list = await admin().get(`${BULK}?limit=100&overall_status=completed`);
     expect(list.status).toBe(200);

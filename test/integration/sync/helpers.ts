@@ -92,6 +92,7 @@ export function as(t: TestApp, token: string) {
   return {
     get: (path: string) => auth(request(t.http).get(path)),
     post: (path: string, body?: object) => auth(request(t.http).post(path)).send(body ?? {}),
+    patch: (path: string, body: object) => auth(request(t.http).patch(path)).send(body),
   };
 }
 

@@ -34,6 +34,15 @@ describe('bulk jobs', () => {
   };
   const describeKey = async (k: Body) => (await emulator(t, REGION, 'DescribeKey', { KeyId: k.aws_param.KeyId })).KeyMetadata!;
   const record = async (k: Body) => (await admin().get(`/api/v1/cckm/aws/keys/${k.id}`)).body;
+  /** 60 new keys (ten at a time): enough that a slowed-down job is still running when a test steps in. */
+  const sixtyKeys = async (): Promise<string[]> => {
+    const many: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const batch = await Promise.all(Array.from({ length: 10 }, () => createKeyOk(t, { kms: 'kms', region: REGION })));
+      many.push(...batch.map((k) => k.id as string));
+    }
+    return many;
+  };
 
   it.each([
     ['keys', { operation: 'enablekey' }],
@@ -126,11 +135,7 @@ describe('bulk jobs', () => {
   });
 
   it('cancels a running job: processed keys keep their results, the rest are skipped', async () => {
-    const many: string[] = [];
-    for (let i = 0; i < 6; i++) {
-      const batch = await Promise.all(Array.from({ length: 10 }, () => createKeyOk(t, { kms: 'kms', region: REGION })));
-      many.push(...batch.map((k) => k.id as string));
-    }
+    const many = await sixtyKeys();
     // Slow AWS down so the job is still running when the cancel arrives.
     // 60 keys, 8 at a time, each ≥ 250 ms: the job needs ≥ 2 s, the cancel comes after 200 ms.
     t.composed.emulator!.setFaults([{ operation: 'DescribeKey', kind: 'latency', latencyMs: 250 }]);
@@ -167,11 +172,7 @@ describe('bulk jobs', () => {
     const user = await admin().post('/api/v1/usermgmt/users', { username: 'bulk-operator', password: 'bulk-operator-password', groups: ['cckm_admins'] });
     expect(user.status).toBe(201);
     const operator = as(t, await t.login('bulk-operator', 'bulk-operator-password'));
-    const many: string[] = [];
-    for (let i = 0; i < 6; i++) {
-      const batch = await Promise.all(Array.from({ length: 10 }, () => createKeyOk(t, { kms: 'kms', region: REGION })));
-      many.push(...batch.map((k) => k.id as string));
-    }
+    const many = await sixtyKeys();
     // 60 keys, 8 at a time, each ≥ 250 ms: the job needs ≥ 2 s; the creator is disabled after 300 ms.
     t.composed.emulator!.setFaults([{ operation: 'DescribeKey', kind: 'latency', latencyMs: 250 }]);
     try {

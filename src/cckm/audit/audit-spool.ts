@@ -9,7 +9,7 @@ export interface DrainResult {
 /**
  * A durable local store for audit events the database could not take (an outage): the
  * events wait here until the database answers again and are then replayed into it.
- * Implemented by `db/audit-spool.ts` (a JSON lines file under CCKM_DATA_DIR).
+ * Implemented by `db/audit-spool-file.ts` (a JSON lines file under CCKM_DATA_DIR).
  */
 export interface AuditSpool {
   /**

@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { awsError, isAppError } from '../../errors/index.js';
 import { HSM_OPERATIONS, type HsmOperationName } from '../cloudhsm/cluster-operations.js';
 import type { KmsEmulator } from '../emulator.js';
-import type { WireCaller } from './authenticate.js';
+import type { WireCaller } from './wire-authentication.js';
 
 /** The X-Amz-Target prefix of CloudHSM v2 (the model's `targetPrefix`). */
 export const CLOUDHSM_TARGET_PREFIX = 'BaldrApiService.';

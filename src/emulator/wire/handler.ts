@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { awsError, isAppError, toKmsWireError, type AppError } from '../../errors/index.js';
 import { KMS_OPERATIONS, type KmsOperationName } from '../../providers/kms-provider.js';
 import type { KmsEmulator } from '../emulator.js';
-import { authenticate, type AuthenticateOptions, type WireCredentials } from './authenticate.js';
+import { authenticate, type AuthenticateOptions, type WireCredentials } from './wire-authentication.js';
 import { FAULTS_PATH, serveFaultAdmin } from './fault-admin.js';
 import { CLOUDHSM_ADMIN_PATH, isCloudHsmTarget, serveCloudHsm, serveCloudHsmAdmin } from './cloudhsm-wire.js';
 import { decodeInput, encodeOutput } from './json-codec.js';

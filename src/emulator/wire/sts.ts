@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { accountRootArn } from '../model/arn.js';
-import type { WireCaller, WireSession } from './authenticate.js';
+import type { WireCaller, WireSession } from './wire-authentication.js';
 
 /** An STS query-protocol response: status, XML body. */
 export interface StsResponse {

@@ -53,7 +53,7 @@ export class AwsKmsProvider implements KmsProvider {
   readonly region: string;
   private readonly kmsClient: Kms.KMSClient;
   /** Created on the first CloudHSM call: most connections never make one. */
-  private hsmClient: Promise<Hsm.CloudHSMV2Client> | undefined;
+  private hsmClient: Hsm.CloudHSMV2Client | undefined;
   private readonly clientConfig: object;
   /** STS with the connection's own credentials (AssumeRole). */
   private readonly stsClient: STSClient;
@@ -111,8 +111,8 @@ export class AwsKmsProvider implements KmsProvider {
     if (!Ctor) throw new UnsupportedOperationError(`CloudHSM ${op} is not available in this AWS SDK version`);
     // The CloudHSM v2 client is published on an older SDK line; its config types predate
     // @smithy's, though the handler and credential shapes are the same at run time.
-    this.hsmClient ??= Promise.resolve(new sdk.CloudHSMV2Client(this.clientConfig as unknown as Hsm.CloudHSMV2ClientConfig));
-    const client = (await this.hsmClient) as unknown as Sendable;
+    this.hsmClient ??= new sdk.CloudHSMV2Client(this.clientConfig as unknown as Hsm.CloudHSMV2ClientConfig);
+    const client = this.hsmClient as unknown as Sendable;
     const { $metadata: _meta, ...out } = (await this.send(client, new Ctor(input), `CloudHSM ${op}`)) as { $metadata: unknown };
     return out as CloudHsmOperations[Op]['output'];
   }
@@ -125,7 +125,7 @@ export class AwsKmsProvider implements KmsProvider {
   /** Waits for the calls in flight, then destroys the SDK clients and their sockets. */
   async close(): Promise<void> {
     if (this.inFlight > 0) await new Promise<void>((resolve) => this.drainWaiters.push(resolve));
-    const hsm = this.hsmClient ? ((await this.hsmClient) as unknown as Sendable) : undefined;
+    const hsm = this.hsmClient as unknown as Sendable | undefined;
     for (const c of new Set<Sendable>([this.kmsClient, this.stsClient, this.identityClient, ...(hsm ? [hsm] : [])])) c.destroy();
   }
 

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '../../../src/auth/principal.js';
 import type { NewUnit } from '../../../src/cckm/jobs/job.repository.js';
-import { PostgresJobRepository } from '../../../src/db/repositories/job.repository.js';
+import { PostgresJobRepository } from '../../../src/db/repositories/postgres-job.repository.js';
 import { startTestApp, type TestApp } from '../../fixtures/app.js';
 import { as, BULK, type Body } from '../sync/helpers.js';
 

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { keyTypeOf, materialOriginOf } from '../../../src/cckm/keys/key-rules.js';
-import { PrismaKeyRepository } from '../../../src/db/repositories/key.repository.js';
+import { PrismaKeyRepository } from '../../../src/db/repositories/prisma-key.repository.js';
 import { startTestApp, type TestApp } from '../../fixtures/app.js';
 import { as, SYNC, waitForJob, type Body } from './helpers.js';
 

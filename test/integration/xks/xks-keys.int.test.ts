@@ -9,7 +9,7 @@ import { SecretBox } from '../../../src/auth/secret-box.js';
 import type { HyokSourceKeys } from '../../../src/cckm/custom-key-stores/store-actions.service.js';
 import { XksKeyService } from '../../../src/cckm/xks/xks-key.service.js';
 import type { Database } from '../../../src/db/database.js';
-import { PrismaXksKeyRepository } from '../../../src/db/repositories/xks-key.repository.js';
+import { PrismaXksKeyRepository } from '../../../src/db/repositories/prisma-xks-key.repository.js';
 import { ConflictError, ForbiddenError, InternalError, NotFoundError, ValidationError } from '../../../src/errors/index.js';
 import { HttpXksClient } from '../../../src/xks/client.js';
 import { InMemoryXksStores, startStandaloneXksProxy, type StandaloneXksProxy } from '../../../src/xks/standalone-proxy.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, appendFileS
 import os from 'node:os';
 import path from 'node:path';
 import type { AuditEventInput } from '../../../src/cckm/audit/audit.service.js';
-import { auditSpoolPath, FileAuditSpool } from '../../../src/db/audit-spool.js';
+import { auditSpoolPath, FileAuditSpool } from '../../../src/db/audit-spool-file.js';
 
 const event = (n: number): AuditEventInput => ({
   account: 'kylo', actor: 'admin', action: 'createAwsKey', resourceType: 'aws-key', resourceId: null,

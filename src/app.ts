@@ -1,6 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type Express } from 'express';
-import * as OpenApiValidator from 'express-openapi-validator';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { TokenService } from './auth/tokens.js';
@@ -8,6 +7,7 @@ import { isAdmin } from './auth/principal.js';
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from './errors/index.js';
 import type { Services } from './cckm/create-services.js';
 import { createMetrics } from './http/metrics.js';
+import { contractValidator } from './http/openapi/contract-validator.js';
 import { auditTrail } from './http/middleware/audit.js';
 import { authenticate } from './http/middleware/authenticate.js';
 import { errorHandler } from './http/middleware/error-handler.js';
@@ -79,16 +79,8 @@ export function createApp(deps: AppDeps): App {
   // The audit trail comes first so a request authentication could not decide (database down, 503) has its event too.
   app.use('/api/v1', auditTrail(deps.services.audit, deps.logger, pendingAudit));
   app.use('/api/v1', authenticate(deps.tokens));
-  app.use(
-    OpenApiValidator.middleware({
-      apiSpec: deps.openapi.document as never,
-      // coerceTypes false: bodies are taken as typed ("true" is no boolean); the validator still coerces path and query parameters.
-      validateRequests: { allowUnknownQueryParameters: false, coerceTypes: false },
-      validateResponses: deps.validateResponses ? { removeAdditional: false } : false,
-      validateSecurity: false,
-      ignoreUndocumented: false,
-    }),
-  );
+  // Every request that reaches a route is one of the contract's, validated; answers too when asked.
+  app.use('/api/v1', contractValidator(deps.openapi.document, { validateResponses: deps.validateResponses }));
   const api = express.Router();
   api.use(authRoutes(deps.services.auth));
   api.use(userRoutes(deps.services.users));

@@ -60,9 +60,18 @@ export interface ComposeOptions {
   logger: Logger;
 }
 
-async function loadOpenApi(): Promise<{ document: object; yaml: string }> {
-  const yaml = await readFile(OPENAPI_PATH, 'utf8').catch(() => readFile(OPENAPI_FALLBACK, 'utf8'));
-  return { yaml, document: parseYaml(yaml) as object };
+let openApi: Promise<{ document: object; yaml: string }> | undefined;
+
+/** The contract, read and parsed once per process: every app of the process shares it, and its compiled validators. */
+function loadOpenApi(): Promise<{ document: object; yaml: string }> {
+  openApi ??= (async () => {
+    const yaml = await readFile(OPENAPI_PATH, 'utf8').catch(() => readFile(OPENAPI_FALLBACK, 'utf8'));
+    return { yaml, document: parseYaml(yaml) as object };
+  })().catch((err: unknown) => {
+    openApi = undefined;
+    throw err;
+  });
+  return openApi;
 }
 
 /**

@@ -298,7 +298,7 @@ export function loadConfig(env: Env = process.env): Config {
     providerMaxAttempts: int(env, 'CCKM_PROVIDER_MAX_ATTEMPTS', 3, 1, 10),
     awsAmbientCredentials: bool(env, 'CCKM_AWS_AMBIENT_CREDENTIALS', false),
     outboundAllow: outboundAllow(env),
-    validateResponses: bool(env, 'CCKM_VALIDATE_RESPONSES', nodeEnv !== 'production'),
+    validateResponses: bool(env, 'CCKM_VALIDATE_RESPONSES', nodeEnv === 'test'),
     shutdownGraceMs: int(env, 'CCKM_SHUTDOWN_GRACE_MS', 10000, 0, 120000),
     jobs: {
       workers: int(env, 'CCKM_JOB_WORKERS', 2, 0, 64),

@@ -15,7 +15,7 @@ export function createMetrics(): { registry: Registry; middleware: (req: Request
   const middleware = (req: Request, res: Response, next: NextFunction) => {
     const end = duration.startTimer();
     res.on('finish', () => {
-      const operation = (req as { openapi?: { schema?: { operationId?: string } } }).openapi?.schema?.operationId ?? 'other';
+      const operation = req.operationId ?? 'other';
       end({ method: req.method, operation, status: String(res.statusCode) });
     });
     next();

@@ -38,7 +38,7 @@ export function auditTrail(audit: AuditService, logger: Logger, pending: Set<Pro
     res.on('finish', () => {
       // Requests refused by authentication (no or bad token) did nothing and name no one: no event, as before.
       if (res.statusCode === 401 && !req.principal && !path.toLowerCase().startsWith('/auth/')) return;
-      const operation = (req as { openapi?: { schema?: { operationId?: string } } }).openapi?.schema?.operationId;
+      const operation = req.operationId;
       const actor = req.principal?.username ?? (typeof req.body?.username === 'string' ? req.body.username.slice(0, 128) : 'anonymous');
       const write = audit
         .record({

@@ -47,7 +47,7 @@ describe('bulk jobs', () => {
   it.each([
     ['keys', { operation: 'enablekey' }],
     ['keys', { keys: [], operation: 'enablekey' }],
-    ['keys.0', { keys: ['not-a-uuid'], operation: 'enablekey' }],
+    ['keys[0]', { keys: ['not-a-uuid'], operation: 'enablekey' }],
     ['operation', { keys: [randomUUID()], operation: 'rotatekey' }],
     ['days', { keys: [randomUUID()], operation: 'schedulekeydeletion' }],
     ['days', { keys: [randomUUID()], operation: 'schedulekeydeletion', days: 6 }],

@@ -42,4 +42,4 @@ test('data written before close() is there after reopening, and migrations are n
   } finally {
     await second.close();
   }
-});
+}, 180_000); // two PGlite starts and a full migration: ~10 s alone, much longer on a loaded machine

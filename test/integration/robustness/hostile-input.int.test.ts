@@ -279,9 +279,9 @@ describe('hostile input', () => {
     expectError(await admin.post('/cckm/aws/keys', key({ MultiRegion: 'true' })), 400, 'aws_param.MultiRegion');
     expectError(await admin.post('/cckm/aws/keys', key({ MultiRegion: 1 })), 400, 'aws_param.MultiRegion');
     expectError(await admin.post('/cckm/aws/keys', key({ Description: 12345 })), 400, 'aws_param.Description');
-    expectError(await admin.post('/cckm/aws/keys', key({ Tags: [{ TagKey: 'a', TagValue: 5 }] })), 400, 'aws_param.Tags.0.TagValue');
+    expectError(await admin.post('/cckm/aws/keys', key({ Tags: [{ TagKey: 'a', TagValue: 5 }] })), 400, 'aws_param.Tags[0].TagValue');
     expectError(await admin.patch(`/cckm/aws/templates/${seeded.template}`, { auto_push: 'true' }), 400, 'auto_push');
-    expectError(await admin.post('/cckm/aws/templates', { name: 'coerced', kms: 'kms', external_accounts: [123456789012] }), 400, 'external_accounts.0');
+    expectError(await admin.post('/cckm/aws/templates', { name: 'coerced', kms: 'kms', external_accounts: [123456789012] }), 400, 'external_accounts[0]');
     expectError(await send('post', '/cckm/aws/templates', '{"name":"dup","kms":"does-not-exist","kms":"kms","key_users":["u"]}'), 400, 'body');
     expectError(await send('post', '/cckm/aws/templates', '{"name":"dup","kms":"kms","key_users":["u"],"\\u006bms":"kms"}'), 400, 'body');
     const bad = await sendBytes(CONNECTIONS, Buffer.concat([Buffer.from('{"name":"utf8","provider":"emulator","description":"'), Buffer.of(0xff, 0xfe), Buffer.from('"}')]));

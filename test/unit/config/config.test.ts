@@ -59,9 +59,11 @@ describe('loadConfig', () => {
     });
   });
 
-  it('turns response validation off in production unless asked', () => {
+  it('validates answers under NODE_ENV=test, and elsewhere only when asked (npm start runs the fast configuration)', () => {
     expect(loadConfig({ NODE_ENV: 'production' }).validateResponses).toBe(false);
+    expect(loadConfig({}).validateResponses).toBe(false);
     expect(loadConfig({ NODE_ENV: 'production', CCKM_VALIDATE_RESPONSES: 'true' }).validateResponses).toBe(true);
-    expect(loadConfig({}).validateResponses).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'test' }).validateResponses).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'test', CCKM_VALIDATE_RESPONSES: 'false' }).validateResponses).toBe(false);
   });
 });

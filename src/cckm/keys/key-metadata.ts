@@ -1,6 +1,6 @@
 import type { KeyMetadata, Tag } from '@aws-sdk/client-kms';
 import type { KeyRecord } from '../common/records.js';
-import { toStorableText } from '../common/text.js';
+import { toStorableJson, toStorableText } from '../common/text.js';
 import { keyTypeOf, materialOriginOf } from './key-rules.js';
 
 /** What the provider told us about a key besides DescribeKey's metadata. */
@@ -48,7 +48,8 @@ export function toAwsParam(f: KeyFacts): Record<string, unknown> {
     SigningAlgorithms: m.SigningAlgorithms,
     MacAlgorithms: m.MacAlgorithms,
     KeyAgreementAlgorithms: m.KeyAgreementAlgorithms,
-    Policy: f.policy,
+    // A policy is JSON text; its escapes (`\u0000`) may parse to what PostgreSQL cannot store.
+    Policy: toStorableJson(f.policy),
     Alias: f.aliases,
     Tags: f.tags.map((t) => ({ TagKey: t.TagKey, TagValue: t.TagValue ?? '' })),
     KeyRotationEnabled: f.rotationEnabled,

@@ -306,4 +306,20 @@ describe('hostile input', () => {
     expectStatus(res, 200);
     expect(res.body.aws_param.Description).toBe('a\ufffdb\ufffd');
   });
+
+  it('a key policy AWS holds with U+0000 or unpaired surrogates (as JSON escapes) is kept storable on refresh (U+FFFD)', async () => {
+    const key = (await admin.post('/cckm/aws/keys', { kms: 'kms', region: REGION })).body;
+    const at = { accountId: '123456789012', region: REGION };
+    const KeyId = key.aws_param.KeyId as string;
+    const policy = (await t.composed.emulator!.call(at, 'GetKeyPolicy', { KeyId, PolicyName: 'default' })) as { Policy: string };
+    const doc = JSON.parse(policy.Policy) as { Statement: Record<string, unknown>[] };
+    doc.Statement[0]!.Sid = 'root\u0000access';
+    // JSON text escapes: the policy itself is printable ASCII, its parsed Sid holds U+0000 and a lone surrogate.
+    const text = JSON.stringify(doc).replace('root\\u0000access', 'root\\u0000access\\ud800');
+    await t.composed.emulator!.call(at, 'PutKeyPolicy', { KeyId, PolicyName: 'default', Policy: text });
+    const res = await admin.post(`/cckm/aws/keys/${key.id}/refresh`);
+    expectStatus(res, 200);
+    expect(res.body.aws_param.Policy.Statement[0].Sid).toBe('root\ufffdaccess\ufffd');
+    // AWS refuses such characters in tag keys and values (letters, digits, spaces, _.:/=+-@ only), so tags cannot carry them.
+  });
 });

@@ -1,5 +1,5 @@
 import { parsePaging, parseSort } from '../../../../src/cckm/common/list.js';
-import { hasUnstorableText, toStorableText } from '../../../../src/cckm/common/text.js';
+import { hasUnstorableText, toStorableJson, toStorableText } from '../../../../src/cckm/common/text.js';
 import { ValidationError } from '../../../../src/errors/index.js';
 
 describe('hasUnstorableText / toStorableText', () => {
@@ -19,6 +19,26 @@ describe('hasUnstorableText / toStorableText', () => {
   });
   it('replaces each unstorable code unit with U+FFFD', () => {
     expect(toStorableText('a\u0000b\ud800c\udfff🔑')).toBe('a\ufffdb\ufffdc\ufffd🔑');
+  });
+});
+
+describe('toStorableJson', () => {
+  it('replaces unstorable text in every string and key, at any depth, and leaves the rest as it was', () => {
+    const policy = { Version: '2012-10-17', Statement: [{ Sid: 'a\u0000', Condition: { 'k\ud800': ['x', 1, true, null] } }] };
+    expect(toStorableJson(policy)).toEqual({ Version: '2012-10-17', Statement: [{ Sid: 'a\ufffd', Condition: { 'k\ufffd': ['x', 1, true, null] } }] });
+    expect(policy.Statement[0]!.Sid).toBe('a\u0000');
+  });
+  it('answers the value itself when nothing needs replacing', () => {
+    const clean = { a: ['ü 🔑', { b: 1 }] };
+    expect(toStorableJson(clean)).toBe(clean);
+    expect(toStorableJson('x\u0000')).toBe('x\ufffd');
+  });
+  it('copes with nesting far deeper than a call stack', () => {
+    let deep: unknown = 'a\u0000';
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    let out = toStorableJson(deep);
+    for (let i = 0; i < 100_000; i++) out = (out as unknown[])[0];
+    expect(out).toBe('a\ufffd');
   });
 });
 

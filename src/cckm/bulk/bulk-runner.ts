@@ -1,9 +1,10 @@
-import { canWrite, type Principal } from '../../auth/principal.js';
+import type { Principal } from '../../auth/principal.js';
 import { AppError, NotFoundError } from '../../errors/index.js';
 import type { KeyActionService } from '../keys/key-actions.service.js';
 import type { KeyRepository } from '../keys/key.repository.js';
 import type { UnitOutcome } from '../jobs/job.repository.js';
 import { mapLimit } from '../jobs/concurrency.js';
+import { creatorAsStored, creatorCheck, type CreatorNow } from '../jobs/creator-check.js';
 import { UnitStopped, type UnitContext, type UnitRunner, type UnitSignal } from '../jobs/job-workers.js';
 
 /** The bulk operations (the original's names). */
@@ -52,28 +53,15 @@ export class BulkRunner implements UnitRunner {
      * The job's creator as they are now (groups included), or undefined once deleted,
      * disabled or moved to another account: revoking a user stops their bulk jobs too.
      */
-    private readonly creatorNow: (p: Principal) => Promise<Principal | undefined> = async (p) => p,
+    private readonly creatorNow: CreatorNow = creatorAsStored,
     /** Keys of one chunk acted on at once. */
     private readonly concurrency = 8,
   ) {}
 
-  /** The creator, re-read at most once a second while a chunk runs; undefined when they may no longer change keys. */
-  private creatorCheck(stored: Principal): () => Promise<Principal | undefined> {
-    let current: Promise<Principal | undefined> | undefined;
-    let readAt = 0;
-    return () => {
-      if (!current || Date.now() - readAt >= 1000) {
-        readAt = Date.now();
-        current = this.creatorNow(stored).then((p) => (p && canWrite(p) ? p : undefined));
-      }
-      return current;
-    };
-  }
-
   async run(ctx: UnitContext): Promise<UnitOutcome> {
     const params = ctx.unit.params as BulkJobParams;
     const { keys } = ctx.unit.payload as BulkUnitPayload;
-    const creator = this.creatorCheck(ctx.unit.principal as Principal);
+    const creator = creatorCheck(this.creatorNow, ctx.unit.principal as Principal);
     const results = new Array<BulkKeyResult | undefined>(keys.length);
     const progress: Progress = { total: keys.length, succeeded: 0, failed: 0, skipped: 0 };
     const state: { signal: UnitSignal; revoked: boolean } = { signal: 'continue', revoked: false };

@@ -11,9 +11,9 @@ import { SyncScheduler } from '../sync/sync-scheduler.js';
 import type { SyncRecordRepository } from '../sync/sync.repository.js';
 import type { TemplateService } from '../templates/template.service.js';
 import type { JobRepository } from './job.repository.js';
+import type { CreatorNow } from './creator-check.js';
 import { JobWorkers, type JobLogger, type JobWorkerOptions } from './job-workers.js';
 import { Periodic } from './periodic.js';
-import type { Principal } from '../../auth/principal.js';
 
 /** Settings of the job queue and the sync runner (config: CCKM_JOB_*, CCKM_SYNC_*). */
 export interface JobOptions extends JobWorkerOptions {
@@ -67,8 +67,8 @@ export function createJobServices(
     kms: KmsService;
     templates: TemplateService;
     keyActions: KeyActionService;
-    /** A job creator as they are now; undefined once revoked (bulk jobs stop). */
-    creatorNow?: (p: Principal) => Promise<Principal | undefined>;
+    /** A job creator as they are now; undefined once revoked (their bulk and sync jobs stop). */
+    creatorNow?: CreatorNow;
   },
   options: JobOptions = DEFAULT_JOB_OPTIONS,
   log: JobLogger = { warn: () => {}, error: () => {} },
@@ -77,7 +77,7 @@ export function createJobServices(
 ): JobServices {
   const runners = {
     sync: new SyncRunner(deps.kms, repos.syncRecords, { concurrency: options.syncConcurrency, batchSize: options.syncBatchSize, ...(options.syncPageSize ? { pageSize: options.syncPageSize } : {}), ...(options.reservationGraceMs ? { reservationGraceMs: options.reservationGraceMs } : {}) }, async (account, kmsId) =>
-      (await repos.templates.list(account, { kmsId }, { skip: 0, limit: MAX_PAGE })).rows),
+      (await repos.templates.list(account, { kmsId }, { skip: 0, limit: MAX_PAGE })).rows, deps.creatorNow),
     bulk: new BulkRunner(deps.keyActions, repos.keys, deps.creatorNow),
   };
   const wake = () => jobWorkers.wake();

@@ -10,6 +10,7 @@ import { partitionOf } from '../../providers/registry.js';
 import { recordColumns } from '../keys/key-metadata.js';
 import type { KmsService } from '../kms/kms.service.js';
 import { chunks, mapLimit } from '../jobs/concurrency.js';
+import { creatorAsStored, creatorCheck, type CreatorNow } from '../jobs/creator-check.js';
 import type { UnitOutcome } from '../jobs/job.repository.js';
 import { UnitStopped, type UnitContext, type UnitRunner } from '../jobs/job-workers.js';
 import type { SyncedKey, SyncRecordRepository, SyncScope } from './sync.repository.js';
@@ -45,7 +46,8 @@ const reasonOf = (err: unknown) => (err instanceof AppError ? `${err.awsName ? `
  * reads each key (DescribeKey, policy, tags, rotation; aliases listed once per region)
  * with bounded parallelism, stores each page in batched upserts, then marks records whose
  * key AWS no longer has as `gone` (each confirmed by DescribeKey, so a key created while
- * the sync ran is never marked). Stops at the next page when the job is cancelled.
+ * the sync ran is never marked). Stops at the next page when the job is cancelled, or when
+ * its creator was revoked (deleted, disabled, or without write rights any more).
  */
 export class SyncRunner implements UnitRunner {
   constructor(
@@ -54,6 +56,8 @@ export class SyncRunner implements UnitRunner {
     private readonly options: SyncRunnerOptions,
     /** The policy templates of a KMS account, to tell whether each linked key's policy drifted. */
     private readonly templatesOf: (account: string, kmsId: string) => Promise<PolicyTemplateRecord[]>,
+    /** The job's creator as they are now: revoking a user stops their synchronizations at the next page. */
+    private readonly creatorNow: CreatorNow = creatorAsStored,
   ) {}
 
   async run(ctx: UnitContext): Promise<UnitOutcome> {
@@ -71,7 +75,11 @@ export class SyncRunner implements UnitRunner {
     const listingStarted = Date.now();
     let firstError: string | undefined;
     let marker: string | undefined;
+    const creator = creatorCheck(this.creatorNow, principal);
     for (let page = 0; page < MAX_PAGES; page++) {
+      if (!(await creator())) {
+        return { status: 'failed', message: `stopped after ${seen.length} keys: the job's creator was deleted, disabled or lost the right to change keys`, progress };
+      }
       const listed = await provider.kms('ListKeys', { Limit: this.options.pageSize ?? 1000, ...(marker ? { Marker: marker } : {}) });
       const ids = [...new Set((listed.Keys ?? []).map((k) => k.KeyId).filter((id): id is string => !!id))];
       const read = await mapLimit(ids, this.options.concurrency, (id) => readKey(provider, id, aliases, drift));

@@ -184,4 +184,24 @@ describe('synchronization job: records mirror AWS across two accounts and three 
     expect(after.find((r) => r.aws_param.KeyId === linked)).toMatchObject({ gone: false, policy_drift: false, policy_drift_checked_at: expect.any(String) });
     expect(after.filter((r) => r.gone).map((r) => r.aws_param.KeyId)).toEqual([doomed]);
   });
+
+  it('stops a running synchronization once its creator is disabled: the units not yet started fail, naming why', async () => {
+    const user = await admin().post('/api/v1/usermgmt/users', { username: 'sync-operator', password: 'sync-operator-password', groups: ['cckm_admins'] });
+    expect(user.status).toBe(201);
+    const operator = as(t, await t.login('sync-operator', 'sync-operator-password'));
+    // Four regions, two workers, each ListKeys ≥ 600 ms: the last two units start after the creator is disabled at 200 ms.
+    t.composed.emulator!.setFaults([{ operation: 'ListKeys', kind: 'latency', latencyMs: 600 }]);
+    try {
+      const job = await operator.post(SYNC, { kms: ['kms'] });
+      expect(job.status).toBe(201);
+      await new Promise((r) => setTimeout(r, 200));
+      expect((await admin().patch(`/api/v1/usermgmt/users/${user.body.id}`, { disabled: true })).status).toBe(200);
+      const done = await waitForJob(t, `${SYNC}/${job.body.id}`);
+      expect(done.overall_status).toBe('failed');
+      const stopped = Object.values(done.detailed_status as Record<string, string>).filter((m) => m.includes("the job's creator was deleted, disabled or lost the right"));
+      expect(stopped.length).toBeGreaterThan(0);
+    } finally {
+      t.composed.emulator!.setFaults([]);
+    }
+  });
 });

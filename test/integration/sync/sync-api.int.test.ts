@@ -8,6 +8,8 @@ import { expectBadRequest, expectError } from '../keys/helpers.js';
 import { ACCOUNTS, addWireAccounts, allRecords, as, JOB_ENV, SYNC, SyncEndpoint, waitForJob, type Body } from './helpers.js';
 
 const REGIONS = ['us-east-1', 'us-west-2'];
+/** Pages of 100 keys: a region of 150 keys spans two pages, as 1 100 keys would with AWS's 1 000. */
+const PAGED_ENV = { ...JOB_ENV, CCKM_SYNC_PAGE_SIZE: '100' };
 
 describe('synchronization jobs API', () => {
   let endpoint: SyncEndpoint;
@@ -17,7 +19,7 @@ describe('synchronization jobs API', () => {
 
   beforeAll(async () => {
     endpoint = await SyncEndpoint.start();
-    idle = await startTestApp('sync-api', { env: { ...JOB_ENV, CCKM_JOB_WORKERS: '0' } });
+    idle = await startTestApp('sync-api', { env: { ...PAGED_ENV, CCKM_JOB_WORKERS: '0' } });
     kms = await addWireAccounts(idle, endpoint, REGIONS);
   });
   afterAll(async () => {
@@ -102,14 +104,14 @@ describe('synchronization jobs API', () => {
   });
 
   it('a worker instance runs the queued jobs; a cancelled region stops after its current page of keys', async () => {
-    for (let i = 0; i < 1100; i++) await endpoint.call('b', 'us-west-2', 'CreateKey', { Description: `bulk ${i}` });
-    // Slow AWS down so the region is still running when the cancel arrives.
-    endpoint.emulator.setFaults([{ operation: 'ListResourceTags', kind: 'latency', latencyMs: 20 }]);
+    for (let i = 0; i < 150; i++) await endpoint.call('b', 'us-west-2', 'CreateKey', { Description: `bulk ${i}` });
+    // Slow AWS down so the region's first page is still being read when the cancel arrives (≥ 1 s).
+    endpoint.emulator.setFaults([{ operation: 'ListResourceTags', kind: 'latency', latencyMs: 200 }]);
     const queued = (await admin().get(`${SYNC}?overall_status=in_progress&limit=100`)).body.resources as Body[];
     expect(queued).toHaveLength(3);
     const b = queued.find((j) => j.kms.includes('acct-b'))!;
     // Watch the job from the idle instance while the worker instance starts (and starts working).
-    const starting = startTestApp('sync-api-worker', { database: idle.db, env: { ...JOB_ENV, EMULATOR_ENABLED: 'false' } });
+    const starting = startTestApp('sync-api-worker', { database: idle.db, env: { ...PAGED_ENV, EMULATOR_ENABLED: 'false' } });
     let worker: TestApp | undefined;
     try {
       const deadline = Date.now() + 20_000;
@@ -123,11 +125,11 @@ describe('synchronization jobs API', () => {
       worker = await starting;
       const done = await waitForJob(idle, `${SYNC}/${b.id}`, 60_000);
       expect(done.overall_status).toBe('cancelled');
-      // The region stopped at the end of its first page (1000 keys): those records are stored,
+      // The region stopped at the end of its first page (100 keys): those records are stored,
       // the rest was not read, and nothing was marked gone.
-      expect(done.detailed_status[`${ACCOUNTS.b.id}/us-west-2`]).toBe('cancelled after 1000 keys');
+      expect(done.detailed_status[`${ACCOUNTS.b.id}/us-west-2`]).toBe('cancelled after 100 keys');
       const records = await allRecords(idle, 'kms=acct-b&region=us-west-2');
-      expect(records).toHaveLength(1000);
+      expect(records).toHaveLength(100);
       expect(records.every((r) => !r.gone)).toBe(true);
       endpoint.emulator.setFaults([]);
       for (const j of queued.filter((x) => x.id !== b.id)) expect((await waitForJob(idle, `${SYNC}/${j.id}`, 60_000)).overall_status).toBe('completed');

@@ -11,7 +11,7 @@ import { ACCOUNTS, addWireAccounts, allRecords, as, JOB_ENV, SYNC, SyncEndpoint,
 
 const REGIONS = ['us-east-1', 'us-west-2', 'eu-west-1'];
 /** Every instance, the emulator and the test share this process's CPU: fewer parallel reads, more time per call. */
-const ENV = { ...JOB_ENV, CCKM_SYNC_CONCURRENCY: '4', CCKM_PROVIDER_TIMEOUT_MS: '60000' };
+const ENV = { ...JOB_ENV, CCKM_SYNC_CONCURRENCY: '4', CCKM_PROVIDER_TIMEOUT_MS: '60000', CCKM_SYNC_PAGE_SIZE: '100' };
 /** Instances after the first: one emulator writer per database, and these tests reach AWS through the wire endpoint only. */
 const PEER_ENV = { ...ENV, EMULATOR_ENABLED: 'false' };
 
@@ -56,7 +56,7 @@ describe('synchronization jobs across service instances', () => {
   it('two instances run jobs at once, while keys are created through the API, without a duplicate record', async () => {
     for (const acct of ['a', 'b'] as const) {
       for (const region of REGIONS) {
-        for (let i = 0; i < 60; i++) await endpoint.call(acct, region, 'CreateKey', { Description: `pre ${i}` });
+        for (let i = 0; i < 25; i++) await endpoint.call(acct, region, 'CreateKey', { Description: `pre ${i}` });
       }
     }
     const [jobA, jobB] = await Promise.all([as(one, one.adminToken).post(SYNC, { kms: ['acct-a'] }), as(two, two.adminToken).post(SYNC, { kms: ['acct-b'] })]);
@@ -89,7 +89,8 @@ describe('synchronization jobs across service instances', () => {
   }, 180_000);
 
   it('a job whose instance stops mid-region completes on another instance; one whose instance died is taken over when its lease expires', async () => {
-    for (let i = 0; i < 1100; i++) await endpoint.call('b', 'eu-west-1', 'CreateKey', { Description: `late ${i}` });
+    // Three pages of 100 (CCKM_SYNC_PAGE_SIZE), each ≥ 0.5 s: time to stop the instance mid-region.
+    for (let i = 0; i < 250; i++) await endpoint.call('b', 'eu-west-1', 'CreateKey', { Description: `late ${i}` });
     endpoint.emulator.setFaults([{ operation: 'ListResourceTags', kind: 'latency', latencyMs: 20 }]);
     try {
       // Stop the second instance; the first keeps no workers so the job waits for a restart.

@@ -7,12 +7,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import pg from 'pg';
 import { buildOnce, MAIN, ROOT } from '../support/build-once.js';
 import { provisionTestDatabase, type TestDatabaseTarget } from '../support/test-db.js';
 
 const PASSWORD = 'e2e-sync-admin-password';
 const REGION = 'eu-west-1';
-const KEYS = 2500;
+/** Eight pages of 50 (CCKM_SYNC_PAGE_SIZE), read two keys at a time: the region is mid-way when the server dies. */
+const KEYS = 400;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Body = Record<string, any>;
@@ -77,6 +79,8 @@ describe('e2e: a synchronization job survives the death of its server', () => {
       CCKM_ADMIN_PASSWORD: PASSWORD,
       CCKM_JOB_LEASE_MS: '2000',
       CCKM_JOB_POLL_MS: '200',
+      CCKM_SYNC_PAGE_SIZE: '50',
+      CCKM_SYNC_CONCURRENCY: '2',
       LOG_LEVEL: 'warn',
     };
     await start();
@@ -133,5 +137,16 @@ describe('e2e: a synchronization job survives the death of its server', () => {
     expect(records.body.total).toBe(KEYS);
     const keyIds = new Set((records.body.resources as Body[]).map((r) => r.aws_param.KeyId));
     expect(keyIds.size).toBe(KEYS);
+    // The unit was taken over, not finished before the kill: it ran twice.
+    if (target.url) {
+      const client = new pg.Client({ connectionString: target.url });
+      await client.connect();
+      try {
+        const units = await client.query<{ attempts: number }>('SELECT attempts FROM job_units WHERE job_id = $1', [created.body.id]);
+        expect(units.rows.map((u) => u.attempts)).toEqual([2]);
+      } finally {
+        await client.end();
+      }
+    }
   }, 300_000);
 });

@@ -39,11 +39,12 @@ const boundaries = [
     ['src/emulator/standalone.ts'],
   ),
   zone(['src/xks/**/*.ts'], [
-    [`${UP}(?!errors/)`, 'src/xks (the XKS proxy API, both ends) may import only src/errors (STYLE B3).'],
+    [`${UP}(?!errors/|sigv4/)`, 'src/xks (the XKS proxy API, both ends) may import only src/errors and src/sigv4 (STYLE B3).'],
     ['^(express|@aws-sdk/)', 'src/xks has no Express and no AWS SDK client (STYLE B3).'],
   ]),
   zone(['src/emulator/crypto/**/*.ts'], [['^\\.\\./', 'src/emulator/crypto is pure: node:crypto only (STYLE B3).']]),
   zone(['src/iam-policy/**/*.ts'], [['^\\.\\./', 'src/iam-policy (the policy language) is pure: it imports nothing from src (STYLE B3).']]),
+  zone(['src/sigv4/**/*.ts'], [['^\\.\\./', 'src/sigv4 (AWS Signature V4, shared by the emulator wire and XKS) is pure: node:crypto only (STYLE B3).']]),
   zone(['src/cckm/**/*.ts'], [
     [`${UP}(http|emulator)/`, 'src/cckm must not import http or emulator (STYLE B3).'],
     ['db/generated', 'src/cckm must not import the Prisma client; use repository interfaces (STYLE B3).'],

@@ -3,7 +3,16 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { kmsClient, LEAN_CLIENT_DESCRIPTION, startBenchServer, type BenchServer, type KmsCall, type KmsSend } from './support/emulator-client.js';
+import {
+  kmsClient,
+  LEAN_CLIENT_DESCRIPTION,
+  SIGNED_CLIENT_DESCRIPTION,
+  startBenchServer,
+  type BenchServer,
+  type BenchServerMode,
+  type KmsCall,
+  type KmsSend,
+} from './support/emulator-client.js';
 import { sdkClient } from './support/emulator-sdk-client.js';
 import { primitiveRates } from './support/emulator-primitives.js';
 import { load, type LoadResult } from './support/load.js';
@@ -13,9 +22,10 @@ import { benchPostgres } from './support/postgres.js';
  * The KMS emulator's wire endpoint under closed-loop load over HTTP keep-alive, with the
  * server in a child process (one core each for load and server on a 2-core machine):
  * in memory and durable on PostgreSQL, beside the raw primitive rates and a bare
- * node:http server as ceilings, and DescribeKey's latency while RSA_4096 keys are being
- * generated. `npx tsc -p tsconfig.build.json && node dist/bench/emulator.js`; results go
- * to bench/results/emulator-<time>-<commit>.json.
+ * node:http server as ceilings, SigV4 verification's share of a signed Encrypt (against
+ * a bare AES-GCM handler fed by the same signing client), and DescribeKey's latency while
+ * RSA_4096 keys are being generated. `npx tsc -p tsconfig.build.json && node
+ * dist/bench/emulator.js`; results go to bench/results/emulator-<time>-<commit>.json.
  */
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
@@ -25,7 +35,8 @@ const n = (count: number) => Math.max(50, Math.round(count * SCALE));
  * `--only encrypt,list_keys` runs just the runs whose names start with one of the given
  * prefixes (plus the bare node:http ceiling, always measured in the same run for
  * comparison); `--c32` skips the concurrency-1 runs. For quick, targeted measurements
- * on a shared machine; the full bench runs everything.
+ * on a shared machine; the full bench runs everything. `BENCH_CPU_PROF_DIR=<dir>`
+ * profiles each server process (`node --cpu-prof`) into that folder.
  */
 function cliOptions(argv: string[]): { only: string[] | undefined; c32Only: boolean } {
   const at = argv.indexOf('--only');
@@ -142,6 +153,52 @@ async function describeDuringRsa4096(call: KmsCall, send: KmsSend, keyId: string
   results.rsa4096KeysCreatedDuringRun = created;
 }
 
+/**
+ * Encrypt 1 KiB from a client that SigV4-signs every request, against three servers in a
+ * row: a bare node:http AES-GCM handler (the ceiling), the emulator ignoring signatures
+ * (`auth: 'off'`) and the emulator verifying them (the default). The target is verification
+ * on at ≥ 0.85 × the ceiling (issue 13).
+ */
+async function signedEncryptRuns(): Promise<void> {
+  const name = 'signed_encrypt_1KiB';
+  const plaintext = randomBytes(1024).toString('base64');
+  const rates: Record<string, { perSecond: number; serverCpuUsPerRequest: number }> = {};
+  const variants: [string, BenchServerMode][] = [
+    ['ceiling_bare_aes', 'bare-aes'],
+    ['verify_off', 'memory'],
+    ['verify_on', 'memory-signed'],
+  ];
+  for (const [variant, mode] of variants) {
+    if (!selected(`${name}_${variant}`)) continue;
+    const server = await startBenchServer(mode);
+    current = server;
+    const { call, send, close } = kmsClient(server.port, { signed: true });
+    try {
+      const keyId = mode === 'bare-aes' ? 'bench-key' : keyIdOf(await call('CreateKey', '{}'));
+      const body = JSON.stringify({ KeyId: keyId, Plaintext: plaintext });
+      await both(`${name}_${variant}`, () => send('Encrypt', body), 3000, 30000);
+      const run = `${name}_${variant}_c32`;
+      rates[variant] = { perSecond: runs[run]!.perSecond, serverCpuUsPerRequest: cpu[run]!.serverCpuUsPerRequest };
+    } finally {
+      close();
+      await server.stop();
+    }
+  }
+  const [ceiling, off, on] = [rates.ceiling_bare_aes, rates.verify_off, rates.verify_on];
+  if (!ceiling || !off || !on) return;
+  const ratio = (a: number, b: number) => Math.round((a / b) * 1000) / 1000;
+  results.signedEncrypt = {
+    client: SIGNED_CLIENT_DESCRIPTION,
+    c32: rates,
+    verifyOnOverCeiling: ratio(on.perSecond, ceiling.perSecond),
+    verifyOffOverCeiling: ratio(off.perSecond, ceiling.perSecond),
+    target: 0.85,
+    // Server CPU per request compares across runs on a shared machine better than rates do.
+    verificationShareOfServerCpu: ratio(on.serverCpuUsPerRequest - off.serverCpuUsPerRequest, on.serverCpuUsPerRequest),
+  };
+  console.log(`${name}: verify on / ceiling ${ratio(on.perSecond, ceiling.perSecond)} (target ≥ 0.85), verify off / ceiling ${ratio(off.perSecond, ceiling.perSecond)}`);
+}
+
 async function postgresRuns(): Promise<void> {
   if (!selected('create_key_symmetric_postgres') && !selected('describe_key_postgres')) return;
   const pg = await benchPostgres();
@@ -178,6 +235,7 @@ async function main(): Promise<void> {
   client.close();
   await bare.stop();
   await memoryRuns();
+  await signedEncryptRuns();
   await postgresRuns();
   results.finishedAt = new Date().toISOString();
   if (CLI.only) {

@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import path from 'node:path';
+import { signRequest } from '../../src/sigv4/sigv4-signer.js';
 
 /** A bench server child process (see emulator-server.ts) and a keep-alive KMS JSON client for it. */
 export interface BenchServer {
@@ -11,10 +12,26 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-/** Starts `emulator-server.js <mode> [url]` and waits until it listens. */
-export function startBenchServer(mode: 'bare' | 'memory' | 'postgres', url?: string): Promise<BenchServer> {
+/**
+ * Server modes (see emulator-server.ts): `bare` answers a fixed body, `bare-aes` is a bare
+ * AES-GCM Encrypt handler (the ceiling of the signed runs), `memory` and `postgres` serve
+ * the emulator in open mode, `memory-signed` serves it verifying SigV4 with {@link BENCH_CREDENTIAL}.
+ */
+export type BenchServerMode = 'bare' | 'bare-aes' | 'memory' | 'memory-signed' | 'postgres';
+
+/** The access key the `memory-signed` server accepts and the signing client uses. */
+export const BENCH_CREDENTIAL = { accessKeyId: 'AKIABENCHSIGNED00001', secretAccessKey: 'bench-signed-secret-key' };
+
+/**
+ * Starts `emulator-server.js <mode> [url]` and waits until it listens. With
+ * `BENCH_CPU_PROF_DIR` set, the server runs under `node --cpu-prof` and writes its
+ * profile there when stopped (NODE_OPTIONS may not carry --cpu-prof).
+ */
+export function startBenchServer(mode: BenchServerMode, url?: string): Promise<BenchServer> {
   const script = path.join(path.dirname(new URL(import.meta.url).pathname), 'emulator-server.js');
-  const child = fork(script, url ? [mode, url] : [mode], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const profileDir = process.env.BENCH_CPU_PROF_DIR;
+  const execArgv = profileDir ? [...process.execArgv, '--cpu-prof', `--cpu-prof-dir=${profileDir}`] : process.execArgv;
+  const child = fork(script, url ? [mode, url] : [mode], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
@@ -44,9 +61,10 @@ export function startBenchServer(mode: 'bare' | 'memory' | 'postgres', url?: str
 }
 
 /**
- * Sends one AWS JSON 1.1 request and resolves with the response text (unsigned: the
- * bench server runs with `auth: 'off'`; the Authorization header only carries the
- * Region in its credential scope, which is how the endpoint picks the Region).
+ * Sends one AWS JSON 1.1 request and resolves with the response text. Unsigned unless the
+ * client was made with `signed`: the open-mode servers run with `auth: 'off'`, and the
+ * Authorization header only carries the Region in its credential scope, which is how the
+ * endpoint picks the Region.
  */
 export type KmsCall = (op: string, body: string, region?: string) => Promise<string>;
 
@@ -64,9 +82,28 @@ export type KmsSend = (op: string, body: string, region?: string) => Promise<num
 export const LEAN_CLIENT_DESCRIPTION =
   'lean node:http keep-alive client in the bench process: real POST / requests with AWS JSON 1.1 bodies, X-Amz-Target and a SigV4-form Authorization header (unsigned: the server configures no credentials); receives every response byte and checks status and Content-Length, without decoding the JSON. Runs prefixed sdk_ use @aws-sdk/client-kms (signing, full response parsing) for reference.';
 
-export function kmsClient(port: number): { call: KmsCall; send: KmsSend; close(): void } {
+/** What the results JSON says about the signing variant of the lean client. */
+export const SIGNED_CLIENT_DESCRIPTION =
+  'the lean client signing every request with SigV4 (host, content-type, x-amz-content-sha256, x-amz-date, x-amz-target) by the bench credential, at send time';
+
+/**
+ * Headers to send for one request: unsigned (a SigV4-form Authorization header that only
+ * names the Region), or, with `signed`, signed by {@link BENCH_CREDENTIAL} as an SDK would.
+ */
+function requestHeaders(port: number, signed: boolean, op: string, body: string, region: string): Record<string, string | number> {
+  const headers = { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `TrentService.${op}` };
+  if (!signed) {
+    const authorization = `AWS4-HMAC-SHA256 Credential=BENCH/20260101/${region}/kms/aws4_request, SignedHeaders=host, Signature=${'0'.repeat(64)}`;
+    return { ...headers, authorization, 'content-length': Buffer.byteLength(body) };
+  }
+  const bytes = Buffer.from(body, 'utf8');
+  const url = new URL(`http://127.0.0.1:${port}/`);
+  return { ...signRequest({ method: 'POST', url, headers, body: bytes, credential: BENCH_CREDENTIAL, region, service: 'kms' }), 'content-length': bytes.length };
+}
+
+/** A keep-alive client for a bench server; `signed` signs every request (see {@link requestHeaders}). */
+export function kmsClient(port: number, options: { signed?: boolean } = {}): { call: KmsCall; send: KmsSend; close(): void } {
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
-  const auth = (region: string) => `AWS4-HMAC-SHA256 Credential=BENCH/20260101/${region}/kms/aws4_request, SignedHeaders=host, Signature=${'0'.repeat(64)}`;
   const exchange = <T>(op: string, body: string, region: string, finish: (status: number, chunks: Buffer[], size: number, expected: number) => T): Promise<T> =>
     new Promise((resolve, reject) => {
       const req = request(
@@ -76,12 +113,7 @@ export function kmsClient(port: number): { call: KmsCall; send: KmsSend; close()
           method: 'POST',
           path: '/',
           agent,
-          headers: {
-            'content-type': 'application/x-amz-json-1.1',
-            'x-amz-target': `TrentService.${op}`,
-            authorization: auth(region),
-            'content-length': Buffer.byteLength(body),
-          },
+          headers: requestHeaders(port, options.signed === true, op, body, region),
         },
         (res) => {
           const chunks: Buffer[] = [];

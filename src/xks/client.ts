@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { ciphertextIntegrityValue, decodeBase64Strict, toBase64, XKS_KEY_ID_PATTERN, XKS_LIMITS } from './codec.js';
-import { signXksRequest } from './sigv4.js';
+import { signXksRequest } from './xks-authentication.js';
 import {
   XksCallError,
   type XksClient,

@@ -1,7 +1,9 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import type { HeaderMap } from '../sigv4/canonical-request.js';
+import { DEFAULT_MAX_CLOCK_SKEW_MS } from '../sigv4/sigv4-verifier.js';
 import { ciphertextIntegrityValue, toBase64, XKS_LIMITS } from './codec.js';
 import { ALLOWED_FIELDS, parseDecrypt, parseEncrypt, parseXksBody, parseXksRoute, XksProxyError } from './proxy-request.js';
-import { DEFAULT_MAX_CLOCK_SKEW_MS, type HeaderMap, verifyXksRequest } from './sigv4.js';
+import { verifyXksRequest } from './xks-authentication.js';
 import type { XksCredential, XksHealth, XksKeyMetadata } from './xks-types.js';
 
 /** What the proxy needs to know about one external key store it serves. */

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { awsError, isAppError, toKmsWireError, type AppError } from '../../errors/index.js';
 import { KMS_OPERATIONS, type KmsOperationName } from '../../providers/kms-provider.js';
 import type { KmsEmulator } from '../emulator.js';
-import { authenticate, type AuthenticateOptions, type WireCredentials } from './wire-authentication.js';
+import { authenticate, type AuthenticateOptions, type WireCredentials, type WireRequest } from './wire-authentication.js';
 import { FAULTS_PATH, serveFaultAdmin } from './fault-admin.js';
 import { CLOUDHSM_ADMIN_PATH, isCloudHsmTarget, serveCloudHsm, serveCloudHsmAdmin } from './cloudhsm-wire.js';
 import { decodeInput, encodeOutput } from './json-codec.js';
@@ -176,14 +176,14 @@ export function createEmulatorWireHandler(
   /** Routes a fully read request; KMS answers (and errors) are sent when the emulator settles. */
   function serve(req: IncomingMessage, res: ServerResponse, requestId: string, target: string | string[] | undefined, contentType: string, isSts: boolean, body: Buffer): void {
     const url = req.url ?? '/';
-    const query = url.indexOf('?');
-    const path = query < 0 ? url : url.slice(0, query);
+    const mark = url.indexOf('?');
+    const path = mark < 0 ? url : url.slice(0, mark);
     if (path === FAULTS_PATH && options.enableFaultInjection) return serveFaultAdmin(emulator, req.method ?? 'GET', body, res);
     if (path.startsWith(CLOUDHSM_ADMIN_PATH) && options.enableCloudHsmAdmin) return void serveCloudHsmAdmin(emulator, req.method ?? 'GET', path, body, res).catch(() => res.destroy());
     if (req.method !== 'POST' || path !== '/') {
       return sendJson(res, 404, requestId, { __type: 'UnknownOperationException', message: 'Only POST / is served.' });
     }
-    const signed = { method: req.method, url, headers: req.headers, body };
+    const signed: WireRequest = { method: req.method, path, query: mark < 0 ? '' : url.slice(mark + 1), headers: req.headers, body };
     const at = now();
     if (isSts) {
       try {

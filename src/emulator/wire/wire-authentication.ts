@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { awsError } from '../../errors/index.js';
-import { constantTimeEqual, parseAmzDate, parseAuthorization, signatureMatches } from './sigv4.js';
+import { constantTimeEqual, parseAuthorization, verifySignature, type SigV4FailureCode } from '../../sigv4/sigv4-verifier.js';
 
 /** Access keys the endpoint accepts, each bound to an account. */
 export type WireCredentials = Record<string, { secretAccessKey: string; accountId: string }>;
@@ -61,6 +61,30 @@ const NAMES = {
 
 const EXPIRED = { kms: 'ExpiredTokenException', sts: 'ExpiredToken' } as const;
 
+const MISMATCH =
+  'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.';
+const BAD_DATE = 'The request must carry a signed X-Amz-Date header matching the credential scope date.';
+
+/** AWS's wording for each way a signature can fail; the rest (altered headers, body or path) is a plain mismatch. */
+const SIGNATURE_MESSAGES: Partial<Record<SigV4FailureCode, string>> = {
+  'host-unsigned': "'Host' must be a 'SignedHeader' in the AWS Authorization.",
+  'date-unsigned': BAD_DATE,
+  'date-malformed': BAD_DATE,
+  'date-out-of-scope': BAD_DATE,
+  'clock-skew': 'Signature expired: the request time differs from the server time by more than 5 minutes.',
+};
+
+/** A wire request as the endpoint received it (path and query split, body read). */
+export interface WireRequest {
+  method: string;
+  /** The path as received, without the query. */
+  path: string;
+  /** The query as received, without the `?`. */
+  query: string;
+  headers: IncomingHttpHeaders;
+  body: Uint8Array;
+}
+
 /**
  * Works out the caller of a wire request. The Region comes from the SigV4 credential
  * scope; the account is the one configured for the access key. The signature is verified
@@ -73,10 +97,7 @@ const EXPIRED = { kms: 'ExpiredTokenException', sts: 'ExpiredToken' } as const;
  *   UnrecognizedClientException/InvalidClientTokenId | InvalidSignatureException/SignatureDoesNotMatch |
  *   ExpiredToken(Exception)
  */
-export function authenticate(
-  req: { method: string; url: string; headers: IncomingHttpHeaders; body: Uint8Array },
-  opts: AuthenticateOptions,
-): WireCaller {
+export function authenticate(req: WireRequest, opts: AuthenticateOptions): WireCaller {
   const names = NAMES[opts.protocol];
   const header = req.headers.authorization;
   const auth = parseAuthorization(typeof header === 'string' ? header : undefined);
@@ -106,22 +127,8 @@ export function authenticate(
     }
     if (session.expiresAt <= opts.now.getTime()) throw awsError(EXPIRED[opts.protocol], 'The security token included in the request is expired');
   }
-  if (!auth.signedHeaders.includes('host')) {
-    throw awsError(names.badSignature, "'Host' must be a 'SignedHeader' in the AWS Authorization.");
-  }
-  const signedAt = parseAmzDate(typeof req.headers['x-amz-date'] === 'string' ? req.headers['x-amz-date'] : undefined);
-  if (!signedAt || !auth.signedHeaders.includes('x-amz-date') || !signedAt.toISOString().replace(/-/g, '').startsWith(auth.date)) {
-    throw awsError(names.badSignature, 'The request must carry a signed X-Amz-Date header matching the credential scope date.');
-  }
-  if (Math.abs(signedAt.getTime() - opts.now.getTime()) > MAX_SKEW_MS) {
-    throw awsError(names.badSignature, 'Signature expired: the request time differs from the server time by more than 5 minutes.');
-  }
-  if (!signatureMatches(req, auth, cred.secretAccessKey)) {
-    throw awsError(
-      names.badSignature,
-      'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
-    );
-  }
+  const verdict = verifySignature(req, auth, cred.secretAccessKey, { now: opts.now, maxClockSkewMs: MAX_SKEW_MS });
+  if (!verdict.ok) throw awsError(names.badSignature, SIGNATURE_MESSAGES[verdict.code] ?? MISMATCH);
   return { accountId: cred.accountId, region: auth.region, ...sessionOf(session) };
 }
 

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import request, { type Response } from 'supertest';
 import { parse as parseYaml } from 'yaml';
 import type { Principal } from '../../../src/auth/principal.js';
-import { signXksRequest } from '../../../src/xks/sigv4.js';
+import { signXksRequest } from '../../../src/xks/xks-authentication.js';
 import { startTestApp, type TestApp } from '../../fixtures/app.js';
 import { as, CONNECTIONS, expectError, expectStatus } from '../api/helpers.js';
 import { wireXks } from '../custom-key-stores/helpers.js';

@@ -1,6 +1,6 @@
 import { createDecipheriv, createHash } from 'node:crypto';
 import { XksProxy, type XksKeyVault, type XksProxyOptions, type XksStoreResolver } from '../../../src/xks/proxy.js';
-import { signXksRequest } from '../../../src/xks/sigv4.js';
+import { signXksRequest } from '../../../src/xks/xks-authentication.js';
 import { InMemoryXksKeyVault, InMemoryXksStores } from '../../../src/xks/standalone-proxy.js';
 
 const ACCOUNT = '111122223333';

@@ -1,5 +1,5 @@
 import { HttpXksClient } from '../../../src/xks/client.js';
-import { signXksRequest } from '../../../src/xks/sigv4.js';
+import { signXksRequest } from '../../../src/xks/xks-authentication.js';
 import { InMemoryXksKeyVault, InMemoryXksStores, splitStandalonePath, startStandaloneXksProxy } from '../../../src/xks/standalone-proxy.js';
 
 const CRED = { accessKeyId: 'ABCDEFGHIJKLMNOPQRST', secretAccessKey: 's'.repeat(44) };

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { XKS_PROXY_MOUNT, xksProxyRoutes } from '../../../src/http/routes/xks-proxy.routes.js';
 import { HttpXksClient } from '../../../src/xks/client.js';
-import { signXksRequest } from '../../../src/xks/sigv4.js';
+import { signXksRequest } from '../../../src/xks/xks-authentication.js';
 import { InMemoryXksKeyVault, InMemoryXksStores } from '../../../src/xks/standalone-proxy.js';
 import { XksCallError, type XksProxyTarget } from '../../../src/xks/xks-types.js';
 

@@ -153,6 +153,18 @@ describe('signatures are required by default (finding 3)', () => {
     expect(noHost.json.message).toContain('Host');
   });
 
+  test('an X-Amz-Date off the scope date, unsorted SignedHeaders or a wrong x-amz-content-sha256 are InvalidSignatureException', async () => {
+    const headers = KMS_HEADERS('ListKeys');
+    const signed = sign({ endpoint: w.endpoint, body: '{}', headers, signed: ['host', 'content-type', 'x-amz-date', 'x-amz-target'] });
+    expect((await rawKms(w, 'ListKeys', '{}', signed)).status).toBe(200);
+    const offDay = await rawKms(w, 'ListKeys', '{}', { ...signed, 'x-amz-date': '19990101T000000Z' });
+    expect([offDay.status, offDay.json.__type, offDay.json.message]).toEqual([400, 'InvalidSignatureException', expect.stringContaining('X-Amz-Date')]);
+    const unsorted = await rawKms(w, 'ListKeys', '{}', { ...signed, authorization: signed.authorization.replace('content-type;host;', 'host;content-type;') });
+    expect([unsorted.status, unsorted.json.__type, unsorted.json.message]).toEqual([400, 'InvalidSignatureException', expect.stringContaining('does not match')]);
+    const claimed = await rawKms(w, 'ListKeys', '{}', { ...signed, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' });
+    expect([claimed.status, claimed.json.__type]).toEqual([400, 'InvalidSignatureException']);
+  });
+
   test('STS refuses a signature that leaves out host with SignatureDoesNotMatch', async () => {
     const body = 'Action=GetCallerIdentity&Version=2011-06-15';
     const headers = { 'content-type': 'application/x-www-form-urlencoded' };

@@ -157,6 +157,42 @@ export function describeProviderContract(name: string, make: () => Promise<Provi
       await expectAwsError(() => kms.kms('EnableKeyRotation', { KeyId: rsa.KeyId! }), 'UnsupportedOperationException');
     });
 
+    it('reports rotation off for keys that cannot rotate automatically; refuses imported keys', async () => {
+      const keys = await Promise.all([
+        createKey({ KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' }),
+        createKey({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' }),
+        createKey({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' }),
+        createKey({ KeySpec: 'ML_DSA_44', KeyUsage: 'SIGN_VERIFY' }),
+      ]);
+      for (const md of keys) {
+        expect([md.KeySpec, await kms.kms('GetKeyRotationStatus', { KeyId: md.KeyId! })]).toEqual([md.KeySpec, { KeyRotationEnabled: false, KeyId: md.Arn }]);
+      }
+      const imported = await createKey({ Origin: 'EXTERNAL' });
+      await expectAwsError(() => kms.kms('GetKeyRotationStatus', { KeyId: imported.KeyId! }), 'UnsupportedOperationException');
+    });
+
+    it('refuses more than 50 tags on a key with TagException, at creation and when tagging', async () => {
+      const tags = (n: number, prefix = 't') => Array.from({ length: n }, (_, i) => ({ TagKey: `${prefix}${i}`, TagValue: 'v' }));
+      await expectAwsError(() => kms.kms('CreateKey', { Description: 'contract', Tags: tags(51) }), 'TagException');
+      const md = await createKey({ Tags: tags(49) });
+      await expectAwsError(() => kms.kms('TagResource', { KeyId: md.KeyId!, Tags: tags(2, 'u') }), 'TagException');
+      await kms.kms('TagResource', { KeyId: md.KeyId!, Tags: [...tags(1, 'u'), { TagKey: 't0', TagValue: 'changed' }] });
+      expect((await kms.kms('ListResourceTags', { KeyId: md.KeyId!, Limit: 50 })).Tags).toHaveLength(50);
+    });
+
+    it('refuses key policies over 32 KiB with LimitExceededException', async () => {
+      const md = await createKey();
+      const policy = JSON.parse((await kms.kms('GetKeyPolicy', { KeyId: md.KeyId!, PolicyName: 'default' })).Policy!);
+      const padded = (bytes: number) => {
+        const text = JSON.stringify({ ...policy, Id: '' });
+        return JSON.stringify({ ...policy, Id: 'p'.repeat(bytes - text.length) });
+      };
+      expect(padded(32 * 1024)).toHaveLength(32 * 1024);
+      await kms.kms('PutKeyPolicy', { KeyId: md.KeyId!, PolicyName: 'default', Policy: padded(32 * 1024) });
+      await expectAwsError(() => kms.kms('PutKeyPolicy', { KeyId: md.KeyId!, PolicyName: 'default', Policy: padded(32 * 1024 + 1) }), 'LimitExceededException');
+      await expectAwsError(() => kms.kms('CreateKey', { Description: 'contract', Policy: padded(32 * 1024 + 1) }), 'LimitExceededException');
+    });
+
     it('pages every per-key list (aliases, tags, grants, rotations) with Limit and Marker', async () => {
       const md = await createKey({ Tags: Array.from({ length: 5 }, (_, i) => ({ TagKey: `t${i}`, TagValue: `v${i}` })) });
       const id = md.KeyId!;

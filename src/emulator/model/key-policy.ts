@@ -2,7 +2,13 @@ import { awsError } from '../../errors/index.js';
 import { wildcardMatch } from '../../iam-policy/wildcard.js';
 import { accountOfPrincipal, accountRootArn } from './arn.js';
 
-/** AWS's key policy size quota: 32 KiB of UTF-8. */
+/**
+ * AWS's key policy size quota: 32 KiB of UTF-8 ("The policy size limit is 32 KiB (32768
+ * bytes)"). The model's PolicyType allows 131072 characters, so a longer policy within
+ * that passes validation and meets this quota: LimitExceededException, as the CreateKey
+ * and PutKeyPolicy documentation say ("If the key policy exceeds the length constraint,
+ * KMS returns a LimitExceededException").
+ */
 export const MAX_POLICY_BYTES = 32 * 1024;
 
 /**
@@ -49,16 +55,11 @@ const malformed = (detail: string) => awsError('MalformedPolicyDocumentException
 
 /**
  * Checks that a key policy is a JSON object with a non-empty Statement list whose
- * statements have Effect Allow|Deny, a Principal and an Action, within the size quota.
- * Returns the parsed statements.
+ * statements have Effect Allow|Deny, a Principal and an Action. Returns the parsed statements.
  *
  * @throws MalformedPolicyDocumentException
  */
 export function parseKeyPolicy(policy: string): Statement[] {
-  if (Buffer.byteLength(policy, 'utf8') > MAX_POLICY_BYTES) {
-    // AWS states a 32 KiB key-policy quota; the model's PolicyType allows longer strings.
-    throw malformed(`The key policy exceeds the maximum size of ${MAX_POLICY_BYTES} bytes.`);
-  }
   let doc: unknown;
   try {
     doc = JSON.parse(policy);
@@ -120,16 +121,20 @@ export function policyAllows(statements: readonly Statement[], principalArn: str
 
 /**
  * Validates a new key policy and, unless bypassed, applies AWS's policy lockout safety
- * check: the caller must keep kms:PutKeyPolicy permission under the new policy. Action
- * patterns longer than {@link MAX_ACTION_LENGTH} are refused here, for new policies only,
- * so that a key whose stored policy predates the cap keeps working.
+ * check: the caller must keep kms:PutKeyPolicy permission under the new policy. The size
+ * quota comes first, before the text is parsed. Action patterns longer than
+ * {@link MAX_ACTION_LENGTH} are refused here, for new policies only, so that a key whose
+ * stored policy predates the cap keeps working.
  *
- * @throws MalformedPolicyDocumentException
+ * @throws LimitExceededException | MalformedPolicyDocumentException
  */
 export function checkNewKeyPolicy(
   policy: string,
   opts: { principalArn: string; bypassLockoutCheck: boolean },
 ): void {
+  if (Buffer.byteLength(policy, 'utf8') > MAX_POLICY_BYTES) {
+    throw awsError('LimitExceededException', `The key policy exceeds the maximum size of ${MAX_POLICY_BYTES} bytes.`);
+  }
   const statements = parseKeyPolicy(policy);
   for (const st of statements) {
     for (const a of [...asList(st.Action), ...asList(st.NotAction)]) {

@@ -4,6 +4,17 @@ import { awsError } from '../../errors/index.js';
 /** AWS KMS allows at most 50 tags on one key. */
 export const MAX_TAGS_PER_KEY = 50;
 
+/**
+ * AWS answers a key with more than 50 tags by TagException "Too many tags" (recorded
+ * against AWS for CreateKey by localstack's validated KMS tests), not LimitExceededException;
+ * TagResource and ReplicateKey apply the same rule to the tags the key would end with.
+ *
+ * @throws TagException
+ */
+export function assertTagCount(count: number): void {
+  if (count > MAX_TAGS_PER_KEY) throw awsError('TagException', 'Too many tags');
+}
+
 /** Characters AWS accepts in tag keys and values (letters, digits, spaces and `_ . : / = + - @`). */
 const TAG_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
@@ -29,13 +40,11 @@ export function validateNewTags(tags: readonly Tag[]): void {
 /**
  * Adds or overwrites tags (TagResource semantics: an existing key gets the new value).
  *
- * @throws LimitExceededException when the key would carry more than 50 tags
+ * @throws TagException when the key would carry more than 50 tags
  */
 export function mergeTags(existing: readonly Tag[], added: readonly Tag[]): Tag[] {
   const byKey = new Map(existing.map((t) => [t.TagKey, t] as const));
   for (const t of added) byKey.set(t.TagKey, { TagKey: t.TagKey, TagValue: t.TagValue ?? '' });
-  if (byKey.size > MAX_TAGS_PER_KEY) {
-    throw awsError('LimitExceededException', `A KMS key can have at most ${MAX_TAGS_PER_KEY} tags.`);
-  }
+  assertTagCount(byKey.size);
   return [...byKey.values()];
 }

@@ -12,22 +12,35 @@ const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.l
 const canonical = (c: GrantConstraints | undefined) =>
   JSON.stringify([c?.EncryptionContextEquals, c?.EncryptionContextSubset].map((m) => (m ? Object.entries(m).sort() : null)));
 
+/**
+ * The request's constraints as AWS applies them: an empty map counts as absent (SDKs and
+ * Terraform's hashicorp/aws send the unset one as `{}`), and at most one kind may remain.
+ *
+ * @throws ValidationException when both EncryptionContextEquals and EncryptionContextSubset have pairs
+ */
+function constraintsOf(input: CreateGrantRequest): GrantConstraints | undefined {
+  const given = Object.entries(input.Constraints ?? {}).filter(([, pairs]) => pairs !== undefined && Object.keys(pairs).length > 0);
+  if (given.length > 1) throw awsError('ValidationException', 'More than one constraint supplied');
+  return given.length === 0 ? undefined : (structuredClone(Object.fromEntries(given)) as GrantConstraints);
+}
+
 /** A grant that a retried request with the same Name and parameters returns instead of a new one. */
-function sameRequest(g: GrantDoc, input: CreateGrantRequest): boolean {
+function sameRequest(g: GrantDoc, input: CreateGrantRequest, constraints: GrantConstraints | undefined): boolean {
   return (
     g.name === input.Name &&
     g.granteePrincipal === input.GranteePrincipal &&
     g.retiringPrincipal === input.RetiringPrincipal &&
     sameSet(g.operations, input.Operations!) &&
-    canonical(g.constraints) === canonical(input.Constraints)
+    canonical(g.constraints) === canonical(constraints)
   );
 }
 
 /**
  * CreateGrant: gives GranteePrincipal the listed operations on the key (each must suit
- * the key's type), optionally with encryption context constraints and a retiring
- * principal. With Name, an identical retried request returns the existing GrantId (with
- * a new token). AWS's quotas apply: 50 000 grants per key, 500 per grantee per key.
+ * the key's type), optionally with encryption context constraints (one kind; an empty map
+ * counts as absent) and a retiring principal. With Name, an identical retried request
+ * returns the existing GrantId (with a new token). AWS's quotas apply: 50 000 grants per
+ * key, 500 per grantee per key.
  *
  * @throws NotFoundException | DisabledException | KMSInvalidStateException | ValidationException |
  *   InvalidGrantTokenException | LimitExceededException | DryRunOperationException
@@ -42,9 +55,10 @@ export const createGrant: OperationHandler<'CreateGrant'> = async (ctx, input) =
   if (invalid.length > 0 || input.Operations!.length === 0) {
     throw awsError('ValidationException', `Grant operations ${invalid.join(', ') || '(none)'} are not valid for ${doc.arn} (${doc.keySpec}, ${doc.keyUsage}).`);
   }
+  const constraints = constraintsOf(input);
   const scope = ctx.registry.scope(doc.accountId, doc.region);
   const existing = scope.grantsOf(doc.keyId);
-  const retried = input.Name === undefined ? undefined : existing.find((g) => sameRequest(g, input));
+  const retried = input.Name === undefined ? undefined : existing.find((g) => sameRequest(g, input, constraints));
   if (!retried) {
     if (existing.length >= MAX_GRANTS_PER_KEY) throw awsError('LimitExceededException', `${doc.arn} has reached the limit of ${MAX_GRANTS_PER_KEY} grants.`);
     if (existing.filter((g) => g.granteePrincipal === input.GranteePrincipal).length >= MAX_GRANTS_PER_GRANTEE_PER_KEY) {
@@ -62,7 +76,7 @@ export const createGrant: OperationHandler<'CreateGrant'> = async (ctx, input) =
     granteePrincipal: input.GranteePrincipal!,
     ...(input.RetiringPrincipal !== undefined ? { retiringPrincipal: input.RetiringPrincipal } : {}),
     operations: [...new Set(input.Operations!)],
-    ...(input.Constraints ? { constraints: structuredClone(input.Constraints) } : {}),
+    ...(constraints ? { constraints } : {}),
     creationDate: ctx.now.toISOString(),
     issuingAccount: accountRootArn(ctx.region, ctx.accountId),
     tokenSecret: randomBytes(32).toString('hex'),

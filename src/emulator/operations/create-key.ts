@@ -8,7 +8,7 @@ import { checkNewKeyPolicy, defaultKeyPolicy } from '../model/key-policy.js';
 import type { KeyDoc } from '../model/key-record.js';
 import { toKeyMetadata } from '../model/key-metadata.js';
 import { isHmacSpec, usagesOf } from '../model/key-specs.js';
-import { MAX_TAGS_PER_KEY, validateNewTags } from '../model/tags.js';
+import { assertTagCount, validateNewTags } from '../model/tags.js';
 import type { OperationHandler } from './context.js';
 import { createStoreKey, presentStoreKey } from './custom-key-store-keys.js';
 
@@ -98,7 +98,7 @@ export const createKey: OperationHandler<'CreateKey'> = async (ctx, input) => {
   }
   const tags = (input.Tags ?? []).map((t) => ({ TagKey: t.TagKey, TagValue: t.TagValue ?? '' }));
   validateNewTags(tags);
-  if (tags.length > MAX_TAGS_PER_KEY) throw awsError('LimitExceededException', `A KMS key can have at most ${MAX_TAGS_PER_KEY} tags.`);
+  assertTagCount(tags.length);
 
   const multiRegion = input.MultiRegion === true;
   const keyId = newKeyId(multiRegion);

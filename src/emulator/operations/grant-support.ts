@@ -89,18 +89,20 @@ export function assertGrantId(grantId: string): void {
  * Whether a grant's constraints admit a request's encryption context (AWS's grant
  * constraints): EncryptionContextEquals needs exactly those pairs; EncryptionContextSubset
  * needs at least those pairs. A grant without constraints admits every context; a
- * constrained grant admits no request that has no encryption context to check.
+ * constrained grant admits no request that has no encryption context to check. An empty
+ * map is no constraint, as in AWS (CreateGrant drops them; older stored grants may hold them).
  */
 export function constraintsAllow(constraints: GrantConstraints | undefined, context: Readonly<Record<string, string>> | undefined): boolean {
-  if (!constraints || (!constraints.EncryptionContextEquals && !constraints.EncryptionContextSubset)) return true;
+  const nonEmpty = (m: Record<string, string> | undefined) => (m && Object.keys(m).length > 0 ? m : undefined);
+  const equals = nonEmpty(constraints?.EncryptionContextEquals);
+  const subset = nonEmpty(constraints?.EncryptionContextSubset);
+  if (!equals && !subset) return true;
   if (!context) return false;
   const given = Object.entries(context);
-  const equals = constraints.EncryptionContextEquals;
   if (equals) {
     const wanted = Object.entries(equals);
     if (wanted.length !== given.length || wanted.some(([k, v]) => context[k] !== v)) return false;
   }
-  const subset = constraints.EncryptionContextSubset;
   return !subset || Object.entries(subset).every(([k, v]) => Object.hasOwn(context, k) && context[k] === v);
 }
 

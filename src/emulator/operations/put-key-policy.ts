@@ -7,7 +7,7 @@ import { saveKeyDoc } from './save-key.js';
  * PutKeyPolicy: replaces the key policy after validation and, unless bypassed, the
  * policy lockout safety check (any key state).
  *
- * @throws ValidationException | MalformedPolicyDocumentException | NotFoundException
+ * @throws ValidationException | LimitExceededException | MalformedPolicyDocumentException | NotFoundException
  */
 export const putKeyPolicy: OperationHandler<'PutKeyPolicy'> = async (ctx, input) => {
   checkPolicyName(input.PolicyName);

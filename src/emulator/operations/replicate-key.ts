@@ -5,7 +5,7 @@ import { checkNewKeyPolicy, defaultKeyPolicy } from '../model/key-policy.js';
 import type { KeyDoc } from '../model/key-record.js';
 import { toKeyMetadata } from '../model/key-metadata.js';
 import { assertKeyUsable } from '../model/key-state.js';
-import { MAX_TAGS_PER_KEY, validateNewTags } from '../model/tags.js';
+import { assertTagCount, validateNewTags } from '../model/tags.js';
 import type { OperationHandler } from './context.js';
 
 /**
@@ -38,7 +38,7 @@ export const replicateKey: OperationHandler<'ReplicateKey'> = async (ctx, input)
   }
   const tags = (input.Tags ?? []).map((t) => ({ TagKey: t.TagKey, TagValue: t.TagValue ?? '' }));
   validateNewTags(tags);
-  if (tags.length > MAX_TAGS_PER_KEY) throw awsError('LimitExceededException', `A KMS key can have at most ${MAX_TAGS_PER_KEY} tags.`);
+  assertTagCount(tags.length);
 
   const imported = doc.origin === 'EXTERNAL';
   const replica: KeyDoc = {

@@ -12,6 +12,17 @@ export function assertRotationSupported(doc: KeyDoc): void {
   if (doc.keySpec !== 'SYMMETRIC_DEFAULT') {
     throw awsError('UnsupportedOperationException', `${doc.arn} key spec is ${doc.keySpec} which is not valid for this operation.`);
   }
+  assertKmsGeneratedMaterial(doc);
+}
+
+/**
+ * The rotation operations refuse keys whose material KMS did not generate (imported
+ * material, custom key stores), with AWS's wording. GetKeyRotationStatus checks only this:
+ * AWS answers it for asymmetric and HMAC keys (rotation off) but refuses these origins.
+ *
+ * @throws UnsupportedOperationException
+ */
+export function assertKmsGeneratedMaterial(doc: KeyDoc): void {
   if (doc.origin !== 'AWS_KMS') {
     throw awsError('UnsupportedOperationException', `${doc.arn} origin is ${doc.origin} which is not valid for this operation.`);
   }

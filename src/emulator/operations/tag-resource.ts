@@ -6,7 +6,7 @@ import { saveKeyDoc } from './save-key.js';
 /**
  * TagResource: adds tags, overwriting the value of keys that already exist.
  *
- * @throws TagException | LimitExceededException | NotFoundException | KMSInvalidStateException
+ * @throws TagException | NotFoundException | KMSInvalidStateException
  */
 export const tagResource: OperationHandler<'TagResource'> = async (ctx, input) => {
   const entry = ctx.findKey(input.KeyId!);

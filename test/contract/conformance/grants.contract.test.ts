@@ -92,6 +92,30 @@ test('EncryptionContextEquals: exactly the constrained pairs, no more, no fewer'
   expect(await awsErrorName(denied)).toBe('AccessDeniedException');
 });
 
+test('an empty constraint map counts as absent (Terraform sends the unset one as {}); two non-empty ones are refused', async () => {
+  const arn = await newKeyArn();
+  // what hashicorp/aws sends for constraints { encryption_context_subset = { tenant = "acme" } }
+  const { GrantId } = await owner.send(new CreateGrantCommand({
+    KeyId: arn,
+    GranteePrincipal: otherRoot,
+    Operations: ['Encrypt'],
+    Constraints: { EncryptionContextEquals: {}, EncryptionContextSubset: { tenant: 'acme' } },
+  }));
+  await other.send(new EncryptCommand({ KeyId: arn, Plaintext: pt, EncryptionContext: { tenant: 'acme', doc: '1' } }));
+  const listed = (await owner.send(new ListGrantsCommand({ KeyId: arn }))).Grants!;
+  expect(listed.map((g) => [g.GrantId, g.Constraints])).toEqual([[GrantId, { EncryptionContextSubset: { tenant: 'acme' } }]]);
+  // only empty maps: an unconstrained grant
+  await owner.send(new CreateGrantCommand({ KeyId: arn, GranteePrincipal: otherRoot, Operations: ['GenerateDataKey'], Constraints: { EncryptionContextEquals: {}, EncryptionContextSubset: {} } }));
+  await other.send(new GenerateDataKeyCommand({ KeyId: arn, KeySpec: 'AES_256' }));
+  const both = owner.send(new CreateGrantCommand({
+    KeyId: arn,
+    GranteePrincipal: otherRoot,
+    Operations: ['Decrypt'],
+    Constraints: { EncryptionContextEquals: { a: '1' }, EncryptionContextSubset: { b: '2' } },
+  }));
+  expect(await awsErrorName(both)).toBe('ValidationException');
+});
+
 test('the retiring principal lists its retirable grants and retires one by token; then it is gone', async () => {
   const arn = await newKeyArn();
   const made = [];

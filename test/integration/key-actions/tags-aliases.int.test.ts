@@ -65,10 +65,10 @@ describe('key actions: tags, aliases, description, public key', () => {
     expect(await emulatorTags(t, 'us-east-1', k.aws_param.KeyID)).toEqual({ cckm_record_id: k.id });
   });
 
-  it('AWS\'s 50-tag limit → 422 LimitExceededException (opencckm\'s record tag counts)', async () => {
+  it('AWS\'s 50-tag limit → 400 TagException "Too many tags", as AWS answers (opencckm\'s record tag counts)', async () => {
     const k = await createKeyOk(t, { kms: 'kms', region: 'us-east-1' });
     const res = await act(t, k.id, 'add-tags', { tags: Array.from({ length: 50 }, (_, i) => ({ tag_key: `k${i}`, tag_value: 'v' })) });
-    expectError(res, 422, 'NCERRLimitExceeded', 'LimitExceededException');
+    expectError(res, 400, 'NCERRBadRequest', 'TagException', 'Too many tags');
   });
 
   it('add-alias with and without alias/; delete-alias; record and emulator agree', async () => {

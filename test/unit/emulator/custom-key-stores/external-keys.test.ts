@@ -52,6 +52,12 @@ describe('CreateKey in an external key store', () => {
   it('Origin AWS_CLOUDHSM does not match an external key store: UnsupportedOperationException', async () => {
     expect(await awsErrorName(call('CreateKey', { Origin: 'AWS_CLOUDHSM', CustomKeyStoreId: storeId }))).toBe('UnsupportedOperationException');
   });
+
+  it('GetKeyRotationStatus refuses keys in custom key stores, as AWS does: UnsupportedOperationException', async () => {
+    const md = (await createXksKey(h.vault.createKey(ACCOUNT))).KeyMetadata!;
+    const err = await call('GetKeyRotationStatus', { KeyId: md.KeyId }).then(() => undefined, (e: Error) => e.message);
+    expect(err).toBe(`${md.Arn} origin is EXTERNAL_KEY_STORE which is not valid for this operation.`);
+  });
 });
 
 describe('cryptography with external keys (double encryption)', () => {

@@ -39,14 +39,6 @@ describe('parseKeyPolicy', () => {
     }
   });
 
-  test('enforces the 32 KiB quota in UTF-8 bytes', () => {
-    const base = policy(allow('*', 'kms:*'));
-    const pad = (n: number) => base.replace('"Version"', `"Pad":"${'é'.repeat(n)}","Version"`);
-    const fits = pad(Math.floor((MAX_POLICY_BYTES - base.length - 10) / 2));
-    expect(Buffer.byteLength(fits)).toBeLessThanOrEqual(MAX_POLICY_BYTES);
-    expect(() => parseKeyPolicy(fits)).not.toThrow();
-    expect(() => parseKeyPolicy(pad(MAX_POLICY_BYTES / 2))).toThrow('maximum size');
-  });
 
   test('accepts a single Statement object', () => {
     expect(parseKeyPolicy(JSON.stringify({ Statement: allow('*', '*') }))).toHaveLength(1);
@@ -83,6 +75,18 @@ describe('policyAllows', () => {
 });
 
 describe('checkNewKeyPolicy (lockout safety check)', () => {
+  test('enforces the 32 KiB quota in UTF-8 bytes with LimitExceededException, before parsing', () => {
+    const base = policy(allow('*', 'kms:*'));
+    const pad = (n: number) => base.replace('"Version"', `"Pad":"${'é'.repeat(n)}","Version"`);
+    const fits = pad(Math.floor((MAX_POLICY_BYTES - base.length - 10) / 2));
+    const opts = { principalArn: ROOT, bypassLockoutCheck: true };
+    expect(Buffer.byteLength(fits)).toBeLessThanOrEqual(MAX_POLICY_BYTES);
+    expect(() => checkNewKeyPolicy(fits, opts)).not.toThrow();
+    for (const over of [pad(MAX_POLICY_BYTES / 2), `{${' '.repeat(MAX_POLICY_BYTES)}`]) {
+      expect(() => checkNewKeyPolicy(over, opts)).toThrow(expect.objectContaining({ awsName: 'LimitExceededException' }));
+    }
+  });
+
   const users = policy(allow({ AWS: 'arn:aws:iam::111122223333:user/bob' }, 'kms:Encrypt'));
 
   test('refuses a policy that locks the caller out, with AWS message', () => {

@@ -23,6 +23,13 @@ describe('constraintsAllow', () => {
     expect(constraintsAllow({}, { a: '1' })).toBe(true);
   });
 
+  test('an empty map is no constraint (grants stored before CreateGrant dropped them)', () => {
+    expect(constraintsAllow({ EncryptionContextEquals: {} }, { a: '1' })).toBe(true);
+    const c = { EncryptionContextEquals: {}, EncryptionContextSubset: { dept: 'ops' } };
+    expect(constraintsAllow(c, { dept: 'ops', env: 'prod' })).toBe(true);
+    expect(constraintsAllow(c, { env: 'prod' })).toBe(false);
+  });
+
   test('EncryptionContextEquals needs exactly the same pairs', () => {
     const c = { EncryptionContextEquals: { dept: 'ops', env: 'prod' } };
     expect(constraintsAllow(c, { env: 'prod', dept: 'ops' })).toBe(true);

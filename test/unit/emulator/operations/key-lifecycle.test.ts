@@ -1,3 +1,4 @@
+import type { AppError } from '../../../../src/errors/index.js';
 import { CTX, errorOf, openHarness, type Harness } from '../helpers.js';
 
 let h: Harness;
@@ -107,16 +108,18 @@ describe('rotation', () => {
     expect(err.message).toContain("'rotationPeriodInDays'");
   });
 
-  test('is unsupported for asymmetric, HMAC and imported keys', async () => {
-    for (const input of [
-      { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' },
-      { KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' },
-      { Origin: 'EXTERNAL' },
+  test('cannot be changed on asymmetric, HMAC and imported keys; only imported keys refuse GetKeyRotationStatus', async () => {
+    for (const [input, status] of [
+      [{ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' }, 'false'],
+      [{ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' }, 'false'],
+      [{ Origin: 'EXTERNAL' }, 'UnsupportedOperationException'],
     ] as const) {
       const id = (await h.emulator.call(CTX, 'CreateKey', input)).KeyMetadata!.KeyId!;
-      for (const op of ['EnableKeyRotation', 'DisableKeyRotation', 'GetKeyRotationStatus'] as const) {
+      for (const op of ['EnableKeyRotation', 'DisableKeyRotation'] as const) {
         expect((await errorOf(() => h.emulator.call(CTX, op, { KeyId: id }))).awsName).toBe('UnsupportedOperationException');
       }
+      const got = await h.emulator.call(CTX, 'GetKeyRotationStatus', { KeyId: id }).then((s) => String(s.KeyRotationEnabled), (err: AppError) => err.awsName);
+      expect(got).toBe(status);
     }
   });
 

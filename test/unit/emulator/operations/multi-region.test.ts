@@ -42,11 +42,13 @@ test('replicas decrypt what the primary encrypted and vice versa, also after rot
   expect((await errorOf(() => h.emulator.call(EU, 'RotateKeyOnDemand', { KeyId: keyId }))).awsName).toBe('UnsupportedOperationException');
 });
 
-test('ReplicateKey refusals: single-Region key, replica as source, same Region, existing replica', async () => {
+test('ReplicateKey refusals: single-Region key, replica as source, same Region, 51 tags, existing replica', async () => {
   const single = (await h.emulator.call(CTX, 'CreateKey', {})).KeyMetadata!;
   expect((await errorOf(() => h.emulator.call(CTX, 'ReplicateKey', { KeyId: single.KeyId, ReplicaRegion: 'eu-west-1' }))).awsName).toBe('UnsupportedOperationException');
   expect((await errorOf(() => h.emulator.call(CTX, 'ReplicateKey', { KeyId: keyId, ReplicaRegion: 'us-east-1' }))).awsName).toBe('ValidationException');
   expect((await errorOf(() => h.emulator.call(CTX, 'ReplicateKey', { KeyId: keyId, ReplicaRegion: 'cn-north-1' }))).awsName).toBe('ValidationException');
+  const tags = Array.from({ length: 51 }, (_, i) => ({ TagKey: `k${i}`, TagValue: 'v' }));
+  expect((await errorOf(() => h.emulator.call(CTX, 'ReplicateKey', { KeyId: keyId, ReplicaRegion: 'eu-west-1', Tags: tags }))).awsName).toBe('TagException');
   await h.emulator.call(CTX, 'ReplicateKey', { KeyId: keyId, ReplicaRegion: 'eu-west-1' });
   expect((await errorOf(() => h.emulator.call(CTX, 'ReplicateKey', { KeyId: keyId, ReplicaRegion: 'eu-west-1' }))).awsName).toBe('AlreadyExistsException');
   expect((await errorOf(() => h.emulator.call(EU, 'ReplicateKey', { KeyId: keyId, ReplicaRegion: 'ap-southeast-2' }))).awsName).toBe('UnsupportedOperationException');

@@ -102,3 +102,40 @@ test('on-demand rotation: at most 25 per key; not for asymmetric or HMAC keys, n
   expect((await errorOf(() => call('RotateKeyOnDemand', { KeyId: d.KeyId }))).awsName).toBe('DisabledException');
   expect((await errorOf(() => call('RotateKeyOnDemand', { KeyId: 'alias/x' }))).awsName).toBe('NotFoundException');
 });
+
+test('GetKeyRotationStatus answers false for keys that cannot rotate automatically (asymmetric, HMAC, SM2, ML-DSA); Enable/DisableKeyRotation refuse them', async () => {
+  const china = { ...CTX, region: 'cn-north-1' };
+  const keys = [
+    await call('CreateKey', { KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' }),
+    await call('CreateKey', { KeySpec: 'RSA_3072', KeyUsage: 'ENCRYPT_DECRYPT' }),
+    await call('CreateKey', { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' }),
+    await call('CreateKey', { KeySpec: 'ECC_NIST_P384', KeyUsage: 'KEY_AGREEMENT' }),
+    await call('CreateKey', { KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' }),
+    await call('CreateKey', { KeySpec: 'ML_DSA_44', KeyUsage: 'SIGN_VERIFY' }),
+    await call('CreateKey', { KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY', MultiRegion: true }),
+  ].map((out) => [CTX, out.KeyMetadata!] as const);
+  keys.push([china, (await h.emulator.call(china, 'CreateKey', { KeySpec: 'SM2', KeyUsage: 'SIGN_VERIFY' })).KeyMetadata!]);
+  for (const [caller, md] of keys) {
+    // exactly these two fields: no RotationPeriodInDays or NextRotationDate while rotation is off
+    expect([md.KeySpec, await h.emulator.call(caller, 'GetKeyRotationStatus', { KeyId: md.KeyId })]).toEqual([md.KeySpec, { KeyRotationEnabled: false, KeyId: md.Arn }]);
+    for (const op of ['EnableKeyRotation', 'DisableKeyRotation'] as const) {
+      expect([md.KeySpec, op, (await errorOf(() => h.emulator.call(caller, op, { KeyId: md.KeyId }))).awsName]).toEqual([md.KeySpec, op, 'UnsupportedOperationException']);
+    }
+  }
+});
+
+test('GetKeyRotationStatus refuses imported keys, as AWS does ("origin is EXTERNAL which is not valid for this operation")', async () => {
+  const ext = (await call('CreateKey', { Origin: 'EXTERNAL' })).KeyMetadata!;
+  const err = await errorOf(() => call('GetKeyRotationStatus', { KeyId: ext.KeyId }));
+  expect([err.awsName, err.message]).toEqual(['UnsupportedOperationException', `${ext.Arn} origin is EXTERNAL which is not valid for this operation.`]);
+});
+
+test('while a key is pending deletion its rotation status is false; cancelling the deletion restores it', async () => {
+  const k = (await call('CreateKey', {})).KeyMetadata!;
+  await call('EnableKeyRotation', { KeyId: k.KeyId, RotationPeriodInDays: 90 });
+  const enabled = await call('GetKeyRotationStatus', { KeyId: k.KeyId });
+  await call('ScheduleKeyDeletion', { KeyId: k.KeyId, PendingWindowInDays: 7 });
+  expect(await call('GetKeyRotationStatus', { KeyId: k.KeyId })).toEqual({ KeyRotationEnabled: false, KeyId: k.Arn });
+  await call('CancelKeyDeletion', { KeyId: k.KeyId });
+  expect(await call('GetKeyRotationStatus', { KeyId: k.KeyId })).toEqual(enabled);
+});

@@ -19,8 +19,10 @@ test('TagResource adds and overwrites; UntagResource removes and ignores unknown
 
 test('tag errors leave the tags unchanged', async () => {
   expect((await errorOf(() => h.emulator.call(CTX, 'TagResource', { KeyId: keyId, Tags: [{ TagKey: 'aws:x', TagValue: '1' }] }))).awsName).toBe('TagException');
+  // 50 new tags on a key that has one: more than 50 in all, the same TagException as CreateKey's
   const many = Array.from({ length: 50 }, (_, i) => ({ TagKey: `k${i}`, TagValue: 'v' }));
-  expect((await errorOf(() => h.emulator.call(CTX, 'TagResource', { KeyId: keyId, Tags: many }))).awsName).toBe('LimitExceededException');
+  const tooMany = await errorOf(() => h.emulator.call(CTX, 'TagResource', { KeyId: keyId, Tags: many }));
+  expect([tooMany.awsName, tooMany.message]).toEqual(['TagException', 'Too many tags']);
   expect((await errorOf(() => h.emulator.call(CTX, 'UntagResource', { KeyId: keyId, TagKeys: ['aws:x'] }))).awsName).toBe('TagException');
   expect(await tags()).toEqual([{ TagKey: 'a', TagValue: '1' }]);
 });
@@ -62,5 +64,22 @@ describe('key policies', () => {
     expect((await h.emulator.call(CTX, 'GetKeyPolicy', { KeyId: keyId })).Policy).toBe(before);
     await h.emulator.call(CTX, 'PutKeyPolicy', { KeyId: keyId, Policy: bob, BypassPolicyLockoutSafetyCheck: true });
     expect((await h.emulator.call(CTX, 'GetKeyPolicy', { KeyId: keyId })).Policy).toBe(bob);
+  });
+
+  test('a policy over the 32 KiB quota is LimitExceededException (PutKeyPolicy, CreateKey, ReplicateKey), even when malformed', async () => {
+    const over = rootPolicy.replace('{', `{"Id":"${'p'.repeat(32 * 1024)}",`);
+    const before = (await h.emulator.call(CTX, 'GetKeyPolicy', { KeyId: keyId })).Policy;
+    const mrk = (await h.emulator.call(CTX, 'CreateKey', { MultiRegion: true })).KeyMetadata!.KeyId!;
+    for (const call of [
+      () => h.emulator.call(CTX, 'PutKeyPolicy', { KeyId: keyId, Policy: over }),
+      () => h.emulator.call(CTX, 'PutKeyPolicy', { KeyId: keyId, Policy: `{${' '.repeat(32 * 1024)}` }),
+      () => h.emulator.call(CTX, 'CreateKey', { Policy: over }),
+      () => h.emulator.call(CTX, 'ReplicateKey', { KeyId: mrk, ReplicaRegion: 'eu-west-1', Policy: over }),
+    ]) {
+      const err = await errorOf(call);
+      expect([err.awsName, err.message]).toEqual(['LimitExceededException', 'The key policy exceeds the maximum size of 32768 bytes.']);
+    }
+    expect((await h.emulator.call(CTX, 'GetKeyPolicy', { KeyId: keyId })).Policy).toBe(before);
+    expect((await h.emulator.call(CTX, 'ListKeys', {})).Keys).toHaveLength(2);
   });
 });

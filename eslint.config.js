@@ -47,8 +47,8 @@ const boundaries = [
   zone(['src/sigv4/**/*.ts'], [['^\\.\\./', 'src/sigv4 (AWS Signature V4, shared by the emulator wire and XKS) is pure: node:crypto only (STYLE B3).']]),
   zone(['src/cckm/**/*.ts'], [
     [`${UP}(http|emulator)/`, 'src/cckm must not import http or emulator (STYLE B3).'],
-    ['db/generated', 'src/cckm must not import the Prisma client; use repository interfaces (STYLE B3).'],
-    ['^(express|@prisma/client)', 'src/cckm must not import express or Prisma (STYLE B3).'],
+    ['db/generated', 'src/cckm must not import the generated database types; use repository interfaces (STYLE B3).'],
+    ['^(express|@prisma/client|kysely)', 'src/cckm must not import express or the database layer (STYLE B3).'],
   ]),
   zone(['src/providers/**/*.ts'], [[`${UP}(db|http|cckm)/`, 'src/providers must not import db, http or cckm (STYLE B3).']]),
   zone(['src/providers/aws/**/*.ts'], [[`${UP}emulator/`, 'src/providers/aws must not import the emulator (STYLE B3).']]),

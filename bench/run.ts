@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   const results: Record<string, unknown> = { machine: machine(), database: pg.description, startedAt: new Date().toISOString() };
   const db = await openDatabase({ url: pg.url, dataDir, poolSize: 20 });
   try {
-    await migrate(db.sql, await readMigrations(path.join(ROOT, 'prisma/migrations')));
+    await migrate(db.db, await readMigrations(path.join(ROOT, 'prisma/migrations')));
     const config = loadConfig({
       NODE_ENV: 'production',
       LOG_LEVEL: 'silent',
@@ -86,6 +86,11 @@ async function main(): Promise<void> {
       report(`list_keys_page100_of_${total.total}_c1`, await run({ kind: 'list', total: 500, concurrency: 1, pages }));
       report('list_keys_page100_region_sorted_c1', await run({ kind: 'list', total: 300, concurrency: 1, pages: Math.floor(pages / 2), query: '&region=us-east-1&sort=-createdAt' }));
       report(`list_keys_page100_of_${total.total}_c16`, await run({ kind: 'list', total: 1000, concurrency: 16, pages }));
+      const page = (await (await fetch(`${base}/cckm/aws/keys?limit=1000`, { headers: { authorization: `Bearer ${token}` } })).json()) as { resources: { id: string }[] };
+      const ids = page.resources.map((k) => k.id);
+      await run({ kind: 'get', total: 500, concurrency: 4, ids }); // warm-up
+      report('get_key_c1', await run({ kind: 'get', total: 1000, concurrency: 1, ids }));
+      report('get_key_c16', await run({ kind: 'get', total: 5000, concurrency: 16, ids }));
     }
     // Last, so that the records it creates do not change the list figures above.
     const jobs = await benchJobs(composed, { base, token }, { keys: SYNC_KEYS, region: 'eu-west-1', bulkKeys: 1000 });

@@ -12,17 +12,18 @@ import type { Config } from './config/config.js';
 import { loadOrCreateKey } from './config/key-files.js';
 import type { Database } from './db/database.js';
 import { auditSpoolPath, FileAuditSpool } from './db/audit-spool-file.js';
-import { PrismaEmulatorStore } from './db/emulator-store.repository.js';
+import { PostgresEmulatorStore } from './db/emulator-store.repository.js';
 import { tryEmulatorWriterLock, type EmulatorWriterLock } from './db/emulator-writer-lock.js';
 import { peerCredential, peerCredentialLookup } from './emulator/peer-credentials.js';
-import { PrismaConnectionRepository, PrismaKmsAccountRepository, PrismaPolicyTemplateRepository } from './db/repositories/prisma-connection.repository.js';
-import { PostgresSyncRecordRepository } from './db/repositories/job-sync.repository.js';
+import { PostgresAuditRepository } from './db/repositories/postgres-audit.repository.js';
+import { PostgresConnectionRepository, PostgresKmsAccountRepository, PostgresPolicyTemplateRepository } from './db/repositories/postgres-connection.repository.js';
+import { PostgresCustomKeyStoreRepository } from './db/repositories/postgres-custom-key-store.repository.js';
+import { PostgresIdempotencyRepository } from './db/repositories/postgres-idempotency.repository.js';
 import { PostgresJobRepository } from './db/repositories/postgres-job.repository.js';
-import { PrismaCustomKeyStoreRepository } from './db/repositories/prisma-custom-key-store.repository.js';
-import { PrismaKeyRepository } from './db/repositories/prisma-key.repository.js';
-import { PrismaXksKeyRepository } from './db/repositories/prisma-xks-key.repository.js';
-import { PrismaAuditRepository, PrismaIdempotencyRepository } from './db/repositories/support.repository.js';
-import { PrismaGroupRepository, PrismaLoginFailureRepository, PrismaUserRepository } from './db/repositories/prisma-user.repository.js';
+import { PostgresKeyRepository } from './db/repositories/postgres-key.repository.js';
+import { PostgresSyncRecordRepository } from './db/repositories/postgres-sync-record.repository.js';
+import { PostgresGroupRepository, PostgresLoginFailureRepository, PostgresUserRepository } from './db/repositories/postgres-user.repository.js';
+import { PostgresXksKeyRepository } from './db/repositories/postgres-xks-key.repository.js';
 import { EmulatorKmsProvider, refusedEmulatorProvider } from './emulator/emulator-provider.js';
 import { EmulatorTenancy } from './emulator/tenant-accounts.js';
 import { KmsEmulator, parseXksEndpoints } from './emulator/emulator.js';
@@ -136,7 +137,7 @@ async function openEmulator(config: Config, db: Database): Promise<{ emulator?: 
   }
   try {
     const emulator = await KmsEmulator.open({
-      store: new PrismaEmulatorStore(db),
+      store: new PostgresEmulatorStore(db.db),
       rootKey: await loadOrCreateKey(config.emulatorRootKey, config.dataDir, 'emulator-root.key'),
       defaultAccountId: config.emulatorAccountId,
       cloudHsmTransitionMs: config.emulatorCloudHsmTransitionMs,
@@ -176,7 +177,7 @@ export async function compose({ config, db, logger }: ComposeOptions): Promise<C
   configurePasswordHashing({ scryptLogN: config.login.scryptLogN, concurrency: config.login.hashConcurrency, queue: config.login.hashQueue });
   const masterKey = await loadOrCreateKey(config.masterKey, config.dataDir, 'master.key');
   const box = new SecretBox(deriveKey(masterKey, 'secrets'));
-  const users = new PrismaUserRepository(db.prisma);
+  const users = new PostgresUserRepository(db.db);
   // Every access token of ours is checked against its user as it is now (≤ one read per user per TTL).
   const userState = new UserStateCache((id) => users.findState(id), config.jwt.userStateCacheMs);
   const tokens = new TokenService(deriveKey(masterKey, 'jwt-hs256'), config.jwt, { userState });
@@ -197,22 +198,22 @@ export async function compose({ config, db, logger }: ComposeOptions): Promise<C
     ...(emulator ? { emulator: emulatorProviders(emulator, config, masterKey) } : {}),
     ...(emulatorRole === 'peer' ? { emulator: peerEmulatorProviders(config.emulatorPeerUrl!, config, masterKey) } : {}),
   });
-  const p = db.prisma;
+  const q = db.db;
   const services = createServices(
     {
       users,
-      groups: new PrismaGroupRepository(p),
-      loginFailures: new PrismaLoginFailureRepository(db),
-      connections: new PrismaConnectionRepository(p),
-      kmsAccounts: new PrismaKmsAccountRepository(p),
-      templates: new PrismaPolicyTemplateRepository(p),
-      keys: new PrismaKeyRepository(db),
-      idempotency: new PrismaIdempotencyRepository(p),
-      audit: new PrismaAuditRepository(p),
-      customKeyStores: new PrismaCustomKeyStoreRepository(p),
-      xksKeys: new PrismaXksKeyRepository(p),
-      jobs: new PostgresJobRepository(db),
-      syncRecords: new PostgresSyncRecordRepository(db),
+      groups: new PostgresGroupRepository(q),
+      loginFailures: new PostgresLoginFailureRepository(q),
+      connections: new PostgresConnectionRepository(q),
+      kmsAccounts: new PostgresKmsAccountRepository(q),
+      templates: new PostgresPolicyTemplateRepository(q),
+      keys: new PostgresKeyRepository(q),
+      idempotency: new PostgresIdempotencyRepository(q),
+      audit: new PostgresAuditRepository(q),
+      customKeyStores: new PostgresCustomKeyStoreRepository(q),
+      xksKeys: new PostgresXksKeyRepository(q),
+      jobs: new PostgresJobRepository(q),
+      syncRecords: new PostgresSyncRecordRepository(q),
     },
     tokens,
     box,

@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const db = await openDatabase({ ...(config.databaseUrl ? { url: config.databaseUrl } : {}), dataDir: config.dataDir });
   const migrations = await readMigrations(MIGRATIONS_DIR).catch(() => readMigrations(MIGRATIONS_DIR_SRC));
-  const applied = await migrate(db.sql, migrations);
+  const applied = await migrate(db.db, migrations);
   logger.info({ database: db.kind, applied: applied.applied }, 'database ready');
   const composed = await compose({ config, db, logger });
   const boot = await bootstrap(composed.services, config);

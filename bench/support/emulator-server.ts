@@ -15,7 +15,7 @@ import { BENCH_CREDENTIAL } from './emulator-client.js';
  * fixed JSON body, the ceiling), `bare-aes` (a node:http Encrypt handler: JSON in,
  * AES-256-GCM, JSON out; the ceiling of the signed Encrypt runs), `memory` (the emulator's
  * wire endpoint over an InMemoryEmulatorStore, open mode), `memory-signed` (the same,
- * verifying SigV4 by the bench credential) or `postgres <url>` (over PrismaEmulatorStore, durable).
+ * verifying SigV4 by the bench credential) or `postgres <url>` (over PostgresEmulatorStore, durable).
  * Sends `{ port }` to the parent once listening; answers `cpu` with its CPU usage; exits on `stop`.
  */
 export const BENCH_ACCOUNT = '111122223333';
@@ -25,10 +25,10 @@ async function emulatorStore(mode: string, url: string | undefined): Promise<{ s
   if (mode === 'memory') return { store: new InMemoryEmulatorStore(), close: async () => undefined };
   const { openDatabase } = await import('../../src/db/database.js');
   const { migrate, readMigrations } = await import('../../src/db/migrator.js');
-  const { PrismaEmulatorStore } = await import('../../src/db/emulator-store.repository.js');
+  const { PostgresEmulatorStore } = await import('../../src/db/emulator-store.repository.js');
   const db = await openDatabase({ url: url!, dataDir: os.tmpdir(), poolSize: 10 });
-  await migrate(db.sql, await readMigrations(path.join(ROOT, 'prisma/migrations')));
-  return { store: new PrismaEmulatorStore(db), close: () => db.close() };
+  await migrate(db.db, await readMigrations(path.join(ROOT, 'prisma/migrations')));
+  return { store: new PostgresEmulatorStore(db.db), close: () => db.close() };
 }
 
 /** A fixed JSON answer to every request: the bare ceiling. */

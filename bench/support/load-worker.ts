@@ -12,9 +12,13 @@ export interface LoadJob {
   token: string;
   total: number;
   concurrency: number;
-  /** 'create': POST a key; 'list': GET a page of 100 at skip = (i % pages) * 100 with `query`. */
-  kind: 'create' | 'list';
+  /**
+   * 'create': POST a key; 'list': GET a page of 100 at skip = (i % pages) * 100 with `query`;
+   * 'get': GET one record, `ids[i % ids.length]`.
+   */
+  kind: 'create' | 'list' | 'get';
   pages?: number;
+  ids?: string[];
   query?: string;
   regions?: string[];
 }
@@ -51,6 +55,10 @@ const fn = async (i: number) => {
     const body = JSON.stringify({ kms: 'kms', region: regions[i % regions.length], aws_param: { Description: `bench ${i}` } });
     const status = await call('POST', `${url.pathname}/cckm/aws/keys`, body);
     if (status !== 201) throw new Error(`create answered ${status}`);
+  } else if (job.kind === 'get') {
+    const ids = job.ids ?? [];
+    const status = await call('GET', `${url.pathname}/cckm/aws/keys/${ids[i % ids.length]}`);
+    if (status !== 200) throw new Error(`get answered ${status}`);
   } else {
     const status = await call('GET', `${url.pathname}/cckm/aws/keys?limit=100&skip=${(i % (job.pages ?? 1)) * 100}${job.query ?? ''}`);
     if (status !== 200) throw new Error(`list answered ${status}`);

@@ -1,23 +1,21 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { PrismaPg } from '@prisma/adapter-pg';
+import { Kysely, PostgresDialect, sql, type Dialect } from 'kysely';
 import pg from 'pg';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
-import { DatabaseUnavailableError } from '../errors/index.js';
-import { PrismaClient } from './generated/client.js';
-import { outageGuard } from './db-errors.js';
-import type { SqlRunner } from './sql-runner.js';
+import { ColumnNamePlugin } from './column-names.js';
+import type { DB } from './generated/db.js';
+import { outageAware } from './outage-dialect.js';
+import { PGliteDialect } from './pglite-dialect.js';
 
-export type { PrismaClient } from './generated/client.js';
+export type { DB } from './generated/db.js';
 
-/** An open database: the Prisma client plus a raw SQL runner over the same server. */
+/** An open database: Kysely, typed by the tables of prisma/schema.prisma, over pg or PGlite. */
 export interface Database {
   readonly kind: 'postgres' | 'embedded';
   /** Which database this is, without credentials (`postgres://host:port/name`, `embedded:<dir>`): names its audit spool. */
   readonly identity?: string;
-  readonly prisma: PrismaClient;
-  readonly sql: SqlRunner;
+  readonly db: Kysely<DB>;
   /** true when the server answers a trivial query. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -30,91 +28,66 @@ export interface DatabaseOptions {
   poolSize?: number;
 }
 
+const INT8 = 20;
+const BYTEA = 17;
+
+/**
+ * pg's parsers, except: int8 as bigint and bytea as a plain Uint8Array (a view of pg's
+ * Buffer), as PGlite gives them and the generated types declare them.
+ */
+function pgParser(oid: number, format?: 'text' | 'binary') {
+  if (oid === INT8) return BigInt;
+  if (oid === BYTEA) {
+    const parse = pg.types.getTypeParser(BYTEA, 'text');
+    return (text: string) => {
+      const buf = parse(text);
+      return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+    };
+  }
+  return pg.types.getTypeParser(oid, format);
+}
+
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   return options.url ? openPostgres(options.url, options.poolSize ?? 10) : openEmbedded(options.dataDir);
 }
 
 /**
- * Raw SQL over the pool. A lost server surfaces as DatabaseUnavailableError (503), never a
- * driver error; the pool drops broken clients and reconnects on the next query.
+ * Record fields are the schema's camelCase names, columns its snake_case ones (`@map`);
+ * jsonb documents keep their own keys. Every driver call is outage-aware.
  */
-function pgRunner(pool: pg.Pool): SqlRunner {
-  return {
-    query: (sql, params) => outageGuard(async () => (await pool.query(sql, params as unknown[])).rows),
-    exec: (sql) => outageGuard(async () => void (await pool.query(sql))),
-    async withConnection(fn) {
-      const client = await outageGuard(() => pool.connect());
-      let broken: unknown;
-      try {
-        return await fn({
-          query: (sql, params) => outageGuard(async () => (await client.query(sql, params as unknown[])).rows),
-          exec: (sql) => outageGuard(async () => void (await client.query(sql))),
-        });
-      } catch (err) {
-        broken = err;
-        throw err;
-      } finally {
-        // A client whose connection failed mid-way is destroyed, not returned to the pool.
-        client.release(broken instanceof DatabaseUnavailableError ? (broken as Error) : undefined);
-      }
-    },
-  };
-}
-
-/** The Prisma client whose every operation turns an outage into DatabaseUnavailableError. */
-function outageAware(prisma: PrismaClient): PrismaClient {
-  return prisma.$extends({
-    query: { $allOperations: ({ args, query }) => outageGuard(() => query(args)) },
-  }) as unknown as PrismaClient;
+function kysely(dialect: Dialect): Kysely<DB> {
+  return new Kysely<DB>({ dialect: outageAware(dialect), plugins: [new ColumnNamePlugin()] });
 }
 
 async function openPostgres(url: string, poolSize: number): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 10000 });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    connectionTimeoutMillis: 10000,
+    types: { getTypeParser: pgParser },
+  });
   pool.on('error', () => {
     // An idle client lost its connection; the pool replaces it. Queries report their own errors.
   });
   // A checked-out client (an open transaction between two statements) whose server goes away
   // emits 'error' too; unheard, that event would crash the process. Its next query fails instead.
   pool.on('connect', (client) => client.on('error', () => undefined));
-  const base = new PrismaClient({ adapter: new PrismaPg(pool) });
-  const prisma = outageAware(base);
-  const sql = pgRunner(pool);
-  return {
-    kind: 'postgres',
-    identity: identityOf(url),
-    prisma,
-    sql,
-    ping: () => ping(sql),
-    async close() {
-      await base.$disconnect();
-      await pool.end();
-    },
-  };
+  const db = kysely(new PostgresDialect({ pool }));
+  return { kind: 'postgres', identity: identityOf(url), db, ping: () => ping(db), close: () => db.destroy() };
 }
 
 async function openEmbedded(dataDir: string): Promise<Database> {
   const dir = path.resolve(dataDir, 'pgdata');
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const lite = await PGlite.create(dir);
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(lite) });
-  const sql: SqlRunner = {
-    async query(text, params) {
-      return (await lite.query(text, params as unknown[])).rows as never[];
-    },
-    async exec(text) {
-      await lite.exec(text);
-    },
-    // PGlite is one session: every query already runs on "the same connection".
-    withConnection: (fn) => fn({ query: (t, p) => sql.query(t, p), exec: (t) => sql.exec(t) }),
-  };
+  const lite = await PGlite.create(dir, { parsers: { [INT8]: (text: string) => BigInt(text) } });
+  const db = kysely(new PGliteDialect(lite));
   return {
     kind: 'embedded',
     identity: `embedded:${dir}`,
-    prisma,
-    sql,
-    ping: () => ping(sql),
+    db,
+    ping: () => ping(db),
     async close() {
-      await prisma.$disconnect();
+      await db.destroy();
       await lite.close();
     },
   };
@@ -129,9 +102,9 @@ function identityOf(url: string): string {
   }
 }
 
-async function ping(sql: SqlRunner): Promise<boolean> {
+async function ping(db: Kysely<DB>): Promise<boolean> {
   try {
-    await sql.query('SELECT 1');
+    await sql`SELECT 1`.execute(db);
     return true;
   } catch {
     return false;

@@ -10,32 +10,21 @@ const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'
  */
 const SQLSTATE = /^(08[0-9A-Z]{3}|57P0[123]|53300)$/;
 
-/**
- * Prisma's codes for the same: P1001 can't reach, P1002 timed out, P1017 server closed
- * the connection, P2024 timed out waiting for a pool connection.
- */
-const PRISMA_CODES = new Set(['P1001', 'P1002', 'P1017', 'P2024']);
-
-/** The driver adapter's error kinds (`meta.driverAdapterError.cause.kind`) for the same. */
-const ADAPTER_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections']);
-
 /** node-postgres' own errors, which carry no code. */
 const PG_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended unexpectedly|the database system is (shutting down|starting up)/i;
 
 /**
  * True when `err` (or its cause chain) says the database server could not be reached or
  * dropped the connection: a transient outage, not a fault of the query. The one list of
- * these signs, for pg, the Prisma pg adapter and Prisma itself.
+ * these signs, for node-postgres (PGlite runs in the process and has none).
  */
 export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
   if (!err || typeof err !== 'object' || depth > 5) return false;
   if (err instanceof DatabaseUnavailableError) return true;
-  const e = err as { code?: unknown; message?: unknown; cause?: unknown; kind?: unknown; originalCode?: unknown; meta?: { driverAdapterError?: unknown } };
-  const code = typeof e.code === 'string' ? e.code : typeof e.originalCode === 'string' ? e.originalCode : undefined;
-  if (code && (SOCKET_CODES.has(code) || SQLSTATE.test(code) || PRISMA_CODES.has(code))) return true;
-  if (typeof e.kind === 'string' && ADAPTER_KINDS.has(e.kind)) return true;
-  if (typeof e.message === 'string' && PG_MESSAGES.test(e.message)) return true;
-  return isDatabaseUnavailable(e.meta?.driverAdapterError, depth + 1) || isDatabaseUnavailable(e.cause, depth + 1);
+  const code = 'code' in err && typeof err.code === 'string' ? err.code : undefined;
+  if (code && (SOCKET_CODES.has(code) || SQLSTATE.test(code))) return true;
+  if ('message' in err && typeof err.message === 'string' && PG_MESSAGES.test(err.message)) return true;
+  return 'cause' in err && isDatabaseUnavailable(err.cause, depth + 1);
 }
 
 /** `err` as a DatabaseUnavailableError when it is an outage, else unchanged (for the next translator). */

@@ -1,5 +1,7 @@
+import type { Kysely } from 'kysely';
 import type { EmulatorStore, ObjectRef, StoreChange, StoredObject } from '../emulator/store/emulator-store.js';
-import type { Database } from './database.js';
+import { now } from './columns.js';
+import type { DB } from './database.js';
 import { fromJsonb, toJsonbText } from './jsonb-text.js';
 
 /**
@@ -9,41 +11,42 @@ import { fromJsonb, toJsonbText } from './jsonb-text.js';
  * group-committed batch is. Documents go through `jsonb-text.ts`, so text jsonb refuses
  * (U+0000, unpaired surrogates) is stored escaped and read back exactly.
  */
-export class PrismaEmulatorStore implements EmulatorStore {
-  constructor(private readonly db: Pick<Database, 'prisma' | 'sql'>) {}
+export class PostgresEmulatorStore implements EmulatorStore {
+  constructor(private readonly db: Kysely<DB>) {}
 
   async loadAll(): Promise<StoredObject[]> {
-    const rows = await this.db.prisma.emulatorObject.findMany();
-    return rows.map((r) => ({
-      kind: r.kind,
-      accountId: r.accountId,
-      region: r.region,
-      id: r.id,
-      doc: fromJsonb(r.doc),
-      secret: r.secret ? new Uint8Array(r.secret) : null,
-    }));
+    const rows = await this.db.selectFrom('emulatorObjects').select(['kind', 'accountId', 'region', 'id', 'doc', 'secret']).execute();
+    return rows.map((r) => ({ ...r, doc: fromJsonb(r.doc) }));
   }
 
   async apply(change: StoreChange): Promise<void> {
     const puts = dedupe(change.put ?? []);
     const deletes = change.delete ?? [];
     if (puts.length === 0 && deletes.length === 0) return;
-    const params: unknown[] = [];
-    const p = (v: unknown) => `$${params.push(v)}`;
-    const refs = (list: ObjectRef[]) => list.map((r) => `(${p(r.kind)}, ${p(r.accountId)}, ${p(r.region)}, ${p(r.id)})`).join(', ');
-    const del = deletes.length
-      ? `DELETE FROM emulator_objects WHERE (kind, account_id, region, id) IN (${refs(deletes)})`
-      : '';
+    // Deletes run in a CTE of the upsert (none: a DELETE that matches nothing), so a change is one statement.
+    const removal = this.db
+      .deleteFrom('emulatorObjects')
+      .where(({ eb, refTuple, tuple }) =>
+        deletes.length
+          ? eb(refTuple('kind', 'accountId', 'region', 'id'), 'in', deletes.map((r: ObjectRef) => tuple(r.kind, r.accountId, r.region, r.id)))
+          : eb.lit(false),
+      );
     if (puts.length === 0) {
-      await this.db.sql.query(del, params);
+      await removal.execute();
       return;
     }
-    const values = puts
-      .map((o) => `(${p(o.kind)}, ${p(o.accountId)}, ${p(o.region)}, ${p(o.id)}, ${p(toJsonbText(o.doc))}::jsonb, ${p(o.secret ? Buffer.from(o.secret) : null)}::bytea, now())`)
-      .join(', ');
-    const upsert = `INSERT INTO emulator_objects (kind, account_id, region, id, doc, secret, updated_at) VALUES ${values}
-      ON CONFLICT (kind, account_id, region, id) DO UPDATE SET doc = EXCLUDED.doc, secret = EXCLUDED.secret, updated_at = EXCLUDED.updated_at`;
-    await this.db.sql.query(del ? `WITH removed AS (${del} RETURNING 1) ${upsert}` : upsert, params);
+    await this.db
+      .with('removed', () => removal.returning('id'))
+      .insertInto('emulatorObjects')
+      .values(puts.map((o) => ({ kind: o.kind, accountId: o.accountId, region: o.region, id: o.id, doc: toJsonbText(o.doc), secret: o.secret, updatedAt: now() })))
+      .onConflict((oc) =>
+        oc.columns(['kind', 'accountId', 'region', 'id']).doUpdateSet((eb) => ({
+          doc: eb.ref('excluded.doc'),
+          secret: eb.ref('excluded.secret'),
+          updatedAt: eb.ref('excluded.updatedAt'),
+        })),
+      )
+      .execute();
   }
 }
 

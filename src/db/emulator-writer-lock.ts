@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Database } from './database.js';
 
 /**
@@ -15,21 +16,21 @@ export interface EmulatorWriterLock {
 }
 
 /** Takes the lock without waiting; null when another session (another instance) holds it. */
-export async function tryEmulatorWriterLock(db: Pick<Database, 'kind' | 'sql'>): Promise<EmulatorWriterLock | null> {
+export async function tryEmulatorWriterLock(db: Pick<Database, 'kind' | 'db'>): Promise<EmulatorWriterLock | null> {
   if (db.kind === 'embedded') return { release: async () => {} };
   let release!: () => void;
   const released = new Promise<void>((resolve) => (release = resolve));
   let settle!: (held: boolean) => void;
   let fail!: (err: unknown) => void;
   const taken = new Promise<boolean>((resolve, reject) => ((settle = resolve), (fail = reject)));
-  const session = db.sql.withConnection(async (c) => {
-    const rows = await c.query<{ held: boolean }>('SELECT pg_try_advisory_lock($1::int, $2::int) AS held', [...LOCK_KEY]);
+  const session = db.db.connection().execute(async (c) => {
+    const { rows } = await sql<{ held: boolean }>`SELECT pg_try_advisory_lock(${LOCK_KEY[0]}::int, ${LOCK_KEY[1]}::int) AS held`.execute(c);
     const held = rows[0]?.held === true;
     settle(held);
     if (!held) return;
     // The connection stays checked out (and the lock held) until release().
     await released;
-    await c.query('SELECT pg_advisory_unlock($1::int, $2::int)', [...LOCK_KEY]);
+    await sql`SELECT pg_advisory_unlock(${LOCK_KEY[0]}::int, ${LOCK_KEY[1]}::int)`.execute(c);
   });
   session.catch(fail);
   if (!(await taken)) return null;

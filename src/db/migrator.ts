@@ -1,8 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { sql, type Generated, type Kysely } from 'kysely';
 import { InternalError } from '../errors/index.js';
-import type { SqlRunner } from './sql-runner.js';
+import type { DB } from './generated/db.js';
 
 /** A migration on disk: `prisma/migrations/<name>/migration.sql`. */
 export interface Migration {
@@ -29,6 +30,18 @@ CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
   "applied_steps_count" INTEGER NOT NULL DEFAULT 0
 )`;
 
+/** The history table, which lives outside the schema (Prisma's own name and columns). */
+type History = {
+  _prisma_migrations: {
+    id: string;
+    checksum: string;
+    finishedAt: Date | null;
+    migrationName: string;
+    rolledBackAt: Generated<Date | null>;
+    appliedStepsCount: number;
+  };
+};
+
 /** Serialises migrators of several instances starting at once. */
 const LOCK_ID = 72707369;
 
@@ -51,15 +64,18 @@ export async function readMigrations(dir: string): Promise<Migration[]> {
  *
  * @throws InternalError when an applied migration was edited or a migration fails.
  */
-export async function migrate(sql: SqlRunner, migrations: Migration[]): Promise<MigrationResult> {
-  return sql.withConnection(async (conn) => {
-    await conn.query('SELECT pg_advisory_lock($1)', [LOCK_ID]);
+export async function migrate(db: Kysely<DB>, migrations: Migration[]): Promise<MigrationResult> {
+  return db.connection().execute(async (conn) => {
+    const history = conn.withTables<History>();
+    await sql`SELECT pg_advisory_lock(${LOCK_ID})`.execute(conn);
     try {
-      await conn.exec(HISTORY_TABLE);
-      const rows = await conn.query<{ migration_name: string; checksum: string; finished_at: Date | null }>(
-        'SELECT migration_name, checksum, finished_at FROM "_prisma_migrations" WHERE rolled_back_at IS NULL',
-      );
-      const done = new Map(rows.filter((r) => r.finished_at).map((r) => [r.migration_name, r.checksum]));
+      await sql.raw(HISTORY_TABLE).execute(conn);
+      const rows = await history
+        .selectFrom('_prisma_migrations')
+        .select(['migrationName', 'checksum', 'finishedAt'])
+        .where('rolledBackAt', 'is', null)
+        .execute();
+      const done = new Map(rows.filter((r) => r.finishedAt).map((r) => [r.migrationName, r.checksum]));
       const result: MigrationResult = { applied: [], alreadyApplied: [] };
       for (const m of migrations) {
         const recorded = done.get(m.name);
@@ -72,29 +88,28 @@ export async function migrate(sql: SqlRunner, migrations: Migration[]): Promise<
           result.alreadyApplied.push(m.name);
           continue;
         }
-        await applyOne(conn, m);
+        await applyOne(history, m);
         result.applied.push(m.name);
       }
       return result;
     } finally {
-      await conn.query('SELECT pg_advisory_unlock($1)', [LOCK_ID]);
+      await sql`SELECT pg_advisory_unlock(${LOCK_ID})`.execute(conn);
     }
   });
 }
 
-async function applyOne(conn: Omit<SqlRunner, 'withConnection'>, m: Migration): Promise<void> {
-  const id = randomUUID();
-  await conn.exec('BEGIN');
+/** One migration in its own transaction; the script runs unparameterised (several statements). */
+async function applyOne(conn: Kysely<DB & History>, m: Migration): Promise<void> {
+  await sql`BEGIN`.execute(conn);
   try {
-    await conn.exec(m.sql);
-    await conn.query(
-      `INSERT INTO "_prisma_migrations" (id, checksum, migration_name, finished_at, applied_steps_count)
-       VALUES ($1, $2, $3, now(), 1)`,
-      [id, m.checksum, m.name],
-    );
-    await conn.exec('COMMIT');
+    await sql.raw(m.sql).execute(conn);
+    await conn
+      .insertInto('_prisma_migrations')
+      .values({ id: randomUUID(), checksum: m.checksum, migrationName: m.name, finishedAt: sql<Date>`now()`, appliedStepsCount: 1 })
+      .execute();
+    await sql`COMMIT`.execute(conn);
   } catch (err) {
-    await conn.exec('ROLLBACK');
+    await sql`ROLLBACK`.execute(conn);
     throw new InternalError(`Migration ${m.name} failed`, { cause: err });
   }
 }

@@ -87,12 +87,12 @@ async function main(): Promise<void> {
   } else {
     const { openDatabase } = await import('../db/database.js');
     const { migrate, readMigrations } = await import('../db/migrator.js');
-    const { PrismaEmulatorStore } = await import('../db/emulator-store.repository.js');
+    const { PostgresEmulatorStore } = await import('../db/emulator-store.repository.js');
     const db = await openDatabase({ ...(config.databaseUrl ? { url: config.databaseUrl } : {}), dataDir: config.dataDir });
     const dir = new URL('../../../prisma/migrations', import.meta.url);
     const fallback = new URL('../../prisma/migrations', import.meta.url);
-    await migrate(db.sql, await readMigrations(dir.pathname).catch(() => readMigrations(fallback.pathname)));
-    store = new PrismaEmulatorStore(db);
+    await migrate(db.db, await readMigrations(dir.pathname).catch(() => readMigrations(fallback.pathname)));
+    store = new PostgresEmulatorStore(db.db);
     closeDb = () => db.close();
   }
   const rootKey = memory && !config.emulatorRootKey

@@ -11,6 +11,7 @@
  * await cluster.destroy();
  * ```
  */
+import { sql } from 'kysely';
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -87,7 +88,7 @@ export class OwnCluster {
     await cluster.restart();
     const admin = await openDatabase({ url: `postgresql://postgres@127.0.0.1:${port}/postgres`, dataDir: dir, poolSize: 1 });
     try {
-      await admin.sql.exec('CREATE DATABASE opencckm');
+      await sql`CREATE DATABASE opencckm`.execute(admin.db);
     } finally {
       await admin.close();
     }

@@ -2,8 +2,8 @@
  * A small parser for the subset of Prisma Schema Language that `prisma/schema.prisma` uses
  * (PostgreSQL models, enums, `@map`/`@@map`, `@db.*`, `@id`/`@@id`, `@unique`/`@@unique`,
  * `@@index`, `@relation`), turning it into the tables, columns, keys and indexes that
- * `prisma migrate` would create. Prisma 7's generated client carries no runtime DMMF with
- * nullability or native types, and `@prisma/internals` is not a dependency, hence this.
+ * `prisma migrate` would create. The drift test checks its models, tables and columns
+ * against Prisma's own reading of the schema (`@prisma/internals` getDMMF).
  *
  * It throws on anything it does not understand, so a new construct fails the drift test
  * loudly instead of being skipped.

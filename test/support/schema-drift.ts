@@ -3,7 +3,8 @@
  * `prisma/schema.prisma` declares (`parsePrismaSchema`), and lists every difference as a
  * readable line. An empty list means the hand-written SQL migrations match the schema.
  */
-import type { SqlRunner } from '../../src/db/sql-runner.js';
+import { sql, type Kysely } from 'kysely';
+import type { DB } from '../../src/db/database.js';
 import type { ExpectedTable } from './prisma-schema.js';
 
 export interface ActualColumn {
@@ -28,41 +29,39 @@ const IGNORED_TABLES = new Set(['_prisma_migrations']);
 const ON_DELETE: Record<string, string> = { a: 'NoAction', r: 'Restrict', c: 'Cascade', n: 'SetNull', d: 'SetDefault' };
 
 /** Reads tables, columns, keys and indexes of the current schema (`public`). */
-export async function readActualSchema(sql: Pick<SqlRunner, 'query'>): Promise<ActualSchema> {
-  const columns = await sql.query<{ table_name: string; column_name: string; udt_name: string; is_nullable: string; column_default: string | null }>(
-    `SELECT table_name, column_name, udt_name, is_nullable, column_default
+/** Catalog queries (row keys come back camelCased, as every query through Kysely). */
+export async function readActualSchema(db: Kysely<DB>): Promise<ActualSchema> {
+  const { rows: columns } = await sql<{ tableName: string; columnName: string; udtName: string; isNullable: string; columnDefault: string | null }>`
+    SELECT table_name, column_name, udt_name, is_nullable, column_default
        FROM information_schema.columns WHERE table_schema = current_schema()
-      ORDER BY table_name, ordinal_position`,
-  );
-  const indexRows = await sql.query<{ tbl: string; cols: string; isprimary: boolean; isunique: boolean }>(
-    `SELECT t.relname AS tbl, i.indisprimary AS isprimary, i.indisunique AS isunique,
+      ORDER BY table_name, ordinal_position`.execute(db);
+  const { rows: indexRows } = await sql<{ tbl: string; cols: string; isprimary: boolean; isunique: boolean }>`
+    SELECT t.relname AS tbl, i.indisprimary AS isprimary, i.indisunique AS isunique,
             (SELECT string_agg(a.attname, ',' ORDER BY k.ord)
                FROM unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
                JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum) AS cols
        FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
-      WHERE t.relnamespace = current_schema()::regnamespace`,
-  );
-  const fkRows = await sql.query<{ tbl: string; cols: string; reftbl: string; refcols: string; deltype: string }>(
-    `SELECT t.relname AS tbl, r.relname AS reftbl, c.confdeltype::text AS deltype,
+      WHERE t.relnamespace = current_schema()::regnamespace`.execute(db);
+  const { rows: fkRows } = await sql<{ tbl: string; cols: string; reftbl: string; refcols: string; deltype: string }>`
+    SELECT t.relname AS tbl, r.relname AS reftbl, c.confdeltype::text AS deltype,
             (SELECT string_agg(a.attname, ',' ORDER BY k.ord) FROM unnest(c.conkey) WITH ORDINALITY AS k(attnum, ord)
                JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum) AS cols,
             (SELECT string_agg(a.attname, ',' ORDER BY k.ord) FROM unnest(c.confkey) WITH ORDINALITY AS k(attnum, ord)
                JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.attnum) AS refcols
        FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid JOIN pg_class r ON r.oid = c.confrelid
-      WHERE c.contype = 'f' AND c.connamespace = current_schema()::regnamespace`,
-  );
+      WHERE c.contype = 'f' AND c.connamespace = current_schema()::regnamespace`.execute(db);
   const keep = (table: string) => !IGNORED_TABLES.has(table);
   const idx = (pred: (r: (typeof indexRows)[number]) => boolean) =>
     new Set(indexRows.filter((r) => keep(r.tbl) && pred(r)).map((r) => `${r.tbl}(${r.cols})`));
   return {
     columns: columns
-      .filter((c) => keep(c.table_name))
+      .filter((c) => keep(c.tableName))
       .map((c) => ({
-        table: c.table_name,
-        name: c.column_name,
-        udt: c.udt_name,
-        nullable: c.is_nullable === 'YES',
-        hasDefault: c.column_default !== null,
+        table: c.tableName,
+        name: c.columnName,
+        udt: c.udtName,
+        nullable: c.isNullable === 'YES',
+        hasDefault: c.columnDefault !== null,
       })),
     primaryKeys: idx((r) => r.isprimary),
     uniques: idx((r) => r.isunique && !r.isprimary),

@@ -48,8 +48,8 @@ export interface TestDatabaseTarget {
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../prisma/migrations/', import.meta.url));
 
 /** Applies every migration in `prisma/migrations` with the production migrator. */
-export async function applyAllMigrations(db: Pick<Database, 'sql'>): Promise<MigrationResult> {
-  return migrate(db.sql, await readMigrations(MIGRATIONS_DIR));
+export async function applyAllMigrations(db: Pick<Database, 'db'>): Promise<MigrationResult> {
+  return migrate(db.db, await readMigrations(MIGRATIONS_DIR));
 }
 
 /** This run's default engine, decided by the global setup. */
@@ -83,8 +83,7 @@ export async function createTestDatabase(label: string, options: TestDatabaseOpt
   return {
     kind: db.kind,
     ...(db.identity ? { identity: db.identity } : {}),
-    prisma: db.prisma,
-    sql: db.sql,
+    db: db.db,
     ping: () => db.ping(),
     close: () => (closing ??= db.close().finally(() => target.drop())),
   };

@@ -1,69 +1,88 @@
 import type { Principal } from '../../auth/principal.js';
 import type { ListQuery } from '../../cckm/common/list.js';
 import type {
-  ClaimedUnit, DueKms, JobKind, JobListFilter, JobRecord, JobRepository, JobStatus, JobSummary, JobUnitRecord, JobWithUnits, LeaseState, NewJob, NewUnit, UnitOutcome, UnitStatus,
+  ClaimedUnit, DueKms, JobKind, JobListFilter, JobRecord, JobRepository, JobSummary, JobUnitRecord, JobWithUnits, LeaseState, NewJob, NewUnit, UnitOutcome,
 } from '../../cckm/jobs/job.repository.js';
-import { ConflictError, InternalError } from '../../errors/index.js';
-import type { Database } from '../database.js';
+import { AppError, ConflictError, InternalError } from '../../errors/index.js';
+import { sql, type ExpressionBuilder, type Kysely, type Selectable } from 'kysely';
+import { jsonb, now, rawQuery } from '../columns.js';
+import type { DB } from '../database.js';
+import type { Job, JobUnit } from '../generated/db.js';
+import { countOf } from './list-page.js';
 
-type Row = Record<string, unknown>;
+/** A lease of `ms` from now, by the database clock. */
+const lease = (ms: number) => sql<Date>`now() + make_interval(secs => ${ms / 1000})`;
 
-function rowToJob(r: Row): JobRecord {
+const JOB_KINDS = ['sync', 'bulk'] as const;
+const JOB_STATUSES = ['in_progress', 'completed', 'failed', 'cancelled'] as const;
+const UNIT_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
+
+/** A text column holding one of a closed set of values (the domain's union type). */
+function oneOf<T extends string>(allowed: readonly T[], value: string): T {
+  const found = allowed.find((a) => a === value);
+  if (found === undefined) throw new InternalError(`Unexpected value ${value} in the job tables`);
+  return found;
+}
+
+/** A jsonb object of counters: its numeric entries. */
+function counters(v: unknown): Record<string, number> {
+  if (v === null || typeof v !== 'object') return {};
+  return Object.fromEntries(Object.entries(v).map(([k, n]) => [k, Number(n)]));
+}
+
+/** The principal stored with a job (written by {@link PostgresJobRepository.create}). */
+function toPrincipal(v: unknown): Principal {
+  const p = v !== null && typeof v === 'object' ? v : {};
+  const text = (k: string) => {
+    const value = k in p ? Reflect.get(p, k) : undefined;
+    if (typeof value !== 'string') throw new InternalError(`A job's principal has no ${k}`);
+    return value;
+  };
+  const groups = 'groups' in p && Array.isArray(p.groups) ? p.groups.filter((g): g is string => typeof g === 'string') : [];
+  const issuer = 'issuer' in p && typeof p.issuer === 'string' ? { issuer: p.issuer } : {};
+  return { userId: text('userId'), username: text('username'), account: text('account'), groups, ...issuer };
+}
+
+type UnitRow = Omit<Selectable<JobUnit>, 'activeScope' | 'leaseOwner' | 'leaseUntil'>;
+
+/** A row of `jobs` as the domain record. */
+function toJob(r: Selectable<Job>): JobRecord {
+  return { ...r, kind: oneOf(JOB_KINDS, r.kind), status: oneOf(JOB_STATUSES, r.status) };
+}
+
+/** A row of `job_units` as the domain record. */
+function toUnit(r: UnitRow): JobUnitRecord {
+  const { jobId, seq, label, status, payload, progress, results, message, attempts, startedAt, finishedAt } = r;
   return {
-    id: r.id as string,
-    account: r.account as string,
-    kind: r.kind as JobKind,
-    status: r.status as JobStatus,
-    params: r.params,
-    principal: r.principal,
-    cancelRequested: r.cancel_requested as boolean,
-    createdBy: r.created_by as string | null,
-    createdAt: r.created_at as Date,
-    updatedAt: r.updated_at as Date,
-    completedAt: r.completed_at as Date | null,
+    jobId, seq, label, payload, message, attempts, startedAt, finishedAt,
+    status: oneOf(UNIT_STATUSES, status),
+    progress: counters(progress),
+    results: Array.isArray(results) ? results : [],
   };
 }
 
-function rowToSummary(r: Row): JobSummary {
-  const n = (k: string) => Number(r[`units_${k}`] ?? 0);
-  const progress = Object.fromEntries(Object.entries((r.progress as Record<string, string | number> | null) ?? {}).map(([k, v]) => [k, Number(v)]));
+const UNIT_COLUMNS = ['jobId', 'seq', 'label', 'status', 'payload', 'progress', 'results', 'message', 'attempts', 'startedAt', 'finishedAt'] as const;
+
+/** A summary row of the list query: the job's columns and its units' aggregates. */
+type SummaryRow = Selectable<Job> & {
+  unitsTotal: number; unitsPending: number; unitsRunning: number; unitsCompleted: number; unitsFailed: number; unitsCancelled: number;
+  lastUnitAt: Date | null;
+  detail: { label: string; status: string; message: string | null; region?: string }[] | null;
+  progress: unknown;
+};
+
+function toSummary(r: SummaryRow): JobSummary {
+  const { unitsTotal, unitsPending, unitsRunning, unitsCompleted, unitsFailed, unitsCancelled, lastUnitAt, detail, progress, ...job } = r;
   return {
-    job: rowToJob(r),
-    units: { total: n('total'), pending: n('pending'), running: n('running'), completed: n('completed'), failed: n('failed'), cancelled: n('cancelled') },
-    progress,
-    lastUnitAt: (r.last_unit_at as Date | null) ?? null,
-    detail: (r.detail as JobSummary['detail'] | null) ?? [],
+    job: toJob(job),
+    units: { total: unitsTotal, pending: unitsPending, running: unitsRunning, completed: unitsCompleted, failed: unitsFailed, cancelled: unitsCancelled },
+    progress: counters(progress),
+    lastUnitAt,
+    detail: (detail ?? []).map((d) => ({ ...d, status: oneOf(UNIT_STATUSES, d.status) })),
   };
 }
 
-function rowToUnit(r: Row): JobUnitRecord {
-  return {
-    jobId: r.job_id as string,
-    seq: r.seq as number,
-    label: r.label as string,
-    status: r.status as UnitStatus,
-    payload: r.payload,
-    progress: (r.progress as Record<string, number> | null) ?? {},
-    results: (r.results as unknown[] | null) ?? [],
-    message: r.message as string | null,
-    attempts: r.attempts as number,
-    startedAt: r.started_at as Date | null,
-    finishedAt: r.finished_at as Date | null,
-  };
-}
 
-/** Completes a job whose units are all final: cancelled (when asked and some unit was), failed (some unit failed) or completed. */
-const SETTLE_JOB = `
-  UPDATE jobs j SET
-    status = CASE
-      WHEN j.cancel_requested AND EXISTS (SELECT 1 FROM job_units WHERE job_id = j.id AND status = 'cancelled') THEN 'cancelled'
-      WHEN EXISTS (SELECT 1 FROM job_units WHERE job_id = j.id AND status = 'failed') THEN 'failed'
-      ELSE 'completed' END,
-    completed_at = now(), updated_at = now()
-  WHERE j.id = $1 AND j.status = 'in_progress'
-    AND NOT EXISTS (SELECT 1 FROM job_units WHERE job_id = j.id AND status IN ('pending', 'running'))`;
-
-const UNIT_COLUMNS = 'job_id, seq, label, status, payload, progress, results, message, attempts, started_at, finished_at';
 
 /**
  * The job queue in SQL. Claims use `FOR UPDATE SKIP LOCKED`, so workers of any number of
@@ -71,61 +90,66 @@ const UNIT_COLUMNS = 'job_id, seq, label, status, payload, progress, results, me
  * database clock (`now()`), never by an instance's own clock.
  */
 export class PostgresJobRepository implements JobRepository {
-  constructor(private readonly db: Pick<Database, 'sql'>) {}
+  constructor(private readonly db: Kysely<DB>) {}
 
   create(job: NewJob, units: NewUnit[]): Promise<JobWithUnits>;
   create(job: NewJob, units: NewUnit[], maxActive: number): Promise<JobWithUnits | null>;
   async create(job: NewJob, units: NewUnit[], maxActive?: number): Promise<JobWithUnits | null> {
-    const unitRows = units.map((u, seq) => ({ seq, label: u.label, payload: u.payload, active_scope: u.activeScope ?? null }));
-    let inserted: number;
+    let inserted: boolean;
     try {
-      // The quota is checked in the insert itself; concurrent creations may overshoot it by
-      // the few that were counting at the same moment (READ COMMITTED), never more.
-      const rows = await this.db.sql.query<{ inserted: string }>(
-        `WITH j AS (
-           INSERT INTO jobs (id, account, kind, params, principal, created_by)
-           SELECT $1, $2, $3, $4::jsonb, $5::jsonb, $6
-           WHERE $8::int IS NULL OR (SELECT count(*) FROM jobs WHERE account = $2 AND status = 'in_progress') < $8::int
-           RETURNING id
-         ), u AS (
-           INSERT INTO job_units (job_id, seq, label, payload, active_scope)
-           SELECT j.id, u.seq, u.label, u.payload, u.active_scope
-           FROM j, jsonb_to_recordset($7::jsonb) AS u(seq int, label text, payload jsonb, active_scope text)
-           RETURNING 1
-         )
-         SELECT (SELECT count(*) FROM j) AS inserted, (SELECT count(*) FROM u) AS units`,
-        [job.id, job.account, job.kind, JSON.stringify(job.params), JSON.stringify(job.principal), job.createdBy, JSON.stringify(unitRows), maxActive ?? null],
-      );
-      inserted = Number(rows[0]?.inserted ?? 0);
+      inserted = await this.db.transaction().execute(async (trx) => {
+        // The quota is counted in the transaction; concurrent creations may overshoot it by
+        // the few that were counting at the same moment (READ COMMITTED), never more.
+        if (maxActive !== undefined) {
+          const active = await countOf(trx.selectFrom('jobs').where('account', '=', job.account).where('status', '=', 'in_progress'));
+          if (active >= maxActive) return false;
+        }
+        await trx
+          .insertInto('jobs')
+          .values({ ...job, params: jsonb(job.params), principal: jsonb(job.principal) })
+          .execute();
+        if (units.length) {
+          await trx
+            .insertInto('jobUnits')
+            .values(units.map((u, seq) => ({ jobId: job.id, seq, label: u.label, payload: jsonb(u.payload), activeScope: u.activeScope ?? null })))
+            .execute();
+        }
+        return true;
+      });
     } catch (err) {
-      if ((err as { code?: unknown }).code === '23505') throw await this.overlapError(units, err);
+      if (err instanceof AppError) throw err;
+      if (err !== null && typeof err === 'object' && 'code' in err && err.code === '23505') throw await this.overlapError(units, err);
       throw new InternalError('The job could not be stored', { cause: err });
     }
     if (!inserted) return null;
-    return (await this.find(job.account, job.kind, job.id))!;
+    const created = await this.find(job.account, job.kind, job.id);
+    if (!created) throw new InternalError('The job just stored could not be read');
+    return created;
   }
 
   /** The 409 for a job whose scope overlaps an in-progress one, naming that job. */
   private async overlapError(units: NewUnit[], cause: unknown): Promise<ConflictError> {
     const scopes = units.map((u) => u.activeScope).filter((s): s is string => !!s);
-    const rows = await this.db.sql.query<{ job_id: string; label: string }>(
-      'SELECT job_id, label FROM job_units WHERE active_scope = ANY($1::text[]) ORDER BY label LIMIT 1',
-      [scopes],
-    );
-    const holder = rows[0];
+    const holder = await this.db
+      .selectFrom('jobUnits')
+      .select(['jobId', 'label'])
+      .where('activeScope', '=', (eb) => eb.fn.any(eb.val(scopes)))
+      .orderBy('label')
+      .limit(1)
+      .executeTakeFirst();
     return new ConflictError(
       holder
-        ? `Synchronization job ${holder.job_id} is in progress for ${holder.label}; wait for it to finish or cancel it`
+        ? `Synchronization job ${holder.jobId} is in progress for ${holder.label}; wait for it to finish or cancel it`
         : 'Another synchronization job is in progress for the same KMS account and region',
-      { cause, details: holder ? [{ field: 'job_id', message: holder.job_id }] : [] },
+      { cause, details: holder ? [{ field: 'job_id', message: holder.jobId }] : [] },
     );
   }
 
   async find(account: string, kind: JobKind, id: string): Promise<JobWithUnits | null> {
-    const jobs = await this.db.sql.query('SELECT * FROM jobs WHERE id = $1 AND account = $2 AND kind = $3', [id, account, kind]);
-    if (!jobs[0]) return null;
-    const units = await this.db.sql.query(`SELECT ${UNIT_COLUMNS} FROM job_units WHERE job_id = $1 ORDER BY seq`, [id]);
-    return { job: rowToJob(jobs[0]), units: units.map(rowToUnit) };
+    const job = await this.db.selectFrom('jobs').selectAll().where('id', '=', id).where('account', '=', account).where('kind', '=', kind).executeTakeFirst();
+    if (!job) return null;
+    const units = await this.db.selectFrom('jobUnits').select(UNIT_COLUMNS).where('jobId', '=', id).orderBy('seq').execute();
+    return { job: toJob(job), units: units.map(toUnit) };
   }
 
   /**
@@ -166,34 +190,73 @@ export class PostgresJobRepository implements JobRepository {
           WHERE u.job_id = j.id AND kv.value ~ '^-?[0-9]+(\\.[0-9]+)?$' GROUP BY kv.key) e) pr ON true
       ${order.replace(/\b(created_at|updated_at|id)\b/g, 'j.$1')}`;
     const [counted, jobs] = await Promise.all([
-      this.db.sql.query<{ total: string }>(`SELECT count(*) AS total FROM jobs WHERE ${clause}`, countParams),
-      this.db.sql.query(pageText, params),
+      rawQuery<{ total: bigint }>(this.db, `SELECT count(*) AS total FROM jobs WHERE ${clause}`, countParams),
+      rawQuery<SummaryRow>(this.db, pageText, params),
     ]);
-    return { total: Number(counted[0]?.total ?? 0), rows: jobs.map(rowToSummary) };
+    return { total: Number(counted[0]?.total ?? 0), rows: jobs.map(toSummary) };
   }
 
   async pruneFinished(days: number, batch: number): Promise<number> {
-    const rows = await this.db.sql.query(
-      `DELETE FROM jobs WHERE id IN (
-         SELECT id FROM jobs WHERE status <> 'in_progress' AND completed_at < now() - make_interval(days => $1::int)
-         ORDER BY completed_at LIMIT $2::int)
-       RETURNING id`,
-      [days, batch],
-    );
-    return rows.length;
+    const { numDeletedRows } = await this.db
+      .deleteFrom('jobs')
+      .where('id', 'in', (eb) =>
+        eb
+          .selectFrom('jobs')
+          .select('id')
+          .where('status', '<>', 'in_progress')
+          .where('completedAt', '<', sql<Date>`now() - make_interval(days => ${days})`)
+          .orderBy('completedAt')
+          .limit(batch),
+      )
+      .executeTakeFirst();
+    return Number(numDeletedRows);
   }
 
   async requestCancel(account: string, kind: JobKind, id: string): Promise<void> {
-    await this.db.sql.query(
-      `WITH j AS (
-         UPDATE jobs SET cancel_requested = true, updated_at = now()
-         WHERE id = $1 AND account = $2 AND kind = $3 AND status = 'in_progress' RETURNING id
-       )
-       UPDATE job_units u SET status = 'cancelled', active_scope = NULL, finished_at = now(), message = 'cancelled before it started'
-       FROM j WHERE u.job_id = j.id AND u.status = 'pending'`,
-      [id, account, kind],
-    );
-    await this.db.sql.query(SETTLE_JOB, [id]);
+    await this.db
+      .with('j', (db) =>
+        db
+          .updateTable('jobs')
+          .set({ cancelRequested: true, updatedAt: now() })
+          .where('id', '=', id)
+          .where('account', '=', account)
+          .where('kind', '=', kind)
+          .where('status', '=', 'in_progress')
+          .returning('id'),
+      )
+      .updateTable('jobUnits as u')
+      .from('j')
+      .set({ status: 'cancelled', activeScope: null, finishedAt: now(), message: 'cancelled before it started' })
+      .whereRef('u.jobId', '=', 'j.id')
+      .where('u.status', '=', 'pending')
+      .execute();
+    await this.settle(id);
+  }
+
+  /** Completes a job whose units are all final: cancelled (when asked and some unit was), failed (some unit failed) or completed. */
+  private async settle(jobId: string): Promise<void> {
+    const unitIn = (status: string) => (eb: ExpressionBuilder<DB, 'jobs'>) =>
+      eb.exists(eb.selectFrom('jobUnits').select('seq').whereRef('jobUnits.jobId', '=', 'jobs.id').where('jobUnits.status', '=', status));
+    await this.db
+      .updateTable('jobs')
+      .set((eb) => ({
+        status: eb
+          .case()
+          .when(eb.and([eb.ref('jobs.cancelRequested'), unitIn('cancelled')(eb)]))
+          .then('cancelled')
+          .when(unitIn('failed')(eb))
+          .then('failed')
+          .else('completed')
+          .end(),
+        completedAt: now(),
+        updatedAt: now(),
+      }))
+      .where('jobs.id', '=', jobId)
+      .where('jobs.status', '=', 'in_progress')
+      .where((eb) =>
+        eb.not(eb.exists(eb.selectFrom('jobUnits').select('seq').whereRef('jobUnits.jobId', '=', 'jobs.id').where('jobUnits.status', 'in', ['pending', 'running']))),
+      )
+      .execute();
   }
 
   /**
@@ -202,64 +265,117 @@ export class PostgresJobRepository implements JobRepository {
    * account's backlog never starves another's single job.
    */
   async claim(owner: string, leaseMs: number): Promise<ClaimedUnit | null> {
-    const rows = await this.db.sql.query(
-      `WITH busy AS (
-         SELECT bj.account, count(*) AS running FROM job_units b JOIN jobs bj ON bj.id = b.job_id
-         WHERE b.status = 'running' AND b.lease_until >= now() GROUP BY bj.account
-       )
-       UPDATE job_units u SET status = 'running', lease_owner = $1, lease_until = now() + make_interval(secs => $2::float8),
-         attempts = u.attempts + 1, started_at = coalesce(u.started_at, now())
-       FROM (SELECT cu.job_id, cu.seq FROM job_units cu JOIN jobs cj ON cj.id = cu.job_id LEFT JOIN busy ON busy.account = cj.account
-             WHERE cu.status = 'pending' OR (cu.status = 'running' AND cu.lease_until < now())
-             ORDER BY coalesce(busy.running, 0), cj.created_at, cu.job_id, cu.seq LIMIT 1 FOR UPDATE OF cu SKIP LOCKED) c, jobs j
-       WHERE u.job_id = c.job_id AND u.seq = c.seq AND j.id = u.job_id
-       RETURNING u.job_id, u.seq, u.label, u.status, u.payload, u.progress, u.results, u.message, u.attempts, u.started_at, u.finished_at,
-         j.kind, j.account, j.params, j.principal`,
-      [owner, leaseMs / 1000],
-    );
-    const r = rows[0];
+    const r = await this.db
+      .with('busy', (db) =>
+        db
+          .selectFrom('jobUnits as b')
+          .innerJoin('jobs as bj', 'bj.id', 'b.jobId')
+          .select((eb) => ['bj.account', eb.fn.countAll<bigint>().as('running')])
+          .where('b.status', '=', 'running')
+          .where('b.leaseUntil', '>=', now())
+          .groupBy('bj.account'),
+      )
+      .with('c', (db) =>
+        db
+          .selectFrom('jobUnits as cu')
+          .innerJoin('jobs as cj', 'cj.id', 'cu.jobId')
+          .leftJoin('busy', 'busy.account', 'cj.account')
+          .select(['cu.jobId', 'cu.seq'])
+          .where((eb) => eb.or([eb('cu.status', '=', 'pending'), eb.and([eb('cu.status', '=', 'running'), eb('cu.leaseUntil', '<', now())])]))
+          .orderBy((eb) => eb.fn.coalesce('busy.running', eb.lit(0)))
+          .orderBy('cj.createdAt')
+          .orderBy('cu.jobId')
+          .orderBy('cu.seq')
+          .limit(1)
+          .forUpdate('cu')
+          .skipLocked(),
+      )
+      .updateTable('jobUnits as u')
+      .from(['c', 'jobs as j'])
+      .set((eb) => ({
+        status: 'running',
+        leaseOwner: owner,
+        leaseUntil: lease(leaseMs),
+        attempts: eb('u.attempts', '+', 1),
+        startedAt: eb.fn.coalesce('u.startedAt', now()),
+      }))
+      .whereRef('u.jobId', '=', 'c.jobId')
+      .whereRef('u.seq', '=', 'c.seq')
+      .whereRef('j.id', '=', 'u.jobId')
+      .returning([...UNIT_COLUMNS.map((c) => `u.${c}` as const), 'j.kind', 'j.account', 'j.params', 'j.principal'])
+      .executeTakeFirst();
     if (!r) return null;
-    return { ...rowToUnit(r), kind: r.kind as JobKind, account: r.account as string, params: r.params, principal: r.principal as Principal };
+    return { ...toUnit(r), kind: oneOf(JOB_KINDS, r.kind), account: r.account, params: r.params, principal: toPrincipal(r.principal) };
   }
 
   async heartbeat(unit: ClaimedUnit, owner: string, leaseMs: number, progress: Record<string, number>, message: string | null): Promise<LeaseState> {
-    const rows = await this.db.sql.query<{ cancel_requested: boolean }>(
-      `UPDATE job_units u SET lease_until = now() + make_interval(secs => $4::float8), progress = $5::jsonb, message = $6
-       FROM jobs j WHERE u.job_id = $1 AND u.seq = $2 AND u.lease_owner = $3 AND u.status = 'running' AND j.id = u.job_id
-       RETURNING j.cancel_requested`,
-      [unit.jobId, unit.seq, owner, leaseMs / 1000, JSON.stringify(progress), message],
-    );
-    return { held: rows.length > 0, cancelRequested: rows[0]?.cancel_requested ?? false };
+    const row = await this.db
+      .updateTable('jobUnits as u')
+      .from('jobs as j')
+      .set({ leaseUntil: lease(leaseMs), progress: jsonb(progress), message })
+      .where('u.jobId', '=', unit.jobId)
+      .where('u.seq', '=', unit.seq)
+      .where('u.leaseOwner', '=', owner)
+      .where('u.status', '=', 'running')
+      .whereRef('j.id', '=', 'u.jobId')
+      .returning('j.cancelRequested')
+      .executeTakeFirst();
+    return { held: row !== undefined, cancelRequested: row?.cancelRequested ?? false };
   }
 
   async finish(unit: ClaimedUnit, owner: string, o: UnitOutcome): Promise<boolean> {
-    const rows = await this.db.sql.query(
-      `UPDATE job_units SET status = $4, message = $5, progress = $6::jsonb, results = coalesce($7::jsonb, results),
-         active_scope = NULL, lease_owner = NULL, lease_until = NULL, finished_at = now()
-       WHERE job_id = $1 AND seq = $2 AND lease_owner = $3 AND status = 'running' RETURNING seq`,
-      [unit.jobId, unit.seq, owner, o.status, o.message, JSON.stringify(o.progress), o.results ? JSON.stringify(o.results) : null],
-    );
-    if (rows.length) await this.db.sql.query(SETTLE_JOB, [unit.jobId]);
-    return rows.length > 0;
+    const row = await this.db
+      .updateTable('jobUnits')
+      .set({
+        status: o.status,
+        message: o.message,
+        progress: jsonb(o.progress),
+        results: o.results ? jsonb(o.results) : undefined,
+        activeScope: null,
+        leaseOwner: null,
+        leaseUntil: null,
+        finishedAt: now(),
+      })
+      .where('jobId', '=', unit.jobId)
+      .where('seq', '=', unit.seq)
+      .where('leaseOwner', '=', owner)
+      .where('status', '=', 'running')
+      .returning('seq')
+      .executeTakeFirst();
+    if (row) await this.settle(unit.jobId);
+    return row !== undefined;
   }
 
   async release(unit: ClaimedUnit, owner: string): Promise<void> {
-    await this.db.sql.query(
-      `UPDATE job_units SET status = 'pending', lease_owner = NULL, lease_until = NULL
-       WHERE job_id = $1 AND seq = $2 AND lease_owner = $3 AND status = 'running'`,
-      [unit.jobId, unit.seq, owner],
-    );
+    await this.db
+      .updateTable('jobUnits')
+      .set({ status: 'pending', leaseOwner: null, leaseUntil: null })
+      .where('jobId', '=', unit.jobId)
+      .where('seq', '=', unit.seq)
+      .where('leaseOwner', '=', owner)
+      .where('status', '=', 'running')
+      .execute();
   }
 
   async dueForSync(minutes: number): Promise<DueKms[]> {
-    const rows = await this.db.sql.query<{ id: string; account: string; name: string; aws_account_id: string; regions: string[] }>(
-      `SELECT k.id, k.account, k.name, k.aws_account_id, k.regions FROM kms_accounts k
-       WHERE cardinality(k.regions) > 0 AND NOT EXISTS (
-         SELECT 1 FROM jobs j WHERE j.kind = 'sync' AND j.account = k.account AND j.params->'kmsIds' ? k.id::text
-           AND (j.status = 'in_progress' OR j.completed_at > now() - make_interval(mins => $1::int)))
-       ORDER BY k.account, k.name`,
-      [minutes],
-    );
-    return rows.map((r) => ({ id: r.id, account: r.account, name: r.name, awsAccountId: r.aws_account_id, regions: r.regions }));
+    return this.db
+      .selectFrom('kmsAccounts as k')
+      .select(['k.id', 'k.account', 'k.name', 'k.awsAccountId', 'k.regions'])
+      .where(sql<number>`cardinality(k.regions)`, '>', 0)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('jobs as j')
+              .select('j.id')
+              .where('j.kind', '=', 'sync')
+              .whereRef('j.account', '=', 'k.account')
+              .where(sql<boolean>`j.params->'kmsIds' ? k.id::text`)
+              .where((eb) => eb.or([eb('j.status', '=', 'in_progress'), eb('j.completedAt', '>', sql<Date>`now() - make_interval(mins => ${minutes})`)])),
+          ),
+        ),
+      )
+      .orderBy('k.account')
+      .orderBy('k.name')
+      .execute();
   }
 }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { openDatabase, type Database } from '../../../src/db/database.js';
-import { PrismaEmulatorStore } from '../../../src/db/emulator-store.repository.js';
+import { PostgresEmulatorStore } from '../../../src/db/emulator-store.repository.js';
 import { KmsEmulator } from '../../../src/emulator/emulator.js';
 import type { EmulatorStore } from '../../../src/emulator/store/emulator-store.js';
 import { InMemoryEmulatorStore } from '../../../src/emulator/store/in-memory-store.js';
@@ -16,7 +16,7 @@ import { provisionTestDatabase, type TestDatabaseTarget } from '../../support/te
 /**
  * The conformance suite's emulator: the real wire handler on 127.0.0.1 in front of a
  * KmsEmulator, driven only through @aws-sdk/client-kms, as an unmodified AWS client.
- * With `durable: true` the store is the project database (PrismaEmulatorStore on a fresh
+ * With `durable: true` the store is the project database (PostgresEmulatorStore on a fresh
  * test database) and `restart()` reopens the emulator on it, as a process restart would.
  */
 
@@ -77,7 +77,7 @@ export async function startConformance(label: string, opts: { durable?: boolean 
   if (opts.durable) {
     target = await provisionTestDatabase(`conformance_${label}`);
     db = await openDatabase({ url: target.url, dataDir: target.dataDir });
-    store = new PrismaEmulatorStore(db);
+    store = new PostgresEmulatorStore(db.db);
   }
   let offsetMs = 0;
   const clock = () => new Date(Date.now() + offsetMs);

@@ -94,7 +94,7 @@ describe('AWS connections', () => {
   it('stores the secret sealed: the row holds no plaintext, and opens only under the server key for that row', async () => {
     const created = await admin.post(CONNECTIONS, { name: 'sealed', provider: 'aws', access_key_id: AKID, secret_access_key: SECRET });
     expectStatus(created, 201);
-    const row = await t.db.prisma.connection.findUnique({ where: { id: created.body.id } });
+    const row = await t.db.db.selectFrom('connections').selectAll().where('id', '=', created.body.id).executeTakeFirst();
     const sealed = Buffer.from(row!.secretAccessKeyEnc!);
     expect(sealed.length).toBeGreaterThan(SECRET.length);
     expect(sealed.includes(Buffer.from(SECRET))).toBe(false);
@@ -106,7 +106,7 @@ describe('AWS connections', () => {
 
     // A new secret is sealed afresh.
     expectStatus(await admin.patch(`${CONNECTIONS}/sealed`, { secret_access_key: SECRET2 }), 200);
-    const after = await t.db.prisma.connection.findUnique({ where: { id: created.body.id } });
+    const after = await t.db.db.selectFrom('connections').selectAll().where('id', '=', created.body.id).executeTakeFirst();
     expect(box.open(Buffer.from(after!.secretAccessKeyEnc!), secretPurpose(created.body.id))).toBe(SECRET2);
   });
 

@@ -51,7 +51,7 @@ describe('login throttling', () => {
     const results = await Promise.all(Array.from({ length: 6 }, () => login('raced', 'x')));
     expect(results.every((r) => r.status === 401 || r.status === 429)).toBe(true);
     expectError(await login('raced', 'x'), 429);
-    const row = await t.db.prisma.loginFailure.findUnique({ where: { account_username: { account: '', username: 'raced' } } });
+    const row = await t.db.db.selectFrom('loginFailures').selectAll().where('account', '=', '').where('username', '=', 'raced').executeTakeFirst();
     expect(row?.lockedUntil?.getTime()).toBeGreaterThan(Date.now());
   });
 });

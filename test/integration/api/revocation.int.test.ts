@@ -110,7 +110,7 @@ describe('revocation of access tokens', () => {
     const u = await user(['cckm_admins']);
     expectStatus(await write(u.token), 201);
     // Changed behind this instance's back, as another instance (or an operator) would.
-    await t.db.prisma.user.update({ where: { id: u.id }, data: { groups: ['cckm_users'] } });
+    await t.db.db.updateTable('users').set({ groups: ['cckm_users'] }).where('id', '=', u.id).execute();
     await new Promise((r) => setTimeout(r, 1100));
     expectError(await write(u.token), 403);
     expectStatus(await read(u.token), 200);

@@ -234,7 +234,7 @@ describe('authentication: bearer tokens and POST /auth/tokens', () => {
       const created = await as(t, t.adminToken).post('/usermgmt/users', { username: 'tok-refresh-db', password: 'refresh-pass-2' });
       const login = await request(t.http).post('/api/v1/auth/tokens').send({ grant_type: 'password', username: 'tok-refresh-db', password: 'refresh-pass-2' });
       expectStatus(login, 200);
-      await t.db.prisma.user.update({ where: { id: created.body.id }, data: { disabled: true } });
+      await t.db.db.updateTable('users').set({ disabled: true }).where('id', '=', created.body.id).execute();
       expectError(await refresh(login.body.refresh_token), 401);
     });
   });

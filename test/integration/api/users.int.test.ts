@@ -132,7 +132,7 @@ describe('users and groups', () => {
     const created = await admin.post('/usermgmt/users', { username: 'pwchange', password: 'first-pass-1' });
     const login = await tokenFor('pwchange', 'first-pass-1');
     expectStatus(login, 200);
-    const row = () => t.db.prisma.refreshToken.findUnique({ where: { id: login.body.refresh_token_id } });
+    const row = () => t.db.db.selectFrom('refreshTokens').selectAll().where('id', '=', login.body.refresh_token_id).executeTakeFirst();
     expect((await row())?.revokedAt).toBeNull();
 
     // A user may change their own password.

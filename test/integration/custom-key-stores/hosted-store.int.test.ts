@@ -56,13 +56,10 @@ describe('custom key stores: a store opencckm hosts', () => {
     const accessKeyId = inAws.XksProxyConfiguration!.AccessKeyId!;
     expect(accessKeyId).toMatch(/^[A-Z2-7]{20,30}$/);
     // The credential is sealed at rest and never answered.
-    const [row] = await t.db.sql.query<{ xks_proxy_access_key_id: string; xks_credential_enc: Buffer }>(
-      'SELECT xks_proxy_access_key_id, xks_credential_enc FROM custom_key_stores WHERE id = $1',
-      [store.id],
-    );
-    expect(row!.xks_proxy_access_key_id).toBe(accessKeyId);
+    const row = await t.db.db.selectFrom('customKeyStores').select(['xksProxyAccessKeyId', 'xksCredentialEnc']).where('id', '=', store.id).executeTakeFirst();
+    expect(row!.xksProxyAccessKeyId).toBe(accessKeyId);
     const secret = (await t.composed.services.xksStores.resolveXksStore(store.id))!.credentials[0]!.secretAccessKey;
-    expect(Buffer.from(row!.xks_credential_enc).includes(Buffer.from(secret))).toBe(false);
+    expect(Buffer.from(row!.xksCredentialEnc!).includes(Buffer.from(secret))).toBe(false);
     for (const res of [linking, await get(t, `${STORES}/${store.id}`), await get(t, STORES), await get(t, `${STORES}/${store.id}/health`)]) {
       expectNoSecrets(res, secret, accessKeyId);
     }

@@ -2,9 +2,10 @@
  * `npm start` without DATABASE_URL keeps everything in an embedded PostgreSQL (PGlite) under
  * the data dir. A restart must find the data again, and the migrator must see its history.
  */
+import { sql } from 'kysely';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { openDatabase } from '../../../src/db/database.js';
+import { openDatabase, type Database } from '../../../src/db/database.js';
 import { applyAllMigrations, provisionTestDatabase, type TestDatabaseTarget } from '../../support/test-db.js';
 
 let target: TestDatabaseTarget;
@@ -19,13 +20,17 @@ test('data written before close() is there after reopening, and migrations are n
   expect(first.kind).toBe('embedded');
   const firstRun = await applyAllMigrations(first);
   expect(firstRun.applied.length).toBeGreaterThan(0);
-  await first.prisma.user.create({
-    data: { id: '6f1c1c56-58c3-4c35-9a3b-2f3a0c1f7e01', account: 'acc', username: 'alice', passwordHash: 'h', groups: ['admin'] },
-  });
-  await first.prisma.emulatorObject.create({
-    data: { kind: 'key', accountId: '123456789012', region: 'eu-west-1', id: 'k1', doc: { n: 1 }, secret: Buffer.from([0, 1, 255]) },
-  });
-  const history = await first.sql.query('SELECT id, migration_name, checksum, started_at FROM "_prisma_migrations" ORDER BY 2');
+  await first.db
+    .insertInto('users')
+    .values({ id: '6f1c1c56-58c3-4c35-9a3b-2f3a0c1f7e01', account: 'acc', username: 'alice', passwordHash: 'h', groups: ['admin'], updatedAt: new Date() })
+    .execute();
+  await first.db
+    .insertInto('emulatorObjects')
+    .values({ kind: 'key', accountId: '123456789012', region: 'eu-west-1', id: 'k1', doc: JSON.stringify({ n: 1 }), secret: Buffer.from([0, 1, 255]) })
+    .execute();
+  const readHistory = async (db: Database) =>
+    (await sql`SELECT id, migration_name, checksum, started_at FROM "_prisma_migrations" ORDER BY 2`.execute(db.db)).rows;
+  const history = await readHistory(first);
   await first.close();
   expect(existsSync(path.join(dataDir, 'pgdata'))).toBe(true);
 
@@ -33,10 +38,10 @@ test('data written before close() is there after reopening, and migrations are n
   try {
     expect(await second.ping()).toBe(true);
     expect(await applyAllMigrations(second)).toEqual({ applied: [], alreadyApplied: firstRun.applied });
-    expect(await second.sql.query('SELECT id, migration_name, checksum, started_at FROM "_prisma_migrations" ORDER BY 2')).toEqual(history);
-    const user = await second.prisma.user.findUniqueOrThrow({ where: { account_username: { account: 'acc', username: 'alice' } } });
+    expect(await readHistory(second)).toEqual(history);
+    const user = await second.db.selectFrom('users').selectAll().where('account', '=', 'acc').where('username', '=', 'alice').executeTakeFirstOrThrow();
     expect(user).toMatchObject({ account: 'acc', groups: ['admin'], disabled: false, tokenVersion: 0 });
-    const obj = await second.prisma.emulatorObject.findFirstOrThrow({ where: { id: 'k1' } });
+    const obj = await second.db.selectFrom('emulatorObjects').selectAll().where('id', '=', 'k1').executeTakeFirstOrThrow();
     expect(obj.doc).toEqual({ n: 1 });
     expect([...(obj.secret ?? [])]).toEqual([0, 1, 255]);
   } finally {

@@ -1,10 +1,10 @@
 /**
- * The emulator acknowledges a mutation only after `PrismaEmulatorStore.apply` committed it,
+ * The emulator acknowledges a mutation only after `PostgresEmulatorStore.apply` committed it,
  * and rebuilds its state from `loadAll()` at start. So: changes are all-or-nothing, secret
  * material comes back byte for byte, and everything survives a restart, on both engines.
  */
 import { openDatabase, type Database } from '../../../src/db/database.js';
-import { PrismaEmulatorStore } from '../../../src/db/emulator-store.repository.js';
+import { PostgresEmulatorStore } from '../../../src/db/emulator-store.repository.js';
 import type { ObjectRef, StoredObject } from '../../../src/emulator/store/emulator-store.js';
 import { provisionTestDatabase, testDatabaseKinds, type TestDatabaseTarget } from '../../support/test-db.js';
 
@@ -20,7 +20,7 @@ const objects: StoredObject[] = [
 
 const keyOf = (o: ObjectRef) => `${o.kind}|${o.accountId}|${o.region}|${o.id}`;
 /** loadAll() in a comparable form: sorted, secrets as plain byte arrays. */
-async function snapshot(store: PrismaEmulatorStore) {
+async function snapshot(store: PostgresEmulatorStore) {
   const all = await store.loadAll();
   for (const o of all) if (o.secret != null) expect(o.secret).toBeInstanceOf(Uint8Array);
   return all
@@ -30,16 +30,16 @@ async function snapshot(store: PrismaEmulatorStore) {
 const expected = (list: StoredObject[]) =>
   list.map((o) => ({ ...o, secret: o.secret == null ? null : [...o.secret] })).sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
 
-describe.each(testDatabaseKinds())('PrismaEmulatorStore on %s', (kind) => {
+describe.each(testDatabaseKinds())('PostgresEmulatorStore on %s', (kind) => {
   let target: TestDatabaseTarget;
   let db: Database;
-  let store: PrismaEmulatorStore;
+  let store: PostgresEmulatorStore;
   const open = () => openDatabase({ url: target.url, dataDir: target.dataDir });
 
   beforeAll(async () => {
     target = await provisionTestDatabase(`emulator_store_${kind}`, { kind });
     db = await open();
-    store = new PrismaEmulatorStore(db);
+    store = new PostgresEmulatorStore(db.db);
   });
   afterAll(async () => {
     await db?.close();
@@ -97,7 +97,7 @@ describe.each(testDatabaseKinds())('PrismaEmulatorStore on %s', (kind) => {
     const before = await snapshot(store);
     await db.close();
     db = await open();
-    store = new PrismaEmulatorStore(db);
+    store = new PostgresEmulatorStore(db.db);
     expect(await snapshot(store)).toEqual(before);
     expect(before).toEqual(expected(objects));
   });

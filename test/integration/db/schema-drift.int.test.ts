@@ -3,10 +3,11 @@
  * keeps them and `prisma/schema.prisma` describing the same database: every table, column,
  * type, nullability, database default, primary key, unique index, index and foreign key.
  */
+import { sql } from 'kysely';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Database } from '../../../src/db/database.js';
-import { Prisma } from '../../../src/db/generated/client.js';
+import internals from '@prisma/internals';
 import { parsePrismaSchema } from '../../support/prisma-schema.js';
 import { diffSchema, readActualSchema } from '../../support/schema-drift.js';
 import { createTestDatabase } from '../../support/test-db.js';
@@ -20,37 +21,36 @@ beforeAll(async () => {
 afterAll(() => db?.close());
 
 test('the migrated database matches schema.prisma exactly', async () => {
-  expect(diffSchema(parsePrismaSchema(schemaText), await readActualSchema(db.sql))).toEqual([]);
+  expect(diffSchema(parsePrismaSchema(schemaText), await readActualSchema(db.db))).toEqual([]);
 });
 
-test('the schema parser sees the same models and scalar fields as the generated Prisma client', () => {
+test('the schema parser sees the same models, tables, scalar fields and columns as Prisma itself', async () => {
   const parsed = parsePrismaSchema(schemaText);
-  expect(parsed.map((t) => t.model).sort()).toEqual(Object.values(Prisma.ModelName).sort());
-  const enums = Prisma as unknown as Record<string, Record<string, string> | undefined>;
-  for (const t of parsed) {
-    const fields = enums[`${t.model}ScalarFieldEnum`];
-    expect({ model: t.model, fields: [...t.fieldColumns.keys()].sort() }).toEqual({
-      model: t.model,
-      fields: Object.values(fields ?? {}).sort(),
-    });
-  }
+  const { datamodel } = await internals.getDMMF({ datamodel: schemaText });
+  const prisma = datamodel.models.map((m) => ({
+    model: m.name,
+    table: m.dbName ?? m.name,
+    columns: m.fields.filter((f) => f.kind === 'scalar' || f.kind === 'enum').map((f) => [f.name, f.dbName ?? f.name]).sort(),
+  }));
+  const ours = parsed.map((t) => ({ model: t.model, table: t.name, columns: [...t.fieldColumns].sort() }));
+  expect(ours.sort((a, b) => a.model.localeCompare(b.model))).toEqual(prisma.sort((a, b) => a.model.localeCompare(b.model)));
 });
 
 describe('the drift check itself', () => {
   const addToModel = (model: string, line: string) => schemaText.replace(new RegExp(`(model ${model} \\{\\n)`), `$1  ${line}\n`);
 
   test('fails when schema.prisma gains a column no migration creates', async () => {
-    const diff = diffSchema(parsePrismaSchema(addToModel('User', 'nickname String? @map("nick_name")')), await readActualSchema(db.sql));
+    const diff = diffSchema(parsePrismaSchema(addToModel('User', 'nickname String? @map("nick_name")')), await readActualSchema(db.db));
     expect(diff).toEqual(['column users.nick_name (model User) is in schema.prisma but no migration creates it']);
   });
 
   test('fails when a migration creates a column schema.prisma lacks', async () => {
-    await db.sql.exec('ALTER TABLE "users" ADD COLUMN "nick_name" TEXT');
+    await sql.raw('ALTER TABLE "users" ADD COLUMN "nick_name" TEXT').execute(db.db);
     try {
-      const diff = diffSchema(parsePrismaSchema(schemaText), await readActualSchema(db.sql));
+      const diff = diffSchema(parsePrismaSchema(schemaText), await readActualSchema(db.db));
       expect(diff).toEqual(['column users.nick_name exists in the database but not in schema.prisma']);
     } finally {
-      await db.sql.exec('ALTER TABLE "users" DROP COLUMN "nick_name"');
+      await sql.raw('ALTER TABLE "users" DROP COLUMN "nick_name"').execute(db.db);
     }
   });
 
@@ -61,7 +61,7 @@ describe('the drift check itself', () => {
       .replace('@@unique([account, name])\n  @@map("groups")', '@@map("groups")')
       .replace('onDelete: Cascade', 'onDelete: Restrict')
       .replace(/rotationStatus(\s+)String(\s+)@default\(""\)/, 'rotationStatus$1String$2');
-    const diff = diffSchema(parsePrismaSchema(changed), await readActualSchema(db.sql));
+    const diff = diffSchema(parsePrismaSchema(changed), await readActualSchema(db.db));
     expect(diff).toEqual([
       'column aws_keys.rotation_status: has a DEFAULT in the database, no database default in schema.prisma',
       'column groups.description: type text in the database, int4 in schema.prisma',

@@ -96,8 +96,8 @@ describe('one emulator writer per database', () => {
     expect(described.KeyMetadata!.Description).toBe('acme key');
 
     // One writer: every key is stored once, by the writer.
-    const rows = await db.sql.query<{ n: string }>("SELECT count(*) AS n FROM emulator_objects WHERE kind = 'key'");
-    expect(Number(rows[0]!.n)).toBe(created.length + 1);
+    const row = await db.db.selectFrom('emulatorObjects').select((eb) => eb.fn.countAll<bigint>().as('n')).where('kind', '=', 'key').executeTakeFirstOrThrow();
+    expect(Number(row.n)).toBe(created.length + 1);
   }, 60_000);
 
   it('the lock is released when the writer closes, so a restarted instance can take it', async () => {

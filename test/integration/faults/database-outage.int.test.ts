@@ -94,13 +94,13 @@ describeWithPg('database outage under a create load', () => {
     expect(new Set(ids).size).toBe(TOTAL);
     let missing: string[] = ids;
     for (const until = Date.now() + 30_000; missing.length && Date.now() < until; await sleep(200)) {
-      const rows = await db.sql.query<{ request_id: string }>('SELECT request_id FROM audit_events WHERE request_id = ANY($1::text[])', [ids]);
-      const found = new Set(rows.map((r) => r.request_id));
+      const rows = await db.db.selectFrom('auditEvents').select('requestId').where('requestId', 'in', ids).execute();
+      const found = new Set(rows.map((r) => r.requestId));
       missing = ids.filter((id) => !found.has(id));
     }
     expect(missing).toEqual([]);
-    const counted = await db.sql.query<{ n: string }>('SELECT count(*) AS n FROM audit_events WHERE request_id = ANY($1::text[])', [ids]);
-    expect(Number(counted[0]!.n)).toBe(TOTAL); // replays are idempotent: one event per request
+    const counted = await db.db.selectFrom('auditEvents').select((eb) => eb.fn.countAll<bigint>().as('n')).where('requestId', 'in', ids).executeTakeFirstOrThrow();
+    expect(Number(counted.n)).toBe(TOTAL); // replays are idempotent: one event per request
 
     // Reservations older than the provider time budget; one synchronization settles them all.
     await sleep(1500);
@@ -108,7 +108,7 @@ describeWithPg('database outage under a create load', () => {
     expect(job.status).toBe(201);
     const done = await waitForJob(t, `${SYNC}/${job.body.id}`);
     expect(done.overall_status).toBe('completed');
-    const creating = await db.sql.query('SELECT id, last_error FROM aws_keys WHERE status = $1', ['creating']);
+    const creating = await db.db.selectFrom('awsKeys').select(['id', 'lastError']).where('status', '=', 'creating').execute();
     expect(creating).toEqual([]);
   }, 180_000);
 });

@@ -1,4 +1,5 @@
 import type { Response } from 'supertest';
+import { sql } from 'kysely';
 import { startTestApp, type TestApp } from '../../fixtures/app.js';
 import { as, CONNECTIONS, expectError, expectStatus } from '../api/helpers.js';
 import { ACCESS_KEY, closedPort, SECRET, WIRE_ACCOUNT, WireEndpoint } from './wire-endpoint.js';
@@ -92,7 +93,7 @@ describe('AWS faults through the REST API', () => {
     // within the provider time budget the create might still land, so it stays creating ...
     expect(refreshed.body).toMatchObject({ status: 'creating', last_error: expect.stringContaining('not found in AWS') });
     // ... and once the reservation is older than that, refresh marks it failed.
-    await t.db.sql.query("UPDATE aws_keys SET created_at = now() - interval '1 minute' WHERE id = $1", [left[0]!.id]);
+    await t.db.db.updateTable('awsKeys').set({ createdAt: sql<Date>`now() - interval '1 minute'` }).where('id', '=', String(left[0]!.id)).execute();
     const settled = await admin.post(`${KEYS}/${left[0]!.id as string}/refresh`);
     expectStatus(settled, 200);
     expect(settled.body).toMatchObject({ status: 'failed', last_error: expect.stringContaining('AWS has no key for this reservation') });

@@ -107,12 +107,12 @@ describe('key actions: state', () => {
 
   it('a record that is gone, or still being created, → 409 naming why; the provider is not called', async () => {
     const k = await createKeyOk(t, { kms: 'kms', region: 'us-east-1' });
-    await t.db.prisma.awsKey.update({ where: { id: k.id }, data: { gone: true } });
+    await t.db.db.updateTable('awsKeys').set({ gone: true }).where('id', '=', k.id).execute();
     expectError(await act(t, k.id, 'disable'), 409, 'NCERRConflict', 'gone');
     expect((await describe_(t, 'us-east-1', k.aws_param.KeyID)).KeyState).toBe('Enabled');
 
     const c = await createKeyOk(t, { kms: 'kms', region: 'us-east-1' });
-    await t.db.prisma.awsKey.update({ where: { id: c.id }, data: { status: 'creating', kmsKeyId: null } });
+    await t.db.db.updateTable('awsKeys').set({ status: 'creating', kmsKeyId: null }).where('id', '=', c.id).execute();
     expectError(await act(t, c.id, 'schedule-deletion', { days: 7 }), 409, 'NCERRConflict', 'still being created');
     expect((await describe_(t, 'us-east-1', c.aws_param.KeyID)).KeyState).toBe('Enabled');
   });

@@ -39,7 +39,7 @@ describe('GET /cckm/aws/keys — paging, sort, filters', () => {
     await emulator(t, W, 'DisableKey', { KeyId: k.disabled.aws_param.KeyID });
     const refreshed = await request(t.http).post(`${KEYS}/${k.disabled.id}/refresh`).set('Authorization', bearer(t.adminToken));
     expect(refreshed.body.aws_param).toMatchObject({ KeyState: 'Disabled', Enabled: false });
-    await t.db.prisma.awsKey.update({ where: { id: k.gone.id }, data: { gone: true } });
+    await t.db.db.updateTable('awsKeys').set({ gone: true }).where('id', '=', k.gone.id).execute();
     all = [...Object.values(k), ...fillers].map((r) => r.id as string).sort();
     kmsId = k.alpha.kms_id;
   }, 120_000);

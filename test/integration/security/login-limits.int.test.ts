@@ -30,15 +30,18 @@ describe('login limits', () => {
   });
 
   it('prunes failure counts whose last failure is old and whose lock is over; keeps locks in force and recent ones', async () => {
-    await t.db.sql.query(
-      `INSERT INTO login_failures (account, username, failures, locked_until, updated_at) VALUES
-         ('kylo', 'old', 1, NULL, now() - interval '2 days'),
-         ('kylo', 'old-lock-over', 0, now() - interval '1 day', now() - interval '2 days'),
-         ('kylo', 'old-still-locked', 0, now() + interval '1 hour', now() - interval '2 days'),
-         ('kylo', 'recent', 2, NULL, now() - interval '1 hour')`,
-    );
+    const ago = (hours: number) => new Date(Date.now() - hours * 3_600_000);
+    await t.db.db
+      .insertInto('loginFailures')
+      .values([
+        { account: 'kylo', username: 'old', failures: 1, lockedUntil: null, updatedAt: ago(48) },
+        { account: 'kylo', username: 'old-lock-over', failures: 0, lockedUntil: ago(24), updatedAt: ago(48) },
+        { account: 'kylo', username: 'old-still-locked', failures: 0, lockedUntil: ago(-1), updatedAt: ago(48) },
+        { account: 'kylo', username: 'recent', failures: 2, lockedUntil: null, updatedAt: ago(1) },
+      ])
+      .execute();
     expect(await t.composed.services.auth.pruneLoginFailures()).toBe(2);
-    const left = await t.db.sql.query<{ username: string }>("SELECT username FROM login_failures WHERE account = 'kylo' ORDER BY username");
+    const left = await t.db.db.selectFrom('loginFailures').select('username').where('account', '=', 'kylo').orderBy('username').execute();
     expect(left.map((r) => r.username)).toEqual(['old-still-locked', 'recent']);
   });
 });

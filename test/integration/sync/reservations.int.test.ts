@@ -5,9 +5,10 @@
  * reservation older than the provider time budget is marked `failed` with `last_error`;
  * a younger one is left alone (its create may still be in flight).
  */
+import { sql } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import { keyTypeOf, materialOriginOf } from '../../../src/cckm/keys/key-rules.js';
-import { PrismaKeyRepository } from '../../../src/db/repositories/prisma-key.repository.js';
+import { PostgresKeyRepository } from '../../../src/db/repositories/postgres-key.repository.js';
 import { startTestApp, type TestApp } from '../../fixtures/app.js';
 import { as, SYNC, waitForJob, type Body } from './helpers.js';
 
@@ -32,13 +33,13 @@ describe('creating reservations are resolved by refresh and synchronization', ()
   /** A reservation as an interrupted create leaves it, reserved `ageMs` ago. */
   async function reserve(ageMs: number): Promise<string> {
     const id = randomUUID();
-    await new PrismaKeyRepository(t.db).reserve({
+    await new PostgresKeyRepository(t.db.db).reserve({
       id, account: 'kylo', kmsId, region: REGION, cloudName: 'aws', policyTemplateId: null,
       keySpec: 'SYMMETRIC_DEFAULT', keyUsage: 'ENCRYPT_DECRYPT', keyType: keyTypeOf('SYMMETRIC_DEFAULT'), origin: 'AWS_KMS',
       keyMaterialOrigin: materialOriginOf('AWS_KMS'), keyAdmins: [], keyAdminsRoles: [], keyUsers: [], keyUsersRoles: [],
       externalAccounts: [], createdBy: 'admin',
     });
-    await t.db.sql.query('UPDATE aws_keys SET created_at = now() - make_interval(secs => $2::double precision / 1000) WHERE id = $1', [id, ageMs]);
+    await t.db.db.updateTable('awsKeys').set({ createdAt: sql<Date>`now() - make_interval(secs => ${ageMs / 1000})` }).where('id', '=', id).execute();
     return id;
   }
 
@@ -91,11 +92,11 @@ describe('creating reservations are resolved by refresh and synchronization', ()
     expect(await record(made)).toMatchObject({ status: 'ready', last_error: null, aws_param: expect.objectContaining({ KeyId: keyId }) });
     expect(await record(young)).toMatchObject({ status: 'creating', last_error: null });
     // Once they are older than the time budget, the next synchronization settles the young ones too.
-    await t.db.sql.query("UPDATE aws_keys SET created_at = now() - interval '1 minute' WHERE status = 'creating' AND region = $1", [REGION]);
+    await t.db.db.updateTable('awsKeys').set({ createdAt: sql<Date>`now() - interval '1 minute'` }).where('status', '=', 'creating').where('region', '=', REGION).execute();
     const again = await admin().post(SYNC, { kms: ['kms'], regions: [REGION] });
     expect((await waitForJob(t, `${SYNC}/${again.body.id}`)).overall_status).toBe('completed');
     expect(await record(young)).toMatchObject({ status: 'failed' });
-    const left = await t.db.sql.query('SELECT id FROM aws_keys WHERE status = $1 AND region = $2', ['creating', REGION]);
+    const left = await t.db.db.selectFrom('awsKeys').select('id').where('status', '=', 'creating').where('region', '=', REGION).execute();
     expect(left).toEqual([]);
   });
 });

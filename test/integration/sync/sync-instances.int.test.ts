@@ -4,6 +4,7 @@
  * being created through the API; a job whose instance stops, or dies holding a lease,
  * completes on another instance or after a restart.
  */
+import { sql } from 'kysely';
 import type { Database } from '../../../src/db/database.js';
 import { startTestApp, type TestApp } from '../../fixtures/app.js';
 import { createTestDatabase } from '../../support/test-db.js';
@@ -49,7 +50,12 @@ describe('synchronization jobs across service instances', () => {
     }
     expect(records).toHaveLength(keys);
     expect(records.filter((r) => r.status !== 'ready')).toEqual([]);
-    const dupes = await one.db.sql.query('SELECT kms_id, region, kms_key_id FROM aws_keys GROUP BY 1, 2, 3 HAVING count(*) > 1');
+    const dupes = await one.db.db
+      .selectFrom('awsKeys')
+      .select(['kmsId', 'region', 'kmsKeyId'])
+      .groupBy(['kmsId', 'region', 'kmsKeyId'])
+      .having((eb) => eb.fn.countAll(), '>', 1)
+      .execute();
     expect(dupes).toEqual([]);
   }
 
@@ -124,15 +130,15 @@ describe('synchronization jobs across service instances', () => {
       await two.close();
       const orphan = await as(one, one.adminToken).post(SYNC, { kms: ['acct-a'], regions: ['us-east-1'] });
       expect(orphan.status).toBe(201);
-      await one.db.sql.query(
-        `UPDATE job_units SET status = 'running', lease_owner = 'dead-instance/0', lease_until = now() + interval '2 seconds', attempts = 1,
-           started_at = now() WHERE job_id = $1`,
-        [orphan.body.id],
-      );
+      await one.db.db
+        .updateTable('jobUnits')
+        .set({ status: 'running', leaseOwner: 'dead-instance/0', leaseUntil: sql<Date>`now() + interval '2 seconds'`, attempts: 1, startedAt: sql<Date>`now()` })
+        .where('jobId', '=', orphan.body.id)
+        .execute();
       two = await startTestApp('sync-instances-5', { database: db, env: PEER_ENV });
       const taken = await waitForJob(one, `${SYNC}/${orphan.body.id}`, 60_000);
       expect(taken.overall_status).toBe('completed');
-      const attempts = await one.db.sql.query<{ attempts: number }>('SELECT attempts FROM job_units WHERE job_id = $1', [orphan.body.id]);
+      const attempts = await one.db.db.selectFrom('jobUnits').select('attempts').where('jobId', '=', orphan.body.id).execute();
       expect(attempts[0]!.attempts).toBe(2);
     } finally {
       endpoint.emulator.setFaults([]);

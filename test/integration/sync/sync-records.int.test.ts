@@ -101,11 +101,14 @@ describe('synchronization job: records mirror AWS across two accounts and three 
     await endpoint.call('a', 'us-west-2', 'TagResource', { KeyId: apiKeyId, Tags: [{ TagKey: 'owner', TagValue: 'ops' }] });
     // An interrupted create: the reservation exists, the key was made with its record tag.
     const reservation = randomUUID();
-    await t.db.sql.query(
-      `INSERT INTO aws_keys (id, account, kms_id, region, status, cloud_name, last_error, updated_at)
-       VALUES ($1, 'kylo', $2, 'eu-west-1', 'creating', 'aws', 'Creation outcome unknown', now())`,
-      [reservation, kms.b.id],
-    );
+    await t.db.db
+      .insertInto('awsKeys')
+      .values({
+        id: reservation, account: 'kylo', kmsId: kms.b.id, region: 'eu-west-1', status: 'creating', cloudName: 'aws',
+        lastError: 'Creation outcome unknown', aliases: [], keyAdmins: [], keyAdminsRoles: [], keyUsers: [], keyUsersRoles: [],
+        externalAccounts: [], updatedAt: new Date(),
+      })
+      .execute();
     const adoptedKey = await createIn('b', 'eu-west-1', { Description: 'interrupted', Tags: [{ TagKey: 'cckm_record_id', TagValue: reservation }] });
     // A key tagged with a template of its KMS account, and one tagged with an unknown template.
     const tpl = await admin().post('/api/v1/cckm/aws/templates', { name: 'sync-tpl', kms: 'acct-a', key_admins: ['admin'] });
@@ -169,7 +172,7 @@ describe('synchronization job: records mirror AWS across two accounts and three 
     await endpoint.call('b', 'us-east-1', 'ScheduleKeyDeletion', { KeyId: doomed, PendingWindowInDays: 7 });
     await endpoint.advanceDays(8);
     await expect(endpoint.call('b', 'us-east-1', 'DescribeKey', { KeyId: doomed })).rejects.toMatchObject({ awsName: 'NotFoundException' });
-    await t.db.sql.query('UPDATE aws_keys SET gone = true WHERE id = $1', [byKeyId(linked).id]);
+    await t.db.db.updateTable('awsKeys').set({ gone: true }).where('id', '=', byKeyId(linked).id).execute();
 
     // synchronize_all: every KMS account of the caller's account (the bootstrap one too).
     const second = await admin().post(SYNC, { synchronize_all: true });

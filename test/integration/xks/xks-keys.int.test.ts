@@ -9,7 +9,7 @@ import { SecretBox } from '../../../src/auth/secret-box.js';
 import type { HyokSourceKeys } from '../../../src/cckm/custom-key-stores/store-actions.service.js';
 import { XksKeyService } from '../../../src/cckm/xks/xks-key.service.js';
 import type { Database } from '../../../src/db/database.js';
-import { PrismaXksKeyRepository } from '../../../src/db/repositories/prisma-xks-key.repository.js';
+import { PostgresXksKeyRepository } from '../../../src/db/repositories/postgres-xks-key.repository.js';
 import { ConflictError, ForbiddenError, InternalError, NotFoundError, ValidationError } from '../../../src/errors/index.js';
 import { HttpXksClient } from '../../../src/xks/client.js';
 import { InMemoryXksStores, startStandaloneXksProxy, type StandaloneXksProxy } from '../../../src/xks/standalone-proxy.js';
@@ -30,7 +30,7 @@ describe('XksKeyService over PostgreSQL', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('xks_keys');
-    service = new XksKeyService(new PrismaXksKeyRepository(db.prisma), new SecretBox(masterKey));
+    service = new XksKeyService(new PostgresXksKeyRepository(db.db), new SecretBox(masterKey));
   });
   afterAll(() => db.close());
 
@@ -40,8 +40,8 @@ describe('XksKeyService over PostgreSQL', () => {
     expect(key).not.toHaveProperty('sealedMaterial');
     const material = Buffer.from((await service.getXksKey('acct-a', key.id))!.material);
     expect(material).toHaveLength(32);
-    const [row] = await db.sql.query<{ sealed_material: Buffer }>('SELECT sealed_material FROM xks_keys WHERE id = $1', [key.id]);
-    const sealed = Buffer.from(row!.sealed_material);
+    const row = await db.db.selectFrom('xksKeys').select('sealedMaterial').where('id', '=', key.id).executeTakeFirstOrThrow();
+    const sealed = Buffer.from(row.sealedMaterial);
     expect(sealed.includes(material)).toBe(false);
     expect(sealed.includes(Buffer.from(material.toString('base64')))).toBe(false);
     expect(sealed.includes(Buffer.from(material.toString('hex')))).toBe(false);
@@ -63,9 +63,13 @@ describe('XksKeyService over PostgreSQL', () => {
   it('refuses material moved to another row (the seal is bound to account and id)', async () => {
     const a = await service.create(alice, {});
     const b = await service.create(alice, {});
-    await db.sql.query('UPDATE xks_keys SET sealed_material = (SELECT sealed_material FROM xks_keys WHERE id = $1) WHERE id = $2', [a.id, b.id]);
+    await db.db
+      .updateTable('xksKeys')
+      .set((eb) => ({ sealedMaterial: eb.selectFrom('xksKeys').select('sealedMaterial').where('id', '=', a.id) }))
+      .where('id', '=', b.id)
+      .execute();
     await expect(service.getXksKey('acct-a', b.id)).rejects.toBeInstanceOf(InternalError);
-    const other = new XksKeyService(new PrismaXksKeyRepository(db.prisma), new SecretBox(randomBytes(32)));
+    const other = new XksKeyService(new PostgresXksKeyRepository(db.db), new SecretBox(randomBytes(32)));
     await expect(other.getXksKey('acct-a', a.id)).rejects.toBeInstanceOf(InternalError);
   });
 

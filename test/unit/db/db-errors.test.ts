@@ -1,4 +1,5 @@
 import { DatabaseUnavailableError, httpStatusOf, InternalError, toErrorBody } from '../../../src/errors/index.js';
+import { fromDatabaseError } from '../../../src/db/constraint-errors.js';
 import { isDatabaseUnavailable, outageGuard, translateOutage } from '../../../src/db/db-errors.js';
 
 describe('db-errors: a lost database is told apart from a failed query', () => {
@@ -12,10 +13,7 @@ describe('db-errors: a lost database is told apart from a failed query', () => {
     ['pg: connection does not exist (08003)', Object.assign(new Error('x'), { code: '08003' })],
     ['pg: terminated, no code', new Error('Connection terminated unexpectedly')],
     ['pg pool: connect timeout', new Error('timeout exceeded when trying to connect')],
-    ['Prisma P1001', Object.assign(new Error("Can't reach database server"), { code: 'P1001' })],
-    ['Prisma P1017', Object.assign(new Error('Server has closed the connection.'), { code: 'P1017' })],
-    ['Prisma P2024 (pool timeout)', Object.assign(new Error('Timed out fetching a new connection'), { code: 'P2024' })],
-    ['Prisma P2010 through the pg adapter', Object.assign(new Error('Raw query failed'), { code: 'P2010', meta: { driverAdapterError: { cause: { kind: 'DatabaseNotReachable' } } } })],
+    ['too many connections (53300)', Object.assign(new Error('sorry, too many clients already'), { code: '53300' })],
     ['wrapped as a cause', new Error('outer', { cause: Object.assign(new Error('x'), { code: 'ECONNREFUSED' }) })],
   ])('%s is an outage', (_what, err) => {
     expect(isDatabaseUnavailable(err)).toBe(true);
@@ -27,8 +25,6 @@ describe('db-errors: a lost database is told apart from a failed query', () => {
   it.each([
     ['unique violation', Object.assign(new Error('duplicate key'), { code: '23505' })],
     ['syntax error', Object.assign(new Error('syntax error'), { code: '42601' })],
-    ['Prisma P2002', Object.assign(new Error('Unique constraint failed'), { code: 'P2002' })],
-    ['Prisma P2010 with a constraint', Object.assign(new Error('Raw query failed'), { code: 'P2010', meta: { driverAdapterError: { cause: { kind: 'UniqueConstraintViolation' } } } })],
     ['a plain error', new Error('boom')],
     ['an AppError', new InternalError('x')],
   ])('%s is not', (_what, err) => {
@@ -42,5 +38,24 @@ describe('db-errors: a lost database is told apart from a failed query', () => {
     const appErr = err as DatabaseUnavailableError;
     expect(httpStatusOf(appErr)).toBe(503);
     expect(toErrorBody(appErr, 'rid')).toMatchObject({ code: 17, codeDesc: 'NCERRServiceUnavailable: Database unavailable', requestID: 'rid' });
+  });
+});
+
+describe('constraint-errors: refusals of the database become AppErrors by SQLSTATE', () => {
+  it.each([
+    ['23505 unique violation', '23505', 409, 'Key record already exists'],
+    ['23503 foreign-key violation', '23503', 409, 'Key record is still referenced by other resources, or references one that does not exist'],
+    ['42601 syntax error', '42601', 500, 'Database operation failed'],
+  ])('%s', (_what, code, status, message) => {
+    const cause = Object.assign(new Error('from the driver'), { code });
+    const err = fromDatabaseError(cause, 'Key record');
+    expect(httpStatusOf(err)).toBe(status);
+    expect(err.message).toBe(message);
+    expect(err.cause).toBe(cause);
+  });
+
+  it('an AppError (an outage already translated) passes unchanged', () => {
+    const outage = new DatabaseUnavailableError('down');
+    expect(fromDatabaseError(outage)).toBe(outage);
   });
 });

@@ -1,6 +1,9 @@
 import type { SyncedKey, SyncRecordRepository, SyncScope, UpsertCounts } from '../../cckm/sync/sync.repository.js';
-import type { Database } from '../database.js';
-import { guardSql } from '../prisma-errors.js';
+import type { Kysely } from 'kysely';
+import { InternalError } from '../../errors/index.js';
+import { ago, now, rawQuery } from '../columns.js';
+import type { DB } from '../database.js';
+import { guard } from '../constraint-errors.js';
 
 /** The AWS-derived columns a sync writes, with their SQL types (input of jsonb_to_recordset). */
 const SYNCED: [field: keyof SyncedKey['columns'], column: string, type: string][] = [
@@ -70,7 +73,7 @@ SELECT (SELECT count(*) FROM adopted) AS adopted,
 
 /** The key records a synchronization job writes, in SQL (see {@link SyncRecordRepository}). */
 export class PostgresSyncRecordRepository implements SyncRecordRepository {
-  constructor(private readonly db: Pick<Database, 'sql'>) {}
+  constructor(private readonly db: Kysely<DB>) {}
 
   async upsert(scope: SyncScope, keys: SyncedKey[]): Promise<UpsertCounts> {
     if (!keys.length) return { created: 0, adopted: 0, updated: 0 };
@@ -82,42 +85,56 @@ export class PostgresSyncRecordRepository implements SyncRecordRepository {
       }
       return row;
     });
-    const result = await guardSql('Key record', () =>
-      this.db.sql.query<{ adopted: string; created: string; updated: string }>(UPSERT, [
+    const result = await guard('Key record', () =>
+      rawQuery<{ adopted: bigint; created: bigint; updated: bigint }>(this.db, UPSERT, [
         JSON.stringify(rows), scope.account, scope.kmsId, scope.region, scope.cloudName,
       ]),
     );
-    const r = result[0]!;
+    const r = result[0];
+    if (!r) throw new InternalError('The sync upsert answered no counts');
     return { adopted: Number(r.adopted), created: Number(r.created), updated: Number(r.updated) };
   }
 
   async unseen(scope: SyncScope, seen: string[]): Promise<{ id: string; kmsKeyId: string }[]> {
-    const rows = await this.db.sql.query<{ id: string; kms_key_id: string }>(
-      `SELECT id, kms_key_id FROM aws_keys
-       WHERE kms_id = $1 AND region = $2 AND account = $3 AND kms_key_id IS NOT NULL AND NOT gone
-         AND NOT (kms_key_id = ANY($4::text[]))`,
-      [scope.kmsId, scope.region, scope.account, seen],
-    );
-    return rows.map((r) => ({ id: r.id, kmsKeyId: r.kms_key_id }));
+    const rows = await this.db
+      .selectFrom('awsKeys')
+      .select(['id', 'kmsKeyId'])
+      .where('kmsId', '=', scope.kmsId)
+      .where('region', '=', scope.region)
+      .where('account', '=', scope.account)
+      .where('kmsKeyId', 'is not', null)
+      .where('gone', '=', false)
+      .where((eb) => eb.not(eb('kmsKeyId', '=', eb.fn.any(eb.val(seen)))))
+      .execute();
+    return rows.flatMap((r) => (r.kmsKeyId === null ? [] : [{ id: r.id, kmsKeyId: r.kmsKeyId }]));
   }
 
   async failUnclaimed(scope: SyncScope, olderThanMs: number, lastError: string): Promise<number> {
-    const rows = await this.db.sql.query(
-      `UPDATE aws_keys SET status = 'failed', last_error = replace($5, '{id}', id::text), updated_at = now()
-       WHERE kms_id = $1 AND region = $2 AND account = $3 AND status = 'creating' AND kms_key_id IS NULL
-         AND created_at < now() - make_interval(secs => $4::double precision / 1000)
-       RETURNING id`,
-      [scope.kmsId, scope.region, scope.account, olderThanMs, lastError],
-    );
-    return rows.length;
+    const { numUpdatedRows } = await this.db
+      .updateTable('awsKeys')
+      .set((eb) => ({
+        status: 'failed',
+        lastError: eb.fn<string>('replace', [eb.val(lastError), eb.val('{id}'), eb.cast(eb.ref('id'), 'text')]),
+        updatedAt: now(),
+      }))
+      .where('kmsId', '=', scope.kmsId)
+      .where('region', '=', scope.region)
+      .where('account', '=', scope.account)
+      .where('status', '=', 'creating')
+      .where('kmsKeyId', 'is', null)
+      .where('createdAt', '<', ago(olderThanMs))
+      .executeTakeFirst();
+    return Number(numUpdatedRows);
   }
 
   async markGone(ids: string[]): Promise<number> {
     if (!ids.length) return 0;
-    const rows = await this.db.sql.query(
-      'UPDATE aws_keys SET gone = true, synced_at = now(), updated_at = now() WHERE id = ANY($1::uuid[]) AND NOT gone RETURNING id',
-      [ids],
-    );
-    return rows.length;
+    const { numUpdatedRows } = await this.db
+      .updateTable('awsKeys')
+      .set({ gone: true, syncedAt: now(), updatedAt: now() })
+      .where('id', '=', (eb) => eb.fn.any(eb.val(ids)))
+      .where('gone', '=', false)
+      .executeTakeFirst();
+    return Number(numUpdatedRows);
   }
 }

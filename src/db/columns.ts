@@ -1,0 +1,35 @@
+import { CompiledQuery, sql, type Kysely } from 'kysely';
+import type { DB } from './generated/db.js';
+
+/**
+ * A jsonb column's value as written: JSON text. node-postgres would send a JS array as a
+ * PostgreSQL array literal, so the generated types (prisma/schema.prisma, generator kysely)
+ * take JSON columns as text on insert and update, and read them parsed.
+ */
+export function jsonb(value: unknown): string {
+  return JSON.stringify(value);
+}
+
+/** A jsonb column's change: undefined leaves the column as it is. */
+export function jsonbChange(value: unknown): string | undefined {
+  return value === undefined ? undefined : JSON.stringify(value);
+}
+
+/** A nullable jsonb column's change: undefined leaves the column, null stores SQL NULL. */
+export function nullableJsonb(value: unknown): string | null | undefined {
+  return value === undefined ? undefined : value === null ? null : JSON.stringify(value);
+}
+
+/** The database clock, for `updated_at` and leases (never an instance's own clock). */
+export const now = () => sql<Date>`now()`;
+
+/** The database clock `ms` milliseconds ago. */
+export const ago = (ms: number) => sql<Date>`now() - make_interval(secs => ${ms / 1000})`;
+
+/**
+ * A statement the query builder does not express, with `$n` parameters, through the same
+ * Kysely executor (outage-aware; row keys camelCased by its plugin).
+ */
+export async function rawQuery<R>(db: Kysely<DB>, text: string, params: readonly unknown[] = []): Promise<R[]> {
+  return (await db.executeQuery<R>(CompiledQuery.raw(text, [...params]))).rows;
+}

@@ -13,6 +13,7 @@ import {
   type KmsCall,
   type KmsSend,
 } from './support/emulator-client.js';
+import { memoryPerKey } from './support/emulator-memory.js';
 import { sdkClient } from './support/emulator-sdk-client.js';
 import { primitiveRates } from './support/emulator-primitives.js';
 import { load, type LoadResult } from './support/load.js';
@@ -199,6 +200,27 @@ async function signedEncryptRuns(): Promise<void> {
   console.log(`${name}: verify on / ceiling ${ratio(on.perSecond, ceiling.perSecond)} (target ≥ 0.85), verify off / ceiling ${ratio(off.perSecond, ceiling.perSecond)}`);
 }
 
+/**
+ * Resident memory per key (issue 13: ≤ 5 kB, 1 000 000 keys within 2 GB), in a fresh
+ * process: `BENCH_EMULATOR_MEMORY_KEYS` keys (default 100 000, ~30 s per store). The
+ * projection from 100 000 keys overstates a little (the heap's fixed growth is spread over
+ * fewer keys); `BENCH_EMULATOR_MEMORY_KEYS=1000000` measures the million (~3 min per store).
+ */
+async function memoryPerKeyRuns(): Promise<void> {
+  if (!selected('memory_per_key')) return;
+  const keys = Number(process.env.BENCH_EMULATOR_MEMORY_KEYS ?? 100_000);
+  const out: Record<string, unknown> = {};
+  results.memoryPerKey = out;
+  for (const store of ['memory', 'durable'] as const) {
+    const r = await memoryPerKey(keys, store);
+    out[store] = r;
+    console.log(
+      `memory_per_key_${store.padEnd(7)} ${r.keys} keys: heap ${r.heapBytesPerKey} B/key, external ${r.externalBytesPerKey} B/key, ` +
+        `RSS ${r.rssBytesPerKey} B/key (${r.rssAtOpenMiB} → ${r.rssAfterMiB} MiB); 1 000 000 keys ≈ ${r.projectedRssMiBFor1MKeys} MiB RSS`,
+    );
+  }
+}
+
 async function postgresRuns(): Promise<void> {
   if (!selected('create_key_symmetric_postgres') && !selected('describe_key_postgres')) return;
   const pg = await benchPostgres();
@@ -235,6 +257,7 @@ async function main(): Promise<void> {
   client.close();
   await bare.stop();
   await memoryRuns();
+  await memoryPerKeyRuns();
   await signedEncryptRuns();
   await postgresRuns();
   results.finishedAt = new Date().toISOString();

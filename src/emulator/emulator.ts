@@ -3,7 +3,7 @@ import { AppError, awsError, isAppError } from '../errors/index.js';
 import type { KmsOperationName, KmsOperations } from '../providers/kms-provider.js';
 import { Committer } from './core/committer.js';
 import { FaultInjector, type FaultRule } from './core/faults.js';
-import { openEntry, sealEntry } from './core/key-material.js';
+import { DEFAULT_MATERIAL_CACHE_KEYS, flatString, KeyVault } from './core/key-material.js';
 import { openWithRootKey, sealWithRootKey } from './crypto/envelope-codec.js';
 import { Registry } from './core/registry.js';
 import { runScheduledTasks, type ScheduledTaskResult } from './core/scheduler.js';
@@ -58,6 +58,12 @@ export interface KmsEmulatorOptions {
    * initialization, deletion) take, in ms of `clock`; default 300, 0 = immediate.
    */
   cloudHsmTransitionMs?: number;
+  /**
+   * How many keys' unsealed material stays cached in memory (evicted by CLOCK, an
+   * approximation of least recently used; a miss opens the sealed secret again, one
+   * AES-GCM decryption). Default 10 000; 0 caches none.
+   */
+  materialCacheKeys?: number;
 }
 
 /** The operations GetKeyLastUsage reports (the model's KeyLastUsageTrackingOperation). */
@@ -76,6 +82,7 @@ const ACCOUNT = /^\d{12}$/;
  */
 export class KmsEmulator {
   private readonly registry = new Registry();
+  private readonly vault: KeyVault;
   private readonly committer: Committer;
   private readonly faultInjector = new FaultInjector();
   private readonly clock: () => Date;
@@ -95,7 +102,9 @@ export class KmsEmulator {
     readonly defaultAccountId: string,
     clock: (() => Date) | undefined,
     cloudHsmTransitionMs?: number,
+    materialCacheKeys = DEFAULT_MATERIAL_CACHE_KEYS,
   ) {
+    this.vault = new KeyVault(rootKey, materialCacheKeys);
     this.committer = new Committer(store);
     this.clock = clock ?? (() => new Date());
     this.cloudHsm = new CloudHsmEmulator({ store, rootKey, clock: this.clock, transitionMs: cloudHsmTransitionMs });
@@ -115,12 +124,12 @@ export class KmsEmulator {
   static async open(options: KmsEmulatorOptions): Promise<KmsEmulator> {
     if (options.rootKey.length !== 32) throw new Error('the emulator root key must be 32 bytes');
     if (!ACCOUNT.test(options.defaultAccountId)) throw new Error('defaultAccountId must be a 12-digit AWS account id');
-    const emulator = new KmsEmulator(new Uint8Array(options.rootKey), options.store, options.defaultAccountId, options.clock, options.cloudHsmTransitionMs);
+    const emulator = new KmsEmulator(new Uint8Array(options.rootKey), options.store, options.defaultAccountId, options.clock, options.cloudHsmTransitionMs, options.materialCacheKeys);
     const objects = await options.store.loadAll();
     emulator.cloudHsm.load(objects);
     for (const o of objects) {
       const scope = emulator.registry.scope(o.accountId, o.region);
-      if (o.kind === KIND_KEY) scope.setKey(o.id, openEntry(emulator.rootKey, o.doc as KeyDoc, o.secret));
+      if (o.kind === KIND_KEY) scope.setKey(o.id, emulator.vault.open(o.doc as KeyDoc, o.secret));
       else if (o.kind === KIND_ALIAS) scope.setAlias(o.id, o.doc as AliasDoc);
       else if (o.kind === KIND_GRANT) scope.setGrant((o.doc as GrantDoc).keyId, o.id, o.doc as GrantDoc);
       else if (o.kind === KIND_CUSTOM_KEY_STORE) scope.setCustomKeyStore(o.id, emulator.openKeyStore(o.doc as CustomKeyStoreDoc, o.secret));
@@ -191,7 +200,7 @@ export class KmsEmulator {
     const result = await runScheduledTasks(this.registry, this.clock(), {
       begin: () => new Transaction(this.registry),
       commit: (tx) => this.committer.commit(tx),
-      sealEntry: (doc, material) => sealEntry(this.rootKey, doc, material),
+      sealEntry: (doc, material) => this.vault.seal(doc, material),
     });
     // Keys of CloudHSM key stores: their material in the cluster goes with them (best effort).
     if (clusterKeys.length > 0) await deleteOrphanedClusterKeys(this.registry, this.keyStoreOptions.cloudHsmDirectory, clusterKeys);
@@ -217,9 +226,9 @@ export class KmsEmulator {
   }
 
   private recordUsage(op: string, output: { KeyId?: string; SourceKeyId?: string }): void {
-    const at = this.clock();
-    if (output.KeyId) this.registry.lastUsage.set(output.KeyId, { operation: op, at, requestId: randomUUID() });
-    if (output.SourceKeyId) this.registry.lastUsage.set(output.SourceKeyId, { operation: op, at, requestId: randomUUID() });
+    const at = this.clock().getTime();
+    if (output.KeyId) this.registry.lastUsage.set(output.KeyId, { operation: op, at, requestId: flatString(randomUUID()) });
+    if (output.SourceKeyId) this.registry.lastUsage.set(output.SourceKeyId, { operation: op, at, requestId: flatString(randomUUID()) });
   }
 
   private openKeyStore(doc: CustomKeyStoreDoc, sealed: Uint8Array | null | undefined) {
@@ -253,7 +262,7 @@ export class KmsEmulator {
       registry: this.registry,
       scope: () => this.registry.scope(caller.accountId, caller.region),
       findKey: (keyId, opts) => resolveKey(this.registry, who, keyId, opts),
-      sealEntry: (doc, material) => sealEntry(this.rootKey, doc, material),
+      sealEntry: (doc, material) => this.vault.seal(doc, material),
       sealSecret: (binding, data) => sealWithRootKey(this.rootKey, `secret/${binding}`, data),
       openSecret: (binding, sealed) => openWithRootKey(this.rootKey, `secret/${binding}`, sealed),
       keyStores: this.keyStoreServices(),

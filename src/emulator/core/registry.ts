@@ -79,9 +79,10 @@ export class Registry {
   private readonly scopes = new Map<string, Scope>();
   /**
    * The last successful cryptographic operation per key ARN (GetKeyLastUsage). Kept in
-   * memory only, like a metric: tracking starts when the emulator opens.
+   * memory only, like a metric: tracking starts when the emulator opens. Compact, as it
+   * may hold every key: the time in epoch ms, the request id a flat string.
    */
-  readonly lastUsage = new Map<string, { operation: string; at: Date; requestId: string }>();
+  readonly lastUsage = new Map<string, { operation: string; at: number; requestId: string }>();
   readonly trackingStart = new Date();
 
   /** The scope of an account and Region, created empty on first use. */

@@ -1,6 +1,6 @@
 import { generateKeyMaterial } from '../crypto/key-generation.js';
 import type { KeyDoc, KeyEntry } from '../model/key-record.js';
-import { newMaterialId } from './key-material.js';
+import { newMaterialId, withDoc } from './key-material.js';
 import type { Registry } from './registry.js';
 import { syncReplicas } from './replicas.js';
 import type { Transaction } from './transaction.js';
@@ -46,7 +46,7 @@ export async function runScheduledTasks(registry: Registry, now: Date, deps: Sch
     } else if (doc.keyState === 'PendingReplicaDeletion' && !hasReplicas(registry, doc)) {
       const days = doc.pendingWindowInDays ?? 30;
       const deletionDate = new Date(now.getTime() + days * DAY_MS).toISOString();
-      await replaceIfUnchanged(registry, entry, deps, { ...doc, keyState: 'PendingDeletion', deletionDate }, entry.material);
+      await replaceIfUnchanged(registry, entry, deps, { ...doc, keyState: 'PendingDeletion', deletionDate }, 'unchanged');
     } else if (doc.keyState === 'PendingDeletion' && doc.deletionDate && Date.parse(doc.deletionDate) <= now.getTime()) {
       await deleteKey(registry, doc, deps);
       result.deleted++;
@@ -71,10 +71,10 @@ export function hasReplicas(registry: Registry, doc: KeyDoc): boolean {
   return false;
 }
 
-async function replaceIfUnchanged(registry: Registry, entry: KeyEntry, deps: SchedulerDeps, doc: KeyDoc, material: ReadonlyMap<string, Uint8Array>): Promise<void> {
+async function replaceIfUnchanged(registry: Registry, entry: KeyEntry, deps: SchedulerDeps, doc: KeyDoc, material: ReadonlyMap<string, Uint8Array> | 'unchanged'): Promise<void> {
   if (registry.scope(entry.doc.accountId, entry.doc.region).keys.get(entry.doc.keyId)?.doc !== entry.doc) return;
   const tx = deps.begin();
-  tx.putKey(material === entry.material ? { doc, material, sealed: entry.sealed } : deps.sealEntry(doc, material));
+  tx.putKey(material === 'unchanged' ? withDoc(entry, doc) : deps.sealEntry(doc, material));
   await deps.commit(tx);
 }
 
@@ -88,6 +88,7 @@ async function deleteKey(registry: Registry, doc: KeyDoc, deps: SchedulerDeps): 
   for (const grant of scope.grantsOf(doc.keyId)) tx.deleteGrant(grant);
   tx.deleteKey(doc.accountId, doc.region, doc.keyId);
   await deps.commit(tx);
+  registry.lastUsage.delete(doc.arn);
 }
 
 async function rotate(registry: Registry, entry: KeyEntry, now: Date, deps: SchedulerDeps): Promise<void> {

@@ -4,9 +4,9 @@
  * looked up through the emulator's AWS endpoint with the real AWS SDK, and a clean SIGTERM.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import { DescribeKeyCommand, KMSClient, ListResourceTagsCommand } from '@aws-sdk/client-kms';
 import { buildOnce, MAIN, ROOT } from '../support/build-once.js';
+import { freePort } from '../support/free-port.js';
 import { provisionTestDatabase, type TestDatabaseTarget } from '../support/test-db.js';
 import { expectSeed004Record } from '../fixtures/seed-004.js';
 
@@ -20,17 +20,6 @@ type Body = Record<string, any>;
 /** The request body of seed 004's example, byte for byte (the `$'...'` of the curl command). */
 const SEED_004_BODY =
   '{\n  "kms": "kms",\n  "region": "ap-south-1",\n  "aws_param": {\n "Alias": "aws-test-key",\n    "MultiRegion": true,\n    "Tags": [\n  {\n "TagKey": "key",\n        "TagValue": "value"\n }\n    ]\n  }\n}';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitReady(base: string, child: ChildProcess, output: () => string, timeoutMs = 60_000): Promise<void> {
   const until = Date.now() + timeoutMs;

@@ -5,10 +5,10 @@
  * made outside opencckm, through the emulator's AWS endpoint with the real AWS SDK.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import pg from 'pg';
 import { buildOnce, MAIN, ROOT } from '../support/build-once.js';
+import { freePort } from '../support/free-port.js';
 import { provisionTestDatabase, type TestDatabaseTarget } from '../support/test-db.js';
 
 const PASSWORD = 'e2e-sync-admin-password';
@@ -18,17 +18,6 @@ const KEYS = 400;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Body = Record<string, any>;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe('e2e: a synchronization job survives the death of its server', () => {
   let target: TestDatabaseTarget;

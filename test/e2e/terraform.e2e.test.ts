@@ -41,7 +41,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createPublicKey, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import {
@@ -57,6 +56,7 @@ import {
 } from '@aws-sdk/client-kms';
 import { InMemoryXksKeyVault, InMemoryXksStores, startStandaloneXksProxy, type StandaloneXksProxy } from '../../src/xks/standalone-proxy.js';
 import { buildOnce, ROOT } from '../support/build-once.js';
+import { freePort } from '../support/free-port.js';
 
 const TERRAFORM = process.env.TERRAFORM_BIN ?? 'terraform';
 /**
@@ -126,17 +126,6 @@ function linkWestMirror(work: string, found: Mirror): string {
   mkdirSync(path.dirname(path.join(dir, WEST_SOURCE, entry)), { recursive: true });
   symlinkSync(path.join(found.dir, EAST_SOURCE, entry), path.join(dir, WEST_SOURCE, entry));
   return dir;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** The provider block for one Region; credentials are checked (sts:GetCallerIdentity) against the emulator. */

@@ -1,6 +1,6 @@
 import type { MultiRegionConfiguration } from '@aws-sdk/client-kms';
 import type { KeyDoc, KeyEntry } from '../model/key-record.js';
-import type { Registry } from './registry.js';
+import type { Registry } from './scope-registry.js';
 import type { Transaction } from './transaction.js';
 
 /**

@@ -1,7 +1,7 @@
 import { generateKeyMaterial } from '../crypto/key-generation.js';
 import type { KeyDoc, KeyEntry } from '../model/key-record.js';
-import { newMaterialId, withDoc } from './key-material.js';
-import type { Registry } from './registry.js';
+import { newMaterialId, withDoc } from './key-vault.js';
+import type { Registry } from './scope-registry.js';
 import { syncReplicas } from './replicas.js';
 import type { Transaction } from './transaction.js';
 

@@ -1,6 +1,6 @@
 import type { ConnectionErrorCodeType, XksProxyConnectivityType } from '@aws-sdk/client-kms';
 import type { CustomKeyStoreEntry } from '../model/custom-key-store.js';
-import type { Registry } from './registry.js';
+import type { Registry } from './scope-registry.js';
 import type { Transaction } from './transaction.js';
 
 /**

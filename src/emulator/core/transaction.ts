@@ -2,7 +2,7 @@ import type { ObjectRef, StoreChange, StoredObject } from '../store/emulator-sto
 import type { CustomKeyStoreEntry } from '../model/custom-key-store.js';
 import type { GrantDoc } from '../model/grant-record.js';
 import type { AliasDoc, KeyEntry } from '../model/key-record.js';
-import type { Registry } from './registry.js';
+import type { Registry } from './scope-registry.js';
 
 /** StoredObject kinds the emulator writes. */
 export const KIND_KEY = 'key';

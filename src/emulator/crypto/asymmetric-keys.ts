@@ -22,7 +22,7 @@ export const isMlDsaSpec = (spec: string): spec is MlDsaSpec => spec in ML_DSA;
 /**
  * Parsed keys per material version. Parsing PKCS#8 (RSA above all: it validates the
  * key) costs far more than signing, so each material buffer is parsed once; the
- * emulator's bounded material cache (core/key-material.ts) keeps the buffers of recently
+ * emulator's bounded material cache (core/key-vault.ts) keeps the buffers of recently
  * used keys, and an entry goes with its buffer when the cache drops it (WeakMap).
  */
 const privateKeys = new WeakMap<Uint8Array, KeyObject>();

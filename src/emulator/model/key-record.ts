@@ -81,7 +81,7 @@ export interface AliasDoc {
 /**
  * A key as the hot index holds it: the document, the decrypted material by version id,
  * and the sealed secret as last written (reused when only metadata changes, so a
- * metadata update never re-encrypts material). Entries are built by core/key-material.ts,
+ * metadata update never re-encrypts material). Entries are built by core/key-vault.ts,
  * which keeps only the document and the sealed secret resident: `material` comes from a
  * bounded cache (opened again on a miss) and `sealed` is a fresh copy on each read.
  */

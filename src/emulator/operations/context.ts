@@ -2,7 +2,7 @@ import type { KmsOperationName, KmsOperations } from '../../providers/kms-provid
 import type { XksClient } from '../../xks/xks-types.js';
 import type { CloudHsmDirectory } from '../cloudhsm/directory.js';
 import type { XksEndpointResolver } from '../core/store-connector.js';
-import type { Registry, Scope } from '../core/registry.js';
+import type { Registry, Scope } from '../core/scope-registry.js';
 import type { Transaction } from '../core/transaction.js';
 import type { KeyDoc, KeyEntry } from '../model/key-record.js';
 

@@ -1,7 +1,7 @@
 import type { CreateKeyRequest, KeyMetadata, OriginType } from '@aws-sdk/client-kms';
 import { awsError } from '../../errors/index.js';
 import type { CloudHsmDirectory } from '../cloudhsm/directory.js';
-import type { Registry } from '../core/registry.js';
+import type { Registry } from '../core/scope-registry.js';
 import type { CustomKeyStoreEntry, StoreKeyDoc } from '../model/custom-key-store.js';
 import type { KeyDoc } from '../model/key-record.js';
 import type { OperationContext } from './context.js';

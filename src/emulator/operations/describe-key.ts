@@ -1,6 +1,6 @@
 import { multiRegionConfiguration } from '../core/replicas.js';
 import { assertKeyUsable } from '../model/key-state.js';
-import { toKeyMetadata } from '../model/key-metadata.js';
+import { toKeyMetadata } from '../model/key-metadata-view.js';
 import type { OperationHandler } from './context.js';
 import { presentStoreKey } from './custom-key-store-keys.js';
 

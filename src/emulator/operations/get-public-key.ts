@@ -1,7 +1,7 @@
 import type { GetPublicKeyResponse } from '@aws-sdk/client-kms';
 import { awsError } from '../../errors/index.js';
 import { publicKeySpki } from '../crypto/asymmetric-keys.js';
-import { toKeyMetadata } from '../model/key-metadata.js';
+import { toKeyMetadata } from '../model/key-metadata-view.js';
 import { algorithmsOf, copyAlgorithms } from '../model/key-specs.js';
 import { assertKeyUsable } from '../model/key-state.js';
 import type { OperationHandler } from './context.js';

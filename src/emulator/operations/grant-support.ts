@@ -1,7 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { GrantConstraints, GrantListEntry, GrantOperation, KeyUsageType } from '@aws-sdk/client-kms';
 import { awsError } from '../../errors/index.js';
-import type { Registry } from '../core/registry.js';
+import type { Registry } from '../core/scope-registry.js';
 import { parseKmsArn } from '../model/arn.js';
 import type { GrantDoc } from '../model/grant-record.js';
 import type { KeyDoc } from '../model/key-record.js';

@@ -1,4 +1,4 @@
-import { DEFAULT_POLICY_NAME } from '../model/key-policy.js';
+import { DEFAULT_POLICY_NAME } from '../model/key-policy-document.js';
 import { paginate } from '../model/paging.js';
 import type { OperationHandler } from './context.js';
 

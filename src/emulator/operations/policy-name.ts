@@ -1,5 +1,5 @@
 import { awsError } from '../../errors/index.js';
-import { DEFAULT_POLICY_NAME } from '../model/key-policy.js';
+import { DEFAULT_POLICY_NAME } from '../model/key-policy-document.js';
 
 /**
  * KMS keys have exactly one policy, named `default`; PolicyName is optional and any

@@ -1,4 +1,4 @@
-import { checkNewKeyPolicy } from '../model/key-policy.js';
+import { checkNewKeyPolicy } from '../model/key-policy-document.js';
 import type { OperationHandler } from './context.js';
 import { checkPolicyName } from './policy-name.js';
 import { saveKeyDoc } from './save-key.js';

@@ -1,9 +1,9 @@
 import { awsError } from '../../errors/index.js';
 import { multiRegionConfiguration } from '../core/replicas.js';
 import { keyArn, partitionOf } from '../model/arn.js';
-import { checkNewKeyPolicy, defaultKeyPolicy } from '../model/key-policy.js';
+import { checkNewKeyPolicy, defaultKeyPolicy } from '../model/key-policy-document.js';
 import type { KeyDoc } from '../model/key-record.js';
-import { toKeyMetadata } from '../model/key-metadata.js';
+import { toKeyMetadata } from '../model/key-metadata-view.js';
 import { assertKeyUsable } from '../model/key-state.js';
 import { assertTagCount, validateNewTags } from '../model/tags.js';
 import type { OperationHandler } from './context.js';

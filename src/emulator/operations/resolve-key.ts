@@ -1,7 +1,7 @@
 import { awsError } from '../../errors/index.js';
-import type { Registry } from '../core/registry.js';
+import type { Registry } from '../core/scope-registry.js';
 import { aliasArn, keyArn, parseKmsArn } from '../model/arn.js';
-import { parseKeyPolicy, policyAllows } from '../model/key-policy.js';
+import { parseKeyPolicy, policyAllows } from '../model/key-policy-document.js';
 import type { KeyEntry } from '../model/key-record.js';
 import type { ResolveOptions } from './context.js';
 import { grantAllows } from './grant-support.js';

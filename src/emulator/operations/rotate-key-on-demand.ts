@@ -1,5 +1,5 @@
 import { awsError } from '../../errors/index.js';
-import { newMaterialId } from '../core/key-material.js';
+import { newMaterialId } from '../core/key-vault.js';
 import { generateKeyMaterial } from '../crypto/key-generation.js';
 import type { KeyDoc, KeyEntry } from '../model/key-record.js';
 import { assertKeyUsable } from '../model/key-state.js';

@@ -1,4 +1,4 @@
-import { withDoc } from '../core/key-material.js';
+import { withDoc } from '../core/key-vault.js';
 import { syncReplicas } from '../core/replicas.js';
 import type { KeyDoc, KeyEntry } from '../model/key-record.js';
 import type { OperationContext } from './context.js';

@@ -1,5 +1,5 @@
 import { awsError } from '../../errors/index.js';
-import { withDoc } from '../core/key-material.js';
+import { withDoc } from '../core/key-vault.js';
 import { relatedKeys } from '../core/replicas.js';
 import { assertKeyUsable } from '../model/key-state.js';
 import type { OperationHandler } from './context.js';

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { MAX_ACTION_LENGTH, parseKeyPolicy, policyAllows } from '../../../../src/emulator/model/key-policy.js';
+import { MAX_ACTION_LENGTH, parseKeyPolicy, policyAllows } from '../../../../src/emulator/model/key-policy-document.js';
 import { ACCOUNT, CTX, errorOf, openHarness, type Harness } from '../helpers.js';
 
 // Finding 6: a policy Action became a RegExp with each `*` as `.*`, so `*` × 25 + `Z` froze the process.

@@ -4,7 +4,7 @@ import {
   MAX_POLICY_BYTES,
   parseKeyPolicy,
   policyAllows,
-} from '../../../../src/emulator/model/key-policy.js';
+} from '../../../../src/emulator/model/key-policy-document.js';
 
 const ROOT = 'arn:aws:iam::111122223333:root';
 const ALICE = 'arn:aws:iam::111122223333:user/alice';

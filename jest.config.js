@@ -4,7 +4,16 @@ import os from 'node:os';
 const tsJest = [
   'ts-jest',
   // Transpile only (tsc --noEmit type-checks separately): fast, and no native binaries.
-  { useESM: true, tsconfig: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', sourceMap: true, isolatedModules: true } },
+  {
+    useESM: true,
+    tsconfig: {
+      module: 'NodeNext',
+      moduleResolution: 'NodeNext',
+      target: 'ES2022',
+      sourceMap: true,
+      isolatedModules: true,
+    },
+  },
 ];
 
 const common = {

@@ -55,10 +55,22 @@ function machine() {
     /* not a git checkout */
   }
   const cpus = os.cpus();
-  return { commit, node: process.version, platform: `${os.type()} ${os.release()}`, cpus: cpus.length, cpuModel: cpus[0]?.model ?? '', cpuMHz: cpus[0]?.speed ?? 0, memoryGiB: Math.round(os.totalmem() / 2 ** 30) };
+  return {
+    commit,
+    node: process.version,
+    platform: `${os.type()} ${os.release()}`,
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model ?? '',
+    cpuMHz: cpus[0]?.speed ?? 0,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+  };
 }
 
-const results: Record<string, unknown> = { machine: machine(), client: LEAN_CLIENT_DESCRIPTION, startedAt: new Date().toISOString() };
+const results: Record<string, unknown> = {
+  machine: machine(),
+  client: LEAN_CLIENT_DESCRIPTION,
+  startedAt: new Date().toISOString(),
+};
 const runs: Record<string, LoadResult> = {};
 results.runs = runs;
 /** CPU use during each run, in % of one core: is the load generator or the server the limit? */
@@ -70,7 +82,9 @@ function report(name: string, r: LoadResult): LoadResult {
   runs[name] = r;
   const c = cpu[name];
   const cpuText = c ? `  cpu client ${c.clientPct}% server ${c.serverPct}% (${c.serverCpuUsPerRequest} µs/req)` : '';
-  console.log(`${name.padEnd(42)} ${String(r.perSecond).padStart(9)}/s  p50 ${String(r.latencyMs.p50).padStart(6)} ms  p99 ${String(r.latencyMs.p99).padStart(6)} ms  errors ${r.errors}${cpuText}`);
+  console.log(
+    `${name.padEnd(42)} ${String(r.perSecond).padStart(9)}/s  p50 ${String(r.latencyMs.p50).padStart(6)} ms  p99 ${String(r.latencyMs.p99).padStart(6)} ms  errors ${r.errors}${cpuText}`,
+  );
   return r;
 }
 
@@ -83,7 +97,11 @@ async function measured(name: string, total: number, concurrency: number, call: 
   const pct = (u: NodeJS.CpuUsage) => Math.round(((u.user + u.system) / 1e6 / r.seconds) * 100);
   const serverUs = server0 && server1 ? server1.user - server0.user + server1.system - server0.system : 0;
   // Server CPU per request: the figure that compares across runs on a shared, noisy machine.
-  cpu[name] = { clientPct: pct(client), serverPct: pct({ user: serverUs, system: 0 }), serverCpuUsPerRequest: Math.round(serverUs / r.requests) };
+  cpu[name] = {
+    clientPct: pct(client),
+    serverPct: pct({ user: serverUs, system: 0 }),
+    serverCpuUsPerRequest: Math.round(serverUs / r.requests),
+  };
   report(name, r);
 }
 
@@ -111,15 +129,31 @@ async function memoryRuns(): Promise<void> {
     const message = randomBytes(64).toString('base64');
     await both('encrypt_1KiB', () => send('Encrypt', encryptBody), 3000, 30000);
     await both('decrypt_1KiB', () => send('Decrypt', decryptBody), 3000, 30000);
-    await both('generate_data_key', () => send('GenerateDataKey', JSON.stringify({ KeyId: sym, KeySpec: 'AES_256' })), 3000, 30000);
+    await both(
+      'generate_data_key',
+      () => send('GenerateDataKey', JSON.stringify({ KeyId: sym, KeySpec: 'AES_256' })),
+      3000,
+      30000,
+    );
     await both('describe_key', () => send('DescribeKey', JSON.stringify({ KeyId: sym })), 3000, 30000);
-    await both('sign_ecc_nist_p256', () => send('Sign', JSON.stringify({ KeyId: ecc, Message: message, SigningAlgorithm: 'ECDSA_SHA_256' })), 2000, 20000);
-    await both('sign_rsa_2048_pss', () => send('Sign', JSON.stringify({ KeyId: rsa, Message: message, SigningAlgorithm: 'RSASSA_PSS_SHA_256' })), 1000, 8000);
+    await both(
+      'sign_ecc_nist_p256',
+      () => send('Sign', JSON.stringify({ KeyId: ecc, Message: message, SigningAlgorithm: 'ECDSA_SHA_256' })),
+      2000,
+      20000,
+    );
+    await both(
+      'sign_rsa_2048_pss',
+      () => send('Sign', JSON.stringify({ KeyId: rsa, Message: message, SigningAlgorithm: 'RSASSA_PSS_SHA_256' })),
+      1000,
+      8000,
+    );
     await both('create_key_symmetric_memory', () => send('CreateKey', '{}', 'ap-south-1'), 1000, 10000);
     if (selected('list_keys_page_of_1000')) {
       await load(1000, 16, async () => void (await call('CreateKey', '{}', 'eu-west-1')));
       const page = await call('ListKeys', '{"Limit":1000}', 'eu-west-1');
-      if ((JSON.parse(page) as { Keys: unknown[] }).Keys.length !== 1000) throw new Error('ListKeys did not return 1000 keys');
+      if ((JSON.parse(page) as { Keys: unknown[] }).Keys.length !== 1000)
+        throw new Error('ListKeys did not return 1000 keys');
       await both('list_keys_page_of_1000', () => send('ListKeys', '{"Limit":1000}', 'eu-west-1'), 500, 3000);
       await both('sdk_list_keys_page_of_1000', () => sdk.listKeys(1000, 'eu-west-1'), 200, 1000);
     }
@@ -197,7 +231,9 @@ async function signedEncryptRuns(): Promise<void> {
     // Server CPU per request compares across runs on a shared machine better than rates do.
     verificationShareOfServerCpu: ratio(on.serverCpuUsPerRequest - off.serverCpuUsPerRequest, on.serverCpuUsPerRequest),
   };
-  console.log(`${name}: verify on / ceiling ${ratio(on.perSecond, ceiling.perSecond)} (target ≥ 0.85), verify off / ceiling ${ratio(off.perSecond, ceiling.perSecond)}`);
+  console.log(
+    `${name}: verify on / ceiling ${ratio(on.perSecond, ceiling.perSecond)} (target ≥ 0.85), verify off / ceiling ${ratio(off.perSecond, ceiling.perSecond)}`,
+  );
 }
 
 /**
@@ -248,7 +284,8 @@ async function main(): Promise<void> {
   if (!CLI.only) {
     console.log('primitive rates (in-process, one core):');
     results.primitivesPerSecond = primitiveRates();
-    for (const [k, v] of Object.entries(results.primitivesPerSecond as Record<string, number>)) console.log(`  ${k.padEnd(40)} ${String(v).padStart(9)}/s`);
+    for (const [k, v] of Object.entries(results.primitivesPerSecond as Record<string, number>))
+      console.log(`  ${k.padEnd(40)} ${String(v).padStart(9)}/s`);
   }
   const bare = await startBenchServer('bare');
   current = bare;
@@ -267,7 +304,10 @@ async function main(): Promise<void> {
   }
   const dir = path.join(ROOT, 'bench/results');
   mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `emulator-${new Date().toISOString().replace(/[:.]/g, '-')}-${String((results.machine as { commit: string }).commit).slice(0, 8)}.json`);
+  const file = path.join(
+    dir,
+    `emulator-${new Date().toISOString().replace(/[:.]/g, '-')}-${String((results.machine as { commit: string }).commit).slice(0, 8)}.json`,
+  );
   writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
   console.log(`\nresults written to ${path.relative(ROOT, file)}`);
 }

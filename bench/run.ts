@@ -36,14 +36,28 @@ function machine() {
       return 'unknown';
     }
   })();
-  return { commit, node: process.version, platform: `${os.type()} ${os.release()}`, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '', memoryGiB: Math.round(os.totalmem() / 2 ** 30) };
+  return {
+    commit,
+    node: process.version,
+    platform: `${os.type()} ${os.release()}`,
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? '',
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+  };
 }
 
 async function main(): Promise<void> {
   const pg = await benchPostgres();
-  if (!pg) throw new Error('no PostgreSQL server binaries found and BENCH_DATABASE_URL is not set (apt-get install postgresql)');
+  if (!pg)
+    throw new Error(
+      'no PostgreSQL server binaries found and BENCH_DATABASE_URL is not set (apt-get install postgresql)',
+    );
   const dataDir = path.join(os.tmpdir(), `opencckm-bench-${process.pid}`);
-  const results: Record<string, unknown> = { machine: machine(), database: pg.description, startedAt: new Date().toISOString() };
+  const results: Record<string, unknown> = {
+    machine: machine(),
+    database: pg.description,
+    startedAt: new Date().toISOString(),
+  };
   const db = await openDatabase({ url: pg.url, dataDir, poolSize: 20 });
   try {
     await migrate(db.db, await readMigrations(path.join(ROOT, 'prisma/migrations')));
@@ -62,16 +76,28 @@ async function main(): Promise<void> {
     server.keepAliveTimeout = 60_000;
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1`;
-    const token = ((await (await fetch(`${base}/auth/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grant_type: 'password', username: 'admin', password: ADMIN_PASSWORD }) })).json()) as { jwt: string }).jwt;
+    const token = (
+      (await (
+        await fetch(`${base}/auth/tokens`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ grant_type: 'password', username: 'admin', password: ADMIN_PASSWORD }),
+        })
+      ).json()) as { jwt: string }
+    ).jwt;
     const run = (job: Omit<LoadJob, 'base' | 'token'>) =>
       new Promise<LoadResult>((resolve, reject) => {
-        const w = new Worker(new URL('./support/load-worker.js', import.meta.url), { workerData: { ...job, base, token } });
+        const w = new Worker(new URL('./support/load-worker.js', import.meta.url), {
+          workerData: { ...job, base, token },
+        });
         w.once('message', resolve);
         w.once('error', reject);
       });
     const report = (name: string, r: LoadResult) => {
       results[name] = r;
-      console.log(`${name.padEnd(44)} ${String(r.perSecond).padStart(9)}/s  p50 ${r.latencyMs.p50} ms  p99 ${r.latencyMs.p99} ms  errors ${r.errors}`);
+      console.log(
+        `${name.padEnd(44)} ${String(r.perSecond).padStart(9)}/s  p50 ${r.latencyMs.p50} ms  p99 ${r.latencyMs.p99} ms  errors ${r.errors}`,
+      );
     };
 
     if (!ONLY_JOBS) {
@@ -80,13 +106,29 @@ async function main(): Promise<void> {
       report('create_key_symmetric_c16', await run({ kind: 'create', total: 2000, concurrency: 16 }));
       const existing = 2500;
       if (LIST_RECORDS > existing) await run({ kind: 'create', total: LIST_RECORDS - existing, concurrency: 16 });
-      const total = (await (await fetch(`${base}/cckm/aws/keys?limit=1`, { headers: { authorization: `Bearer ${token}` } })).json()) as { total: number };
+      const total = (await (
+        await fetch(`${base}/cckm/aws/keys?limit=1`, { headers: { authorization: `Bearer ${token}` } })
+      ).json()) as { total: number };
       results.listRecords = total.total;
       const pages = Math.floor(total.total / 100);
       report(`list_keys_page100_of_${total.total}_c1`, await run({ kind: 'list', total: 500, concurrency: 1, pages }));
-      report('list_keys_page100_region_sorted_c1', await run({ kind: 'list', total: 300, concurrency: 1, pages: Math.floor(pages / 2), query: '&region=us-east-1&sort=-createdAt' }));
-      report(`list_keys_page100_of_${total.total}_c16`, await run({ kind: 'list', total: 1000, concurrency: 16, pages }));
-      const page = (await (await fetch(`${base}/cckm/aws/keys?limit=1000`, { headers: { authorization: `Bearer ${token}` } })).json()) as { resources: { id: string }[] };
+      report(
+        'list_keys_page100_region_sorted_c1',
+        await run({
+          kind: 'list',
+          total: 300,
+          concurrency: 1,
+          pages: Math.floor(pages / 2),
+          query: '&region=us-east-1&sort=-createdAt',
+        }),
+      );
+      report(
+        `list_keys_page100_of_${total.total}_c16`,
+        await run({ kind: 'list', total: 1000, concurrency: 16, pages }),
+      );
+      const page = (await (
+        await fetch(`${base}/cckm/aws/keys?limit=1000`, { headers: { authorization: `Bearer ${token}` } })
+      ).json()) as { resources: { id: string }[] };
       const ids = page.resources.map((k) => k.id);
       await run({ kind: 'get', total: 500, concurrency: 4, ids }); // warm-up
       report('get_key_c1', await run({ kind: 'get', total: 1000, concurrency: 1, ids }));
@@ -96,7 +138,9 @@ async function main(): Promise<void> {
     const jobs = await benchJobs(composed, { base, token }, { keys: SYNC_KEYS, region: 'eu-west-1', bulkKeys: 1000 });
     for (const [name, r] of Object.entries(jobs)) {
       results[name] = r;
-      console.log(`${name.padEnd(44)} ${String(r.perSecond).padStart(9)} keys/s  wall ${r.wallMs} ms  ${r.overallStatus}`);
+      console.log(
+        `${name.padEnd(44)} ${String(r.perSecond).padStart(9)} keys/s  wall ${r.wallMs} ms  ${r.overallStatus}`,
+      );
     }
     server.closeAllConnections();
     await new Promise((r) => server.close(r));
@@ -108,7 +152,10 @@ async function main(): Promise<void> {
   results.finishedAt = new Date().toISOString();
   const dir = path.join(ROOT, 'bench/results');
   mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${String((results.machine as { commit: string }).commit).slice(0, 8)}.json`);
+  const file = path.join(
+    dir,
+    `${new Date().toISOString().replace(/[:.]/g, '-')}-${String((results.machine as { commit: string }).commit).slice(0, 8)}.json`,
+  );
   writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
   console.log(`\nresults written to ${path.relative(ROOT, file)}`);
 }

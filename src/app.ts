@@ -67,11 +67,24 @@ export function createApp(deps: AppDeps): App {
     });
   }
   // No redaction list here: the request logger inherits the one of deps.logger (config/logging.ts).
-  app.use(pinoHttp({ logger: deps.logger, genReqId: (req) => (req as express.Request).id, autoLogging: { ignore: (req) => req.url === '/healthz' } }));
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      genReqId: (req) => (req as express.Request).id,
+      autoLogging: { ignore: (req) => req.url === '/healthz' },
+    }),
+  );
   app.use(metrics.middleware);
   // Logins are throttled before any parsing or hashing: an unauthenticated flood stays cheap.
   if (deps.loginRateLimit) app.post('/api/v1/auth/tokens', loginRateLimit(deps.loginRateLimit));
-  app.use(opsRoutes({ ready: deps.ready, metrics: metrics.registry, openapiYaml: deps.openapi.yaml, authorizeMetrics: metricsAccess(deps.tokens, deps.metricsToken) }));
+  app.use(
+    opsRoutes({
+      ready: deps.ready,
+      metrics: metrics.registry,
+      openapiYaml: deps.openapi.yaml,
+      authorizeMetrics: metricsAccess(deps.tokens, deps.metricsToken),
+    }),
+  );
   // opencckm's XKS proxy: SigV4 over the raw body (not JWT), so before the JSON parser, authentication and the OpenAPI validator.
   app.use(xksProxyRoutes({ stores: deps.services.xksStores, vault: deps.services.xksKeys }));
   app.use(jsonBody(deps.bodyLimitBytes));
@@ -109,7 +122,8 @@ function metricsAccess(tokens: TokenService, scrapeToken: string | undefined) {
   const expected = scrapeToken ? createHash('sha256').update(scrapeToken).digest() : undefined;
   return async (header: string | undefined): Promise<void> => {
     const token = header?.match(/^Bearer (\S{1,8192})$/)?.[1];
-    if (!token) throw new UnauthenticatedError('Metrics need "Authorization: Bearer <CCKM_METRICS_TOKEN or an admin\'s jwt>"');
+    if (!token)
+      throw new UnauthenticatedError('Metrics need "Authorization: Bearer <CCKM_METRICS_TOKEN or an admin\'s jwt>"');
     if (expected && timingSafeEqual(createHash('sha256').update(token).digest(), expected)) return;
     if (!token.includes('.')) throw new UnauthenticatedError('The metrics token is not valid');
     const principal = await tokens.verify(token);

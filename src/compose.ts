@@ -16,13 +16,21 @@ import { PostgresEmulatorStore } from './db/emulator-store.repository.js';
 import { tryEmulatorWriterLock, type EmulatorWriterLock } from './db/emulator-writer-lock.js';
 import { peerCredential, peerCredentialLookup } from './emulator/peer-credentials.js';
 import { PostgresAuditRepository } from './db/repositories/postgres-audit.repository.js';
-import { PostgresConnectionRepository, PostgresKmsAccountRepository, PostgresPolicyTemplateRepository } from './db/repositories/postgres-connection.repository.js';
+import {
+  PostgresConnectionRepository,
+  PostgresKmsAccountRepository,
+  PostgresPolicyTemplateRepository,
+} from './db/repositories/postgres-connection.repository.js';
 import { PostgresCustomKeyStoreRepository } from './db/repositories/postgres-custom-key-store.repository.js';
 import { PostgresIdempotencyRepository } from './db/repositories/postgres-idempotency.repository.js';
 import { PostgresJobRepository } from './db/repositories/postgres-job.repository.js';
 import { PostgresKeyRepository } from './db/repositories/postgres-key.repository.js';
 import { PostgresSyncRecordRepository } from './db/repositories/postgres-sync-record.repository.js';
-import { PostgresGroupRepository, PostgresLoginFailureRepository, PostgresUserRepository } from './db/repositories/postgres-user.repository.js';
+import {
+  PostgresGroupRepository,
+  PostgresLoginFailureRepository,
+  PostgresUserRepository,
+} from './db/repositories/postgres-user.repository.js';
 import { PostgresXksKeyRepository } from './db/repositories/postgres-xks-key.repository.js';
 import { EmulatorKmsProvider, refusedEmulatorProvider } from './emulator/emulator-provider.js';
 import { EmulatorTenancy } from './emulator/tenant-accounts.js';
@@ -84,7 +92,9 @@ function emulatorProviders(emulator: KmsEmulator, config: Config, masterKey: Uin
   const tenancy = emulatorTenancy(config, masterKey);
   return (t) => {
     const reached = tenancy.resolve(t);
-    return 'error' in reached ? refusedEmulatorProvider(reached.error, t.region) : new EmulatorKmsProvider(emulator, reached.accountId, t.region);
+    return 'error' in reached
+      ? refusedEmulatorProvider(reached.error, t.region)
+      : new EmulatorKmsProvider(emulator, reached.accountId, t.region);
   };
 }
 
@@ -114,7 +124,13 @@ function peerEmulatorProviders(peerUrl: string, config: Config, masterKey: Uint8
     if ('error' in reached) return refusedEmulatorProvider(reached.error, t.region);
     const { assumeRoleArn: _role, assumeRoleExternalId: _external, ...target } = t;
     return new AwsKmsProvider(
-      { ...target, provider: 'aws', endpointUrl: peerUrl, ...peerCredential(key, reached.accountId), stsRegionalEndpoints: 'regional' },
+      {
+        ...target,
+        provider: 'aws',
+        endpointUrl: peerUrl,
+        ...peerCredential(key, reached.accountId),
+        stsRegionalEndpoints: 'regional',
+      },
       { timeoutMs: config.providerTimeoutMs, maxAttempts: config.providerMaxAttempts, outbound },
     );
   };
@@ -125,14 +141,17 @@ function peerEmulatorProviders(peerUrl: string, config: Config, masterKey: Uint8
  * another instance holds it, serves emulator connections through EMULATOR_PEER_URL, or
  * refuses to start (two writers would lose each other's keys).
  */
-async function openEmulator(config: Config, db: Database): Promise<{ emulator?: KmsEmulator; lock?: EmulatorWriterLock; role: Composed['emulatorRole'] }> {
+async function openEmulator(
+  config: Config,
+  db: Database,
+): Promise<{ emulator?: KmsEmulator; lock?: EmulatorWriterLock; role: Composed['emulatorRole'] }> {
   if (!config.emulatorEnabled) return { role: 'off' };
   const lock = await tryEmulatorWriterLock(db);
   if (!lock) {
     if (config.emulatorPeerUrl) return { role: 'peer' };
     throw new Error(
       'another opencckm instance already runs the in-process KMS emulator on this database, and only one may write its store: ' +
-        'set EMULATOR_PEER_URL to that instance\'s emulator endpoint (e.g. http://opencckm:4599), or EMULATOR_ENABLED=false',
+        "set EMULATOR_PEER_URL to that instance's emulator endpoint (e.g. http://opencckm:4599), or EMULATOR_ENABLED=false",
     );
   }
   try {
@@ -156,7 +175,10 @@ async function openEmulator(config: Config, db: Database): Promise<{ emulator?: 
  * opencckm's own proxy (CCKM_XKS_PROXY_PUBLIC_ENDPOINT) on this instance's HTTP port.
  */
 function emulatorXksEndpoints(config: Config) {
-  const own = config.xksProxyPublicEndpoint && config.port > 0 ? `${config.xksProxyPublicEndpoint}=http://127.0.0.1:${config.port}` : '';
+  const own =
+    config.xksProxyPublicEndpoint && config.port > 0
+      ? `${config.xksProxyPublicEndpoint}=http://127.0.0.1:${config.port}`
+      : '';
   return parseXksEndpoints([own, config.emulatorXksEndpoints].filter(Boolean).join(','));
 }
 
@@ -169,12 +191,20 @@ function emulatorXksClient(config: Config): HttpXksClient {
   const own = config.xksProxyPublicEndpoint && config.port > 0 ? [`http://127.0.0.1:${config.port}`] : [];
   const mapped = config.emulatorXksEndpoints.split(',').map((e) => e.slice(e.indexOf('=') + 1).trim());
   const policy = new OutboundPolicy([...config.outboundAllow, ...hostPortsOf([...own, ...mapped])]);
-  return new HttpXksClient({ timeoutMs: config.emulatorXksTimeoutMs, checkUrl: (u) => policy.checkProxyEndpoint(u.href), lookup: policy.lookup });
+  return new HttpXksClient({
+    timeoutMs: config.emulatorXksTimeoutMs,
+    checkUrl: (u) => policy.checkProxyEndpoint(u.href),
+    lookup: policy.lookup,
+  });
 }
 
 /** Builds the whole service over an open database: keys, emulator, providers, domain services, HTTP app. */
 export async function compose({ config, db, logger }: ComposeOptions): Promise<Composed> {
-  configurePasswordHashing({ scryptLogN: config.login.scryptLogN, concurrency: config.login.hashConcurrency, queue: config.login.hashQueue });
+  configurePasswordHashing({
+    scryptLogN: config.login.scryptLogN,
+    concurrency: config.login.hashConcurrency,
+    queue: config.login.hashQueue,
+  });
   const masterKey = await loadOrCreateKey(config.masterKey, config.dataDir, 'master.key');
   const box = new SecretBox(deriveKey(masterKey, 'secrets'));
   const users = new PostgresUserRepository(db.db);
@@ -183,7 +213,10 @@ export async function compose({ config, db, logger }: ComposeOptions): Promise<C
   const tokens = new TokenService(deriveKey(masterKey, 'jwt-hs256'), config.jwt, { userState });
   const externalIds = new AwsExternalIds(deriveKey(masterKey, 'aws-external-id'));
   // Tenants' endpoint_url: AWS endpoints, the allow-list, and this instance's own emulator endpoint.
-  const ownEmulator = config.emulatorEnabled && config.emulatorPort > 0 ? [`127.0.0.1:${config.emulatorPort}`, `localhost:${config.emulatorPort}`] : [];
+  const ownEmulator =
+    config.emulatorEnabled && config.emulatorPort > 0
+      ? [`127.0.0.1:${config.emulatorPort}`, `localhost:${config.emulatorPort}`]
+      : [];
   const outbound = new OutboundPolicy([...config.outboundAllow, ...ownEmulator]);
   const { emulator, lock: emulatorLock, role: emulatorRole } = await openEmulator(config, db);
   const registry = new ProviderRegistry({
@@ -233,7 +266,12 @@ export async function compose({ config, db, logger }: ComposeOptions): Promise<C
       onConnectionChange: (id) => registry.evict(id),
       onUserChange: (id) => userState.invalidate(id),
       // A reservation older than the provider time budget (and a margin) with no key in AWS has failed.
-      jobs: { ...config.jobs, concurrency: config.jobs.workers, maxAttempts: 5, reservationGraceMs: config.providerTimeoutMs + RESERVATION_MARGIN_MS },
+      jobs: {
+        ...config.jobs,
+        concurrency: config.jobs.workers,
+        maxAttempts: 5,
+        reservationGraceMs: config.providerTimeoutMs + RESERVATION_MARGIN_MS,
+      },
       jobLogger: logger,
       auditSpooling: { spool: new FileAuditSpool(auditSpoolPath(config.dataDir, db.identity ?? db.kind)), logger },
     },
@@ -286,7 +324,11 @@ export interface BootstrapResult {
 export async function bootstrap(services: Services, config: Config): Promise<BootstrapResult> {
   const admin = await services.auth.bootstrap(config.adminPassword);
   if (!admin.created || !config.emulatorEnabled) {
-    return { adminCreated: admin.created, ...(admin.generatedPassword ? { generatedPassword: admin.generatedPassword } : {}), emulatorConnection: false };
+    return {
+      adminCreated: admin.created,
+      ...(admin.generatedPassword ? { generatedPassword: admin.generatedPassword } : {}),
+      emulatorConnection: false,
+    };
   }
   const system: Principal = { userId: 'bootstrap', username: 'bootstrap', account: ROOT_ACCOUNT, groups: ['admin'] };
   await services.connections.create(system, {
@@ -301,5 +343,9 @@ export async function bootstrap(services: Services, config: Config): Promise<Boo
     connection: 'emulator',
     regions: [...config.emulatorRegions],
   });
-  return { adminCreated: true, ...(admin.generatedPassword ? { generatedPassword: admin.generatedPassword } : {}), emulatorConnection: true };
+  return {
+    adminCreated: true,
+    ...(admin.generatedPassword ? { generatedPassword: admin.generatedPassword } : {}),
+    emulatorConnection: true,
+  };
 }

@@ -25,17 +25,31 @@ function listen(server: NetServer, port: number, host: string): Promise<number> 
 }
 
 /** The start-up banner: how to get a token and create a first key with curl. */
-function banner(config: Config, port: number, emulatorPort: number | undefined, boot: BootstrapResult, emulatorLines: string[] = []): string {
+function banner(
+  config: Config,
+  port: number,
+  emulatorPort: number | undefined,
+  boot: BootstrapResult,
+  emulatorLines: string[] = [],
+): string {
   const base = `${config.tls ? 'https' : 'http'}://localhost:${port}`;
-  const password = boot.generatedPassword ?? (config.adminPassword ? '\'"$CCKM_ADMIN_PASSWORD"\'' : '<the admin password printed on first start>');
+  const password =
+    boot.generatedPassword ??
+    (config.adminPassword ? '\'"$CCKM_ADMIN_PASSWORD"\'' : '<the admin password printed on first start>');
   const lines = [
     '',
     `opencckm is listening on ${base}  (API docs: ${base}/api/docs)${config.host === '127.0.0.1' || config.host === '::1' || config.host === 'localhost' ? '' : `, bound to ${config.host}`}`,
-    emulatorPort ? `KMS emulator (AWS JSON 1.1 + STS) on http://localhost:${emulatorPort}` : 'KMS emulator endpoint disabled',
+    emulatorPort
+      ? `KMS emulator (AWS JSON 1.1 + STS) on http://localhost:${emulatorPort}`
+      : 'KMS emulator endpoint disabled',
     ...emulatorLines,
   ];
   if (boot.generatedPassword) {
-    lines.push('', `First start: created user "admin" with password ${boot.generatedPassword}`, 'It is shown only this once: keep it, or set CCKM_ADMIN_PASSWORD.');
+    lines.push(
+      '',
+      `First start: created user "admin" with password ${boot.generatedPassword}`,
+      'It is shown only this once: keep it, or set CCKM_ADMIN_PASSWORD.',
+    );
   }
   lines.push(
     '',
@@ -53,7 +67,10 @@ function banner(config: Config, port: number, emulatorPort: number | undefined, 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  const db = await openDatabase({ ...(config.databaseUrl ? { url: config.databaseUrl } : {}), dataDir: config.dataDir });
+  const db = await openDatabase({
+    ...(config.databaseUrl ? { url: config.databaseUrl } : {}),
+    dataDir: config.dataDir,
+  });
   const migrations = await readMigrations(MIGRATIONS_DIR).catch(() => readMigrations(MIGRATIONS_DIR_SRC));
   const applied = await migrate(db.db, migrations);
   logger.info({ database: db.kind, applied: applied.applied }, 'database ready');
@@ -63,7 +80,10 @@ async function main(): Promise<void> {
   const api = createApiServer(composed.app.express, config.tls);
   const port = await listen(api, config.port, config.host);
   if (!config.tls && !['127.0.0.1', '::1', 'localhost'].includes(config.host)) {
-    logger.warn({ host: config.host, port }, 'serving plain HTTP on a non-loopback address: terminate TLS in a reverse proxy, or set CCKM_TLS_CERT and CCKM_TLS_KEY');
+    logger.warn(
+      { host: config.host, port },
+      'serving plain HTTP on a non-loopback address: terminate TLS in a reverse proxy, or set CCKM_TLS_CERT and CCKM_TLS_KEY',
+    );
   }
   let wire: Server | undefined;
   let wirePort: number | undefined;
@@ -83,7 +103,11 @@ async function main(): Promise<void> {
     );
     wirePort = await listen(wire, config.emulatorPort, config.emulatorHost);
     emulatorLines = emulatorAuthBanner(wireAuth, `http://localhost:${wirePort}`, config.emulatorAccountId);
-    if (wireAuth.auth === 'off') logger.warn({ host: config.emulatorHost, port: wirePort }, 'EMULATOR_AUTH=off: the KMS emulator endpoint accepts unsigned requests');
+    if (wireAuth.auth === 'off')
+      logger.warn(
+        { host: config.emulatorHost, port: wirePort },
+        'EMULATOR_AUTH=off: the KMS emulator endpoint accepts unsigned requests',
+      );
   }
   console.log(banner(config, port, wirePort, boot, emulatorLines));
 
@@ -110,6 +134,7 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   console.error('opencckm failed to start:', err instanceof Error ? err.message : err);
-  if (err instanceof Error && err.cause) console.error('cause:', err.cause instanceof Error ? err.cause.message : err.cause);
+  if (err instanceof Error && err.cause)
+    console.error('cause:', err.cause instanceof Error ? err.cause.message : err.cause);
   process.exit(1);
 });

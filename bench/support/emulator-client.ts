@@ -90,7 +90,13 @@ export const SIGNED_CLIENT_DESCRIPTION =
  * Headers to send for one request: unsigned (a SigV4-form Authorization header that only
  * names the Region), or, with `signed`, signed by {@link BENCH_CREDENTIAL} as an SDK would.
  */
-function requestHeaders(port: number, signed: boolean, op: string, body: string, region: string): Record<string, string | number> {
+function requestHeaders(
+  port: number,
+  signed: boolean,
+  op: string,
+  body: string,
+  region: string,
+): Record<string, string | number> {
   const headers = { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `TrentService.${op}` };
   if (!signed) {
     const authorization = `AWS4-HMAC-SHA256 Credential=BENCH/20260101/${region}/kms/aws4_request, SignedHeaders=host, Signature=${'0'.repeat(64)}`;
@@ -98,13 +104,24 @@ function requestHeaders(port: number, signed: boolean, op: string, body: string,
   }
   const bytes = Buffer.from(body, 'utf8');
   const url = new URL(`http://127.0.0.1:${port}/`);
-  return { ...signRequest({ method: 'POST', url, headers, body: bytes, credential: BENCH_CREDENTIAL, region, service: 'kms' }), 'content-length': bytes.length };
+  return {
+    ...signRequest({ method: 'POST', url, headers, body: bytes, credential: BENCH_CREDENTIAL, region, service: 'kms' }),
+    'content-length': bytes.length,
+  };
 }
 
 /** A keep-alive client for a bench server; `signed` signs every request (see {@link requestHeaders}). */
-export function kmsClient(port: number, options: { signed?: boolean } = {}): { call: KmsCall; send: KmsSend; close(): void } {
+export function kmsClient(
+  port: number,
+  options: { signed?: boolean } = {},
+): { call: KmsCall; send: KmsSend; close(): void } {
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
-  const exchange = <T>(op: string, body: string, region: string, finish: (status: number, chunks: Buffer[], size: number, expected: number) => T): Promise<T> =>
+  const exchange = <T>(
+    op: string,
+    body: string,
+    region: string,
+    finish: (status: number, chunks: Buffer[], size: number, expected: number) => T,
+  ): Promise<T> =>
     new Promise((resolve, reject) => {
       const req = request(
         {
@@ -143,7 +160,8 @@ export function kmsClient(port: number, options: { signed?: boolean } = {}): { c
     });
   const send: KmsSend = (op, body, region = 'us-east-1') =>
     exchange(op, body, region, (status, chunks, size, expected) => {
-      if (status !== 200) throw new Error(`${op} answered ${status}: ${Buffer.concat(chunks).toString('utf8').slice(0, 200)}`);
+      if (status !== 200)
+        throw new Error(`${op} answered ${status}: ${Buffer.concat(chunks).toString('utf8').slice(0, 200)}`);
       if (size !== expected) throw new Error(`${op}: ${size} of ${expected} response bytes`);
       return size;
     });

@@ -81,7 +81,10 @@ async function measure(keys: number, store: MemoryPerKey['store']): Promise<Memo
 /** Measures in a child process (a fresh heap, `--expose-gc`, a heap large enough for 10^6 keys). */
 export function memoryPerKey(keys: number, store: MemoryPerKey['store']): Promise<MemoryPerKey> {
   const script = path.join(path.dirname(new URL(import.meta.url).pathname), 'emulator-memory.js');
-  const child = fork(script, [String(keys), store], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--expose-gc', '--max-old-space-size=4096'] });
+  const child = fork(script, [String(keys), store], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: ['--expose-gc', '--max-old-space-size=4096'],
+  });
   return new Promise((resolve, reject) => {
     child.once('message', (m) => resolve(m as MemoryPerKey));
     child.once('error', reject);

@@ -29,7 +29,10 @@ export function primitiveRates(): Record<string, number> {
   const ecRaw = Buffer.from(ec.privateKey.export({ format: 'jwk' }).d!, 'base64url');
   const digest = randomBytes(32);
   const msg = randomBytes(64);
-  const list = Array.from({ length: 1000 }, () => ({ KeyId: crypto.randomUUID(), KeyArn: `arn:aws:kms:us-east-1:111122223333:key/${crypto.randomUUID()}` }));
+  const list = Array.from({ length: 1000 }, () => ({
+    KeyId: crypto.randomUUID(),
+    KeyArn: `arn:aws:kms:us-east-1:111122223333:key/${crypto.randomUUID()}`,
+  }));
   return {
     aes256gcm_encrypt_1KiB: rate(() => {
       const e = createCipheriv('aes-256-gcm', key, randomBytes(12));
@@ -48,7 +51,10 @@ export function primitiveRates(): Record<string, number> {
     }),
     ecdsa_p256_sign_node: rate(() => sign('sha256', msg, ec.privateKey)),
     ecdsa_p256_sign_noble: rate(() => p256.sign(digest, ecRaw, { prehash: false, format: 'der' })),
-    rsa2048_pss_sha256_sign_node: rate(() => sign('sha256', msg, { key: rsa.privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }), 1500),
+    rsa2048_pss_sha256_sign_node: rate(
+      () => sign('sha256', msg, { key: rsa.privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }),
+      1500,
+    ),
     json_stringify_list_1000: rate(() => JSON.stringify({ Keys: list, Truncated: false }), 500),
   };
 }

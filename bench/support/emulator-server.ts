@@ -21,7 +21,10 @@ import { BENCH_CREDENTIAL } from './emulator-client.js';
 export const BENCH_ACCOUNT = '111122223333';
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../..');
 
-async function emulatorStore(mode: string, url: string | undefined): Promise<{ store: EmulatorStore; close(): Promise<void> }> {
+async function emulatorStore(
+  mode: string,
+  url: string | undefined,
+): Promise<{ store: EmulatorStore; close(): Promise<void> }> {
   if (mode === 'memory') return { store: new InMemoryEmulatorStore(), close: async () => undefined };
   const { openDatabase } = await import('../../src/db/database.js');
   const { migrate, readMigrations } = await import('../../src/db/migrator.js');
@@ -56,8 +59,17 @@ function bareAesHandler(): RequestListener {
       const input = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { KeyId: string; Plaintext: string };
       const iv = randomBytes(12);
       const cipher = createCipheriv('aes-256-gcm', key, iv);
-      const sealed = Buffer.concat([iv, cipher.update(Buffer.from(input.Plaintext, 'base64')), cipher.final(), cipher.getAuthTag()]);
-      const body = JSON.stringify({ CiphertextBlob: sealed.toString('base64'), KeyId: input.KeyId, EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' });
+      const sealed = Buffer.concat([
+        iv,
+        cipher.update(Buffer.from(input.Plaintext, 'base64')),
+        cipher.final(),
+        cipher.getAuthTag(),
+      ]);
+      const body = JSON.stringify({
+        CiphertextBlob: sealed.toString('base64'),
+        KeyId: input.KeyId,
+        EncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
+      });
       res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1', 'content-length': Buffer.byteLength(body) });
       res.end(body);
     });
@@ -72,13 +84,33 @@ async function main(): Promise<void> {
     server = createServer(mode === 'bare' ? bareHandler() : bareAesHandler());
   } else {
     const { store, close: closeStore } = await emulatorStore(mode === 'memory-signed' ? 'memory' : mode, url);
-    const emulator = await KmsEmulator.open({ store, rootKey: randomBytes(32), defaultAccountId: BENCH_ACCOUNT, schedulerIntervalMs: 0 });
+    const emulator = await KmsEmulator.open({
+      store,
+      rootKey: randomBytes(32),
+      defaultAccountId: BENCH_ACCOUNT,
+      schedulerIntervalMs: 0,
+    });
     // Open mode unless `memory-signed`: the lean bench client's unsigned runs send a SigV4-form Authorization
     // header without a signature, to measure the rest of the request path; this server listens on 127.0.0.1
     // for the bench process only. `memory-signed` verifies every signature, as a deployed emulator does.
-    const credentials = mode === 'memory-signed' ? { [BENCH_CREDENTIAL.accessKeyId]: { secretAccessKey: BENCH_CREDENTIAL.secretAccessKey, accountId: BENCH_ACCOUNT } } : {};
+    const credentials =
+      mode === 'memory-signed'
+        ? {
+            [BENCH_CREDENTIAL.accessKeyId]: {
+              secretAccessKey: BENCH_CREDENTIAL.secretAccessKey,
+              accountId: BENCH_ACCOUNT,
+            },
+          }
+        : {};
     const auth = mode === 'memory-signed' ? 'on' : 'off';
-    server = createServer(createEmulatorWireHandler(emulator, { credentials, auth, defaultAccountId: BENCH_ACCOUNT, defaultRegion: 'us-east-1' }));
+    server = createServer(
+      createEmulatorWireHandler(emulator, {
+        credentials,
+        auth,
+        defaultAccountId: BENCH_ACCOUNT,
+        defaultRegion: 'us-east-1',
+      }),
+    );
     close = async () => {
       await emulator.close();
       await closeStore();

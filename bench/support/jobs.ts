@@ -35,7 +35,13 @@ async function timeJob(api: Api, path: string, body: unknown, keys: number): Pro
     state = await call(api, 'GET', `${path}/${String(job.id)}`);
   }
   const wallMs = Date.now() - started;
-  return { keys, wallMs, perSecond: Math.round((keys / wallMs) * 1000), overallStatus: String(state.overall_status), progress: state.progress };
+  return {
+    keys,
+    wallMs,
+    perSecond: Math.round((keys / wallMs) * 1000),
+    overallStatus: String(state.overall_status),
+    progress: state.progress,
+  };
 }
 
 /**
@@ -44,12 +50,23 @@ async function timeJob(api: Api, path: string, body: unknown, keys: number): Pro
  * the same sync again (nothing changed: nothing written), and a bulk disable of 1 000 of
  * the synced keys.
  */
-export async function benchJobs(composed: Composed, api: Api, o: { keys: number; region: string; bulkKeys: number }): Promise<Record<string, JobFigure>> {
+export async function benchJobs(
+  composed: Composed,
+  api: Api,
+  o: { keys: number; region: string; bulkKeys: number },
+): Promise<Record<string, JobFigure>> {
   const emulator = composed.emulator;
   if (!emulator) throw new Error('the job benchmarks need the in-process emulator');
   const caller = { accountId: emulator.defaultAccountId, region: o.region };
   for (let i = 0; i < o.keys; i += 50) {
-    await Promise.all(Array.from({ length: Math.min(50, o.keys - i) }, (_, j) => emulator.call(caller, 'CreateKey', { Description: `bench sync ${i + j}`, Tags: [{ TagKey: 'bench', TagValue: String(i + j) }] })));
+    await Promise.all(
+      Array.from({ length: Math.min(50, o.keys - i) }, (_, j) =>
+        emulator.call(caller, 'CreateKey', {
+          Description: `bench sync ${i + j}`,
+          Tags: [{ TagKey: 'bench', TagValue: String(i + j) }],
+        }),
+      ),
+    );
   }
   const scope = { kms: ['kms'], regions: [o.region] };
   const out: Record<string, JobFigure> = {};
@@ -57,6 +74,11 @@ export async function benchJobs(composed: Composed, api: Api, o: { keys: number;
   out[`sync_job_${o.keys}_keys_unchanged`] = await timeJob(api, '/cckm/aws/synchronization-jobs', scope, o.keys);
   const page = await call(api, 'GET', `/cckm/aws/keys?region=${o.region}&limit=${o.bulkKeys}`);
   const ids = (page.resources as { id: string }[]).map((k) => k.id);
-  out[`bulk_job_disablekey_${ids.length}_keys`] = await timeJob(api, '/cckm/aws/bulkjob', { keys: ids, operation: 'disablekey' }, ids.length);
+  out[`bulk_job_disablekey_${ids.length}_keys`] = await timeJob(
+    api,
+    '/cckm/aws/bulkjob',
+    { keys: ids, operation: 'disablekey' },
+    ids.length,
+  );
   return out;
 }

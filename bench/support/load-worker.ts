@@ -36,7 +36,10 @@ function call(method: string, path: string, body?: string): Promise<number> {
         method,
         path,
         agent,
-        headers: { authorization: `Bearer ${job.token}`, ...(body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {}) },
+        headers: {
+          authorization: `Bearer ${job.token}`,
+          ...(body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {}),
+        },
       },
       (res) => {
         res.on('data', () => undefined);
@@ -52,7 +55,11 @@ function call(method: string, path: string, body?: string): Promise<number> {
 const regions = job.regions ?? ['us-east-1', 'eu-west-1'];
 const fn = async (i: number) => {
   if (job.kind === 'create') {
-    const body = JSON.stringify({ kms: 'kms', region: regions[i % regions.length], aws_param: { Description: `bench ${i}` } });
+    const body = JSON.stringify({
+      kms: 'kms',
+      region: regions[i % regions.length],
+      aws_param: { Description: `bench ${i}` },
+    });
     const status = await call('POST', `${url.pathname}/cckm/aws/keys`, body);
     if (status !== 201) throw new Error(`create answered ${status}`);
   } else if (job.kind === 'get') {
@@ -60,7 +67,10 @@ const fn = async (i: number) => {
     const status = await call('GET', `${url.pathname}/cckm/aws/keys/${ids[i % ids.length]}`);
     if (status !== 200) throw new Error(`get answered ${status}`);
   } else {
-    const status = await call('GET', `${url.pathname}/cckm/aws/keys?limit=100&skip=${(i % (job.pages ?? 1)) * 100}${job.query ?? ''}`);
+    const status = await call(
+      'GET',
+      `${url.pathname}/cckm/aws/keys?limit=100&skip=${(i % (job.pages ?? 1)) * 100}${job.query ?? ''}`,
+    );
     if (status !== 200) throw new Error(`list answered ${status}`);
   }
 };

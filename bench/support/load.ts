@@ -44,6 +44,11 @@ export async function load(total: number, concurrency: number, fn: (i: number) =
     seconds: round(seconds),
     perSecond: round(total / seconds),
     errors,
-    latencyMs: { p50: round(percentile(latencies, 50)), p95: round(percentile(latencies, 95)), p99: round(percentile(latencies, 99)), max: round(latencies.at(-1) ?? 0) },
+    latencyMs: {
+      p50: round(percentile(latencies, 50)),
+      p95: round(percentile(latencies, 95)),
+      p99: round(percentile(latencies, 99)),
+      max: round(latencies.at(-1) ?? 0),
+    },
   };
 }

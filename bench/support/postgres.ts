@@ -29,7 +29,9 @@ function freePort(): Promise<number> {
 function serverBin(): string | undefined {
   const base = '/usr/lib/postgresql';
   if (!existsSync(base)) return undefined;
-  const v = readdirSync(base).filter((d) => existsSync(path.join(base, d, 'bin', 'initdb'))).sort((a, b) => Number(b) - Number(a))[0];
+  const v = readdirSync(base)
+    .filter((d) => existsSync(path.join(base, d, 'bin', 'initdb')))
+    .sort((a, b) => Number(b) - Number(a))[0];
   return v ? path.join(base, v, 'bin') : undefined;
 }
 
@@ -55,13 +57,21 @@ export async function benchPostgres(): Promise<BenchPostgres | undefined> {
   }
   sh(path.join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C'], osUser);
   const port = await freePort();
-  writeFileSync(path.join(data, 'postgresql.auto.conf'), `listen_addresses = '127.0.0.1'\nunix_socket_directories = '${dir}'\nmax_connections = 200\nshared_buffers = 256MB\n${process.env.BENCH_PG_EXTRA ?? ''}`);
+  writeFileSync(
+    path.join(data, 'postgresql.auto.conf'),
+    `listen_addresses = '127.0.0.1'\nunix_socket_directories = '${dir}'\nmax_connections = 200\nshared_buffers = 256MB\n${process.env.BENCH_PG_EXTRA ?? ''}`,
+  );
   sh(path.join(bin, 'pg_ctl'), ['-D', data, '-l', path.join(dir, 'log'), '-w', '-o', `-p ${port}`, 'start'], osUser);
   return {
     url: `postgresql://postgres@127.0.0.1:${port}/postgres`,
     description: `local PostgreSQL (${path.basename(path.dirname(bin))}), fsync on`,
     stop() {
-      spawnSync(osUser ? 'runuser' : path.join(bin, 'pg_ctl'), osUser ? ['-u', osUser, '--', path.join(bin, 'pg_ctl'), '-D', data, '-m', 'fast', 'stop'] : ['-D', data, '-m', 'fast', 'stop']);
+      spawnSync(
+        osUser ? 'runuser' : path.join(bin, 'pg_ctl'),
+        osUser
+          ? ['-u', osUser, '--', path.join(bin, 'pg_ctl'), '-D', data, '-m', 'fast', 'stop']
+          : ['-D', data, '-m', 'fast', 'stop'],
+      );
       rmSync(dir, { recursive: true, force: true });
     },
   };

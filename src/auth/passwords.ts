@@ -51,14 +51,17 @@ let limiter = new HashLimiter(2, 64);
 /** Settings of password hashing (compose applies the configuration once at start). */
 export function configurePasswordHashing(o: { scryptLogN?: number; concurrency?: number; queue?: number }): void {
   if (o.scryptLogN !== undefined) N = 2 ** o.scryptLogN;
-  if (o.concurrency !== undefined || o.queue !== undefined) limiter = new HashLimiter(o.concurrency ?? limiter.concurrency, o.queue ?? limiter.queue);
+  if (o.concurrency !== undefined || o.queue !== undefined)
+    limiter = new HashLimiter(o.concurrency ?? limiter.concurrency, o.queue ?? limiter.queue);
 }
 
 function derive(password: string, salt: Buffer, n: number, r: number, p: number): Promise<Buffer> {
   return limiter.run(
     () =>
       new Promise<Buffer>((resolve, reject) => {
-        scrypt(password.normalize('NFKC'), salt, KEYLEN, { N: n, r, p, maxmem: MAXMEM }, (err, key) => (err ? reject(err) : resolve(key)));
+        scrypt(password.normalize('NFKC'), salt, KEYLEN, { N: n, r, p, maxmem: MAXMEM }, (err, key) =>
+          err ? reject(err) : resolve(key),
+        );
       }),
   );
 }

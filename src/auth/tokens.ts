@@ -78,7 +78,12 @@ export class TokenService {
   /** `tokenVersion` is the user's current `token_version`; the token stops working when it changes. */
   issue(p: Principal, sessionId: string, tokenVersion: number): IssuedToken {
     const token = jwt.sign(
-      { acc: p.account, preferred_username: p.username, ver: tokenVersion, cust: { groups: [...p.groups], sid: sessionId } },
+      {
+        acc: p.account,
+        preferred_username: p.username,
+        ver: tokenVersion,
+        cust: { groups: [...p.groups], sid: sessionId },
+      },
       this.signingKey,
       {
         algorithm: 'HS256',
@@ -142,7 +147,8 @@ export class TokenService {
           requiredClaims: ['sub', 'exp', 'iat', 'ver'],
         });
         const claims = payload as OwnClaims;
-        if (typeof claims.ver !== 'number' || !Number.isInteger(claims.ver)) throw new UnauthenticatedError('Token claim "ver" is not valid');
+        if (typeof claims.ver !== 'number' || !Number.isInteger(claims.ver))
+          throw new UnauthenticatedError('Token claim "ver" is not valid');
         result = { kind: 'own', principal: ownPrincipal(claims), version: claims.ver };
         exp = payload.exp;
       }
@@ -210,7 +216,8 @@ function externalPrincipal(e: ExternalIssuer, payload: JWTPayload): Principal {
 function claimStrings(payload: JWTPayload, path: string): string[] {
   let v: unknown = payload;
   for (const part of path.split('.')) {
-    v = v !== null && typeof v === 'object' && Object.hasOwn(v, part) ? (v as Record<string, unknown>)[part] : undefined;
+    v =
+      v !== null && typeof v === 'object' && Object.hasOwn(v, part) ? (v as Record<string, unknown>)[part] : undefined;
   }
   if (typeof v === 'string') return v.split(' ').filter(Boolean);
   return Array.isArray(v) ? v.filter((g): g is string => typeof g === 'string') : [];

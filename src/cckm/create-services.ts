@@ -2,13 +2,21 @@ import type { SecretBox } from '../auth/secret-box.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { ProviderResolver } from '../providers/registry.js';
 import { AuditService, type AuditRepository, type AuditSpooling } from './audit/audit.service.js';
-import type { ConnectionRepository, KmsAccountRepository, PolicyTemplateRepository } from './connections/connection.repository.js';
+import type {
+  ConnectionRepository,
+  KmsAccountRepository,
+  PolicyTemplateRepository,
+} from './connections/connection.repository.js';
 import { ConnectionService, type EndpointPolicy } from './connections/connection.service.js';
 import type { AwsExternalIds } from './connections/external-id.js';
 import type { CustomKeyStoreRepository } from './custom-key-stores/custom-key-store.repository.js';
 import type { XksKeyRepository } from './xks/xks-key.repository.js';
 import { XksKeyService } from './xks/xks-key.service.js';
-import { createStoreServices, type StoreServiceOptions, type StoreServices } from './custom-key-stores/create-store-services.js';
+import {
+  createStoreServices,
+  type StoreServiceOptions,
+  type StoreServices,
+} from './custom-key-stores/create-store-services.js';
 import { IdempotencyService, type IdempotencyRepository } from './idempotency/idempotency.service.js';
 import type { KeyRepository } from './keys/key.repository.js';
 import { createJobServices, type JobOptions, type JobServices } from './jobs/create-job-services.js';
@@ -81,16 +89,41 @@ export interface ServiceOptions {
 }
 
 /** Wires the domain services over repositories and providers (the composition root calls this). */
-export function createServices(repos: Repositories, tokens: TokenService, box: SecretBox, providers: ProviderResolver, o: ServiceOptions): Services {
+export function createServices(
+  repos: Repositories,
+  tokens: TokenService,
+  box: SecretBox,
+  providers: ProviderResolver,
+  o: ServiceOptions,
+): Services {
   const kms = new KmsService(repos.kmsAccounts, repos.connections, box, providers, o.awsExternalIds);
   const templates = new TemplateService(repos.templates, repos.kmsAccounts, kms);
   const keyActions = new KeyActionService(repos.keys, kms, templates);
   const xksKeys = new XksKeyService(repos.xksKeys, box);
-  const auth = new AuthService(repos.users, repos.groups, tokens, o.refreshTtlSeconds, repos.loginFailures, o.login, o.onUserChange);
+  const auth = new AuthService(
+    repos.users,
+    repos.groups,
+    tokens,
+    o.refreshTtlSeconds,
+    repos.loginFailures,
+    o.login,
+    o.onUserChange,
+  );
   // Stale login failure counts are pruned hourly by every instance, with the job housekeeping.
-  const loginFailurePrune = new Periodic('login failure pruning', 3_600_000, () => auth.pruneLoginFailures(), o.jobLogger ?? { warn: () => {}, error: () => {} });
+  const loginFailurePrune = new Periodic(
+    'login failure pruning',
+    3_600_000,
+    () => auth.pruneLoginFailures(),
+    o.jobLogger ?? { warn: () => {}, error: () => {} },
+  );
   return {
-    ...createJobServices(repos, { kms, templates, keyActions, creatorNow: (p) => currentPrincipal(repos.users, p) }, o.jobs, o.jobLogger, [loginFailurePrune]),
+    ...createJobServices(
+      repos,
+      { kms, templates, keyActions, creatorNow: (p) => currentPrincipal(repos.users, p) },
+      o.jobs,
+      o.jobLogger,
+      [loginFailurePrune],
+    ),
     auth,
     users: new UserService(repos.users, repos.groups, o.onUserChange),
     connections: new ConnectionService(repos.connections, box, providers, {
@@ -112,7 +145,11 @@ export function createServices(repos: Repositories, tokens: TokenService, box: S
     idempotency: new IdempotencyService(repos.idempotency, o.idempotencyTtlSeconds),
     audit: new AuditService(repos.audit, undefined, o.auditSpooling),
     xksKeys,
-    ...createStoreServices(repos, { kms, templates, box }, { ...o.customKeyStores, sourceKeys: o.customKeyStores?.sourceKeys ?? xksKeys }),
+    ...createStoreServices(
+      repos,
+      { kms, templates, box },
+      { ...o.customKeyStores, sourceKeys: o.customKeyStores?.sourceKeys ?? xksKeys },
+    ),
   };
 }
 
@@ -127,4 +164,3 @@ async function currentPrincipal(users: UserRepository, p: Principal): Promise<Pr
   if (!u || u.disabled || u.account !== p.account) return undefined;
   return { ...p, username: u.username, groups: u.groups };
 }
-

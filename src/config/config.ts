@@ -182,7 +182,10 @@ function emulatorCredentials(env: Env, defaultAccount: string): Config['emulator
   const raw = env.EMULATOR_CREDENTIALS;
   const out: Record<string, { secretAccessKey: string; accountId: string }> = {};
   if (!raw) return out;
-  for (const entry of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [akid, secret, account = defaultAccount] = entry.split(':');
     if (!akid || !secret || !AWS_ACCOUNT_ID.test(account)) {
       throw ValidationError.field('EMULATOR_CREDENTIALS', 'entries must be ACCESS_KEY_ID:SECRET[:12-digit account]');
@@ -207,12 +210,17 @@ function externalIssuers(env: Env): Config['jwt']['externalIssuers'] {
     if (typeof o.issuer !== 'string' || typeof o.jwksUrl !== 'string' || typeof o.audience !== 'string') {
       throw ValidationError.field(`CCKM_JWT_EXTERNAL_ISSUERS[${i}]`, 'needs issuer, jwksUrl and audience strings');
     }
-    if (!/^https?:\/\//.test(o.jwksUrl)) throw ValidationError.field(`CCKM_JWT_EXTERNAL_ISSUERS[${i}].jwksUrl`, 'must be an http(s) URL');
+    if (!/^https?:\/\//.test(o.jwksUrl))
+      throw ValidationError.field(`CCKM_JWT_EXTERNAL_ISSUERS[${i}].jwksUrl`, 'must be an http(s) URL');
     // The tenant is configuration, never a token claim: otherwise any issuer could mint root-account admins.
     if (typeof o.account !== 'string' || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(o.account)) {
-      throw ValidationError.field(`CCKM_JWT_EXTERNAL_ISSUERS[${i}].account`, 'is required: the account (tenant) this issuer\'s users belong to');
+      throw ValidationError.field(
+        `CCKM_JWT_EXTERNAL_ISSUERS[${i}].account`,
+        "is required: the account (tenant) this issuer's users belong to",
+      );
     }
-    const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((g) => typeof g === 'string' && g.length > 0);
+    const isStrings = (v: unknown): v is string[] =>
+      Array.isArray(v) && v.every((g) => typeof g === 'string' && g.length > 0);
     if (o.defaultGroups !== undefined && !isStrings(o.defaultGroups)) {
       throw ValidationError.field(`CCKM_JWT_EXTERNAL_ISSUERS[${i}].defaultGroups`, 'must be an array of group names');
     }
@@ -220,10 +228,19 @@ function externalIssuers(env: Env): Config['jwt']['externalIssuers'] {
     const map = g?.map as Record<string, unknown> | undefined;
     if (
       g !== undefined &&
-      (typeof g !== 'object' || g === null || typeof g.claim !== 'string' || !g.claim ||
-        typeof map !== 'object' || map === null || Array.isArray(map) || !Object.values(map).every((v) => typeof v === 'string' && v.length > 0))
+      (typeof g !== 'object' ||
+        g === null ||
+        typeof g.claim !== 'string' ||
+        !g.claim ||
+        typeof map !== 'object' ||
+        map === null ||
+        Array.isArray(map) ||
+        !Object.values(map).every((v) => typeof v === 'string' && v.length > 0))
     ) {
-      throw ValidationError.field(`CCKM_JWT_EXTERNAL_ISSUERS[${i}].groups`, 'must be {"claim": "<claim path>", "map": {"<idp group>": "<opencckm group>"}}');
+      throw ValidationError.field(
+        `CCKM_JWT_EXTERNAL_ISSUERS[${i}].groups`,
+        'must be {"claim": "<claim path>", "map": {"<idp group>": "<opencckm group>"}}',
+      );
     }
     return {
       issuer: o.issuer,
@@ -244,7 +261,8 @@ export function loadConfig(env: Env = process.env): Config {
     .map((r) => r.trim())
     .filter(Boolean);
   for (const r of emulatorRegions) {
-    if (!REGION.test(r)) throw ValidationError.field('EMULATOR_REGIONS', 'must be a comma-separated list of AWS region names');
+    if (!REGION.test(r))
+      throw ValidationError.field('EMULATOR_REGIONS', 'must be a comma-separated list of AWS region names');
   }
   const nodeEnv = env.NODE_ENV ?? 'development';
   const config: Config = {
@@ -329,7 +347,13 @@ function httpUrl(env: Env, name: string): string {
   } catch {
     throw ValidationError.field(name, 'must be an http(s) URL');
   }
-  if (!/^https?:$/.test(u.protocol) || u.username || u.password || u.search || (u.pathname !== '/' && u.pathname !== '')) {
+  if (
+    !/^https?:$/.test(u.protocol) ||
+    u.username ||
+    u.password ||
+    u.search ||
+    (u.pathname !== '/' && u.pathname !== '')
+  ) {
     throw ValidationError.field(name, 'must be http(s)://host[:port], without path, query or credentials');
   }
   return u.origin;
@@ -337,10 +361,16 @@ function httpUrl(env: Env, name: string): string {
 
 /** CCKM_OUTBOUND_ALLOW: comma-separated host[:port], IP or CIDR entries (checked fully by the outbound policy). */
 function outboundAllow(env: Env): readonly string[] {
-  const entries = (env.CCKM_OUTBOUND_ALLOW ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const entries = (env.CCKM_OUTBOUND_ALLOW ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const e of entries) {
     if (!/^(\[[0-9a-fA-F:.]+\](:\d{1,5})?|[a-zA-Z0-9.:-]+(\/\d{1,3})?)$/.test(e)) {
-      throw ValidationError.field('CCKM_OUTBOUND_ALLOW', 'entries must be host, host:port, an IP address or a CIDR, comma-separated');
+      throw ValidationError.field(
+        'CCKM_OUTBOUND_ALLOW',
+        'entries must be host, host:port, an IP address or a CIDR, comma-separated',
+      );
     }
   }
   return Object.freeze(entries);
@@ -351,9 +381,17 @@ function tlsSettings(env: Env): Pick<Config, 'tls'> {
   const certFile = env.CCKM_TLS_CERT?.trim();
   const keyFile = env.CCKM_TLS_KEY?.trim();
   const clientCaFile = env.CCKM_TLS_CLIENT_CA?.trim();
-  if (!certFile !== !keyFile) throw ValidationError.field(certFile ? 'CCKM_TLS_KEY' : 'CCKM_TLS_CERT', 'must be set together with the other of CCKM_TLS_CERT and CCKM_TLS_KEY');
+  if (!certFile !== !keyFile)
+    throw ValidationError.field(
+      certFile ? 'CCKM_TLS_KEY' : 'CCKM_TLS_CERT',
+      'must be set together with the other of CCKM_TLS_CERT and CCKM_TLS_KEY',
+    );
   if (!certFile || !keyFile) {
-    if (clientCaFile) throw ValidationError.field('CCKM_TLS_CLIENT_CA', 'needs CCKM_TLS_CERT and CCKM_TLS_KEY (client certificates are a TLS feature)');
+    if (clientCaFile)
+      throw ValidationError.field(
+        'CCKM_TLS_CLIENT_CA',
+        'needs CCKM_TLS_CERT and CCKM_TLS_KEY (client certificates are a TLS feature)',
+      );
     return {};
   }
   return { tls: { certFile, keyFile, ...(clientCaFile ? { clientCaFile } : {}) } };
@@ -378,7 +416,20 @@ function xksPublicEndpoint(env: Env): string | undefined {
 
 /** Regions the emulator KMS account covers by default (the commercial partition's). */
 export const DEFAULT_REGIONS = [
-  'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'ca-central-1', 'sa-east-1',
-  'eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1', 'eu-north-1',
-  'ap-south-1', 'ap-northeast-1', 'ap-northeast-2', 'ap-southeast-1', 'ap-southeast-2',
+  'us-east-1',
+  'us-east-2',
+  'us-west-1',
+  'us-west-2',
+  'ca-central-1',
+  'sa-east-1',
+  'eu-west-1',
+  'eu-west-2',
+  'eu-west-3',
+  'eu-central-1',
+  'eu-north-1',
+  'ap-south-1',
+  'ap-northeast-1',
+  'ap-northeast-2',
+  'ap-southeast-1',
+  'ap-southeast-2',
 ] as const;

@@ -45,7 +45,10 @@ const ACCESS_KEY_ID = /^[A-Z0-9]{16,128}$/;
  * choosing a secret. Two instances starting together agree on one (the file is linked into
  * place whole and exclusively; the loser reads the winner's).
  */
-export async function loadOrCreateEmulatorCredential(dataDir: string, file = 'emulator-credentials.json'): Promise<EmulatorCredential> {
+export async function loadOrCreateEmulatorCredential(
+  dataDir: string,
+  file = 'emulator-credentials.json',
+): Promise<EmulatorCredential> {
   const credPath = path.resolve(dataDir, file);
   const read = async (): Promise<EmulatorCredential | undefined> => {
     let text: string;
@@ -62,8 +65,16 @@ export async function loadOrCreateEmulatorCredential(dataDir: string, file = 'em
       parsed = undefined;
     }
     const { accessKeyId, secretAccessKey } = parsed ?? {};
-    if (typeof accessKeyId !== 'string' || !ACCESS_KEY_ID.test(accessKeyId) || typeof secretAccessKey !== 'string' || secretAccessKey.length < 16) {
-      throw ValidationError.field(credPath, 'must be JSON {"accessKeyId","secretAccessKey"}; delete it to generate a new one');
+    if (
+      typeof accessKeyId !== 'string' ||
+      !ACCESS_KEY_ID.test(accessKeyId) ||
+      typeof secretAccessKey !== 'string' ||
+      secretAccessKey.length < 16
+    ) {
+      throw ValidationError.field(
+        credPath,
+        'must be JSON {"accessKeyId","secretAccessKey"}; delete it to generate a new one',
+      );
     }
     return { accessKeyId, secretAccessKey, path: credPath, created: false };
   };
@@ -106,9 +117,16 @@ export async function resolveEmulatorWireAuth(
   config: Pick<Config, 'emulatorAuth' | 'emulatorCredentials' | 'emulatorAccountId' | 'dataDir'>,
 ): Promise<EmulatorWireAuth> {
   if (config.emulatorAuth === 'off') return { auth: 'off', credentials: { ...config.emulatorCredentials } };
-  if (Object.keys(config.emulatorCredentials).length > 0) return { auth: 'on', credentials: { ...config.emulatorCredentials } };
+  if (Object.keys(config.emulatorCredentials).length > 0)
+    return { auth: 'on', credentials: { ...config.emulatorCredentials } };
   const generated = await loadOrCreateEmulatorCredential(config.dataDir);
-  return { auth: 'on', credentials: { [generated.accessKeyId]: { secretAccessKey: generated.secretAccessKey, accountId: config.emulatorAccountId } }, generated };
+  return {
+    auth: 'on',
+    credentials: {
+      [generated.accessKeyId]: { secretAccessKey: generated.secretAccessKey, accountId: config.emulatorAccountId },
+    },
+    generated,
+  };
 }
 
 /**
@@ -125,7 +143,8 @@ export function emulatorAuthBanner(wire: EmulatorWireAuth, endpoint: string, acc
   }
   const g = wire.generated;
   if (!g) return [`KMS emulator: SigV4 signatures required, by the access keys of EMULATOR_CREDENTIALS.`];
-  if (!g.created) return [`KMS emulator: SigV4 signatures required; access key ${g.accessKeyId}, its secret is in ${g.path}`];
+  if (!g.created)
+    return [`KMS emulator: SigV4 signatures required; access key ${g.accessKeyId}, its secret is in ${g.path}`];
   return [
     `First start: generated the KMS emulator access key (account ${accountId}), kept in ${g.path}.`,
     'Its secret is shown only this once (or set EMULATOR_CREDENTIALS). Use it with a profile:',

@@ -45,7 +45,9 @@ export class FileAuditSpool implements AuditSpool {
       const text = events.map((e) => JSON.stringify(e)).join('\n') + '\n';
       const used = (await sizeOf(this.file)) + (await sizeOf(this.draining));
       if (used + Buffer.byteLength(text) > this.maxBytes) {
-        throw new Error(`audit spool ${this.file} is full (${this.maxBytes} bytes); the database has been unavailable too long`);
+        throw new Error(
+          `audit spool ${this.file} is full (${this.maxBytes} bytes); the database has been unavailable too long`,
+        );
       }
       const dir = path.dirname(this.file);
       const created = !(await exists(this.file));
@@ -101,7 +103,8 @@ export class FileAuditSpool implements AuditSpool {
 function parseEvent(line: string): AuditEventInput | undefined {
   try {
     const e = JSON.parse(line) as AuditEventInput & { at?: string };
-    if (typeof e.account !== 'string' || typeof e.requestId !== 'string' || typeof e.action !== 'string') return undefined;
+    if (typeof e.account !== 'string' || typeof e.requestId !== 'string' || typeof e.action !== 'string')
+      return undefined;
     return { ...e, at: e.at ? new Date(e.at) : new Date() };
   } catch {
     return undefined;

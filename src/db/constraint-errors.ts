@@ -14,7 +14,8 @@ const CONFLICTS: Record<string, string> = {
 export function fromDatabaseError(err: unknown, what = 'Resource'): AppError {
   if (err instanceof AppError) return err;
   const code = err !== null && typeof err === 'object' && 'code' in err ? err.code : undefined;
-  if (typeof code === 'string' && CONFLICTS[code]) return new ConflictError(`${what} ${CONFLICTS[code]}`, { cause: err });
+  if (typeof code === 'string' && CONFLICTS[code])
+    return new ConflictError(`${what} ${CONFLICTS[code]}`, { cause: err });
   return new InternalError('Database operation failed', { cause: err });
 }
 

@@ -15,7 +15,10 @@ export class PostgresEmulatorStore implements EmulatorStore {
   constructor(private readonly db: Kysely<DB>) {}
 
   async loadAll(): Promise<StoredObject[]> {
-    const rows = await this.db.selectFrom('emulatorObjects').select(['kind', 'accountId', 'region', 'id', 'doc', 'secret']).execute();
+    const rows = await this.db
+      .selectFrom('emulatorObjects')
+      .select(['kind', 'accountId', 'region', 'id', 'doc', 'secret'])
+      .execute();
     return rows.map((r) => ({ ...r, doc: fromJsonb(r.doc) }));
   }
 
@@ -24,13 +27,15 @@ export class PostgresEmulatorStore implements EmulatorStore {
     const deletes = change.delete ?? [];
     if (puts.length === 0 && deletes.length === 0) return;
     // Deletes run in a CTE of the upsert (none: a DELETE that matches nothing), so a change is one statement.
-    const removal = this.db
-      .deleteFrom('emulatorObjects')
-      .where(({ eb, refTuple, tuple }) =>
-        deletes.length
-          ? eb(refTuple('kind', 'accountId', 'region', 'id'), 'in', deletes.map((r: ObjectRef) => tuple(r.kind, r.accountId, r.region, r.id)))
-          : eb.lit(false),
-      );
+    const removal = this.db.deleteFrom('emulatorObjects').where(({ eb, refTuple, tuple }) =>
+      deletes.length
+        ? eb(
+            refTuple('kind', 'accountId', 'region', 'id'),
+            'in',
+            deletes.map((r: ObjectRef) => tuple(r.kind, r.accountId, r.region, r.id)),
+          )
+        : eb.lit(false),
+    );
     if (puts.length === 0) {
       await removal.execute();
       return;
@@ -38,7 +43,17 @@ export class PostgresEmulatorStore implements EmulatorStore {
     await this.db
       .with('removed', () => removal.returning('id'))
       .insertInto('emulatorObjects')
-      .values(puts.map((o) => ({ kind: o.kind, accountId: o.accountId, region: o.region, id: o.id, doc: toJsonbText(o.doc), secret: o.secret, updatedAt: now() })))
+      .values(
+        puts.map((o) => ({
+          kind: o.kind,
+          accountId: o.accountId,
+          region: o.region,
+          id: o.id,
+          doc: toJsonbText(o.doc),
+          secret: o.secret,
+          updatedAt: now(),
+        })),
+      )
       .onConflict((oc) =>
         oc.columns(['kind', 'accountId', 'region', 'id']).doUpdateSet((eb) => ({
           doc: eb.ref('excluded.doc'),

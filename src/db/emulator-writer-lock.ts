@@ -24,7 +24,9 @@ export async function tryEmulatorWriterLock(db: Pick<Database, 'kind' | 'db'>): 
   let fail!: (err: unknown) => void;
   const taken = new Promise<boolean>((resolve, reject) => ((settle = resolve), (fail = reject)));
   const session = db.db.connection().execute(async (c) => {
-    const { rows } = await sql<{ held: boolean }>`SELECT pg_try_advisory_lock(${LOCK_KEY[0]}::int, ${LOCK_KEY[1]}::int) AS held`.execute(c);
+    const { rows } = await sql<{
+      held: boolean;
+    }>`SELECT pg_try_advisory_lock(${LOCK_KEY[0]}::int, ${LOCK_KEY[1]}::int) AS held`.execute(c);
     const held = rows[0]?.held === true;
     settle(held);
     if (!held) return;

@@ -105,7 +105,13 @@ async function applyOne(conn: Kysely<DB & History>, m: Migration): Promise<void>
     await sql.raw(m.sql).execute(conn);
     await conn
       .insertInto('_prisma_migrations')
-      .values({ id: randomUUID(), checksum: m.checksum, migrationName: m.name, finishedAt: sql<Date>`now()`, appliedStepsCount: 1 })
+      .values({
+        id: randomUUID(),
+        checksum: m.checksum,
+        migrationName: m.name,
+        finishedAt: sql<Date>`now()`,
+        appliedStepsCount: 1,
+      })
       .execute();
     await sql`COMMIT`.execute(conn);
   } catch (err) {

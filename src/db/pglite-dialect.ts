@@ -48,7 +48,9 @@ class PGliteConnection implements DatabaseConnection {
       ? await this.lite.query<R>(query.sql, [...query.parameters])
       : ((await this.lite.exec(query.sql)).at(-1) as Results<R> | undefined);
     if (!result) return { rows: [] };
-    return result.affectedRows !== undefined ? { rows: result.rows, numAffectedRows: BigInt(result.affectedRows) } : { rows: result.rows };
+    return result.affectedRows !== undefined
+      ? { rows: result.rows, numAffectedRows: BigInt(result.affectedRows) }
+      : { rows: result.rows };
   }
 
   // eslint-disable-next-line require-yield

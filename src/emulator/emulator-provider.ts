@@ -29,8 +29,13 @@ export class EmulatorKmsProvider implements KmsProvider {
   }
 
   /** Calls the emulator's simulated CloudHSM v2. @throws AppError with the CloudHSM exception name */
-  cloudHsm<Op extends CloudHsmOperationName>(op: Op, input: CloudHsmOperations[Op]['input']): Promise<CloudHsmOperations[Op]['output']> {
-    return this.emulator.cloudHsm.call({ accountId: this.accountId, region: this.region }, op, input) as Promise<CloudHsmOperations[Op]['output']>;
+  cloudHsm<Op extends CloudHsmOperationName>(
+    op: Op,
+    input: CloudHsmOperations[Op]['input'],
+  ): Promise<CloudHsmOperations[Op]['output']> {
+    return this.emulator.cloudHsm.call({ accountId: this.accountId, region: this.region }, op, input) as Promise<
+      CloudHsmOperations[Op]['output']
+    >;
   }
 
   /** The account root, as STS GetCallerIdentity reports it for root credentials. */

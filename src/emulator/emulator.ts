@@ -68,8 +68,18 @@ export interface KmsEmulatorOptions {
 
 /** The operations GetKeyLastUsage reports (the model's KeyLastUsageTrackingOperation). */
 const TRACKED_OPERATIONS = new Set<string>([
-  'Decrypt', 'DeriveSharedSecret', 'Encrypt', 'GenerateDataKey', 'GenerateDataKeyPair', 'GenerateDataKeyPairWithoutPlaintext',
-  'GenerateDataKeyWithoutPlaintext', 'GenerateMac', 'ReEncrypt', 'Sign', 'Verify', 'VerifyMac',
+  'Decrypt',
+  'DeriveSharedSecret',
+  'Encrypt',
+  'GenerateDataKey',
+  'GenerateDataKeyPair',
+  'GenerateDataKeyPairWithoutPlaintext',
+  'GenerateDataKeyWithoutPlaintext',
+  'GenerateMac',
+  'ReEncrypt',
+  'Sign',
+  'Verify',
+  'VerifyMac',
 ]);
 
 const REGION = /^([a-z]+-){2,3}\d+$/;
@@ -124,7 +134,14 @@ export class KmsEmulator {
   static async open(options: KmsEmulatorOptions): Promise<KmsEmulator> {
     if (options.rootKey.length !== 32) throw new Error('the emulator root key must be 32 bytes');
     if (!ACCOUNT.test(options.defaultAccountId)) throw new Error('defaultAccountId must be a 12-digit AWS account id');
-    const emulator = new KmsEmulator(new Uint8Array(options.rootKey), options.store, options.defaultAccountId, options.clock, options.cloudHsmTransitionMs, options.materialCacheKeys);
+    const emulator = new KmsEmulator(
+      new Uint8Array(options.rootKey),
+      options.store,
+      options.defaultAccountId,
+      options.clock,
+      options.cloudHsmTransitionMs,
+      options.materialCacheKeys,
+    );
     const objects = await options.store.loadAll();
     emulator.cloudHsm.load(objects);
     for (const o of objects) {
@@ -132,9 +149,14 @@ export class KmsEmulator {
       if (o.kind === KIND_KEY) scope.setKey(o.id, emulator.vault.open(o.doc as KeyDoc, o.secret));
       else if (o.kind === KIND_ALIAS) scope.setAlias(o.id, o.doc as AliasDoc);
       else if (o.kind === KIND_GRANT) scope.setGrant((o.doc as GrantDoc).keyId, o.id, o.doc as GrantDoc);
-      else if (o.kind === KIND_CUSTOM_KEY_STORE) scope.setCustomKeyStore(o.id, emulator.openKeyStore(o.doc as CustomKeyStoreDoc, o.secret));
+      else if (o.kind === KIND_CUSTOM_KEY_STORE)
+        scope.setCustomKeyStore(o.id, emulator.openKeyStore(o.doc as CustomKeyStoreDoc, o.secret));
     }
-    emulator.keyStoreOptions = { cloudHsmDirectory: options.cloudHsmDirectory ?? emulator.cloudHsm, xksClient: options.xksClient, xksEndpointResolver: options.xksEndpointResolver };
+    emulator.keyStoreOptions = {
+      cloudHsmDirectory: options.cloudHsmDirectory ?? emulator.cloudHsm,
+      xksClient: options.xksClient,
+      xksEndpointResolver: options.xksEndpointResolver,
+    };
     emulator.connector.resumeAll();
     const interval = options.schedulerIntervalMs ?? 10_000;
     if (interval > 0) {
@@ -159,7 +181,8 @@ export class KmsEmulator {
       if (!ACCOUNT.test(ctx.accountId)) throw awsError('UnrecognizedClientException', 'The account id is not valid.');
       if (!REGION.test(ctx.region)) throw awsError('UnrecognizedClientException', 'The Region is not valid.');
       const handler = OPERATIONS[op];
-      if (!handler) throw awsError('UnsupportedOperationException', `${op} is not implemented by the opencckm emulator yet`);
+      if (!handler)
+        throw awsError('UnsupportedOperationException', `${op} is not implemented by the opencckm emulator yet`);
       if (this.faultInjector.active) await this.faultInjector.apply(op);
       validateInput(op, input);
       checkGrantTokens(this.registry, (input as { GrantTokens?: string[] } | undefined)?.GrantTokens);
@@ -203,7 +226,8 @@ export class KmsEmulator {
       sealEntry: (doc, material) => this.vault.seal(doc, material),
     });
     // Keys of CloudHSM key stores: their material in the cluster goes with them (best effort).
-    if (clusterKeys.length > 0) await deleteOrphanedClusterKeys(this.registry, this.keyStoreOptions.cloudHsmDirectory, clusterKeys);
+    if (clusterKeys.length > 0)
+      await deleteOrphanedClusterKeys(this.registry, this.keyStoreOptions.cloudHsmDirectory, clusterKeys);
     return result;
   }
 
@@ -227,13 +251,17 @@ export class KmsEmulator {
 
   private recordUsage(op: string, output: { KeyId?: string; SourceKeyId?: string }): void {
     const at = this.clock().getTime();
-    if (output.KeyId) this.registry.lastUsage.set(output.KeyId, { operation: op, at, requestId: flatString(randomUUID()) });
-    if (output.SourceKeyId) this.registry.lastUsage.set(output.SourceKeyId, { operation: op, at, requestId: flatString(randomUUID()) });
+    if (output.KeyId)
+      this.registry.lastUsage.set(output.KeyId, { operation: op, at, requestId: flatString(randomUUID()) });
+    if (output.SourceKeyId)
+      this.registry.lastUsage.set(output.SourceKeyId, { operation: op, at, requestId: flatString(randomUUID()) });
   }
 
   private openKeyStore(doc: CustomKeyStoreDoc, sealed: Uint8Array | null | undefined) {
     if (!sealed) throw new Error(`custom key store ${doc.customKeyStoreId} has no sealed secret`);
-    const secret = Buffer.from(openWithRootKey(this.rootKey, `secret/${storeSecretBinding(doc)}`, sealed)).toString('utf8');
+    const secret = Buffer.from(openWithRootKey(this.rootKey, `secret/${storeSecretBinding(doc)}`, sealed)).toString(
+      'utf8',
+    );
     return { doc, secret, sealed };
   }
 
@@ -275,5 +303,7 @@ export class KmsEmulator {
 /** Errors leave the emulator as AppErrors; anything else (a store failure, a bug) is KMSInternalException. */
 function toAppError(err: unknown): AppError {
   if (isAppError(err)) return err;
-  return awsError('KMSInternalException', 'The request was rejected because an internal exception occurred.', { cause: err });
+  return awsError('KMSInternalException', 'The request was rejected because an internal exception occurred.', {
+    cause: err,
+  });
 }

@@ -21,7 +21,9 @@ export function peerCredential(key: Uint8Array, accountId: string): PeerCredenti
 }
 
 /** The wire endpoint's lookup of peer access keys: the account and secret of `OCKMPEER<account>`, else undefined. */
-export function peerCredentialLookup(key: Uint8Array): (accessKeyId: string) => { secretAccessKey: string; accountId: string } | undefined {
+export function peerCredentialLookup(
+  key: Uint8Array,
+): (accessKeyId: string) => { secretAccessKey: string; accountId: string } | undefined {
   return (accessKeyId) => {
     const account = accessKeyId.startsWith(PREFIX) ? accessKeyId.slice(PREFIX.length) : '';
     if (!/^\d{12}$/.test(account)) return undefined;

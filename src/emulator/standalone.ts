@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { emulatorAuthBanner, loadConfig, loadOrCreateKey, resolveEmulatorWireAuth, type Config, type EmulatorWireAuth } from '../config/index.js';
+import {
+  emulatorAuthBanner,
+  loadConfig,
+  loadOrCreateKey,
+  resolveEmulatorWireAuth,
+  type Config,
+  type EmulatorWireAuth,
+} from '../config/index.js';
 import { HttpXksClient } from '../xks/client.js';
 import { KmsEmulator, parseXksEndpoints } from './emulator.js';
 import type { EmulatorStore } from './store/emulator-store.js';
@@ -88,26 +95,45 @@ async function main(): Promise<void> {
     const { openDatabase } = await import('../db/database.js');
     const { migrate, readMigrations } = await import('../db/migrator.js');
     const { PostgresEmulatorStore } = await import('../db/emulator-store.repository.js');
-    const db = await openDatabase({ ...(config.databaseUrl ? { url: config.databaseUrl } : {}), dataDir: config.dataDir });
+    const db = await openDatabase({
+      ...(config.databaseUrl ? { url: config.databaseUrl } : {}),
+      dataDir: config.dataDir,
+    });
     const dir = new URL('../../../prisma/migrations', import.meta.url);
     const fallback = new URL('../../prisma/migrations', import.meta.url);
     await migrate(db.db, await readMigrations(dir.pathname).catch(() => readMigrations(fallback.pathname)));
     store = new PostgresEmulatorStore(db.db);
     closeDb = () => db.close();
   }
-  const rootKey = memory && !config.emulatorRootKey
-    ? randomBytes(32)
-    : await loadOrCreateKey(config.emulatorRootKey, config.dataDir, 'emulator-root.key');
+  const rootKey =
+    memory && !config.emulatorRootKey
+      ? randomBytes(32)
+      : await loadOrCreateKey(config.emulatorRootKey, config.dataDir, 'emulator-root.key');
   // Signatures required unless EMULATOR_AUTH=off; without EMULATOR_CREDENTIALS, by a key generated under the data dir.
   const wireAuth = await resolveEmulatorWireAuth(config);
-  const running = await startStandaloneEmulator({ config, store, rootKey, wireAuth, enableFaultInjection: process.argv.includes('--faults'), enableCloudHsmAdmin: process.argv.includes('--cloudhsm-admin') || config.emulatorCloudHsmAdmin });
+  const running = await startStandaloneEmulator({
+    config,
+    store,
+    rootKey,
+    wireAuth,
+    enableFaultInjection: process.argv.includes('--faults'),
+    enableCloudHsmAdmin: process.argv.includes('--cloudhsm-admin') || config.emulatorCloudHsmAdmin,
+  });
   const endpoint = `http://localhost:${running.port}`;
-  console.log(`opencckm KMS emulator (${memory ? 'in-memory' : 'durable'}) listening on ${endpoint} (${config.emulatorHost})`);
+  console.log(
+    `opencckm KMS emulator (${memory ? 'in-memory' : 'durable'}) listening on ${endpoint} (${config.emulatorHost})`,
+  );
   const lines = emulatorAuthBanner(wireAuth, endpoint, config.emulatorAccountId);
   if (wireAuth.auth === 'off') console.warn(lines.join('\n'));
   else console.log(lines.join('\n'));
-  console.log(`Try: aws --endpoint-url ${endpoint} --region us-east-1 kms create-key   (signed with the emulator's credentials)`);
-  const stop = () => void running.close().then(closeDb).then(() => process.exit(0));
+  console.log(
+    `Try: aws --endpoint-url ${endpoint} --region us-east-1 kms create-key   (signed with the emulator's credentials)`,
+  );
+  const stop = () =>
+    void running
+      .close()
+      .then(closeDb)
+      .then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }

@@ -68,7 +68,10 @@ export class EmulatorTenancy {
     let accountId: string;
     if (caller.accessKeyId || caller.secretAccessKey) {
       const entry = caller.accessKeyId ? this.options.credentials[caller.accessKeyId] : undefined;
-      if (!entry) return { error: awsError('UnrecognizedClientException', 'The security token included in the request is invalid.') };
+      if (!entry)
+        return {
+          error: awsError('UnrecognizedClientException', 'The security token included in the request is invalid.'),
+        };
       if (!secretsEqual(entry.secretAccessKey, caller.secretAccessKey ?? '')) {
         return {
           error: awsError(

@@ -82,7 +82,8 @@ export class RateLimitedError extends AppError {
 
   constructor(message: string, options: AppErrorOptions & { retryAfterSeconds?: number } = {}) {
     super(message, options);
-    if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = Math.max(1, Math.ceil(options.retryAfterSeconds));
+    if (options.retryAfterSeconds !== undefined)
+      this.retryAfterSeconds = Math.max(1, Math.ceil(options.retryAfterSeconds));
   }
 }
 

@@ -50,7 +50,12 @@ function mappingOf(err: AppError): HttpMapping {
   return HTTP[err.code];
 }
 
-const UPSTREAM_AUTH: HttpMapping = { status: 502, code: 19, ncerr: 'NCERRBadGateway', text: 'AWS refused the connection\'s credentials' };
+const UPSTREAM_AUTH: HttpMapping = {
+  status: 502,
+  code: 19,
+  ncerr: 'NCERRBadGateway',
+  text: "AWS refused the connection's credentials",
+};
 
 export function httpStatusOf(err: AppError): number {
   return mappingOf(err).status;

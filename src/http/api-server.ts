@@ -24,7 +24,9 @@ export function createApiServer(handler: RequestListener, tls?: ApiTls): Server 
           cert: readPem(tls.certFile, 'CCKM_TLS_CERT'),
           key: readPem(tls.keyFile, 'CCKM_TLS_KEY'),
           minVersion: 'TLSv1.2',
-          ...(tls.clientCaFile ? { ca: readPem(tls.clientCaFile, 'CCKM_TLS_CLIENT_CA'), requestCert: true, rejectUnauthorized: false } : {}),
+          ...(tls.clientCaFile
+            ? { ca: readPem(tls.clientCaFile, 'CCKM_TLS_CLIENT_CA'), requestCert: true, rejectUnauthorized: false }
+            : {}),
         },
         handler,
       )
@@ -38,6 +40,8 @@ function readPem(file: string, setting: string): Buffer {
   try {
     return readFileSync(file);
   } catch (err) {
-    throw new Error(`${setting}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { cause: err });
+    throw new Error(`${setting}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, {
+      cause: err,
+    });
   }
 }

@@ -2,7 +2,10 @@ import type { NextFunction, Request, Response } from 'express';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
 /** A metrics registry per app instance (no globals), with process metrics and request timings. */
-export function createMetrics(): { registry: Registry; middleware: (req: Request, res: Response, next: NextFunction) => void } {
+export function createMetrics(): {
+  registry: Registry;
+  middleware: (req: Request, res: Response, next: NextFunction) => void;
+} {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const duration = new Histogram({

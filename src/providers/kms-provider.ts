@@ -8,58 +8,139 @@ import type * as Hsm from '@aws-sdk/client-cloudhsm-v2';
  * through `@aws-sdk/client-kms`.
  */
 export interface KmsOperations {
-  CancelKeyDeletion: { input: Kms.CancelKeyDeletionCommandInput; output: Omit<Kms.CancelKeyDeletionCommandOutput, '$metadata'> };
-  ConnectCustomKeyStore: { input: Kms.ConnectCustomKeyStoreCommandInput; output: Omit<Kms.ConnectCustomKeyStoreCommandOutput, '$metadata'> };
+  CancelKeyDeletion: {
+    input: Kms.CancelKeyDeletionCommandInput;
+    output: Omit<Kms.CancelKeyDeletionCommandOutput, '$metadata'>;
+  };
+  ConnectCustomKeyStore: {
+    input: Kms.ConnectCustomKeyStoreCommandInput;
+    output: Omit<Kms.ConnectCustomKeyStoreCommandOutput, '$metadata'>;
+  };
   CreateAlias: { input: Kms.CreateAliasCommandInput; output: Omit<Kms.CreateAliasCommandOutput, '$metadata'> };
-  CreateCustomKeyStore: { input: Kms.CreateCustomKeyStoreCommandInput; output: Omit<Kms.CreateCustomKeyStoreCommandOutput, '$metadata'> };
+  CreateCustomKeyStore: {
+    input: Kms.CreateCustomKeyStoreCommandInput;
+    output: Omit<Kms.CreateCustomKeyStoreCommandOutput, '$metadata'>;
+  };
   CreateGrant: { input: Kms.CreateGrantCommandInput; output: Omit<Kms.CreateGrantCommandOutput, '$metadata'> };
   CreateKey: { input: Kms.CreateKeyCommandInput; output: Omit<Kms.CreateKeyCommandOutput, '$metadata'> };
   Decrypt: { input: Kms.DecryptCommandInput; output: Omit<Kms.DecryptCommandOutput, '$metadata'> };
   DeleteAlias: { input: Kms.DeleteAliasCommandInput; output: Omit<Kms.DeleteAliasCommandOutput, '$metadata'> };
-  DeleteCustomKeyStore: { input: Kms.DeleteCustomKeyStoreCommandInput; output: Omit<Kms.DeleteCustomKeyStoreCommandOutput, '$metadata'> };
-  DeleteImportedKeyMaterial: { input: Kms.DeleteImportedKeyMaterialCommandInput; output: Omit<Kms.DeleteImportedKeyMaterialCommandOutput, '$metadata'> };
-  DeriveSharedSecret: { input: Kms.DeriveSharedSecretCommandInput; output: Omit<Kms.DeriveSharedSecretCommandOutput, '$metadata'> };
-  DescribeCustomKeyStores: { input: Kms.DescribeCustomKeyStoresCommandInput; output: Omit<Kms.DescribeCustomKeyStoresCommandOutput, '$metadata'> };
+  DeleteCustomKeyStore: {
+    input: Kms.DeleteCustomKeyStoreCommandInput;
+    output: Omit<Kms.DeleteCustomKeyStoreCommandOutput, '$metadata'>;
+  };
+  DeleteImportedKeyMaterial: {
+    input: Kms.DeleteImportedKeyMaterialCommandInput;
+    output: Omit<Kms.DeleteImportedKeyMaterialCommandOutput, '$metadata'>;
+  };
+  DeriveSharedSecret: {
+    input: Kms.DeriveSharedSecretCommandInput;
+    output: Omit<Kms.DeriveSharedSecretCommandOutput, '$metadata'>;
+  };
+  DescribeCustomKeyStores: {
+    input: Kms.DescribeCustomKeyStoresCommandInput;
+    output: Omit<Kms.DescribeCustomKeyStoresCommandOutput, '$metadata'>;
+  };
   DescribeKey: { input: Kms.DescribeKeyCommandInput; output: Omit<Kms.DescribeKeyCommandOutput, '$metadata'> };
   DisableKey: { input: Kms.DisableKeyCommandInput; output: Omit<Kms.DisableKeyCommandOutput, '$metadata'> };
-  DisableKeyRotation: { input: Kms.DisableKeyRotationCommandInput; output: Omit<Kms.DisableKeyRotationCommandOutput, '$metadata'> };
-  DisconnectCustomKeyStore: { input: Kms.DisconnectCustomKeyStoreCommandInput; output: Omit<Kms.DisconnectCustomKeyStoreCommandOutput, '$metadata'> };
+  DisableKeyRotation: {
+    input: Kms.DisableKeyRotationCommandInput;
+    output: Omit<Kms.DisableKeyRotationCommandOutput, '$metadata'>;
+  };
+  DisconnectCustomKeyStore: {
+    input: Kms.DisconnectCustomKeyStoreCommandInput;
+    output: Omit<Kms.DisconnectCustomKeyStoreCommandOutput, '$metadata'>;
+  };
   EnableKey: { input: Kms.EnableKeyCommandInput; output: Omit<Kms.EnableKeyCommandOutput, '$metadata'> };
-  EnableKeyRotation: { input: Kms.EnableKeyRotationCommandInput; output: Omit<Kms.EnableKeyRotationCommandOutput, '$metadata'> };
+  EnableKeyRotation: {
+    input: Kms.EnableKeyRotationCommandInput;
+    output: Omit<Kms.EnableKeyRotationCommandOutput, '$metadata'>;
+  };
   Encrypt: { input: Kms.EncryptCommandInput; output: Omit<Kms.EncryptCommandOutput, '$metadata'> };
-  GenerateDataKey: { input: Kms.GenerateDataKeyCommandInput; output: Omit<Kms.GenerateDataKeyCommandOutput, '$metadata'> };
-  GenerateDataKeyPair: { input: Kms.GenerateDataKeyPairCommandInput; output: Omit<Kms.GenerateDataKeyPairCommandOutput, '$metadata'> };
-  GenerateDataKeyPairWithoutPlaintext: { input: Kms.GenerateDataKeyPairWithoutPlaintextCommandInput; output: Omit<Kms.GenerateDataKeyPairWithoutPlaintextCommandOutput, '$metadata'> };
-  GenerateDataKeyWithoutPlaintext: { input: Kms.GenerateDataKeyWithoutPlaintextCommandInput; output: Omit<Kms.GenerateDataKeyWithoutPlaintextCommandOutput, '$metadata'> };
+  GenerateDataKey: {
+    input: Kms.GenerateDataKeyCommandInput;
+    output: Omit<Kms.GenerateDataKeyCommandOutput, '$metadata'>;
+  };
+  GenerateDataKeyPair: {
+    input: Kms.GenerateDataKeyPairCommandInput;
+    output: Omit<Kms.GenerateDataKeyPairCommandOutput, '$metadata'>;
+  };
+  GenerateDataKeyPairWithoutPlaintext: {
+    input: Kms.GenerateDataKeyPairWithoutPlaintextCommandInput;
+    output: Omit<Kms.GenerateDataKeyPairWithoutPlaintextCommandOutput, '$metadata'>;
+  };
+  GenerateDataKeyWithoutPlaintext: {
+    input: Kms.GenerateDataKeyWithoutPlaintextCommandInput;
+    output: Omit<Kms.GenerateDataKeyWithoutPlaintextCommandOutput, '$metadata'>;
+  };
   GenerateMac: { input: Kms.GenerateMacCommandInput; output: Omit<Kms.GenerateMacCommandOutput, '$metadata'> };
   GenerateRandom: { input: Kms.GenerateRandomCommandInput; output: Omit<Kms.GenerateRandomCommandOutput, '$metadata'> };
-  GetKeyLastUsage: { input: Kms.GetKeyLastUsageCommandInput; output: Omit<Kms.GetKeyLastUsageCommandOutput, '$metadata'> };
+  GetKeyLastUsage: {
+    input: Kms.GetKeyLastUsageCommandInput;
+    output: Omit<Kms.GetKeyLastUsageCommandOutput, '$metadata'>;
+  };
   GetKeyPolicy: { input: Kms.GetKeyPolicyCommandInput; output: Omit<Kms.GetKeyPolicyCommandOutput, '$metadata'> };
-  GetKeyRotationStatus: { input: Kms.GetKeyRotationStatusCommandInput; output: Omit<Kms.GetKeyRotationStatusCommandOutput, '$metadata'> };
-  GetParametersForImport: { input: Kms.GetParametersForImportCommandInput; output: Omit<Kms.GetParametersForImportCommandOutput, '$metadata'> };
+  GetKeyRotationStatus: {
+    input: Kms.GetKeyRotationStatusCommandInput;
+    output: Omit<Kms.GetKeyRotationStatusCommandOutput, '$metadata'>;
+  };
+  GetParametersForImport: {
+    input: Kms.GetParametersForImportCommandInput;
+    output: Omit<Kms.GetParametersForImportCommandOutput, '$metadata'>;
+  };
   GetPublicKey: { input: Kms.GetPublicKeyCommandInput; output: Omit<Kms.GetPublicKeyCommandOutput, '$metadata'> };
-  ImportKeyMaterial: { input: Kms.ImportKeyMaterialCommandInput; output: Omit<Kms.ImportKeyMaterialCommandOutput, '$metadata'> };
+  ImportKeyMaterial: {
+    input: Kms.ImportKeyMaterialCommandInput;
+    output: Omit<Kms.ImportKeyMaterialCommandOutput, '$metadata'>;
+  };
   ListAliases: { input: Kms.ListAliasesCommandInput; output: Omit<Kms.ListAliasesCommandOutput, '$metadata'> };
   ListGrants: { input: Kms.ListGrantsCommandInput; output: Omit<Kms.ListGrantsCommandOutput, '$metadata'> };
-  ListKeyPolicies: { input: Kms.ListKeyPoliciesCommandInput; output: Omit<Kms.ListKeyPoliciesCommandOutput, '$metadata'> };
-  ListKeyRotations: { input: Kms.ListKeyRotationsCommandInput; output: Omit<Kms.ListKeyRotationsCommandOutput, '$metadata'> };
+  ListKeyPolicies: {
+    input: Kms.ListKeyPoliciesCommandInput;
+    output: Omit<Kms.ListKeyPoliciesCommandOutput, '$metadata'>;
+  };
+  ListKeyRotations: {
+    input: Kms.ListKeyRotationsCommandInput;
+    output: Omit<Kms.ListKeyRotationsCommandOutput, '$metadata'>;
+  };
   ListKeys: { input: Kms.ListKeysCommandInput; output: Omit<Kms.ListKeysCommandOutput, '$metadata'> };
-  ListResourceTags: { input: Kms.ListResourceTagsCommandInput; output: Omit<Kms.ListResourceTagsCommandOutput, '$metadata'> };
-  ListRetirableGrants: { input: Kms.ListRetirableGrantsCommandInput; output: Omit<Kms.ListRetirableGrantsCommandOutput, '$metadata'> };
+  ListResourceTags: {
+    input: Kms.ListResourceTagsCommandInput;
+    output: Omit<Kms.ListResourceTagsCommandOutput, '$metadata'>;
+  };
+  ListRetirableGrants: {
+    input: Kms.ListRetirableGrantsCommandInput;
+    output: Omit<Kms.ListRetirableGrantsCommandOutput, '$metadata'>;
+  };
   PutKeyPolicy: { input: Kms.PutKeyPolicyCommandInput; output: Omit<Kms.PutKeyPolicyCommandOutput, '$metadata'> };
   ReEncrypt: { input: Kms.ReEncryptCommandInput; output: Omit<Kms.ReEncryptCommandOutput, '$metadata'> };
   ReplicateKey: { input: Kms.ReplicateKeyCommandInput; output: Omit<Kms.ReplicateKeyCommandOutput, '$metadata'> };
   RetireGrant: { input: Kms.RetireGrantCommandInput; output: Omit<Kms.RetireGrantCommandOutput, '$metadata'> };
   RevokeGrant: { input: Kms.RevokeGrantCommandInput; output: Omit<Kms.RevokeGrantCommandOutput, '$metadata'> };
-  RotateKeyOnDemand: { input: Kms.RotateKeyOnDemandCommandInput; output: Omit<Kms.RotateKeyOnDemandCommandOutput, '$metadata'> };
-  ScheduleKeyDeletion: { input: Kms.ScheduleKeyDeletionCommandInput; output: Omit<Kms.ScheduleKeyDeletionCommandOutput, '$metadata'> };
+  RotateKeyOnDemand: {
+    input: Kms.RotateKeyOnDemandCommandInput;
+    output: Omit<Kms.RotateKeyOnDemandCommandOutput, '$metadata'>;
+  };
+  ScheduleKeyDeletion: {
+    input: Kms.ScheduleKeyDeletionCommandInput;
+    output: Omit<Kms.ScheduleKeyDeletionCommandOutput, '$metadata'>;
+  };
   Sign: { input: Kms.SignCommandInput; output: Omit<Kms.SignCommandOutput, '$metadata'> };
   TagResource: { input: Kms.TagResourceCommandInput; output: Omit<Kms.TagResourceCommandOutput, '$metadata'> };
   UntagResource: { input: Kms.UntagResourceCommandInput; output: Omit<Kms.UntagResourceCommandOutput, '$metadata'> };
   UpdateAlias: { input: Kms.UpdateAliasCommandInput; output: Omit<Kms.UpdateAliasCommandOutput, '$metadata'> };
-  UpdateCustomKeyStore: { input: Kms.UpdateCustomKeyStoreCommandInput; output: Omit<Kms.UpdateCustomKeyStoreCommandOutput, '$metadata'> };
-  UpdateKeyDescription: { input: Kms.UpdateKeyDescriptionCommandInput; output: Omit<Kms.UpdateKeyDescriptionCommandOutput, '$metadata'> };
-  UpdatePrimaryRegion: { input: Kms.UpdatePrimaryRegionCommandInput; output: Omit<Kms.UpdatePrimaryRegionCommandOutput, '$metadata'> };
+  UpdateCustomKeyStore: {
+    input: Kms.UpdateCustomKeyStoreCommandInput;
+    output: Omit<Kms.UpdateCustomKeyStoreCommandOutput, '$metadata'>;
+  };
+  UpdateKeyDescription: {
+    input: Kms.UpdateKeyDescriptionCommandInput;
+    output: Omit<Kms.UpdateKeyDescriptionCommandOutput, '$metadata'>;
+  };
+  UpdatePrimaryRegion: {
+    input: Kms.UpdatePrimaryRegionCommandInput;
+    output: Omit<Kms.UpdatePrimaryRegionCommandOutput, '$metadata'>;
+  };
   Verify: { input: Kms.VerifyCommandInput; output: Omit<Kms.VerifyCommandOutput, '$metadata'> };
   VerifyMac: { input: Kms.VerifyMacCommandInput; output: Omit<Kms.VerifyMacCommandOutput, '$metadata'> };
 }
@@ -134,8 +215,14 @@ export interface CloudHsmOperations {
   CreateHsm: { input: Hsm.CreateHsmCommandInput; output: Omit<Hsm.CreateHsmCommandOutput, '$metadata'> };
   DeleteCluster: { input: Hsm.DeleteClusterCommandInput; output: Omit<Hsm.DeleteClusterCommandOutput, '$metadata'> };
   DeleteHsm: { input: Hsm.DeleteHsmCommandInput; output: Omit<Hsm.DeleteHsmCommandOutput, '$metadata'> };
-  DescribeClusters: { input: Hsm.DescribeClustersCommandInput; output: Omit<Hsm.DescribeClustersCommandOutput, '$metadata'> };
-  InitializeCluster: { input: Hsm.InitializeClusterCommandInput; output: Omit<Hsm.InitializeClusterCommandOutput, '$metadata'> };
+  DescribeClusters: {
+    input: Hsm.DescribeClustersCommandInput;
+    output: Omit<Hsm.DescribeClustersCommandOutput, '$metadata'>;
+  };
+  InitializeCluster: {
+    input: Hsm.InitializeClusterCommandInput;
+    output: Omit<Hsm.InitializeClusterCommandOutput, '$metadata'>;
+  };
   ListTags: { input: Hsm.ListTagsCommandInput; output: Omit<Hsm.ListTagsCommandOutput, '$metadata'> };
   TagResource: { input: Hsm.TagResourceCommandInput; output: Omit<Hsm.TagResourceCommandOutput, '$metadata'> };
   UntagResource: { input: Hsm.UntagResourceCommandInput; output: Omit<Hsm.UntagResourceCommandOutput, '$metadata'> };

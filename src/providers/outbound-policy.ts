@@ -22,12 +22,30 @@ export type Refusal = string | undefined;
 
 const INTERNAL = new BlockList();
 for (const [net, bits] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-  ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) INTERNAL.addSubnet(net, bits, 'ipv4');
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+] as const)
+  INTERNAL.addSubnet(net, bits, 'ipv4');
 for (const [net, bits] of [
-  ['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8], ['64:ff9b::', 96], ['2001:db8::', 32],
-] as const) INTERNAL.addSubnet(net, bits, 'ipv6');
+  ['::', 128],
+  ['::1', 128],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['fec0::', 10],
+  ['ff00::', 8],
+  ['64:ff9b::', 96],
+  ['2001:db8::', 32],
+] as const)
+  INTERNAL.addSubnet(net, bits, 'ipv6');
 
 const AWS_SUFFIXES = ['.amazonaws.com', '.amazonaws.com.cn', '.api.aws'];
 /**
@@ -84,7 +102,8 @@ export class OutboundAllowList {
     const cidr = /^([0-9a-fA-F.:]+)\/(\d{1,3})$/.exec(raw);
     if (cidr && isIP(cidr[1]!)) {
       const bits = Number(cidr[2]);
-      if (bits > (isIP(cidr[1]!) === 6 ? 128 : 32)) throw new TypeError(`CCKM_OUTBOUND_ALLOW: bad prefix length in "${raw}"`);
+      if (bits > (isIP(cidr[1]!) === 6 ? 128 : 32))
+        throw new TypeError(`CCKM_OUTBOUND_ALLOW: bad prefix length in "${raw}"`);
       this.nets.addSubnet(cidr[1]!, bits, family(cidr[1]!));
       return;
     }
@@ -102,7 +121,8 @@ export class OutboundAllowList {
   /** A host (and port) the operator allowed by name or address. */
   allowsHost(host: string, port?: number): boolean {
     const h = host.toLowerCase().replace(/^\[|\]$/g, '');
-    if (this.hosts.some((e) => e.host === h && (e.port === undefined || port === undefined || e.port === port))) return true;
+    if (this.hosts.some((e) => e.host === h && (e.port === undefined || port === undefined || e.port === port)))
+      return true;
     return isIP(plainAddress(h)) !== 0 && this.allowsAddress(h);
   }
 
@@ -179,12 +199,20 @@ export class OutboundPolicy {
    * name allowed to resolve privately. Connect-time check against DNS rebinding.
    */
   readonly lookup: LookupFunction = (hostname, options, callback) => {
-    const cb = callback as (err: NodeJS.ErrnoException | null, address?: string | dns.LookupAddress[], family?: number) => void;
+    const cb = callback as (
+      err: NodeJS.ErrnoException | null,
+      address?: string | dns.LookupAddress[],
+      family?: number,
+    ) => void;
     dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return cb(err);
       const trusted = this.allow.allowsHost(hostname);
       if (!trusted && addresses.some((a) => !this.addressAllowed(hostname, a.address))) {
-        return cb(Object.assign(new Error(`${hostname} resolves to an address the outbound policy refuses`), { code: 'EOUTBOUNDPOLICY' }));
+        return cb(
+          Object.assign(new Error(`${hostname} resolves to an address the outbound policy refuses`), {
+            code: 'EOUTBOUNDPOLICY',
+          }),
+        );
       }
       if (options.all) return cb(null, addresses);
       const first = addresses[0];
@@ -201,9 +229,11 @@ export class OutboundPolicy {
     const p = parse(text);
     if (typeof p === 'string') return p;
     if (this.allow.allowsHost(p.host, p.port)) return undefined;
-    if (p.url.protocol === 'http:') return 'http:// is accepted only for hosts in the server\'s outbound allow-list (CCKM_OUTBOUND_ALLOW); use https://';
+    if (p.url.protocol === 'http:')
+      return "http:// is accepted only for hosts in the server's outbound allow-list (CCKM_OUTBOUND_ALLOW); use https://";
     if (isIP(p.host)) {
-      if (mode === 'aws' || isInternalAddress(p.host)) return 'must name a host, not an IP address outside the outbound allow-list (CCKM_OUTBOUND_ALLOW)';
+      if (mode === 'aws' || isInternalAddress(p.host))
+        return 'must name a host, not an IP address outside the outbound allow-list (CCKM_OUTBOUND_ALLOW)';
       return undefined;
     }
     if (p.host === 'localhost' || p.host.endsWith('.localhost')) return 'must not name this server (localhost)';

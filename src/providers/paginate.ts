@@ -19,11 +19,12 @@ export const PAGINATED_ITEMS = {
 export type PaginatedOperation = keyof typeof PAGINATED_ITEMS;
 
 /** One item of a paginated operation's list (a key, an alias, a grant...). */
-export type PaginatedItem<Op extends PaginatedOperation> = NonNullable<
-  KmsOperations[Op]['output'][(typeof PAGINATED_ITEMS)[Op] & keyof KmsOperations[Op]['output']]
-> extends readonly (infer T)[]
-  ? T
-  : never;
+export type PaginatedItem<Op extends PaginatedOperation> =
+  NonNullable<
+    KmsOperations[Op]['output'][(typeof PAGINATED_ITEMS)[Op] & keyof KmsOperations[Op]['output']]
+  > extends readonly (infer T)[]
+    ? T
+    : never;
 
 /** Stops a provider that keeps answering the same marker from looping forever. */
 const MAX_PAGES = 100_000;
@@ -47,7 +48,8 @@ export async function* paginate<Op extends PaginatedOperation>(
     yield out;
     const { Truncated, NextMarker } = out as { Truncated?: boolean; NextMarker?: string };
     if (!Truncated) return;
-    if (!NextMarker || NextMarker === marker) throw new ProviderFailureError(`${op} answered a truncated page without a new NextMarker`);
+    if (!NextMarker || NextMarker === marker)
+      throw new ProviderFailureError(`${op} answered a truncated page without a new NextMarker`);
     marker = NextMarker;
   }
   throw new ProviderFailureError(`${op} did not finish within ${MAX_PAGES} pages`);

@@ -46,7 +46,10 @@ export class ProviderRegistry implements ProviderResolver {
   /** The version last resolved per connection: a newer one retires the older providers. */
   private readonly versions = new Map<string, string>();
 
-  constructor(private readonly factories: Partial<Record<ProviderKind, ProviderFactory>>, private readonly maxEntries = 1000) {}
+  constructor(
+    private readonly factories: Partial<Record<ProviderKind, ProviderFactory>>,
+    private readonly maxEntries = 1000,
+  ) {}
 
   resolve(target: ProviderTarget): KmsProvider {
     const key = `${target.connectionId}|${target.connectionVersion}|${target.tenant}|${target.region}|${target.assumeRoleArn ?? ''}`;

@@ -54,7 +54,8 @@ export function headerValue(headers: HeaderMap, name: string): string | undefine
 }
 
 /** RFC 3986 encoding as SigV4 requires (`encodeURIComponent` leaves `!'()*` alone). */
-const rfc3986 = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+const rfc3986 = (s: string) =>
+  encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 /** Parameters decoded, encoded again per RFC 3986 and sorted by name, then value. */
 function canonicalQuery(query: string): string {
@@ -76,7 +77,12 @@ export function canonicalHeaders(headers: HeaderMap, signedHeaders: readonly str
  * builds it while checking the headers), the signed header names joined by `;` as the
  * Authorization header carries them (lower-case, sorted), and the payload's hash.
  */
-export function canonicalRequest(req: SignableRequest, headerBlock: string, signedHeaderList: string, payloadHash: string): string {
+export function canonicalRequest(
+  req: SignableRequest,
+  headerBlock: string,
+  signedHeaderList: string,
+  payloadHash: string,
+): string {
   return `${req.method.toUpperCase()}\n${req.path}\n${canonicalQuery(req.query)}\n${headerBlock}\n${signedHeaderList}\n${payloadHash}`;
 }
 
@@ -92,7 +98,10 @@ export function stringToSign(amzDate: string, scope: string, canonical: string):
 
 /** `20261123T175800Z` for a date. */
 export function formatAmzDate(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 /** Parses `x-amz-date` (yyyymmddThhmmssZ); undefined when absent or not a real time (month 13, day 32, ...). */
@@ -103,6 +112,11 @@ export function parseAmzDate(value: string | undefined): Date | undefined {
   const date = new Date(Date.UTC(y!, mo! - 1, d!, h!, mi!, s!));
   // Date.UTC rolls over out-of-range fields (and maps years below 100 to 19xx): compare them back.
   const exact =
-    date.getUTCFullYear() === y && date.getUTCMonth() === mo! - 1 && date.getUTCDate() === d && date.getUTCHours() === h && date.getUTCMinutes() === mi && date.getUTCSeconds() === s;
+    date.getUTCFullYear() === y &&
+    date.getUTCMonth() === mo! - 1 &&
+    date.getUTCDate() === d &&
+    date.getUTCHours() === h &&
+    date.getUTCMinutes() === mi &&
+    date.getUTCSeconds() === s;
   return exact ? date : undefined;
 }

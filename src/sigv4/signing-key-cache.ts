@@ -24,7 +24,8 @@ export class SigningKeyCache {
   private readonly keys = new Map<string, Buffer>();
 
   constructor(readonly maxEntries = DEFAULT_SIGNING_KEY_CACHE_ENTRIES) {
-    if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new RangeError('A signing key cache holds at least one entry');
+    if (!Number.isInteger(maxEntries) || maxEntries < 1)
+      throw new RangeError('A signing key cache holds at least one entry');
   }
 
   /** Entries held now. */

@@ -1,5 +1,14 @@
 import { createHmac } from 'node:crypto';
-import { canonicalHeaders, canonicalRequest, credentialScope, formatAmzDate, isCanonicalPath, sha256Hex, SIGV4_ALGORITHM, stringToSign } from './canonical-request.js';
+import {
+  canonicalHeaders,
+  canonicalRequest,
+  credentialScope,
+  formatAmzDate,
+  isCanonicalPath,
+  sha256Hex,
+  SIGV4_ALGORITHM,
+  stringToSign,
+} from './canonical-request.js';
 import { sharedSigningKeys, type SigningKeyCache } from './signing-key-cache.js';
 
 /** An access key id and its secret. */
@@ -46,9 +55,21 @@ export function signRequest(input: SigV4SignInput): Record<string, string> {
   const request = { method: input.method, path, query: input.url.search.slice(1), headers };
   const date = amzDate.slice(0, 8);
   const scope = credentialScope(date, input.region, input.service);
-  const key = (input.keys ?? sharedSigningKeys).signingKey(input.credential.secretAccessKey, date, input.region, input.service);
+  const key = (input.keys ?? sharedSigningKeys).signingKey(
+    input.credential.secretAccessKey,
+    date,
+    input.region,
+    input.service,
+  );
   const signature = createHmac('sha256', key)
-    .update(stringToSign(amzDate, scope, canonicalRequest(request, canonicalHeaders(headers, signedHeaders), signedHeaderList, payloadHash)), 'utf8')
+    .update(
+      stringToSign(
+        amzDate,
+        scope,
+        canonicalRequest(request, canonicalHeaders(headers, signedHeaders), signedHeaderList, payloadHash),
+      ),
+      'utf8',
+    )
     .digest('hex');
   headers.authorization = `${SIGV4_ALGORITHM} Credential=${input.credential.accessKeyId}/${scope}, SignedHeaders=${signedHeaderList}, Signature=${signature}`;
   return headers;

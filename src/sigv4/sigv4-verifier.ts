@@ -1,5 +1,14 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { canonicalRequest, credentialScope, headerValue, isCanonicalPath, parseAmzDate, sha256Hex, stringToSign, type SignableRequest } from './canonical-request.js';
+import {
+  canonicalRequest,
+  credentialScope,
+  headerValue,
+  isCanonicalPath,
+  parseAmzDate,
+  sha256Hex,
+  stringToSign,
+  type SignableRequest,
+} from './canonical-request.js';
 import { sharedSigningKeys, type SigningKeyCache } from './signing-key-cache.js';
 
 /**
@@ -23,14 +32,23 @@ export interface SigV4Authorization {
   signature: string;
 }
 
-const AUTH = /^AWS4-HMAC-SHA256\s+Credential=([^/,\s]+)\/(\d{8})\/([^/,\s]+)\/([^/,\s]+)\/aws4_request,\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-f]{64})\s*$/;
+const AUTH =
+  /^AWS4-HMAC-SHA256\s+Credential=([^/,\s]+)\/(\d{8})\/([^/,\s]+)\/([^/,\s]+)\/aws4_request,\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-f]{64})\s*$/;
 
 /** Parses `AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`; undefined when it is not that form. */
 export function parseAuthorization(header: string | undefined): SigV4Authorization | undefined {
   const m = header ? AUTH.exec(header) : null;
   if (!m) return undefined;
   const [, accessKeyId, date, region, service, signedHeaderList, signature] = m as unknown as string[];
-  return { accessKeyId: accessKeyId!, date: date!, region: region!, service: service!, signedHeaders: signedHeaderList!.split(';'), signedHeaderList: signedHeaderList!, signature: signature! };
+  return {
+    accessKeyId: accessKeyId!,
+    date: date!,
+    region: region!,
+    service: service!,
+    signedHeaders: signedHeaderList!.split(';'),
+    signedHeaderList: signedHeaderList!,
+    signature: signature!,
+  };
 }
 
 /** A received request, as the verifier needs it. */
@@ -91,7 +109,12 @@ function amzDateMs(text: string): number | undefined {
  * body received (hashed once), so an unsigned or altered payload never verifies. The signing
  * key comes from the cache, so a request costs one HMAC. Never throws.
  */
-export function verifySignature(req: SignedRequest, auth: SigV4Authorization, secretAccessKey: string, opts: SigV4VerifyOptions): SigV4Verdict {
+export function verifySignature(
+  req: SignedRequest,
+  auth: SigV4Authorization,
+  secretAccessKey: string,
+  opts: SigV4VerifyOptions,
+): SigV4Verdict {
   const signed = auth.signedHeaders;
   if (!signed.includes('host')) return fail('host-unsigned', 'The signature must cover the host header');
   if (!signed.includes('x-amz-date')) return fail('date-unsigned', 'The signature must cover the x-amz-date header');
@@ -108,20 +131,27 @@ export function verifySignature(req: SignedRequest, auth: SigV4Authorization, se
   }
   const signedAt = amzDateMs(amzDate);
   if (signedAt === undefined) return fail('date-malformed', 'x-amz-date is missing or malformed');
-  if (!amzDate.startsWith(auth.date)) return fail('date-out-of-scope', 'The credential scope date does not match x-amz-date');
+  if (!amzDate.startsWith(auth.date))
+    return fail('date-out-of-scope', 'The credential scope date does not match x-amz-date');
   if (Math.abs(opts.now.getTime() - signedAt) > (opts.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS)) {
     return fail('clock-skew', 'The request time is too far from the server clock');
   }
-  if (!isCanonicalPath(req.path)) return fail('path-not-canonical', 'The request path has characters outside the SigV4 path alphabet (RFC 3986 unreserved and /)');
+  if (!isCanonicalPath(req.path))
+    return fail(
+      'path-not-canonical',
+      'The request path has characters outside the SigV4 path alphabet (RFC 3986 unreserved and /)',
+    );
   const payloadHash = sha256Hex(req.body);
   const sentHash = headerValue(req.headers, 'x-amz-content-sha256');
-  if (sentHash !== undefined && sentHash !== payloadHash) return fail('content-hash-mismatch', 'x-amz-content-sha256 does not match the body');
+  if (sentHash !== undefined && sentHash !== payloadHash)
+    return fail('content-hash-mismatch', 'x-amz-content-sha256 does not match the body');
   const key = (opts.keys ?? sharedSigningKeys).signingKey(secretAccessKey, auth.date, auth.region, auth.service);
   const canonical = canonicalRequest(req, headerBlock, auth.signedHeaderList, payloadHash);
   const toSign = stringToSign(amzDate, credentialScope(auth.date, auth.region, auth.service), canonical);
   const expected = createHmac('sha256', key).update(toSign, 'utf8').digest();
   const given = Buffer.from(auth.signature, 'hex');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return fail('signature-mismatch', 'The request signature does not match');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+    return fail('signature-mismatch', 'The request signature does not match');
   return OK;
 }
 

@@ -47,16 +47,30 @@ export const DEFAULT_XKS_TIMEOUT_MS = 2000;
 export const DEFAULT_XKS_MAX_RESPONSE_BYTES = 64 * 1024;
 
 const ERROR_NAMES: ReadonlySet<string> = new Set<XksErrorName>([
-  'ValidationException', 'InvalidStateException', 'InvalidCiphertextException', 'InvalidKeyUsageException',
-  'AuthenticationFailedException', 'AccessDeniedException', 'KeyNotFoundException', 'InvalidUriPathException',
-  'UnsupportedOperationException', 'ThrottlingException', 'InternalException', 'DependencyTimeoutException',
+  'ValidationException',
+  'InvalidStateException',
+  'InvalidCiphertextException',
+  'InvalidKeyUsageException',
+  'AuthenticationFailedException',
+  'AccessDeniedException',
+  'KeyNotFoundException',
+  'InvalidUriPathException',
+  'UnsupportedOperationException',
+  'ThrottlingException',
+  'InternalException',
+  'DependencyTimeoutException',
 ]);
 const HEALTH_STATUSES: ReadonlySet<string> = new Set(['ACTIVE', 'DEGRADED', 'UNAVAILABLE']);
 
 const invalid = (message: string) => new XksCallError({ kind: 'invalid-response', message });
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function bytesField(body: Record<string, unknown>, field: string, check: (b: Buffer) => boolean, optional = false): Buffer | undefined {
+function bytesField(
+  body: Record<string, unknown>,
+  field: string,
+  check: (b: Buffer) => boolean,
+  optional = false,
+): Buffer | undefined {
   const value = body[field];
   if (value === undefined && optional) return undefined;
   const buf = decodeBase64Strict(value);
@@ -90,7 +104,8 @@ export class HttpXksClient implements XksClient {
   async health(target: XksProxyTarget, requestMetadata: XksRequestMetadata): Promise<XksHealth> {
     const body = await this.call(target, '/health', { requestMetadata });
     const fleetSize = body.xksProxyFleetSize;
-    if (typeof fleetSize !== 'number' || !Number.isInteger(fleetSize) || fleetSize < 1) throw invalid('The proxy answered an invalid xksProxyFleetSize');
+    if (typeof fleetSize !== 'number' || !Number.isInteger(fleetSize) || fleetSize < 1)
+      throw invalid('The proxy answered an invalid xksProxyFleetSize');
     const details = body.ekmFleetDetails;
     if (!Array.isArray(details) || details.length > 64) throw invalid('The proxy answered an invalid ekmFleetDetails');
     return {
@@ -102,18 +117,28 @@ export class HttpXksClient implements XksClient {
         if (!isRecord(d) || typeof d.healthStatus !== 'string' || !HEALTH_STATUSES.has(d.healthStatus)) {
           throw invalid('The proxy answered an invalid ekmFleetDetails entry');
         }
-        return { id: stringField(d, 'id'), model: stringField(d, 'model'), healthStatus: d.healthStatus as XksHealth['ekmFleetDetails'][number]['healthStatus'] };
+        return {
+          id: stringField(d, 'id'),
+          model: stringField(d, 'model'),
+          healthStatus: d.healthStatus as XksHealth['ekmFleetDetails'][number]['healthStatus'],
+        };
       }),
     };
   }
 
   /** POST /keys/{keyId}/metadata. @throws XksCallError */
-  async getKeyMetadata(target: XksProxyTarget, keyId: string, requestMetadata: XksRequestMetadata): Promise<XksKeyMetadata> {
+  async getKeyMetadata(
+    target: XksProxyTarget,
+    keyId: string,
+    requestMetadata: XksRequestMetadata,
+  ): Promise<XksKeyMetadata> {
     const body = await this.call(target, this.keyPath(keyId, 'metadata'), { requestMetadata });
     const usage = body.keyUsage;
     if (body.keySpec !== 'AES_256') throw invalid('The proxy answered an invalid keySpec');
-    if (!Array.isArray(usage) || usage.length > 8 || usage.some((u) => typeof u !== 'string')) throw invalid('The proxy answered an invalid keyUsage');
-    if (body.keyStatus !== 'ENABLED' && body.keyStatus !== 'DISABLED') throw invalid('The proxy answered an invalid keyStatus');
+    if (!Array.isArray(usage) || usage.length > 8 || usage.some((u) => typeof u !== 'string'))
+      throw invalid('The proxy answered an invalid keyUsage');
+    if (body.keyStatus !== 'ENABLED' && body.keyStatus !== 'DISABLED')
+      throw invalid('The proxy answered an invalid keyStatus');
     // Other usages (SIGN, WRAP...) may be listed by a proxy; KMS only cares about these two.
     const keyUsage = (usage as string[]).filter((u): u is 'ENCRYPT' | 'DECRYPT' => u === 'ENCRYPT' || u === 'DECRYPT');
     return { keySpec: 'AES_256', keyUsage, keyStatus: body.keyStatus };
@@ -127,22 +152,40 @@ export class HttpXksClient implements XksClient {
   async encrypt(
     target: XksProxyTarget,
     keyId: string,
-    req: { plaintext: Uint8Array; additionalAuthenticatedData?: Uint8Array; ciphertextDataIntegrityValueAlgorithm?: 'SHA_256' },
+    req: {
+      plaintext: Uint8Array;
+      additionalAuthenticatedData?: Uint8Array;
+      ciphertextDataIntegrityValueAlgorithm?: 'SHA_256';
+    },
     requestMetadata: XksRequestMetadata,
   ): Promise<XksEncryptResult> {
-    const payload: Record<string, unknown> = { requestMetadata, plaintext: toBase64(req.plaintext), encryptionAlgorithm: 'AES_GCM' };
-    if (req.additionalAuthenticatedData) payload.additionalAuthenticatedData = toBase64(req.additionalAuthenticatedData);
-    if (req.ciphertextDataIntegrityValueAlgorithm) payload.ciphertextDataIntegrityValueAlgorithm = req.ciphertextDataIntegrityValueAlgorithm;
+    const payload: Record<string, unknown> = {
+      requestMetadata,
+      plaintext: toBase64(req.plaintext),
+      encryptionAlgorithm: 'AES_GCM',
+    };
+    if (req.additionalAuthenticatedData)
+      payload.additionalAuthenticatedData = toBase64(req.additionalAuthenticatedData);
+    if (req.ciphertextDataIntegrityValueAlgorithm)
+      payload.ciphertextDataIntegrityValueAlgorithm = req.ciphertextDataIntegrityValueAlgorithm;
     const body = await this.call(target, this.keyPath(keyId, 'encrypt'), payload);
     const result: XksEncryptResult = {
       ciphertext: bytesField(body, 'ciphertext', (b) => b.length === req.plaintext.length)!,
       initializationVector: bytesField(body, 'initializationVector', (b) => b.length === XKS_LIMITS.ivBytes)!,
       authenticationTag: bytesField(body, 'authenticationTag', (b) => b.length === XKS_LIMITS.tagBytes)!,
     };
-    const metadata = bytesField(body, 'ciphertextMetadata', (b) => b.length <= XKS_LIMITS.maxCiphertextMetadataBytes, true);
+    const metadata = bytesField(
+      body,
+      'ciphertextMetadata',
+      (b) => b.length <= XKS_LIMITS.maxCiphertextMetadataBytes,
+      true,
+    );
     if (metadata) result.ciphertextMetadata = metadata;
     if (req.ciphertextDataIntegrityValueAlgorithm) {
-      const expected = ciphertextIntegrityValue({ ...result, additionalAuthenticatedData: req.additionalAuthenticatedData });
+      const expected = ciphertextIntegrityValue({
+        ...result,
+        additionalAuthenticatedData: req.additionalAuthenticatedData,
+      });
       const given = bytesField(body, 'ciphertextDataIntegrityValue', (b) => b.equals(expected));
       result.ciphertextDataIntegrityValue = given;
     }
@@ -153,7 +196,13 @@ export class HttpXksClient implements XksClient {
   async decrypt(
     target: XksProxyTarget,
     keyId: string,
-    req: { ciphertext: Uint8Array; initializationVector: Uint8Array; authenticationTag: Uint8Array; additionalAuthenticatedData?: Uint8Array; ciphertextMetadata?: Uint8Array },
+    req: {
+      ciphertext: Uint8Array;
+      initializationVector: Uint8Array;
+      authenticationTag: Uint8Array;
+      additionalAuthenticatedData?: Uint8Array;
+      ciphertextMetadata?: Uint8Array;
+    },
     requestMetadata: XksRequestMetadata,
   ): Promise<Uint8Array> {
     const payload: Record<string, unknown> = {
@@ -163,7 +212,8 @@ export class HttpXksClient implements XksClient {
       initializationVector: toBase64(req.initializationVector),
       authenticationTag: toBase64(req.authenticationTag),
     };
-    if (req.additionalAuthenticatedData) payload.additionalAuthenticatedData = toBase64(req.additionalAuthenticatedData);
+    if (req.additionalAuthenticatedData)
+      payload.additionalAuthenticatedData = toBase64(req.additionalAuthenticatedData);
     if (req.ciphertextMetadata) payload.ciphertextMetadata = toBase64(req.ciphertextMetadata);
     const body = await this.call(target, this.keyPath(keyId, 'decrypt'), payload);
     return bytesField(body, 'plaintext', (b) => b.length === req.ciphertext.length)!;
@@ -171,7 +221,12 @@ export class HttpXksClient implements XksClient {
 
   private keyPath(keyId: string, op: string): string {
     if (!XKS_KEY_ID_PATTERN.test(keyId)) {
-      throw new XksCallError({ kind: 'proxy-error', errorName: 'ValidationException', message: 'The XKS key id is not valid', httpStatus: 400 });
+      throw new XksCallError({
+        kind: 'proxy-error',
+        errorName: 'ValidationException',
+        message: 'The XKS key id is not valid',
+        httpStatus: 400,
+      });
     }
     return `/keys/${keyId}/${op}`;
   }
@@ -187,7 +242,10 @@ export class HttpXksClient implements XksClient {
       throw new XksCallError({ kind: 'unreachable', message: 'The XKS proxy URI is not a valid http(s) URL' });
     }
     if (this.options.checkUrl?.(url) !== undefined) {
-      throw new XksCallError({ kind: 'unreachable', message: "The XKS proxy URI is refused by the server's outbound policy" });
+      throw new XksCallError({
+        kind: 'unreachable',
+        message: "The XKS proxy URI is refused by the server's outbound policy",
+      });
     }
     const body = Buffer.from(JSON.stringify(payload), 'utf8');
     let headers: Record<string, string>;
@@ -202,7 +260,10 @@ export class HttpXksClient implements XksClient {
         now: this.options.now?.(),
       });
     } catch {
-      throw new XksCallError({ kind: 'unreachable', message: 'The XKS proxy URI path has characters outside [A-Za-z0-9-._~/]' });
+      throw new XksCallError({
+        kind: 'unreachable',
+        message: 'The XKS proxy URI path has characters outside [A-Za-z0-9-._~/]',
+      });
     }
     const { status, text } = await this.send(url, headers, body);
     let parsed: unknown;
@@ -244,16 +305,22 @@ export class HttpXksClient implements XksClient {
         },
         (res) => {
           const declared = Number(res.headers['content-length'] ?? 0);
-          if (declared > this.maxResponseBytes) return finish({ kind: 'invalid-response', message: 'The XKS proxy answer is too large' });
+          if (declared > this.maxResponseBytes)
+            return finish({ kind: 'invalid-response', message: 'The XKS proxy answer is too large' });
           const chunks: Buffer[] = [];
           let size = 0;
           res.on('data', (chunk: Buffer) => {
             size += chunk.length;
-            if (size > this.maxResponseBytes) finish({ kind: 'invalid-response', message: 'The XKS proxy answer is too large' });
+            if (size > this.maxResponseBytes)
+              finish({ kind: 'invalid-response', message: 'The XKS proxy answer is too large' });
             else chunks.push(chunk);
           });
-          res.on('end', () => finish(undefined, { status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-          res.on('error', (e) => finish({ kind: 'unreachable', message: `The XKS proxy connection failed: ${e.message}` }));
+          res.on('end', () =>
+            finish(undefined, { status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+          );
+          res.on('error', (e) =>
+            finish({ kind: 'unreachable', message: `The XKS proxy connection failed: ${e.message}` }),
+          );
         },
       );
       const timer = setTimeout(

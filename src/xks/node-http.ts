@@ -10,7 +10,11 @@ import { DEFAULT_XKS_MAX_BODY_BYTES, type XksProxy } from './proxy.js';
 /** Writes an XKS JSON answer. */
 export function writeXksJson(res: ServerResponse, status: number, body: Record<string, unknown>): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+  });
   res.end(text);
 }
 
@@ -47,12 +51,25 @@ export async function serveXksRequest(
   try {
     rawBody = await readBoundedBody(req, max);
   } catch {
-    if (!res.headersSent) writeXksJson(res, 400, { errorName: 'ValidationException', errorMessage: 'The request body could not be read' });
+    if (!res.headersSent)
+      writeXksJson(res, 400, { errorName: 'ValidationException', errorMessage: 'The request body could not be read' });
     return;
   }
-  if (!rawBody) return writeXksJson(res, 400, { errorName: 'ValidationException', errorMessage: `The request body exceeds ${max} bytes` });
+  if (!rawBody)
+    return writeXksJson(res, 400, {
+      errorName: 'ValidationException',
+      errorMessage: `The request body exceeds ${max} bytes`,
+    });
   // `authorized` is set only on TLS sockets whose client certificate chained to a trusted CA.
   const clientCertificateVerified = (req.socket as Partial<TLSSocket>).authorized === true;
-  const answer = await proxy.handle({ storeId: route.storeId, method: req.method ?? 'GET', path: route.path, requestUrl: route.requestUrl, headers: req.headers, rawBody, clientCertificateVerified });
+  const answer = await proxy.handle({
+    storeId: route.storeId,
+    method: req.method ?? 'GET',
+    path: route.path,
+    requestUrl: route.requestUrl,
+    headers: req.headers,
+    rawBody,
+    clientCertificateVerified,
+  });
   writeXksJson(res, answer.status, answer.body);
 }

@@ -47,7 +47,8 @@ export function parseXksRoute(path: string): XksRoute {
   const m = /^\/keys\/([^/]+)\/(metadata|encrypt|decrypt)$/.exec(path);
   if (!m) throw new XksProxyError('InvalidUriPathException', 'The request path is not an XKS API v1 operation');
   const keyId = m[1]!;
-  if (!XKS_KEY_ID_PATTERN.test(keyId)) throw new XksProxyError('ValidationException', 'keyId must be 1 to 128 characters of [a-zA-Z0-9-_.]');
+  if (!XKS_KEY_ID_PATTERN.test(keyId))
+    throw new XksProxyError('ValidationException', 'keyId must be 1 to 128 characters of [a-zA-Z0-9-_.]');
   return { op: m[2] as 'metadata' | 'encrypt' | 'decrypt', keyId };
 }
 
@@ -64,7 +65,10 @@ const METADATA_MAX_CHARS = 2048;
  * tolerated (KMS may add context) but must be bounded strings.
  * @throws XksProxyError ValidationException
  */
-export function parseXksBody(raw: Uint8Array, allowed: readonly string[]): { body: Record<string, unknown>; requestMetadata: XksRequestMetadata } {
+export function parseXksBody(
+  raw: Uint8Array,
+  allowed: readonly string[],
+): { body: Record<string, unknown>; requestMetadata: XksRequestMetadata } {
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(raw).toString('utf8'));
@@ -78,9 +82,11 @@ export function parseXksBody(raw: Uint8Array, allowed: readonly string[]): { bod
   const md = parsed.requestMetadata;
   if (!isRecord(md)) throw invalid('requestMetadata is required and must be an object');
   const entries = Object.entries(md);
-  if (entries.length > METADATA_MAX_FIELDS) throw invalid(`requestMetadata has more than ${METADATA_MAX_FIELDS} fields`);
+  if (entries.length > METADATA_MAX_FIELDS)
+    throw invalid(`requestMetadata has more than ${METADATA_MAX_FIELDS} fields`);
   for (const [key, value] of entries) {
-    if (typeof value !== 'string' || value.length > METADATA_MAX_CHARS) throw invalid(`requestMetadata.${key} must be a string of at most ${METADATA_MAX_CHARS} characters`);
+    if (typeof value !== 'string' || value.length > METADATA_MAX_CHARS)
+      throw invalid(`requestMetadata.${key} must be a string of at most ${METADATA_MAX_CHARS} characters`);
   }
   for (const key of METADATA_REQUIRED) {
     if (typeof md[key] !== 'string' || md[key] === '') throw invalid(`requestMetadata.${key} is required`);
@@ -92,14 +98,21 @@ export function parseXksBody(raw: Uint8Array, allowed: readonly string[]): { bod
  * Reads a base64 field and bounds its decoded size.
  * @throws XksProxyError ValidationException naming the field
  */
-export function bytesField(body: Record<string, unknown>, field: string, bounds: { min?: number; max: number; exact?: number }, optional = false): Buffer | undefined {
+export function bytesField(
+  body: Record<string, unknown>,
+  field: string,
+  bounds: { min?: number; max: number; exact?: number },
+  optional = false,
+): Buffer | undefined {
   const value = body[field];
   if (value === undefined && optional) return undefined;
   if (value === undefined) throw invalid(`${field} is required`);
   const buf = decodeBase64Strict(value);
   if (!buf) throw invalid(`${field} must be standard base64`);
-  if (bounds.exact !== undefined && buf.length !== bounds.exact) throw invalid(`${field} must be ${bounds.exact} bytes`);
-  if (buf.length < (bounds.min ?? 0) || buf.length > bounds.max) throw invalid(`${field} must be ${bounds.min ?? 0} to ${bounds.max} bytes`);
+  if (bounds.exact !== undefined && buf.length !== bounds.exact)
+    throw invalid(`${field} must be ${bounds.exact} bytes`);
+  if (buf.length < (bounds.min ?? 0) || buf.length > bounds.max)
+    throw invalid(`${field} must be ${bounds.min ?? 0} to ${bounds.max} bytes`);
   return buf;
 }
 
@@ -110,7 +123,8 @@ export function bytesField(body: Record<string, unknown>, field: string, bounds:
 export function checkAlgorithm(body: Record<string, unknown>): void {
   const alg = body.encryptionAlgorithm;
   if (typeof alg !== 'string') throw invalid('encryptionAlgorithm is required');
-  if (alg !== 'AES_GCM') throw new XksProxyError('UnsupportedOperationException', 'encryptionAlgorithm must be AES_GCM');
+  if (alg !== 'AES_GCM')
+    throw new XksProxyError('UnsupportedOperationException', 'encryptionAlgorithm must be AES_GCM');
 }
 
 /** Decoded encrypt request. @throws XksProxyError */
@@ -119,12 +133,19 @@ export function parseEncrypt(body: Record<string, unknown>): { plaintext: Buffer
   const plaintext = bytesField(body, 'plaintext', { max: XKS_LIMITS.maxPlaintextBytes })!;
   const aad = bytesField(body, 'additionalAuthenticatedData', { max: XKS_LIMITS.maxAadBytes }, true);
   const integrityAlg = body.ciphertextDataIntegrityValueAlgorithm;
-  if (integrityAlg !== undefined && integrityAlg !== 'SHA_256') throw invalid('ciphertextDataIntegrityValueAlgorithm must be SHA_256');
+  if (integrityAlg !== undefined && integrityAlg !== 'SHA_256')
+    throw invalid('ciphertextDataIntegrityValueAlgorithm must be SHA_256');
   return { plaintext, aad, integrity: integrityAlg === 'SHA_256' };
 }
 
 /** Decoded decrypt request. @throws XksProxyError */
-export function parseDecrypt(body: Record<string, unknown>): { ciphertext: Buffer; iv: Buffer; tag: Buffer; aad?: Buffer; metadata?: Buffer } {
+export function parseDecrypt(body: Record<string, unknown>): {
+  ciphertext: Buffer;
+  iv: Buffer;
+  tag: Buffer;
+  aad?: Buffer;
+  metadata?: Buffer;
+} {
   checkAlgorithm(body);
   return {
     ciphertext: bytesField(body, 'ciphertext', { max: XKS_LIMITS.maxCiphertextBytes })!,
@@ -140,5 +161,12 @@ export const ALLOWED_FIELDS: Readonly<Record<XksRoute['op'], readonly string[]>>
   health: [],
   metadata: [],
   encrypt: ['plaintext', 'encryptionAlgorithm', 'additionalAuthenticatedData', 'ciphertextDataIntegrityValueAlgorithm'],
-  decrypt: ['ciphertext', 'encryptionAlgorithm', 'initializationVector', 'authenticationTag', 'additionalAuthenticatedData', 'ciphertextMetadata'],
+  decrypt: [
+    'ciphertext',
+    'encryptionAlgorithm',
+    'initializationVector',
+    'authenticationTag',
+    'additionalAuthenticatedData',
+    'ciphertextMetadata',
+  ],
 };

@@ -2,7 +2,14 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { HeaderMap } from '../sigv4/canonical-request.js';
 import { DEFAULT_MAX_CLOCK_SKEW_MS } from '../sigv4/sigv4-verifier.js';
 import { ciphertextIntegrityValue, toBase64, XKS_LIMITS } from './codec.js';
-import { ALLOWED_FIELDS, parseDecrypt, parseEncrypt, parseXksBody, parseXksRoute, XksProxyError } from './proxy-request.js';
+import {
+  ALLOWED_FIELDS,
+  parseDecrypt,
+  parseEncrypt,
+  parseXksBody,
+  parseXksRoute,
+  XksProxyError,
+} from './proxy-request.js';
 import { verifyXksRequest } from './xks-authentication.js';
 import type { XksCredential, XksHealth, XksKeyMetadata } from './xks-types.js';
 
@@ -108,19 +115,29 @@ export class XksProxy {
     this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_XKS_MAX_BODY_BYTES;
     this.lookupTimeoutMs = options.lookupTimeoutMs ?? 1000;
     this.maxConcurrent = options.maxConcurrent ?? 64;
-    this.health = { ...DEFAULT_HEALTH, ...options.health, ekmFleetDetails: options.health?.ekmFleetDetails ?? DEFAULT_HEALTH.ekmFleetDetails };
+    this.health = {
+      ...DEFAULT_HEALTH,
+      ...options.health,
+      ekmFleetDetails: options.health?.ekmFleetDetails ?? DEFAULT_HEALTH.ekmFleetDetails,
+    };
   }
 
   /** Handles one proxy call; resolves with the status and JSON body to answer. */
   async handle(req: XksProxyRequest): Promise<XksProxyResponse> {
     if (this.inFlight >= this.maxConcurrent) {
-      return errorResponse(new XksProxyError('ThrottlingException', 'The XKS proxy is handling too many requests; retry later'));
+      return errorResponse(
+        new XksProxyError('ThrottlingException', 'The XKS proxy is handling too many requests; retry later'),
+      );
     }
     this.inFlight++;
     try {
       return { status: 200, body: await this.dispatch(req) };
     } catch (err) {
-      return errorResponse(err instanceof XksProxyError ? err : new XksProxyError('InternalException', 'The XKS proxy failed to process the request'));
+      return errorResponse(
+        err instanceof XksProxyError
+          ? err
+          : new XksProxyError('InternalException', 'The XKS proxy failed to process the request'),
+      );
     } finally {
       this.inFlight--;
     }
@@ -130,7 +147,16 @@ export class XksProxy {
   private async lookup<T>(what: string, fn: () => Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new XksProxyError('DependencyTimeoutException', `The ${what} lookup did not finish within ${this.lookupTimeoutMs} ms`)), this.lookupTimeoutMs);
+      timer = setTimeout(
+        () =>
+          reject(
+            new XksProxyError(
+              'DependencyTimeoutException',
+              `The ${what} lookup did not finish within ${this.lookupTimeoutMs} ms`,
+            ),
+          ),
+        this.lookupTimeoutMs,
+      );
     });
     try {
       return await Promise.race([fn(), timeout]);
@@ -140,28 +166,44 @@ export class XksProxy {
   }
 
   private async dispatch(req: XksProxyRequest): Promise<Record<string, unknown>> {
-    if (req.rawBody.length > this.maxBodyBytes) throw new XksProxyError('ValidationException', `The request body exceeds ${this.maxBodyBytes} bytes`);
+    if (req.rawBody.length > this.maxBodyBytes)
+      throw new XksProxyError('ValidationException', `The request body exceeds ${this.maxBodyBytes} bytes`);
     const store = await this.lookup('key store', () => this.stores.resolveXksStore(req.storeId));
     if (!store) throw new XksProxyError('InvalidUriPathException', 'No external key store is served at this URI path');
     if (store.requireClientCertificate && req.clientCertificateVerified !== true) {
-      throw new XksProxyError('AuthenticationFailedException', 'This key store requires mutual TLS: call it over HTTPS with a client certificate from a trusted CA');
+      throw new XksProxyError(
+        'AuthenticationFailedException',
+        'This key store requires mutual TLS: call it over HTTPS with a client certificate from a trusted CA',
+      );
     }
     const [path, query = ''] = req.requestUrl.split('?', 2) as [string, string?];
     const verdict = verifyXksRequest(
       { method: req.method, path, query, headers: req.headers, body: req.rawBody },
-      { region: store.region, credentials: store.credentials, now: this.options.now?.(), maxClockSkewMs: this.options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS },
+      {
+        region: store.region,
+        credentials: store.credentials,
+        now: this.options.now?.(),
+        maxClockSkewMs: this.options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS,
+      },
     );
     if (!verdict.ok) throw new XksProxyError('AuthenticationFailedException', verdict.reason);
-    if (req.method.toUpperCase() !== 'POST') throw new XksProxyError('InvalidUriPathException', 'XKS API operations are POST requests');
+    if (req.method.toUpperCase() !== 'POST')
+      throw new XksProxyError('InvalidUriPathException', 'XKS API operations are POST requests');
     const route = parseXksRoute(req.path);
     const { body } = parseXksBody(req.rawBody, ALLOWED_FIELDS[route.op]);
-    if (store.blocked) throw new XksProxyError('InvalidStateException', 'This external key store is blocked at the proxy');
+    if (store.blocked)
+      throw new XksProxyError('InvalidStateException', 'This external key store is blocked at the proxy');
     if (route.op === 'health') return { ...this.health };
     const key = await this.lookup('key', () => this.vault.getXksKey(store.ownerAccount, route.keyId));
     if (!key) throw new XksProxyError('KeyNotFoundException', `No XKS key ${route.keyId} exists`);
-    if (key.material.length !== 32) throw new XksProxyError('InternalException', 'The XKS key material is not an AES-256 key');
+    if (key.material.length !== 32)
+      throw new XksProxyError('InternalException', 'The XKS key material is not an AES-256 key');
     if (route.op === 'metadata') {
-      const md: XksKeyMetadata = { keySpec: 'AES_256', keyUsage: ['ENCRYPT', 'DECRYPT'], keyStatus: key.enabled ? 'ENABLED' : 'DISABLED' };
+      const md: XksKeyMetadata = {
+        keySpec: 'AES_256',
+        keyUsage: ['ENCRYPT', 'DECRYPT'],
+        keyStatus: key.enabled ? 'ENABLED' : 'DISABLED',
+      };
       return { ...md };
     }
     if (!key.enabled) throw new XksProxyError('InvalidStateException', `XKS key ${route.keyId} is disabled`);
@@ -169,7 +211,10 @@ export class XksProxy {
   }
 }
 
-const errorResponse = (e: XksProxyError): XksProxyResponse => ({ status: e.status, body: { errorName: e.errorName, errorMessage: e.message } });
+const errorResponse = (e: XksProxyError): XksProxyResponse => ({
+  status: e.status,
+  body: { errorName: e.errorName, errorMessage: e.message },
+});
 
 function encrypt(material: Uint8Array, body: Record<string, unknown>): Record<string, unknown> {
   const req = parseEncrypt(body);
@@ -184,7 +229,12 @@ function encrypt(material: Uint8Array, body: Record<string, unknown>): Record<st
     initializationVector: toBase64(iv),
   };
   if (req.integrity) {
-    const value = ciphertextIntegrityValue({ additionalAuthenticatedData: req.aad, initializationVector: iv, ciphertext, authenticationTag: tag });
+    const value = ciphertextIntegrityValue({
+      additionalAuthenticatedData: req.aad,
+      initializationVector: iv,
+      ciphertext,
+      authenticationTag: tag,
+    });
     out.ciphertextDataIntegrityValue = toBase64(value);
   }
   return out;
@@ -193,7 +243,8 @@ function encrypt(material: Uint8Array, body: Record<string, unknown>): Record<st
 function decrypt(material: Uint8Array, body: Record<string, unknown>): Record<string, unknown> {
   const req = parseDecrypt(body);
   // This proxy never issues ciphertextMetadata, so a ciphertext carrying some is not ours.
-  if (req.metadata && req.metadata.length > 0) throw new XksProxyError('InvalidCiphertextException', 'The ciphertext was not produced by this proxy');
+  if (req.metadata && req.metadata.length > 0)
+    throw new XksProxyError('InvalidCiphertextException', 'The ciphertext was not produced by this proxy');
   const decipher = createDecipheriv('aes-256-gcm', material, req.iv, { authTagLength: XKS_LIMITS.tagBytes });
   if (req.aad) decipher.setAAD(req.aad);
   decipher.setAuthTag(req.tag);
@@ -201,6 +252,9 @@ function decrypt(material: Uint8Array, body: Record<string, unknown>): Record<st
     const plaintext = Buffer.concat([decipher.update(req.ciphertext), decipher.final()]);
     return { plaintext: toBase64(plaintext) };
   } catch {
-    throw new XksProxyError('InvalidCiphertextException', 'The ciphertext, tag, IV or additional authenticated data do not verify under this key');
+    throw new XksProxyError(
+      'InvalidCiphertextException',
+      'The ciphertext, tag, IV or additional authenticated data do not verify under this key',
+    );
   }
 }

@@ -3,7 +3,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { XKS_KEY_ID_PATTERN } from './codec.js';
 import { serveXksRequest, writeXksJson } from './node-http.js';
-import { type XksKeyVault, XksProxy, type XksProxyOptions, type XksStoreAccess, type XksStoreResolver, type XksVaultKey } from './proxy.js';
+import {
+  type XksKeyVault,
+  XksProxy,
+  type XksProxyOptions,
+  type XksStoreAccess,
+  type XksStoreResolver,
+  type XksVaultKey,
+} from './proxy.js';
 
 /**
  * A complete XKS proxy that needs no database: stores and keys held in memory, served
@@ -113,10 +120,17 @@ export async function startStandaloneXksProxy(opts: {
   const server = http.createServer((req, res) => {
     const url = req.url ?? '/';
     const split = splitStandalonePath(url.split('?', 1)[0]!);
-    if (!split) return writeXksJson(res, 404, { errorName: 'InvalidUriPathException', errorMessage: 'The request path is not an XKS API v1 path' });
-    serveXksRequest(proxy, req, res, { ...split, requestUrl: url, maxBodyBytes: opts.proxy?.maxBodyBytes }).catch(() => {
-      if (!res.headersSent) writeXksJson(res, 500, { errorName: 'InternalException', errorMessage: 'The XKS proxy failed' });
-    });
+    if (!split)
+      return writeXksJson(res, 404, {
+        errorName: 'InvalidUriPathException',
+        errorMessage: 'The request path is not an XKS API v1 path',
+      });
+    serveXksRequest(proxy, req, res, { ...split, requestUrl: url, maxBodyBytes: opts.proxy?.maxBodyBytes }).catch(
+      () => {
+        if (!res.headersSent)
+          writeXksJson(res, 500, { errorName: 'InternalException', errorMessage: 'The XKS proxy failed' });
+      },
+    );
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -80,10 +80,14 @@ export function verifyXksRequest(req: XksReceivedRequest, opts: XksVerifyOptions
   const auth = parseAuthorization(headerValue(req.headers, 'authorization'));
   if (!auth) return fail('The request has no valid AWS4-HMAC-SHA256 Authorization header');
   const expectedService = opts.service ?? XKS_SIGNING_SERVICE;
-  if (auth.service !== expectedService) return fail(`The credential scope names service ${auth.service}; expected ${expectedService}`);
-  if (auth.region !== opts.region) return fail(`The credential scope names region ${auth.region}; expected ${opts.region}`);
+  if (auth.service !== expectedService)
+    return fail(`The credential scope names service ${auth.service}; expected ${expectedService}`);
+  if (auth.region !== opts.region)
+    return fail(`The credential scope names region ${auth.region}; expected ${opts.region}`);
   const id = Buffer.from(auth.accessKeyId);
-  const credential = opts.credentials.find((c) => c.accessKeyId.length === auth.accessKeyId.length && timingSafeEqual(Buffer.from(c.accessKeyId), id));
+  const credential = opts.credentials.find(
+    (c) => c.accessKeyId.length === auth.accessKeyId.length && timingSafeEqual(Buffer.from(c.accessKeyId), id),
+  );
   const query = req.query?.startsWith('?') ? req.query.slice(1) : (req.query ?? '');
   const verdict = verifySignature(
     { method: req.method, path: req.path, query, headers: req.headers, body: req.body },

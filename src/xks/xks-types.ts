@@ -101,13 +101,23 @@ export interface XksClient {
   encrypt(
     target: XksProxyTarget,
     keyId: string,
-    req: { plaintext: Uint8Array; additionalAuthenticatedData?: Uint8Array; ciphertextDataIntegrityValueAlgorithm?: 'SHA_256' },
+    req: {
+      plaintext: Uint8Array;
+      additionalAuthenticatedData?: Uint8Array;
+      ciphertextDataIntegrityValueAlgorithm?: 'SHA_256';
+    },
     requestMetadata: XksRequestMetadata,
   ): Promise<XksEncryptResult>;
   decrypt(
     target: XksProxyTarget,
     keyId: string,
-    req: { ciphertext: Uint8Array; initializationVector: Uint8Array; authenticationTag: Uint8Array; additionalAuthenticatedData?: Uint8Array; ciphertextMetadata?: Uint8Array },
+    req: {
+      ciphertext: Uint8Array;
+      initializationVector: Uint8Array;
+      authenticationTag: Uint8Array;
+      additionalAuthenticatedData?: Uint8Array;
+      ciphertextMetadata?: Uint8Array;
+    },
     requestMetadata: XksRequestMetadata,
   ): Promise<Uint8Array>;
 }

@@ -15,15 +15,33 @@ const ROLE_ACCESS_KEY = 'AKIAOPENCCKMROLEACCT';
 const ROLE_ACCOUNT = '777788889999';
 
 async function startWire(options: { stsMaxSessionSeconds?: number } = {}) {
-  const emulator = await KmsEmulator.open({ store: new InMemoryEmulatorStore(), rootKey: randomBytes(32), defaultAccountId: '123456789012', schedulerIntervalMs: 0 });
+  const emulator = await KmsEmulator.open({
+    store: new InMemoryEmulatorStore(),
+    rootKey: randomBytes(32),
+    defaultAccountId: '123456789012',
+    schedulerIntervalMs: 0,
+  });
   const server = createServer(
     createEmulatorWireHandler(emulator, {
-      credentials: { [ACCESS_KEY]: { secretAccessKey: SECRET, accountId: ACCOUNT }, [ROLE_ACCESS_KEY]: { secretAccessKey: SECRET, accountId: ROLE_ACCOUNT } },
-      defaultAccountId: '123456789012', defaultRegion: 'us-east-1', ...options }),
+      credentials: {
+        [ACCESS_KEY]: { secretAccessKey: SECRET, accountId: ACCOUNT },
+        [ROLE_ACCESS_KEY]: { secretAccessKey: SECRET, accountId: ROLE_ACCOUNT },
+      },
+      defaultAccountId: '123456789012',
+      defaultRegion: 'us-east-1',
+      ...options,
+    }),
   );
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url, close: async () => { server.closeAllConnections(); await new Promise((r) => server.close(r)); await emulator.close(); } };
+  return {
+    url,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await emulator.close();
+    },
+  };
 }
 
 const target = (url: string, secret = SECRET) => ({
@@ -41,16 +59,26 @@ const target = (url: string, secret = SECRET) => ({
 
 describeProviderContract('aws provider over the emulator wire (SigV4 verified)', async () => {
   const wire = await startWire();
-  return { provider: new AwsKmsProvider(target(wire.url), { timeoutMs: 5000, maxAttempts: 2 }), accountId: ACCOUNT, close: wire.close };
+  return {
+    provider: new AwsKmsProvider(target(wire.url), { timeoutMs: 5000, maxAttempts: 2 }),
+    accountId: ACCOUNT,
+    close: wire.close,
+  };
 });
 
 describe('aws provider failures over the wire', () => {
   it('a wrong secret fails with AWS signature errors, for KMS and STS alike', async () => {
     const wire = await startWire();
     try {
-      const p = new AwsKmsProvider(target(wire.url, 'not-the-secret-not-the-secret-not-the'), { timeoutMs: 5000, maxAttempts: 1 });
+      const p = new AwsKmsProvider(target(wire.url, 'not-the-secret-not-the-secret-not-the'), {
+        timeoutMs: 5000,
+        maxAttempts: 1,
+      });
       await expectAwsError(() => p.kms('ListKeys', {}), 'InvalidSignatureException');
-      const err = await p.getCallerIdentity().then(() => undefined, (e: unknown) => e as { awsName?: string; code?: string });
+      const err = await p.getCallerIdentity().then(
+        () => undefined,
+        (e: unknown) => e as { awsName?: string; code?: string },
+      );
       expect(err?.code).toBe('Unauthenticated');
     } finally {
       await wire.close();
@@ -68,15 +96,21 @@ describe('aws provider with an assumed role (STS AssumeRole over the wire)', () 
   /** Base credentials in the role's account. */
   const roleTarget = (url: string) => ({ ...target(url), accessKeyId: ROLE_ACCESS_KEY });
 
-  it('creates keys in the role\'s account and reports the assumed-role identity', async () => {
+  it("creates keys in the role's account and reports the assumed-role identity", async () => {
     const wire = await startWire();
     try {
-      const p = new AwsKmsProvider({ ...roleTarget(wire.url), assumeRoleArn: ROLE, assumeRoleExternalId: 'any' }, { timeoutMs: 5000, maxAttempts: 2 });
+      const p = new AwsKmsProvider(
+        { ...roleTarget(wire.url), assumeRoleArn: ROLE, assumeRoleExternalId: 'any' },
+        { timeoutMs: 5000, maxAttempts: 2 },
+      );
       const md = (await p.kms('CreateKey', { Description: 'cross-account' })).KeyMetadata!;
       expect(md.Arn).toBe(`arn:aws:kms:eu-west-1:${ROLE_ACCOUNT}:key/${md.KeyId}`);
       expect(md.AWSAccountId).toBe(ROLE_ACCOUNT);
       const id = await p.getCallerIdentity();
-      expect(id).toMatchObject({ account: ROLE_ACCOUNT, arn: `arn:aws:sts::${ROLE_ACCOUNT}:assumed-role/cckm-admin/opencckm` });
+      expect(id).toMatchObject({
+        account: ROLE_ACCOUNT,
+        arn: `arn:aws:sts::${ROLE_ACCOUNT}:assumed-role/cckm-admin/opencckm`,
+      });
       expect(id.userId).toMatch(/^AROA[A-Z0-9]+:opencckm$/);
       // Other credentials reach their own account, where the key is not.
       const base = new AwsKmsProvider(target(wire.url), { timeoutMs: 5000, maxAttempts: 1 });
@@ -90,15 +124,26 @@ describe('aws provider with an assumed role (STS AssumeRole over the wire)', () 
   it('refuses a malformed role ARN and callers it does not know', async () => {
     const wire = await startWire();
     try {
-      const bad = new AwsKmsProvider({ ...target(wire.url), assumeRoleArn: 'arn:aws:iam::12345:user/x' }, { timeoutMs: 5000, maxAttempts: 1 });
+      const bad = new AwsKmsProvider(
+        { ...target(wire.url), assumeRoleArn: 'arn:aws:iam::12345:user/x' },
+        { timeoutMs: 5000, maxAttempts: 1 },
+      );
       await expectAwsError(() => bad.kms('ListKeys', {}), 'ValidationError');
       const stranger = new AwsKmsProvider(
-        { ...target(wire.url), accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', assumeRoleArn: ROLE },
+        {
+          ...target(wire.url),
+          accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+          secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+          assumeRoleArn: ROLE,
+        },
         { timeoutMs: 5000, maxAttempts: 1 },
       );
       await expectAwsError(() => stranger.kms('ListKeys', {}), 'InvalidClientTokenId');
       // Known credentials of another account: no trust policies yet, so AccessDenied.
-      const otherAccount = new AwsKmsProvider({ ...target(wire.url), assumeRoleArn: ROLE }, { timeoutMs: 5000, maxAttempts: 1 });
+      const otherAccount = new AwsKmsProvider(
+        { ...target(wire.url), assumeRoleArn: ROLE },
+        { timeoutMs: 5000, maxAttempts: 1 },
+      );
       await expectAwsError(() => otherAccount.kms('ListKeys', {}), 'AccessDenied');
     } finally {
       await wire.close();
@@ -108,7 +153,10 @@ describe('aws provider with an assumed role (STS AssumeRole over the wire)', () 
   it('refreshes the temporary credentials before they expire', async () => {
     const wire = await startWire({ stsMaxSessionSeconds: 2 });
     try {
-      const p = new AwsKmsProvider({ ...roleTarget(wire.url), assumeRoleArn: ROLE }, { timeoutMs: 5000, maxAttempts: 1 });
+      const p = new AwsKmsProvider(
+        { ...roleTarget(wire.url), assumeRoleArn: ROLE },
+        { timeoutMs: 5000, maxAttempts: 1 },
+      );
       const seen = new Set<string>();
       const until = Date.now() + 5000;
       // Every call must succeed: one signed with credentials past their expiry would get ExpiredTokenException.
@@ -129,14 +177,25 @@ describe('aws provider with an assumed role (STS AssumeRole over the wire)', () 
     try {
       const { STSClient, AssumeRoleCommand } = await import('@aws-sdk/client-sts');
       const { KMSClient, ListKeysCommand } = await import('@aws-sdk/client-kms');
-      const sts = new STSClient({ region: 'us-east-1', endpoint: wire.url, credentials: { accessKeyId: ROLE_ACCESS_KEY, secretAccessKey: SECRET } });
+      const sts = new STSClient({
+        region: 'us-east-1',
+        endpoint: wire.url,
+        credentials: { accessKeyId: ROLE_ACCESS_KEY, secretAccessKey: SECRET },
+      });
       const c = (await sts.send(new AssumeRoleCommand({ RoleArn: ROLE, RoleSessionName: 's1' }))).Credentials!;
       expect(c.AccessKeyId).toMatch(/^ASIA[A-Z0-9]{16}$/);
       const creds = { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! };
       const kms = new KMSClient({ region: 'us-east-1', endpoint: wire.url, credentials: creds, maxAttempts: 1 });
       await kms.send(new ListKeysCommand({}));
-      const noToken = new KMSClient({ region: 'us-east-1', endpoint: wire.url, credentials: { ...creds, sessionToken: undefined }, maxAttempts: 1 });
-      await expect(noToken.send(new ListKeysCommand({}))).rejects.toMatchObject({ name: 'UnrecognizedClientException' });
+      const noToken = new KMSClient({
+        region: 'us-east-1',
+        endpoint: wire.url,
+        credentials: { ...creds, sessionToken: undefined },
+        maxAttempts: 1,
+      });
+      await expect(noToken.send(new ListKeysCommand({}))).rejects.toMatchObject({
+        name: 'UnrecognizedClientException',
+      });
       await new Promise((r) => setTimeout(r, 1100));
       await expect(kms.send(new ListKeysCommand({}))).rejects.toMatchObject({ name: 'ExpiredTokenException' });
       [sts, kms, noToken].forEach((x) => x.destroy());

@@ -8,7 +8,8 @@ import { describeProviderContract } from './kms-provider.contract.js';
  * It creates keys and schedules them for deletion (7 days) at the end: use a test account.
  */
 const env = process.env;
-const enabled = env.KMS_CONTRACT_AWS === '1' && env.KMS_CONTRACT_ACCOUNT_ID && env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY;
+const enabled =
+  env.KMS_CONTRACT_AWS === '1' && env.KMS_CONTRACT_ACCOUNT_ID && env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY;
 
 if (enabled) {
   describeProviderContract('aws provider against a real account', async () => ({
@@ -33,7 +34,9 @@ if (enabled) {
 } else {
   describe('KmsProvider contract: aws provider against a real account', () => {
     it('is skipped: set KMS_CONTRACT_AWS=1, KMS_CONTRACT_ACCOUNT_ID, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY to run it', () => {
-      console.info('real-AWS contract not run: KMS_CONTRACT_AWS and credentials are not set (see test/contract/aws-real.contract.test.ts)');
+      console.info(
+        'real-AWS contract not run: KMS_CONTRACT_AWS and credentials are not set (see test/contract/aws-real.contract.test.ts)',
+      );
       expect(enabled).toBeFalsy();
     });
   });

@@ -20,7 +20,13 @@ interface Wire {
 }
 
 async function startWire(opts: { admin: boolean }): Promise<Wire> {
-  const emulator = await KmsEmulator.open({ store: new InMemoryEmulatorStore(), rootKey: randomBytes(32), defaultAccountId: '123456789012', schedulerIntervalMs: 0, cloudHsmTransitionMs: 50 });
+  const emulator = await KmsEmulator.open({
+    store: new InMemoryEmulatorStore(),
+    rootKey: randomBytes(32),
+    defaultAccountId: '123456789012',
+    schedulerIntervalMs: 0,
+    cloudHsmTransitionMs: 50,
+  });
   const server = createServer(
     createEmulatorWireHandler(emulator, {
       credentials: { [ACCESS_KEY]: { secretAccessKey: SECRET, accountId: ACCOUNT } },
@@ -44,7 +50,18 @@ async function startWire(opts: { admin: boolean }): Promise<Wire> {
 
 const provider = (url: string, secret = SECRET) =>
   new AwsKmsProvider(
-    { connectionId: 'hsm', connectionVersion: '1', tenant: 'kylo', provider: 'aws', cloudName: 'aws', region: REGION, accessKeyId: ACCESS_KEY, secretAccessKey: secret, endpointUrl: url, stsRegionalEndpoints: 'legacy' },
+    {
+      connectionId: 'hsm',
+      connectionVersion: '1',
+      tenant: 'kylo',
+      provider: 'aws',
+      cloudName: 'aws',
+      region: REGION,
+      accessKeyId: ACCESS_KEY,
+      secretAccessKey: secret,
+      endpointUrl: url,
+      stsRegionalEndpoints: 'legacy',
+    },
     { timeoutMs: 10_000, maxAttempts: 1 },
   );
 
@@ -79,7 +96,9 @@ describe('CloudHSM v2 over the emulator wire (@aws-sdk/client-cloudhsm-v2, SigV4
       expect(view.activeHsms).toHaveLength(2);
       expect(wire.emulator.cloudHsm.isTrustAnchor(ACCOUNT, REGION, c.clusterId, c.trustAnchorPem)).toBe(true);
       expect(wire.emulator.cloudHsm.loginKmsUser(ACCOUNT, REGION, c.clusterId, c.kmsuserPassword)).toBe('OK');
-      await expect(wire.emulator.cloudHsm.createClusterKey(ACCOUNT, REGION, c.clusterId, 'kms-key')).resolves.toEqual(expect.any(String));
+      await expect(wire.emulator.cloudHsm.createClusterKey(ACCOUNT, REGION, c.clusterId, 'kms-key')).resolves.toEqual(
+        expect.any(String),
+      );
     } finally {
       await p.close();
     }
@@ -88,16 +107,40 @@ describe('CloudHSM v2 over the emulator wire (@aws-sdk/client-cloudhsm-v2, SigV4
   it('answers the CloudHSM exception names through the SDK', async () => {
     const p = provider(wire.url);
     try {
-      expect(await awsNameOf(p.cloudHsm('CreateHsm', { ClusterId: 'cluster-abcdefghijk', AvailabilityZone: 'eu-central-1a' }))).toBe('CloudHsmResourceNotFoundException');
-      expect(await awsNameOf(p.cloudHsm('CreateCluster', { HsmType: 'hsm2m.medium', SubnetIds: ['subnet-bad'] }))).toBe('CloudHsmInvalidRequestException');
-      expect(await awsNameOf(p.cloudHsm('DescribeClusters', { MaxResults: 99 }))).toBe('CloudHsmInvalidRequestException');
-      const created = await p.cloudHsm('CreateCluster', { HsmType: 'hsm1.medium', SubnetIds: ['subnet-0123456789abcdef0'] });
+      expect(
+        await awsNameOf(
+          p.cloudHsm('CreateHsm', { ClusterId: 'cluster-abcdefghijk', AvailabilityZone: 'eu-central-1a' }),
+        ),
+      ).toBe('CloudHsmResourceNotFoundException');
+      expect(await awsNameOf(p.cloudHsm('CreateCluster', { HsmType: 'hsm2m.medium', SubnetIds: ['subnet-bad'] }))).toBe(
+        'CloudHsmInvalidRequestException',
+      );
+      expect(await awsNameOf(p.cloudHsm('DescribeClusters', { MaxResults: 99 }))).toBe(
+        'CloudHsmInvalidRequestException',
+      );
+      const created = await p.cloudHsm('CreateCluster', {
+        HsmType: 'hsm1.medium',
+        SubnetIds: ['subnet-0123456789abcdef0'],
+      });
       const id = created.Cluster!.ClusterId!;
-      await until(async () => (await p.cloudHsm('DescribeClusters', { Filters: { clusterIds: [id] } })).Clusters![0]!.State === 'UNINITIALIZED', 5000, 'UNINITIALIZED');
+      await until(
+        async () =>
+          (await p.cloudHsm('DescribeClusters', { Filters: { clusterIds: [id] } })).Clusters![0]!.State ===
+          'UNINITIALIZED',
+        5000,
+        'UNINITIALIZED',
+      );
       const ca = await createTestCa();
-      const init = p.cloudHsm('InitializeCluster', { ClusterId: id, SignedCert: ca.certificatePem, TrustAnchor: ca.certificatePem });
+      const init = p.cloudHsm('InitializeCluster', {
+        ClusterId: id,
+        SignedCert: ca.certificatePem,
+        TrustAnchor: ca.certificatePem,
+      });
       const err = (await init.catch((e: unknown) => e)) as { awsName?: string; message: string };
-      expect([err.awsName, err.message]).toEqual(['CloudHsmInvalidRequestException', expect.stringContaining('has no active HSM yet')]);
+      expect([err.awsName, err.message]).toEqual([
+        'CloudHsmInvalidRequestException',
+        expect.stringContaining('has no active HSM yet'),
+      ]);
     } finally {
       await p.close();
     }
@@ -107,7 +150,16 @@ describe('CloudHSM v2 over the emulator wire (@aws-sdk/client-cloudhsm-v2, SigV4
     const p = provider(wire.url);
     try {
       const ids = [];
-      for (let i = 0; i < 3; i++) ids.push((await p.cloudHsm('CreateCluster', { HsmType: 'hsm1.medium', SubnetIds: ['subnet-0123456789abcdef0'], TagList: [{ Key: 'n', Value: String(i) }] })).Cluster!.ClusterId!);
+      for (let i = 0; i < 3; i++)
+        ids.push(
+          (
+            await p.cloudHsm('CreateCluster', {
+              HsmType: 'hsm1.medium',
+              SubnetIds: ['subnet-0123456789abcdef0'],
+              TagList: [{ Key: 'n', Value: String(i) }],
+            })
+          ).Cluster!.ClusterId!,
+        );
       const seen: string[] = [];
       let token: string | undefined;
       do {
@@ -125,30 +177,46 @@ describe('CloudHSM v2 over the emulator wire (@aws-sdk/client-cloudhsm-v2, SigV4
   });
 
   it('refuses a request signed with the wrong secret', async () => {
-    const client = new CloudHSMV2Client({ region: REGION, endpoint: wire.url, credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: 'not-the-secret-not-the-secret-not-the' }, maxAttempts: 1 });
+    const client = new CloudHSMV2Client({
+      region: REGION,
+      endpoint: wire.url,
+      credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: 'not-the-secret-not-the-secret-not-the' },
+      maxAttempts: 1,
+    });
     try {
-      await expect(client.send(new DescribeClustersCommand({}))).rejects.toMatchObject({ name: 'InvalidSignatureException' });
+      await expect(client.send(new DescribeClustersCommand({}))).rejects.toMatchObject({
+        name: 'InvalidSignatureException',
+      });
     } finally {
       client.destroy();
     }
   });
 
   it('admin endpoint: crypto users need a known cluster, valid input and POST', async () => {
-    const post = (path: string, body: unknown) => fetch(`${wire.url}/_opencckm/cloudhsm/clusters/${path}`, { method: 'POST', body: JSON.stringify(body) });
+    const post = (path: string, body: unknown) =>
+      fetch(`${wire.url}/_opencckm/cloudhsm/clusters/${path}`, { method: 'POST', body: JSON.stringify(body) });
     const unknown = await post('cluster-abcdefghijk/crypto-users', { username: 'kmsuser', password: 'Passw0rd!' });
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toMatchObject({ __type: 'CloudHsmResourceNotFoundException' });
     const p = provider(wire.url);
     try {
-      const id = (await p.cloudHsm('CreateCluster', { HsmType: 'hsm1.medium', SubnetIds: ['subnet-0123456789abcdef0'] })).Cluster!.ClusterId!;
+      const id = (
+        await p.cloudHsm('CreateCluster', { HsmType: 'hsm1.medium', SubnetIds: ['subnet-0123456789abcdef0'] })
+      ).Cluster!.ClusterId!;
       const early = await post(`${id}/crypto-users`, { username: 'kmsuser', password: 'Passw0rd!' });
       expect(early.status).toBe(400);
       expect(((await early.json()) as { message: string }).message).toContain('initialize and activate it first');
       const short = await post(`${id}/activate`, { password: 'x' });
-      expect([short.status, ((await short.json()) as { message: string }).message]).toEqual([400, 'password must be 7–32 characters.']);
+      expect([short.status, ((await short.json()) as { message: string }).message]).toEqual([
+        400,
+        'password must be 7–32 characters.',
+      ]);
       expect((await fetch(`${wire.url}/_opencckm/cloudhsm/clusters/${id}/crypto-users`)).status).toBe(405);
       expect((await post(`${id}/nothing`, {})).status).toBe(404);
-      expect((await fetch(`${wire.url}/_opencckm/cloudhsm/clusters/${id}/activate`, { method: 'POST', body: '{nope' })).status).toBe(400);
+      expect(
+        (await fetch(`${wire.url}/_opencckm/cloudhsm/clusters/${id}/activate`, { method: 'POST', body: '{nope' }))
+          .status,
+      ).toBe(400);
     } finally {
       await p.close();
     }
@@ -158,7 +226,10 @@ describe('CloudHSM v2 over the emulator wire (@aws-sdk/client-cloudhsm-v2, SigV4
 it('without enableCloudHsmAdmin the admin paths are not served', async () => {
   const wire = await startWire({ admin: false });
   try {
-    const res = await fetch(`${wire.url}/_opencckm/cloudhsm/clusters/cluster-abcdefghijk/crypto-users`, { method: 'POST', body: '{}' });
+    const res = await fetch(`${wire.url}/_opencckm/cloudhsm/clusters/cluster-abcdefghijk/crypto-users`, {
+      method: 'POST',
+      body: '{}',
+    });
     expect(res.status).toBe(404);
     expect(await res.json()).toMatchObject({ __type: 'UnknownOperationException' });
   } finally {

@@ -37,7 +37,8 @@ export function describeProviderContract(name: string, make: () => Promise<Provi
       kms = t.provider;
     });
     afterAll(async () => {
-      for (const id of created) await kms.kms('ScheduleKeyDeletion', { KeyId: id, PendingWindowInDays: 7 }).catch(() => undefined);
+      for (const id of created)
+        await kms.kms('ScheduleKeyDeletion', { KeyId: id, PendingWindowInDays: 7 }).catch(() => undefined);
       await t.close();
     });
     const createKey = async (input: KmsOperations['CreateKey']['input'] = {}) => {
@@ -54,7 +55,14 @@ export function describeProviderContract(name: string, make: () => Promise<Provi
 
     it('creates a symmetric key and describes it by id, ARN and alias', async () => {
       const md = await createKey();
-      expect(md).toMatchObject({ KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT', KeyState: 'Enabled', Enabled: true, Origin: 'AWS_KMS', KeyManager: 'CUSTOMER' });
+      expect(md).toMatchObject({
+        KeySpec: 'SYMMETRIC_DEFAULT',
+        KeyUsage: 'ENCRYPT_DECRYPT',
+        KeyState: 'Enabled',
+        Enabled: true,
+        Origin: 'AWS_KMS',
+        KeyManager: 'CUSTOMER',
+      });
       expect(md.Arn).toBe(`arn:aws:kms:${kms.region}:${t.accountId}:key/${md.KeyId}`);
       expect(md.CreationDate).toBeInstanceOf(Date);
       const alias = `alias/${unique()}`;
@@ -70,19 +78,35 @@ export function describeProviderContract(name: string, make: () => Promise<Provi
         createKey({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' }),
         createKey({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' }),
       ]);
-      expect(rsa.SigningAlgorithms).toEqual(expect.arrayContaining(['RSASSA_PSS_SHA_256', 'RSASSA_PKCS1_V1_5_SHA_256']));
+      expect(rsa.SigningAlgorithms).toEqual(
+        expect.arrayContaining(['RSASSA_PSS_SHA_256', 'RSASSA_PKCS1_V1_5_SHA_256']),
+      );
       expect(ecc.SigningAlgorithms).toEqual(['ECDSA_SHA_256']);
       expect(hmac.MacAlgorithms).toEqual(['HMAC_SHA_256']);
     });
 
     it('creates a key of every key spec outside China, with a usage it allows', async () => {
       const specs: [string, string][] = [
-        ['SYMMETRIC_DEFAULT', 'ENCRYPT_DECRYPT'], ['RSA_2048', 'ENCRYPT_DECRYPT'], ['RSA_3072', 'SIGN_VERIFY'], ['RSA_4096', 'ENCRYPT_DECRYPT'],
-        ['ECC_NIST_P256', 'KEY_AGREEMENT'], ['ECC_NIST_P384', 'SIGN_VERIFY'], ['ECC_NIST_P521', 'SIGN_VERIFY'], ['ECC_SECG_P256K1', 'SIGN_VERIFY'],
-        ['ECC_NIST_EDWARDS25519', 'SIGN_VERIFY'], ['HMAC_224', 'GENERATE_VERIFY_MAC'], ['HMAC_256', 'GENERATE_VERIFY_MAC'],
-        ['HMAC_384', 'GENERATE_VERIFY_MAC'], ['HMAC_512', 'GENERATE_VERIFY_MAC'], ['ML_DSA_44', 'SIGN_VERIFY'], ['ML_DSA_65', 'SIGN_VERIFY'], ['ML_DSA_87', 'SIGN_VERIFY'],
+        ['SYMMETRIC_DEFAULT', 'ENCRYPT_DECRYPT'],
+        ['RSA_2048', 'ENCRYPT_DECRYPT'],
+        ['RSA_3072', 'SIGN_VERIFY'],
+        ['RSA_4096', 'ENCRYPT_DECRYPT'],
+        ['ECC_NIST_P256', 'KEY_AGREEMENT'],
+        ['ECC_NIST_P384', 'SIGN_VERIFY'],
+        ['ECC_NIST_P521', 'SIGN_VERIFY'],
+        ['ECC_SECG_P256K1', 'SIGN_VERIFY'],
+        ['ECC_NIST_EDWARDS25519', 'SIGN_VERIFY'],
+        ['HMAC_224', 'GENERATE_VERIFY_MAC'],
+        ['HMAC_256', 'GENERATE_VERIFY_MAC'],
+        ['HMAC_384', 'GENERATE_VERIFY_MAC'],
+        ['HMAC_512', 'GENERATE_VERIFY_MAC'],
+        ['ML_DSA_44', 'SIGN_VERIFY'],
+        ['ML_DSA_65', 'SIGN_VERIFY'],
+        ['ML_DSA_87', 'SIGN_VERIFY'],
       ];
-      const made = await Promise.all(specs.map(([KeySpec, KeyUsage]) => createKey({ KeySpec, KeyUsage } as KmsOperations['CreateKey']['input'])));
+      const made = await Promise.all(
+        specs.map(([KeySpec, KeyUsage]) => createKey({ KeySpec, KeyUsage } as KmsOperations['CreateKey']['input'])),
+      );
       made.forEach((md, i) => expect([md.KeySpec, md.KeyUsage]).toEqual(specs[i]));
     });
 
@@ -93,11 +117,17 @@ export function describeProviderContract(name: string, make: () => Promise<Provi
     });
 
     it('rejects invalid spec and usage combinations with ValidationException', async () => {
-      await expectAwsError(() => kms.kms('CreateKey', { KeySpec: 'HMAC_256', KeyUsage: 'ENCRYPT_DECRYPT' }), 'ValidationException');
+      await expectAwsError(
+        () => kms.kms('CreateKey', { KeySpec: 'HMAC_256', KeyUsage: 'ENCRYPT_DECRYPT' }),
+        'ValidationException',
+      );
     });
 
     it('answers NotFoundException for unknown keys and aliases', async () => {
-      await expectAwsError(() => kms.kms('DescribeKey', { KeyId: '11111111-2222-3333-4444-555555555555' }), 'NotFoundException');
+      await expectAwsError(
+        () => kms.kms('DescribeKey', { KeyId: '11111111-2222-3333-4444-555555555555' }),
+        'NotFoundException',
+      );
       await expectAwsError(() => kms.kms('DescribeKey', { KeyId: `alias/${unique()}` }), 'NotFoundException');
     });
 
@@ -105,7 +135,10 @@ export function describeProviderContract(name: string, make: () => Promise<Provi
       const [a, b] = await Promise.all([createKey(), createKey()]);
       const alias = `alias/${unique()}`;
       await kms.kms('CreateAlias', { AliasName: alias, TargetKeyId: a.KeyId! });
-      await expectAwsError(() => kms.kms('CreateAlias', { AliasName: alias, TargetKeyId: b.KeyId! }), 'AlreadyExistsException');
+      await expectAwsError(
+        () => kms.kms('CreateAlias', { AliasName: alias, TargetKeyId: b.KeyId! }),
+        'AlreadyExistsException',
+      );
       const listed = await kms.kms('ListAliases', { KeyId: a.KeyId! });
       expect(listed.Aliases?.map((x) => x.AliasName)).toEqual([alias]);
     });
@@ -114,7 +147,12 @@ export function describeProviderContract(name: string, make: () => Promise<Provi
       const md = await createKey({ Tags: [{ TagKey: 'team', TagValue: 'blue' }] });
       await kms.kms('TagResource', { KeyId: md.KeyId!, Tags: [{ TagKey: 'env', TagValue: 'test' }] });
       let tags = (await kms.kms('ListResourceTags', { KeyId: md.KeyId! })).Tags ?? [];
-      expect(tags).toEqual(expect.arrayContaining([{ TagKey: 'team', TagValue: 'blue' }, { TagKey: 'env', TagValue: 'test' }]));
+      expect(tags).toEqual(
+        expect.arrayContaining([
+          { TagKey: 'team', TagValue: 'blue' },
+          { TagKey: 'env', TagValue: 'test' },
+        ]),
+      );
       await kms.kms('UntagResource', { KeyId: md.KeyId!, TagKeys: ['team'] });
       tags = (await kms.kms('ListResourceTags', { KeyId: md.KeyId! })).Tags ?? [];
       expect(tags).toEqual([{ TagKey: 'env', TagValue: 'test' }]);
@@ -126,12 +164,31 @@ export function describeProviderContract(name: string, make: () => Promise<Provi
       expect(initial.Statement[0].Principal.AWS).toBe(`arn:aws:iam::${t.accountId}:root`);
       const lockout = JSON.stringify({
         Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::999999999999:root' }, Action: 'kms:*', Resource: '*' }],
+        Statement: [
+          { Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::999999999999:root' }, Action: 'kms:*', Resource: '*' },
+        ],
       });
-      await expectAwsError(() => kms.kms('PutKeyPolicy', { KeyId: md.KeyId!, PolicyName: 'default', Policy: lockout }), 'MalformedPolicyDocumentException');
-      const allowed = JSON.stringify({ ...initial, Statement: [...initial.Statement, { Sid: 'x', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${t.accountId}:role/ops` }, Action: 'kms:Describe*', Resource: '*' }] });
+      await expectAwsError(
+        () => kms.kms('PutKeyPolicy', { KeyId: md.KeyId!, PolicyName: 'default', Policy: lockout }),
+        'MalformedPolicyDocumentException',
+      );
+      const allowed = JSON.stringify({
+        ...initial,
+        Statement: [
+          ...initial.Statement,
+          {
+            Sid: 'x',
+            Effect: 'Allow',
+            Principal: { AWS: `arn:aws:iam::${t.accountId}:role/ops` },
+            Action: 'kms:Describe*',
+            Resource: '*',
+          },
+        ],
+      });
       await kms.kms('PutKeyPolicy', { KeyId: md.KeyId!, PolicyName: 'default', Policy: allowed });
-      expect(JSON.parse((await kms.kms('GetKeyPolicy', { KeyId: md.KeyId!, PolicyName: 'default' })).Policy!)).toEqual(JSON.parse(allowed));
+      expect(JSON.parse((await kms.kms('GetKeyPolicy', { KeyId: md.KeyId!, PolicyName: 'default' })).Policy!)).toEqual(
+        JSON.parse(allowed),
+      );
     });
 
     it('disables, enables, schedules and cancels deletion, with state errors', async () => {
@@ -165,18 +222,28 @@ export function describeProviderContract(name: string, make: () => Promise<Provi
         createKey({ KeySpec: 'ML_DSA_44', KeyUsage: 'SIGN_VERIFY' }),
       ]);
       for (const md of keys) {
-        expect([md.KeySpec, await kms.kms('GetKeyRotationStatus', { KeyId: md.KeyId! })]).toEqual([md.KeySpec, { KeyRotationEnabled: false, KeyId: md.Arn }]);
+        expect([md.KeySpec, await kms.kms('GetKeyRotationStatus', { KeyId: md.KeyId! })]).toEqual([
+          md.KeySpec,
+          { KeyRotationEnabled: false, KeyId: md.Arn },
+        ]);
       }
       const imported = await createKey({ Origin: 'EXTERNAL' });
-      await expectAwsError(() => kms.kms('GetKeyRotationStatus', { KeyId: imported.KeyId! }), 'UnsupportedOperationException');
+      await expectAwsError(
+        () => kms.kms('GetKeyRotationStatus', { KeyId: imported.KeyId! }),
+        'UnsupportedOperationException',
+      );
     });
 
     it('refuses more than 50 tags on a key with TagException, at creation and when tagging', async () => {
-      const tags = (n: number, prefix = 't') => Array.from({ length: n }, (_, i) => ({ TagKey: `${prefix}${i}`, TagValue: 'v' }));
+      const tags = (n: number, prefix = 't') =>
+        Array.from({ length: n }, (_, i) => ({ TagKey: `${prefix}${i}`, TagValue: 'v' }));
       await expectAwsError(() => kms.kms('CreateKey', { Description: 'contract', Tags: tags(51) }), 'TagException');
       const md = await createKey({ Tags: tags(49) });
       await expectAwsError(() => kms.kms('TagResource', { KeyId: md.KeyId!, Tags: tags(2, 'u') }), 'TagException');
-      await kms.kms('TagResource', { KeyId: md.KeyId!, Tags: [...tags(1, 'u'), { TagKey: 't0', TagValue: 'changed' }] });
+      await kms.kms('TagResource', {
+        KeyId: md.KeyId!,
+        Tags: [...tags(1, 'u'), { TagKey: 't0', TagValue: 'changed' }],
+      });
       expect((await kms.kms('ListResourceTags', { KeyId: md.KeyId!, Limit: 50 })).Tags).toHaveLength(50);
     });
 
@@ -189,19 +256,33 @@ export function describeProviderContract(name: string, make: () => Promise<Provi
       };
       expect(padded(32 * 1024)).toHaveLength(32 * 1024);
       await kms.kms('PutKeyPolicy', { KeyId: md.KeyId!, PolicyName: 'default', Policy: padded(32 * 1024) });
-      await expectAwsError(() => kms.kms('PutKeyPolicy', { KeyId: md.KeyId!, PolicyName: 'default', Policy: padded(32 * 1024 + 1) }), 'LimitExceededException');
-      await expectAwsError(() => kms.kms('CreateKey', { Description: 'contract', Policy: padded(32 * 1024 + 1) }), 'LimitExceededException');
+      await expectAwsError(
+        () => kms.kms('PutKeyPolicy', { KeyId: md.KeyId!, PolicyName: 'default', Policy: padded(32 * 1024 + 1) }),
+        'LimitExceededException',
+      );
+      await expectAwsError(
+        () => kms.kms('CreateKey', { Description: 'contract', Policy: padded(32 * 1024 + 1) }),
+        'LimitExceededException',
+      );
     });
 
     it('pages every per-key list (aliases, tags, grants, rotations) with Limit and Marker', async () => {
-      const md = await createKey({ Tags: Array.from({ length: 5 }, (_, i) => ({ TagKey: `t${i}`, TagValue: `v${i}` })) });
+      const md = await createKey({
+        Tags: Array.from({ length: 5 }, (_, i) => ({ TagKey: `t${i}`, TagValue: `v${i}` })),
+      });
       const id = md.KeyId!;
       for (let i = 0; i < 3; i++) await kms.kms('CreateAlias', { AliasName: `alias/${unique()}`, TargetKeyId: id });
       for (let i = 0; i < 3; i++) {
-        await kms.kms('CreateGrant', { KeyId: id, GranteePrincipal: `arn:aws:iam::${t.accountId}:role/g${i}`, Operations: ['Encrypt'] });
+        await kms.kms('CreateGrant', {
+          KeyId: id,
+          GranteePrincipal: `arn:aws:iam::${t.accountId}:role/g${i}`,
+          Operations: ['Encrypt'],
+        });
       }
       for (let i = 0; i < 2; i++) await kms.kms('RotateKeyOnDemand', { KeyId: id });
-      const walk = async (page: (marker?: string) => Promise<{ items: unknown[]; truncated?: boolean; next?: string }>) => {
+      const walk = async (
+        page: (marker?: string) => Promise<{ items: unknown[]; truncated?: boolean; next?: string }>,
+      ) => {
         const all: unknown[] = [];
         let marker: string | undefined;
         for (let i = 0; i < 50; i++) {

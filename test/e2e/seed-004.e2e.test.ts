@@ -107,7 +107,11 @@ describe('e2e: seed 004 against the built server', () => {
     // curl -k '<base>/api/v1/cckm/aws/keys' -H 'Authorization: Bearer …' -H 'Content-Type: application/json' --data-binary $'…' --compressed
     const created = await fetch(`${base}/api/v1/cckm/aws/keys`, {
       method: 'POST',
-      headers: { Authorization: `Bearer ${jwt}`, 'Content-Type': 'application/json', 'Accept-Encoding': 'deflate, gzip, br' },
+      headers: {
+        Authorization: `Bearer ${jwt}`,
+        'Content-Type': 'application/json',
+        'Accept-Encoding': 'deflate, gzip, br',
+      },
       body: SEED_004_BODY,
     });
     const r = (await created.json()) as Body;
@@ -126,9 +130,14 @@ describe('e2e: seed 004 against the built server', () => {
     });
     expect(again.status).toBe(409);
     const err = (await again.json()) as Record<string, unknown>;
-    expect(err).toMatchObject({ codeDesc: expect.stringMatching(/^NCERRConflict/), message: expect.stringContaining('alias/aws-test-key') });
+    expect(err).toMatchObject({
+      codeDesc: expect.stringMatching(/^NCERRConflict/),
+      message: expect.stringContaining('alias/aws-test-key'),
+    });
     expect(typeof err.requestID).toBe('string');
-    const list = (await (await fetch(`${base}/api/v1/cckm/aws/keys?limit=-1`, { headers: { Authorization: `Bearer ${jwt}` } })).json()) as { total: number };
+    const list = (await (
+      await fetch(`${base}/api/v1/cckm/aws/keys?limit=-1`, { headers: { Authorization: `Bearer ${jwt}` } })
+    ).json()) as { total: number };
     expect(list.total).toBe(1);
 
     // Any AWS SDK client reaches the same key through the emulator's endpoint.
@@ -140,10 +149,22 @@ describe('e2e: seed 004 against the built server', () => {
     });
     try {
       const described = await kms.send(new DescribeKeyCommand({ KeyId: 'alias/aws-test-key' }));
-      expect(described.KeyMetadata).toMatchObject({ KeyId: r.aws_param.KeyID, Arn: r.aws_param.Arn, MultiRegion: true, KeyState: 'Enabled' });
+      expect(described.KeyMetadata).toMatchObject({
+        KeyId: r.aws_param.KeyID,
+        Arn: r.aws_param.Arn,
+        MultiRegion: true,
+        KeyState: 'Enabled',
+      });
       const tags = await kms.send(new ListResourceTagsCommand({ KeyId: r.aws_param.KeyID }));
-      expect(tags.Tags).toEqual(expect.arrayContaining([{ TagKey: 'key', TagValue: 'value' }, { TagKey: 'cckm_record_id', TagValue: r.id }]));
-      await expect(kms.send(new DescribeKeyCommand({ KeyId: 'alias/no-such-alias' }))).rejects.toMatchObject({ name: 'NotFoundException' });
+      expect(tags.Tags).toEqual(
+        expect.arrayContaining([
+          { TagKey: 'key', TagValue: 'value' },
+          { TagKey: 'cckm_record_id', TagValue: r.id },
+        ]),
+      );
+      await expect(kms.send(new DescribeKeyCommand({ KeyId: 'alias/no-such-alias' }))).rejects.toMatchObject({
+        name: 'NotFoundException',
+      });
     } finally {
       kms.destroy();
     }
@@ -155,9 +176,15 @@ describe('e2e: seed 004 against the built server', () => {
     );
     child!.kill('SIGTERM');
     let timer: NodeJS.Timeout | undefined;
-    const result = await Promise.race([exited, new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), GRACE_MS + 2000)))]);
+    const result = await Promise.race([
+      exited,
+      new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), GRACE_MS + 2000))),
+    ]);
     clearTimeout(timer);
-    expect({ result, log: result === 'timeout' || result.code !== 0 ? log : '' }).toEqual({ result: { code: 0, signal: null }, log: '' });
+    expect({ result, log: result === 'timeout' || result.code !== 0 ? log : '' }).toEqual({
+      result: { code: 0, signal: null },
+      log: '',
+    });
     expect(Date.now() - started).toBeLessThan(GRACE_MS);
   }, 120_000);
 });

@@ -33,7 +33,10 @@ describe('e2e: a synchronization job survives the death of its server', () => {
     const until = Date.now() + 60_000;
     while (Date.now() < until) {
       if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${log}`);
-      const ok = await fetch(`${base}/readyz`).then((r) => r.status === 200, () => false);
+      const ok = await fetch(`${base}/readyz`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
       if (ok) return;
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -73,9 +76,17 @@ describe('e2e: a synchronization job survives the death of its server', () => {
       LOG_LEVEL: 'warn',
     };
     await start();
-    const kms = new KMSClient({ endpoint: `http://127.0.0.1:${emulatorPort}`, region: REGION, credentials: { accessKeyId: 'AKIAE2ESYNC', secretAccessKey: 'e2e-sync-secret' } });
+    const kms = new KMSClient({
+      endpoint: `http://127.0.0.1:${emulatorPort}`,
+      region: REGION,
+      credentials: { accessKeyId: 'AKIAE2ESYNC', secretAccessKey: 'e2e-sync-secret' },
+    });
     for (let i = 0; i < KEYS; i += 25) {
-      await Promise.all(Array.from({ length: Math.min(25, KEYS - i) }, (_, j) => kms.send(new CreateKeyCommand({ Description: `outside ${i + j}` }))));
+      await Promise.all(
+        Array.from({ length: Math.min(25, KEYS - i) }, (_, j) =>
+          kms.send(new CreateKeyCommand({ Description: `outside ${i + j}` })),
+        ),
+      );
     }
     kms.destroy();
   }, 360_000);
@@ -86,11 +97,15 @@ describe('e2e: a synchronization job survives the death of its server', () => {
   }, 60_000);
 
   it('completes the job after a restart, with one record per key', async () => {
-    const token = ((await (await fetch(`${base}/api/v1/auth/tokens`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ grant_type: 'password', username: 'admin', password: PASSWORD }),
-    })).json()) as { jwt: string }).jwt;
+    const token = (
+      (await (
+        await fetch(`${base}/api/v1/auth/tokens`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ grant_type: 'password', username: 'admin', password: PASSWORD }),
+        })
+      ).json()) as { jwt: string }
+    ).jwt;
     const api = async (method: string, p: string, body?: unknown): Promise<{ status: number; body: Body }> => {
       const res = await fetch(`${base}/api/v1${p}`, {
         method,
@@ -131,7 +146,9 @@ describe('e2e: a synchronization job survives the death of its server', () => {
       const client = new pg.Client({ connectionString: target.url });
       await client.connect();
       try {
-        const units = await client.query<{ attempts: number }>('SELECT attempts FROM job_units WHERE job_id = $1', [created.body.id]);
+        const units = await client.query<{ attempts: number }>('SELECT attempts FROM job_units WHERE job_id = $1', [
+          created.body.id,
+        ]);
         expect(units.rows.map((u) => u.attempts)).toEqual([2]);
       } finally {
         await client.end();

@@ -54,7 +54,12 @@ import {
   ListKeysCommand,
   ListResourceTagsCommand,
 } from '@aws-sdk/client-kms';
-import { InMemoryXksKeyVault, InMemoryXksStores, startStandaloneXksProxy, type StandaloneXksProxy } from '../../src/xks/standalone-proxy.js';
+import {
+  InMemoryXksKeyVault,
+  InMemoryXksStores,
+  startStandaloneXksProxy,
+  type StandaloneXksProxy,
+} from '../../src/xks/standalone-proxy.js';
 import { buildOnce, ROOT } from '../support/build-once.js';
 import { freePort } from '../support/free-port.js';
 
@@ -365,7 +370,16 @@ interface Run {
  * does not silence them.
  */
 const QUIET_PROVIDER = Object.fromEntries(
-  ['TF_LOG', 'TF_LOG_PROVIDER', 'TF_LOG_SDK', 'TF_LOG_SDK_PROTO', 'TF_LOG_SDK_MUX', 'TF_LOG_SDK_FRAMEWORK', 'TF_LOG_SDK_HELPER_SCHEMA', 'TF_LOG_SDK_HELPER_RESOURCE'].map((v) => [v, 'off']),
+  [
+    'TF_LOG',
+    'TF_LOG_PROVIDER',
+    'TF_LOG_SDK',
+    'TF_LOG_SDK_PROTO',
+    'TF_LOG_SDK_MUX',
+    'TF_LOG_SDK_FRAMEWORK',
+    'TF_LOG_SDK_HELPER_SCHEMA',
+    'TF_LOG_SDK_HELPER_RESOURCE',
+  ].map((v) => [v, 'off']),
 );
 
 /**
@@ -395,7 +409,14 @@ async function startDebugProvider(work: string, source: string, version: string)
   if (!binary) throw new Error(`terraform init installed no provider binary in ${dir}`);
   const child = spawn(path.join(dir, binary), ['-debug'], {
     cwd: work,
-    env: { PATH: process.env.PATH ?? '', HOME: work, TMPDIR: work, AWS_EC2_METADATA_DISABLED: 'true', ...LESS_GC, ...QUIET_PROVIDER },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: work,
+      TMPDIR: work,
+      AWS_EC2_METADATA_DISABLED: 'true',
+      ...LESS_GC,
+      ...QUIET_PROVIDER,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -419,9 +440,14 @@ async function startDebugProvider(work: string, source: string, version: string)
 }
 
 (missing.length > 0 ? describe.skip : describe)(
-  missing.length > 0 ? `terraform e2e SKIPPED: ${missing.join('; ')}` : `terraform e2e: hashicorp/aws ${mirror?.version} against the built emulator`,
+  missing.length > 0
+    ? `terraform e2e SKIPPED: ${missing.join('; ')}`
+    : `terraform e2e: hashicorp/aws ${mirror?.version} against the built emulator`,
   () => {
-    const key = { id: `AKIA${randomBytes(10).toString('hex').toUpperCase().slice(0, 16)}`, secret: randomBytes(30).toString('base64') };
+    const key = {
+      id: `AKIA${randomBytes(10).toString('hex').toUpperCase().slice(0, 16)}`,
+      secret: randomBytes(30).toString('base64'),
+    };
     let work: string;
     let emulator: ChildProcess | undefined;
     let emulatorLog = '';
@@ -440,8 +466,14 @@ async function startDebugProvider(work: string, source: string, version: string)
      * the debug-mode provider processes started, once, from what init installed.
      */
     const terraform = async (...args: string[]): Promise<Run> => {
-      if (args[0] !== 'init') providers ??= Promise.all([EAST_SOURCE, WEST_SOURCE].map((source) => startDebugProvider(work, source, mirror!.version)));
-      const reattach = args[0] === 'init' ? undefined : JSON.stringify(Object.assign({}, ...(await providers)!.map((p) => p.reattach)));
+      if (args[0] !== 'init')
+        providers ??= Promise.all(
+          [EAST_SOURCE, WEST_SOURCE].map((source) => startDebugProvider(work, source, mirror!.version)),
+        );
+      const reattach =
+        args[0] === 'init'
+          ? undefined
+          : JSON.stringify(Object.assign({}, ...(await providers)!.map((p) => p.reattach)));
       return new Promise((resolve, reject) => {
         const child = spawn(TERRAFORM, [...args, '-no-color'], {
           cwd: work,
@@ -471,7 +503,12 @@ async function startDebugProvider(work: string, source: string, version: string)
       await buildOnce();
       work = mkdtempSync(path.join(tmpdir(), 'opencckm-terraform-'));
       const stores = new InMemoryXksStores();
-      stores.put('default', { region: 'us-east-1', credentials: [{ accessKeyId: XKS_ACCESS_KEY, secretAccessKey: XKS_SECRET }], blocked: false, ownerAccount: ACCOUNT });
+      stores.put('default', {
+        region: 'us-east-1',
+        credentials: [{ accessKeyId: XKS_ACCESS_KEY, secretAccessKey: XKS_SECRET }],
+        blocked: false,
+        ownerAccount: ACCOUNT,
+      });
       proxy = await startStandaloneXksProxy({ stores, vault: new InMemoryXksKeyVault() });
       const port = await freePort();
       endpoint = `http://127.0.0.1:${port}`;
@@ -493,7 +530,8 @@ async function startDebugProvider(work: string, source: string, version: string)
       emulator.stderr!.on('data', (d: Buffer) => (emulatorLog += d.toString()));
       const until = Date.now() + 60_000;
       while (!emulatorLog.includes('listening on')) {
-        if (emulator.exitCode !== null || Date.now() > until) throw new Error(`the emulator did not start:\n${emulatorLog}`);
+        if (emulator.exitCode !== null || Date.now() > until)
+          throw new Error(`the emulator did not start:\n${emulatorLog}`);
         await new Promise((r) => setTimeout(r, 100));
       }
       writeFileSync(
@@ -539,7 +577,9 @@ async function startDebugProvider(work: string, source: string, version: string)
       expect(exitOf(run)).toEqual({ code: 0 });
       expect(run.output).toMatch(/Apply complete! Resources: 15 added, 0 changed, 0 destroyed\./);
       const out = await terraform('output', '-json');
-      outputs = Object.fromEntries(Object.entries(JSON.parse(out.output) as Record<string, { value: unknown }>).map(([k, v]) => [k, v.value]));
+      outputs = Object.fromEntries(
+        Object.entries(JSON.parse(out.output) as Record<string, { value: unknown }>).map(([k, v]) => [k, v.value]),
+      );
       const keys = outputs.keys as Record<string, string>;
 
       // Data sources read back what the resources made; Decrypt opens both ciphertexts.
@@ -555,21 +595,41 @@ async function startDebugProvider(work: string, source: string, version: string)
       expect(createPublicKey(outputs.public_key_pem as string).asymmetricKeyDetails?.modulusLength).toBe(2048);
 
       // The emulator holds what Terraform asked for.
-      expect(await east.send(new GetKeyRotationStatusCommand({ KeyId: keys.symmetric }))).toMatchObject({ KeyRotationEnabled: true, RotationPeriodInDays: 90 });
+      expect(await east.send(new GetKeyRotationStatusCommand({ KeyId: keys.symmetric }))).toMatchObject({
+        KeyRotationEnabled: true,
+        RotationPeriodInDays: 90,
+      });
       for (const k of [keys.rsa, keys.ecc, keys.hmac]) {
         expect((await east.send(new GetKeyRotationStatusCommand({ KeyId: k }))).KeyRotationEnabled).toBe(false);
       }
-      expect((await east.send(new ListResourceTagsCommand({ KeyId: keys.symmetric }))).Tags).toEqual([{ TagKey: 'env', TagValue: 'e2e' }, { TagKey: 'team', TagValue: 'blue' }]);
+      expect((await east.send(new ListResourceTagsCommand({ KeyId: keys.symmetric }))).Tags).toEqual([
+        { TagKey: 'env', TagValue: 'e2e' },
+        { TagKey: 'team', TagValue: 'blue' },
+      ]);
       // the provider sends the unset constraint as an empty map; the grant must still work for its context
       const grants = (await east.send(new ListGrantsCommand({ KeyId: keys.symmetric }))).Grants!;
-      expect(grants).toEqual([expect.objectContaining({ GrantId: outputs.grant_id, Name: 'terraform-grant', Constraints: { EncryptionContextSubset: { app: 'e2e' } } })]);
-      expect(JSON.parse((await east.send(new GetKeyPolicyCommand({ KeyId: keys.with_policy }))).Policy!).Id).toBe('terraform');
+      expect(grants).toEqual([
+        expect.objectContaining({
+          GrantId: outputs.grant_id,
+          Name: 'terraform-grant',
+          Constraints: { EncryptionContextSubset: { app: 'e2e' } },
+        }),
+      ]);
+      expect(JSON.parse((await east.send(new GetKeyPolicyCommand({ KeyId: keys.with_policy }))).Policy!).Id).toBe(
+        'terraform',
+      );
       const imported = (await east.send(new DescribeKeyCommand({ KeyId: keys.imported }))).KeyMetadata!;
-      expect([imported.Origin, imported.KeyState, imported.MultiRegionConfiguration?.ReplicaKeys?.map((r) => r.Region)]).toEqual(['EXTERNAL', 'Enabled', ['eu-west-1']]);
+      expect([
+        imported.Origin,
+        imported.KeyState,
+        imported.MultiRegionConfiguration?.ReplicaKeys?.map((r) => r.Region),
+      ]).toEqual(['EXTERNAL', 'Enabled', ['eu-west-1']]);
       const replica = (await west.send(new DescribeKeyCommand({ KeyId: outputs.replica_arn as string }))).KeyMetadata!;
       expect([replica.KeyState, replica.MultiRegionConfiguration?.MultiRegionKeyType]).toEqual(['Enabled', 'REPLICA']);
       const stores = (await east.send(new DescribeCustomKeyStoresCommand({}))).CustomKeyStores!;
-      expect(stores.map((s) => [s.CustomKeyStoreId, s.CustomKeyStoreName, s.ConnectionState])).toEqual([[(outputs.xks_store as string[])[0], 'terraform-xks', 'DISCONNECTED']]);
+      expect(stores.map((s) => [s.CustomKeyStoreId, s.CustomKeyStoreName, s.ConnectionState])).toEqual([
+        [(outputs.xks_store as string[])[0], 'terraform-xks', 'DISCONNECTED'],
+      ]);
     }, 600_000);
 
     test('a second plan finds no changes (exit code 0)', async () => {
@@ -584,12 +644,18 @@ async function startDebugProvider(work: string, source: string, version: string)
       expect(run.output).toContain('Destroy complete! Resources: 15 destroyed.');
       for (const client of [east, west]) {
         const ids = (await client.send(new ListKeysCommand({}))).Keys!.map((k) => k.KeyId!);
-        const states = await Promise.all(ids.map(async (id) => (await client.send(new DescribeKeyCommand({ KeyId: id }))).KeyMetadata!.KeyState));
+        const states = await Promise.all(
+          ids.map(async (id) => (await client.send(new DescribeKeyCommand({ KeyId: id }))).KeyMetadata!.KeyState),
+        );
         // a primary waits in PendingReplicaDeletion while its replicas are pending deletion
         expect(states.filter((s) => s !== 'PendingDeletion' && s !== 'PendingReplicaDeletion')).toEqual([]);
       }
-      expect((await east.send(new ListAliasesCommand({}))).Aliases!.map((a) => a.AliasName)).not.toContain('alias/terraform-e2e');
-      expect((await east.send(new ListGrantsCommand({ KeyId: (outputs.keys as Record<string, string>).symmetric }))).Grants).toEqual([]);
+      expect((await east.send(new ListAliasesCommand({}))).Aliases!.map((a) => a.AliasName)).not.toContain(
+        'alias/terraform-e2e',
+      );
+      expect(
+        (await east.send(new ListGrantsCommand({ KeyId: (outputs.keys as Record<string, string>).symmetric }))).Grants,
+      ).toEqual([]);
       expect((await east.send(new DescribeCustomKeyStoresCommand({}))).CustomKeyStores).toEqual([]);
     }, 300_000);
   },

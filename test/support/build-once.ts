@@ -33,7 +33,14 @@ export async function buildOnce(): Promise<void> {
   try {
     const build = spawnSync(
       process.execPath,
-      [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--incremental', '--tsBuildInfoFile', 'dist/.tsbuildinfo'],
+      [
+        path.join(ROOT, 'node_modules/typescript/bin/tsc'),
+        '-p',
+        'tsconfig.build.json',
+        '--incremental',
+        '--tsBuildInfoFile',
+        'dist/.tsbuildinfo',
+      ],
       { cwd: ROOT, encoding: 'utf8', timeout: 300_000 },
     );
     if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}${build.stderr}`);

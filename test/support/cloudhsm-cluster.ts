@@ -29,7 +29,10 @@ export async function createTestCa(name = 'CN=opencckm test customer CA, O=Examp
     signingAlgorithm: CA_ALG,
     notBefore: new Date(now - 3_600_000),
     notAfter: new Date(now + 365 * 86_400_000),
-    extensions: [new x509.BasicConstraintsExtension(true, undefined, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign, true)],
+    extensions: [
+      new x509.BasicConstraintsExtension(true, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign, true),
+    ],
   });
   return {
     certificatePem: cert.toString('pem'),
@@ -52,7 +55,10 @@ export async function createTestCa(name = 'CN=opencckm test customer CA, O=Examp
 
 /** How {@link activeCluster} reaches CloudHSM: its API, and the admin action that sets a crypto user. */
 export interface CloudHsmAccess {
-  call<Op extends CloudHsmOperationName>(op: Op, input: CloudHsmOperations[Op]['input']): Promise<CloudHsmOperations[Op]['output']>;
+  call<Op extends CloudHsmOperationName>(
+    op: Op,
+    input: CloudHsmOperations[Op]['input'],
+  ): Promise<CloudHsmOperations[Op]['output']>;
   setCryptoUser(clusterId: string, username: string, password: string): Promise<void>;
 }
 
@@ -60,7 +66,8 @@ export interface CloudHsmAccess {
 export function emulatorAccess(emulator: KmsEmulator, ctx: { accountId: string; region: string }): CloudHsmAccess {
   return {
     call: (op, input) => emulator.cloudHsm.call(ctx, op, input as never) as never,
-    setCryptoUser: (clusterId, username, password) => emulator.cloudHsm.setCryptoUser(ctx.accountId, ctx.region, clusterId, username, password),
+    setCryptoUser: (clusterId, username, password) =>
+      emulator.cloudHsm.setCryptoUser(ctx.accountId, ctx.region, clusterId, username, password),
   };
 }
 
@@ -76,8 +83,16 @@ export function providerAccess(provider: KmsProvider, wireUrl: string): CloudHsm
 }
 
 /** `POST /_opencckm/cloudhsm/clusters/{id}/crypto-users` on an emulator wire endpoint. */
-export async function adminCryptoUser(wireUrl: string, clusterId: string, username: string, password: string): Promise<void> {
-  const res = await fetch(`${wireUrl}/_opencckm/cloudhsm/clusters/${clusterId}/crypto-users`, { method: 'POST', body: JSON.stringify({ username, password }) });
+export async function adminCryptoUser(
+  wireUrl: string,
+  clusterId: string,
+  username: string,
+  password: string,
+): Promise<void> {
+  const res = await fetch(`${wireUrl}/_opencckm/cloudhsm/clusters/${clusterId}/crypto-users`, {
+    method: 'POST',
+    body: JSON.stringify({ username, password }),
+  });
   if (res.status !== 200) throw new Error(`setting crypto user ${username} failed: ${res.status} ${await res.text()}`);
 }
 
@@ -103,13 +118,20 @@ export interface ActiveClusterOptions {
  * CreateCluster (two subnets) → CreateHsm × `hsms` → wait for ACTIVE HSMs → DescribeClusters
  * (ClusterCsr) → sign with a fresh test CA → InitializeCluster → set `kmsuser` → ACTIVE.
  */
-export async function activeCluster(access: CloudHsmAccess, options: ActiveClusterOptions = {}): Promise<ActiveCluster> {
+export async function activeCluster(
+  access: CloudHsmAccess,
+  options: ActiveClusterOptions = {},
+): Promise<ActiveCluster> {
   const hsmCount = options.hsms ?? 2;
   const password = options.kmsuserPassword ?? 'kmsuser-Passw0rd';
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const created = await access.call('CreateCluster', { HsmType: 'hsm2m.medium', SubnetIds: ['subnet-0a1b2c3d4e5f60001', 'subnet-0a1b2c3d4e5f60002'] });
+  const created = await access.call('CreateCluster', {
+    HsmType: 'hsm2m.medium',
+    SubnetIds: ['subnet-0a1b2c3d4e5f60001', 'subnet-0a1b2c3d4e5f60002'],
+  });
   const clusterId = created.Cluster!.ClusterId!;
-  const describe = async () => (await access.call('DescribeClusters', { Filters: { clusterIds: [clusterId] } })).Clusters![0]!;
+  const describe = async () =>
+    (await access.call('DescribeClusters', { Filters: { clusterIds: [clusterId] } })).Clusters![0]!;
   await until(async () => (await describe()).State === 'UNINITIALIZED', timeoutMs, 'cluster UNINITIALIZED');
   const zones = Object.keys(created.Cluster!.SubnetMapping ?? {}).sort();
   const hsms: ActiveCluster['hsms'] = [];
@@ -120,7 +142,11 @@ export async function activeCluster(access: CloudHsmAccess, options: ActiveClust
   await until(async () => (await describe()).Hsms!.every((h) => h.State === 'ACTIVE'), timeoutMs, 'HSMs ACTIVE');
   const ca = await createTestCa();
   const csr = (await describe()).Certificates!.ClusterCsr!;
-  await access.call('InitializeCluster', { ClusterId: clusterId, SignedCert: await ca.sign(csr), TrustAnchor: ca.certificatePem });
+  await access.call('InitializeCluster', {
+    ClusterId: clusterId,
+    SignedCert: await ca.sign(csr),
+    TrustAnchor: ca.certificatePem,
+  });
   await until(async () => (await describe()).State === 'INITIALIZED', timeoutMs, 'cluster INITIALIZED');
   await access.setCryptoUser(clusterId, 'kmsuser', password);
   await until(async () => (await describe()).State === 'ACTIVE', timeoutMs, 'cluster ACTIVE');

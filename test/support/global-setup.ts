@@ -17,7 +17,19 @@
  * through the real migrator.
  */
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -50,7 +62,11 @@ export default async function globalSetup(_globalConfig: unknown, project: JestP
   const state: RunState = {
     ownerPid: process.pid,
     runDir,
-    runId: path.basename(runDir).slice(RUN_DIR_PREFIX.length).toLowerCase().replace(/[^a-z0-9]/g, 'x'),
+    runId: path
+      .basename(runDir)
+      .slice(RUN_DIR_PREFIX.length)
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, 'x'),
     mode: 'embedded',
   };
   const stateFile = path.join(runDir, 'state.json');
@@ -74,7 +90,9 @@ export default async function globalSetup(_globalConfig: unknown, project: JestP
       what = `throwaway ${pgVersion(bin)} cluster on 127.0.0.1:${cluster.port}`;
     } else if (process.env.CI === 'true' && process.env.OPENCCKM_TEST_ALLOW_EMBEDDED !== '1') {
       // CI must prove the service against real PostgreSQL: never fall back silently.
-      throw new Error('CI=true but no PostgreSQL server binaries were found (install postgresql, or set TEST_DATABASE_URL)');
+      throw new Error(
+        'CI=true but no PostgreSQL server binaries were found (install postgresql, or set TEST_DATABASE_URL)',
+      );
     } else {
       what = 'embedded PGlite';
     }
@@ -94,7 +112,9 @@ export default async function globalSetup(_globalConfig: unknown, project: JestP
     const secs = ((Date.now() - started) / 1000).toFixed(1);
     console.log(`\n[test-db] ${what}; template ready in ${secs}s`);
     if (!adminUrl) {
-      console.log('[test-db] integration tests run on PGlite because no PostgreSQL was found (set TEST_DATABASE_URL or install postgresql)');
+      console.log(
+        '[test-db] integration tests run on PGlite because no PostgreSQL was found (set TEST_DATABASE_URL or install postgresql)',
+      );
     }
   } catch (err) {
     stopRun(state);
@@ -130,10 +150,20 @@ function pgVersion(bin: string): string {
 }
 
 /** Runs a command (as `osUser` through runuser when given) and returns stdout; throws with its output. */
-function run(cmd: string, args: string[], opts: { osUser?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}): string {
+function run(
+  cmd: string,
+  args: string[],
+  opts: { osUser?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): string {
   const { osUser, cwd, env } = opts;
   const [file, argv] = osUser ? ['runuser', ['-u', osUser, '--', cmd, ...args]] : [cmd, args];
-  const res = spawnSync(file, argv, { encoding: 'utf8', timeout: 180_000, cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const res = spawnSync(file, argv, {
+    encoding: 'utf8',
+    timeout: 180_000,
+    cwd,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   if (res.error) throw res.error;
   if (res.status !== 0) {
     throw new Error(`${[file, ...argv].join(' ')} exited with ${res.status ?? res.signal}\n${res.stdout}${res.stderr}`);
@@ -152,14 +182,20 @@ function startCluster(
   mkdirSync(clusterDir, { mode: 0o700 });
   if (osUser) {
     if (spawnSync('id', ['-u', osUser]).status !== 0) {
-      throw new Error(`PostgreSQL refuses to run as root and there is no '${osUser}' OS user; create it or set TEST_DATABASE_URL`);
+      throw new Error(
+        `PostgreSQL refuses to run as root and there is no '${osUser}' OS user; create it or set TEST_DATABASE_URL`,
+      );
     }
     const uid = Number(run('id', ['-u', osUser]));
     const gid = Number(run('id', ['-g', osUser]));
     chownSync(clusterDir, uid, gid);
   }
   const dataDir = path.join(clusterDir, 'data');
-  run(path.join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync'], { osUser, cwd: clusterDir });
+  run(
+    path.join(bin, 'initdb'),
+    ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync'],
+    { osUser, cwd: clusterDir },
+  );
   appendFileSync(
     path.join(dataDir, 'postgresql.conf'),
     [
@@ -178,14 +214,19 @@ function startCluster(
   for (let attempt = 1; ; attempt++) {
     const port = freePortSync();
     try {
-      run(path.join(bin, 'pg_ctl'), ['-D', dataDir, '-l', log, '-w', '-t', '60', '-o', `-p ${port}`, 'start'], { osUser, cwd: clusterDir });
+      run(path.join(bin, 'pg_ctl'), ['-D', dataDir, '-l', log, '-w', '-t', '60', '-o', `-p ${port}`, 'start'], {
+        osUser,
+        cwd: clusterDir,
+      });
       const cluster = { bin, dataDir, osUser, port };
       onStarted(cluster);
       return cluster;
     } catch (err) {
       const tail = existsSync(log) ? readFileSync(log, 'utf8').slice(-2000) : '';
       if (attempt < 3 && /could not bind|already in use/i.test(tail)) continue;
-      throw new Error(`could not start the test PostgreSQL cluster: ${(err as Error).message}\n${tail}`, { cause: err });
+      throw new Error(`could not start the test PostgreSQL cluster: ${(err as Error).message}\n${tail}`, {
+        cause: err,
+      });
     }
   }
 }
@@ -239,7 +280,10 @@ function stopRun(state: RunState): void {
   if (state.cluster) {
     const { bin, dataDir, osUser } = state.cluster;
     try {
-      run(path.join(bin, 'pg_ctl'), ['-D', dataDir, '-m', 'immediate', '-w', '-t', '30', 'stop'], { osUser, cwd: path.dirname(dataDir) });
+      run(path.join(bin, 'pg_ctl'), ['-D', dataDir, '-m', 'immediate', '-w', '-t', '30', 'stop'], {
+        osUser,
+        cwd: path.dirname(dataDir),
+      });
     } catch {
       // already stopped
     }

@@ -74,19 +74,47 @@ export class OwnCluster {
     const parent = process.env.OPENCCKM_TEST_RUN_DIR ?? os.tmpdir();
     const dir = mkdtempSync(path.join(parent, `own-pg-${label}-`));
     const osUser = process.getuid?.() === 0 ? 'postgres' : undefined;
-    if (osUser) chownSync(dir, Number(run('id', ['-u', osUser], undefined, dir)), Number(run('id', ['-g', osUser], undefined, dir)));
+    if (osUser)
+      chownSync(
+        dir,
+        Number(run('id', ['-u', osUser], undefined, dir)),
+        Number(run('id', ['-g', osUser], undefined, dir)),
+      );
     const dataDir = path.join(dir, 'data');
     mkdirSync(dataDir, { mode: 0o700 });
-    if (osUser) chownSync(dataDir, Number(run('id', ['-u', osUser], undefined, dir)), Number(run('id', ['-g', osUser], undefined, dir)));
-    run(path.join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync'], osUser, dir);
+    if (osUser)
+      chownSync(
+        dataDir,
+        Number(run('id', ['-u', osUser], undefined, dir)),
+        Number(run('id', ['-g', osUser], undefined, dir)),
+      );
+    run(
+      path.join(bin, 'initdb'),
+      ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync'],
+      osUser,
+      dir,
+    );
     appendFileSync(
       path.join(dataDir, 'postgresql.conf'),
-      ["", "listen_addresses = '127.0.0.1'", `unix_socket_directories = '${dir}'`, 'fsync = off', 'synchronous_commit = off', 'full_page_writes = off', 'max_connections = 100', ''].join('\n'),
+      [
+        '',
+        "listen_addresses = '127.0.0.1'",
+        `unix_socket_directories = '${dir}'`,
+        'fsync = off',
+        'synchronous_commit = off',
+        'full_page_writes = off',
+        'max_connections = 100',
+        '',
+      ].join('\n'),
     );
     const port = await freePort();
     const cluster = new OwnCluster(bin, dataDir, osUser, port, `postgresql://postgres@127.0.0.1:${port}/opencckm`);
     await cluster.restart();
-    const admin = await openDatabase({ url: `postgresql://postgres@127.0.0.1:${port}/postgres`, dataDir: dir, poolSize: 1 });
+    const admin = await openDatabase({
+      url: `postgresql://postgres@127.0.0.1:${port}/postgres`,
+      dataDir: dir,
+      poolSize: 1,
+    });
     try {
       await sql`CREATE DATABASE opencckm`.execute(admin.db);
     } finally {
@@ -107,7 +135,16 @@ export class OwnCluster {
 
   /** Starts (again) on the same port; resolves when the server accepts connections. */
   async restart(): Promise<void> {
-    this.pgCtl(['-l', path.join(path.dirname(this.dataDir), 'server.log'), '-w', '-t', '60', '-o', `-p ${this.port}`, 'start']);
+    this.pgCtl([
+      '-l',
+      path.join(path.dirname(this.dataDir), 'server.log'),
+      '-w',
+      '-t',
+      '60',
+      '-o',
+      `-p ${this.port}`,
+      'start',
+    ]);
   }
 
   /** Stops the server; `fast` disconnects every session (SQLSTATE 57P01), as an operator's stop does. */

@@ -131,7 +131,8 @@ function splitBlocks(text: string): RawBlock[] {
     if (!current) {
       const head = /^(model|enum|type|view|generator|datasource)\s+(\w+)\s*\{$/.exec(line);
       if (!head) throw new Error(`prisma-schema: cannot parse top-level line: ${raw}`);
-      if (head[1] === 'type' || head[1] === 'view') throw new Error(`prisma-schema: '${head[1]}' blocks are not supported`);
+      if (head[1] === 'type' || head[1] === 'view')
+        throw new Error(`prisma-schema: '${head[1]}' blocks are not supported`);
       current = { kind: head[1] === 'enum' ? 'enum' : 'model', name: head[2] ?? '', lines: [] };
       if (head[1] === 'generator' || head[1] === 'datasource') current.name = '';
       depth = 1;
@@ -200,7 +201,8 @@ function udtOf(model: string, f: RawField, enums: Map<string, string>): string |
   let udt: string | undefined;
   if (native) {
     udt = NATIVE_UDT[native];
-    if (!udt) throw new Error(`prisma-schema: ${model}.${f.name}: unknown native type @db.${native}; extend NATIVE_UDT`);
+    if (!udt)
+      throw new Error(`prisma-schema: ${model}.${f.name}: unknown native type @db.${native}; extend NATIVE_UDT`);
   } else {
     udt = SCALAR_UDT[f.type] ?? enums.get(f.type);
     if (!udt) throw new Error(`prisma-schema: ${model}.${f.name}: unknown type ${f.type}`);
@@ -217,7 +219,10 @@ function foreignKey(table: ExpectedTable, f: RawField, tables: Map<string, Expec
   const onDelete = /onDelete\s*:\s*(\w+)/.exec(body)?.[1] ?? (f.optional ? 'SetNull' : 'Restrict');
   const toCol = (t: ExpectedTable, name: string) => {
     const c = t.fieldColumns.get(name);
-    if (!c) throw new Error(`prisma-schema: ${t.model} has no scalar field '${name}' (in @relation of ${table.model}.${f.name})`);
+    if (!c)
+      throw new Error(
+        `prisma-schema: ${t.model} has no scalar field '${name}' (in @relation of ${table.model}.${f.name})`,
+      );
     return c;
   };
   return {

@@ -31,7 +31,13 @@ const ON_DELETE: Record<string, string> = { a: 'NoAction', r: 'Restrict', c: 'Ca
 /** Reads tables, columns, keys and indexes of the current schema (`public`). */
 /** Catalog queries (row keys come back camelCased, as every query through Kysely). */
 export async function readActualSchema(db: Kysely<DB>): Promise<ActualSchema> {
-  const { rows: columns } = await sql<{ tableName: string; columnName: string; udtName: string; isNullable: string; columnDefault: string | null }>`
+  const { rows: columns } = await sql<{
+    tableName: string;
+    columnName: string;
+    udtName: string;
+    isNullable: string;
+    columnDefault: string | null;
+  }>`
     SELECT table_name, column_name, udt_name, is_nullable, column_default
        FROM information_schema.columns WHERE table_schema = current_schema()
       ORDER BY table_name, ordinal_position`.execute(db);
@@ -67,7 +73,9 @@ export async function readActualSchema(db: Kysely<DB>): Promise<ActualSchema> {
     uniques: idx((r) => r.isunique && !r.isprimary),
     indexes: idx((r) => !r.isunique),
     foreignKeys: new Set(
-      fkRows.filter((r) => keep(r.tbl)).map((r) => `${r.tbl}(${r.cols}) -> ${r.reftbl}(${r.refcols}) on delete ${ON_DELETE[r.deltype] ?? r.deltype}`),
+      fkRows
+        .filter((r) => keep(r.tbl))
+        .map((r) => `${r.tbl}(${r.cols}) -> ${r.reftbl}(${r.refcols}) on delete ${ON_DELETE[r.deltype] ?? r.deltype}`),
     ),
   };
 }
@@ -86,12 +94,17 @@ export function diffSchema(expected: ExpectedTable[], actual: ActualSchema): str
         continue;
       }
       actualCols.delete(key);
-      if (col.udt !== null && col.udt !== a.udt) problems.push(`column ${key}: type ${a.udt} in the database, ${col.udt} in schema.prisma`);
+      if (col.udt !== null && col.udt !== a.udt)
+        problems.push(`column ${key}: type ${a.udt} in the database, ${col.udt} in schema.prisma`);
       if (col.nullable !== 'list' && col.nullable !== a.nullable) {
-        problems.push(`column ${key}: ${a.nullable ? 'NULL' : 'NOT NULL'} in the database, ${col.nullable ? 'optional' : 'required'} in schema.prisma`);
+        problems.push(
+          `column ${key}: ${a.nullable ? 'NULL' : 'NOT NULL'} in the database, ${col.nullable ? 'optional' : 'required'} in schema.prisma`,
+        );
       }
       if (col.hasDbDefault !== a.hasDefault) {
-        problems.push(`column ${key}: ${a.hasDefault ? 'has a' : 'no'} DEFAULT in the database, ${col.hasDbDefault ? 'a' : 'no'} database default in schema.prisma`);
+        problems.push(
+          `column ${key}: ${a.hasDefault ? 'has a' : 'no'} DEFAULT in the database, ${col.hasDbDefault ? 'a' : 'no'} database default in schema.prisma`,
+        );
       }
     }
   }
@@ -105,16 +118,25 @@ export function diffSchema(expected: ExpectedTable[], actual: ActualSchema): str
   }
   const sig = (t: ExpectedTable, cols: string[]) => `${t.name}(${cols.join(',')})`;
   compareSets(problems, 'primary key', new Set(expected.map((t) => sig(t, t.primaryKey))), actual.primaryKeys);
-  compareSets(problems, 'unique index', new Set(expected.flatMap((t) => t.uniques.map((u) => sig(t, u)))), actual.uniques);
+  compareSets(
+    problems,
+    'unique index',
+    new Set(expected.flatMap((t) => t.uniques.map((u) => sig(t, u)))),
+    actual.uniques,
+  );
   compareSets(problems, 'index', new Set(expected.flatMap((t) => t.indexes.map((u) => sig(t, u)))), actual.indexes);
   const fks = expected.flatMap((t) =>
-    t.foreignKeys.map((f) => `${sig(t, f.columns)} -> ${f.refTable}(${f.refColumns.join(',')}) on delete ${f.onDelete}`),
+    t.foreignKeys.map(
+      (f) => `${sig(t, f.columns)} -> ${f.refTable}(${f.refColumns.join(',')}) on delete ${f.onDelete}`,
+    ),
   );
   compareSets(problems, 'foreign key', new Set(fks), actual.foreignKeys);
   return problems.sort();
 }
 
 function compareSets(problems: string[], what: string, expected: Set<string>, actual: Set<string>): void {
-  for (const e of expected) if (!actual.has(e)) problems.push(`${what} ${e} is in schema.prisma but not in the database`);
-  for (const a of actual) if (!expected.has(a)) problems.push(`${what} ${a} exists in the database but not in schema.prisma`);
+  for (const e of expected)
+    if (!actual.has(e)) problems.push(`${what} ${e} is in schema.prisma but not in the database`);
+  for (const a of actual)
+    if (!expected.has(a)) problems.push(`${what} ${a} exists in the database but not in schema.prisma`);
 }

@@ -90,14 +90,22 @@ export async function createTestDatabase(label: string, options: TestDatabaseOpt
 }
 
 /** Creates a fresh database for `label` without opening it. */
-export async function provisionTestDatabase(label: string, options: TestDatabaseOptions = {}): Promise<TestDatabaseTarget> {
+export async function provisionTestDatabase(
+  label: string,
+  options: TestDatabaseOptions = {},
+): Promise<TestDatabaseTarget> {
   const kind = options.kind ?? testDatabaseMode();
   const migrated = options.migrated ?? true;
   const runDir = requireEnv('OPENCCKM_TEST_RUN_DIR');
   const dataDir = await mkdtemp(path.join(runDir, `db-${safeLabel(label)}-`));
   if (kind === 'embedded') {
     await cp(path.join(await embeddedTemplate(migrated), 'pgdata'), path.join(dataDir, 'pgdata'), { recursive: true });
-    return { kind, dataDir, env: { CCKM_DATA_DIR: dataDir }, drop: () => rm(dataDir, { recursive: true, force: true }) };
+    return {
+      kind,
+      dataDir,
+      env: { CCKM_DATA_DIR: dataDir },
+      drop: () => rm(dataDir, { recursive: true, force: true }),
+    };
   }
   if (testDatabaseMode() !== 'postgres') throw new Error('no PostgreSQL server in this test run (embedded mode)');
   const name = `test_${safeLabel(label)}_${requireEnv('OPENCCKM_TEST_RUN_ID')}_${randomBytes(3).toString('hex')}`;
@@ -125,7 +133,10 @@ export function databaseUrl(name: string): string {
 
 /** Runs `fn` with a short-lived superuser/CREATEDB connection to the server's maintenance database. */
 export async function withAdmin<T>(fn: (admin: pg.Client) => Promise<T>): Promise<T> {
-  const admin = new pg.Client({ connectionString: requireEnv('OPENCCKM_TEST_PG_ADMIN_URL'), connectionTimeoutMillis: 10_000 });
+  const admin = new pg.Client({
+    connectionString: requireEnv('OPENCCKM_TEST_PG_ADMIN_URL'),
+    connectionTimeoutMillis: 10_000,
+  });
   await admin.connect();
   try {
     return await fn(admin);
@@ -214,7 +225,12 @@ export async function buildEmbeddedTemplate(dataDir: string): Promise<MigrationR
 }
 
 function safeLabel(label: string): string {
-  return label.toLowerCase().replace(/[^a-z0-9]+/g, '_').slice(0, 30) || 'db';
+  return (
+    label
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '_')
+      .slice(0, 30) || 'db'
+  );
 }
 
 function requireEnv(name: string): string {

@@ -79,7 +79,10 @@ export function redact(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.slice(0, 50).map((v) => redact(v, depth + 1));
   if (value && typeof value === 'object') {
     return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, SECRET_FIELDS.test(k) ? '[redacted]' : redact(v, depth + 1)]),
+      Object.entries(value as Record<string, unknown>).map(([k, v]) => [
+        k,
+        SECRET_FIELDS.test(k) ? '[redacted]' : redact(v, depth + 1),
+      ]),
     );
   }
   return typeof value === 'string' && value.length > 512 ? `${value.slice(0, 512)}…` : value;
@@ -140,7 +143,11 @@ export class AuditService {
 
   /** Resolves once the event is durable: in the database, or in the spool. */
   record(event: AuditEventInput): Promise<void> {
-    const safe = { ...event, at: event.at ?? new Date(), details: redact(event.details ?? {}) as Record<string, unknown> };
+    const safe = {
+      ...event,
+      at: event.at ?? new Date(),
+      details: redact(event.details ?? {}) as Record<string, unknown>,
+    };
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ event: safe, done: (err) => (err ? reject(err) : resolve()) });
       this.kick();
@@ -198,7 +205,10 @@ export class AuditService {
     try {
       await spool.append(events);
     } catch (spoolErr) {
-      logger.error({ err: spoolErr, cause: err, events: events.length }, 'AUDIT EVENTS LOST: the database and the audit spool both refused them');
+      logger.error(
+        { err: spoolErr, cause: err, events: events.length },
+        'AUDIT EVENTS LOST: the database and the audit spool both refused them',
+      );
       return false;
     }
     logger.warn({ err, events: events.length }, 'audit events spooled locally until the database answers');

@@ -48,7 +48,11 @@ export class BulkJobService {
       label: `keys ${i * CHUNK + 1}-${i * CHUNK + keys.length}`,
       payload: { keys } satisfies BulkUnitPayload,
     }));
-    const job = await this.jobs.create({ id: randomUUID(), account: p.account, kind: 'bulk', params, principal: principalOf(p), createdBy: p.username }, units, this.maxActivePerAccount);
+    const job = await this.jobs.create(
+      { id: randomUUID(), account: p.account, kind: 'bulk', params, principal: principalOf(p), createdBy: p.username },
+      units,
+      this.maxActivePerAccount,
+    );
     if (!job) throw jobQuotaError(this.maxActivePerAccount);
     this.onCreated();
     return job;
@@ -71,7 +75,8 @@ export class BulkJobService {
   async cancel(p: Principal, id: string): Promise<JobWithUnits> {
     assertCanWrite(p);
     const current = await this.get(p, id);
-    if (current.job.status !== 'in_progress') throw new ConflictError(`Bulk job ${id} has already finished (${current.job.status})`);
+    if (current.job.status !== 'in_progress')
+      throw new ConflictError(`Bulk job ${id} has already finished (${current.job.status})`);
     await this.jobs.requestCancel(p.account, 'bulk', id);
     return this.get(p, id);
   }
@@ -81,7 +86,8 @@ export class BulkJobService {
       throw ValidationError.field('operation', `must be one of ${BULK_OPERATIONS.join(', ')}`);
     }
     const operation = input.operation as BulkOperation;
-    if (!Array.isArray(input.keys) || !input.keys.length) throw ValidationError.field('keys', 'must list at least one key id');
+    if (!Array.isArray(input.keys) || !input.keys.length)
+      throw ValidationError.field('keys', 'must list at least one key id');
     if (input.keys.length > MAX_BULK_KEYS) throw ValidationError.field('keys', `at most ${MAX_BULK_KEYS} keys per job`);
     const firstIndex = new Map<string, number>();
     for (const [i, id] of input.keys.entries()) {
@@ -89,23 +95,34 @@ export class BulkJobService {
       firstIndex.set(id, i);
     }
     if (operation === 'schedulekeydeletion') {
-      if (input.days === undefined) throw ValidationError.field('days', 'is required for schedulekeydeletion (7 to 30)');
-      if (!Number.isInteger(input.days) || input.days < 7 || input.days > 30) throw ValidationError.field('days', 'must be an integer from 7 to 30');
+      if (input.days === undefined)
+        throw ValidationError.field('days', 'is required for schedulekeydeletion (7 to 30)');
+      if (!Number.isInteger(input.days) || input.days < 7 || input.days > 30)
+        throw ValidationError.field('days', 'must be an integer from 7 to 30');
     } else if (input.days !== undefined) {
       throw ValidationError.field('days', 'applies only to schedulekeydeletion');
     }
     if (operation !== 'applypolicytemplate') {
-      if (input.policy_template_id !== undefined) throw ValidationError.field('policy_template_id', 'applies only to applypolicytemplate');
+      if (input.policy_template_id !== undefined)
+        throw ValidationError.field('policy_template_id', 'applies only to applypolicytemplate');
       return { operation, ...(input.days !== undefined ? { days: input.days } : {}), total: input.keys.length };
     }
-    if (input.policy_template_id === undefined) throw ValidationError.field('policy_template_id', 'is required for applypolicytemplate');
+    if (input.policy_template_id === undefined)
+      throw ValidationError.field('policy_template_id', 'is required for applypolicytemplate');
     const template = await this.templates.find(p, input.policy_template_id, 'policy_template_id');
     // Keys of the caller's account in another KMS account than the template's: refused up front.
     // Unknown ids (or another account's) stay per-key failures, so they reveal nothing here.
-    const { rows } = await this.keys.list(p.account, { ids: input.keys.filter((id) => UUID.test(id)) }, { skip: 0, limit: MAX_BULK_KEYS });
+    const { rows } = await this.keys.list(
+      p.account,
+      { ids: input.keys.filter((id) => UUID.test(id)) },
+      { skip: 0, limit: MAX_BULK_KEYS },
+    );
     const other = rows.find((k) => k.kmsId !== template.kmsId);
     if (other) {
-      throw ValidationError.field(`keys[${firstIndex.get(other.id)}]`, `key ${other.id} is not in the KMS account of policy template ${template.name}`);
+      throw ValidationError.field(
+        `keys[${firstIndex.get(other.id)}]`,
+        `key ${other.id} is not in the KMS account of policy template ${template.name}`,
+      );
     }
     return { operation, policy_template_id: template.id, total: input.keys.length };
   }

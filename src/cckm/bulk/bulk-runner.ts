@@ -8,7 +8,13 @@ import { creatorAsStored, creatorCheck, type CreatorNow } from '../jobs/creator-
 import { UnitStopped, type UnitContext, type UnitRunner, type UnitSignal } from '../jobs/job-workers.js';
 
 /** The bulk operations (the original's names). */
-export const BULK_OPERATIONS = ['enablekey', 'disablekey', 'schedulekeydeletion', 'cancelkeydeletion', 'applypolicytemplate'] as const;
+export const BULK_OPERATIONS = [
+  'enablekey',
+  'disablekey',
+  'schedulekeydeletion',
+  'cancelkeydeletion',
+  'applypolicytemplate',
+] as const;
 export type BulkOperation = (typeof BULK_OPERATIONS)[number];
 
 /** The resolved request, stored with the job. */
@@ -67,7 +73,8 @@ export class BulkRunner implements UnitRunner {
     const state: { signal: UnitSignal; revoked: boolean } = { signal: 'continue', revoked: false };
     let done = 0;
     await mapLimit(keys, this.concurrency, async (keyId, i) => {
-      if (state.signal === 'continue') state.signal = await ctx.checkpoint(progress, `in progress: ${done} of ${keys.length} keys`);
+      if (state.signal === 'continue')
+        state.signal = await ctx.checkpoint(progress, `in progress: ${done} of ${keys.length} keys`);
       if (state.signal !== 'continue' || state.revoked) return;
       const p = await creator();
       if (!p) {
@@ -80,7 +87,7 @@ export class BulkRunner implements UnitRunner {
       done++;
     });
     if (state.signal === 'stop') throw new UnitStopped();
-    const why = state.revoked ? 'the job\'s creator may no longer change keys' : 'the job was cancelled before this key';
+    const why = state.revoked ? "the job's creator may no longer change keys" : 'the job was cancelled before this key';
     const final = keys.map((key_id, i) => results[i] ?? { key_id, status: 'skipped' as const, error: why });
     if (state.revoked && state.signal !== 'cancel') {
       progress.skipped += keys.length - done;
@@ -93,9 +100,19 @@ export class BulkRunner implements UnitRunner {
     }
     if (state.signal === 'cancel') {
       progress.skipped += keys.length - done;
-      return { status: 'cancelled', message: `cancelled after ${done} of ${keys.length} keys`, progress, results: final };
+      return {
+        status: 'cancelled',
+        message: `cancelled after ${done} of ${keys.length} keys`,
+        progress,
+        results: final,
+      };
     }
-    return { status: 'completed', message: `completed: ${progress.succeeded} succeeded, ${progress.failed} failed, ${progress.skipped} skipped`, progress, results: final };
+    return {
+      status: 'completed',
+      message: `completed: ${progress.succeeded} succeeded, ${progress.failed} failed, ${progress.skipped} skipped`,
+      progress,
+      results: final,
+    };
   }
 
   private async runOne(p: Principal, params: BulkJobParams, keyId: string): Promise<BulkKeyResult> {
@@ -105,7 +122,11 @@ export class BulkRunner implements UnitRunner {
       if (params.operation === 'schedulekeydeletion' && key.keyState === 'PendingDeletion') {
         return { key_id: keyId, status: 'skipped', error: 'already pending deletion' };
       }
-      if (params.operation === 'cancelkeydeletion' && key.keyState !== 'PendingDeletion' && key.keyState !== 'PendingReplicaDeletion') {
+      if (
+        params.operation === 'cancelkeydeletion' &&
+        key.keyState !== 'PendingDeletion' &&
+        key.keyState !== 'PendingReplicaDeletion'
+      ) {
         return { key_id: keyId, status: 'skipped', error: `not pending deletion (${key.keyState ?? 'unknown state'})` };
       }
       await this.act(p, params, keyId);

@@ -38,7 +38,10 @@ export function parsePaging(raw: { skip?: string; limit?: string }): { skip: num
 function decimal(raw: string, name: string, min: number, max: number): number {
   const n = /^[0-9]{1,10}$/.test(raw) ? Number(raw) : NaN;
   if (!(n >= min && n <= max)) {
-    throw ValidationError.field(name, `must be a decimal integer from ${min} to ${max}${name === 'limit' ? ', or -1' : ''}`);
+    throw ValidationError.field(
+      name,
+      `must be a decimal integer from ${min} to ${max}${name === 'limit' ? ', or -1' : ''}`,
+    );
   }
   return n;
 }
@@ -56,7 +59,11 @@ export function parseSort<F extends string>(
   const name = desc ? raw.slice(1) : raw;
   // Own properties only: `__proto__` or `constructor` must not find Object.prototype's.
   const field = Object.hasOwn(allowed, name) ? allowed[name] : undefined;
-  if (!field) throw ValidationError.field('sort', `must be one of ${Object.keys(allowed).join(', ')}, optionally prefixed with -`);
+  if (!field)
+    throw ValidationError.field(
+      'sort',
+      `must be one of ${Object.keys(allowed).join(', ')}, optionally prefixed with -`,
+    );
   return { field, desc };
 }
 

@@ -31,7 +31,9 @@ export function toStorableText(s: string): string {
 export function toStorableJson<T>(value: T): T {
   if (!holdsUnstorableText(value)) return value;
   const root: { v?: unknown } = {};
-  const stack: [unknown, Record<string, unknown> | unknown[], string | number][] = [[value, root as Record<string, unknown>, 'v']];
+  const stack: [unknown, Record<string, unknown> | unknown[], string | number][] = [
+    [value, root as Record<string, unknown>, 'v'],
+  ];
   while (stack.length) {
     const [v, parent, at] = stack.pop()!;
     let copy: unknown = v;

@@ -55,7 +55,11 @@ export class ConnectionHealth {
    * Records an outcome when it changes the connection's state (ok or not). `force` writes
    * whatever the state (a connection test: `last_connection_at` tells when it ran).
    */
-  async record(connection: Pick<ConnectionRecord, 'id' | 'lastConnectionOk'>, outcome: ConnectionOutcome, force = false): Promise<void> {
+  async record(
+    connection: Pick<ConnectionRecord, 'id' | 'lastConnectionOk'>,
+    outcome: ConnectionOutcome,
+    force = false,
+  ): Promise<void> {
     const known = this.known.get(connection.id) ?? connection.lastConnectionOk;
     if (!force && known === outcome.ok) return;
     this.known.set(connection.id, outcome.ok);

@@ -1,7 +1,10 @@
 import type { ListQuery } from '../common/list.js';
 import type { ConnectionRecord, KmsAccountRecord, PolicyTemplateRecord } from '../common/records.js';
 
-export type NewConnection = Omit<ConnectionRecord, 'createdAt' | 'updatedAt' | 'lastConnectionOk' | 'lastConnectionError' | 'lastConnectionAt'>;
+export type NewConnection = Omit<
+  ConnectionRecord,
+  'createdAt' | 'updatedAt' | 'lastConnectionOk' | 'lastConnectionError' | 'lastConnectionAt'
+>;
 export type ConnectionChanges = Partial<Omit<ConnectionRecord, 'id' | 'account' | 'name' | 'createdAt' | 'updatedAt'>>;
 
 export interface ConnectionFilter {
@@ -21,15 +24,23 @@ export interface ConnectionRepository {
   countKmsAccounts(connectionId: string): Promise<number>;
 }
 
-export type NewKmsAccount = Omit<KmsAccountRecord, 'createdAt' | 'updatedAt' | 'status' | 'autoAdded' | 'acls'> & { acls?: unknown };
-export type KmsAccountChanges = Partial<Pick<KmsAccountRecord, 'connectionId' | 'regions' | 'assumeRoleArn' | 'assumeRoleExternalId'>>;
+export type NewKmsAccount = Omit<KmsAccountRecord, 'createdAt' | 'updatedAt' | 'status' | 'autoAdded' | 'acls'> & {
+  acls?: unknown;
+};
+export type KmsAccountChanges = Partial<
+  Pick<KmsAccountRecord, 'connectionId' | 'regions' | 'assumeRoleArn' | 'assumeRoleExternalId'>
+>;
 
 export interface KmsAccountRepository {
   find(account: string, idOrName: string): Promise<KmsAccountRecord | null>;
   findById(id: string): Promise<KmsAccountRecord | null>;
   /** Several by id, for presenting lists of keys and templates. */
   findMany(ids: string[]): Promise<KmsAccountRecord[]>;
-  list(account: string, filter: { name?: string; awsAccountId?: string }, q: ListQuery): Promise<{ total: number; rows: KmsAccountRecord[] }>;
+  list(
+    account: string,
+    filter: { name?: string; awsAccountId?: string },
+    q: ListQuery,
+  ): Promise<{ total: number; rows: KmsAccountRecord[] }>;
   create(k: NewKmsAccount): Promise<KmsAccountRecord>;
   update(id: string, changes: KmsAccountChanges): Promise<KmsAccountRecord>;
   delete(id: string): Promise<void>;
@@ -38,12 +49,19 @@ export interface KmsAccountRepository {
 
 export type NewPolicyTemplate = Omit<PolicyTemplateRecord, 'createdAt' | 'updatedAt' | 'isVerified'>;
 export type PolicyTemplateChanges = Partial<
-  Pick<PolicyTemplateRecord, 'policy' | 'keyAdmins' | 'keyAdminsRoles' | 'keyUsers' | 'keyUsersRoles' | 'externalAccounts' | 'isVerified'>
+  Pick<
+    PolicyTemplateRecord,
+    'policy' | 'keyAdmins' | 'keyAdminsRoles' | 'keyUsers' | 'keyUsersRoles' | 'externalAccounts' | 'isVerified'
+  >
 >;
 
 export interface PolicyTemplateRepository {
   find(account: string, idOrName: string): Promise<PolicyTemplateRecord | null>;
-  list(account: string, filter: { name?: string; kmsId?: string }, q: ListQuery): Promise<{ total: number; rows: PolicyTemplateRecord[] }>;
+  list(
+    account: string,
+    filter: { name?: string; kmsId?: string },
+    q: ListQuery,
+  ): Promise<{ total: number; rows: PolicyTemplateRecord[] }>;
   create(t: NewPolicyTemplate): Promise<PolicyTemplateRecord>;
   update(id: string, changes: PolicyTemplateChanges): Promise<PolicyTemplateRecord>;
   delete(id: string): Promise<void>;

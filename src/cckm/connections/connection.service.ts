@@ -99,10 +99,16 @@ export class ConnectionService {
     this.validate({
       provider: (input.provider ?? current.provider) as 'aws' | 'emulator',
       cloud_name: (input.cloud_name ?? current.cloudName) as 'aws',
-      ...(input.endpoint_url ?? current.endpointUrl ? { endpoint_url: input.endpoint_url ?? current.endpointUrl ?? '' } : {}),
-      ...(input.access_key_id ?? current.accessKeyId ? { access_key_id: input.access_key_id ?? current.accessKeyId ?? '' } : {}),
-      ...(input.secret_access_key || current.secretAccessKeyEnc ? { secret_access_key: input.secret_access_key ?? 'stored' } : {}),
-      ...(input.aws_region ?? current.awsRegion ? { aws_region: input.aws_region ?? current.awsRegion ?? '' } : {}),
+      ...((input.endpoint_url ?? current.endpointUrl)
+        ? { endpoint_url: input.endpoint_url ?? current.endpointUrl ?? '' }
+        : {}),
+      ...((input.access_key_id ?? current.accessKeyId)
+        ? { access_key_id: input.access_key_id ?? current.accessKeyId ?? '' }
+        : {}),
+      ...(input.secret_access_key || current.secretAccessKeyEnc
+        ? { secret_access_key: input.secret_access_key ?? 'stored' }
+        : {}),
+      ...((input.aws_region ?? current.awsRegion) ? { aws_region: input.aws_region ?? current.awsRegion ?? '' } : {}),
     });
     if (input.endpoint_url) await this.checkEndpoint(input.endpoint_url);
     const updated = await this.repo.update(current.id, {
@@ -114,9 +120,14 @@ export class ConnectionService {
         ? { secretAccessKeyEnc: this.box.seal(input.secret_access_key, secretPurpose(current.id)) }
         : {}),
       ...(input.assume_role_arn !== undefined
-        ? { assumeRoleArn: input.assume_role_arn, assumeRoleExternalId: this.options.externalIds.shown(p.account, input.assume_role_arn) }
+        ? {
+            assumeRoleArn: input.assume_role_arn,
+            assumeRoleExternalId: this.options.externalIds.shown(p.account, input.assume_role_arn),
+          }
         : {}),
-      ...(input.aws_sts_regional_endpoints !== undefined ? { awsStsRegionalEndpoints: input.aws_sts_regional_endpoints } : {}),
+      ...(input.aws_sts_regional_endpoints !== undefined
+        ? { awsStsRegionalEndpoints: input.aws_sts_regional_endpoints }
+        : {}),
       ...(input.aws_region !== undefined ? { awsRegion: input.aws_region } : {}),
       ...(input.endpoint_url !== undefined ? { endpointUrl: input.endpoint_url } : {}),
       ...(input.labels !== undefined ? { labels: input.labels } : {}),
@@ -132,7 +143,8 @@ export class ConnectionService {
     assertCanWrite(p);
     const c = await this.find(p, idOrName);
     const used = await this.repo.countKmsAccounts(c.id);
-    if (used > 0) throw new ConflictError(`Connection ${c.name} is used by ${used} KMS account(s); delete or move them first`);
+    if (used > 0)
+      throw new ConflictError(`Connection ${c.name} is used by ${used} KMS account(s); delete or move them first`);
     await this.repo.delete(c.id);
     this.health.forget(c.id);
     this.options.onChange?.(c.id);
@@ -143,7 +155,9 @@ export class ConnectionService {
     assertCanWrite(p);
     const c = await this.find(p, idOrName);
     const result = await this.probe(c);
-    const outcome = result.connection_ok ? { ok: true as const } : { ok: false as const, error: result.connection_error ?? 'unknown error' };
+    const outcome = result.connection_ok
+      ? { ok: true as const }
+      : { ok: false as const, error: result.connection_error ?? 'unknown error' };
     await this.health.record(c, outcome, true);
     return result;
   }
@@ -225,17 +239,29 @@ export class ConnectionService {
     if (refused) throw ValidationError.field('endpoint_url', refused);
   }
 
-  private validate(input: ConnectionInput): { provider: 'aws' | 'emulator'; cloud_name: 'aws' | 'aws-us-gov' | 'aws-cn' } {
+  private validate(input: ConnectionInput): {
+    provider: 'aws' | 'emulator';
+    cloud_name: 'aws' | 'aws-us-gov' | 'aws-cn';
+  } {
     const provider = input.provider ?? 'aws';
     const cloud = input.cloud_name ?? 'aws';
     if (provider === 'emulator' && !this.options.emulatorEnabled) {
-      throw ValidationError.field('provider', 'the bundled emulator is disabled on this server (EMULATOR_ENABLED=false)');
+      throw ValidationError.field(
+        'provider',
+        'the bundled emulator is disabled on this server (EMULATOR_ENABLED=false)',
+      );
     }
     if (provider === 'emulator' && input.endpoint_url) {
-      throw ValidationError.field('endpoint_url', 'applies to provider aws only; the emulator provider runs in-process');
+      throw ValidationError.field(
+        'endpoint_url',
+        'applies to provider aws only; the emulator provider runs in-process',
+      );
     }
     if (Boolean(input.access_key_id) !== Boolean(input.secret_access_key)) {
-      throw ValidationError.field(input.access_key_id ? 'secret_access_key' : 'access_key_id', 'access_key_id and secret_access_key go together');
+      throw ValidationError.field(
+        input.access_key_id ? 'secret_access_key' : 'access_key_id',
+        'access_key_id and secret_access_key go together',
+      );
     }
     if (provider === 'aws' && !input.access_key_id && !this.options.ambientCredentials) {
       throw ValidationError.field(

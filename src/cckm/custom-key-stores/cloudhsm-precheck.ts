@@ -40,7 +40,9 @@ export function isTrustAnchorOf(clusterCertificatePem: string, anchorPem: string
     return false;
   }
   if (!anchor || chain.length === 0) return false;
-  return chain.some((c) => c.fingerprint256 === anchor.fingerprint256 || (c.checkIssued(anchor) && c.verify(anchor.publicKey)));
+  return chain.some(
+    (c) => c.fingerprint256 === anchor.fingerprint256 || (c.checkIssued(anchor) && c.verify(anchor.publicKey)),
+  );
 }
 
 /**
@@ -49,24 +51,45 @@ export function isTrustAnchorOf(clusterCertificatePem: string, anchorPem: string
  * active HSMs, and the trust anchor certificate matches its certificate chain.
  * @throws ValidationError naming `aws_param.cloud_hsm_cluster_id` or `aws_param.trust_anchor_certificate`
  */
-export async function precheckCluster(provider: KmsProvider, clusterId: string, trustAnchorPem: string): Promise<Cluster> {
+export async function precheckCluster(
+  provider: KmsProvider,
+  clusterId: string,
+  trustAnchorPem: string,
+): Promise<Cluster> {
   const cluster = await describeCluster(provider, clusterId);
-  if (!cluster) throw ValidationError.field(CLUSTER_FIELD, `no CloudHSM cluster ${clusterId} in this account and region`, { awsName: 'CloudHsmClusterNotFoundException' });
+  if (!cluster)
+    throw ValidationError.field(CLUSTER_FIELD, `no CloudHSM cluster ${clusterId} in this account and region`, {
+      awsName: 'CloudHsmClusterNotFoundException',
+    });
   if (cluster.State !== 'ACTIVE') {
-    throw ValidationError.field(CLUSTER_FIELD, `cluster ${clusterId} is ${cluster.State ?? 'in an unknown state'}, not ACTIVE`, { awsName: 'CloudHsmClusterNotActiveException' });
+    throw ValidationError.field(
+      CLUSTER_FIELD,
+      `cluster ${clusterId} is ${cluster.State ?? 'in an unknown state'}, not ACTIVE`,
+      { awsName: 'CloudHsmClusterNotActiveException' },
+    );
   }
   const active = activeHsmCount(cluster);
   if (active < MIN_ACTIVE_HSMS) {
-    throw ValidationError.field(CLUSTER_FIELD, `cluster ${clusterId} has ${active} active HSM(s); KMS needs at least ${MIN_ACTIVE_HSMS}`, {
-      awsName: 'CloudHsmClusterInvalidConfigurationException',
-    });
+    throw ValidationError.field(
+      CLUSTER_FIELD,
+      `cluster ${clusterId} has ${active} active HSM(s); KMS needs at least ${MIN_ACTIVE_HSMS}`,
+      {
+        awsName: 'CloudHsmClusterInvalidConfigurationException',
+      },
+    );
   }
   const clusterCert = cluster.Certificates?.ClusterCertificate;
   if (!clusterCert) {
-    throw ValidationError.field(CLUSTER_FIELD, `cluster ${clusterId} has no cluster certificate (not initialized)`, { awsName: 'CloudHsmClusterNotActiveException' });
+    throw ValidationError.field(CLUSTER_FIELD, `cluster ${clusterId} has no cluster certificate (not initialized)`, {
+      awsName: 'CloudHsmClusterNotActiveException',
+    });
   }
   if (!isTrustAnchorOf(clusterCert, trustAnchorPem)) {
-    throw ValidationError.field(ANCHOR_FIELD, `is not the trust anchor that signed the certificate of cluster ${clusterId}`, { awsName: 'IncorrectTrustAnchorException' });
+    throw ValidationError.field(
+      ANCHOR_FIELD,
+      `is not the trust anchor that signed the certificate of cluster ${clusterId}`,
+      { awsName: 'IncorrectTrustAnchorException' },
+    );
   }
   return cluster;
 }

@@ -31,9 +31,14 @@ export interface CustomKeyStoreRecord {
   updatedAt: Date;
 }
 
-export type NewCustomKeyStore = Omit<CustomKeyStoreRecord, 'createdAt' | 'updatedAt' | 'gone' | 'lastError' | 'syncedAt' | 'awsCreatedAt'>;
+export type NewCustomKeyStore = Omit<
+  CustomKeyStoreRecord,
+  'createdAt' | 'updatedAt' | 'gone' | 'lastError' | 'syncedAt' | 'awsCreatedAt'
+>;
 
-export type CustomKeyStoreChanges = Partial<Omit<CustomKeyStoreRecord, 'id' | 'account' | 'kmsId' | 'region' | 'createdAt' | 'updatedAt'>>;
+export type CustomKeyStoreChanges = Partial<
+  Omit<CustomKeyStoreRecord, 'id' | 'account' | 'kmsId' | 'region' | 'createdAt' | 'updatedAt'>
+>;
 
 /** List filters; each array means "any of these", filters combine with AND. */
 export interface CustomKeyStoreFilter {
@@ -60,6 +65,10 @@ export interface CustomKeyStoreRepository {
   find(account: string, id: string): Promise<CustomKeyStoreRecord | null>;
   /** A store of any account: for the XKS proxy, which authenticates with the store's own credential. */
   findById(id: string): Promise<CustomKeyStoreRecord | null>;
-  list(account: string, filter: CustomKeyStoreFilter, q: ListQuery): Promise<{ total: number; rows: CustomKeyStoreRecord[] }>;
+  list(
+    account: string,
+    filter: CustomKeyStoreFilter,
+    q: ListQuery,
+  ): Promise<{ total: number; rows: CustomKeyStoreRecord[] }>;
   delete(id: string): Promise<void>;
 }

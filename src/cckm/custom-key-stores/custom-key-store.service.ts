@@ -8,8 +8,19 @@ import type { ListQuery, Page } from '../common/list.js';
 import type { KmsAccountRecord } from '../common/records.js';
 import type { KmsService } from '../kms/kms.service.js';
 import { precheckCluster } from './cloudhsm-precheck.js';
-import type { CustomKeyStoreFilter, CustomKeyStoreRecord, CustomKeyStoreRepository } from './custom-key-store.repository.js';
-import { checkCreate, createStoreInput, updateStoreInput, type CreateStoreInput, type LocalHostedParams, type UpdateStoreInput } from './store-request.js';
+import type {
+  CustomKeyStoreFilter,
+  CustomKeyStoreRecord,
+  CustomKeyStoreRepository,
+} from './custom-key-store.repository.js';
+import {
+  checkCreate,
+  createStoreInput,
+  updateStoreInput,
+  type CreateStoreInput,
+  type LocalHostedParams,
+  type UpdateStoreInput,
+} from './store-request.js';
 import { readStoreColumns, withAwsDetails } from './store-sync.js';
 import { generateXksCredential, sealXksSecret } from './xks-credential.js';
 
@@ -42,7 +53,7 @@ export const xksProxyPath = (storeId: string) => `/api/v1/cckm/aws/xks-proxy-end
 
 /** The stored `local_hosted_params` of a hosted store (null for others). */
 export function hostedParams(s: CustomKeyStoreRecord): (LocalHostedParams & { blocked: boolean }) | null {
-  return s.localHostedParams ? ({ blocked: false, ...(s.localHostedParams as LocalHostedParams) }) : null;
+  return s.localHostedParams ? { blocked: false, ...(s.localHostedParams as LocalHostedParams) } : null;
 }
 
 /**
@@ -125,7 +136,8 @@ export class CustomKeyStoreService {
     }
     if (hosted && linked) this.publicEndpoint('linked_state');
     const { provider } = await this.kms.provider(kms, input.region);
-    if (type === 'AWS_CLOUDHSM') await precheckCluster(provider, input.aws_param.cloud_hsm_cluster_id!, input.aws_param.trust_anchor_certificate!);
+    if (type === 'AWS_CLOUDHSM')
+      await precheckCluster(provider, input.aws_param.cloud_hsm_cluster_id!, input.aws_param.trust_anchor_certificate!);
 
     const id = randomUUID();
     const a = input.aws_param;
@@ -169,14 +181,30 @@ export class CustomKeyStoreService {
   async linkHosted(v: StoreView, provider: KmsProvider): Promise<StoreView> {
     const endpoint = this.publicEndpoint('linked_state');
     const credential = generateXksCredential();
-    const claimed = await this.repo.claimCredential(v.store.id, credential.accessKeyId, sealXksSecret(this.box, v.store.id, credential.secretAccessKey));
+    const claimed = await this.repo.claimCredential(
+      v.store.id,
+      credential.accessKeyId,
+      sealXksSecret(this.box, v.store.id, credential.secretAccessKey),
+    );
     if (!claimed) {
-      throw new ConflictError(`Custom key store ${v.store.id} is being linked, or a link's outcome is unknown; read the store to reconcile it`);
+      throw new ConflictError(
+        `Custom key store ${v.store.id} is being linked, or a link's outcome is unknown; read the store to reconcile it`,
+      );
     }
     const store = await this.repo.update(v.store.id, { xksProxyUriEndpoint: endpoint });
     const request = createStoreInput(
-      { name: store.name, kms: v.kms.id, region: store.region, aws_param: { custom_key_store_type: 'EXTERNAL_KEY_STORE' } },
-      { uriEndpoint: endpoint, uriPath: xksProxyPath(store.id), accessKeyId: credential.accessKeyId, secret: credential.secretAccessKey },
+      {
+        name: store.name,
+        kms: v.kms.id,
+        region: store.region,
+        aws_param: { custom_key_store_type: 'EXTERNAL_KEY_STORE' },
+      },
+      {
+        uriEndpoint: endpoint,
+        uriPath: xksProxyPath(store.id),
+        accessKeyId: credential.accessKeyId,
+        secret: credential.secretAccessKey,
+      },
     );
     try {
       return await this.createInAws({ store, kms: v.kms }, provider, request);
@@ -184,7 +212,12 @@ export class CustomKeyStoreService {
       // AWS refused: the store stays unlinked and the unused credential goes.
       const refused = err instanceof AppError && err.fault === 'client';
       const reason = err instanceof Error ? err.message : 'unknown error';
-      await this.repo.update(store.id, refused ? { xksProxyAccessKeyId: null, xksCredentialEnc: null } : { lastError: `${OUTCOME_UNKNOWN}: ${reason}; read the store again to reconcile` });
+      await this.repo.update(
+        store.id,
+        refused
+          ? { xksProxyAccessKeyId: null, xksCredentialEnc: null }
+          : { lastError: `${OUTCOME_UNKNOWN}: ${reason}; read the store again to reconcile` },
+      );
       throw err;
     }
   }
@@ -198,10 +231,13 @@ export class CustomKeyStoreService {
     assertCanWrite(p);
     const v = await this.find(p, id);
     const hosted = hostedParams(v.store);
-    if (input.local_hosted_params && !hosted) throw ValidationError.field('local_hosted_params', 'applies only to stores opencckm hosts');
+    if (input.local_hosted_params && !hosted)
+      throw ValidationError.field('local_hosted_params', 'applies only to stores opencckm hosts');
     const max = input.local_hosted_params?.max_credentials;
-    if (max !== undefined && (max < 2 || max > 20)) throw ValidationError.field('local_hosted_params.max_credentials', 'must be 2 to 20');
-    if (input.name !== undefined && (input.name.length < 1 || input.name.length > 256)) throw ValidationError.field('name', 'must be 1 to 256 characters long');
+    if (max !== undefined && (max < 2 || max > 20))
+      throw ValidationError.field('local_hosted_params.max_credentials', 'must be 2 to 20');
+    if (input.name !== undefined && (input.name.length < 1 || input.name.length > 256))
+      throw ValidationError.field('name', 'must be 1 to 256 characters long');
     const awsId = v.store.customKeyStoreId;
     const request = updateStoreInput(awsId ?? 'unlinked', v.store.type, hosted !== null, input);
     let store = v.store;
@@ -216,7 +252,9 @@ export class CustomKeyStoreService {
     }
     store = await this.repo.update(store.id, {
       ...(input.name !== undefined ? { name: input.name } : {}),
-      ...(hosted && input.local_hosted_params ? { localHostedParams: { ...hosted, ...input.local_hosted_params } } : {}),
+      ...(hosted && input.local_hosted_params
+        ? { localHostedParams: { ...hosted, ...input.local_hosted_params } }
+        : {}),
     });
     return awsId ? this.sync({ store, kms: v.kms }) : { store, kms: v.kms };
   }
@@ -259,7 +297,10 @@ export class CustomKeyStoreService {
       return { store: await this.repo.update(v.store.id, { ...columns, lastError: null }), kms: v.kms };
     } catch (err) {
       if (err instanceof AppError && err.awsName === 'CustomKeyStoreNotFoundException') {
-        return { store: await this.repo.update(v.store.id, { gone: true, connectionState: null, syncedAt: new Date() }), kms: v.kms };
+        return {
+          store: await this.repo.update(v.store.id, { gone: true, connectionState: null, syncedAt: new Date() }),
+          kms: v.kms,
+        };
       }
       throw err;
     }
@@ -277,16 +318,24 @@ export class CustomKeyStoreService {
    */
   private async reconcile(v: StoreView): Promise<StoreView> {
     const provider = await this.providerOf(v);
-    const r = await provider.kms('DescribeCustomKeyStores', { CustomKeyStoreName: v.store.name }).catch((err: unknown) => {
-      if (err instanceof AppError && err.awsName === 'CustomKeyStoreNotFoundException') return { CustomKeyStores: [] };
-      throw err;
-    });
+    const r = await provider
+      .kms('DescribeCustomKeyStores', { CustomKeyStoreName: v.store.name })
+      .catch((err: unknown) => {
+        if (err instanceof AppError && err.awsName === 'CustomKeyStoreNotFoundException')
+          return { CustomKeyStores: [] };
+        throw err;
+      });
     const found = r.CustomKeyStores?.find((e) => e.CustomKeyStoreName === v.store.name);
     if (!found) {
-      const lastError = 'The store was not found in AWS: its creation did not complete; delete this record and create the store again';
+      const lastError =
+        'The store was not found in AWS: its creation did not complete; delete this record and create the store again';
       return { store: await this.repo.update(v.store.id, { lastError, syncedAt: new Date() }), kms: v.kms };
     }
-    const store = await this.repo.update(v.store.id, { customKeyStoreId: found.CustomKeyStoreId!, linkedState: true, lastError: null });
+    const store = await this.repo.update(v.store.id, {
+      customKeyStoreId: found.CustomKeyStoreId!,
+      linkedState: true,
+      lastError: null,
+    });
     return this.sync({ store, kms: v.kms });
   }
 
@@ -297,13 +346,25 @@ export class CustomKeyStoreService {
 
   private publicEndpoint(field: string): string {
     const e = this.options.xksProxyPublicEndpoint;
-    if (!e) throw ValidationError.field(field, 'this server has no public XKS proxy endpoint configured (CCKM_XKS_PROXY_PUBLIC_ENDPOINT); create the store unlinked');
+    if (!e)
+      throw ValidationError.field(
+        field,
+        'this server has no public XKS proxy endpoint configured (CCKM_XKS_PROXY_PUBLIC_ENDPOINT); create the store unlinked',
+      );
     return e;
   }
 
-  private async createInAws(v: StoreView, provider: KmsProvider, request: CreateCustomKeyStoreRequest): Promise<StoreView> {
+  private async createInAws(
+    v: StoreView,
+    provider: KmsProvider,
+    request: CreateCustomKeyStoreRequest,
+  ): Promise<StoreView> {
     const created = await provider.kms('CreateCustomKeyStore', request);
-    const store = await this.repo.update(v.store.id, { customKeyStoreId: created.CustomKeyStoreId!, linkedState: true, lastError: null });
+    const store = await this.repo.update(v.store.id, {
+      customKeyStoreId: created.CustomKeyStoreId!,
+      linkedState: true,
+      lastError: null,
+    });
     return this.sync({ store, kms: v.kms });
   }
 

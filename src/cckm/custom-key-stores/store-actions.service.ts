@@ -24,7 +24,13 @@ export interface StoreKeyInput extends PrincipalFields {
 }
 
 export interface HyokKeyInput extends StoreKeyInput {
-  local_hosted_params: { custom_key_store_id: string; source_key_id?: string; source_key_tier?: 'local'; blocked?: boolean; linked_state?: boolean };
+  local_hosted_params: {
+    custom_key_store_id: string;
+    source_key_id?: string;
+    source_key_tier?: 'local';
+    blocked?: boolean;
+    linked_state?: boolean;
+  };
 }
 
 /** What `GET /custom-key-stores/{id}/health` answers. */
@@ -56,26 +62,34 @@ export class CustomKeyStoreActions {
     const v = await this.linked(p, id);
     const provider = await this.stores.providerOf(v);
     if (body.key_store_password !== undefined) {
-      if (v.store.type !== 'AWS_CLOUDHSM') throw ValidationError.field('key_store_password', 'applies only to AWS_CLOUDHSM stores');
+      if (v.store.type !== 'AWS_CLOUDHSM')
+        throw ValidationError.field('key_store_password', 'applies only to AWS_CLOUDHSM stores');
       checkAwsParams({ key_store_password: body.key_store_password });
       await provider
-        .kms('UpdateCustomKeyStore', { CustomKeyStoreId: v.store.customKeyStoreId!, KeyStorePassword: body.key_store_password })
+        .kms('UpdateCustomKeyStore', {
+          CustomKeyStoreId: v.store.customKeyStoreId!,
+          KeyStorePassword: body.key_store_password,
+        })
         .catch((err: unknown) => {
           throw withAwsDetails(err);
         });
     }
-    await provider.kms('ConnectCustomKeyStore', { CustomKeyStoreId: v.store.customKeyStoreId! }).catch((err: unknown) => {
-      throw withAwsDetails(err);
-    });
+    await provider
+      .kms('ConnectCustomKeyStore', { CustomKeyStoreId: v.store.customKeyStoreId! })
+      .catch((err: unknown) => {
+        throw withAwsDetails(err);
+      });
     return this.stores.sync(v);
   }
 
   async disconnect(p: Principal, id: string): Promise<StoreView> {
     const v = await this.linked(p, id);
     const provider = await this.stores.providerOf(v);
-    await provider.kms('DisconnectCustomKeyStore', { CustomKeyStoreId: v.store.customKeyStoreId! }).catch((err: unknown) => {
-      throw withAwsDetails(err);
-    });
+    await provider
+      .kms('DisconnectCustomKeyStore', { CustomKeyStoreId: v.store.customKeyStoreId! })
+      .catch((err: unknown) => {
+        throw withAwsDetails(err);
+      });
     return this.stores.sync(v);
   }
 
@@ -83,7 +97,8 @@ export class CustomKeyStoreActions {
   async link(p: Principal, id: string): Promise<StoreView> {
     assertCanWrite(p);
     const v = await this.stores.find(p, id);
-    if (!hostedParams(v.store)) throw new ConflictError(`Custom key store ${id} is not hosted by opencckm; only hosted stores are linked`);
+    if (!hostedParams(v.store))
+      throw new ConflictError(`Custom key store ${id} is not hosted by opencckm; only hosted stores are linked`);
     if (v.store.linkedState) throw new ConflictError(`Custom key store ${id} is already linked`);
     const provider = await this.stores.providerOf(v);
     return this.stores.linkHosted(v, provider).catch((err: unknown) => {
@@ -96,7 +111,8 @@ export class CustomKeyStoreActions {
     assertCanWrite(p);
     const v = await this.stores.find(p, id);
     const hosted = hostedParams(v.store);
-    if (!hosted) throw new ConflictError(`Custom key store ${id} is not hosted by opencckm; only hosted stores can be blocked`);
+    if (!hosted)
+      throw new ConflictError(`Custom key store ${id} is not hosted by opencckm; only hosted stores can be blocked`);
     return { store: await this.repo.update(v.store.id, { localHostedParams: { ...hosted, blocked } }), kms: v.kms };
   }
 
@@ -121,7 +137,8 @@ export class CustomKeyStoreActions {
   /** A KMS key in a CloudHSM store (Origin AWS_CLOUDHSM). */
   async createAwsKey(p: Principal, id: string, input: StoreKeyInput): Promise<KeyView> {
     const v = await this.linked(p, id);
-    if (v.store.type !== 'AWS_CLOUDHSM') throw new ConflictError(`Custom key store ${id} is an external key store; use create-hyok-key`);
+    if (v.store.type !== 'AWS_CLOUDHSM')
+      throw new ConflictError(`Custom key store ${id} is an external key store; use create-hyok-key`);
     return this.keys.create(p, {
       ...input,
       kms: v.kms.id,
@@ -138,19 +155,35 @@ export class CustomKeyStoreActions {
     const lp = input.local_hosted_params;
     const v = await this.linked(p, lp.custom_key_store_id, 'local_hosted_params.custom_key_store_id');
     if (!hostedParams(v.store)) {
-      throw ValidationError.field('local_hosted_params.custom_key_store_id', 'is not a store opencckm hosts; create keys in other external stores with POST /cckm/aws/keys and aws_param.XksKeyId');
+      throw ValidationError.field(
+        'local_hosted_params.custom_key_store_id',
+        'is not a store opencckm hosts; create keys in other external stores with POST /cckm/aws/keys and aws_param.XksKeyId',
+      );
     }
-    if (lp.linked_state === false) throw ValidationError.field('local_hosted_params.linked_state', 'unlinked HYOK keys are not supported; omit it or set true');
+    if (lp.linked_state === false)
+      throw ValidationError.field(
+        'local_hosted_params.linked_state',
+        'unlinked HYOK keys are not supported; omit it or set true',
+      );
     let xksKeyId = lp.source_key_id;
     if (this.sourceKeys) xksKeyId = await this.sourceKeys.ensureSourceKey(p.account, lp.source_key_id);
-    if (!xksKeyId) throw ValidationError.field('local_hosted_params.source_key_id', 'is required (this server cannot create proxy source keys)');
+    if (!xksKeyId)
+      throw ValidationError.field(
+        'local_hosted_params.source_key_id',
+        'is required (this server cannot create proxy source keys)',
+      );
     const { local_hosted_params: _ignored, ...keyInput } = input;
     void _ignored;
     return this.keys.create(p, {
       ...keyInput,
       kms: v.kms.id,
       region: v.store.region,
-      aws_param: { ...input.aws_param, Origin: 'EXTERNAL_KEY_STORE', CustomKeyStoreId: v.store.customKeyStoreId!, XksKeyId: xksKeyId },
+      aws_param: {
+        ...input.aws_param,
+        Origin: 'EXTERNAL_KEY_STORE',
+        CustomKeyStoreId: v.store.customKeyStoreId!,
+        XksKeyId: xksKeyId,
+      },
     });
   }
 
@@ -162,7 +195,8 @@ export class CustomKeyStoreActions {
           throw ValidationError.field(field, 'no custom key store with this id');
         })
       : await this.stores.find(p, id);
-    if (!v.store.linkedState || !v.store.customKeyStoreId) throw new ConflictError(`Custom key store ${id} is not linked to AWS; link it first`);
+    if (!v.store.linkedState || !v.store.customKeyStoreId)
+      throw new ConflictError(`Custom key store ${id} is not linked to AWS; link it first`);
     this.stores.assertPresent(v.store);
     return v;
   }

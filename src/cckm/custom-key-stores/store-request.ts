@@ -77,7 +77,10 @@ export function checkAwsParams(a: Omit<StoreAwsParams, 'custom_key_store_type'>)
     // Names are checked again, resolved, when the emulator calls them (the outbound policy).
     const host = a.xks_proxy_uri_endpoint.slice('https://'.length).toLowerCase();
     if (host === 'localhost' || host.endsWith('.localhost') || (/^[\d.]+$/.test(host) && isInternalAddress(host))) {
-      throw ValidationError.field(F('xks_proxy_uri_endpoint'), 'must name a public host, not a loopback, private or link-local address');
+      throw ValidationError.field(
+        F('xks_proxy_uri_endpoint'),
+        'must name a public host, not a loopback, private or link-local address',
+      );
     }
   }
   if (a.xks_proxy_uri_path !== undefined) {
@@ -87,15 +90,24 @@ export function checkAwsParams(a: Omit<StoreAwsParams, 'custom_key_store_type'>)
     }
   }
   if (a.xks_proxy_vpc_endpoint_service_name !== undefined && !VPC_SERVICE.test(a.xks_proxy_vpc_endpoint_service_name)) {
-    throw ValidationError.field(F('xks_proxy_vpc_endpoint_service_name'), 'must be a VPC endpoint service name (com.amazonaws.vpce.<region>.vpce-svc-…)');
+    throw ValidationError.field(
+      F('xks_proxy_vpc_endpoint_service_name'),
+      'must be a VPC endpoint service name (com.amazonaws.vpce.<region>.vpce-svc-…)',
+    );
   }
   const c = a.xks_proxy_authentication_credential;
   if (c !== undefined) {
     if (!ACCESS_KEY_ID.test(c.access_key_id)) {
-      throw ValidationError.field(F('xks_proxy_authentication_credential.access_key_id'), 'must be 20 to 30 characters of A-Z and 2-7');
+      throw ValidationError.field(
+        F('xks_proxy_authentication_credential.access_key_id'),
+        'must be 20 to 30 characters of A-Z and 2-7',
+      );
     }
     if (!RAW_SECRET.test(c.raw_secret_access_key)) {
-      throw ValidationError.field(F('xks_proxy_authentication_credential.raw_secret_access_key'), 'must be 43 to 64 characters of the base64 alphabet');
+      throw ValidationError.field(
+        F('xks_proxy_authentication_credential.raw_secret_access_key'),
+        'must be 43 to 64 characters of the base64 alphabet',
+      );
     }
   }
 }
@@ -109,7 +121,12 @@ const XKS_ONLY = [
   'xks_proxy_authentication_credential',
 ] as const;
 /** Set by opencckm itself for a store it hosts. */
-const LOCAL_HOSTED_OWNED = ['xks_proxy_uri_endpoint', 'xks_proxy_uri_path', 'xks_proxy_vpc_endpoint_service_name', 'xks_proxy_authentication_credential'] as const;
+const LOCAL_HOSTED_OWNED = [
+  'xks_proxy_uri_endpoint',
+  'xks_proxy_uri_path',
+  'xks_proxy_vpc_endpoint_service_name',
+  'xks_proxy_authentication_credential',
+] as const;
 
 /**
  * Checks a create request's combination of fields per store type (seed 000).
@@ -123,31 +140,52 @@ export function checkCreate(input: CreateStoreInput): void {
   const misplaced = (type === 'AWS_CLOUDHSM' ? XKS_ONLY : CLOUDHSM_ONLY).find((f) => a[f] !== undefined);
   if (misplaced) throw ValidationError.field(F(misplaced), `does not apply to ${type} stores`);
   if (type === 'AWS_CLOUDHSM') {
-    if (input.local_hosted_params) throw ValidationError.field('local_hosted_params', 'applies only to EXTERNAL_KEY_STORE stores');
-    for (const f of CLOUDHSM_ONLY) if (a[f] === undefined) throw ValidationError.field(F(f), 'is required for AWS_CLOUDHSM stores');
+    if (input.local_hosted_params)
+      throw ValidationError.field('local_hosted_params', 'applies only to EXTERNAL_KEY_STORE stores');
+    for (const f of CLOUDHSM_ONLY)
+      if (a[f] === undefined) throw ValidationError.field(F(f), 'is required for AWS_CLOUDHSM stores');
     return;
   }
   if (input.local_hosted_params) {
     const owned = LOCAL_HOSTED_OWNED.find((f) => a[f] !== undefined);
-    if (owned) throw ValidationError.field(F(owned), 'is set by opencckm for a store it hosts (local_hosted_params); omit it');
+    if (owned)
+      throw ValidationError.field(F(owned), 'is set by opencckm for a store it hosts (local_hosted_params); omit it');
     if (a.xks_proxy_connectivity === 'VPC_ENDPOINT_SERVICE') {
-      throw ValidationError.field(F('xks_proxy_connectivity'), 'a store opencckm hosts is reached through its public endpoint');
+      throw ValidationError.field(
+        F('xks_proxy_connectivity'),
+        'a store opencckm hosts is reached through its public endpoint',
+      );
     }
     const max = input.local_hosted_params.max_credentials;
-    if (max !== undefined && (max < 2 || max > 20)) throw ValidationError.field('local_hosted_params.max_credentials', 'must be 2 to 20');
+    if (max !== undefined && (max < 2 || max > 20))
+      throw ValidationError.field('local_hosted_params.max_credentials', 'must be 2 to 20');
     return;
   }
   if (input.linked_state === false) {
-    throw ValidationError.field('linked_state', 'only a store opencckm hosts (local_hosted_params) can be created unlinked');
+    throw ValidationError.field(
+      'linked_state',
+      'only a store opencckm hosts (local_hosted_params) can be created unlinked',
+    );
   }
-  for (const f of ['xks_proxy_connectivity', 'xks_proxy_uri_endpoint', 'xks_proxy_uri_path', 'xks_proxy_authentication_credential'] as const) {
+  for (const f of [
+    'xks_proxy_connectivity',
+    'xks_proxy_uri_endpoint',
+    'xks_proxy_uri_path',
+    'xks_proxy_authentication_credential',
+  ] as const) {
     if (a[f] === undefined) throw ValidationError.field(F(f), 'is required for EXTERNAL_KEY_STORE stores');
   }
   if (a.xks_proxy_connectivity === 'VPC_ENDPOINT_SERVICE' && !a.xks_proxy_vpc_endpoint_service_name) {
-    throw ValidationError.field(F('xks_proxy_vpc_endpoint_service_name'), 'is required when xks_proxy_connectivity is VPC_ENDPOINT_SERVICE');
+    throw ValidationError.field(
+      F('xks_proxy_vpc_endpoint_service_name'),
+      'is required when xks_proxy_connectivity is VPC_ENDPOINT_SERVICE',
+    );
   }
   if (a.xks_proxy_connectivity === 'PUBLIC_ENDPOINT' && a.xks_proxy_vpc_endpoint_service_name) {
-    throw ValidationError.field(F('xks_proxy_vpc_endpoint_service_name'), 'applies only when xks_proxy_connectivity is VPC_ENDPOINT_SERVICE');
+    throw ValidationError.field(
+      F('xks_proxy_vpc_endpoint_service_name'),
+      'applies only when xks_proxy_connectivity is VPC_ENDPOINT_SERVICE',
+    );
   }
 }
 
@@ -184,7 +222,9 @@ export function createStoreInput(
     XksProxyUriEndpoint: a.xks_proxy_uri_endpoint!,
     XksProxyUriPath: a.xks_proxy_uri_path!,
     XksProxyAuthenticationCredential: { AccessKeyId: c.access_key_id, RawSecretAccessKey: c.raw_secret_access_key },
-    ...(a.xks_proxy_vpc_endpoint_service_name ? { XksProxyVpcEndpointServiceName: a.xks_proxy_vpc_endpoint_service_name } : {}),
+    ...(a.xks_proxy_vpc_endpoint_service_name
+      ? { XksProxyVpcEndpointServiceName: a.xks_proxy_vpc_endpoint_service_name }
+      : {}),
   };
 }
 
@@ -215,8 +255,17 @@ export function updateStoreInput(
     ...(a.xks_proxy_connectivity !== undefined ? { XksProxyConnectivity: a.xks_proxy_connectivity } : {}),
     ...(a.xks_proxy_uri_endpoint !== undefined ? { XksProxyUriEndpoint: a.xks_proxy_uri_endpoint } : {}),
     ...(a.xks_proxy_uri_path !== undefined ? { XksProxyUriPath: a.xks_proxy_uri_path } : {}),
-    ...(a.xks_proxy_vpc_endpoint_service_name !== undefined ? { XksProxyVpcEndpointServiceName: a.xks_proxy_vpc_endpoint_service_name } : {}),
-    ...(c ? { XksProxyAuthenticationCredential: { AccessKeyId: c.access_key_id, RawSecretAccessKey: c.raw_secret_access_key } } : {}),
+    ...(a.xks_proxy_vpc_endpoint_service_name !== undefined
+      ? { XksProxyVpcEndpointServiceName: a.xks_proxy_vpc_endpoint_service_name }
+      : {}),
+    ...(c
+      ? {
+          XksProxyAuthenticationCredential: {
+            AccessKeyId: c.access_key_id,
+            RawSecretAccessKey: c.raw_secret_access_key,
+          },
+        }
+      : {}),
   };
   return Object.keys(req).length > 1 ? req : undefined;
 }

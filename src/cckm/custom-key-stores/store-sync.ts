@@ -65,5 +65,8 @@ export function withAwsDetails(err: unknown): unknown {
   if (!(err instanceof AppError) || !err.awsName || err.details?.length) return err;
   const field = FIELD_OF_AWS_ERROR[err.awsName];
   const message = field ? `${field}: ${err.message}` : err.message;
-  return awsError(err.awsName, message, { cause: err, details: [{ field: field ?? 'aws', message: `${err.awsName}: ${err.message}` }] });
+  return awsError(err.awsName, message, {
+    cause: err,
+    details: [{ field: field ?? 'aws', message: `${err.awsName}: ${err.message}` }],
+  });
 }

@@ -23,8 +23,19 @@ export class CustomKeyStoreXksResolver implements XksStoreResolver {
     if (!hosted) return undefined;
     const credentials =
       store.xksProxyAccessKeyId && store.xksCredentialEnc
-        ? [{ accessKeyId: store.xksProxyAccessKeyId, secretAccessKey: openXksSecret(this.box, store.id, store.xksCredentialEnc) }]
+        ? [
+            {
+              accessKeyId: store.xksProxyAccessKeyId,
+              secretAccessKey: openXksSecret(this.box, store.id, store.xksCredentialEnc),
+            },
+          ]
         : [];
-    return { region: store.region, credentials, blocked: hosted.blocked, ownerAccount: store.account, requireClientCertificate: hosted.mtls_enabled === true };
+    return {
+      region: store.region,
+      credentials,
+      blocked: hosted.blocked,
+      ownerAccount: store.account,
+      requireClientCertificate: hosted.mtls_enabled === true,
+    };
   }
 }

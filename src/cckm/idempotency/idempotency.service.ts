@@ -13,8 +13,20 @@ export interface IdempotencyRow {
 
 export interface IdempotencyRepository {
   /** Inserts a pending row; returns the existing row when the key is taken. */
-  claim(row: { account: string; key: string; userId: string; requestHash: string; expiresAt: Date }): Promise<'claimed' | IdempotencyRow>;
-  complete(account: string, key: string, statusCode: number, response: unknown, resourceId: string | null): Promise<void>;
+  claim(row: {
+    account: string;
+    key: string;
+    userId: string;
+    requestHash: string;
+    expiresAt: Date;
+  }): Promise<'claimed' | IdempotencyRow>;
+  complete(
+    account: string,
+    key: string,
+    statusCode: number,
+    response: unknown,
+    resourceId: string | null,
+  ): Promise<void>;
   release(account: string, key: string): Promise<void>;
 }
 
@@ -55,7 +67,9 @@ export class IdempotencyService {
     fn: () => Promise<{ status: number; body: T; resourceId: string | null }>,
   ): Promise<IdempotentResult<T>> {
     if (!key) return { ...(await fn()), replayed: false };
-    const requestHash = createHash('sha256').update(`${operation}\n${canonicalJson(request)}`).digest('hex');
+    const requestHash = createHash('sha256')
+      .update(`${operation}\n${canonicalJson(request)}`)
+      .digest('hex');
     const claim = await this.repo.claim({
       account: p.account,
       key,

@@ -2,7 +2,11 @@
  * Runs `fn` over `items` with at most `limit` calls in flight, keeping the results in
  * input order. Used to bound the provider calls a sync makes per region.
  */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   const lane = async () => {

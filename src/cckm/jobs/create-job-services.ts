@@ -62,7 +62,12 @@ export interface JobServices {
 
 /** Wires the synchronization and bulk job services and the workers that run their units. */
 export function createJobServices(
-  repos: { jobs: JobRepository; syncRecords: SyncRecordRepository; keys: KeyRepository; templates: PolicyTemplateRepository },
+  repos: {
+    jobs: JobRepository;
+    syncRecords: SyncRecordRepository;
+    keys: KeyRepository;
+    templates: PolicyTemplateRepository;
+  },
   deps: {
     kms: KmsService;
     templates: TemplateService;
@@ -76,8 +81,18 @@ export function createJobServices(
   housekeeping: { start(): void; stop(): Promise<void> }[] = [],
 ): JobServices {
   const runners = {
-    sync: new SyncRunner(deps.kms, repos.syncRecords, { concurrency: options.syncConcurrency, batchSize: options.syncBatchSize, ...(options.syncPageSize ? { pageSize: options.syncPageSize } : {}), ...(options.reservationGraceMs ? { reservationGraceMs: options.reservationGraceMs } : {}) }, async (account, kmsId) =>
-      (await repos.templates.list(account, { kmsId }, { skip: 0, limit: MAX_PAGE })).rows, deps.creatorNow),
+    sync: new SyncRunner(
+      deps.kms,
+      repos.syncRecords,
+      {
+        concurrency: options.syncConcurrency,
+        batchSize: options.syncBatchSize,
+        ...(options.syncPageSize ? { pageSize: options.syncPageSize } : {}),
+        ...(options.reservationGraceMs ? { reservationGraceMs: options.reservationGraceMs } : {}),
+      },
+      async (account, kmsId) => (await repos.templates.list(account, { kmsId }, { skip: 0, limit: MAX_PAGE })).rows,
+      deps.creatorNow,
+    ),
     bulk: new BulkRunner(deps.keyActions, repos.keys, deps.creatorNow),
   };
   const wake = () => jobWorkers.wake();
@@ -87,11 +102,22 @@ export function createJobServices(
   const pruneFinishedJobs = async () => {
     if (retentionDays <= 0) return 0;
     let total = 0;
-    for (let n = PRUNE_BATCH; n === PRUNE_BATCH; total += n) n = await repos.jobs.pruneFinished(retentionDays, PRUNE_BATCH);
+    for (let n = PRUNE_BATCH; n === PRUNE_BATCH; total += n)
+      n = await repos.jobs.pruneFinished(retentionDays, PRUNE_BATCH);
     return total;
   };
-  const retention = new Periodic('job retention', options.pruneIntervalMs ?? DEFAULT_JOB_OPTIONS.pruneIntervalMs!, pruneFinishedJobs, log);
-  const scheduler = new SyncScheduler(repos.jobs, syncJobs, { intervalMinutes: options.syncIntervalMinutes, checkMs: options.syncCheckMs }, log);
+  const retention = new Periodic(
+    'job retention',
+    options.pruneIntervalMs ?? DEFAULT_JOB_OPTIONS.pruneIntervalMs!,
+    pruneFinishedJobs,
+    log,
+  );
+  const scheduler = new SyncScheduler(
+    repos.jobs,
+    syncJobs,
+    { intervalMinutes: options.syncIntervalMinutes, checkMs: options.syncCheckMs },
+    log,
+  );
   const jobWorkers = new JobWorkers(repos.jobs, runners, options, log, [scheduler, retention, ...housekeeping]);
   return {
     syncJobs,

@@ -119,14 +119,22 @@ export class JobWorkers {
   }
 
   private async runUnit(unit: ClaimedUnit, owner: string): Promise<void> {
-    const state = { progress: unit.progress, message: unit.message, signal: 'continue' as UnitSignal, lastBeat: Date.now() };
+    const state = {
+      progress: unit.progress,
+      message: unit.message,
+      signal: 'continue' as UnitSignal,
+      lastBeat: Date.now(),
+    };
     const beat = async () => {
       state.lastBeat = Date.now();
       const lease = await this.repo.heartbeat(unit, owner, this.options.leaseMs, state.progress, state.message);
       if (!lease.held) state.signal = 'stop';
       else if (lease.cancelRequested && state.signal === 'continue') state.signal = 'cancel';
     };
-    const renew = () => void beat().catch((err: unknown) => this.log.warn({ err, jobId: unit.jobId, unit: unit.seq }, 'job lease renewal failed'));
+    const renew = () =>
+      void beat().catch((err: unknown) =>
+        this.log.warn({ err, jobId: unit.jobId, unit: unit.seq }, 'job lease renewal failed'),
+      );
     const timer = setInterval(renew, Math.max(100, Math.floor(this.options.leaseMs / 3)));
     const ctx: UnitContext = {
       unit,
@@ -140,25 +148,40 @@ export class JobWorkers {
     try {
       const outcome: UnitOutcome =
         unit.attempts > this.options.maxAttempts
-          ? { status: 'failed', message: `abandoned after ${unit.attempts - 1} attempts that did not finish`, progress: unit.progress }
+          ? {
+              status: 'failed',
+              message: `abandoned after ${unit.attempts - 1} attempts that did not finish`,
+              progress: unit.progress,
+            }
           : await this.runners[unit.kind].run(ctx);
       clearInterval(timer);
       await this.repo.finish(unit, owner, outcome);
     } catch (err) {
       clearInterval(timer);
       await this.afterError(unit, owner, err, state.progress).catch((e: unknown) =>
-        this.log.error({ err: e, jobId: unit.jobId, unit: unit.seq }, 'job unit could not be settled; its lease will expire'),
+        this.log.error(
+          { err: e, jobId: unit.jobId, unit: unit.seq },
+          'job unit could not be settled; its lease will expire',
+        ),
       );
     }
   }
 
-  private async afterError(unit: ClaimedUnit, owner: string, err: unknown, progress: Record<string, number>): Promise<void> {
+  private async afterError(
+    unit: ClaimedUnit,
+    owner: string,
+    err: unknown,
+    progress: Record<string, number>,
+  ): Promise<void> {
     if (err instanceof UnitStopped) {
       await this.repo.release(unit, owner);
       return;
     }
     this.log.error({ err, jobId: unit.jobId, unit: unit.seq }, 'job unit failed');
-    const reason = err instanceof AppError ? `${err.awsName ? `${err.awsName}: ` : ''}${err.message}` : 'internal error (see the service log)';
+    const reason =
+      err instanceof AppError
+        ? `${err.awsName ? `${err.awsName}: ` : ''}${err.message}`
+        : 'internal error (see the service log)';
     await this.repo.finish(unit, owner, { status: 'failed', message: `failed: ${reason}`, progress });
   }
 }

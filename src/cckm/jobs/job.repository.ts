@@ -75,7 +75,12 @@ export function summarize(v: JobWithUnits): JobSummary {
   }
   const detail =
     v.job.kind === 'sync'
-      ? v.units.map((u) => ({ label: u.label, status: u.status, message: u.message, region: (u.payload as { region?: string } | null)?.region }))
+      ? v.units.map((u) => ({
+          label: u.label,
+          status: u.status,
+          message: u.message,
+          region: (u.payload as { region?: string } | null)?.region,
+        }))
       : [];
   return { job: v.job, units, progress, lastUnitAt: last ? new Date(last) : null, detail };
 }
@@ -141,7 +146,12 @@ export interface JobRepository {
    */
   create(job: NewJob, units: NewUnit[], maxActive: number): Promise<JobWithUnits | null>;
   find(account: string, kind: JobKind, id: string): Promise<JobWithUnits | null>;
-  list(account: string, kind: JobKind, filter: JobListFilter, q: ListQuery): Promise<{ total: number; rows: JobSummary[] }>;
+  list(
+    account: string,
+    kind: JobKind,
+    filter: JobListFilter,
+    q: ListQuery,
+  ): Promise<{ total: number; rows: JobSummary[] }>;
   /** Marks the job cancelled-on-request and cancels its pending units; running units stop at their next checkpoint. */
   requestCancel(account: string, kind: JobKind, id: string): Promise<void>;
   /**
@@ -150,7 +160,13 @@ export interface JobRepository {
    */
   claim(owner: string, leaseMs: number): Promise<ClaimedUnit | null>;
   /** Renews the lease and stores progress. */
-  heartbeat(unit: ClaimedUnit, owner: string, leaseMs: number, progress: Record<string, number>, message: string | null): Promise<LeaseState>;
+  heartbeat(
+    unit: ClaimedUnit,
+    owner: string,
+    leaseMs: number,
+    progress: Record<string, number>,
+    message: string | null,
+  ): Promise<LeaseState>;
   /** Stores the unit's outcome (only while `owner` holds it) and completes the job when it was its last unit. */
   finish(unit: ClaimedUnit, owner: string, outcome: UnitOutcome): Promise<boolean>;
   /** Gives the unit back (pending, no lease), keeping its progress, so another worker resumes it at once. */

@@ -33,9 +33,12 @@ const ALIAS_NAME = /^[a-zA-Z0-9/_-]+$/;
 /** Normalises an alias given with or without `alias/`. @throws ValidationError naming `field`. */
 export function normaliseAlias(raw: string, field: string): string {
   const name = raw.startsWith('alias/') ? raw.slice('alias/'.length) : raw;
-  if (!name || !ALIAS_NAME.test(name)) throw ValidationError.field(field, 'may contain only letters, digits, /, _ and -');
-  if (name.length + 6 > 256) throw ValidationError.field(field, 'must be at most 256 characters including the alias/ prefix');
-  if (name.startsWith('aws/')) throw ValidationError.field(field, 'the alias/aws/ prefix is reserved for AWS managed keys');
+  if (!name || !ALIAS_NAME.test(name))
+    throw ValidationError.field(field, 'may contain only letters, digits, /, _ and -');
+  if (name.length + 6 > 256)
+    throw ValidationError.field(field, 'must be at most 256 characters including the alias/ prefix');
+  if (name.startsWith('aws/'))
+    throw ValidationError.field(field, 'the alias/aws/ prefix is reserved for AWS managed keys');
   return `alias/${name}`;
 }
 
@@ -53,27 +56,41 @@ export interface CheckedKeyParams {
  */
 export function checkKeyParams(p: AwsKeyParams, region: string): CheckedKeyParams {
   if (p.CustomerMasterKeySpec && p.KeySpec && p.CustomerMasterKeySpec !== p.KeySpec) {
-    throw ValidationError.field('aws_param.KeySpec', 'differs from aws_param.CustomerMasterKeySpec; give one of them (KeySpec replaces CustomerMasterKeySpec)');
+    throw ValidationError.field(
+      'aws_param.KeySpec',
+      'differs from aws_param.CustomerMasterKeySpec; give one of them (KeySpec replaces CustomerMasterKeySpec)',
+    );
   }
   const specField = p.KeySpec ? 'aws_param.KeySpec' : 'aws_param.CustomerMasterKeySpec';
   const spec = (p.KeySpec ?? p.CustomerMasterKeySpec ?? 'SYMMETRIC_DEFAULT') as KeySpec;
-  if (!(KEY_SPECS as readonly string[]).includes(spec)) throw ValidationError.field(specField, `must be one of ${KEY_SPECS.join(', ')}`);
+  if (!(KEY_SPECS as readonly string[]).includes(spec))
+    throw ValidationError.field(specField, `must be one of ${KEY_SPECS.join(', ')}`);
   const allowed = USAGES_BY_SPEC[spec];
   // AWS defaults KeyUsage to ENCRYPT_DECRYPT; where a spec has exactly one other usage we
   // take that one, and where the choice is real we ask for it.
-  const fallback = allowed.includes('ENCRYPT_DECRYPT') ? 'ENCRYPT_DECRYPT' : allowed.length === 1 ? allowed[0] : undefined;
+  const fallback = allowed.includes('ENCRYPT_DECRYPT')
+    ? 'ENCRYPT_DECRYPT'
+    : allowed.length === 1
+      ? allowed[0]
+      : undefined;
   if (p.KeyUsage === undefined && fallback === undefined) {
     throw ValidationError.field('aws_param.KeyUsage', `is required for ${spec} keys: one of ${allowed.join(', ')}`);
   }
   const usage = (p.KeyUsage ?? fallback) as KeyUsage;
   if (!allowed.includes(usage)) {
-    throw ValidationError.field('aws_param.KeyUsage', `${p.KeyUsage} is not valid for ${spec} keys; use ${allowed.join(' or ')}`);
+    throw ValidationError.field(
+      'aws_param.KeyUsage',
+      `${p.KeyUsage} is not valid for ${spec} keys; use ${allowed.join(' or ')}`,
+    );
   }
   if (spec.startsWith('HMAC_') && isChinaRegion(region)) {
     throw ValidationError.field(specField, `HMAC keys are not available in ${region}`);
   }
   if (spec === 'SM2' && !isChinaRegion(region)) {
-    throw ValidationError.field(specField, 'SM2 keys are available only in the China regions (cn-north-1, cn-northwest-1)');
+    throw ValidationError.field(
+      specField,
+      'SM2 keys are available only in the China regions (cn-north-1, cn-northwest-1)',
+    );
   }
   const origin = p.Origin ?? (p.XksKeyId ? 'EXTERNAL_KEY_STORE' : 'AWS_KMS');
   checkOrigin(p, origin, spec);
@@ -92,7 +109,10 @@ function checkOrigin(p: AwsKeyParams, origin: string, spec: KeySpec): void {
     throw ValidationError.field('aws_param.CustomKeyStoreId', `is required when Origin is ${origin}`);
   }
   if (!customStore && p.CustomKeyStoreId) {
-    throw ValidationError.field('aws_param.Origin', 'must be AWS_CLOUDHSM or EXTERNAL_KEY_STORE when CustomKeyStoreId is given');
+    throw ValidationError.field(
+      'aws_param.Origin',
+      'must be AWS_CLOUDHSM or EXTERNAL_KEY_STORE when CustomKeyStoreId is given',
+    );
   }
   if (customStore && spec !== 'SYMMETRIC_DEFAULT') {
     throw ValidationError.field('aws_param.KeySpec', 'keys in custom key stores must be SYMMETRIC_DEFAULT');
@@ -112,9 +132,12 @@ function checkTags(tags: { TagKey: string; TagValue: string }[]): Tag[] {
   const seen = new Set<string>();
   return tags.map((t, i) => {
     const field = `aws_param.Tags[${i}]`;
-    if (!TAG_KEY.test(t.TagKey)) throw ValidationError.field(`${field}.TagKey`, 'contains characters AWS does not allow');
-    if (t.TagKey.toLowerCase().startsWith('aws:')) throw ValidationError.field(`${field}.TagKey`, 'the aws: prefix is reserved');
-    if (RESERVED_TAGS.has(t.TagKey)) throw ValidationError.field(`${field}.TagKey`, `${t.TagKey} is set by opencckm itself`);
+    if (!TAG_KEY.test(t.TagKey))
+      throw ValidationError.field(`${field}.TagKey`, 'contains characters AWS does not allow');
+    if (t.TagKey.toLowerCase().startsWith('aws:'))
+      throw ValidationError.field(`${field}.TagKey`, 'the aws: prefix is reserved');
+    if (RESERVED_TAGS.has(t.TagKey))
+      throw ValidationError.field(`${field}.TagKey`, `${t.TagKey} is set by opencckm itself`);
     if (!TAG_VALUE.test(t.TagValue)) {
       throw ValidationError.field(`${field}.TagValue`, 'may contain only letters, digits and _ . / = + - @');
     }
@@ -139,7 +162,9 @@ export function createKeyInput(
     ...(policy !== undefined ? { Policy: policy } : {}),
     ...(p.Description !== undefined ? { Description: p.Description } : {}),
     ...(p.MultiRegion !== undefined ? { MultiRegion: p.MultiRegion } : {}),
-    ...(p.BypassPolicyLockoutSafetyCheck !== undefined ? { BypassPolicyLockoutSafetyCheck: p.BypassPolicyLockoutSafetyCheck } : {}),
+    ...(p.BypassPolicyLockoutSafetyCheck !== undefined
+      ? { BypassPolicyLockoutSafetyCheck: p.BypassPolicyLockoutSafetyCheck }
+      : {}),
     ...(p.CustomKeyStoreId ? { CustomKeyStoreId: p.CustomKeyStoreId } : {}),
     ...(p.XksKeyId ? { XksKeyId: p.XksKeyId } : {}),
   };

@@ -54,7 +54,8 @@ export interface ReplicateKeyInput extends PrincipalFields {
 function checkTagKey(key: string, field: string): void {
   if (!TAG_KEY.test(key)) throw ValidationError.field(field, 'contains characters AWS does not allow');
   if (key.toLowerCase().startsWith('aws:')) throw ValidationError.field(field, 'the aws: prefix is reserved');
-  if (RESERVED_TAGS.has(key)) throw ValidationError.field(field, `${key} is set by opencckm itself and cannot be changed here`);
+  if (RESERVED_TAGS.has(key))
+    throw ValidationError.field(field, `${key} is set by opencckm itself and cannot be changed here`);
 }
 
 /**
@@ -77,7 +78,8 @@ export function checkTagsToAdd(tags: TagInput[], at = 'tags'): Tag[] {
     const value = t.TagValue ?? t.tag_value ?? '';
     if (key === undefined) throw ValidationError.field(`${at}[${i}].tag_key`, 'is required');
     checkTagKey(key, `${at}[${i}].${keyField}`);
-    if (!TAG_VALUE.test(value)) throw ValidationError.field(`${at}[${i}].${valueField}`, 'may contain only letters, digits and _ . / = + - @');
+    if (!TAG_VALUE.test(value))
+      throw ValidationError.field(`${at}[${i}].${valueField}`, 'may contain only letters, digits and _ . / = + - @');
     if (seen.has(key)) throw ValidationError.field(`${at}[${i}].${keyField}`, 'is given twice');
     seen.add(key);
     return { TagKey: key, TagValue: value };
@@ -95,7 +97,12 @@ export function policyOf(input: { policy?: unknown; Policy?: unknown }): { value
   if (input.policy !== undefined && input.Policy !== undefined) {
     if (JSON.stringify(input.policy) !== JSON.stringify(input.Policy)) {
       const message = 'policy and Policy are two spellings of the same field; give one of them';
-      throw new ValidationError(message, { details: [{ field: 'policy', message }, { field: 'Policy', message }] });
+      throw new ValidationError(message, {
+        details: [
+          { field: 'policy', message },
+          { field: 'Policy', message },
+        ],
+      });
     }
   }
   if (input.Policy !== undefined) return { value: input.Policy, field: 'Policy' };
@@ -103,13 +110,19 @@ export function policyOf(input: { policy?: unknown; Policy?: unknown }): { value
 }
 
 /** ImportKeyMaterial's expiry from the original's `key_expiration` and `valid_to` (named `validToField` in errors). @throws ValidationError */
-export function expiryOf(input: ImportMaterialInput, now = new Date(), validToField = 'valid_to'): { ExpirationModel: 'KEY_MATERIAL_EXPIRES' | 'KEY_MATERIAL_DOES_NOT_EXPIRE'; ValidTo?: Date } {
+export function expiryOf(
+  input: ImportMaterialInput,
+  now = new Date(),
+  validToField = 'valid_to',
+): { ExpirationModel: 'KEY_MATERIAL_EXPIRES' | 'KEY_MATERIAL_DOES_NOT_EXPIRE'; ValidTo?: Date } {
   const expires = input.key_expiration ?? input.valid_to !== undefined;
   if (!expires) {
-    if (input.valid_to !== undefined) throw ValidationError.field(validToField, 'applies only when key_expiration is true');
+    if (input.valid_to !== undefined)
+      throw ValidationError.field(validToField, 'applies only when key_expiration is true');
     return { ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' };
   }
-  if (input.valid_to === undefined) throw ValidationError.field(validToField, 'is required when key_expiration is true');
+  if (input.valid_to === undefined)
+    throw ValidationError.field(validToField, 'is required when key_expiration is true');
   const validTo = new Date(input.valid_to);
   const ms = validTo.getTime() - now.getTime();
   if (Number.isNaN(ms) || ms <= 0 || ms > 365 * 86_400_000) {

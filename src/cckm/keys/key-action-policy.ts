@@ -1,7 +1,14 @@
 import type { Principal } from '../../auth/principal.js';
 import { ValidationError } from '../../errors/index.js';
 import type { KmsAccountRecord, PolicyPrincipals, PolicyTemplateRecord } from '../common/records.js';
-import { buildKeyPolicy, defaultKeyPolicy, hasPrincipals, parsePolicy, type PolicyContext, type PolicyDocument } from '../policy/key-policy.js';
+import {
+  buildKeyPolicy,
+  defaultKeyPolicy,
+  hasPrincipals,
+  parsePolicy,
+  type PolicyContext,
+  type PolicyDocument,
+} from '../policy/key-policy.js';
 import { PRINCIPAL_FIELDS, principalsOf, type PrincipalFields } from '../templates/principal-fields.js';
 import type { TemplateService } from '../templates/template.service.js';
 
@@ -47,7 +54,8 @@ export async function resolveActionPolicy(
   if (input.policy) return { policy: parsePolicy(input.policy.value, input.policy.field), principals };
   if (input.policytemplate !== undefined) {
     const template = await templates.find(p, input.policytemplate, 'policytemplate');
-    if (template.kmsId !== kms.id) throw ValidationError.field('policytemplate', `belongs to another KMS account than ${kms.name}`);
+    if (template.kmsId !== kms.id)
+      throw ValidationError.field('policytemplate', `belongs to another KMS account than ${kms.name}`);
     const policy = template.policy ? (template.policy as PolicyDocument) : buildKeyPolicy(ctx, template);
     return { policy, template, principals };
   }

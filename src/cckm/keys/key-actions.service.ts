@@ -1,6 +1,12 @@
 import type { RotationsListEntry } from '@aws-sdk/client-kms';
 import { assertCanRead, assertCanWrite, type Principal } from '../../auth/principal.js';
-import { AppError, KeyStateError, NotFoundError, UnsupportedOperationError, ValidationError } from '../../errors/index.js';
+import {
+  AppError,
+  KeyStateError,
+  NotFoundError,
+  UnsupportedOperationError,
+  ValidationError,
+} from '../../errors/index.js';
 import type { KmsProvider } from '../../providers/kms-provider.js';
 import { partitionOf } from '../../providers/registry.js';
 import type { ListQuery, Page } from '../common/list.js';
@@ -10,7 +16,14 @@ import type { PolicyContext } from '../policy/key-policy.js';
 import { driftColumns, type PolicyDriftColumns } from '../policy/policy-drift.js';
 import type { TemplateService } from '../templates/template.service.js';
 import { normaliseAlias, TEMPLATE_TAG } from './create-key-request.js';
-import { checkTagKeysToRemove, checkTagsToAdd, policyOf, type ImportMaterialInput, type PolicyActionInput, type TagInput } from './key-action-bodies.js';
+import {
+  checkTagKeysToRemove,
+  checkTagsToAdd,
+  policyOf,
+  type ImportMaterialInput,
+  type PolicyActionInput,
+  type TagInput,
+} from './key-action-bodies.js';
 import { resolveActionPolicy } from './key-action-policy.js';
 import { listAliasesOf, readKeyFacts } from './key-facts.js';
 import { importKeyMaterial, publicKeyPem, type PublicKeyView } from './key-material.js';
@@ -61,7 +74,9 @@ export class KeyActionService {
     if (!key) throw new NotFoundError(`Key ${id} not found`);
     if (key.gone) throw new KeyStateError(`Key ${id} no longer exists in AWS (gone: true); no action applies to it`);
     if (!key.kmsKeyId) {
-      throw new KeyStateError(`Key ${id} is still being created (status ${key.status}); refresh the record once AWS has the key`);
+      throw new KeyStateError(
+        `Key ${id} is still being created (status ${key.status}); refresh the record once AWS has the key`,
+      );
     }
     const kms = await this.kms.find(p, key.kmsId);
     const { provider, connection } = await this.kms.provider(kms, key.region);
@@ -76,7 +91,16 @@ export class KeyActionService {
     const facts = await readKeyFacts(t.provider, t.keyId, known);
     const templateId = changes.policyTemplateId !== undefined ? changes.policyTemplateId : t.key.policyTemplateId;
     const drift = await this.driftOf(t, templateId, facts.policy);
-    return { key: await this.keys.update(t.key.id, { ...recordColumns(facts), status: 'ready', lastError: null, ...drift, ...changes }), kms: t.kms };
+    return {
+      key: await this.keys.update(t.key.id, {
+        ...recordColumns(facts),
+        status: 'ready',
+        lastError: null,
+        ...drift,
+        ...changes,
+      }),
+      kms: t.kms,
+    };
   }
 
   /** Whether `policy` (as read from AWS) still matches the key's template; a template no longer found counts as none. */
@@ -95,7 +119,8 @@ export class KeyActionService {
 
   /** ScheduleKeyDeletion, 7–30 days (default 30). A key already pending deletion: AWS's 409. */
   scheduleDeletion(p: Principal, id: string, days = 30): Promise<KeyView> {
-    if (!Number.isInteger(days) || days < 7 || days > 30) throw ValidationError.field('days', 'must be an integer from 7 to 30');
+    if (!Number.isInteger(days) || days < 7 || days > 30)
+      throw ValidationError.field('days', 'must be an integer from 7 to 30');
     return this.act(p, id, (t) => t.provider.kms('ScheduleKeyDeletion', { KeyId: t.keyId, PendingWindowInDays: days }));
   }
 
@@ -109,7 +134,10 @@ export class KeyActionService {
     }
     return this.act(p, id, async (t) => {
       assertRotatable(t.key);
-      await t.provider.kms('EnableKeyRotation', { KeyId: t.keyId, ...(periodInDays !== undefined ? { RotationPeriodInDays: periodInDays } : {}) });
+      await t.provider.kms('EnableKeyRotation', {
+        KeyId: t.keyId,
+        ...(periodInDays !== undefined ? { RotationPeriodInDays: periodInDays } : {}),
+      });
     });
   }
 
@@ -197,17 +225,25 @@ export class KeyActionService {
       this.templates,
     );
     if (!resolved) {
-      throw ValidationError.field('policy', 'give policy (or Policy), policytemplate, or key_admins, key_admins_roles, key_users, key_users_roles, external_accounts');
+      throw ValidationError.field(
+        'policy',
+        'give policy (or Policy), policytemplate, or key_admins, key_admins_roles, key_users, key_users_roles, external_accounts',
+      );
     }
     return this.guard(t, async () => {
       await t.provider.kms('PutKeyPolicy', {
         KeyId: t.keyId,
         PolicyName: 'default',
         Policy: JSON.stringify(resolved.policy),
-        ...(input.BypassPolicyLockoutSafetyCheck !== undefined ? { BypassPolicyLockoutSafetyCheck: input.BypassPolicyLockoutSafetyCheck } : {}),
+        ...(input.BypassPolicyLockoutSafetyCheck !== undefined
+          ? { BypassPolicyLockoutSafetyCheck: input.BypassPolicyLockoutSafetyCheck }
+          : {}),
       });
       if (resolved.template) {
-        await t.provider.kms('TagResource', { KeyId: t.keyId, Tags: [{ TagKey: TEMPLATE_TAG, TagValue: resolved.template.id }] });
+        await t.provider.kms('TagResource', {
+          KeyId: t.keyId,
+          Tags: [{ TagKey: TEMPLATE_TAG, TagValue: resolved.template.id }],
+        });
       } else if (t.key.policyTemplateId) {
         await t.provider.kms('UntagResource', { KeyId: t.keyId, TagKeys: [TEMPLATE_TAG] });
       }
@@ -221,20 +257,30 @@ export class KeyActionService {
   async publicKey(p: Principal, id: string): Promise<PublicKeyView> {
     const t = await this.target(p, id, 'read');
     if (t.key.keyType !== 'asymmetric') {
-      throw new ValidationError(`id: key ${id} is a ${t.key.keySpec ?? 'symmetric'} key; only asymmetric keys have a public key`, {
-        details: [{ field: 'id', message: 'is not an asymmetric key' }],
-      });
+      throw new ValidationError(
+        `id: key ${id} is a ${t.key.keySpec ?? 'symmetric'} key; only asymmetric keys have a public key`,
+        {
+          details: [{ field: 'id', message: 'is not an asymmetric key' }],
+        },
+      );
     }
     return this.guard(t, async () => publicKeyPem(await t.provider.kms('GetPublicKey', { KeyId: t.keyId })));
   }
 
   /** BYOK: wraps material (generated here, or given) for the key and imports it. */
   importMaterial(p: Principal, id: string, input: ImportMaterialInput): Promise<KeyView> {
-    return this.act(p, id, (t) => importKeyMaterial(t.provider, t.keyId, t.key.keySpec ?? 'SYMMETRIC_DEFAULT', t.key.origin, input));
+    return this.act(p, id, (t) =>
+      importKeyMaterial(t.provider, t.keyId, t.key.keySpec ?? 'SYMMETRIC_DEFAULT', t.key.origin, input),
+    );
   }
 
   deleteMaterial(p: Principal, id: string, keyMaterialId?: string): Promise<KeyView> {
-    return this.act(p, id, (t) => t.provider.kms('DeleteImportedKeyMaterial', { KeyId: t.keyId, ...(keyMaterialId ? { KeyMaterialId: keyMaterialId } : {}) }));
+    return this.act(p, id, (t) =>
+      t.provider.kms('DeleteImportedKeyMaterial', {
+        KeyId: t.keyId,
+        ...(keyMaterialId ? { KeyMaterialId: keyMaterialId } : {}),
+      }),
+    );
   }
 
   /** The context a key policy is built in: the key's account, partition, usage and spec. */

@@ -4,7 +4,10 @@ import type { KmsProvider } from '../../providers/kms-provider.js';
 import type { KeyFacts } from './key-metadata.js';
 
 /** Pages through a List* operation to the end (bounded, so a broken marker cannot loop forever). */
-async function collect<T>(page: (marker?: string) => Promise<{ items: T[]; next?: string }>, maxPages = 100): Promise<T[]> {
+async function collect<T>(
+  page: (marker?: string) => Promise<{ items: T[]; next?: string }>,
+  maxPages = 100,
+): Promise<T[]> {
   const out: T[] = [];
   let marker: string | undefined;
   for (let i = 0; i < maxPages; i++) {
@@ -21,7 +24,10 @@ export async function listAliasesOf(provider: KmsProvider, keyId: string): Promi
     const r = await provider.kms('ListAliases', { KeyId: keyId, Limit: 100, ...(Marker ? { Marker } : {}) });
     return { items: r.Aliases ?? [], ...(r.Truncated && r.NextMarker ? { next: r.NextMarker } : {}) };
   });
-  return aliases.map((a) => a.AliasName ?? '').filter(Boolean).sort();
+  return aliases
+    .map((a) => a.AliasName ?? '')
+    .filter(Boolean)
+    .sort();
 }
 
 export async function listTagsOf(provider: KmsProvider, keyId: string): Promise<Tag[]> {
@@ -44,8 +50,13 @@ export function parsePolicyText(text: string | undefined): unknown {
  * Everything the record shows about a key, read from the provider: DescribeKey,
  * GetKeyPolicy, ListAliases, ListResourceTags and (where AWS supports it) the rotation status.
  */
-export async function readKeyFacts(provider: KmsProvider, keyId: string, known: Partial<KeyFacts> = {}): Promise<KeyFacts> {
-  const metadata: KeyMetadata = known.metadata ?? (await provider.kms('DescribeKey', { KeyId: keyId })).KeyMetadata ?? ({} as KeyMetadata);
+export async function readKeyFacts(
+  provider: KmsProvider,
+  keyId: string,
+  known: Partial<KeyFacts> = {},
+): Promise<KeyFacts> {
+  const metadata: KeyMetadata =
+    known.metadata ?? (await provider.kms('DescribeKey', { KeyId: keyId })).KeyMetadata ?? ({} as KeyMetadata);
   const id = metadata.KeyId ?? keyId;
   const [policy, aliases, tags, rotation] = await Promise.all([
     known.policy !== undefined
@@ -53,7 +64,9 @@ export async function readKeyFacts(provider: KmsProvider, keyId: string, known: 
       : provider.kms('GetKeyPolicy', { KeyId: id, PolicyName: 'default' }).then((r) => parsePolicyText(r.Policy)),
     known.aliases ?? listAliasesOf(provider, id),
     known.tags ?? listTagsOf(provider, id),
-    known.rotationEnabled !== undefined ? ({ enabled: known.rotationEnabled } as Rotation) : rotationOf(provider, metadata),
+    known.rotationEnabled !== undefined
+      ? ({ enabled: known.rotationEnabled } as Rotation)
+      : rotationOf(provider, metadata),
   ]);
   return {
     metadata,
@@ -85,7 +98,10 @@ async function rotationOf(provider: KmsProvider, m: KeyMetadata): Promise<Rotati
     };
   } catch (err) {
     // A disabled key cannot report rotation status; the record keeps "not enabled" then.
-    if (err instanceof AppError && (err.awsName === 'DisabledException' || err.awsName === 'KMSInvalidStateException')) {
+    if (
+      err instanceof AppError &&
+      (err.awsName === 'DisabledException' || err.awsName === 'KMSInvalidStateException')
+    ) {
       return { enabled: false };
     }
     throw err;

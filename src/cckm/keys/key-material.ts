@@ -28,15 +28,27 @@ const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
 function pkcs8(type: 'rsa' | 'ec' | 'ed25519', options: object): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    generateKeyPair(type as 'rsa', { ...options, privateKeyEncoding: { type: 'pkcs8', format: 'der' }, publicKeyEncoding: { type: 'spki', format: 'der' } } as never, (err, _pub, priv) =>
-      err ? reject(err) : resolve(priv as unknown as Buffer),
+    generateKeyPair(
+      type as 'rsa',
+      {
+        ...options,
+        privateKeyEncoding: { type: 'pkcs8', format: 'der' },
+        publicKeyEncoding: { type: 'spki', format: 'der' },
+      } as never,
+      (err, _pub, priv) => (err ? reject(err) : resolve(priv as unknown as Buffer)),
     );
   });
 }
 
 /** Whether opencckm can generate (and wrap) material for a key spec. */
 export function isImportableSpec(spec: string): boolean {
-  return spec === 'SYMMETRIC_DEFAULT' || spec === 'ECC_NIST_EDWARDS25519' || !!HMAC_BYTES[spec] || !!RSA_BITS[spec] || !!EC_CURVES[spec];
+  return (
+    spec === 'SYMMETRIC_DEFAULT' ||
+    spec === 'ECC_NIST_EDWARDS25519' ||
+    !!HMAC_BYTES[spec] ||
+    !!RSA_BITS[spec] ||
+    !!EC_CURVES[spec]
+  );
 }
 
 /**
@@ -45,15 +57,24 @@ export function isImportableSpec(spec: string): boolean {
  * generate material for), and the expiry fields (`valid_to` named as `validToField`).
  * @throws ValidationError naming the field; UnsupportedOperationError
  */
-export function checkImportRequest(spec: string, input: ImportMaterialInput, validToField = 'valid_to'): ReturnType<typeof expiryOf> {
+export function checkImportRequest(
+  spec: string,
+  input: ImportMaterialInput,
+  validToField = 'valid_to',
+): ReturnType<typeof expiryOf> {
   if (input.source_key_identifier !== undefined) {
-    throw new UnsupportedOperationError('source_key_identifier: opencckm has no source key store; give key_material or let opencckm generate it');
+    throw new UnsupportedOperationError(
+      'source_key_identifier: opencckm has no source key store; give key_material or let opencckm generate it',
+    );
   }
   if (input.key_material === undefined && !isImportableSpec(spec)) {
-    throw new UnsupportedOperationError(`Importing key material is not supported for ${spec} keys`, { awsName: 'UnsupportedOperationException' });
+    throw new UnsupportedOperationError(`Importing key material is not supported for ${spec} keys`, {
+      awsName: 'UnsupportedOperationException',
+    });
   }
   const expiry = expiryOf(input, new Date(), validToField);
-  if (input.key_material !== undefined && !BASE64.test(input.key_material)) throw ValidationError.field('key_material', 'must be base64');
+  if (input.key_material !== undefined && !BASE64.test(input.key_material))
+    throw ValidationError.field('key_material', 'must be base64');
   return expiry;
 }
 
@@ -64,7 +85,9 @@ export async function generateMaterial(spec: string): Promise<Buffer> {
   if (RSA_BITS[spec]) return pkcs8('rsa', { modulusLength: RSA_BITS[spec], publicExponent: 0x10001 });
   if (EC_CURVES[spec]) return pkcs8('ec', { namedCurve: EC_CURVES[spec] });
   if (spec === 'ECC_NIST_EDWARDS25519') return pkcs8('ed25519', {});
-  throw new UnsupportedOperationError(`Importing key material is not supported for ${spec} keys`, { awsName: 'UnsupportedOperationException' });
+  throw new UnsupportedOperationError(`Importing key material is not supported for ${spec} keys`, {
+    awsName: 'UnsupportedOperationException',
+  });
 }
 
 /**
@@ -72,8 +95,18 @@ export async function generateMaterial(spec: string): Promise<Buffer> {
  * material; RSA_AES_KEY_WRAP_SHA_256 (an ephemeral AES-256 key under RSA-OAEP, then the
  * material under AES-KWP) for private keys, which are too long for RSA-OAEP alone.
  */
-export function wrapMaterial(publicKeyDer: Uint8Array, algorithm: 'RSAES_OAEP_SHA_256' | 'RSA_AES_KEY_WRAP_SHA_256', material: Buffer): Buffer {
-  const key = { key: Buffer.from(publicKeyDer), format: 'der' as const, type: 'spki' as const, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' };
+export function wrapMaterial(
+  publicKeyDer: Uint8Array,
+  algorithm: 'RSAES_OAEP_SHA_256' | 'RSA_AES_KEY_WRAP_SHA_256',
+  material: Buffer,
+): Buffer {
+  const key = {
+    key: Buffer.from(publicKeyDer),
+    format: 'der' as const,
+    type: 'spki' as const,
+    padding: constants.RSA_PKCS1_OAEP_PADDING,
+    oaepHash: 'sha256',
+  };
   if (algorithm === 'RSAES_OAEP_SHA_256') return publicEncrypt(key, material);
   const aesKey = randomBytes(32);
   try {
@@ -97,22 +130,33 @@ export async function importKeyMaterial(
   validToField = 'valid_to',
 ): Promise<void> {
   if (origin !== 'EXTERNAL') {
-    throw new UnsupportedOperationError(`Key material can be imported only into keys with origin EXTERNAL; this key's origin is ${origin ?? 'unknown'}`, {
-      awsName: 'UnsupportedOperationException',
-    });
+    throw new UnsupportedOperationError(
+      `Key material can be imported only into keys with origin EXTERNAL; this key's origin is ${origin ?? 'unknown'}`,
+      {
+        awsName: 'UnsupportedOperationException',
+      },
+    );
   }
   const expiry = checkImportRequest(spec, input, validToField);
-  const material = input.key_material !== undefined ? Buffer.from(input.key_material, 'base64') : await generateMaterial(spec);
+  const material =
+    input.key_material !== undefined ? Buffer.from(input.key_material, 'base64') : await generateMaterial(spec);
   try {
-    const algorithm = spec === 'SYMMETRIC_DEFAULT' || HMAC_BYTES[spec] ? 'RSAES_OAEP_SHA_256' : 'RSA_AES_KEY_WRAP_SHA_256';
-    const params = await provider.kms('GetParametersForImport', { KeyId: keyId, WrappingAlgorithm: algorithm, WrappingKeySpec: 'RSA_2048' });
+    const algorithm =
+      spec === 'SYMMETRIC_DEFAULT' || HMAC_BYTES[spec] ? 'RSAES_OAEP_SHA_256' : 'RSA_AES_KEY_WRAP_SHA_256';
+    const params = await provider.kms('GetParametersForImport', {
+      KeyId: keyId,
+      WrappingAlgorithm: algorithm,
+      WrappingKeySpec: 'RSA_2048',
+    });
     const wrapped = wrapMaterial(params.PublicKey!, algorithm, material);
     await provider.kms('ImportKeyMaterial', {
       KeyId: keyId,
       ImportToken: params.ImportToken!,
       EncryptedKeyMaterial: wrapped,
       ...expiry,
-      ...(input.key_material_description !== undefined ? { KeyMaterialDescription: input.key_material_description } : {}),
+      ...(input.key_material_description !== undefined
+        ? { KeyMaterialDescription: input.key_material_description }
+        : {}),
       ...(input.import_type !== undefined ? { ImportType: input.import_type } : {}),
       ...(input.key_material_id !== undefined ? { KeyMaterialId: input.key_material_id } : {}),
     });

@@ -37,7 +37,10 @@ export class KeyReplicationService {
     const t = await this.actions.target(p, id);
     const region = input.replica_region;
     if (!t.kms.regions.includes(region)) {
-      throw ValidationError.field('replica_region', `${region} is not one of the regions of KMS account ${t.kms.name} (${t.kms.regions.join(', ')})`);
+      throw ValidationError.field(
+        'replica_region',
+        `${region} is not one of the regions of KMS account ${t.kms.name} (${t.kms.regions.join(', ')})`,
+      );
     }
     if (region === t.key.region) throw ValidationError.field('replica_region', 'is the region of the key itself');
     if (!t.key.multiRegion || t.key.multiRegionKeyType === 'REPLICA') {
@@ -47,13 +50,22 @@ export class KeyReplicationService {
     const params = input.aws_param ?? {};
     if (params.Tags !== undefined && input.tags !== undefined) {
       const message = 'aws_param.Tags and tags are two ways to give the replica tags; give one of them';
-      throw new ValidationError(message, { details: [{ field: 'aws_param.Tags', message }, { field: 'tags', message }] });
+      throw new ValidationError(message, {
+        details: [
+          { field: 'aws_param.Tags', message },
+          { field: 'tags', message },
+        ],
+      });
     }
-    const userTags = params.Tags !== undefined ? checkTagsToAdd(params.Tags, 'aws_param.Tags') : checkTagsToAdd(input.tags ?? []);
+    const userTags =
+      params.Tags !== undefined ? checkTagsToAdd(params.Tags, 'aws_param.Tags') : checkTagsToAdd(input.tags ?? []);
     const literal = policyOf({ Policy: params.Policy });
     const resolved = await resolveActionPolicy(
       p,
-      { ...input, ...(literal.value !== undefined ? { policy: { value: literal.value, field: 'aws_param.Policy' } } : {}) },
+      {
+        ...input,
+        ...(literal.value !== undefined ? { policy: { value: literal.value, field: 'aws_param.Policy' } } : {}),
+      },
       t.kms,
       this.actions.policyContext(t),
       this.templates,
@@ -87,18 +99,28 @@ export class KeyReplicationService {
           Tags: tags,
           ...(params.Description !== undefined ? { Description: params.Description } : {}),
           ...(resolved ? { Policy: JSON.stringify(resolved.policy) } : {}),
-          ...(params.BypassPolicyLockoutSafetyCheck !== undefined ? { BypassPolicyLockoutSafetyCheck: params.BypassPolicyLockoutSafetyCheck } : {}),
+          ...(params.BypassPolicyLockoutSafetyCheck !== undefined
+            ? { BypassPolicyLockoutSafetyCheck: params.BypassPolicyLockoutSafetyCheck }
+            : {}),
         }),
       );
     } catch (err) {
       if (err instanceof AppError && err.fault === 'client') await this.keys.delete(reserved.id);
-      else await this.keys.update(reserved.id, { lastError: `Replication outcome unknown: ${err instanceof AppError ? err.message : 'unknown error'}; refresh the record to reconcile` });
+      else
+        await this.keys.update(reserved.id, {
+          lastError: `Replication outcome unknown: ${err instanceof AppError ? err.message : 'unknown error'}; refresh the record to reconcile`,
+        });
       throw err;
     }
     const { provider } = await this.kms.provider(t.kms, region);
     const facts = await readKeyFacts(provider, t.keyId);
     const drift = driftColumns(resolved?.template, this.actions.policyContext(t), facts.policy);
-    const replica = await this.keys.update(reserved.id, { ...recordColumns(facts), ...drift, status: 'ready', lastError: null });
+    const replica = await this.keys.update(reserved.id, {
+      ...recordColumns(facts),
+      ...drift,
+      status: 'ready',
+      lastError: null,
+    });
     if (resolved?.template) await this.templates.markVerified(resolved.template);
     await this.rereadSet(p, t, [reserved.id]);
     return { key: replica, kms: t.kms };
@@ -107,7 +129,9 @@ export class KeyReplicationService {
   /** Makes the replica in `primaryRegion` the primary key; answers this key's updated record. */
   async updatePrimaryRegion(p: Principal, id: string, primaryRegion: string): Promise<KeyView> {
     const t = await this.actions.target(p, id);
-    await this.actions.guard(t, () => t.provider.kms('UpdatePrimaryRegion', { KeyId: t.keyId, PrimaryRegion: primaryRegion }));
+    await this.actions.guard(t, () =>
+      t.provider.kms('UpdatePrimaryRegion', { KeyId: t.keyId, PrimaryRegion: primaryRegion }),
+    );
     const updated = await this.rereadSet(p, t, []);
     return { key: updated.get(t.key.id) ?? (await this.actions.reread(t)).key, kms: t.kms };
   }
@@ -118,7 +142,11 @@ export class KeyReplicationService {
    * state; the next refresh or sync completes it.
    */
   private async rereadSet(p: Principal, t: ActionTarget, skip: string[]): Promise<Map<string, KeyRecord>> {
-    const { rows } = await this.keys.list(p.account, { kmsIds: [t.kms.id], keyIds: [t.keyId] }, { skip: 0, limit: 100 });
+    const { rows } = await this.keys.list(
+      p.account,
+      { kmsIds: [t.kms.id], keyIds: [t.keyId] },
+      { skip: 0, limit: 100 },
+    );
     const out = new Map<string, KeyRecord>();
     for (const row of rows.filter((r) => !skip.includes(r.id) && !r.gone)) {
       try {

@@ -3,9 +3,23 @@ import type { KeyRecord } from '../common/records.js';
 
 export type NewKeyRecord = Pick<
   KeyRecord,
-  | 'id' | 'account' | 'kmsId' | 'region' | 'cloudName' | 'policyTemplateId' | 'keyAdmins' | 'keyAdminsRoles'
-  | 'keyUsers' | 'keyUsersRoles' | 'externalAccounts' | 'createdBy'
-  | 'keySpec' | 'keyUsage' | 'keyType' | 'origin' | 'keyMaterialOrigin'
+  | 'id'
+  | 'account'
+  | 'kmsId'
+  | 'region'
+  | 'cloudName'
+  | 'policyTemplateId'
+  | 'keyAdmins'
+  | 'keyAdminsRoles'
+  | 'keyUsers'
+  | 'keyUsersRoles'
+  | 'externalAccounts'
+  | 'createdBy'
+  | 'keySpec'
+  | 'keyUsage'
+  | 'keyType'
+  | 'origin'
+  | 'keyMaterialOrigin'
 >;
 
 export type KeyChanges = Partial<Omit<KeyRecord, 'id' | 'account' | 'kmsId' | 'region' | 'createdAt' | 'updatedAt'>>;

@@ -11,7 +11,16 @@ import { buildKeyPolicy, hasPrincipals, parsePolicy, type PolicyDocument } from 
 import { driftColumns } from '../policy/policy-drift.js';
 import { PRINCIPAL_FIELDS, principalsOf, type PrincipalFields } from '../templates/principal-fields.js';
 import type { TemplateService } from '../templates/template.service.js';
-import { checkKeyParams, createKeyInput, DEFAULT_RESERVATION_GRACE_MS, noKeyForReservation, RECORD_TAG, TEMPLATE_TAG, type AwsKeyParams, type CheckedKeyParams } from './create-key-request.js';
+import {
+  checkKeyParams,
+  createKeyInput,
+  DEFAULT_RESERVATION_GRACE_MS,
+  noKeyForReservation,
+  RECORD_TAG,
+  TEMPLATE_TAG,
+  type AwsKeyParams,
+  type CheckedKeyParams,
+} from './create-key-request.js';
 import { KeyActionService } from './key-actions.service.js';
 import { readKeyFacts } from './key-facts.js';
 import { keyTypeOf, materialOriginOf } from './key-rules.js';
@@ -78,7 +87,12 @@ export class KeyService {
     const { total, rows } = await this.keys.list(p.account, { ...rest, ...(kmsIds ? { kmsIds } : {}) }, q);
     const accounts = new Map<string, KmsAccountRecord>();
     for (const id of new Set(rows.map((r) => r.kmsId))) accounts.set(id, await this.kms.find(p, id));
-    return { skip: q.skip, limit: q.limit, total, resources: rows.map((key) => ({ key, kms: accounts.get(key.kmsId)! })) };
+    return {
+      skip: q.skip,
+      limit: q.limit,
+      total,
+      resources: rows.map((key) => ({ key, kms: accounts.get(key.kmsId)! })),
+    };
   }
 
   /** Forgets the record only; the AWS key is untouched (the original's DELETE semantics). */
@@ -96,7 +110,10 @@ export class KeyService {
     assertCanWrite(p);
     const kms = await this.kms.find(p, input.kms, 'kms');
     if (!kms.regions.includes(input.region)) {
-      throw ValidationError.field('region', `${input.region} is not one of the regions of KMS account ${kms.name} (${kms.regions.join(', ')})`);
+      throw ValidationError.field(
+        'region',
+        `${input.region} is not one of the regions of KMS account ${kms.name} (${kms.regions.join(', ')})`,
+      );
     }
     const params = input.aws_param ?? {};
     const checked = checkKeyParams(params, input.region);
@@ -142,7 +159,11 @@ export class KeyService {
       throw err;
     }
     const ctx = { accountId: kms.awsAccountId, partition, keyUsage: checked.usage, keySpec: checked.spec };
-    let key = await this.keys.update(reserved.id, { status: 'ready', ...recordColumns(facts), ...driftColumns(template, ctx, facts.policy) });
+    let key = await this.keys.update(reserved.id, {
+      status: 'ready',
+      ...recordColumns(facts),
+      ...driftColumns(template, ctx, facts.policy),
+    });
     if (checked.alias) key = await this.addAlias(provider, key, checked.alias);
     if (template) await this.templates.markVerified(template);
     return { key, kms };
@@ -161,21 +182,41 @@ export class KeyService {
     const { provider, connection } = await this.kms.provider(kms, key.region);
     const found = key.kmsKeyId ?? (await this.findReservedKey(provider, key.id));
     if (found === 'absent') {
-      const failed = await this.keys.failReservation(key.id, this.reservationGraceMs, noKeyForReservation(key.id, key.region));
+      const failed = await this.keys.failReservation(
+        key.id,
+        this.reservationGraceMs,
+        noKeyForReservation(key.id, key.region),
+      );
       if (failed || key.status !== 'creating') return { key: failed ?? key, kms };
-      const young = 'The key was not found in AWS yet; its create may still be in flight: refresh again after the provider time budget';
+      const young =
+        'The key was not found in AWS yet; its create may still be in flight: refresh again after the provider time budget';
       return { key: await this.keys.update(key.id, { lastError: young }), kms };
     }
     if (found === 'unknown') {
-      return { key: await this.keys.update(key.id, { lastError: 'The key was not found in the first 100 000 keys of the region; refresh again or synchronize' }), kms };
+      return {
+        key: await this.keys.update(key.id, {
+          lastError: 'The key was not found in the first 100 000 keys of the region; refresh again or synchronize',
+        }),
+        kms,
+      };
     }
     const keyId = found;
     try {
       const facts = await readKeyFacts(provider, keyId);
-      const template = key.policyTemplateId ? await this.templates.find(p, key.policyTemplateId).catch(() => undefined) : undefined;
-      const ctx = { accountId: kms.awsAccountId, partition: partitionOf(connection.cloudName), keyUsage: facts.metadata.KeyUsage ?? 'ENCRYPT_DECRYPT', keySpec: facts.metadata.KeySpec ?? 'SYMMETRIC_DEFAULT' };
+      const template = key.policyTemplateId
+        ? await this.templates.find(p, key.policyTemplateId).catch(() => undefined)
+        : undefined;
+      const ctx = {
+        accountId: kms.awsAccountId,
+        partition: partitionOf(connection.cloudName),
+        keyUsage: facts.metadata.KeyUsage ?? 'ENCRYPT_DECRYPT',
+        keySpec: facts.metadata.KeySpec ?? 'SYMMETRIC_DEFAULT',
+      };
       const drift = driftColumns(template, ctx, facts.policy);
-      return { key: await this.keys.update(key.id, { status: 'ready', lastError: null, ...recordColumns(facts), ...drift }), kms };
+      return {
+        key: await this.keys.update(key.id, { status: 'ready', lastError: null, ...recordColumns(facts), ...drift }),
+        kms,
+      };
     } catch (err) {
       if (err instanceof AppError && err.awsName === 'NotFoundException') {
         return { key: await this.keys.update(key.id, { gone: true, syncedAt: new Date() }), kms };
@@ -200,7 +241,11 @@ export class KeyService {
         keyUsage: key.keyUsage ?? 'ENCRYPT_DECRYPT',
         keySpec: key.keySpec ?? 'SYMMETRIC_DEFAULT',
       });
-      await provider.kms('PutKeyPolicy', { KeyId: key.kmsKeyId, PolicyName: 'default', Policy: JSON.stringify(policy) });
+      await provider.kms('PutKeyPolicy', {
+        KeyId: key.kmsKeyId,
+        PolicyName: 'default',
+        Policy: JSON.stringify(policy),
+      });
       const facts = await readKeyFacts(provider, key.kmsKeyId, { policy });
       await this.keys.update(key.id, { ...recordColumns(facts), policyDrift: false, policyDriftCheckedAt: new Date() });
       count++;
@@ -227,7 +272,8 @@ export class KeyService {
       throw new ValidationError(message, { details: given.slice(0, 2).map((field) => ({ field, message })) });
     }
     const ctx = { accountId: kms.awsAccountId, partition, keyUsage: checked.usage, keySpec: checked.spec };
-    if (input.aws_param?.Policy !== undefined) return { policy: parsePolicy(input.aws_param.Policy, 'aws_param.Policy') };
+    if (input.aws_param?.Policy !== undefined)
+      return { policy: parsePolicy(input.aws_param.Policy, 'aws_param.Policy') };
     if (input.policytemplate !== undefined) {
       const template = await this.templates.find(p, input.policytemplate, 'policytemplate');
       if (template.kmsId !== kms.id) {
@@ -246,21 +292,32 @@ export class KeyService {
       if (err instanceof AppError && err.awsName === 'NotFoundException') return;
       throw err;
     }
-    throw new ConflictError(`aws_param.Alias: ${alias} already exists in this account and region`, { awsName: 'AlreadyExistsException' });
+    throw new ConflictError(`aws_param.Alias: ${alias} already exists in this account and region`, {
+      awsName: 'AlreadyExistsException',
+    });
   }
 
   private async addAlias(provider: KmsProvider, key: KeyRecord, alias: string): Promise<KeyRecord> {
     try {
       await provider.kms('CreateAlias', { AliasName: alias, TargetKeyId: key.kmsKeyId! });
     } catch (err) {
-      if (err instanceof AppError && err.awsName === 'AlreadyExistsException' && (await this.discardLoser(provider, key))) {
+      if (
+        err instanceof AppError &&
+        err.awsName === 'AlreadyExistsException' &&
+        (await this.discardLoser(provider, key))
+      ) {
         // Another create took the alias between our check and CreateAlias: the caller gets the
         // same 409 as when the alias was taken before, and no extra usable key or record remains.
-        throw new ConflictError(`aws_param.Alias: ${alias} already exists in this account and region`, { awsName: 'AlreadyExistsException', cause: err });
+        throw new ConflictError(`aws_param.Alias: ${alias} already exists in this account and region`, {
+          awsName: 'AlreadyExistsException',
+          cause: err,
+        });
       }
       const reason = err instanceof AppError ? `${err.awsName ?? err.code}: ${err.message}` : 'unknown error';
       await this.keys.update(key.id, { lastError: `Alias ${alias} could not be created: ${reason}` });
-      throw new ConflictError(`Key record ${key.id} was created, but alias ${alias} could not be: ${reason}`, { cause: err });
+      throw new ConflictError(`Key record ${key.id} was created, but alias ${alias} could not be: ${reason}`, {
+        cause: err,
+      });
     }
     const aliases = [...new Set([...key.aliases, alias])].sort();
     const awsParam = { ...(key.awsParam as Record<string, unknown>), Alias: aliases };
@@ -293,7 +350,9 @@ export class KeyService {
       return;
     }
     const reason = err instanceof AppError ? err.message : 'unknown error';
-    await this.keys.update(recordId, { lastError: `Creation outcome unknown: ${reason}; refresh the record to reconcile` });
+    await this.keys.update(recordId, {
+      lastError: `Creation outcome unknown: ${reason}; refresh the record to reconcile`,
+    });
   }
 
   /**

@@ -46,10 +46,21 @@ export class UploadKeyService {
    */
   async upload(p: Principal, input: UploadKeyInput): Promise<KeyView> {
     assertCanWrite(p);
-    const { aws_param: awsParam = {}, source_key_tier, source_key_identifier, key_material, key_expiration, key_material_description, ...create } = input;
+    const {
+      aws_param: awsParam = {},
+      source_key_tier,
+      source_key_identifier,
+      key_material,
+      key_expiration,
+      key_material_description,
+      ...create
+    } = input;
     const { ValidTo, ...params } = awsParam;
     if (params.Origin !== undefined && params.Origin !== 'EXTERNAL') {
-      throw ValidationError.field('aws_param.Origin', 'must be EXTERNAL (or omitted): upload-key imports the key material');
+      throw ValidationError.field(
+        'aws_param.Origin',
+        'must be EXTERNAL (or omitted): upload-key imports the key material',
+      );
     }
     const material: ImportMaterialInput = {
       ...(source_key_tier !== undefined ? { source_key_tier } : {}),
@@ -90,10 +101,17 @@ export class UploadKeyService {
       }
     }
     try {
-      const r = await t.provider.kms('ScheduleKeyDeletion', { KeyId: t.keyId, PendingWindowInDays: DISCARD_WINDOW_DAYS });
-      done.push(`AWS key ${t.keyId} was scheduled for deletion${r.DeletionDate ? ` on ${r.DeletionDate.toISOString()}` : ''}`);
+      const r = await t.provider.kms('ScheduleKeyDeletion', {
+        KeyId: t.keyId,
+        PendingWindowInDays: DISCARD_WINDOW_DAYS,
+      });
+      done.push(
+        `AWS key ${t.keyId} was scheduled for deletion${r.DeletionDate ? ` on ${r.DeletionDate.toISOString()}` : ''}`,
+      );
     } catch {
-      left.push(`AWS key ${t.keyId} could not be scheduled for deletion (it has no usable material; schedule its deletion or retry import-material)`);
+      left.push(
+        `AWS key ${t.keyId} could not be scheduled for deletion (it has no usable material; schedule its deletion or retry import-material)`,
+      );
     }
     const outcome = [...done, ...left].join('; ');
     const lastError = `Key material import failed (${reason}); ${outcome}`;

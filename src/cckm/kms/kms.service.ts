@@ -77,7 +77,9 @@ export class KmsService {
 
   /** The connection a KMS account uses. */
   async connectionOf(kms: KmsAccountRecord): Promise<ConnectionRecord> {
-    const connection = await this.connectionCache.get(kms.connectionId, () => this.connections.findById(kms.connectionId));
+    const connection = await this.connectionCache.get(kms.connectionId, () =>
+      this.connections.findById(kms.connectionId),
+    );
     if (!connection) throw new NotFoundError(`Connection of KMS account ${kms.name} not found`);
     return connection;
   }
@@ -86,7 +88,10 @@ export class KmsService {
    * The provider for one region of a KMS account. Its calls keep the connection's
    * `last_connection_ok` up to date (see {@link ConnectionHealth}).
    */
-  async provider(kms: KmsAccountRecord, region: string): Promise<{ provider: KmsProvider; connection: ConnectionRecord }> {
+  async provider(
+    kms: KmsAccountRecord,
+    region: string,
+  ): Promise<{ provider: KmsProvider; connection: ConnectionRecord }> {
     const connection = await this.connectionOf(kms);
     const provider = this.providers.resolve(providerTarget(this.box, connection, region, kms));
     return { provider: this.health.observe(provider, connection), connection };
@@ -96,12 +101,16 @@ export class KmsService {
    * Creates a KMS account after checking, with STS GetCallerIdentity through the
    * connection (and the role, when one is given), that the credentials reach `account_id`.
    */
-  async create(p: Principal, input: Required<Pick<KmsInput, 'name' | 'account_id' | 'connection' | 'regions'>> & KmsInput): Promise<KmsView> {
+  async create(
+    p: Principal,
+    input: Required<Pick<KmsInput, 'name' | 'account_id' | 'connection' | 'regions'>> & KmsInput,
+  ): Promise<KmsView> {
     assertCanWrite(p);
     const connection = await this.connectionNamed(p, input.connection);
     this.checkRegions(input.regions, connection.cloudName);
     this.externalIds.check(p.account, input.assume_role_external_id);
-    if (await this.repo.find(p.account, input.name)) throw new ConflictError(`KMS account ${input.name} already exists`);
+    if (await this.repo.find(p.account, input.name))
+      throw new ConflictError(`KMS account ${input.name} already exists`);
     const roleArn = input.assume_role_arn ?? null;
     const role = { assumeRoleArn: roleArn, assumeRoleExternalId: this.externalIds.shown(p.account, roleArn) };
     await this.checkAccount(connection, role, input.account_id, input.regions[0]!);
@@ -121,7 +130,9 @@ export class KmsService {
     assertCanWrite(p);
     const current = await this.find(p, idOrName);
     this.externalIds.check(p.account, input.assume_role_external_id);
-    const connection = input.connection ? await this.connectionNamed(p, input.connection) : (await this.withConnection(current)).connection;
+    const connection = input.connection
+      ? await this.connectionNamed(p, input.connection)
+      : (await this.withConnection(current)).connection;
     const regions = input.regions ?? current.regions;
     this.checkRegions(regions, connection.cloudName);
     const assumeRoleArn = input.assume_role_arn !== undefined ? input.assume_role_arn : current.assumeRoleArn;
@@ -153,7 +164,10 @@ export class KmsService {
 
   /** A KMS account as answered: the tenant's generated ExternalId when it assumes a role (older rows may hold another). */
   private view(v: KmsView): KmsView {
-    return { ...v, kms: { ...v.kms, assumeRoleExternalId: this.externalIds.shown(v.kms.account, v.kms.assumeRoleArn) } };
+    return {
+      ...v,
+      kms: { ...v.kms, assumeRoleExternalId: this.externalIds.shown(v.kms.account, v.kms.assumeRoleArn) },
+    };
   }
 
   private async withConnection(kms: KmsAccountRecord): Promise<KmsView> {
@@ -181,7 +195,10 @@ export class KmsService {
     const target = providerTarget(this.box, connection, region ?? homeRegion(connection.cloudName), role);
     const identity = await this.health.observe(this.providers.resolve(target), connection).getCallerIdentity();
     if (identity.account !== accountId) {
-      throw ValidationError.field('account_id', `does not match the account the connection's credentials reach (${identity.account})`);
+      throw ValidationError.field(
+        'account_id',
+        `does not match the account the connection's credentials reach (${identity.account})`,
+      );
     }
   }
 }

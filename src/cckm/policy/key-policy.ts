@@ -32,9 +32,21 @@ export interface PolicyContext {
 export const MAX_POLICY_BYTES = 32768;
 
 const ADMIN_ACTIONS = [
-  'kms:Create*', 'kms:Describe*', 'kms:Enable*', 'kms:List*', 'kms:Put*', 'kms:Update*', 'kms:Revoke*',
-  'kms:Disable*', 'kms:Get*', 'kms:Delete*', 'kms:TagResource', 'kms:UntagResource',
-  'kms:ScheduleKeyDeletion', 'kms:CancelKeyDeletion', 'kms:RotateKeyOnDemand',
+  'kms:Create*',
+  'kms:Describe*',
+  'kms:Enable*',
+  'kms:List*',
+  'kms:Put*',
+  'kms:Update*',
+  'kms:Revoke*',
+  'kms:Disable*',
+  'kms:Get*',
+  'kms:Delete*',
+  'kms:TagResource',
+  'kms:UntagResource',
+  'kms:ScheduleKeyDeletion',
+  'kms:CancelKeyDeletion',
+  'kms:RotateKeyOnDemand',
 ];
 
 /** What key users may do, by key usage (and, for encryption, symmetric or not). */
@@ -141,16 +153,22 @@ export function parsePolicy(value: unknown, field: string): PolicyDocument {
       throw ValidationError.field(field, 'is not valid JSON');
     }
   }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw ValidationError.field(field, 'must be a JSON policy document');
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
+    throw ValidationError.field(field, 'must be a JSON policy document');
   if (Buffer.byteLength(JSON.stringify(doc)) > MAX_POLICY_BYTES) {
     throw ValidationError.field(field, `must be at most ${MAX_POLICY_BYTES} bytes`);
   }
   const statements = (doc as { Statement?: unknown }).Statement;
-  const list = Array.isArray(statements) ? statements : statements && typeof statements === 'object' ? [statements] : [];
+  const list = Array.isArray(statements)
+    ? statements
+    : statements && typeof statements === 'object'
+      ? [statements]
+      : [];
   if (list.length === 0) throw ValidationError.field(field, 'must contain at least one Statement');
   list.forEach((s, i) => {
     const effect = (s as { Effect?: unknown }).Effect;
-    if (effect !== 'Allow' && effect !== 'Deny') throw ValidationError.field(`${field}.Statement[${i}].Effect`, 'must be Allow or Deny');
+    if (effect !== 'Allow' && effect !== 'Deny')
+      throw ValidationError.field(`${field}.Statement[${i}].Effect`, 'must be Allow or Deny');
   });
   return doc as PolicyDocument;
 }

@@ -101,7 +101,12 @@ export interface PolicyDriftColumns {
  * The drift columns of a key after its policy was read from AWS: not drifted (and not
  * checked) without a template; otherwise whether the policy still matches the template.
  */
-export function driftColumns(template: PolicyTemplateRecord | null | undefined, ctx: PolicyContext, actualPolicy: unknown, now = new Date()): PolicyDriftColumns {
+export function driftColumns(
+  template: PolicyTemplateRecord | null | undefined,
+  ctx: PolicyContext,
+  actualPolicy: unknown,
+  now = new Date(),
+): PolicyDriftColumns {
   if (!template) return { policyDrift: false, policyDriftCheckedAt: null };
   return { policyDrift: policyDrift(templatePolicyFor(template, ctx), actualPolicy), policyDriftCheckedAt: now };
 }

@@ -76,9 +76,17 @@ export class SyncJobService {
     }
   }
 
-  private async enqueue(p: Principal, accounts: ScopeKms[], regions: string[] | undefined, all: boolean): Promise<JobWithUnits> {
-    const pairs = accounts.flatMap((k) => (regions ?? k.regions).filter((r) => k.regions.includes(r)).map((region) => ({ k, region })));
-    if (pairs.length > MAX_UNITS) throw ValidationError.field('kms', `covers ${pairs.length} KMS account regions; at most ${MAX_UNITS} per job`);
+  private async enqueue(
+    p: Principal,
+    accounts: ScopeKms[],
+    regions: string[] | undefined,
+    all: boolean,
+  ): Promise<JobWithUnits> {
+    const pairs = accounts.flatMap((k) =>
+      (regions ?? k.regions).filter((r) => k.regions.includes(r)).map((region) => ({ k, region })),
+    );
+    if (pairs.length > MAX_UNITS)
+      throw ValidationError.field('kms', `covers ${pairs.length} KMS account regions; at most ${MAX_UNITS} per job`);
     const labels = pairs.map(({ k, region }) => `${k.awsAccountId}/${region}`);
     const units: NewUnit[] = pairs.map(({ k, region }, i) => ({
       // Two KMS accounts may reach the same AWS account: their entries stay apart in detailed_status.
@@ -92,7 +100,11 @@ export class SyncJobService {
       regions: regions ?? null,
       synchronize_all: all,
     };
-    const job = await this.jobs.create({ id: randomUUID(), account: p.account, kind: 'sync', params, principal: principalOf(p), createdBy: p.username }, units, this.maxActivePerAccount);
+    const job = await this.jobs.create(
+      { id: randomUUID(), account: p.account, kind: 'sync', params, principal: principalOf(p), createdBy: p.username },
+      units,
+      this.maxActivePerAccount,
+    );
     if (!job) throw jobQuotaError(this.maxActivePerAccount);
     this.onCreated();
     return job;
@@ -113,7 +125,16 @@ export class SyncJobService {
       kmsIds = found.filter((k): k is KmsAccountRecord => !!k).map((k) => k.id);
       if (!kmsIds.length) return { skip: q.skip, limit: q.limit, total: 0, resources: [] };
     }
-    const { total, rows } = await this.jobs.list(p.account, 'sync', { ...(filter.ids ? { ids: filter.ids } : {}), ...(filter.statuses ? { statuses: filter.statuses } : {}), ...(kmsIds ? { kmsIds } : {}) }, q);
+    const { total, rows } = await this.jobs.list(
+      p.account,
+      'sync',
+      {
+        ...(filter.ids ? { ids: filter.ids } : {}),
+        ...(filter.statuses ? { statuses: filter.statuses } : {}),
+        ...(kmsIds ? { kmsIds } : {}),
+      },
+      q,
+    );
     return { skip: q.skip, limit: q.limit, total, resources: rows };
   }
 
@@ -124,35 +145,52 @@ export class SyncJobService {
   async cancel(p: Principal, id: string): Promise<JobWithUnits> {
     assertCanWrite(p);
     const current = await this.get(p, id);
-    if (current.job.status !== 'in_progress') throw new ConflictError(`Synchronization job ${id} has already finished (${current.job.status})`);
+    if (current.job.status !== 'in_progress')
+      throw new ConflictError(`Synchronization job ${id} has already finished (${current.job.status})`);
     await this.jobs.requestCancel(p.account, 'sync', id);
     return this.get(p, id);
   }
 
-  private async scopeOf(p: Principal, input: SyncJobInput): Promise<{ accounts: KmsAccountRecord[]; regions?: string[] }> {
+  private async scopeOf(
+    p: Principal,
+    input: SyncJobInput,
+  ): Promise<{ accounts: KmsAccountRecord[]; regions?: string[] }> {
     const hasKms = input.kms !== undefined;
     if (hasKms && input.synchronize_all !== undefined) {
       const message = 'kms and synchronize_all are mutually exclusive; give one of them';
-      throw new ValidationError(message, { details: [{ field: 'kms', message }, { field: 'synchronize_all', message }] });
+      throw new ValidationError(message, {
+        details: [
+          { field: 'kms', message },
+          { field: 'synchronize_all', message },
+        ],
+      });
     }
     if (input.synchronize_all !== undefined) {
-      if (input.synchronize_all !== true) throw ValidationError.field('synchronize_all', 'must be true when given (or give kms instead)');
+      if (input.synchronize_all !== true)
+        throw ValidationError.field('synchronize_all', 'must be true when given (or give kms instead)');
       if (input.regions !== undefined) throw ValidationError.field('regions', 'applies only together with kms');
       const all = await this.kms.list(p, {}, { skip: 0, limit: MAX_PAGE });
-      if (!all.resources.length) throw ValidationError.field('synchronize_all', 'there is no KMS account to synchronize');
+      if (!all.resources.length)
+        throw ValidationError.field('synchronize_all', 'there is no KMS account to synchronize');
       return { accounts: all.resources.map((v) => v.kms) };
     }
-    if (!hasKms || !input.kms!.length) throw ValidationError.field('kms', 'give kms (one or more KMS account names or ids) or synchronize_all: true');
+    if (!hasKms || !input.kms!.length)
+      throw ValidationError.field('kms', 'give kms (one or more KMS account names or ids) or synchronize_all: true');
     const accounts: KmsAccountRecord[] = [];
     for (const [i, ref] of input.kms!.entries()) {
       const k = await this.kms.find(p, ref, `kms[${i}]`);
       if (!accounts.some((a) => a.id === k.id)) accounts.push(k);
     }
     if (input.regions === undefined) return { accounts };
-    if (!input.regions.length) throw ValidationError.field('regions', 'must list at least one region when given (omit it for every region)');
+    if (!input.regions.length)
+      throw ValidationError.field('regions', 'must list at least one region when given (omit it for every region)');
     for (const [i, region] of input.regions.entries()) {
       const missing = accounts.find((k) => !k.regions.includes(region));
-      if (missing) throw ValidationError.field(`regions[${i}]`, `${region} is not one of the regions of KMS account ${missing.name} (${missing.regions.join(', ')})`);
+      if (missing)
+        throw ValidationError.field(
+          `regions[${i}]`,
+          `${region} is not one of the regions of KMS account ${missing.name} (${missing.regions.join(', ')})`,
+        );
     }
     return { accounts, regions: [...new Set(input.regions)] };
   }

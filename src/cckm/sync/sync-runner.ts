@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { Principal } from '../../auth/principal.js';
 import { AppError } from '../../errors/index.js';
 import type { KmsProvider } from '../../providers/kms-provider.js';
-import { DEFAULT_RESERVATION_GRACE_MS, noKeyForReservation, RECORD_TAG, TEMPLATE_TAG } from '../keys/create-key-request.js';
+import {
+  DEFAULT_RESERVATION_GRACE_MS,
+  noKeyForReservation,
+  RECORD_TAG,
+  TEMPLATE_TAG,
+} from '../keys/create-key-request.js';
 import { readKeyFacts } from '../keys/key-facts.js';
 import type { PolicyTemplateRecord } from '../common/records.js';
 import { policyDrift, templatePolicyFor } from '../policy/policy-drift.js';
@@ -36,10 +41,19 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Bounds on paging, so a provider returning a broken marker cannot loop forever. */
 const MAX_PAGES = 10_000;
 
-type Progress = { keys_seen: number; created: number; adopted: number; updated: number; gone: number; failed: number; errors: number };
+type Progress = {
+  keys_seen: number;
+  created: number;
+  adopted: number;
+  updated: number;
+  gone: number;
+  failed: number;
+  errors: number;
+};
 
 const isNotFound = (err: unknown) => err instanceof AppError && err.awsName === 'NotFoundException';
-const reasonOf = (err: unknown) => (err instanceof AppError ? `${err.awsName ? `${err.awsName}: ` : ''}${err.message}` : 'internal error');
+const reasonOf = (err: unknown) =>
+  err instanceof AppError ? `${err.awsName ? `${err.awsName}: ` : ''}${err.message}` : 'internal error';
 
 /**
  * Synchronises the records of one (KMS account, region) with AWS: pages through ListKeys,
@@ -78,9 +92,16 @@ export class SyncRunner implements UnitRunner {
     const creator = creatorCheck(this.creatorNow, principal);
     for (let page = 0; page < MAX_PAGES; page++) {
       if (!(await creator())) {
-        return { status: 'failed', message: `stopped after ${seen.length} keys: the job's creator was deleted, disabled or lost the right to change keys`, progress };
+        return {
+          status: 'failed',
+          message: `stopped after ${seen.length} keys: the job's creator was deleted, disabled or lost the right to change keys`,
+          progress,
+        };
       }
-      const listed = await provider.kms('ListKeys', { Limit: this.options.pageSize ?? 1000, ...(marker ? { Marker: marker } : {}) });
+      const listed = await provider.kms('ListKeys', {
+        Limit: this.options.pageSize ?? 1000,
+        ...(marker ? { Marker: marker } : {}),
+      });
       const ids = [...new Set((listed.Keys ?? []).map((k) => k.KeyId).filter((id): id is string => !!id))];
       const read = await mapLimit(ids, this.options.concurrency, (id) => readKey(provider, id, aliases, drift));
       const keys: SyncedKey[] = [];
@@ -112,7 +133,11 @@ export class SyncRunner implements UnitRunner {
     if (!progress.errors) progress.failed = await this.failUnclaimed(scope, listingStarted, region);
     const summary = `${seen.length} keys (${progress.created} created, ${progress.adopted} adopted, ${progress.updated} updated, ${progress.gone} gone${progress.failed ? `, ${progress.failed} reservations failed` : ''})`;
     if (progress.errors) {
-      return { status: 'failed', message: `failed: ${progress.errors} of ${summary} could not be read; first: ${firstError}`, progress };
+      return {
+        status: 'failed',
+        message: `failed: ${progress.errors} of ${summary} could not be read; first: ${firstError}`,
+        progress,
+      };
     }
     return { status: 'completed', message: `completed: ${summary}`, progress };
   }
@@ -123,7 +148,8 @@ export class SyncRunner implements UnitRunner {
    * would have finished (or given up) before the listing began.
    */
   private failUnclaimed(scope: SyncScope, listingStarted: number, region: string): Promise<number> {
-    const olderThanMs = (this.options.reservationGraceMs ?? DEFAULT_RESERVATION_GRACE_MS) + (Date.now() - listingStarted);
+    const olderThanMs =
+      (this.options.reservationGraceMs ?? DEFAULT_RESERVATION_GRACE_MS) + (Date.now() - listingStarted);
     return this.records.failUnclaimed(scope, olderThanMs, noKeyForReservation('{id}', region));
   }
 
@@ -153,7 +179,12 @@ interface DriftCheck {
 }
 
 /** Reads one key; a key deleted since ListKeys is `gone`, any other failure an error of this key only. */
-async function readKey(provider: KmsProvider, keyId: string, aliases: Map<string, string[]>, drift: DriftCheck): Promise<ReadResult> {
+async function readKey(
+  provider: KmsProvider,
+  keyId: string,
+  aliases: Map<string, string[]>,
+  drift: DriftCheck,
+): Promise<ReadResult> {
   try {
     const facts = await readKeyFacts(provider, keyId, { aliases: aliases.get(keyId) ?? [] });
     const { gone: _g, syncedAt: _s, status: _st, lastError: _l, ...columns } = recordColumns(facts);
@@ -174,7 +205,10 @@ async function readKey(provider: KmsProvider, keyId: string, aliases: Map<string
         newId: randomUUID(),
         recordTag: recordTag && UUID.test(recordTag) ? recordTag.toLowerCase() : null,
         templateTag,
-        columns: { ...(columns as Omit<SyncedKey['columns'], 'policyDrift'>), policyDrift: template ? policyDrift(templatePolicyFor(template, policyContext), facts.policy) : false },
+        columns: {
+          ...(columns as Omit<SyncedKey['columns'], 'policyDrift'>),
+          policyDrift: template ? policyDrift(templatePolicyFor(template, policyContext), facts.policy) : false,
+        },
       },
     };
   } catch (err) {

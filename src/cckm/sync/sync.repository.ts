@@ -10,8 +10,22 @@ export interface SyncedKey {
   templateTag: string | null;
   columns: Pick<
     KeyRecord,
-    | 'kmsKeyId' | 'arn' | 'keyType' | 'keyMaterialOrigin' | 'keyState' | 'keyUsage' | 'keySpec' | 'origin' | 'enabled'
-    | 'multiRegion' | 'multiRegionKeyType' | 'customKeyStoreId' | 'aliases' | 'tags' | 'awsParam' | 'awsCreatedAt'
+    | 'kmsKeyId'
+    | 'arn'
+    | 'keyType'
+    | 'keyMaterialOrigin'
+    | 'keyState'
+    | 'keyUsage'
+    | 'keySpec'
+    | 'origin'
+    | 'enabled'
+    | 'multiRegion'
+    | 'multiRegionKeyType'
+    | 'customKeyStoreId'
+    | 'aliases'
+    | 'tags'
+    | 'awsParam'
+    | 'awsCreatedAt'
     | 'policyDrift'
   >;
 }

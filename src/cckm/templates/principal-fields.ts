@@ -23,7 +23,13 @@ const IAM_NAME = /^(arn:aws[a-z-]*:iam::\d{12}:(user|role)\/[\w+=,.@/-]{1,512}|[
 
 /** The principal lists of a request, deduplicated and checked. @throws ValidationError naming the entry. */
 export function principalsOf(input: PrincipalFields): PolicyPrincipals {
-  const out: PolicyPrincipals = { keyAdmins: [], keyAdminsRoles: [], keyUsers: [], keyUsersRoles: [], externalAccounts: [] };
+  const out: PolicyPrincipals = {
+    keyAdmins: [],
+    keyAdminsRoles: [],
+    keyUsers: [],
+    keyUsersRoles: [],
+    externalAccounts: [],
+  };
   for (const [field, key] of PRINCIPAL_FIELDS) {
     const values = input[field] ?? [];
     values.forEach((v, i) => {

@@ -37,7 +37,11 @@ export class TemplateService {
   async list(p: Principal, filter: { name?: string; kms?: string }, q: ListQuery): Promise<Page<TemplateView>> {
     assertCanRead(p);
     const kmsId = filter.kms ? (await this.kmsService.find(p, filter.kms, 'kms')).id : undefined;
-    const { total, rows } = await this.repo.list(p.account, { ...(filter.name ? { name: filter.name } : {}), ...(kmsId ? { kmsId } : {}) }, q);
+    const { total, rows } = await this.repo.list(
+      p.account,
+      { ...(filter.name ? { name: filter.name } : {}), ...(kmsId ? { kmsId } : {}) },
+      q,
+    );
     return { skip: q.skip, limit: q.limit, total, resources: await Promise.all(rows.map((t) => this.view(t))) };
   }
 
@@ -60,8 +64,15 @@ export class TemplateService {
     assertCanWrite(p);
     const kms = await this.kmsService.find(p, input.kms, 'kms');
     const content = this.content(input, true);
-    if (await this.repo.find(p.account, input.name)) throw new ConflictError(`Policy template ${input.name} already exists`);
-    const template = await this.repo.create({ id: randomUUID(), account: p.account, name: input.name, kmsId: kms.id, ...content });
+    if (await this.repo.find(p.account, input.name))
+      throw new ConflictError(`Policy template ${input.name} already exists`);
+    const template = await this.repo.create({
+      id: randomUUID(),
+      account: p.account,
+      name: input.name,
+      kmsId: kms.id,
+      ...content,
+    });
     return { template, kms, cloudName: (await this.kmsService.connectionOf(kms)).cloudName, keysCount: 0 };
   }
 
@@ -69,11 +80,19 @@ export class TemplateService {
    * Changes a template. A verified template (already applied to keys) changes only with
    * `auto_push: true`, which re-applies the new policy to every key using it.
    */
-  async update(p: Principal, idOrName: string, input: TemplateInput, push: TemplatePusher): Promise<TemplateView & { pushedKeys: number }> {
+  async update(
+    p: Principal,
+    idOrName: string,
+    input: TemplateInput,
+    push: TemplatePusher,
+  ): Promise<TemplateView & { pushedKeys: number }> {
     assertCanWrite(p);
     const current = await this.find(p, idOrName);
     if (current.isVerified && input.auto_push !== true) {
-      throw ValidationError.field('auto_push', 'must be true to change a verified template; its policy is then re-applied to every key using it');
+      throw ValidationError.field(
+        'auto_push',
+        'must be true to change a verified template; its policy is then re-applied to every key using it',
+      );
     }
     const touched = input.policy !== undefined || PRINCIPAL_FIELDS.some(([f]) => input[f] !== undefined);
     const template = touched ? await this.repo.update(current.id, this.content(input, false)) : current;
@@ -100,10 +119,20 @@ export class TemplateService {
       throw ValidationError.field('policy', `policy and ${listed} are mutually exclusive`);
     }
     if (input.policy !== undefined) {
-      return { policy: parsePolicy(input.policy, 'policy'), keyAdmins: [], keyAdminsRoles: [], keyUsers: [], keyUsersRoles: [], externalAccounts: [] };
+      return {
+        policy: parsePolicy(input.policy, 'policy'),
+        keyAdmins: [],
+        keyAdminsRoles: [],
+        keyUsers: [],
+        keyUsersRoles: [],
+        externalAccounts: [],
+      };
     }
     if (creating && !hasPrincipals(principals)) {
-      throw ValidationError.field('policy', 'a template needs a policy or at least one of key_admins, key_admins_roles, key_users, key_users_roles, external_accounts');
+      throw ValidationError.field(
+        'policy',
+        'a template needs a policy or at least one of key_admins, key_admins_roles, key_users, key_users_roles, external_accounts',
+      );
     }
     return { policy: null, ...principals };
   }
@@ -111,6 +140,11 @@ export class TemplateService {
   private async view(template: PolicyTemplateRecord): Promise<TemplateView> {
     const kms = await this.kmsRepo.findById(template.kmsId);
     if (!kms) throw new NotFoundError(`KMS account of template ${template.name} not found`);
-    return { template, kms, cloudName: (await this.kmsService.connectionOf(kms)).cloudName, keysCount: await this.repo.countKeys(template.id) };
+    return {
+      template,
+      kms,
+      cloudName: (await this.kmsService.connectionOf(kms)).cloudName,
+      keysCount: await this.repo.countKeys(template.id),
+    };
   }
 }

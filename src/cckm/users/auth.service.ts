@@ -93,11 +93,20 @@ export class AuthService {
     onAccount?.(user?.account ?? named ?? ROOT_ACCOUNT);
     const throttleKey = user?.account ?? named ?? '';
     const locked = await this.failures.lockedUntil(throttleKey, username);
-    if (locked) throw new RateLimitedError(`Too many failed logins for this username; try again after ${locked.toISOString()}`);
+    if (locked)
+      throw new RateLimitedError(`Too many failed logins for this username; try again after ${locked.toISOString()}`);
     // Hash even for unknown users so response time does not reveal which usernames exist.
-    const ok = await verifyPassword(password, user?.passwordHash ?? (await (this.dummyHash ??= hashPassword(randomUUID()))));
+    const ok = await verifyPassword(
+      password,
+      user?.passwordHash ?? (await (this.dummyHash ??= hashPassword(randomUUID()))),
+    );
     if (!user || !ok || user.disabled) {
-      await this.failures.recordFailure(throttleKey, username, this.lockout.maxFailures, this.lockout.lockSeconds * 1000);
+      await this.failures.recordFailure(
+        throttleKey,
+        username,
+        this.lockout.maxFailures,
+        this.lockout.lockSeconds * 1000,
+      );
       throw new UnauthenticatedError('Invalid username or password');
     }
     await this.failures.clear(throttleKey, username);
@@ -167,7 +176,8 @@ export class AuthService {
    * @throws ConflictError for a user of an external issuer (revoked at that issuer).
    */
   async logout(p: Principal): Promise<void> {
-    if (p.issuer) throw new ConflictError(`Tokens of the external issuer ${p.issuer} are revoked at that issuer, not here`);
+    if (p.issuer)
+      throw new ConflictError(`Tokens of the external issuer ${p.issuer} are revoked at that issuer, not here`);
     await this.users.bumpTokenVersion(p.userId);
     this.onUserChange(p.userId);
     await this.users.revokeRefreshTokens(p.userId);
@@ -183,7 +193,13 @@ export class AuthService {
       expiresAt: new Date(Date.now() + this.refreshTtlSeconds * 1000),
     });
     const t = this.tokens.issue(toPrincipal(user), refreshId, user.tokenVersion);
-    return { jwt: t.jwt, token_type: 'Bearer', duration: t.duration, refresh_token: refresh, refresh_token_id: refreshId };
+    return {
+      jwt: t.jwt,
+      token_type: 'Bearer',
+      duration: t.duration,
+      refresh_token: refresh,
+      refresh_token_id: refreshId,
+    };
   }
 }
 

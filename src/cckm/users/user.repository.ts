@@ -2,7 +2,9 @@ import type { ListQuery } from '../common/list.js';
 import type { GroupRecord, UserRecord } from '../common/records.js';
 
 export type NewUser = Pick<UserRecord, 'id' | 'account' | 'username' | 'name' | 'email' | 'passwordHash' | 'groups'>;
-export type UserChanges = Partial<Pick<UserRecord, 'name' | 'email' | 'passwordHash' | 'groups' | 'disabled' | 'lastLoginAt'>> & {
+export type UserChanges = Partial<
+  Pick<UserRecord, 'name' | 'email' | 'passwordHash' | 'groups' | 'disabled' | 'lastLoginAt'>
+> & {
   bumpTokenVersion?: boolean;
 };
 
@@ -20,7 +22,11 @@ export interface UserRepository {
   /** Users of that username in any account, at most `limit`. */
   findAllByUsername(username: string, limit: number): Promise<UserRecord[]>;
   findById(id: string): Promise<UserRecord | null>;
-  list(account: string, filter: { username?: string; group?: string }, q: ListQuery): Promise<{ total: number; rows: UserRecord[] }>;
+  list(
+    account: string,
+    filter: { username?: string; group?: string },
+    q: ListQuery,
+  ): Promise<{ total: number; rows: UserRecord[] }>;
   create(user: NewUser): Promise<UserRecord>;
   update(id: string, changes: UserChanges): Promise<UserRecord>;
   delete(id: string): Promise<void>;

@@ -61,7 +61,8 @@ export class UserService {
     await this.groups.ensureBuiltIns(account, GROUP_DESCRIPTIONS);
     const groups = await this.checkGroups(account, input.groups ?? ['cckm_users']);
     // Unique per account: a username another account has is no conflict (and is not revealed).
-    if (await this.users.findByUsername(account, input.username)) throw new ConflictError(`User ${input.username} already exists`);
+    if (await this.users.findByUsername(account, input.username))
+      throw new ConflictError(`User ${input.username} already exists`);
     return this.users.create({
       id: randomUUID(),
       account,
@@ -85,7 +86,8 @@ export class UserService {
     const groups = input.groups ? await this.checkGroups(user.account, input.groups) : undefined;
     const passwordHash = input.password ? await hashPassword(input.password) : undefined;
     // Access tokens issued before a new password, a disable or any group change stop working.
-    const groupsChanged = groups !== undefined && (groups.length !== user.groups.length || groups.some((g) => !user.groups.includes(g)));
+    const groupsChanged =
+      groups !== undefined && (groups.length !== user.groups.length || groups.some((g) => !user.groups.includes(g)));
     const revoke = passwordHash !== undefined || input.disabled === true || groupsChanged;
     const updated = await this.users.update(id, {
       ...(input.name !== undefined ? { name: input.name } : {}),
@@ -127,7 +129,12 @@ export class UserService {
   async createGroup(p: Principal, input: { name: string; description?: string }): Promise<GroupView> {
     assertAdmin(p);
     if (await this.groups.find(p.account, input.name)) throw new ConflictError(`Group ${input.name} already exists`);
-    const g = await this.groups.create({ id: randomUUID(), account: p.account, name: input.name, description: input.description ?? null });
+    const g = await this.groups.create({
+      id: randomUUID(),
+      account: p.account,
+      name: input.name,
+      description: input.description ?? null,
+    });
     return { ...g, usersCount: 0 };
   }
 
@@ -156,7 +163,8 @@ export class UserService {
   private async checkGroups(account: string, groups: string[]): Promise<string[]> {
     const unique = [...new Set(groups)];
     for (const [i, name] of unique.entries()) {
-      if (!(await this.groups.find(account, name))) throw ValidationError.field(`groups[${i}]`, `group ${name} does not exist`);
+      if (!(await this.groups.find(account, name)))
+        throw ValidationError.field(`groups[${i}]`, `group ${name} does not exist`);
     }
     return unique;
   }

@@ -38,7 +38,8 @@ export class XksKeyService implements XksKeyVault {
   async create(p: Principal, input: { name?: string }): Promise<XksKeyRecord> {
     assertCanWrite(p);
     if (input.name !== undefined) {
-      if (typeof input.name !== 'string' || !NAME.test(input.name)) throw ValidationError.field('name', 'must be 1 to 128 characters of [A-Za-z0-9_.-]');
+      if (typeof input.name !== 'string' || !NAME.test(input.name))
+        throw ValidationError.field('name', 'must be 1 to 128 characters of [A-Za-z0-9_.-]');
       if (UUID.test(input.name)) throw ValidationError.field('name', 'must not look like a key id (UUID)');
     }
     return record(await this.insert(p.account, input.name, p.username));

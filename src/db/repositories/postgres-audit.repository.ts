@@ -25,7 +25,18 @@ function toRecord(r: Selectable<AuditEvent>): AuditRecord {
 const columnOf = (field: string) => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 /** The columns an event writes (the id is the database's). */
-const WRITTEN = ['at', 'account', 'actor', 'action', 'resourceType', 'resourceId', 'result', 'statusCode', 'requestId', 'details'] as const;
+const WRITTEN = [
+  'at',
+  'account',
+  'actor',
+  'action',
+  'resourceType',
+  'resourceId',
+  'result',
+  'statusCode',
+  'requestId',
+  'details',
+] as const;
 
 /** The audit trail in table `audit_events` (append-only). */
 export class PostgresAuditRepository implements AuditRepository {
@@ -46,9 +57,13 @@ export class PostgresAuditRepository implements AuditRepository {
     if (!events.length) return;
     // The recordset's keys are the column names; details stay a JSON object inside the document.
     const rows = events.map((e) =>
-      Object.fromEntries(Object.entries({ ...e, at: e.at ?? new Date(), details: e.details ?? {} }).map(([k, v]) => [columnOf(k), v])),
+      Object.fromEntries(
+        Object.entries({ ...e, at: e.at ?? new Date(), details: e.details ?? {} }).map(([k, v]) => [columnOf(k), v]),
+      ),
     );
-    const input = sql<Selectable<AuditEvent>>`jsonb_populate_recordset(null::audit_events, ${jsonb(rows)}::jsonb)`.as('x');
+    const input = sql<Selectable<AuditEvent>>`jsonb_populate_recordset(null::audit_events, ${jsonb(rows)}::jsonb)`.as(
+      'x',
+    );
     await this.db
       .insertInto('auditEvents')
       .columns(WRITTEN)

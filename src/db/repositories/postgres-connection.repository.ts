@@ -25,7 +25,10 @@ type Named = 'connections' | 'kmsAccounts' | 'policyTemplates' | 'xksKeys';
 /** "This id or this name, in this account" (a name that is no UUID cannot be an id). */
 export function idOrName(account: string, value: string) {
   return (eb: ExpressionBuilder<DB, Named>) =>
-    eb.and([eb('account', '=', account), UUID.test(value) ? eb.or([eb('id', '=', value), eb('name', '=', value)]) : eb('name', '=', value)]);
+    eb.and([
+      eb('account', '=', account),
+      UUID.test(value) ? eb.or([eb('id', '=', value), eb('name', '=', value)]) : eb('name', '=', value),
+    ]);
 }
 
 const SORT = { fields: ['createdAt', 'updatedAt', 'name', 'id'], fallback: 'createdAt', id: 'id' } as const;
@@ -35,7 +38,9 @@ export class PostgresConnectionRepository implements ConnectionRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
   async find(account: string, value: string) {
-    return (await this.db.selectFrom('connections').selectAll().where(idOrName(account, value)).executeTakeFirst()) ?? null;
+    return (
+      (await this.db.selectFrom('connections').selectAll().where(idOrName(account, value)).executeTakeFirst()) ?? null
+    );
   }
 
   async findById(id: string) {
@@ -75,7 +80,9 @@ export class PostgresConnectionRepository implements ConnectionRepository {
   }
 
   async delete(id: string) {
-    const { numDeletedRows } = await guard('Connection', () => this.db.deleteFrom('connections').where('id', '=', id).executeTakeFirst());
+    const { numDeletedRows } = await guard('Connection', () =>
+      this.db.deleteFrom('connections').where('id', '=', id).executeTakeFirst(),
+    );
     if (numDeletedRows === 0n) throw new NotFoundError('Connection not found');
   }
 
@@ -89,7 +96,9 @@ export class PostgresKmsAccountRepository implements KmsAccountRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
   async find(account: string, value: string) {
-    return (await this.db.selectFrom('kmsAccounts').selectAll().where(idOrName(account, value)).executeTakeFirst()) ?? null;
+    return (
+      (await this.db.selectFrom('kmsAccounts').selectAll().where(idOrName(account, value)).executeTakeFirst()) ?? null
+    );
   }
 
   async findById(id: string) {
@@ -120,14 +129,21 @@ export class PostgresKmsAccountRepository implements KmsAccountRepository {
 
   async update(id: string, changes: KmsAccountChanges) {
     const row = await guard('KMS account', () =>
-      this.db.updateTable('kmsAccounts').set({ ...changes, updatedAt: now() }).where('id', '=', id).returningAll().executeTakeFirst(),
+      this.db
+        .updateTable('kmsAccounts')
+        .set({ ...changes, updatedAt: now() })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst(),
     );
     if (!row) throw new NotFoundError('KMS account not found');
     return row;
   }
 
   async delete(id: string) {
-    const { numDeletedRows } = await guard('KMS account', () => this.db.deleteFrom('kmsAccounts').where('id', '=', id).executeTakeFirst());
+    const { numDeletedRows } = await guard('KMS account', () =>
+      this.db.deleteFrom('kmsAccounts').where('id', '=', id).executeTakeFirst(),
+    );
     if (numDeletedRows === 0n) throw new NotFoundError('KMS account not found');
   }
 
@@ -145,7 +161,10 @@ export class PostgresPolicyTemplateRepository implements PolicyTemplateRepositor
   constructor(private readonly db: Kysely<DB>) {}
 
   async find(account: string, value: string) {
-    return (await this.db.selectFrom('policyTemplates').selectAll().where(idOrName(account, value)).executeTakeFirst()) ?? null;
+    return (
+      (await this.db.selectFrom('policyTemplates').selectAll().where(idOrName(account, value)).executeTakeFirst()) ??
+      null
+    );
   }
 
   list(account: string, f: { name?: string; kmsId?: string }, q: ListQuery) {
@@ -180,7 +199,9 @@ export class PostgresPolicyTemplateRepository implements PolicyTemplateRepositor
   }
 
   async delete(id: string) {
-    const { numDeletedRows } = await guard('Policy template', () => this.db.deleteFrom('policyTemplates').where('id', '=', id).executeTakeFirst());
+    const { numDeletedRows } = await guard('Policy template', () =>
+      this.db.deleteFrom('policyTemplates').where('id', '=', id).executeTakeFirst(),
+    );
     if (numDeletedRows === 0n) throw new NotFoundError('Policy template not found');
   }
 

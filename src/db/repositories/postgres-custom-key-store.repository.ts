@@ -63,7 +63,14 @@ export class PostgresCustomKeyStoreRepository implements CustomKeyStoreRepositor
 
   async find(account: string, id: string) {
     if (!UUID.test(id)) return null;
-    return (await this.db.selectFrom('customKeyStores').selectAll().where('id', '=', id).where('account', '=', account).executeTakeFirst()) ?? null;
+    return (
+      (await this.db
+        .selectFrom('customKeyStores')
+        .selectAll()
+        .where('id', '=', id)
+        .where('account', '=', account)
+        .executeTakeFirst()) ?? null
+    );
   }
 
   async findById(id: string) {
@@ -78,12 +85,15 @@ export class PostgresCustomKeyStoreRepository implements CustomKeyStoreRepositor
     if (kmsIds) filtered = filtered.where('kmsId', '=', (eb) => eb.fn.any(eb.val(kmsIds)));
     if (regions) filtered = filtered.where('region', '=', (eb) => eb.fn.any(eb.val(regions)));
     if (types) filtered = filtered.where('type', '=', (eb) => eb.fn.any(eb.val(types)));
-    if (connectionStates) filtered = filtered.where('connectionState', '=', (eb) => eb.fn.any(eb.val(connectionStates)));
+    if (connectionStates)
+      filtered = filtered.where('connectionState', '=', (eb) => eb.fn.any(eb.val(connectionStates)));
     return listPage(filtered, q, SORT);
   }
 
   async delete(id: string) {
-    const { numDeletedRows } = await guard('Custom key store', () => this.db.deleteFrom('customKeyStores').where('id', '=', id).executeTakeFirst());
+    const { numDeletedRows } = await guard('Custom key store', () =>
+      this.db.deleteFrom('customKeyStores').where('id', '=', id).executeTakeFirst(),
+    );
     if (numDeletedRows === 0n) throw new NotFoundError('Custom key store not found');
   }
 }

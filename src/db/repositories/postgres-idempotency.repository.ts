@@ -7,7 +7,13 @@ import type { DB } from '../database.js';
 export class PostgresIdempotencyRepository implements IdempotencyRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
-  async claim(row: { account: string; key: string; userId: string; requestHash: string; expiresAt: Date }): Promise<'claimed' | IdempotencyRow> {
+  async claim(row: {
+    account: string;
+    key: string;
+    userId: string;
+    requestHash: string;
+    expiresAt: Date;
+  }): Promise<'claimed' | IdempotencyRow> {
     // Expired keys are dropped first, so a key can be reused after its retention.
     await this.db
       .deleteFrom('idempotencyKeys')
@@ -40,6 +46,11 @@ export class PostgresIdempotencyRepository implements IdempotencyRepository {
   }
 
   async release(account: string, key: string) {
-    await this.db.deleteFrom('idempotencyKeys').where('account', '=', account).where('key', '=', key).where('state', '=', 'pending').execute();
+    await this.db
+      .deleteFrom('idempotencyKeys')
+      .where('account', '=', account)
+      .where('key', '=', key)
+      .where('state', '=', 'pending')
+      .execute();
   }
 }

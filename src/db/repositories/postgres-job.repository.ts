@@ -1,88 +1,35 @@
-import type { Principal } from '../../auth/principal.js';
 import type { ListQuery } from '../../cckm/common/list.js';
 import type {
-  ClaimedUnit, DueKms, JobKind, JobListFilter, JobRecord, JobRepository, JobSummary, JobUnitRecord, JobWithUnits, LeaseState, NewJob, NewUnit, UnitOutcome,
+  ClaimedUnit,
+  DueKms,
+  JobKind,
+  JobListFilter,
+  JobRepository,
+  JobSummary,
+  JobWithUnits,
+  LeaseState,
+  NewJob,
+  NewUnit,
+  UnitOutcome,
 } from '../../cckm/jobs/job.repository.js';
 import { AppError, ConflictError, InternalError } from '../../errors/index.js';
-import { sql, type ExpressionBuilder, type Kysely, type Selectable } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import { jsonb, now, rawQuery } from '../columns.js';
 import type { DB } from '../database.js';
-import type { Job, JobUnit } from '../generated/db.js';
 import { countOf } from './list-page.js';
+import {
+  JOB_KINDS,
+  oneOf,
+  toJob,
+  toPrincipal,
+  toSummary,
+  toUnit,
+  UNIT_COLUMNS,
+  type SummaryRow,
+} from './postgres-job-rows.js';
 
 /** A lease of `ms` from now, by the database clock. */
 const lease = (ms: number) => sql<Date>`now() + make_interval(secs => ${ms / 1000})`;
-
-const JOB_KINDS = ['sync', 'bulk'] as const;
-const JOB_STATUSES = ['in_progress', 'completed', 'failed', 'cancelled'] as const;
-const UNIT_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
-
-/** A text column holding one of a closed set of values (the domain's union type). */
-function oneOf<T extends string>(allowed: readonly T[], value: string): T {
-  const found = allowed.find((a) => a === value);
-  if (found === undefined) throw new InternalError(`Unexpected value ${value} in the job tables`);
-  return found;
-}
-
-/** A jsonb object of counters: its numeric entries. */
-function counters(v: unknown): Record<string, number> {
-  if (v === null || typeof v !== 'object') return {};
-  return Object.fromEntries(Object.entries(v).map(([k, n]) => [k, Number(n)]));
-}
-
-/** The principal stored with a job (written by {@link PostgresJobRepository.create}). */
-function toPrincipal(v: unknown): Principal {
-  const p = v !== null && typeof v === 'object' ? v : {};
-  const text = (k: string) => {
-    const value = k in p ? Reflect.get(p, k) : undefined;
-    if (typeof value !== 'string') throw new InternalError(`A job's principal has no ${k}`);
-    return value;
-  };
-  const groups = 'groups' in p && Array.isArray(p.groups) ? p.groups.filter((g): g is string => typeof g === 'string') : [];
-  const issuer = 'issuer' in p && typeof p.issuer === 'string' ? { issuer: p.issuer } : {};
-  return { userId: text('userId'), username: text('username'), account: text('account'), groups, ...issuer };
-}
-
-type UnitRow = Omit<Selectable<JobUnit>, 'activeScope' | 'leaseOwner' | 'leaseUntil'>;
-
-/** A row of `jobs` as the domain record. */
-function toJob(r: Selectable<Job>): JobRecord {
-  return { ...r, kind: oneOf(JOB_KINDS, r.kind), status: oneOf(JOB_STATUSES, r.status) };
-}
-
-/** A row of `job_units` as the domain record. */
-function toUnit(r: UnitRow): JobUnitRecord {
-  const { jobId, seq, label, status, payload, progress, results, message, attempts, startedAt, finishedAt } = r;
-  return {
-    jobId, seq, label, payload, message, attempts, startedAt, finishedAt,
-    status: oneOf(UNIT_STATUSES, status),
-    progress: counters(progress),
-    results: Array.isArray(results) ? results : [],
-  };
-}
-
-const UNIT_COLUMNS = ['jobId', 'seq', 'label', 'status', 'payload', 'progress', 'results', 'message', 'attempts', 'startedAt', 'finishedAt'] as const;
-
-/** A summary row of the list query: the job's columns and its units' aggregates. */
-type SummaryRow = Selectable<Job> & {
-  unitsTotal: number; unitsPending: number; unitsRunning: number; unitsCompleted: number; unitsFailed: number; unitsCancelled: number;
-  lastUnitAt: Date | null;
-  detail: { label: string; status: string; message: string | null; region?: string }[] | null;
-  progress: unknown;
-};
-
-function toSummary(r: SummaryRow): JobSummary {
-  const { unitsTotal, unitsPending, unitsRunning, unitsCompleted, unitsFailed, unitsCancelled, lastUnitAt, detail, progress, ...job } = r;
-  return {
-    job: toJob(job),
-    units: { total: unitsTotal, pending: unitsPending, running: unitsRunning, completed: unitsCompleted, failed: unitsFailed, cancelled: unitsCancelled },
-    progress: counters(progress),
-    lastUnitAt,
-    detail: (detail ?? []).map((d) => ({ ...d, status: oneOf(UNIT_STATUSES, d.status) })),
-  };
-}
-
-
 
 /**
  * The job queue in SQL. Claims use `FOR UPDATE SKIP LOCKED`, so workers of any number of
@@ -101,7 +48,9 @@ export class PostgresJobRepository implements JobRepository {
         // The quota is counted in the transaction; concurrent creations may overshoot it by
         // the few that were counting at the same moment (READ COMMITTED), never more.
         if (maxActive !== undefined) {
-          const active = await countOf(trx.selectFrom('jobs').where('account', '=', job.account).where('status', '=', 'in_progress'));
+          const active = await countOf(
+            trx.selectFrom('jobs').where('account', '=', job.account).where('status', '=', 'in_progress'),
+          );
           if (active >= maxActive) return false;
         }
         await trx
@@ -111,14 +60,23 @@ export class PostgresJobRepository implements JobRepository {
         if (units.length) {
           await trx
             .insertInto('jobUnits')
-            .values(units.map((u, seq) => ({ jobId: job.id, seq, label: u.label, payload: jsonb(u.payload), activeScope: u.activeScope ?? null })))
+            .values(
+              units.map((u, seq) => ({
+                jobId: job.id,
+                seq,
+                label: u.label,
+                payload: jsonb(u.payload),
+                activeScope: u.activeScope ?? null,
+              })),
+            )
             .execute();
         }
         return true;
       });
     } catch (err) {
       if (err instanceof AppError) throw err;
-      if (err !== null && typeof err === 'object' && 'code' in err && err.code === '23505') throw await this.overlapError(units, err);
+      if (err !== null && typeof err === 'object' && 'code' in err && err.code === '23505')
+        throw await this.overlapError(units, err);
       throw new InternalError('The job could not be stored', { cause: err });
     }
     if (!inserted) return null;
@@ -146,9 +104,20 @@ export class PostgresJobRepository implements JobRepository {
   }
 
   async find(account: string, kind: JobKind, id: string): Promise<JobWithUnits | null> {
-    const job = await this.db.selectFrom('jobs').selectAll().where('id', '=', id).where('account', '=', account).where('kind', '=', kind).executeTakeFirst();
+    const job = await this.db
+      .selectFrom('jobs')
+      .selectAll()
+      .where('id', '=', id)
+      .where('account', '=', account)
+      .where('kind', '=', kind)
+      .executeTakeFirst();
     if (!job) return null;
-    const units = await this.db.selectFrom('jobUnits').select(UNIT_COLUMNS).where('jobId', '=', id).orderBy('seq').execute();
+    const units = await this.db
+      .selectFrom('jobUnits')
+      .select(UNIT_COLUMNS)
+      .where('jobId', '=', id)
+      .orderBy('seq')
+      .execute();
     return { job: toJob(job), units: units.map(toUnit) };
   }
 
@@ -156,7 +125,12 @@ export class PostgresJobRepository implements JobRepository {
    * One page of summaries: counts and progress totals of the units are aggregated in SQL;
    * unit payloads and results are never read (a bulk job's can hold 10 000 keys).
    */
-  async list(account: string, kind: JobKind, f: JobListFilter, q: ListQuery): Promise<{ total: number; rows: JobSummary[] }> {
+  async list(
+    account: string,
+    kind: JobKind,
+    f: JobListFilter,
+    q: ListQuery,
+  ): Promise<{ total: number; rows: JobSummary[] }> {
     const params: unknown[] = [account, kind];
     const p = (v: unknown) => `$${params.push(v)}`;
     const where = ['account = $1', 'kind = $2'];
@@ -236,7 +210,13 @@ export class PostgresJobRepository implements JobRepository {
   /** Completes a job whose units are all final: cancelled (when asked and some unit was), failed (some unit failed) or completed. */
   private async settle(jobId: string): Promise<void> {
     const unitIn = (status: string) => (eb: ExpressionBuilder<DB, 'jobs'>) =>
-      eb.exists(eb.selectFrom('jobUnits').select('seq').whereRef('jobUnits.jobId', '=', 'jobs.id').where('jobUnits.status', '=', status));
+      eb.exists(
+        eb
+          .selectFrom('jobUnits')
+          .select('seq')
+          .whereRef('jobUnits.jobId', '=', 'jobs.id')
+          .where('jobUnits.status', '=', status),
+      );
     await this.db
       .updateTable('jobs')
       .set((eb) => ({
@@ -254,7 +234,15 @@ export class PostgresJobRepository implements JobRepository {
       .where('jobs.id', '=', jobId)
       .where('jobs.status', '=', 'in_progress')
       .where((eb) =>
-        eb.not(eb.exists(eb.selectFrom('jobUnits').select('seq').whereRef('jobUnits.jobId', '=', 'jobs.id').where('jobUnits.status', 'in', ['pending', 'running']))),
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('jobUnits')
+              .select('seq')
+              .whereRef('jobUnits.jobId', '=', 'jobs.id')
+              .where('jobUnits.status', 'in', ['pending', 'running']),
+          ),
+        ),
       )
       .execute();
   }
@@ -281,7 +269,12 @@ export class PostgresJobRepository implements JobRepository {
           .innerJoin('jobs as cj', 'cj.id', 'cu.jobId')
           .leftJoin('busy', 'busy.account', 'cj.account')
           .select(['cu.jobId', 'cu.seq'])
-          .where((eb) => eb.or([eb('cu.status', '=', 'pending'), eb.and([eb('cu.status', '=', 'running'), eb('cu.leaseUntil', '<', now())])]))
+          .where((eb) =>
+            eb.or([
+              eb('cu.status', '=', 'pending'),
+              eb.and([eb('cu.status', '=', 'running'), eb('cu.leaseUntil', '<', now())]),
+            ]),
+          )
           .orderBy((eb) => eb.fn.coalesce('busy.running', eb.lit(0)))
           .orderBy('cj.createdAt')
           .orderBy('cu.jobId')
@@ -305,10 +298,22 @@ export class PostgresJobRepository implements JobRepository {
       .returning([...UNIT_COLUMNS.map((c) => `u.${c}` as const), 'j.kind', 'j.account', 'j.params', 'j.principal'])
       .executeTakeFirst();
     if (!r) return null;
-    return { ...toUnit(r), kind: oneOf(JOB_KINDS, r.kind), account: r.account, params: r.params, principal: toPrincipal(r.principal) };
+    return {
+      ...toUnit(r),
+      kind: oneOf(JOB_KINDS, r.kind),
+      account: r.account,
+      params: r.params,
+      principal: toPrincipal(r.principal),
+    };
   }
 
-  async heartbeat(unit: ClaimedUnit, owner: string, leaseMs: number, progress: Record<string, number>, message: string | null): Promise<LeaseState> {
+  async heartbeat(
+    unit: ClaimedUnit,
+    owner: string,
+    leaseMs: number,
+    progress: Record<string, number>,
+    message: string | null,
+  ): Promise<LeaseState> {
     const row = await this.db
       .updateTable('jobUnits as u')
       .from('jobs as j')
@@ -370,7 +375,12 @@ export class PostgresJobRepository implements JobRepository {
               .where('j.kind', '=', 'sync')
               .whereRef('j.account', '=', 'k.account')
               .where(sql<boolean>`j.params->'kmsIds' ? k.id::text`)
-              .where((eb) => eb.or([eb('j.status', '=', 'in_progress'), eb('j.completedAt', '>', sql<Date>`now() - make_interval(mins => ${minutes})`)])),
+              .where((eb) =>
+                eb.or([
+                  eb('j.status', '=', 'in_progress'),
+                  eb('j.completedAt', '>', sql<Date>`now() - make_interval(mins => ${minutes})`),
+                ]),
+              ),
           ),
         ),
       )

@@ -34,7 +34,18 @@ const FLAGS = [
 ] as const;
 
 /** Sortable fields; the never-NULL ones match the (…, created_at, id) indexes without NULLS LAST. */
-const SORTABLE = ['createdAt', 'updatedAt', 'id', 'region', 'kmsKeyId', 'arn', 'keyState', 'keyType', 'syncedAt', 'awsCreatedAt'] as const;
+const SORTABLE = [
+  'createdAt',
+  'updatedAt',
+  'id',
+  'region',
+  'kmsKeyId',
+  'arn',
+  'keyState',
+  'keyType',
+  'syncedAt',
+  'awsCreatedAt',
+] as const;
 const NOT_NULL = new Set<string>(['createdAt', 'updatedAt', 'id', 'region']);
 type SortField = (typeof SORTABLE)[number];
 
@@ -90,7 +101,9 @@ function matching(account: string, f: KeyFilter) {
     }
     if (f.aliases?.length) all.push(eb('aliases', '&&', eb.val(f.aliases)));
     for (const t of f.tags ?? []) {
-      all.push(eb('tags', '@>', jsonb([t.value === undefined ? { TagKey: t.key } : { TagKey: t.key, TagValue: t.value }])));
+      all.push(
+        eb('tags', '@>', jsonb([t.value === undefined ? { TagKey: t.key } : { TagKey: t.key, TagValue: t.value }])),
+      );
     }
     return eb.and(all);
   };
@@ -104,7 +117,15 @@ export class PostgresKeyRepository implements KeyRepository {
     const inserted = await guard('Key record', () =>
       this.db
         .insertInto('awsKeys')
-        .values({ ...row, status: 'creating', aliases: [], tags: jsonb([]), awsParam: jsonb({}), labels: jsonb({}), updatedAt: now() })
+        .values({
+          ...row,
+          status: 'creating',
+          aliases: [],
+          tags: jsonb([]),
+          awsParam: jsonb({}),
+          labels: jsonb({}),
+          updatedAt: now(),
+        })
         .returningAll()
         .executeTakeFirstOrThrow(),
     );
@@ -112,7 +133,14 @@ export class PostgresKeyRepository implements KeyRepository {
   }
 
   async update(id: string, changes: KeyChanges) {
-    const row = await guard('Key record', () => this.db.updateTable('awsKeys').set({ ...toRow(changes), updatedAt: now() }).where('id', '=', id).returningAll().executeTakeFirst());
+    const row = await guard('Key record', () =>
+      this.db
+        .updateTable('awsKeys')
+        .set({ ...toRow(changes), updatedAt: now() })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst(),
+    );
     if (!row) throw new NotFoundError('Key record not found');
     return toKeyRecord(row);
   }
@@ -131,7 +159,12 @@ export class PostgresKeyRepository implements KeyRepository {
   }
 
   async find(account: string, id: string) {
-    const row = await this.db.selectFrom('awsKeys').selectAll().where('id', '=', id).where('account', '=', account).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('awsKeys')
+      .selectAll()
+      .where('id', '=', id)
+      .where('account', '=', account)
+      .executeTakeFirst();
     return row ? toKeyRecord(row) : null;
   }
 
@@ -144,25 +177,42 @@ export class PostgresKeyRepository implements KeyRepository {
     const where = matching(account, filter);
     const field = SORTABLE.find((f) => f === q.sort?.field) ?? 'createdAt';
     const dir = q.sort?.desc ? 'desc' : 'asc';
-    const ids = ordered(this.db.selectFrom('awsKeys').select('id').where(where), field, dir).limit(q.limit).offset(q.skip);
+    const ids = ordered(this.db.selectFrom('awsKeys').select('id').where(where), field, dir)
+      .limit(q.limit)
+      .offset(q.skip);
     const [counted, rows] = await Promise.all([
-      this.db.selectFrom('awsKeys').select((eb) => eb.fn.countAll<bigint>().as('total')).where(where).executeTakeFirst(),
+      this.db
+        .selectFrom('awsKeys')
+        .select((eb) => eb.fn.countAll<bigint>().as('total'))
+        .where(where)
+        .executeTakeFirst(),
       ordered(this.db.selectFrom('awsKeys').selectAll().where('id', 'in', ids), field, dir).execute(),
     ]);
     return { total: Number(counted?.total ?? 0), rows: rows.map(toKeyRecord) };
   }
 
   async delete(id: string) {
-    const { numDeletedRows } = await guard('Key record', () => this.db.deleteFrom('awsKeys').where('id', '=', id).executeTakeFirst());
+    const { numDeletedRows } = await guard('Key record', () =>
+      this.db.deleteFrom('awsKeys').where('id', '=', id).executeTakeFirst(),
+    );
     if (numDeletedRows === 0n) throw new NotFoundError('Key record not found');
   }
 
   async setPolicyDrift(id: string, drift: boolean, checkedAt: Date | null) {
-    await this.db.updateTable('awsKeys').set({ policyDrift: drift, policyDriftCheckedAt: checkedAt, updatedAt: now() }).where('id', '=', id).execute();
+    await this.db
+      .updateTable('awsKeys')
+      .set({ policyDrift: drift, policyDriftCheckedAt: checkedAt, updatedAt: now() })
+      .where('id', '=', id)
+      .execute();
   }
 
   async listByTemplate(templateId: string) {
-    const rows = await this.db.selectFrom('awsKeys').selectAll().where('policyTemplateId', '=', templateId).orderBy('createdAt', 'asc').execute();
+    const rows = await this.db
+      .selectFrom('awsKeys')
+      .selectAll()
+      .where('policyTemplateId', '=', templateId)
+      .orderBy('createdAt', 'asc')
+      .execute();
     return rows.map(toKeyRecord);
   }
 }

@@ -27,13 +27,23 @@ const SYNCED: [field: keyof SyncedKey['columns'], column: string, type: string][
 ];
 
 /** Drift is checked whenever a linked record is written; unlinked records have no check time. */
-const driftCheckedAt = (template: string) => `policy_drift_checked_at = CASE WHEN ${template} IS NULL THEN NULL ELSE now() END`;
+const driftCheckedAt = (template: string) =>
+  `policy_drift_checked_at = CASE WHEN ${template} IS NULL THEN NULL ELSE now() END`;
 
 /** Columns compared to decide whether an existing record changed (kms_key_id is the conflict key). */
-const COMPARED = [...SYNCED.filter(([f]) => f !== 'kmsKeyId').map(([, c]) => c), 'policy_template_id', 'gone', 'status', 'last_error'];
+const COMPARED = [
+  ...SYNCED.filter(([f]) => f !== 'kmsKeyId').map(([, c]) => c),
+  'policy_template_id',
+  'gone',
+  'status',
+  'last_error',
+];
 
 const RECORD_TYPE = [
-  'new_id uuid', 'record_tag text', 'template_tag text', ...SYNCED.map(([, c, t]) => `${c} ${t}`),
+  'new_id uuid',
+  'record_tag text',
+  'template_tag text',
+  ...SYNCED.map(([, c, t]) => `${c} ${t}`),
 ].join(', ');
 
 const syncedSet = (from: string) => SYNCED.map(([, c]) => `${c} = ${from}.${c}`).join(', ');
@@ -87,7 +97,11 @@ export class PostgresSyncRecordRepository implements SyncRecordRepository {
     });
     const result = await guard('Key record', () =>
       rawQuery<{ adopted: bigint; created: bigint; updated: bigint }>(this.db, UPSERT, [
-        JSON.stringify(rows), scope.account, scope.kmsId, scope.region, scope.cloudName,
+        JSON.stringify(rows),
+        scope.account,
+        scope.kmsId,
+        scope.region,
+        scope.cloudName,
       ]),
     );
     const r = result[0];

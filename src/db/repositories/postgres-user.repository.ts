@@ -1,14 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { ListQuery } from '../../cckm/common/list.js';
-import type { GroupRepository, LoginFailureRepository, NewUser, UserChanges, UserRepository } from '../../cckm/users/user.repository.js';
+import type {
+  GroupRepository,
+  LoginFailureRepository,
+  NewUser,
+  UserChanges,
+  UserRepository,
+} from '../../cckm/users/user.repository.js';
 import { NotFoundError } from '../../errors/index.js';
 import { ago, now } from '../columns.js';
 import { guard } from '../constraint-errors.js';
 import type { DB } from '../database.js';
 import { countOf, listPage } from './list-page.js';
 
-const USER_SORT = { fields: ['createdAt', 'updatedAt', 'username', 'name', 'id'], fallback: 'createdAt', id: 'id' } as const;
+const USER_SORT = {
+  fields: ['createdAt', 'updatedAt', 'username', 'name', 'id'],
+  fallback: 'createdAt',
+  id: 'id',
+} as const;
 const GROUP_SORT = { fields: ['name', 'createdAt', 'updatedAt', 'id'], fallback: 'name', id: 'id' } as const;
 
 /** Users and their refresh tokens, in tables `users` and `refresh_tokens`. */
@@ -20,11 +30,24 @@ export class PostgresUserRepository implements UserRepository {
   }
 
   async findByUsername(account: string, username: string) {
-    return (await this.db.selectFrom('users').selectAll().where('account', '=', account).where('username', '=', username).executeTakeFirst()) ?? null;
+    return (
+      (await this.db
+        .selectFrom('users')
+        .selectAll()
+        .where('account', '=', account)
+        .where('username', '=', username)
+        .executeTakeFirst()) ?? null
+    );
   }
 
   findAllByUsername(username: string, limit: number) {
-    return this.db.selectFrom('users').selectAll().where('username', '=', username).orderBy('account').limit(limit).execute();
+    return this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('username', '=', username)
+      .orderBy('account')
+      .limit(limit)
+      .execute();
   }
 
   async findById(id: string) {
@@ -50,7 +73,13 @@ export class PostgresUserRepository implements UserRepository {
   }
 
   create(user: NewUser) {
-    return guard('User', () => this.db.insertInto('users').values({ ...user, updatedAt: now() }).returningAll().executeTakeFirstOrThrow());
+    return guard('User', () =>
+      this.db
+        .insertInto('users')
+        .values({ ...user, updatedAt: now() })
+        .returningAll()
+        .executeTakeFirstOrThrow(),
+    );
   }
 
   async update(id: string, changes: UserChanges) {
@@ -58,7 +87,11 @@ export class PostgresUserRepository implements UserRepository {
     const row = await guard('User', () =>
       this.db
         .updateTable('users')
-        .set((eb) => ({ ...plain, ...(bumpTokenVersion ? { tokenVersion: eb('tokenVersion', '+', 1) } : {}), updatedAt: now() }))
+        .set((eb) => ({
+          ...plain,
+          ...(bumpTokenVersion ? { tokenVersion: eb('tokenVersion', '+', 1) } : {}),
+          updatedAt: now(),
+        }))
         .where('id', '=', id)
         .returningAll()
         .executeTakeFirst(),
@@ -76,12 +109,19 @@ export class PostgresUserRepository implements UserRepository {
   }
 
   async delete(id: string) {
-    const { numDeletedRows } = await guard('User', () => this.db.deleteFrom('users').where('id', '=', id).executeTakeFirst());
+    const { numDeletedRows } = await guard('User', () =>
+      this.db.deleteFrom('users').where('id', '=', id).executeTakeFirst(),
+    );
     if (numDeletedRows === 0n) throw new NotFoundError('User not found');
   }
 
   countInGroup(account: string, group: string) {
-    return countOf(this.db.selectFrom('users').where('account', '=', account).where((eb) => eb('groups', '@>', eb.val([group]))));
+    return countOf(
+      this.db
+        .selectFrom('users')
+        .where('account', '=', account)
+        .where((eb) => eb('groups', '@>', eb.val([group]))),
+    );
   }
 
   async createRefreshToken(row: { id: string; userId: string; tokenHash: string; expiresAt: Date }) {
@@ -108,7 +148,12 @@ export class PostgresUserRepository implements UserRepository {
   }
 
   async revokeRefreshTokens(userId: string) {
-    await this.db.updateTable('refreshTokens').set({ revokedAt: new Date() }).where('userId', '=', userId).where('revokedAt', 'is', null).execute();
+    await this.db
+      .updateTable('refreshTokens')
+      .set({ revokedAt: new Date() })
+      .where('userId', '=', userId)
+      .where('revokedAt', 'is', null)
+      .execute();
   }
 }
 
@@ -120,7 +165,16 @@ export class PostgresGroupRepository implements GroupRepository {
     if (!groups.length) return;
     await this.db
       .insertInto('groups')
-      .values(groups.map((g) => ({ id: randomUUID(), account, name: g.name, description: g.description, builtIn: true, updatedAt: now() })))
+      .values(
+        groups.map((g) => ({
+          id: randomUUID(),
+          account,
+          name: g.name,
+          description: g.description,
+          builtIn: true,
+          updatedAt: now(),
+        })),
+      )
       .onConflict((oc) => oc.doNothing())
       .execute();
   }
@@ -130,11 +184,24 @@ export class PostgresGroupRepository implements GroupRepository {
   }
 
   async find(account: string, name: string) {
-    return (await this.db.selectFrom('groups').selectAll().where('account', '=', account).where('name', '=', name).executeTakeFirst()) ?? null;
+    return (
+      (await this.db
+        .selectFrom('groups')
+        .selectAll()
+        .where('account', '=', account)
+        .where('name', '=', name)
+        .executeTakeFirst()) ?? null
+    );
   }
 
   create(group: { id: string; account: string; name: string; description: string | null }) {
-    return guard('Group', () => this.db.insertInto('groups').values({ ...group, updatedAt: now() }).returningAll().executeTakeFirstOrThrow());
+    return guard('Group', () =>
+      this.db
+        .insertInto('groups')
+        .values({ ...group, updatedAt: now() })
+        .returningAll()
+        .executeTakeFirstOrThrow(),
+    );
   }
 
   async delete(account: string, name: string) {
@@ -168,7 +235,12 @@ export class PostgresLoginFailureRepository implements LoginFailureRepository {
         oc.columns(['account', 'username']).doUpdateSet((eb) => {
           const reached = eb(eb('loginFailures.failures', '+', 1), '>=', maxFailures);
           return {
-            failures: eb.case().when(reached).then(0).else(eb('loginFailures.failures', '+', 1)).end(),
+            failures: eb
+              .case()
+              .when(reached)
+              .then(0)
+              .else(eb('loginFailures.failures', '+', 1))
+              .end(),
             lockedUntil: eb
               .case()
               .when(reached)
@@ -179,7 +251,10 @@ export class PostgresLoginFailureRepository implements LoginFailureRepository {
           };
         }),
       )
-      .returning((eb) => ['lockedUntil', eb.and([eb('failures', '=', 0), eb('lockedUntil', '>', now())]).as('lockedNow')])
+      .returning((eb) => [
+        'lockedUntil',
+        eb.and([eb('failures', '=', 0), eb('lockedUntil', '>', now())]).as('lockedNow'),
+      ])
       .executeTakeFirst();
     return row?.lockedNow && row.lockedUntil ? row.lockedUntil : null;
   }

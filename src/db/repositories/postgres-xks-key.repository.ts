@@ -14,7 +14,11 @@ export class PostgresXksKeyRepository implements XksKeyRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
   find(account: string, value: string): Promise<XksKeyRow | null> {
-    return guard('XKS key', async () => (await this.db.selectFrom('xksKeys').selectAll().where(idOrName(account, value)).executeTakeFirst()) ?? null);
+    return guard(
+      'XKS key',
+      async () =>
+        (await this.db.selectFrom('xksKeys').selectAll().where(idOrName(account, value)).executeTakeFirst()) ?? null,
+    );
   }
 
   list(account: string, f: XksKeyFilter, q: ListQuery): Promise<{ total: number; rows: XksKeyRow[] }> {
@@ -26,7 +30,11 @@ export class PostgresXksKeyRepository implements XksKeyRepository {
 
   create(k: NewXksKey): Promise<XksKeyRow> {
     return guard(`XKS key ${k.name ?? k.id}`, () =>
-      this.db.insertInto('xksKeys').values({ ...k, updatedAt: now() }).returningAll().executeTakeFirstOrThrow(),
+      this.db
+        .insertInto('xksKeys')
+        .values({ ...k, updatedAt: now() })
+        .returningAll()
+        .executeTakeFirstOrThrow(),
     );
   }
 
@@ -45,7 +53,11 @@ export class PostgresXksKeyRepository implements XksKeyRepository {
 
   delete(account: string, id: string): Promise<boolean> {
     return guard('XKS key', async () => {
-      const { numDeletedRows } = await this.db.deleteFrom('xksKeys').where('id', '=', id).where('account', '=', account).executeTakeFirst();
+      const { numDeletedRows } = await this.db
+        .deleteFrom('xksKeys')
+        .where('id', '=', id)
+        .where('account', '=', account)
+        .executeTakeFirst();
       return numDeletedRows > 0n;
     });
   }

@@ -18,16 +18,28 @@ export interface ClusterCertificates {
 
 const ECDSA = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 /** Real CloudHSM clusters issue RSA-2048 CSRs; customers' CAs sign them with openssl or a PKI. */
-const RSA = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 2048 } as const;
+const RSA = {
+  name: 'RSASSA-PKCS1-v1_5',
+  hash: 'SHA-256',
+  publicExponent: new Uint8Array([1, 0, 1]),
+  modulusLength: 2048,
+} as const;
 const TEN_YEARS_MS = 10 * 365 * 86_400_000;
 
-const ca = (x509: X509Lib): X509.Extension[] => [new x509.BasicConstraintsExtension(true, undefined, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign, true)];
+const ca = (x509: X509Lib): X509.Extension[] => [
+  new x509.BasicConstraintsExtension(true, undefined, true),
+  new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign, true),
+];
 
 /**
  * Generates the chain and CSR of a new cluster (done when its first HSM is created, as
  * in AWS, where the CSR appears once an HSM exists).
  */
-export async function createClusterCertificates(clusterId: string, hsmId: string, now: Date): Promise<ClusterCertificates> {
+export async function createClusterCertificates(
+  clusterId: string,
+  hsmId: string,
+  now: Date,
+): Promise<ClusterCertificates> {
   const x509 = await loadX509();
   const notBefore = new Date(now.getTime() - 60_000);
   const notAfter = new Date(now.getTime() + TEN_YEARS_MS);
@@ -64,7 +76,11 @@ export async function createClusterCertificates(clusterId: string, hsmId: string
     notBefore,
     notAfter,
   });
-  const csr = await x509.Pkcs10CertificateRequestGenerator.create({ name: `CN=${clusterId}, O=opencckm emulated CloudHSM`, keys: hsmKeys, signingAlgorithm: RSA });
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+    name: `CN=${clusterId}, O=opencckm emulated CloudHSM`,
+    keys: hsmKeys,
+    signingAlgorithm: RSA,
+  });
   return {
     ClusterCsr: csr.toString('pem'),
     HsmCertificate: hsm.toString('pem'),
@@ -92,16 +108,25 @@ const sameBytes = (a: ArrayBuffer, b: ArrayBuffer): boolean => Buffer.from(a).eq
  *
  * @throws AppError CloudHsmInvalidRequestException naming the field and the problem
  */
-export async function verifyClusterCertificate(csrPem: string, signedCertPem: string, trustAnchorPem: string, now: Date): Promise<void> {
+export async function verifyClusterCertificate(
+  csrPem: string,
+  signedCertPem: string,
+  trustAnchorPem: string,
+  now: Date,
+): Promise<void> {
   const x509 = await loadX509();
   const signed = parseCertificate(x509, signedCertPem, 'SignedCert');
   const anchor = parseCertificate(x509, trustAnchorPem, 'TrustAnchor');
   const csr = new x509.Pkcs10CertificateRequest(csrPem);
-  if (!(await anchor.isSelfSigned())) throw invalid('TrustAnchor must be a self-signed certificate (the root of the issuing CA).');
-  if (!anchor.getExtension(x509.BasicConstraintsExtension)?.ca) throw invalid('TrustAnchor is not a CA certificate (basicConstraints cA is not set).');
+  if (!(await anchor.isSelfSigned()))
+    throw invalid('TrustAnchor must be a self-signed certificate (the root of the issuing CA).');
+  if (!anchor.getExtension(x509.BasicConstraintsExtension)?.ca)
+    throw invalid('TrustAnchor is not a CA certificate (basicConstraints cA is not set).');
   if (!inValidity(anchor, now)) throw invalid('TrustAnchor is expired or not yet valid.');
   if (!sameBytes(signed.publicKey.rawData, csr.publicKey.rawData)) {
-    throw invalid('SignedCert does not certify the cluster CSR: its public key differs from the public key of the cluster CSR.');
+    throw invalid(
+      'SignedCert does not certify the cluster CSR: its public key differs from the public key of the cluster CSR.',
+    );
   }
   if (signed.issuer !== anchor.subject || !(await signed.verify({ publicKey: anchor, signatureOnly: true }))) {
     throw invalid('SignedCert is not signed by TrustAnchor.');

@@ -4,7 +4,13 @@ import { openWithRootKey, sealWithRootKey } from '../crypto/envelope-codec.js';
 import type { CallerContext } from '../operations/context.js';
 import type { EmulatorStore, ObjectRef, StoreChange, StoredObject } from '../store/emulator-store.js';
 import { sameCertificate } from './certificates.js';
-import { findCluster as findOwnCluster, HSM_OPERATIONS, type HsmOperationContext, type HsmOperationName, type HsmOperations } from './cluster-operations.js';
+import {
+  findCluster as findOwnCluster,
+  HSM_OPERATIONS,
+  type HsmOperationContext,
+  type HsmOperationName,
+  type HsmOperations,
+} from './cluster-operations.js';
 import {
   KIND_HSM_CLUSTER,
   KIND_HSM_KEY,
@@ -46,8 +52,14 @@ interface KeyEntry {
 }
 
 const scopeOf = (accountId: string, region: string): string => `${accountId}\u0000${region}`;
-const userRef = (accountId: string, region: string, clusterId: string, username: string): ObjectRef => ({ kind: KIND_HSM_USER, accountId, region, id: `${clusterId}/${username}` });
-const keyBinding = (accountId: string, region: string, doc: HsmKeyDoc): string => `hsm-key/${accountId}/${region}/${doc.clusterId}/${doc.handle}`;
+const userRef = (accountId: string, region: string, clusterId: string, username: string): ObjectRef => ({
+  kind: KIND_HSM_USER,
+  accountId,
+  region,
+  id: `${clusterId}/${username}`,
+});
+const keyBinding = (accountId: string, region: string, doc: HsmKeyDoc): string =>
+  `hsm-key/${accountId}/${region}/${doc.clusterId}/${doc.handle}`;
 
 /**
  * A simulated AWS CloudHSM v2 service: clusters with HSMs in availability zones, their
@@ -90,11 +102,18 @@ export class CloudHsmEmulator implements CloudHsmDirectory {
       if (o.kind === KIND_HSM_CLUSTER) this.scope(o.accountId, o.region).set(o.id, o.doc as ClusterDoc);
       else if (o.kind === KIND_HSM_USER) {
         const doc = o.doc as HsmUserDoc;
-        this.users.set(this.userKey(o.accountId, o.region, doc.clusterId, doc.username), { ...doc, accountId: o.accountId, region: o.region });
+        this.users.set(this.userKey(o.accountId, o.region, doc.clusterId, doc.username), {
+          ...doc,
+          accountId: o.accountId,
+          region: o.region,
+        });
       } else if (o.kind === KIND_HSM_KEY) {
         const doc = o.doc as HsmKeyDoc;
         if (!o.secret) throw new Error(`the cluster key ${o.id} has no sealed material`);
-        this.keys.set(`${scopeOf(o.accountId, o.region)}\u0000${doc.handle}`, { doc, material: openWithRootKey(this.rootKey, keyBinding(o.accountId, o.region, doc), o.secret) });
+        this.keys.set(`${scopeOf(o.accountId, o.region)}\u0000${doc.handle}`, {
+          doc,
+          material: openWithRootKey(this.rootKey, keyBinding(o.accountId, o.region, doc), o.secret),
+        });
       }
     }
   }
@@ -105,13 +124,19 @@ export class CloudHsmEmulator implements CloudHsmDirectory {
    * @throws AppError with the CloudHSM exception name (CloudHsmInvalidRequestException,
    *   CloudHsmResourceNotFoundException, CloudHsmInternalFailureException, ...)
    */
-  async call<Op extends HsmOperationName>(caller: CallerContext, op: Op, input: HsmOperations[Op]['input']): Promise<HsmOperations[Op]['output']> {
+  async call<Op extends HsmOperationName>(
+    caller: CallerContext,
+    op: Op,
+    input: HsmOperations[Op]['input'],
+  ): Promise<HsmOperations[Op]['output']> {
     try {
       if (this.closed) throw awsError('CloudHsmInternalFailureException', 'The emulator is closed.');
-      if (!ACCOUNT.test(caller.accountId)) throw awsError('CloudHsmAccessDeniedException', 'The account id is not valid.');
+      if (!ACCOUNT.test(caller.accountId))
+        throw awsError('CloudHsmAccessDeniedException', 'The account id is not valid.');
       if (!REGION.test(caller.region)) throw awsError('CloudHsmInvalidRequestException', 'The Region is not valid.');
       const entry = Object.hasOwn(HSM_OPERATIONS, op) ? HSM_OPERATIONS[op] : undefined;
-      if (!entry) throw awsError('UnsupportedOperationException', `CloudHSM ${op} is not implemented by the opencckm emulator`);
+      if (!entry)
+        throw awsError('UnsupportedOperationException', `CloudHSM ${op} is not implemented by the opencckm emulator`);
       const run = () => entry.run(this.context(caller.accountId, caller.region), input);
       return (await (entry.mutates ? this.exclusive(run) : run())) as HsmOperations[Op]['output'];
     } catch (err) {
@@ -131,9 +156,21 @@ export class CloudHsmEmulator implements CloudHsmDirectory {
       const doc = findOwnCluster(ctx, clusterId);
       checkPassword(coPassword, 'password');
       const state = stateAt(doc, ctx.now);
-      if (state !== 'INITIALIZED') throw awsError('CloudHsmInvalidRequestException', `The cluster ${clusterId} is ${state}; only an INITIALIZED cluster can be activated.`);
-      if (!liveHsms(doc, ctx.now).some((h) => stateAt(h, ctx.now) === 'ACTIVE')) throw awsError('CloudHsmInvalidRequestException', `The cluster ${clusterId} has no active HSM.`);
-      await ctx.save({ ...doc, state: 'ACTIVE', pending: undefined, settlesAt: undefined, stateMessage: undefined, coPasswordHash: hashPassword(coPassword) });
+      if (state !== 'INITIALIZED')
+        throw awsError(
+          'CloudHsmInvalidRequestException',
+          `The cluster ${clusterId} is ${state}; only an INITIALIZED cluster can be activated.`,
+        );
+      if (!liveHsms(doc, ctx.now).some((h) => stateAt(h, ctx.now) === 'ACTIVE'))
+        throw awsError('CloudHsmInvalidRequestException', `The cluster ${clusterId} has no active HSM.`);
+      await ctx.save({
+        ...doc,
+        state: 'ACTIVE',
+        pending: undefined,
+        settlesAt: undefined,
+        stateMessage: undefined,
+        coPasswordHash: hashPassword(coPassword),
+      });
     });
   }
 
@@ -145,7 +182,13 @@ export class CloudHsmEmulator implements CloudHsmDirectory {
    * @throws AppError CloudHsmResourceNotFoundException | CloudHsmInvalidRequestException
    *   (cluster neither INITIALIZED nor ACTIVE, bad username, password not 7–32 characters)
    */
-  async setCryptoUser(accountId: string, region: string, clusterId: string, username: string, password: string): Promise<void> {
+  async setCryptoUser(
+    accountId: string,
+    region: string,
+    clusterId: string,
+    username: string,
+    password: string,
+  ): Promise<void> {
     if (typeof username !== 'string' || !USERNAME.test(username)) {
       throw awsError('CloudHsmInvalidRequestException', 'username must be 1–31 letters, digits or underscores.');
     }
@@ -155,9 +198,21 @@ export class CloudHsmEmulator implements CloudHsmDirectory {
     await this.admin(accountId, region, async (ctx) => {
       const doc = findOwnCluster(ctx, clusterId);
       const now = stateAt(doc, ctx.now);
-      if (now !== 'ACTIVE' && now !== 'DEGRADED') throw awsError('CloudHsmInvalidRequestException', `The cluster ${clusterId} is ${now}; initialize and activate it first.`);
-      const user: HsmUserDoc = { clusterId, username, passwordHash: hashPassword(password), failedLogins: 0, lockedOut: false };
-      await this.store.apply({ put: [{ ...userRef(accountId, region, clusterId, username), doc: user, secret: null }] });
+      if (now !== 'ACTIVE' && now !== 'DEGRADED')
+        throw awsError(
+          'CloudHsmInvalidRequestException',
+          `The cluster ${clusterId} is ${now}; initialize and activate it first.`,
+        );
+      const user: HsmUserDoc = {
+        clusterId,
+        username,
+        passwordHash: hashPassword(password),
+        failedLogins: 0,
+        lockedOut: false,
+      };
+      await this.store.apply({
+        put: [{ ...userRef(accountId, region, clusterId, username), doc: user, secret: null }],
+      });
       this.users.set(this.userKey(accountId, region, clusterId, username), { ...user, accountId, region });
     });
   }
@@ -204,7 +259,9 @@ export class CloudHsmEmulator implements CloudHsmDirectory {
     if (user.lockedOut) return 'USER_LOCKED_OUT';
     const ok = typeof password === 'string' && verifyPassword(password, user.passwordHash);
     if (ok && user.failedLogins === 0) return 'OK';
-    const next = ok ? { ...user, failedLogins: 0 } : { ...user, failedLogins: user.failedLogins + 1, lockedOut: user.failedLogins + 1 >= MAX_FAILED_LOGINS };
+    const next = ok
+      ? { ...user, failedLogins: 0 }
+      : { ...user, failedLogins: user.failedLogins + 1, lockedOut: user.failedLogins + 1 >= MAX_FAILED_LOGINS };
     this.users.set(key, next);
     if (!this.closed) this.persistUserLater(key, userRef(accountId, region, clusterId, 'kmsuser'));
     return ok ? 'OK' : next.lockedOut ? 'USER_LOCKED_OUT' : 'INVALID_CREDENTIALS';
@@ -226,14 +283,28 @@ export class CloudHsmEmulator implements CloudHsmDirectory {
   createClusterKey(accountId: string, region: string, clusterId: string, label: string): Promise<string> {
     return this.exclusive(async () => {
       if (this.closed) throw awsError('CloudHsmInternalFailureException', 'The emulator is closed.');
-      if (typeof label !== 'string' || label.length < 1 || label.length > 256) throw awsError('CloudHsmInvalidRequestException', 'label must be 1–256 characters.');
+      if (typeof label !== 'string' || label.length < 1 || label.length > 256)
+        throw awsError('CloudHsmInvalidRequestException', 'label must be 1–256 characters.');
       const view = this.findCluster(accountId, region, clusterId);
-      if (!view) throw awsError('CloudHsmClusterNotFoundException', `The CloudHSM cluster ${clusterId} does not exist.`);
-      if (view.state !== 'ACTIVE') throw awsError('CloudHsmClusterNotActiveException', `The CloudHSM cluster ${clusterId} is ${view.state}, not ACTIVE.`);
+      if (!view)
+        throw awsError('CloudHsmClusterNotFoundException', `The CloudHSM cluster ${clusterId} does not exist.`);
+      if (view.state !== 'ACTIVE')
+        throw awsError(
+          'CloudHsmClusterNotActiveException',
+          `The CloudHSM cluster ${clusterId} is ${view.state}, not ACTIVE.`,
+        );
       if (new Set(view.activeHsms.map((h) => h.availabilityZone)).size < 2) {
-        throw awsError('CloudHsmClusterInvalidConfigurationException', `The CloudHSM cluster ${clusterId} needs active HSMs in at least two availability zones.`);
+        throw awsError(
+          'CloudHsmClusterInvalidConfigurationException',
+          `The CloudHSM cluster ${clusterId} needs active HSMs in at least two availability zones.`,
+        );
       }
-      const doc: HsmKeyDoc = { clusterId, handle: randomBytes(8).toString('hex'), label, createdAt: this.clock().toISOString() };
+      const doc: HsmKeyDoc = {
+        clusterId,
+        handle: randomBytes(8).toString('hex'),
+        label,
+        createdAt: this.clock().toISOString(),
+      };
       const material = new Uint8Array(randomBytes(32));
       const secret = sealWithRootKey(this.rootKey, keyBinding(accountId, region, doc), material);
       await this.store.apply({ put: [{ kind: KIND_HSM_KEY, accountId, region, id: doc.handle, doc, secret }] });
@@ -242,11 +313,25 @@ export class CloudHsmEmulator implements CloudHsmDirectory {
     }).catch(rethrow);
   }
 
-  clusterEncrypt(accountId: string, region: string, clusterId: string, handle: string, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
+  clusterEncrypt(
+    accountId: string,
+    region: string,
+    clusterId: string,
+    handle: string,
+    plaintext: Uint8Array,
+    aad: Uint8Array,
+  ): Uint8Array {
     return gcmEncrypt(this.usableKey(accountId, region, clusterId, handle).material, plaintext, aad);
   }
 
-  clusterDecrypt(accountId: string, region: string, clusterId: string, handle: string, blob: Uint8Array, aad: Uint8Array): Uint8Array {
+  clusterDecrypt(
+    accountId: string,
+    region: string,
+    clusterId: string,
+    handle: string,
+    blob: Uint8Array,
+    aad: Uint8Array,
+  ): Uint8Array {
     return gcmDecrypt(this.usableKey(accountId, region, clusterId, handle).material, blob, aad);
   }
 
@@ -273,8 +358,10 @@ export class CloudHsmEmulator implements CloudHsmDirectory {
    */
   private usableKey(accountId: string, region: string, clusterId: string, handle: string): KeyEntry {
     const entry = this.keys.get(`${scopeOf(accountId, region)}\u0000${handle}`);
-    if (!entry || entry.doc.clusterId !== clusterId) throw awsError('KMSInvalidStateException', 'The key material of this KMS key is not in its CloudHSM cluster.');
-    if (!this.findCluster(accountId, region, clusterId)?.activeHsms.length) throw awsError('KMSInvalidStateException', `The CloudHSM cluster ${clusterId} has no active HSM.`);
+    if (!entry || entry.doc.clusterId !== clusterId)
+      throw awsError('KMSInvalidStateException', 'The key material of this KMS key is not in its CloudHSM cluster.');
+    if (!this.findCluster(accountId, region, clusterId)?.activeHsms.length)
+      throw awsError('KMSInvalidStateException', `The CloudHSM cluster ${clusterId} has no active HSM.`);
     return entry;
   }
 
@@ -317,7 +404,10 @@ export class CloudHsmEmulator implements CloudHsmDirectory {
   /** Writes a cluster (and, when purging, deletes its users and keys), then updates memory. */
   private async saveCluster(doc: ClusterDoc, purge: boolean): Promise<void> {
     const { accountId, region, clusterId } = doc;
-    const change: StoreChange = { put: [{ kind: KIND_HSM_CLUSTER, accountId, region, id: clusterId, doc, secret: null }], delete: [] };
+    const change: StoreChange = {
+      put: [{ kind: KIND_HSM_CLUSTER, accountId, region, id: clusterId, doc, secret: null }],
+      delete: [],
+    };
     const prefix = `${scopeOf(accountId, region)}\u0000`;
     const users = purge ? [...this.users].filter(([k, u]) => k.startsWith(prefix) && u.clusterId === clusterId) : [];
     const keys = purge ? [...this.keys].filter(([k, e]) => k.startsWith(prefix) && e.doc.clusterId === clusterId) : [];
@@ -342,7 +432,9 @@ function checkPassword(password: unknown, field: string): void {
 /** Errors leave as AppErrors; anything else (a store failure, a bug) is CloudHsmInternalFailureException. */
 function toAppError(err: unknown): AppError {
   if (isAppError(err)) return err;
-  return awsError('CloudHsmInternalFailureException', 'The request was rejected because of an internal failure.', { cause: err });
+  return awsError('CloudHsmInternalFailureException', 'The request was rejected because of an internal failure.', {
+    cause: err,
+  });
 }
 
 const rethrow = (err: unknown): never => {

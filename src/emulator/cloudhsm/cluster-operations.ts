@@ -60,29 +60,44 @@ export type HsmOperationName = keyof HsmOperations;
 export const MAX_HSMS_PER_CLUSTER = 28;
 export const MAX_CLUSTERS = 50;
 
-const IN_PROGRESS = new Set<HsmClusterState>(['CREATE_IN_PROGRESS', 'INITIALIZE_IN_PROGRESS', 'UPDATE_IN_PROGRESS', 'MODIFY_IN_PROGRESS', 'ROLLBACK_IN_PROGRESS', 'DELETE_IN_PROGRESS']);
+const IN_PROGRESS = new Set<HsmClusterState>([
+  'CREATE_IN_PROGRESS',
+  'INITIALIZE_IN_PROGRESS',
+  'UPDATE_IN_PROGRESS',
+  'MODIFY_IN_PROGRESS',
+  'ROLLBACK_IN_PROGRESS',
+  'DELETE_IN_PROGRESS',
+]);
 
 /** Finds a cluster of the caller. @throws CloudHsmInvalidRequestException (bad id) | CloudHsmResourceNotFoundException */
 export function findCluster(ctx: HsmOperationContext, clusterId: string): ClusterDoc {
   const doc = ctx.clusters().find((c) => c.clusterId === clusterId);
-  if (!doc || stateAt(doc, ctx.now) === 'DELETED') throw awsError('CloudHsmResourceNotFoundException', `The cluster ${clusterId} does not exist.`);
+  if (!doc || stateAt(doc, ctx.now) === 'DELETED')
+    throw awsError('CloudHsmResourceNotFoundException', `The cluster ${clusterId} does not exist.`);
   return doc;
 }
 
 const settling = <S extends string>(ctx: HsmOperationContext, pending: S, state: S) =>
-  ctx.transitionMs > 0 ? { state, pending, settlesAt: ctx.now.getTime() + ctx.transitionMs } : { state, pending: undefined, settlesAt: undefined };
+  ctx.transitionMs > 0
+    ? { state, pending, settlesAt: ctx.now.getTime() + ctx.transitionMs }
+    : { state, pending: undefined, settlesAt: undefined };
 
 async function createCluster(ctx: HsmOperationContext, raw: unknown): Promise<Hsm.CreateClusterResponse> {
   const input = requireObject(raw);
   const hsmType = requiredString(input, 'HsmType', PATTERNS.HsmType, 32);
-  if (!HSM_TYPES.has(hsmType)) throw invalid(`HsmType ${hsmType} is not offered; use one of ${[...HSM_TYPES].join(', ')}.`);
-  if (input.SourceBackupId !== undefined) throw invalid('SourceBackupId: restoring a cluster from a backup is not emulated.');
+  if (!HSM_TYPES.has(hsmType))
+    throw invalid(`HsmType ${hsmType} is not offered; use one of ${[...HSM_TYPES].join(', ')}.`);
+  if (input.SourceBackupId !== undefined)
+    throw invalid('SourceBackupId: restoring a cluster from a backup is not emulated.');
   if (input.SubnetIds === undefined) throw invalid('SubnetIds is required.');
   const subnets = stringList(input.SubnetIds, 'SubnetIds', 1, 10, PATTERNS.SubnetId);
   if (new Set(subnets).size !== subnets.length) throw invalid('SubnetIds must not name a subnet twice.');
   const tags = input.TagList === undefined ? [] : tagList(input.TagList);
   if (ctx.clusters().filter((c) => stateAt(c, ctx.now) !== 'DELETED').length >= MAX_CLUSTERS) {
-    throw awsError('CloudHsmServiceException', `The account has reached the limit of ${MAX_CLUSTERS} clusters in ${ctx.region}.`);
+    throw awsError(
+      'CloudHsmServiceException',
+      `The account has reached the limit of ${MAX_CLUSTERS} clusters in ${ctx.region}.`,
+    );
   }
   // The emulator has no EC2: each subnet is taken to be in its own zone, in the order given.
   const subnetMapping: Record<string, string> = {};
@@ -120,11 +135,21 @@ function describeClusters(ctx: HsmOperationContext, raw: unknown): Promise<Hsm.D
   const all = ctx
     .clusters()
     .map((c) => toCluster(c, ctx.now))
-    .filter((c) => (wanted.get('clusterIds')?.has(c.ClusterId!) ?? true) && (wanted.get('vpcIds')?.has(c.VpcId!) ?? true) && (wanted.get('states')?.has(c.State!) ?? true))
-    .sort((a, b) => a.CreateTimestamp!.getTime() - b.CreateTimestamp!.getTime() || a.ClusterId!.localeCompare(b.ClusterId!));
+    .filter(
+      (c) =>
+        (wanted.get('clusterIds')?.has(c.ClusterId!) ?? true) &&
+        (wanted.get('vpcIds')?.has(c.VpcId!) ?? true) &&
+        (wanted.get('states')?.has(c.State!) ?? true),
+    )
+    .sort(
+      (a, b) => a.CreateTimestamp!.getTime() - b.CreateTimestamp!.getTime() || a.ClusterId!.localeCompare(b.ClusterId!),
+    );
   if (start > all.length) throw invalid('NextToken is not valid.');
   const page = all.slice(start, start + max);
-  return Promise.resolve({ Clusters: page, ...(start + max < all.length ? { NextToken: pageToken('clusters', start + max) } : {}) });
+  return Promise.resolve({
+    Clusters: page,
+    ...(start + max < all.length ? { NextToken: pageToken('clusters', start + max) } : {}),
+  });
 }
 
 async function createHsm(ctx: HsmOperationContext, raw: unknown): Promise<Hsm.CreateHsmResponse> {
@@ -134,11 +159,16 @@ async function createHsm(ctx: HsmOperationContext, raw: unknown): Promise<Hsm.Cr
   const ip = optionalString(input, 'IpAddress', PATTERNS.IpAddress);
   const doc = findCluster(ctx, clusterId);
   const state = stateAt(doc, ctx.now);
-  if (IN_PROGRESS.has(state)) throw invalid(`The cluster ${clusterId} is ${state}; wait until the operation completes.`);
+  if (IN_PROGRESS.has(state))
+    throw invalid(`The cluster ${clusterId} is ${state}; wait until the operation completes.`);
   const subnetId = doc.subnetMapping[az];
-  if (!subnetId) throw invalid(`AvailabilityZone ${az} is not one of the cluster's zones (${Object.keys(doc.subnetMapping).join(', ')}).`);
+  if (!subnetId)
+    throw invalid(
+      `AvailabilityZone ${az} is not one of the cluster's zones (${Object.keys(doc.subnetMapping).join(', ')}).`,
+    );
   const live = liveHsms(doc, ctx.now);
-  if (live.length >= MAX_HSMS_PER_CLUSTER) throw invalid(`The cluster already has ${MAX_HSMS_PER_CLUSTER} HSMs, the maximum.`);
+  if (live.length >= MAX_HSMS_PER_CLUSTER)
+    throw invalid(`The cluster already has ${MAX_HSMS_PER_CLUSTER} HSMs, the maximum.`);
   const prefix = subnetPrefix(doc, az);
   const used = new Set(live.map((h) => h.eniIp));
   let eniIp: string;
@@ -181,9 +211,13 @@ async function deleteHsm(ctx: HsmOperationContext, raw: unknown): Promise<Hsm.De
   const live = liveHsms(doc, ctx.now);
   const target = live.find((h) => h.hsmId === hsmId || h.eniId === eniId || h.eniIp === eniIp);
   if (!target || stateAt(target, ctx.now) === 'DELETE_IN_PROGRESS') {
-    throw awsError('CloudHsmResourceNotFoundException', `The cluster ${clusterId} has no such HSM (${hsmId ?? eniId ?? eniIp}).`);
+    throw awsError(
+      'CloudHsmResourceNotFoundException',
+      `The cluster ${clusterId} has no such HSM (${hsmId ?? eniId ?? eniIp}).`,
+    );
   }
-  if (stateAt(target, ctx.now) === 'CREATE_IN_PROGRESS') throw invalid(`The HSM ${target.hsmId} is still being created.`);
+  if (stateAt(target, ctx.now) === 'CREATE_IN_PROGRESS')
+    throw invalid(`The HSM ${target.hsmId} is still being created.`);
   const deleted: HsmDoc = { ...target, ...settling<HsmDoc['state']>(ctx, 'DELETE_IN_PROGRESS', 'DELETED') };
   await ctx.save({ ...doc, hsms: live.map((h) => (h === target ? deleted : h)) });
   return { HsmId: target.hsmId };
@@ -196,9 +230,12 @@ async function initializeCluster(ctx: HsmOperationContext, raw: unknown): Promis
   const trustAnchor = requiredString(input, 'TrustAnchor', PATTERNS.Cert, 20_000);
   const doc = findCluster(ctx, clusterId);
   const state = stateAt(doc, ctx.now);
-  if (state !== 'UNINITIALIZED') throw invalid(`The cluster ${clusterId} is ${state}; only an UNINITIALIZED cluster can be initialized.`);
+  if (state !== 'UNINITIALIZED')
+    throw invalid(`The cluster ${clusterId} is ${state}; only an UNINITIALIZED cluster can be initialized.`);
   if (!doc.certificates || !liveHsms(doc, ctx.now).some((h) => stateAt(h, ctx.now) === 'ACTIVE')) {
-    throw invalid(`The cluster ${clusterId} has no active HSM yet: create an HSM and wait until it is ACTIVE, then sign its ClusterCsr.`);
+    throw invalid(
+      `The cluster ${clusterId} has no active HSM yet: create an HSM and wait until it is ACTIVE, then sign its ClusterCsr.`,
+    );
   }
   await verifyClusterCertificate(doc.certificates.ClusterCsr, signedCert, trustAnchor, ctx.now);
   const next: ClusterDoc = {
@@ -216,9 +253,16 @@ async function deleteCluster(ctx: HsmOperationContext, raw: unknown): Promise<Hs
   const input = requireObject(raw);
   const doc = findCluster(ctx, requiredString(input, 'ClusterId', PATTERNS.ClusterId));
   const state = stateAt(doc, ctx.now);
-  if (IN_PROGRESS.has(state)) throw invalid(`The cluster ${doc.clusterId} is ${state}; wait until the operation completes.`);
-  if (liveHsms(doc, ctx.now).length > 0) throw invalid(`The cluster ${doc.clusterId} still has HSMs; delete them first.`);
-  const next: ClusterDoc = { ...doc, hsms: [], stateMessage: undefined, ...settling<HsmClusterState>(ctx, 'DELETE_IN_PROGRESS', 'DELETED') };
+  if (IN_PROGRESS.has(state))
+    throw invalid(`The cluster ${doc.clusterId} is ${state}; wait until the operation completes.`);
+  if (liveHsms(doc, ctx.now).length > 0)
+    throw invalid(`The cluster ${doc.clusterId} still has HSMs; delete them first.`);
+  const next: ClusterDoc = {
+    ...doc,
+    hsms: [],
+    stateMessage: undefined,
+    ...settling<HsmClusterState>(ctx, 'DELETE_IN_PROGRESS', 'DELETED'),
+  };
   await ctx.save(next, { purge: true });
   return { Cluster: toCluster(next, ctx.now) };
 }
@@ -235,7 +279,8 @@ async function tagResource(ctx: HsmOperationContext, raw: unknown): Promise<Hsm.
   const doc = taggedCluster(ctx, input);
   const merged = new Map(doc.tags.map((t) => [t.Key!, t.Value!]));
   for (const t of tagList(input.TagList)) merged.set(t.Key, t.Value);
-  if (merged.size > 50) throw awsError('CloudHsmResourceLimitExceededException', 'A resource can have at most 50 tags.');
+  if (merged.size > 50)
+    throw awsError('CloudHsmResourceLimitExceededException', 'A resource can have at most 50 tags.');
   await ctx.save({ ...doc, tags: [...merged].map(([Key, Value]) => ({ Key, Value })) });
   return {};
 }
@@ -255,7 +300,10 @@ function listTags(ctx: HsmOperationContext, raw: unknown): Promise<Hsm.ListTagsR
   const start = readPageToken(optionalString(input, 'NextToken', undefined, 256), 'tags');
   if (start > doc.tags.length) throw invalid('NextToken is not valid.');
   const page = doc.tags.slice(start, start + max).map((t) => ({ ...t }));
-  return Promise.resolve({ TagList: page, ...(start + max < doc.tags.length ? { NextToken: pageToken('tags', start + max) } : {}) });
+  return Promise.resolve({
+    TagList: page,
+    ...(start + max < doc.tags.length ? { NextToken: pageToken('tags', start + max) } : {}),
+  });
 }
 
 type Handler = (ctx: HsmOperationContext, input: unknown) => Promise<unknown>;

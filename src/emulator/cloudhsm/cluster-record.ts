@@ -84,7 +84,10 @@ export function newResourceId(prefix: 'cluster' | 'hsm'): string {
   return `${prefix}-${id}`;
 }
 
-export const randomHex = (chars: number): string => randomBytes(Math.ceil(chars / 2)).toString('hex').slice(0, chars);
+export const randomHex = (chars: number): string =>
+  randomBytes(Math.ceil(chars / 2))
+    .toString('hex')
+    .slice(0, chars);
 
 /** The emulated default VPC of an account and Region (stable, so vpcIds filters are predictable). */
 export const defaultVpcId = (accountId: string, region: string): string =>
@@ -133,6 +136,11 @@ export function toHsm(cluster: ClusterDoc, h: HsmDoc, now: Date): Hsm {
     EniIp: h.eniIp,
     HsmId: h.hsmId,
     State: state,
-    StateMessage: state === 'ACTIVE' ? 'HSM created.' : state === 'CREATE_IN_PROGRESS' ? 'HSM is being created.' : 'HSM is being deleted.',
+    StateMessage:
+      state === 'ACTIVE'
+        ? 'HSM created.'
+        : state === 'CREATE_IN_PROGRESS'
+          ? 'HSM is being created.'
+          : 'HSM is being deleted.',
   };
 }

@@ -25,7 +25,12 @@ export function verifyPassword(password: string, stored: string): boolean {
   const [scheme, n, salt, hash] = stored.split('$');
   if (scheme !== 'scrypt' || !n || !salt || !hash || !/^\d+$/.test(n)) return false;
   const expected = Buffer.from(hash, 'base64');
-  const actual = scryptSync(password.normalize('NFC'), Buffer.from(salt, 'base64'), expected.length, { N: Number(n), r: 8, p: 1, maxmem: MAXMEM });
+  const actual = scryptSync(password.normalize('NFC'), Buffer.from(salt, 'base64'), expected.length, {
+    N: Number(n),
+    r: 8,
+    p: 1,
+    maxmem: MAXMEM,
+  });
   return expected.length === HASH_BYTES && timingSafeEqual(expected, actual);
 }
 
@@ -50,7 +55,9 @@ export function gcmDecrypt(key: Uint8Array, blob: Uint8Array, aad: Uint8Array): 
   decipher.setAAD(aad);
   decipher.setAuthTag(buf.subarray(buf.length - TAG_BYTES));
   try {
-    return new Uint8Array(Buffer.concat([decipher.update(buf.subarray(IV_BYTES, buf.length - TAG_BYTES)), decipher.final()]));
+    return new Uint8Array(
+      Buffer.concat([decipher.update(buf.subarray(IV_BYTES, buf.length - TAG_BYTES)), decipher.final()]),
+    );
   } catch {
     throw fail();
   }

@@ -63,10 +63,24 @@ export interface CloudHsmDirectory {
   createClusterKey(accountId: string, region: string, clusterId: string, label: string): Promise<string>;
 
   /** AES-256-GCM under a cluster key; `aad` is bound. Returns iv(12) || ciphertext || tag(16). */
-  clusterEncrypt(accountId: string, region: string, clusterId: string, handle: string, plaintext: Uint8Array, aad: Uint8Array): Uint8Array;
+  clusterEncrypt(
+    accountId: string,
+    region: string,
+    clusterId: string,
+    handle: string,
+    plaintext: Uint8Array,
+    aad: Uint8Array,
+  ): Uint8Array;
 
   /** Reverses {@link clusterEncrypt}. @throws AppError InvalidCiphertextException when it does not authenticate */
-  clusterDecrypt(accountId: string, region: string, clusterId: string, handle: string, blob: Uint8Array, aad: Uint8Array): Uint8Array;
+  clusterDecrypt(
+    accountId: string,
+    region: string,
+    clusterId: string,
+    handle: string,
+    blob: Uint8Array,
+    aad: Uint8Array,
+  ): Uint8Array;
 
   /** Deletes a cluster key (when its KMS key is deleted). */
   deleteClusterKey(accountId: string, region: string, clusterId: string, handle: string): Promise<void>;

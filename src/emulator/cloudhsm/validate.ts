@@ -38,7 +38,12 @@ export function requiredString(input: Record<string, unknown>, field: string, pa
   return checkString(v, field, pattern, max);
 }
 
-export function optionalString(input: Record<string, unknown>, field: string, pattern?: RegExp, max = 20_000): string | undefined {
+export function optionalString(
+  input: Record<string, unknown>,
+  field: string,
+  pattern?: RegExp,
+  max = 20_000,
+): string | undefined {
   const v = input[field];
   return v === undefined || v === null ? undefined : checkString(v, field, pattern, max);
 }
@@ -51,10 +56,16 @@ function checkString(v: unknown, field: string, pattern: RegExp | undefined, max
 }
 
 /** An optional integer in [min, max]. */
-export function optionalInt(input: Record<string, unknown>, field: string, min: number, max: number): number | undefined {
+export function optionalInt(
+  input: Record<string, unknown>,
+  field: string,
+  min: number,
+  max: number,
+): number | undefined {
   const v = input[field];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw invalid(`${field} must be an integer from ${min} to ${max}.`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+    throw invalid(`${field} must be an integer from ${min} to ${max}.`);
   return v;
 }
 
@@ -75,7 +86,8 @@ export function tagList(v: unknown, field = 'TagList'): Array<{ Key: string; Val
     const Key = requiredString(tag, 'Key', PATTERNS.Tag, 128);
     const Value = requiredString(tag, 'Value', PATTERNS.Tag, 256);
     if (Key.length === 0) throw invalid(`${field}[${i}].Key must not be empty.`);
-    if (Key.toLowerCase().startsWith('aws:')) throw invalid(`${field}[${i}].Key must not start with "aws:" (reserved for AWS).`);
+    if (Key.toLowerCase().startsWith('aws:'))
+      throw invalid(`${field}[${i}].Key must not start with "aws:" (reserved for AWS).`);
     if (seen.has(Key)) throw invalid(`${field} contains the key "${Key}" twice.`);
     seen.add(Key);
     return { Key, Value };
@@ -90,4 +102,5 @@ export function readPageToken(token: string | undefined, kind: string): number {
   return Number(m[2]);
 }
 
-export const pageToken = (kind: string, next: number): string => Buffer.from(`${kind}:${next}`, 'utf8').toString('base64url');
+export const pageToken = (kind: string, next: number): string =>
+  Buffer.from(`${kind}:${next}`, 'utf8').toString('base64url');

@@ -38,15 +38,21 @@ export function parseFaultRules(value: unknown): FaultRule[] {
   return value.map((r: unknown, i) => {
     const rule = (r ?? {}) as Partial<FaultRule>;
     const bad = (why: string) => new TypeError(`fault rule ${i}: ${why}`);
-    if (typeof rule.operation !== 'string' || (rule.operation !== '*' && !OPS.has(rule.operation))) throw bad('operation must be a KMS operation name or "*"');
+    if (typeof rule.operation !== 'string' || (rule.operation !== '*' && !OPS.has(rule.operation)))
+      throw bad('operation must be a KMS operation name or "*"');
     if (!KINDS.has(rule.kind as string)) throw bad('kind must be throttle, error or latency');
-    if (rule.error !== undefined && (rule.kind !== 'error' || !ERRORS.has(rule.error))) throw bad('error must be KMSInternalException or DependencyTimeoutException, with kind error');
-    if (rule.rate !== undefined && !(typeof rule.rate === 'number' && rule.rate >= 0 && rule.rate <= 1)) throw bad('rate must be a number from 0 to 1');
-    if (rule.count !== undefined && !(Number.isInteger(rule.count) && rule.count > 0)) throw bad('count must be a positive integer');
+    if (rule.error !== undefined && (rule.kind !== 'error' || !ERRORS.has(rule.error)))
+      throw bad('error must be KMSInternalException or DependencyTimeoutException, with kind error');
+    if (rule.rate !== undefined && !(typeof rule.rate === 'number' && rule.rate >= 0 && rule.rate <= 1))
+      throw bad('rate must be a number from 0 to 1');
+    if (rule.count !== undefined && !(Number.isInteger(rule.count) && rule.count > 0))
+      throw bad('count must be a positive integer');
     const latencyOk = typeof rule.latencyMs === 'number' && rule.latencyMs >= 0 && rule.latencyMs <= 60_000;
-    if (rule.kind === 'latency' ? !latencyOk : rule.latencyMs !== undefined) throw bad('latencyMs (0..60000) is required for latency rules and only valid there');
+    if (rule.kind === 'latency' ? !latencyOk : rule.latencyMs !== undefined)
+      throw bad('latencyMs (0..60000) is required for latency rules and only valid there');
     const out: FaultRule = { operation: rule.operation, kind: rule.kind! };
-    for (const k of ['error', 'rate', 'count', 'latencyMs'] as const) if (rule[k] !== undefined) Object.assign(out, { [k]: rule[k] });
+    for (const k of ['error', 'rate', 'count', 'latencyMs'] as const)
+      if (rule[k] !== undefined) Object.assign(out, { [k]: rule[k] });
     return out;
   });
 }
@@ -83,7 +89,11 @@ export class FaultInjector {
       if (rule.rate !== undefined && random() >= rule.rate) continue;
       if (rule.count !== undefined) rule.count--;
       if (rule.kind === 'latency') delay += rule.latencyMs ?? 0;
-      else failure = rule.kind === 'throttle' ? awsError('ThrottlingException', 'Rate exceeded') : serverError(rule.error ?? 'KMSInternalException');
+      else
+        failure =
+          rule.kind === 'throttle'
+            ? awsError('ThrottlingException', 'Rate exceeded')
+            : serverError(rule.error ?? 'KMSInternalException');
     }
     this.rules = this.rules.filter((r) => r.count === undefined || r.count > 0);
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
@@ -93,6 +103,12 @@ export class FaultInjector {
 
 function serverError(name: string): Error {
   return name === 'DependencyTimeoutException'
-    ? awsError('DependencyTimeoutException', 'The system timed out while trying to fulfill the request. You can retry the request.')
-    : awsError('KMSInternalException', 'The request was rejected because an internal exception occurred. The request can be retried.');
+    ? awsError(
+        'DependencyTimeoutException',
+        'The system timed out while trying to fulfill the request. You can retry the request.',
+      )
+    : awsError(
+        'KMSInternalException',
+        'The request was rejected because an internal exception occurred. The request can be retried.',
+      );
 }

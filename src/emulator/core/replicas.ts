@@ -55,7 +55,10 @@ export function multiRegionConfiguration(registry: Registry, doc: KeyDoc): Multi
   const primary = set.find((e) => e.doc.region === primaryRegion)?.doc;
   return {
     MultiRegionKeyType: primaryRegion === doc.region ? 'PRIMARY' : 'REPLICA',
-    PrimaryKey: { Arn: primary?.arn ?? doc.arn.replace(`:${doc.region}:`, `:${primaryRegion}:`), Region: primaryRegion },
+    PrimaryKey: {
+      Arn: primary?.arn ?? doc.arn.replace(`:${doc.region}:`, `:${primaryRegion}:`),
+      Region: primaryRegion,
+    },
     ReplicaKeys: set
       .filter((e) => e.doc.region !== primaryRegion)
       .sort((a, b) => (a.doc.region < b.doc.region ? -1 : 1))

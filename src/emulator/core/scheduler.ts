@@ -33,24 +33,51 @@ const DAY_MS = 86_400_000;
  *   its own waiting period (PendingDeletion).
  * Each key is its own transaction so that one failed write does not hold back the rest.
  */
-export async function runScheduledTasks(registry: Registry, now: Date, deps: SchedulerDeps): Promise<ScheduledTaskResult> {
+export async function runScheduledTasks(
+  registry: Registry,
+  now: Date,
+  deps: SchedulerDeps,
+): Promise<ScheduledTaskResult> {
   const result: ScheduledTaskResult = { deleted: 0, rotated: 0, expired: 0 };
   // Primaries waiting for their replicas go last, so a replica deleted in this pass counts.
   const all = [...registry.allKeys()];
-  const due = [...all.filter((e) => e.doc.keyState !== 'PendingReplicaDeletion'), ...all.filter((e) => e.doc.keyState === 'PendingReplicaDeletion')];
+  const due = [
+    ...all.filter((e) => e.doc.keyState !== 'PendingReplicaDeletion'),
+    ...all.filter((e) => e.doc.keyState === 'PendingReplicaDeletion'),
+  ];
   for (const entry of due) {
     const doc = entry.doc;
-    if (doc.validTo && Date.parse(doc.validTo) <= now.getTime() && (doc.keyState === 'Enabled' || doc.keyState === 'Disabled')) {
+    if (
+      doc.validTo &&
+      Date.parse(doc.validTo) <= now.getTime() &&
+      (doc.keyState === 'Enabled' || doc.keyState === 'Disabled')
+    ) {
       await replaceIfUnchanged(registry, entry, deps, { ...withoutExpiry(doc), keyState: 'PendingImport' }, new Map());
       result.expired++;
     } else if (doc.keyState === 'PendingReplicaDeletion' && !hasReplicas(registry, doc)) {
       const days = doc.pendingWindowInDays ?? 30;
       const deletionDate = new Date(now.getTime() + days * DAY_MS).toISOString();
-      await replaceIfUnchanged(registry, entry, deps, { ...doc, keyState: 'PendingDeletion', deletionDate }, 'unchanged');
-    } else if (doc.keyState === 'PendingDeletion' && doc.deletionDate && Date.parse(doc.deletionDate) <= now.getTime()) {
+      await replaceIfUnchanged(
+        registry,
+        entry,
+        deps,
+        { ...doc, keyState: 'PendingDeletion', deletionDate },
+        'unchanged',
+      );
+    } else if (
+      doc.keyState === 'PendingDeletion' &&
+      doc.deletionDate &&
+      Date.parse(doc.deletionDate) <= now.getTime()
+    ) {
       await deleteKey(registry, doc, deps);
       result.deleted++;
-    } else if (doc.keyState === 'Enabled' && doc.rotationEnabled && (doc.primaryRegion ?? doc.region) === doc.region && doc.nextRotationDate && Date.parse(doc.nextRotationDate) <= now.getTime()) {
+    } else if (
+      doc.keyState === 'Enabled' &&
+      doc.rotationEnabled &&
+      (doc.primaryRegion ?? doc.region) === doc.region &&
+      doc.nextRotationDate &&
+      Date.parse(doc.nextRotationDate) <= now.getTime()
+    ) {
       await rotate(registry, entry, now, deps);
       result.rotated++;
     }
@@ -71,7 +98,13 @@ export function hasReplicas(registry: Registry, doc: KeyDoc): boolean {
   return false;
 }
 
-async function replaceIfUnchanged(registry: Registry, entry: KeyEntry, deps: SchedulerDeps, doc: KeyDoc, material: ReadonlyMap<string, Uint8Array> | 'unchanged'): Promise<void> {
+async function replaceIfUnchanged(
+  registry: Registry,
+  entry: KeyEntry,
+  deps: SchedulerDeps,
+  doc: KeyDoc,
+  material: ReadonlyMap<string, Uint8Array> | 'unchanged',
+): Promise<void> {
   if (registry.scope(entry.doc.accountId, entry.doc.region).keys.get(entry.doc.keyId)?.doc !== entry.doc) return;
   const tx = deps.begin();
   tx.putKey(material === 'unchanged' ? withDoc(entry, doc) : deps.sealEntry(doc, material));

@@ -34,7 +34,9 @@ export function parseXksEndpoints(text: string): XksEndpointResolver {
     const from = eq > 0 ? item.slice(0, eq).trim().toLowerCase() : '';
     const to = eq > 0 ? item.slice(eq + 1).trim() : '';
     if (from === '' || !/^https?:\/\/[^\s/]+$/.test(to)) {
-      throw new TypeError(`EMULATOR_XKS_ENDPOINTS: entry "${item}" must be <https://host or VPC endpoint service name>=<http(s)://host:port>`);
+      throw new TypeError(
+        `EMULATOR_XKS_ENDPOINTS: entry "${item}" must be <https://host or VPC endpoint service name>=<http(s)://host:port>`,
+      );
     }
     map.set(from, to);
   }

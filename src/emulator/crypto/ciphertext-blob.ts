@@ -55,7 +55,9 @@ export interface ParsedBlob extends BlobHeader {
  * empty context encode the same (empty), as AWS treats them alike.
  */
 export function encodeEncryptionContext(context: Readonly<Record<string, string>> | undefined): Buffer {
-  const pairs = Object.entries(context ?? {}).map(([k, v]) => [Buffer.from(k, 'utf8'), Buffer.from(v, 'utf8')] as const);
+  const pairs = Object.entries(context ?? {}).map(
+    ([k, v]) => [Buffer.from(k, 'utf8'), Buffer.from(v, 'utf8')] as const,
+  );
   pairs.sort((a, b) => Buffer.compare(a[0], b[0]));
   const parts: Buffer[] = [];
   for (const [k, v] of pairs) parts.push(u32(k.length), k, u32(v.length), v);
@@ -149,7 +151,8 @@ export function parseBlob(blob: Uint8Array): ParsedBlob {
   if (buf.length < 2 || buf[0] !== BLOB_FORMAT_VERSION) throw new CiphertextBlobError('unknown ciphertext format');
   const arnLength = buf[1]!;
   const headerEnd = 2 + arnLength + MATERIAL_ID_BYTES;
-  if (arnLength === 0 || buf.length < headerEnd + IV_BYTES + TAG_BYTES) throw new CiphertextBlobError('ciphertext is truncated');
+  if (arnLength === 0 || buf.length < headerEnd + IV_BYTES + TAG_BYTES)
+    throw new CiphertextBlobError('ciphertext is truncated');
   const arnBytes = buf.subarray(2, 2 + arnLength);
   let keyArn: string;
   try {
@@ -168,7 +171,11 @@ export function parseBlob(blob: Uint8Array): ParsedBlob {
 }
 
 /** Decrypts a parsed blob with its material version; throws {@link CiphertextBlobError} on any mismatch. */
-export function openBlob(blob: ParsedBlob, material: Uint8Array, context?: Readonly<Record<string, string>>): Uint8Array {
+export function openBlob(
+  blob: ParsedBlob,
+  material: Uint8Array,
+  context?: Readonly<Record<string, string>>,
+): Uint8Array {
   const decipher = createDecipheriv('aes-256-gcm', material, blob.iv);
   decipher.setAAD(aad(blob.header, context));
   decipher.setAuthTag(blob.tag);

@@ -1,4 +1,12 @@
-import { constants, createDecipheriv, createHash, createPrivateKey, generateKeyPair, privateDecrypt, type KeyObject } from 'node:crypto';
+import {
+  constants,
+  createDecipheriv,
+  createHash,
+  createPrivateKey,
+  generateKeyPair,
+  privateDecrypt,
+  type KeyObject,
+} from 'node:crypto';
 import { sm2Decrypt, sm2GeneratePkcs8, sm2PublicKeySpki } from './sm2.js';
 
 /**
@@ -12,7 +20,8 @@ import { sm2Decrypt, sm2GeneratePkcs8, sm2PublicKeySpki } from './sm2.js';
  *   Padding (RFC 5649) under that key.
  */
 
-export type RsaWrappingAlgorithm = 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256' | 'RSA_AES_KEY_WRAP_SHA_1' | 'RSA_AES_KEY_WRAP_SHA_256';
+export type RsaWrappingAlgorithm =
+  'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256' | 'RSA_AES_KEY_WRAP_SHA_1' | 'RSA_AES_KEY_WRAP_SHA_256';
 
 const HASH: Readonly<Record<RsaWrappingAlgorithm, 'sha1' | 'sha256'>> = {
   RSAES_OAEP_SHA_1: 'sha1',
@@ -48,19 +57,30 @@ export function generateWrappingKeyPair(bits: number): Promise<{ privateKey: Uin
   return new Promise((resolve, reject) => {
     generateKeyPair(
       'rsa',
-      { modulusLength: bits, publicExponent: 0x10001, privateKeyEncoding: { type: 'pkcs8', format: 'der' }, publicKeyEncoding: { type: 'spki', format: 'der' } },
-      (err, publicKey, privateKey) => (err ? reject(err) : resolve({ privateKey: new Uint8Array(privateKey), publicKey: new Uint8Array(publicKey) })),
+      {
+        modulusLength: bits,
+        publicExponent: 0x10001,
+        privateKeyEncoding: { type: 'pkcs8', format: 'der' },
+        publicKeyEncoding: { type: 'spki', format: 'der' },
+      },
+      (err, publicKey, privateKey) =>
+        err ? reject(err) : resolve({ privateKey: new Uint8Array(privateKey), publicKey: new Uint8Array(publicKey) }),
     );
   });
 }
 
 /** Recovers key material wrapped under the public half of `wrappingPkcs8` (RSA, or SM2 for SM2PKE); throws {@link UnwrapError}. */
-export function unwrapKeyMaterial(wrappingPkcs8: Uint8Array, algorithm: WrappingAlgorithm, wrapped: Uint8Array): Uint8Array {
+export function unwrapKeyMaterial(
+  wrappingPkcs8: Uint8Array,
+  algorithm: WrappingAlgorithm,
+  wrapped: Uint8Array,
+): Uint8Array {
   try {
     if (algorithm === 'SM2PKE') return sm2Decrypt(wrappingPkcs8, wrapped);
     const key: KeyObject = createPrivateKey({ key: Buffer.from(wrappingPkcs8), format: 'der', type: 'pkcs8' });
     const oaep = { key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: HASH[algorithm] };
-    if (algorithm === 'RSAES_OAEP_SHA_1' || algorithm === 'RSAES_OAEP_SHA_256') return new Uint8Array(privateDecrypt(oaep, wrapped));
+    if (algorithm === 'RSAES_OAEP_SHA_1' || algorithm === 'RSAES_OAEP_SHA_256')
+      return new Uint8Array(privateDecrypt(oaep, wrapped));
     const modulusBytes = (key.asymmetricKeyDetails?.modulusLength ?? 0) / 8;
     if (wrapped.length <= modulusBytes) throw new UnwrapError();
     const aesKey = privateDecrypt(oaep, wrapped.subarray(0, modulusBytes));
@@ -83,5 +103,10 @@ export function unwrapKeyMaterial(wrappingPkcs8: Uint8Array, algorithm: Wrapping
  * the id, decrypt again. A one-way hash of full-entropy material reveals nothing usable.
  */
 export function importedMaterialId(keyId: string, material: Uint8Array): string {
-  return createHash('sha256').update('opencckm/imported-key-material\u0000').update(keyId).update('\u0000').update(material).digest('hex');
+  return createHash('sha256')
+    .update('opencckm/imported-key-material\u0000')
+    .update(keyId)
+    .update('\u0000')
+    .update(material)
+    .digest('hex');
 }

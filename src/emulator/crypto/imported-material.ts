@@ -28,7 +28,13 @@ export class ImportedMaterialError extends Error {
 
 /** True for key specs whose material can be imported (ML-DSA cannot). */
 export function importableSpec(spec: string): boolean {
-  return spec === 'SYMMETRIC_DEFAULT' || spec in HMAC_RANGE || spec in RSA_BITS || spec === 'ECC_NIST_EDWARDS25519' || spec in EC_CURVES;
+  return (
+    spec === 'SYMMETRIC_DEFAULT' ||
+    spec in HMAC_RANGE ||
+    spec in RSA_BITS ||
+    spec === 'ECC_NIST_EDWARDS25519' ||
+    spec in EC_CURVES
+  );
 }
 
 /**
@@ -55,7 +61,8 @@ export function canonicalImportedMaterial(spec: string, material: Uint8Array): U
     try {
       return sm2CanonicalPkcs8(material);
     } catch (err) {
-      if (err instanceof Sm2Error) throw new ImportedMaterialError('The key material is not an SM2 private key in DER-encoded PKCS#8.');
+      if (err instanceof Sm2Error)
+        throw new ImportedMaterialError('The key material is not an SM2 private key in DER-encoded PKCS#8.');
       throw err;
     }
   }

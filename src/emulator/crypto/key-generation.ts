@@ -39,7 +39,10 @@ export const HMAC_KEY_BYTES: Readonly<Record<string, number>> = {
 
 const RSA_BITS: Readonly<Record<string, number>> = { RSA_2048: 2048, RSA_3072: 3072, RSA_4096: 4096 };
 
-const DER = { privateKeyEncoding: { type: 'pkcs8', format: 'der' }, publicKeyEncoding: { type: 'spki', format: 'der' } } as const;
+const DER = {
+  privateKeyEncoding: { type: 'pkcs8', format: 'der' },
+  publicKeyEncoding: { type: 'spki', format: 'der' },
+} as const;
 
 type PairRequest = { type: 'rsa'; bits: number } | { type: 'ec'; curve: string } | { type: 'ed25519' };
 

@@ -2,7 +2,12 @@ import { createHmac, createPublicKey, diffieHellman, timingSafeEqual } from 'nod
 import { privateKeyOf } from './asymmetric-keys.js';
 
 /** The HMAC algorithms of KMS and their digests. */
-export const MAC_HASH = { HMAC_SHA_224: 'sha224', HMAC_SHA_256: 'sha256', HMAC_SHA_384: 'sha384', HMAC_SHA_512: 'sha512' } as const;
+export const MAC_HASH = {
+  HMAC_SHA_224: 'sha224',
+  HMAC_SHA_256: 'sha256',
+  HMAC_SHA_384: 'sha384',
+  HMAC_SHA_512: 'sha512',
+} as const;
 export type MacAlgorithm = keyof typeof MAC_HASH;
 
 /** HMAC (RFC 2104) of `message` under `key`. */
@@ -36,7 +41,10 @@ export function ecdhSharedSecret(material: Uint8Array, peerSpki: Uint8Array): Ui
   } catch {
     throw new PeerKeyError('the public key is not a DER-encoded SubjectPublicKeyInfo');
   }
-  if (publicKey.asymmetricKeyType !== 'ec' || publicKey.asymmetricKeyDetails?.namedCurve !== privateKey.asymmetricKeyDetails?.namedCurve) {
+  if (
+    publicKey.asymmetricKeyType !== 'ec' ||
+    publicKey.asymmetricKeyDetails?.namedCurve !== privateKey.asymmetricKeyDetails?.namedCurve
+  ) {
     throw new PeerKeyError('the public key is not on the curve of the KMS key');
   }
   return new Uint8Array(diffieHellman({ privateKey, publicKey }));

@@ -27,14 +27,18 @@ export function oaepMaxPlaintext(modulusBits: number, alg: OaepAlgorithm): numbe
 /** Encrypts with the public half of PKCS#8 RSA material. */
 export function oaepEncrypt(material: Uint8Array, alg: OaepAlgorithm, plaintext: Uint8Array): Uint8Array {
   const key = publicKeyOf(material);
-  return new Uint8Array(publicEncrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: OAEP_HASH[alg] }, plaintext));
+  return new Uint8Array(
+    publicEncrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: OAEP_HASH[alg] }, plaintext),
+  );
 }
 
 /** Decrypts with PKCS#8 RSA material; throws {@link OaepError} on any failure. */
 export function oaepDecrypt(material: Uint8Array, alg: OaepAlgorithm, ciphertext: Uint8Array): Uint8Array {
   try {
     const key = privateKeyOf(material);
-    return new Uint8Array(privateDecrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: OAEP_HASH[alg] }, ciphertext));
+    return new Uint8Array(
+      privateDecrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: OAEP_HASH[alg] }, ciphertext),
+    );
   } catch {
     throw new OaepError();
   }

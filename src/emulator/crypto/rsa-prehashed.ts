@@ -1,4 +1,13 @@
-import { constants, createHash, createPublicKey, privateEncrypt, publicDecrypt, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
+import {
+  constants,
+  createHash,
+  createPublicKey,
+  privateEncrypt,
+  publicDecrypt,
+  randomBytes,
+  timingSafeEqual,
+  type KeyObject,
+} from 'node:crypto';
 
 /**
  * RSA signatures over a digest the caller already computed (KMS MessageType DIGEST).

@@ -20,7 +20,12 @@ export interface SigningAlgorithmInfo {
   messageTypes: readonly SignMessageType[];
 }
 
-const rsa = (family: Family, hash: RsaHash, digestBytes: number): SigningAlgorithmInfo => ({ family, hash, digestBytes, messageTypes: ['RAW', 'DIGEST'] });
+const rsa = (family: Family, hash: RsaHash, digestBytes: number): SigningAlgorithmInfo => ({
+  family,
+  hash,
+  digestBytes,
+  messageTypes: ['RAW', 'DIGEST'],
+});
 
 /**
  * The signing algorithms this module implements, after AWS's Sign reference: RSA
@@ -67,7 +72,11 @@ function infoOf(algorithm: string): SigningAlgorithmInfo {
 const digestOf = (info: SigningAlgorithmInfo, input: SignInput): Buffer =>
   input.messageType === 'RAW' ? createHash(info.hash!).update(input.message).digest() : Buffer.from(input.message);
 
-const pss = (key: KeyObject, hash: RsaHash) => ({ key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: { sha256: 32, sha384: 48, sha512: 64 }[hash] });
+const pss = (key: KeyObject, hash: RsaHash) => ({
+  key,
+  padding: constants.RSA_PKCS1_PSS_PADDING,
+  saltLength: { sha256: 32, sha384: 48, sha512: 64 }[hash],
+});
 
 function ecCurve(keySpec: string) {
   const curve = EC[keySpec as keyof typeof EC];
@@ -101,14 +110,23 @@ export function signMessage(input: SignInput): Uint8Array {
     case 'rsa-pkcs1': {
       const key = privateKeyOf(input.material);
       if (input.messageType === 'RAW') {
-        return new Uint8Array(nodeSign(info.hash!, input.message, info.family === 'rsa-pss' ? pss(key, info.hash!) : key));
+        return new Uint8Array(
+          nodeSign(info.hash!, input.message, info.family === 'rsa-pss' ? pss(key, info.hash!) : key),
+        );
       }
-      return info.family === 'rsa-pss' ? signDigestPss(key, info.hash!, input.message) : signDigestPkcs1(key, info.hash!, input.message);
+      return info.family === 'rsa-pss'
+        ? signDigestPss(key, info.hash!, input.message)
+        : signDigestPkcs1(key, info.hash!, input.message);
     }
     case 'ecdsa':
       // RAW: OpenSSL hashes and signs natively (DER, like noble's output); a given digest needs noble.
-      if (input.messageType === 'RAW') return new Uint8Array(nodeSign(info.hash!, input.message, privateKeyOf(input.material)));
-      return ecCurve(input.keySpec).sign(digestOf(info, input), rawPrivateKey(input.material), { prehash: false, format: 'der', lowS: false });
+      if (input.messageType === 'RAW')
+        return new Uint8Array(nodeSign(info.hash!, input.message, privateKeyOf(input.material)));
+      return ecCurve(input.keySpec).sign(digestOf(info, input), rawPrivateKey(input.material), {
+        prehash: false,
+        format: 'der',
+        lowS: false,
+      });
     case 'ed25519':
       return new Uint8Array(nodeSign(null, input.message, privateKeyOf(input.material)));
     case 'ed25519ph':
@@ -117,7 +135,9 @@ export function signMessage(input: SignInput): Uint8Array {
       if (!isMlDsaSpec(input.keySpec)) throw new Error(`${input.keySpec} is not an ML-DSA key spec`);
       const { dsa } = ML_DSA[input.keySpec];
       const { secretKey } = mlDsaKeys(input.keySpec, input.material);
-      return input.messageType === 'EXTERNAL_MU' ? dsa.internal.sign(input.message, secretKey, { externalMu: true }) : dsa.sign(input.message, secretKey);
+      return input.messageType === 'EXTERNAL_MU'
+        ? dsa.internal.sign(input.message, secretKey, { externalMu: true })
+        : dsa.sign(input.message, secretKey);
     }
     case 'sm2':
       return sm2SignDigest(input.material, sm2Digest(input));
@@ -137,13 +157,19 @@ export function verifySignature(input: SignInput, signature: Uint8Array): boolea
       case 'rsa-pkcs1': {
         const key = privateKeyOf(input.material);
         if (input.messageType === 'RAW') {
-          return nodeVerify(info.hash!, input.message, info.family === 'rsa-pss' ? pss(key, info.hash!) : key, signature);
+          return nodeVerify(
+            info.hash!,
+            input.message,
+            info.family === 'rsa-pss' ? pss(key, info.hash!) : key,
+            signature,
+          );
         }
         const verify = info.family === 'rsa-pss' ? verifyDigestPss : verifyDigestPkcs1;
         return verify(key, info.hash!, input.message, signature);
       }
       case 'ecdsa': {
-        if (input.messageType === 'RAW') return nodeVerify(info.hash!, input.message, publicKeyOf(input.material), signature);
+        if (input.messageType === 'RAW')
+          return nodeVerify(info.hash!, input.message, publicKeyOf(input.material), signature);
         const curve = ecCurve(input.keySpec);
         const pub = curve.getPublicKey(rawPrivateKey(input.material), false);
         return curve.verify(signature, digestOf(info, input), pub, { prehash: false, format: 'der', lowS: false });

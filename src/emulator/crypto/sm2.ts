@@ -89,7 +89,7 @@ function readTlv(buf: Buffer, at: number): Tlv {
 /** The TLVs of a constructed body, in order. */
 function children(body: Buffer): Tlv[] {
   const out: Tlv[] = [];
-  for (let at = 0; at < body.length; ) {
+  for (let at = 0; at < body.length;) {
     const t = readTlv(body, at);
     out.push(t);
     at = t.next;
@@ -111,7 +111,8 @@ const derInt = (v: bigint): Buffer => {
   return der(0x02, bytes);
 };
 const intOf = (t: Tlv | undefined): bigint => {
-  if (!t || t.tag !== 0x02 || t.body.length === 0 || t.body[0]! & 0x80) throw new Sm2Error('expected a non-negative DER INTEGER');
+  if (!t || t.tag !== 0x02 || t.body.length === 0 || t.body[0]! & 0x80)
+    throw new Sm2Error('expected a non-negative DER INTEGER');
   return toBig(t.body);
 };
 
@@ -133,7 +134,8 @@ export function sm2PrivateScalar(pkcs8: Uint8Array): bigint {
   const [, alg, octets] = children(top.body);
   if (!alg || alg.tag !== 0x30 || !octets || octets.tag !== 0x04) throw new Sm2Error('not a PKCS#8 private key');
   const curveOid = children(alg.body)[1];
-  if (!curveOid || curveOid.tag !== 0x06 || !curveOid.body.equals(SM2_OID)) throw new Sm2Error('not an SM2 private key');
+  if (!curveOid || curveOid.tag !== 0x06 || !curveOid.body.equals(SM2_OID))
+    throw new Sm2Error('not an SM2 private key');
   const ecKey = children(readTlv(octets.body, 0).body)[1];
   if (!ecKey || ecKey.tag !== 0x04) throw new Sm2Error('not an EC private key');
   const d = toBig(ecKey.body);
@@ -147,7 +149,10 @@ const EC_SM2_ALGORITHM = Buffer.from('301306072a8648ce3d020106082a811ccf5501822d
 /** PKCS#8 DER of private scalar `d`: ECPrivateKey (RFC 5915) with the public key, under id-ecPublicKey + sm2. */
 function pkcs8Of(d: bigint): Uint8Array {
   const pub = Point.BASE.multiply(d).toBytes(false);
-  const ecPrivateKey = der(0x30, Buffer.concat([derInt(1n), der(0x04, be32(d)), der(0xa1, der(0x03, Buffer.concat([Buffer.of(0), pub])))]));
+  const ecPrivateKey = der(
+    0x30,
+    Buffer.concat([derInt(1n), der(0x04, be32(d)), der(0xa1, der(0x03, Buffer.concat([Buffer.of(0), pub])))]),
+  );
   return new Uint8Array(der(0x30, Buffer.concat([derInt(0n), EC_SM2_ALGORITHM, der(0x04, ecPrivateKey)])));
 }
 
@@ -197,7 +202,14 @@ export function sm2PublicKeySpki(pkcs8: Uint8Array): Uint8Array {
 export function sm2PointOfSpki(spki: Uint8Array): Sm2Point {
   const [alg, bits] = children(readTlv(Buffer.from(spki), 0).body);
   const curveOid = alg?.tag === 0x30 ? children(alg.body)[1] : undefined;
-  if (!curveOid || curveOid.tag !== 0x06 || !curveOid.body.equals(SM2_OID) || !bits || bits.tag !== 0x03 || bits.body[0] !== 0) {
+  if (
+    !curveOid ||
+    curveOid.tag !== 0x06 ||
+    !curveOid.body.equals(SM2_OID) ||
+    !bits ||
+    bits.tag !== 0x03 ||
+    bits.body[0] !== 0
+  ) {
     throw new Sm2Error('not an SM2 SubjectPublicKeyInfo');
   }
   try {
@@ -212,14 +224,27 @@ export function sm2PointOfSpki(spki: Uint8Array): Sm2Point {
 /** Z_A = SM3(ENTL ‖ ID ‖ a ‖ b ‖ xG ‖ yG ‖ xA ‖ yA) (GB/T 32918.2 §5.5). */
 function za(pub: Sm2Point, id: Uint8Array): Buffer {
   const entl = id.length * 8;
-  return sm3(Buffer.of(entl >> 8, entl & 0xff), id, be32(CURVE.a), be32(CURVE.b), be32(CURVE.Gx), be32(CURVE.Gy), be32(pub.x), be32(pub.y));
+  return sm3(
+    Buffer.of(entl >> 8, entl & 0xff),
+    id,
+    be32(CURVE.a),
+    be32(CURVE.b),
+    be32(CURVE.Gx),
+    be32(CURVE.Gy),
+    be32(pub.x),
+    be32(pub.y),
+  );
 }
 
 /**
  * The SM3 digest SM2DSA signs: SM3(Z_A ‖ M) with AWS's distinguishing ID. Callers of
  * Sign with MessageType DIGEST pass this value.
  */
-export function sm2MessageDigest(publicKey: Sm2Point, message: Uint8Array, id: Uint8Array = SM2_DEFAULT_ID): Uint8Array {
+export function sm2MessageDigest(
+  publicKey: Sm2Point,
+  message: Uint8Array,
+  id: Uint8Array = SM2_DEFAULT_ID,
+): Uint8Array {
   return new Uint8Array(sm3(za(publicKey, id), message));
 }
 
@@ -265,7 +290,8 @@ export function sm2VerifyDigest(publicKey: Sm2Point, digest: Uint8Array, signatu
 /** KDF of GB/T 32918.4 §5.4.3 (SM3, 32-bit big-endian counter from 1). */
 function kdf(z: Uint8Array, length: number): Buffer {
   const blocks: Buffer[] = [];
-  for (let ct = 1; blocks.length * 32 < length; ct++) blocks.push(sm3(z, Buffer.of(ct >>> 24, (ct >>> 16) & 0xff, (ct >>> 8) & 0xff, ct & 0xff)));
+  for (let ct = 1; blocks.length * 32 < length; ct++)
+    blocks.push(sm3(z, Buffer.of(ct >>> 24, (ct >>> 16) & 0xff, (ct >>> 8) & 0xff, ct & 0xff)));
   return Buffer.concat(blocks).subarray(0, length);
 }
 

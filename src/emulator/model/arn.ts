@@ -44,7 +44,14 @@ const KMS_ARN = /^arn:(aws|aws-cn|aws-us-gov):kms:([a-z0-9-]+):(\d{12}):(key|ali
 export function parseKmsArn(value: string): ParsedKmsArn | undefined {
   const m = KMS_ARN.exec(value);
   if (!m) return undefined;
-  const [, partition, region, accountId, type, rest] = m as unknown as [string, string, string, string, 'key' | 'alias', string];
+  const [, partition, region, accountId, type, rest] = m as unknown as [
+    string,
+    string,
+    string,
+    string,
+    'key' | 'alias',
+    string,
+  ];
   return { partition, region, accountId, resourceType: type, resource: type === 'alias' ? `alias/${rest}` : rest };
 }
 

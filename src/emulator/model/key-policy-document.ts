@@ -66,16 +66,20 @@ export function parseKeyPolicy(policy: string): Statement[] {
   } catch {
     throw malformed('The policy is not valid JSON.');
   }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw malformed('The policy must be a JSON object.');
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
+    throw malformed('The policy must be a JSON object.');
   const raw = (doc as { Statement?: unknown }).Statement;
   const statements = Array.isArray(raw) ? raw : raw !== undefined ? [raw] : [];
   if (statements.length === 0) throw malformed('The policy must contain at least one Statement.');
   for (const s of statements) {
     if (typeof s !== 'object' || s === null) throw malformed('Each policy Statement must be an object.');
     const st = s as Statement;
-    if (st.Effect !== 'Allow' && st.Effect !== 'Deny') throw malformed('Each policy Statement needs an Effect of Allow or Deny.');
-    if (st.Principal === undefined && st.NotPrincipal === undefined) throw malformed('Policy contains a statement with no principal.');
-    if (st.Action === undefined && st.NotAction === undefined) throw malformed('Policy contains a statement with no action.');
+    if (st.Effect !== 'Allow' && st.Effect !== 'Deny')
+      throw malformed('Each policy Statement needs an Effect of Allow or Deny.');
+    if (st.Principal === undefined && st.NotPrincipal === undefined)
+      throw malformed('Policy contains a statement with no principal.');
+    if (st.Action === undefined && st.NotAction === undefined)
+      throw malformed('Policy contains a statement with no action.');
   }
   return statements as Statement[];
 }
@@ -111,7 +115,9 @@ export function policyAllows(statements: readonly Statement[], principalArn: str
   let allowed = false;
   for (const st of statements) {
     const principalOk =
-      st.Principal !== undefined ? principalMatches(st.Principal, principalArn) : !principalMatches(st.NotPrincipal, principalArn);
+      st.Principal !== undefined
+        ? principalMatches(st.Principal, principalArn)
+        : !principalMatches(st.NotPrincipal, principalArn);
     if (!principalOk || !actionMatches(st, action)) continue;
     if (st.Effect === 'Deny') return false;
     allowed = true;
@@ -128,10 +134,7 @@ export function policyAllows(statements: readonly Statement[], principalArn: str
  *
  * @throws LimitExceededException | MalformedPolicyDocumentException
  */
-export function checkNewKeyPolicy(
-  policy: string,
-  opts: { principalArn: string; bypassLockoutCheck: boolean },
-): void {
+export function checkNewKeyPolicy(policy: string, opts: { principalArn: string; bypassLockoutCheck: boolean }): void {
   if (Buffer.byteLength(policy, 'utf8') > MAX_POLICY_BYTES) {
     throw awsError('LimitExceededException', `The key policy exceeds the maximum size of ${MAX_POLICY_BYTES} bytes.`);
   }

@@ -40,7 +40,9 @@ const nist = (alg: SigningAlgorithmSpec): Partial<Record<KeyUsageType, UsageAlgo
 const hmac = (alg: MacAlgorithmSpec): Partial<Record<KeyUsageType, UsageAlgorithms>> => ({
   GENERATE_VERIFY_MAC: { MacAlgorithms: [alg] },
 });
-const mlDsa: Partial<Record<KeyUsageType, UsageAlgorithms>> = { SIGN_VERIFY: { SigningAlgorithms: ['ML_DSA_SHAKE_256'] } };
+const mlDsa: Partial<Record<KeyUsageType, UsageAlgorithms>> = {
+  SIGN_VERIFY: { SigningAlgorithms: ['ML_DSA_SHAKE_256'] },
+};
 
 /**
  * Valid KeyUsage values per KeySpec and the algorithms each combination offers, from

@@ -21,7 +21,16 @@ type Family = 'crypto' | 'manage' | 'always' | 'enableDisable' | 'cancelDeletion
 const ALLOWED: Readonly<Record<Family, readonly KeyState[]>> = {
   crypto: ['Enabled'],
   manage: ['Enabled', 'Disabled', 'PendingImport', 'Unavailable', 'Creating', 'Updating'],
-  always: ['Enabled', 'Disabled', 'PendingImport', 'PendingDeletion', 'PendingReplicaDeletion', 'Unavailable', 'Creating', 'Updating'],
+  always: [
+    'Enabled',
+    'Disabled',
+    'PendingImport',
+    'PendingDeletion',
+    'PendingReplicaDeletion',
+    'Unavailable',
+    'Creating',
+    'Updating',
+  ],
   enableDisable: ['Enabled', 'Disabled', 'Unavailable'],
   rotation: ['Enabled'],
   cancelDeletion: ['PendingDeletion', 'PendingReplicaDeletion'],

@@ -38,7 +38,10 @@ function resolveMarker<T>(all: readonly T[], keyOf: (t: T) => string, marker: st
   const offset = Number(decoded.slice(0, sep));
   const key = decoded.slice(sep + 1);
   if (sep < 1 || !Number.isInteger(offset) || offset < 0) {
-    throw awsError('InvalidMarkerException', 'The request was rejected because the marker that specifies where pagination should next begin is not valid.');
+    throw awsError(
+      'InvalidMarkerException',
+      'The request was rejected because the marker that specifies where pagination should next begin is not valid.',
+    );
   }
   if (all[offset] !== undefined && keyOf(all[offset]) === key) return offset;
   // The list changed since the marker was issued: continue at the item's new position,

@@ -28,9 +28,13 @@ export function validateNewTags(tags: readonly Tag[]): void {
   const seen = new Set<string>();
   for (const t of tags) {
     const key = t.TagKey ?? '';
-    if (key.toLowerCase().startsWith('aws:')) throw awsError('TagException', 'Tag keys beginning with aws: are reserved for AWS use.');
+    if (key.toLowerCase().startsWith('aws:'))
+      throw awsError('TagException', 'Tag keys beginning with aws: are reserved for AWS use.');
     if (!TAG_CHARS.test(key) || !TAG_CHARS.test(t.TagValue ?? '')) {
-      throw awsError('TagException', 'Tag keys and values may contain only Unicode letters, digits, white space and _ . : / = + - @');
+      throw awsError(
+        'TagException',
+        'Tag keys and values may contain only Unicode letters, digits, white space and _ . : / = + - @',
+      );
     }
     if (seen.has(key)) throw awsError('TagException', 'Duplicate tag keys are not allowed in one request.');
     seen.add(key);

@@ -31,10 +31,14 @@ function compiled(pattern: string): RegExp | null {
 
 function checkLength(shape: ModelShape, length: number, path: string, out: string[]): void {
   if (shape.min !== undefined && length < shape.min) {
-    out.push(`Value at '${path}' failed to satisfy constraint: Member must have length greater than or equal to ${shape.min}`);
+    out.push(
+      `Value at '${path}' failed to satisfy constraint: Member must have length greater than or equal to ${shape.min}`,
+    );
   }
   if (shape.max !== undefined && length > shape.max) {
-    out.push(`Value at '${path}' failed to satisfy constraint: Member must have length less than or equal to ${shape.max}`);
+    out.push(
+      `Value at '${path}' failed to satisfy constraint: Member must have length less than or equal to ${shape.max}`,
+    );
   }
 }
 
@@ -44,7 +48,8 @@ function checkLength(shape: ModelShape, length: number, path: string, out: strin
  */
 function codePointLength(shape: ModelShape, value: string): number {
   const n = value.length;
-  if ((shape.min === undefined || Math.ceil(n / 2) >= shape.min) && (shape.max === undefined || n <= shape.max)) return n;
+  if ((shape.min === undefined || Math.ceil(n / 2) >= shape.min) && (shape.max === undefined || n <= shape.max))
+    return n;
   let count = 0;
   for (const _ of value) count++;
   return count;
@@ -53,14 +58,18 @@ function codePointLength(shape: ModelShape, value: string): number {
 function checkString(shape: ModelShape, value: string, path: string, out: string[]): void {
   if (shape.e) {
     if (!shape.e.includes(value)) {
-      out.push(`Value at '${path}' failed to satisfy constraint: Member must satisfy enum value set: [${shape.e.join(', ')}]`);
+      out.push(
+        `Value at '${path}' failed to satisfy constraint: Member must satisfy enum value set: [${shape.e.join(', ')}]`,
+      );
     }
     return;
   }
   checkLength(shape, codePointLength(shape, value), path, out);
   const re = shape.p === undefined ? null : compiled(shape.p);
   if (re && !re.test(value)) {
-    out.push(`Value at '${path}' failed to satisfy constraint: Member must satisfy regular expression pattern: ${shape.p}`);
+    out.push(
+      `Value at '${path}' failed to satisfy constraint: Member must satisfy regular expression pattern: ${shape.p}`,
+    );
   }
 }
 
@@ -70,14 +79,19 @@ function checkNumber(shape: ModelShape, value: number, path: string, out: string
     return;
   }
   if (shape.min !== undefined && value < shape.min) {
-    out.push(`Value at '${path}' failed to satisfy constraint: Member must have value greater than or equal to ${shape.min}`);
+    out.push(
+      `Value at '${path}' failed to satisfy constraint: Member must have value greater than or equal to ${shape.min}`,
+    );
   }
   if (shape.max !== undefined && value > shape.max) {
-    out.push(`Value at '${path}' failed to satisfy constraint: Member must have value less than or equal to ${shape.max}`);
+    out.push(
+      `Value at '${path}' failed to satisfy constraint: Member must have value less than or equal to ${shape.max}`,
+    );
   }
 }
 
-const typeError = (path: string, what: string) => `Value at '${path}' failed to satisfy constraint: Member must be ${what}`;
+const typeError = (path: string, what: string) =>
+  `Value at '${path}' failed to satisfy constraint: Member must be ${what}`;
 
 function checkStructure(shape: ModelShape, value: unknown, path: string, out: string[]): void {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -87,7 +101,9 @@ function checkStructure(shape: ModelShape, value: unknown, path: string, out: st
   const record = value as Record<string, unknown>;
   for (const name of shape.r ?? []) {
     if (record[name] === undefined || record[name] === null) {
-      out.push(`Value null at '${path ? `${path}.` : ''}${lowerFirst(name)}' failed to satisfy constraint: Member must not be null`);
+      out.push(
+        `Value null at '${path ? `${path}.` : ''}${lowerFirst(name)}' failed to satisfy constraint: Member must not be null`,
+      );
     }
   }
   for (const [name, shapeName] of Object.entries(shape.m ?? {})) {
@@ -103,23 +119,32 @@ function check(shapeName: string, value: unknown, path: string, out: string[]): 
     case 'structure':
       return checkStructure(shape, value, path, out);
     case 'string':
-      return typeof value === 'string' ? checkString(shape, value, path, out) : void out.push(typeError(path, 'a string'));
+      return typeof value === 'string'
+        ? checkString(shape, value, path, out)
+        : void out.push(typeError(path, 'a string'));
     case 'integer':
     case 'long':
-      return typeof value === 'number' ? checkNumber(shape, value, path, out) : void out.push(typeError(path, 'a number'));
+      return typeof value === 'number'
+        ? checkNumber(shape, value, path, out)
+        : void out.push(typeError(path, 'a number'));
     case 'boolean':
       return typeof value === 'boolean' ? undefined : void out.push(typeError(path, 'a boolean'));
     case 'blob':
-      return value instanceof Uint8Array ? checkLength(shape, value.length, path, out) : void out.push(typeError(path, 'binary data'));
+      return value instanceof Uint8Array
+        ? checkLength(shape, value.length, path, out)
+        : void out.push(typeError(path, 'binary data'));
     case 'timestamp':
-      return value instanceof Date && !Number.isNaN(value.getTime()) ? undefined : void out.push(typeError(path, 'a timestamp'));
+      return value instanceof Date && !Number.isNaN(value.getTime())
+        ? undefined
+        : void out.push(typeError(path, 'a timestamp'));
     case 'list':
       if (!Array.isArray(value)) return void out.push(typeError(path, 'a list'));
       checkLength(shape, value.length, path, out);
       value.forEach((item, i) => check(shape.l ?? '', item, `${path}.${i + 1}.member`, out));
       return;
     case 'map': {
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) return void out.push(typeError(path, 'a map'));
+      if (typeof value !== 'object' || value === null || Array.isArray(value))
+        return void out.push(typeError(path, 'a map'));
       const entries = Object.entries(value as Record<string, unknown>);
       checkLength(shape, entries.length, path, out);
       for (const [k, v] of entries) {

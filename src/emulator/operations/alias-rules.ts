@@ -10,10 +10,16 @@ import type { KeyDoc } from '../model/key-record.js';
  */
 export function checkAliasName(aliasName: string): void {
   if (!aliasName.startsWith('alias/') || aliasName.length === 'alias/'.length) {
-    throw awsError('ValidationException', 'Alias must start with the prefix "alias/" followed by at least one character.');
+    throw awsError(
+      'ValidationException',
+      'Alias must start with the prefix "alias/" followed by at least one character.',
+    );
   }
   if (aliasName.startsWith('alias/aws/')) {
-    throw awsError('NotAuthorizedException', "Cannot create, update or delete an alias with the reserved prefix 'alias/aws/'.");
+    throw awsError(
+      'NotAuthorizedException',
+      "Cannot create, update or delete an alias with the reserved prefix 'alias/aws/'.",
+    );
   }
 }
 
@@ -32,6 +38,9 @@ function keyFamily(doc: KeyDoc): string {
  */
 export function checkAliasRetarget(from: KeyDoc, to: KeyDoc): void {
   if (keyFamily(from) !== keyFamily(to) || from.keyUsage !== to.keyUsage) {
-    throw awsError('ValidationException', 'The current and new KMS key of an alias must be the same type (symmetric, asymmetric or HMAC) and have the same key usage.');
+    throw awsError(
+      'ValidationException',
+      'The current and new KMS key of an alias must be the same type (symmetric, asymmetric or HMAC) and have the same key usage.',
+    );
   }
 }

@@ -16,7 +16,10 @@ const RSA_BITS: Readonly<Record<string, number>> = { RSA_2048: 2048, RSA_3072: 3
 /** SM2PKE (China Regions): at most 1024 bytes of plaintext, as AWS documents. */
 function prepareSm2Encrypt(material: Uint8Array, plaintextLength: number): (plaintext: Uint8Array) => Encrypted {
   if (plaintextLength > SM2PKE_MAX_PLAINTEXT) {
-    throw awsError('ValidationException', `Plaintext must be at most ${SM2PKE_MAX_PLAINTEXT} bytes for SM2 with SM2PKE.`);
+    throw awsError(
+      'ValidationException',
+      `Plaintext must be at most ${SM2PKE_MAX_PLAINTEXT} bytes for SM2 with SM2PKE.`,
+    );
   }
   return (pt) => ({ blob: sm2Encrypt(sm2PublicPoint(material), pt) });
 }
@@ -26,7 +29,10 @@ function prepareSm2Encrypt(material: Uint8Array, plaintextLength: number): (plai
  * asynchronous); an operation without that path refuses them rather than bypass the store.
  */
 const storeKeyUnsupported = (arn: string) =>
-  awsError('UnsupportedOperationException', `${arn} is in a custom key store, which this operation does not support in the opencckm emulator yet.`);
+  awsError(
+    'UnsupportedOperationException',
+    `${arn} is in a custom key store, which this operation does not support in the opencckm emulator yet.`,
+  );
 
 /** Encryption contexts are a feature of symmetric encryption only. */
 function assertNoContextForAsymmetric(context: Context, what: string): void {
@@ -47,18 +53,30 @@ export interface Encrypted {
  *
  * @throws InvalidKeyUsageException | ValidationException | UnsupportedOperationException
  */
-export function prepareEncrypt(entry: KeyEntry, algorithm: EncryptionAlgorithmSpec, plaintextLength: number, context: Context, contextName = 'EncryptionContext'): (plaintext: Uint8Array) => Encrypted {
+export function prepareEncrypt(
+  entry: KeyEntry,
+  algorithm: EncryptionAlgorithmSpec,
+  plaintextLength: number,
+  context: Context,
+  contextName = 'EncryptionContext',
+): (plaintext: Uint8Array) => Encrypted {
   assertAlgorithm(entry.doc, 'EncryptionAlgorithms', algorithm);
   if (entry.doc.customKeyStoreId !== undefined) throw storeKeyUnsupported(entry.doc.arn);
   const material = currentMaterialOf(entry);
   if (algorithm === 'SYMMETRIC_DEFAULT') {
-    return (pt) => ({ blob: sealBlob({ keyArn: entry.doc.arn, materialId: material.id }, material.bytes, pt, context), materialId: material.id });
+    return (pt) => ({
+      blob: sealBlob({ keyArn: entry.doc.arn, materialId: material.id }, material.bytes, pt, context),
+      materialId: material.id,
+    });
   }
   assertNoContextForAsymmetric(context, contextName);
   if (algorithm === 'SM2PKE') return prepareSm2Encrypt(material.bytes, plaintextLength);
   const max = oaepMaxPlaintext(RSA_BITS[entry.doc.keySpec]!, algorithm as OaepAlgorithm);
   if (plaintextLength > max) {
-    throw awsError('ValidationException', `Plaintext must be at most ${max} bytes for ${entry.doc.keySpec} with ${algorithm}.`);
+    throw awsError(
+      'ValidationException',
+      `Plaintext must be at most ${max} bytes for ${entry.doc.keySpec} with ${algorithm}.`,
+    );
   }
   return (pt) => ({ blob: oaepEncrypt(material.bytes, algorithm as OaepAlgorithm, pt) });
 }
@@ -89,8 +107,13 @@ export interface Decrypted {
  * Resolves the key of a decryption without decrypting (DryRun with IGNORE_CIPHERTEXT):
  * KeyId is then required, as AWS documents.
  */
-export function keyForDecrypt(ctx: OperationContext, keyId: string | undefined, algorithm: EncryptionAlgorithmSpec): KeyEntry {
-  if (keyId === undefined) throw awsError('ValidationException', 'KeyId is required when DryRunModifiers includes IGNORE_CIPHERTEXT.');
+export function keyForDecrypt(
+  ctx: OperationContext,
+  keyId: string | undefined,
+  algorithm: EncryptionAlgorithmSpec,
+): KeyEntry {
+  if (keyId === undefined)
+    throw awsError('ValidationException', 'KeyId is required when DryRunModifiers includes IGNORE_CIPHERTEXT.');
   const entry = usableKey(ctx, keyId, 'ENCRYPT_DECRYPT');
   assertAlgorithm(entry.doc, 'EncryptionAlgorithms', algorithm);
   return entry;
@@ -108,11 +131,13 @@ export function decryptAny(ctx: OperationContext, req: DecryptRequest): Decrypte
   const named = req.keyId === undefined ? undefined : usableKey(ctx, req.keyId, 'ENCRYPT_DECRYPT', req.context);
   if (named) assertAlgorithm(named.doc, 'EncryptionAlgorithms', algorithm);
   if (algorithm === 'SYMMETRIC_DEFAULT') return decryptSymmetric(ctx, req, named);
-  if (!named) throw awsError('ValidationException', 'KeyId is required to decrypt with an asymmetric encryption algorithm.');
+  if (!named)
+    throw awsError('ValidationException', 'KeyId is required to decrypt with an asymmetric encryption algorithm.');
   assertNoContextForAsymmetric(req.context, req.contextName ?? 'EncryptionContext');
   try {
     const bytes = currentMaterialOf(named).bytes;
-    const plaintext = algorithm === 'SM2PKE' ? sm2Decrypt(bytes, req.blob) : oaepDecrypt(bytes, algorithm as OaepAlgorithm, req.blob);
+    const plaintext =
+      algorithm === 'SM2PKE' ? sm2Decrypt(bytes, req.blob) : oaepDecrypt(bytes, algorithm as OaepAlgorithm, req.blob);
     return { entry: named, algorithm, plaintext };
   } catch (err) {
     if (isAppError(err)) throw err;
@@ -130,7 +155,10 @@ function decryptSymmetric(ctx: OperationContext, req: DecryptRequest, named: Key
   }
   const blobArn = inCallerRegion(ctx, parsed.keyArn);
   if (named && named.doc.arn !== blobArn) {
-    throw awsError('IncorrectKeyException', 'The key ID in the request does not identify a CMK that can perform this operation.');
+    throw awsError(
+      'IncorrectKeyException',
+      'The key ID in the request does not identify a CMK that can perform this operation.',
+    );
   }
   const entry = named ?? blobKey(ctx, blobArn, req.context);
   if (!named) {
@@ -141,7 +169,12 @@ function decryptSymmetric(ctx: OperationContext, req: DecryptRequest, named: Key
   const material = entry.material.get(parsed.materialId);
   if (!material) throw invalidCiphertext();
   try {
-    return { entry, algorithm: 'SYMMETRIC_DEFAULT', plaintext: openBlob(parsed, material, req.context), materialId: parsed.materialId };
+    return {
+      entry,
+      algorithm: 'SYMMETRIC_DEFAULT',
+      plaintext: openBlob(parsed, material, req.context),
+      materialId: parsed.materialId,
+    };
   } catch {
     throw invalidCiphertext();
   }

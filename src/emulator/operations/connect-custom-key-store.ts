@@ -17,15 +17,24 @@ export const connectCustomKeyStore: OperationHandler<'ConnectCustomKeyStore'> = 
   const { doc } = entry;
   if (doc.connectionState === 'CONNECTED' || doc.connectionState === 'CONNECTING') return {};
   if (doc.connectionState !== 'DISCONNECTED') {
-    throw awsError('CustomKeyStoreInvalidStateException', `Custom key store ${doc.customKeyStoreId} is ${doc.connectionState}; disconnect it (DisconnectCustomKeyStore) before connecting it again.`);
+    throw awsError(
+      'CustomKeyStoreInvalidStateException',
+      `Custom key store ${doc.customKeyStoreId} is ${doc.connectionState}; disconnect it (DisconnectCustomKeyStore) before connecting it again.`,
+    );
   }
   if (doc.type === 'AWS_CLOUDHSM') {
     const cluster = ctx.keyStores.cloudHsm?.findCluster(ctx.accountId, ctx.region, doc.cloudHsmClusterId!);
     if (cluster && cluster.state !== 'ACTIVE' && cluster.state !== 'DELETED') {
-      throw awsError('CloudHsmClusterNotActiveException', `CloudHSM cluster ${cluster.clusterId} is ${cluster.state}, not ACTIVE.`);
+      throw awsError(
+        'CloudHsmClusterNotActiveException',
+        `CloudHSM cluster ${cluster.clusterId} is ${cluster.state}, not ACTIVE.`,
+      );
     }
     if (cluster && cluster.state === 'ACTIVE' && !cluster.securityGroup) {
-      throw awsError('CloudHsmClusterInvalidConfigurationException', `CloudHSM cluster ${cluster.clusterId} has no security group.`);
+      throw awsError(
+        'CloudHsmClusterInvalidConfigurationException',
+        `CloudHSM cluster ${cluster.clusterId} has no security group.`,
+      );
     }
   }
   const { connectionErrorCode: _none, ...rest } = doc;

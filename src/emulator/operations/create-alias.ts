@@ -16,11 +16,21 @@ export const createAlias: OperationHandler<'CreateAlias'> = async (ctx, input) =
   const entry = ctx.findKey(input.TargetKeyId!);
   assertKeyUsable(entry.doc, ctx.op);
   if (ctx.scope().aliases.has(name)) {
-    throw awsError('AlreadyExistsException', `An alias with the name ${aliasArn(ctx.region, ctx.accountId, name)} already exists`);
+    throw awsError(
+      'AlreadyExistsException',
+      `An alias with the name ${aliasArn(ctx.region, ctx.accountId, name)} already exists`,
+    );
   }
   const now = ctx.now.toISOString();
   const tx = ctx.begin();
-  tx.putAlias({ aliasName: name, accountId: ctx.accountId, region: ctx.region, targetKeyId: entry.doc.keyId, creationDate: now, lastUpdatedDate: now });
+  tx.putAlias({
+    aliasName: name,
+    accountId: ctx.accountId,
+    region: ctx.region,
+    targetKeyId: entry.doc.keyId,
+    creationDate: now,
+    lastUpdatedDate: now,
+  });
   await ctx.commit(tx);
   return {};
 };

@@ -15,7 +15,12 @@ import {
 } from './custom-key-store-rules.js';
 
 const CLOUDHSM_PARAMS = ['CloudHsmClusterId', 'TrustAnchorCertificate', 'KeyStorePassword'] as const;
-const XKS_PARAMS = ['XksProxyConnectivity', 'XksProxyAuthenticationCredential', 'XksProxyUriEndpoint', 'XksProxyUriPath'] as const;
+const XKS_PARAMS = [
+  'XksProxyConnectivity',
+  'XksProxyAuthenticationCredential',
+  'XksProxyUriEndpoint',
+  'XksProxyUriPath',
+] as const;
 const XKS_OPTIONAL = ['XksProxyVpcEndpointServiceName', 'XksProxyVpcEndpointServiceOwner'] as const;
 
 /** The CloudHSM half: the cluster requirements and the trust anchor. */
@@ -26,7 +31,10 @@ function cloudHsmStore(ctx: OperationContext, input: CreateCustomKeyStoreRequest
   const clusterId = input.CloudHsmClusterId!;
   assertClusterUsable(ctx, clusterId);
   if (!ctx.keyStores.cloudHsm!.isTrustAnchor(ctx.accountId, ctx.region, clusterId, input.TrustAnchorCertificate!)) {
-    throw awsError('IncorrectTrustAnchorException', `TrustAnchorCertificate is not the trust anchor certificate of CloudHSM cluster ${clusterId}.`);
+    throw awsError(
+      'IncorrectTrustAnchorException',
+      `TrustAnchorCertificate is not the trust anchor certificate of CloudHSM cluster ${clusterId}.`,
+    );
   }
   return { cloudHsmClusterId: clusterId, trustAnchorCertificate: input.TrustAnchorCertificate! };
 }
@@ -42,7 +50,9 @@ async function externalStore(ctx: OperationContext, input: CreateCustomKeyStoreR
     uriEndpoint: input.XksProxyUriEndpoint!,
     uriPath: input.XksProxyUriPath!,
     ...(input.XksProxyVpcEndpointServiceName ? { vpcEndpointServiceName: input.XksProxyVpcEndpointServiceName } : {}),
-    ...(input.XksProxyVpcEndpointServiceOwner ? { vpcEndpointServiceOwner: input.XksProxyVpcEndpointServiceOwner } : {}),
+    ...(input.XksProxyVpcEndpointServiceOwner
+      ? { vpcEndpointServiceOwner: input.XksProxyVpcEndpointServiceOwner }
+      : {}),
   };
   assertConnectivity(xks);
   assertProxyUnique(ctx, xks);
@@ -63,7 +73,10 @@ export const createCustomKeyStore: OperationHandler<'CreateCustomKeyStore'> = as
   const type = input.CustomKeyStoreType ?? 'AWS_CLOUDHSM';
   assertNameFree(ctx, input.CustomKeyStoreName!);
   if (ctx.scope().customKeyStores.size >= MAX_CUSTOM_KEY_STORES) {
-    throw awsError('LimitExceededException', `An account can have at most ${MAX_CUSTOM_KEY_STORES} custom key stores in each Region.`);
+    throw awsError(
+      'LimitExceededException',
+      `An account can have at most ${MAX_CUSTOM_KEY_STORES} custom key stores in each Region.`,
+    );
   }
   const doc: CustomKeyStoreDoc = {
     customKeyStoreId: newCustomKeyStoreId(),

@@ -8,9 +8,12 @@ import type { OperationHandler } from './context.js';
 import { endDryRun } from './crypto-key.js';
 import { checkGrantTokens, grantOperationsFor, issueGrantToken } from './grant-support.js';
 
-const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && [...a].sort().join('\u0000') === [...b].sort().join('\u0000');
+const sameSet = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && [...a].sort().join('\u0000') === [...b].sort().join('\u0000');
 const canonical = (c: GrantConstraints | undefined) =>
-  JSON.stringify([c?.EncryptionContextEquals, c?.EncryptionContextSubset].map((m) => (m ? Object.entries(m).sort() : null)));
+  JSON.stringify(
+    [c?.EncryptionContextEquals, c?.EncryptionContextSubset].map((m) => (m ? Object.entries(m).sort() : null)),
+  );
 
 /**
  * The request's constraints as AWS applies them: an empty map counts as absent (SDKs and
@@ -19,7 +22,9 @@ const canonical = (c: GrantConstraints | undefined) =>
  * @throws ValidationException when both EncryptionContextEquals and EncryptionContextSubset have pairs
  */
 function constraintsOf(input: CreateGrantRequest): GrantConstraints | undefined {
-  const given = Object.entries(input.Constraints ?? {}).filter(([, pairs]) => pairs !== undefined && Object.keys(pairs).length > 0);
+  const given = Object.entries(input.Constraints ?? {}).filter(
+    ([, pairs]) => pairs !== undefined && Object.keys(pairs).length > 0,
+  );
   if (given.length > 1) throw awsError('ValidationException', 'More than one constraint supplied');
   return given.length === 0 ? undefined : (structuredClone(Object.fromEntries(given)) as GrantConstraints);
 }
@@ -53,16 +58,25 @@ export const createGrant: OperationHandler<'CreateGrant'> = async (ctx, input) =
   const valid = grantOperationsFor(doc);
   const invalid = input.Operations!.filter((o) => !valid.includes(o));
   if (invalid.length > 0 || input.Operations!.length === 0) {
-    throw awsError('ValidationException', `Grant operations ${invalid.join(', ') || '(none)'} are not valid for ${doc.arn} (${doc.keySpec}, ${doc.keyUsage}).`);
+    throw awsError(
+      'ValidationException',
+      `Grant operations ${invalid.join(', ') || '(none)'} are not valid for ${doc.arn} (${doc.keySpec}, ${doc.keyUsage}).`,
+    );
   }
   const constraints = constraintsOf(input);
   const scope = ctx.registry.scope(doc.accountId, doc.region);
   const existing = scope.grantsOf(doc.keyId);
   const retried = input.Name === undefined ? undefined : existing.find((g) => sameRequest(g, input, constraints));
   if (!retried) {
-    if (existing.length >= MAX_GRANTS_PER_KEY) throw awsError('LimitExceededException', `${doc.arn} has reached the limit of ${MAX_GRANTS_PER_KEY} grants.`);
-    if (existing.filter((g) => g.granteePrincipal === input.GranteePrincipal).length >= MAX_GRANTS_PER_GRANTEE_PER_KEY) {
-      throw awsError('LimitExceededException', `The grantee principal has reached the limit of ${MAX_GRANTS_PER_GRANTEE_PER_KEY} grants on ${doc.arn}.`);
+    if (existing.length >= MAX_GRANTS_PER_KEY)
+      throw awsError('LimitExceededException', `${doc.arn} has reached the limit of ${MAX_GRANTS_PER_KEY} grants.`);
+    if (
+      existing.filter((g) => g.granteePrincipal === input.GranteePrincipal).length >= MAX_GRANTS_PER_GRANTEE_PER_KEY
+    ) {
+      throw awsError(
+        'LimitExceededException',
+        `The grantee principal has reached the limit of ${MAX_GRANTS_PER_GRANTEE_PER_KEY} grants on ${doc.arn}.`,
+      );
     }
   }
   endDryRun(input.DryRun);

@@ -16,7 +16,10 @@ import { createStoreKey, presentStoreKey } from './custom-key-store-keys.js';
 function keySpecOf(input: CreateKeyRequest): KeySpec {
   const { KeySpec: spec, CustomerMasterKeySpec: cmk } = input;
   if (spec !== undefined && cmk !== undefined && spec !== cmk) {
-    throw awsError('ValidationException', 'You cannot specify KeySpec and CustomerMasterKeySpec with different values. Use KeySpec; CustomerMasterKeySpec is deprecated.');
+    throw awsError(
+      'ValidationException',
+      'You cannot specify KeySpec and CustomerMasterKeySpec with different values. Use KeySpec; CustomerMasterKeySpec is deprecated.',
+    );
   }
   return spec ?? (cmk as KeySpec | undefined) ?? 'SYMMETRIC_DEFAULT';
 }
@@ -40,7 +43,10 @@ function keyUsageOf(spec: KeySpec, usage: KeyUsageType | undefined): KeyUsageTyp
   const valid = usagesOf(spec);
   if (!valid.includes(chosen)) {
     const hint = usage === undefined ? ' KeyUsage is required for this KeySpec.' : '';
-    throw awsError('ValidationException', `KeyUsage ${chosen} is not compatible with KeySpec ${spec}; valid values: ${valid.join(', ')}.${hint}`);
+    throw awsError(
+      'ValidationException',
+      `KeyUsage ${chosen} is not compatible with KeySpec ${spec}; valid values: ${valid.join(', ')}.${hint}`,
+    );
   }
   return chosen;
 }
@@ -66,7 +72,10 @@ function checkOrigin(input: CreateKeyRequest, spec: KeySpec): OriginType {
     throw awsError('UnsupportedOperationException', 'Multi-Region keys are not supported in custom key stores.');
   }
   if (spec !== 'SYMMETRIC_DEFAULT') {
-    throw awsError('UnsupportedOperationException', 'Custom key stores support only symmetric encryption KMS keys (KeySpec SYMMETRIC_DEFAULT).');
+    throw awsError(
+      'UnsupportedOperationException',
+      'Custom key stores support only symmetric encryption KMS keys (KeySpec SYMMETRIC_DEFAULT).',
+    );
   }
   return origin;
 }
@@ -74,7 +83,8 @@ function checkOrigin(input: CreateKeyRequest, spec: KeySpec): OriginType {
 const inCustomKeyStore = (origin: OriginType): boolean => origin === 'AWS_CLOUDHSM' || origin === 'EXTERNAL_KEY_STORE';
 
 /** A new key id: a UUID, or `mrk-` + 32 hex characters for a multi-Region key. */
-const newKeyId = (multiRegion: boolean): string => (multiRegion ? `mrk-${randomBytes(16).toString('hex')}` : randomUUID());
+const newKeyId = (multiRegion: boolean): string =>
+  multiRegion ? `mrk-${randomBytes(16).toString('hex')}` : randomUUID();
 
 /**
  * CreateKey: validates every parameter (spec × usage, Region availability, origin and
@@ -94,7 +104,10 @@ export const createKey: OperationHandler<'CreateKey'> = async (ctx, input) => {
   const usage = keyUsageOf(spec, input.KeyUsage);
   const origin = checkOrigin(input, spec);
   if (input.Policy !== undefined) {
-    checkNewKeyPolicy(input.Policy, { principalArn: ctx.principalArn, bypassLockoutCheck: input.BypassPolicyLockoutSafetyCheck === true });
+    checkNewKeyPolicy(input.Policy, {
+      principalArn: ctx.principalArn,
+      bypassLockoutCheck: input.BypassPolicyLockoutSafetyCheck === true,
+    });
   }
   const tags = (input.Tags ?? []).map((t) => ({ TagKey: t.TagKey, TagValue: t.TagValue ?? '' }));
   validateNewTags(tags);
@@ -103,7 +116,10 @@ export const createKey: OperationHandler<'CreateKey'> = async (ctx, input) => {
   const multiRegion = input.MultiRegion === true;
   const keyId = newKeyId(multiRegion);
   // Keys in a custom key store also get KMS's own material: the inner layer of their double encryption.
-  const material = origin === 'AWS_KMS' || inCustomKeyStore(origin) ? await generateKeyMaterial(spec as GeneratableKeySpec) : undefined;
+  const material =
+    origin === 'AWS_KMS' || inCustomKeyStore(origin)
+      ? await generateKeyMaterial(spec as GeneratableKeySpec)
+      : undefined;
   const materialId = material ? newMaterialId() : undefined;
   const now = ctx.now.toISOString();
   const arn = keyArn(ctx.region, ctx.accountId, keyId);

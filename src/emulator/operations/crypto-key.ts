@@ -17,7 +17,12 @@ import type { OperationContext } from './context.js';
  *
  * @throws NotFoundException | AccessDeniedException | DisabledException | KMSInvalidStateException | InvalidKeyUsageException
  */
-export function usableKey(ctx: OperationContext, keyId: string, usage: KeyUsageType, encryptionContext?: Readonly<Record<string, string>>): KeyEntry {
+export function usableKey(
+  ctx: OperationContext,
+  keyId: string,
+  usage: KeyUsageType,
+  encryptionContext?: Readonly<Record<string, string>>,
+): KeyEntry {
   const entry = ctx.findKey(keyId, { allowAlias: true, crossAccount: true, encryptionContext });
   assertUsableFor(ctx, entry.doc, usage);
   return entry;
@@ -27,7 +32,10 @@ export function usableKey(ctx: OperationContext, keyId: string, usage: KeyUsageT
 export function assertUsableFor(ctx: OperationContext, doc: KeyDoc, usage: KeyUsageType): void {
   assertKeyUsable(doc, ctx.op);
   if (doc.keyUsage !== usage) {
-    throw awsError('InvalidKeyUsageException', `${doc.arn} key usage is ${doc.keyUsage} which is not valid for ${ctx.op}.`);
+    throw awsError(
+      'InvalidKeyUsageException',
+      `${doc.arn} key usage is ${doc.keyUsage} which is not valid for ${ctx.op}.`,
+    );
   }
 }
 
@@ -61,7 +69,8 @@ export function currentMaterialOf(entry: KeyEntry): { id: string; bytes: Uint8Ar
  * @throws DryRunOperationException when `dryRun` is true
  */
 export function endDryRun(dryRun: boolean | undefined): void {
-  if (dryRun) throw awsError('DryRunOperationException', 'The request would have succeeded, but the DryRun flag is set.');
+  if (dryRun)
+    throw awsError('DryRunOperationException', 'The request would have succeeded, but the DryRun flag is set.');
 }
 
 /**
@@ -71,7 +80,10 @@ export function endDryRun(dryRun: boolean | undefined): void {
  */
 export function rejectRecipient(recipient: unknown): void {
   if (recipient !== undefined) {
-    throw awsError('UnsupportedOperationException', 'Recipient (AWS Nitro Enclaves attestation) is not supported by the opencckm emulator.');
+    throw awsError(
+      'UnsupportedOperationException',
+      'Recipient (AWS Nitro Enclaves attestation) is not supported by the opencckm emulator.',
+    );
   }
 }
 

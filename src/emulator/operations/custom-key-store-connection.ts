@@ -23,7 +23,10 @@ export async function attemptConnect(services: KeyStoreServices, entry: CustomKe
   const target = proxyTarget(services, doc, doc.xks!, entry.secret);
   if (typeof target === 'string') return { ok: false, code: connectionErrorOf(target) };
   try {
-    await services.xksClient!.health(target, requestMetadata(accountRootArn(doc.region, doc.accountId), 'ConnectCustomKeyStore'));
+    await services.xksClient!.health(
+      target,
+      requestMetadata(accountRootArn(doc.region, doc.accountId), 'ConnectCustomKeyStore'),
+    );
     return { ok: true };
   } catch (err) {
     return { ok: false, code: connectionErrorOf(failureOf(err)) };

@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import { awsError } from '../../errors/index.js';
-import { CiphertextBlobError, encodeEncryptionContext, openBlob, parseBlob, sealBlob } from '../crypto/ciphertext-blob.js';
+import {
+  CiphertextBlobError,
+  encodeEncryptionContext,
+  openBlob,
+  parseBlob,
+  sealBlob,
+} from '../crypto/ciphertext-blob.js';
 import type { CustomKeyStoreEntry, StoreKeyDoc } from '../model/custom-key-store.js';
 import type { KeyEntry } from '../model/key-record.js';
 import type { OperationContext } from './context.js';
@@ -36,7 +42,10 @@ export const isStoreKey = (entry: KeyEntry): boolean => entry.doc.customKeyStore
 function connectedStore(ctx: OperationContext, entry: KeyEntry): CustomKeyStoreEntry {
   const store = storeOfKey(ctx.registry, entry.doc);
   if (!store || store.doc.connectionState !== 'CONNECTED') {
-    throw awsError('KMSInvalidStateException', `${entry.doc.arn} is Unavailable: its custom key store is not connected.`);
+    throw awsError(
+      'KMSInvalidStateException',
+      `${entry.doc.arn} is Unavailable: its custom key store is not connected.`,
+    );
   }
   return store;
 }
@@ -46,22 +55,49 @@ function storeAad(entry: KeyEntry, context: Context): Uint8Array {
   return createHash('sha256').update(entry.doc.arn).update('\u0000').update(encodeEncryptionContext(context)).digest();
 }
 
-async function storeEncrypt(ctx: OperationContext, store: CustomKeyStoreEntry, entry: KeyEntry, data: Uint8Array, aad: Uint8Array): Promise<Uint8Array> {
+async function storeEncrypt(
+  ctx: OperationContext,
+  store: CustomKeyStoreEntry,
+  entry: KeyEntry,
+  data: Uint8Array,
+  aad: Uint8Array,
+): Promise<Uint8Array> {
   const doc = entry.doc as StoreKeyDoc;
   if (store.doc.type === 'AWS_CLOUDHSM') {
     const directory = ctx.keyStores.cloudHsm;
-    if (!directory) throw awsError('KMSInvalidStateException', `${doc.arn} is Unavailable: its CloudHSM cluster cannot be reached.`);
-    const ct = directory.clusterEncrypt(doc.accountId, doc.region, store.doc.cloudHsmClusterId!, doc.cloudHsmKeyHandle!, data, aad);
+    if (!directory)
+      throw awsError('KMSInvalidStateException', `${doc.arn} is Unavailable: its CloudHSM cluster cannot be reached.`);
+    const ct = directory.clusterEncrypt(
+      doc.accountId,
+      doc.region,
+      store.doc.cloudHsmClusterId!,
+      doc.cloudHsmKeyHandle!,
+      data,
+      aad,
+    );
     return Buffer.concat([Buffer.of(HSM_PAYLOAD), ct]);
   }
   const target = proxyTarget(ctx.keyStores, store.doc, store.doc.xks!, store.secret);
   if (typeof target === 'string') throw cryptoError(target, 'KMSInvalidStateException');
   try {
-    const r = await ctx.keyStores.xksClient!.encrypt(target, doc.xksKeyId!, { plaintext: data, additionalAuthenticatedData: aad }, requestMetadata(ctx.principalArn, ctx.op, doc.arn));
+    const r = await ctx.keyStores.xksClient!.encrypt(
+      target,
+      doc.xksKeyId!,
+      { plaintext: data, additionalAuthenticatedData: aad },
+      requestMetadata(ctx.principalArn, ctx.op, doc.arn),
+    );
     const meta = r.ciphertextMetadata ?? new Uint8Array(0);
     const len = Buffer.alloc(2);
     len.writeUInt16BE(meta.length);
-    return Buffer.concat([Buffer.of(XKS_PAYLOAD, r.initializationVector.length), r.initializationVector, Buffer.of(r.authenticationTag.length), r.authenticationTag, len, meta, r.ciphertext]);
+    return Buffer.concat([
+      Buffer.of(XKS_PAYLOAD, r.initializationVector.length),
+      r.initializationVector,
+      Buffer.of(r.authenticationTag.length),
+      r.authenticationTag,
+      len,
+      meta,
+      r.ciphertext,
+    ]);
   } catch (err) {
     throw cryptoError(failureOf(err), 'KMSInvalidStateException');
   }
@@ -78,24 +114,48 @@ function parseXksPayload(buf: Buffer) {
   const iv = take(take(1)[0]!);
   const tag = take(take(1)[0]!);
   const meta = take(take(2).readUInt16BE(0));
-  return { initializationVector: iv, authenticationTag: tag, ...(meta.length ? { ciphertextMetadata: meta } : {}), ciphertext: buf.subarray(at) };
+  return {
+    initializationVector: iv,
+    authenticationTag: tag,
+    ...(meta.length ? { ciphertextMetadata: meta } : {}),
+    ciphertext: buf.subarray(at),
+  };
 }
 
-async function storeDecrypt(ctx: OperationContext, store: CustomKeyStoreEntry, entry: KeyEntry, payload: Uint8Array, aad: Uint8Array): Promise<Uint8Array> {
+async function storeDecrypt(
+  ctx: OperationContext,
+  store: CustomKeyStoreEntry,
+  entry: KeyEntry,
+  payload: Uint8Array,
+  aad: Uint8Array,
+): Promise<Uint8Array> {
   const doc = entry.doc as StoreKeyDoc;
   const buf = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
   const kind = buf[0];
   if (store.doc.type === 'AWS_CLOUDHSM') {
     if (kind !== HSM_PAYLOAD) throw invalidCiphertext();
     const directory = ctx.keyStores.cloudHsm;
-    if (!directory) throw awsError('KMSInvalidStateException', `${doc.arn} is Unavailable: its CloudHSM cluster cannot be reached.`);
-    return directory.clusterDecrypt(doc.accountId, doc.region, store.doc.cloudHsmClusterId!, doc.cloudHsmKeyHandle!, buf.subarray(1), aad);
+    if (!directory)
+      throw awsError('KMSInvalidStateException', `${doc.arn} is Unavailable: its CloudHSM cluster cannot be reached.`);
+    return directory.clusterDecrypt(
+      doc.accountId,
+      doc.region,
+      store.doc.cloudHsmClusterId!,
+      doc.cloudHsmKeyHandle!,
+      buf.subarray(1),
+      aad,
+    );
   }
   if (kind !== XKS_PAYLOAD) throw invalidCiphertext();
   const target = proxyTarget(ctx.keyStores, store.doc, store.doc.xks!, store.secret);
   if (typeof target === 'string') throw cryptoError(target, 'KMSInvalidStateException');
   try {
-    return await ctx.keyStores.xksClient!.decrypt(target, doc.xksKeyId!, { ...parseXksPayload(buf), additionalAuthenticatedData: aad }, requestMetadata(ctx.principalArn, ctx.op, doc.arn));
+    return await ctx.keyStores.xksClient!.decrypt(
+      target,
+      doc.xksKeyId!,
+      { ...parseXksPayload(buf), additionalAuthenticatedData: aad },
+      requestMetadata(ctx.principalArn, ctx.op, doc.arn),
+    );
   } catch (err) {
     throw cryptoError(failureOf(err), 'KMSInvalidStateException');
   }
@@ -106,7 +166,12 @@ async function storeDecrypt(ctx: OperationContext, store: CustomKeyStoreEntry, e
  *
  * @throws KMSInvalidStateException | DependencyTimeoutException | CloudHSM and proxy failures as AWS maps them
  */
-export async function encryptInStore(ctx: OperationContext, entry: KeyEntry, plaintext: Uint8Array, context: Context): Promise<{ blob: Uint8Array; materialId: string }> {
+export async function encryptInStore(
+  ctx: OperationContext,
+  entry: KeyEntry,
+  plaintext: Uint8Array,
+  context: Context,
+): Promise<{ blob: Uint8Array; materialId: string }> {
   const store = connectedStore(ctx, entry);
   const material = currentMaterialOf(entry);
   const header = { keyArn: entry.doc.arn, materialId: material.id };
@@ -121,7 +186,13 @@ export async function encryptInStore(ctx: OperationContext, entry: KeyEntry, pla
  *
  * @throws InvalidCiphertextException | KMSInvalidStateException | DependencyTimeoutException
  */
-export async function decryptInStore(ctx: OperationContext, entry: KeyEntry, payload: Uint8Array, materialId: string | undefined, context: Context): Promise<Uint8Array> {
+export async function decryptInStore(
+  ctx: OperationContext,
+  entry: KeyEntry,
+  payload: Uint8Array,
+  materialId: string | undefined,
+  context: Context,
+): Promise<Uint8Array> {
   const store = connectedStore(ctx, entry);
   const inner = await storeDecrypt(ctx, store, entry, payload, storeAad(entry, context));
   const material = materialId === undefined ? undefined : entry.material.get(materialId);

@@ -26,10 +26,16 @@ export interface StoreKeyPart {
 function storeForKey(ctx: OperationContext, id: string, origin: OriginType): CustomKeyStoreEntry {
   const store = findStore(ctx, id);
   if (ORIGIN_OF_TYPE[store.doc.type] !== origin) {
-    throw awsError('UnsupportedOperationException', `Origin ${origin} does not match custom key store ${id} of type ${store.doc.type}; use Origin ${ORIGIN_OF_TYPE[store.doc.type]}.`);
+    throw awsError(
+      'UnsupportedOperationException',
+      `Origin ${origin} does not match custom key store ${id} of type ${store.doc.type}; use Origin ${ORIGIN_OF_TYPE[store.doc.type]}.`,
+    );
   }
   if (store.doc.connectionState !== 'CONNECTED') {
-    throw awsError('CustomKeyStoreInvalidStateException', `Custom key store ${id} is ${store.doc.connectionState}; keys can be created only in a CONNECTED store.`);
+    throw awsError(
+      'CustomKeyStoreInvalidStateException',
+      `Custom key store ${id} is ${store.doc.connectionState}; keys can be created only in a CONNECTED store.`,
+    );
   }
   return store;
 }
@@ -38,18 +44,30 @@ function storeForKey(ctx: OperationContext, id: string, origin: OriginType): Cus
 function assertXksKeyFree(ctx: OperationContext, storeId: string, xksKeyId: string): void {
   for (const k of ctx.scope().keys.values()) {
     if (k.doc.customKeyStoreId === storeId && k.doc.xksKeyId === xksKeyId) {
-      throw awsError('XksKeyAlreadyInUseException', `External key ${xksKeyId} is already associated with a KMS key in this custom key store.`);
+      throw awsError(
+        'XksKeyAlreadyInUseException',
+        `External key ${xksKeyId} is already associated with a KMS key in this custom key store.`,
+      );
     }
   }
 }
 
 /** Checks the external key with the proxy's GetKeyMetadata: an enabled AES_256 key that encrypts and decrypts. */
-async function checkExternalKey(ctx: OperationContext, store: CustomKeyStoreEntry, xksKeyId: string, keyArn: string): Promise<void> {
+async function checkExternalKey(
+  ctx: OperationContext,
+  store: CustomKeyStoreEntry,
+  xksKeyId: string,
+  keyArn: string,
+): Promise<void> {
   const target = proxyTarget(ctx.keyStores, store.doc, store.doc.xks!, store.secret);
   if (typeof target === 'string') throw cryptoError(target, 'CustomKeyStoreInvalidStateException');
   let md;
   try {
-    md = await ctx.keyStores.xksClient!.getKeyMetadata(target, xksKeyId, requestMetadata(ctx.principalArn, 'CreateKey', keyArn));
+    md = await ctx.keyStores.xksClient!.getKeyMetadata(
+      target,
+      xksKeyId,
+      requestMetadata(ctx.principalArn, 'CreateKey', keyArn),
+    );
   } catch (err) {
     const failure = failureOf(err);
     if (failure.kind === 'proxy-error' && failure.errorName === 'KeyNotFoundException') {
@@ -57,9 +75,16 @@ async function checkExternalKey(ctx: OperationContext, store: CustomKeyStoreEntr
     }
     throw cryptoError(failure, 'CustomKeyStoreInvalidStateException');
   }
-  const usable = md.keySpec === 'AES_256' && md.keyUsage.includes('ENCRYPT') && md.keyUsage.includes('DECRYPT') && md.keyStatus === 'ENABLED';
+  const usable =
+    md.keySpec === 'AES_256' &&
+    md.keyUsage.includes('ENCRYPT') &&
+    md.keyUsage.includes('DECRYPT') &&
+    md.keyStatus === 'ENABLED';
   if (!usable) {
-    throw awsError('XksKeyInvalidConfigurationException', `External key ${xksKeyId} must be an enabled AES_256 key whose usage includes ENCRYPT and DECRYPT.`);
+    throw awsError(
+      'XksKeyInvalidConfigurationException',
+      `External key ${xksKeyId} must be an enabled AES_256 key whose usage includes ENCRYPT and DECRYPT.`,
+    );
   }
 }
 
@@ -71,7 +96,13 @@ async function checkExternalKey(ctx: OperationContext, store: CustomKeyStoreEntr
  *   CloudHsmClusterInvalidConfigurationException | XksKeyNotFoundException | XksKeyInvalidConfigurationException |
  *   XksKeyAlreadyInUseException | DependencyTimeoutException
  */
-export async function createStoreKey(ctx: OperationContext, input: CreateKeyRequest, origin: OriginType, keyId: string, keyArn: string): Promise<StoreKeyPart> {
+export async function createStoreKey(
+  ctx: OperationContext,
+  input: CreateKeyRequest,
+  origin: OriginType,
+  keyId: string,
+  keyArn: string,
+): Promise<StoreKeyPart> {
   const store = storeForKey(ctx, input.CustomKeyStoreId!, origin);
   const storeId = store.doc.customKeyStoreId;
   if (store.doc.type === 'EXTERNAL_KEY_STORE') {
@@ -82,7 +113,11 @@ export async function createStoreKey(ctx: OperationContext, input: CreateKeyRequ
     return { fields: { customKeyStoreId: storeId, xksKeyId }, rollback: async () => undefined };
   }
   const directory = ctx.keyStores.cloudHsm;
-  if (!directory) throw awsError('CustomKeyStoreInvalidStateException', `The CloudHSM cluster of custom key store ${storeId} cannot be reached.`);
+  if (!directory)
+    throw awsError(
+      'CustomKeyStoreInvalidStateException',
+      `The CloudHSM cluster of custom key store ${storeId} cannot be reached.`,
+    );
   const clusterId = store.doc.cloudHsmClusterId!;
   const handle = await directory.createClusterKey(ctx.accountId, ctx.region, clusterId, keyId);
   return {
@@ -93,7 +128,9 @@ export async function createStoreKey(ctx: OperationContext, input: CreateKeyRequ
 
 /** The store of a key in a custom key store, looked up in the key's own account and Region. */
 export function storeOfKey(registry: Registry, doc: KeyDoc): CustomKeyStoreEntry | undefined {
-  return doc.customKeyStoreId ? registry.scope(doc.accountId, doc.region).customKeyStores.get(doc.customKeyStoreId) : undefined;
+  return doc.customKeyStoreId
+    ? registry.scope(doc.accountId, doc.region).customKeyStores.get(doc.customKeyStoreId)
+    : undefined;
 }
 
 /**
@@ -128,7 +165,14 @@ export function clusterKeysPendingDeletion(registry: Registry): ClusterKeyRef[] 
     const doc = entry.doc as StoreKeyDoc;
     if (doc.keyState !== 'PendingDeletion' || !doc.cloudHsmKeyHandle) continue;
     const clusterId = storeOfKey(registry, doc)?.doc.cloudHsmClusterId;
-    if (clusterId) out.push({ accountId: doc.accountId, region: doc.region, keyId: doc.keyId, clusterId, handle: doc.cloudHsmKeyHandle });
+    if (clusterId)
+      out.push({
+        accountId: doc.accountId,
+        region: doc.region,
+        keyId: doc.keyId,
+        clusterId,
+        handle: doc.cloudHsmKeyHandle,
+      });
   }
   return out;
 }
@@ -140,7 +184,11 @@ export function clusterKeysPendingDeletion(registry: Registry): ClusterKeyRef[] 
  *
  * @returns how many cluster keys were deleted
  */
-export async function deleteOrphanedClusterKeys(registry: Registry, directory: CloudHsmDirectory | undefined, candidates: readonly ClusterKeyRef[]): Promise<number> {
+export async function deleteOrphanedClusterKeys(
+  registry: Registry,
+  directory: CloudHsmDirectory | undefined,
+  candidates: readonly ClusterKeyRef[],
+): Promise<number> {
   if (!directory) return 0;
   let deleted = 0;
   for (const c of candidates) {

@@ -23,7 +23,8 @@ export function proxyTarget(
 ): XksProxyTarget | Unroutable {
   if (!services.xksClient) return 'no-client';
   const resolved = services.resolveXksEndpoint?.(xks.uriEndpoint, xks.connectivity, xks.vpcEndpointServiceName);
-  if (xks.connectivity === 'VPC_ENDPOINT_SERVICE' && (!services.resolveXksEndpoint || resolved === undefined)) return 'vpc-service-not-found';
+  if (xks.connectivity === 'VPC_ENDPOINT_SERVICE' && (!services.resolveXksEndpoint || resolved === undefined))
+    return 'vpc-service-not-found';
   return {
     uriEndpoint: resolved ?? xks.uriEndpoint,
     uriPath: xks.uriPath,
@@ -34,7 +35,12 @@ export function proxyTarget(
 
 /** The requestMetadata KMS sends with a proxy call. */
 export function requestMetadata(principalArn: string, kmsOperation: string, kmsKeyArn?: string): XksRequestMetadata {
-  return { awsPrincipalArn: principalArn, kmsOperation, kmsRequestId: randomUUID(), ...(kmsKeyArn ? { kmsKeyArn } : {}) };
+  return {
+    awsPrincipalArn: principalArn,
+    kmsOperation,
+    kmsRequestId: randomUUID(),
+    ...(kmsKeyArn ? { kmsKeyArn } : {}),
+  };
 }
 
 /** The failure of a proxy call (anything that is not an {@link XksCallError} is an invalid response). */
@@ -56,7 +62,10 @@ export function connectionErrorOf(failure: XksFailure | Unroutable): ConnectionE
       return 'XKS_PROXY_INVALID_RESPONSE';
     case 'proxy-error':
       // A store the proxy refuses (bad credential, authorization rules, or blocked/disabled: InvalidStateException).
-      if (['AuthenticationFailedException', 'AccessDeniedException', 'InvalidStateException'].includes(failure.errorName)) return 'XKS_PROXY_ACCESS_DENIED';
+      if (
+        ['AuthenticationFailedException', 'AccessDeniedException', 'InvalidStateException'].includes(failure.errorName)
+      )
+        return 'XKS_PROXY_ACCESS_DENIED';
       if (failure.errorName === 'InvalidUriPathException') return 'XKS_PROXY_INVALID_CONFIGURATION';
       return 'XKS_PROXY_INVALID_RESPONSE';
   }
@@ -68,23 +77,45 @@ export function connectionErrorOf(failure: XksFailure | Unroutable): ConnectionE
  */
 export function configurationError(failure: XksFailure | Unroutable): AppError {
   if (failure === 'vpc-service-not-found') {
-    return awsError('XksProxyVpcEndpointServiceNotFoundException', 'KMS could not find the specified VPC endpoint service (XksProxyVpcEndpointServiceName).');
+    return awsError(
+      'XksProxyVpcEndpointServiceNotFoundException',
+      'KMS could not find the specified VPC endpoint service (XksProxyVpcEndpointServiceName).',
+    );
   }
-  if (failure === 'no-client') return awsError('XksProxyUriUnreachableException', 'KMS could not reach the external key store proxy at XksProxyUriEndpoint.');
+  if (failure === 'no-client')
+    return awsError(
+      'XksProxyUriUnreachableException',
+      'KMS could not reach the external key store proxy at XksProxyUriEndpoint.',
+    );
   switch (failure.kind) {
     case 'unreachable':
     case 'timeout':
-      return awsError('XksProxyUriUnreachableException', `KMS could not reach the external key store proxy at XksProxyUriEndpoint and XksProxyUriPath (${failure.kind}).`);
+      return awsError(
+        'XksProxyUriUnreachableException',
+        `KMS could not reach the external key store proxy at XksProxyUriEndpoint and XksProxyUriPath (${failure.kind}).`,
+      );
     case 'invalid-response':
-      return awsError('XksProxyInvalidResponseException', 'The external key store proxy did not answer the health check with a valid XKS API response.');
+      return awsError(
+        'XksProxyInvalidResponseException',
+        'The external key store proxy did not answer the health check with a valid XKS API response.',
+      );
     case 'proxy-error':
       if (failure.errorName === 'AuthenticationFailedException' || failure.errorName === 'AccessDeniedException') {
-        return awsError('XksProxyIncorrectAuthenticationCredentialException', 'The external key store proxy rejected XksProxyAuthenticationCredential.');
+        return awsError(
+          'XksProxyIncorrectAuthenticationCredentialException',
+          'The external key store proxy rejected XksProxyAuthenticationCredential.',
+        );
       }
       if (failure.errorName === 'InvalidUriPathException') {
-        return awsError('XksProxyInvalidConfigurationException', 'The external key store proxy does not serve the XKS API at XksProxyUriPath.');
+        return awsError(
+          'XksProxyInvalidConfigurationException',
+          'The external key store proxy does not serve the XKS API at XksProxyUriPath.',
+        );
       }
-      return awsError('XksProxyInvalidResponseException', `The external key store proxy answered the health check with ${failure.errorName}.`);
+      return awsError(
+        'XksProxyInvalidResponseException',
+        `The external key store proxy answered the health check with ${failure.errorName}.`,
+      );
   }
 }
 
@@ -95,14 +126,19 @@ export function configurationError(failure: XksFailure | Unroutable): AppError {
  * and a proxy KMS cannot use (unreachable, refusing, garbled) makes the key unavailable:
  * `unavailable` (KMSInvalidStateException for crypto, CustomKeyStoreInvalidStateException for CreateKey).
  */
-export function cryptoError(failure: XksFailure | Unroutable, unavailable: 'KMSInvalidStateException' | 'CustomKeyStoreInvalidStateException'): AppError {
+export function cryptoError(
+  failure: XksFailure | Unroutable,
+  unavailable: 'KMSInvalidStateException' | 'CustomKeyStoreInvalidStateException',
+): AppError {
   if (typeof failure !== 'string') {
-    if (failure.kind === 'timeout') return awsError('DependencyTimeoutException', 'The external key store proxy did not answer in time.');
+    if (failure.kind === 'timeout')
+      return awsError('DependencyTimeoutException', 'The external key store proxy did not answer in time.');
     if (failure.kind === 'proxy-error') {
       if (failure.errorName === 'InvalidCiphertextException') {
         return awsError('InvalidCiphertextException', 'The external key store proxy could not decrypt the ciphertext.');
       }
-      if (failure.errorName === 'DependencyTimeoutException') return awsError('DependencyTimeoutException', 'The external key manager did not answer in time.');
+      if (failure.errorName === 'DependencyTimeoutException')
+        return awsError('DependencyTimeoutException', 'The external key manager did not answer in time.');
       return awsError(unavailable, `The external key store proxy refused the request (${failure.errorName}).`);
     }
   }

@@ -1,5 +1,10 @@
 import { awsError } from '../../errors/index.js';
-import { storeSecretBinding, type CustomKeyStoreDoc, type CustomKeyStoreEntry, type XksProxyDoc } from '../model/custom-key-store.js';
+import {
+  storeSecretBinding,
+  type CustomKeyStoreDoc,
+  type CustomKeyStoreEntry,
+  type XksProxyDoc,
+} from '../model/custom-key-store.js';
 import type { KeyStoreServices, OperationContext } from './context.js';
 import { configurationError, failureOf, proxyTarget, requestMetadata } from './custom-key-store-proxy.js';
 
@@ -19,7 +24,11 @@ export const MAX_CUSTOM_KEY_STORES = 10;
  */
 export function findStore(ctx: OperationContext, id: string): CustomKeyStoreEntry {
   const entry = ctx.scope().customKeyStores.get(id);
-  if (!entry) throw awsError('CustomKeyStoreNotFoundException', `Custom key store ${id} does not exist in this account and Region.`);
+  if (!entry)
+    throw awsError(
+      'CustomKeyStoreNotFoundException',
+      `Custom key store ${id} does not exist in this account and Region.`,
+    );
   return entry;
 }
 
@@ -27,7 +36,10 @@ export function findStore(ctx: OperationContext, id: string): CustomKeyStoreEntr
 export function assertNameFree(ctx: OperationContext, name: string, self?: string): void {
   for (const e of ctx.scope().customKeyStores.values()) {
     if (e.doc.name === name && e.doc.customKeyStoreId !== self) {
-      throw awsError('CustomKeyStoreNameInUseException', 'The specified custom key store name is already assigned to another custom key store in the account and Region.');
+      throw awsError(
+        'CustomKeyStoreNameInUseException',
+        'The specified custom key store name is already assigned to another custom key store in the account and Region.',
+      );
     }
   }
 }
@@ -35,7 +47,8 @@ export function assertNameFree(ctx: OperationContext, name: string, self?: strin
 /** @throws ValidationException naming the first parameter given that the store type does not take */
 export function rejectParams(input: object, names: readonly string[], type: string): void {
   for (const n of names) {
-    if ((input as Record<string, unknown>)[n] !== undefined) throw awsError('ValidationException', `${n} is not valid for a custom key store of type ${type}.`);
+    if ((input as Record<string, unknown>)[n] !== undefined)
+      throw awsError('ValidationException', `${n} is not valid for a custom key store of type ${type}.`);
   }
 }
 
@@ -43,7 +56,8 @@ export function rejectParams(input: object, names: readonly string[], type: stri
 export function requireParams(input: object, names: readonly string[], type: string): void {
   for (const n of names) {
     const v = (input as Record<string, unknown>)[n];
-    if (v === undefined || v === '') throw awsError('ValidationException', `${n} is required for a custom key store of type ${type}.`);
+    if (v === undefined || v === '')
+      throw awsError('ValidationException', `${n} is required for a custom key store of type ${type}.`);
   }
 }
 
@@ -59,19 +73,34 @@ export function assertClusterUsable(ctx: OperationContext, clusterId: string, se
   const directory = ctx.keyStores.cloudHsm;
   const cluster = directory?.findCluster(ctx.accountId, ctx.region, clusterId);
   if (!directory || !cluster || cluster.state === 'DELETED') {
-    throw awsError('CloudHsmClusterNotFoundException', `CloudHSM cluster ${clusterId} does not exist in this account and Region.`);
+    throw awsError(
+      'CloudHsmClusterNotFoundException',
+      `CloudHSM cluster ${clusterId} does not exist in this account and Region.`,
+    );
   }
   for (const e of ctx.scope().customKeyStores.values()) {
     if (e.doc.customKeyStoreId === self || e.doc.type !== 'AWS_CLOUDHSM') continue;
-    const sameLineage = e.doc.trustAnchorCertificate !== undefined && directory.isTrustAnchor(ctx.accountId, ctx.region, clusterId, e.doc.trustAnchorCertificate);
+    const sameLineage =
+      e.doc.trustAnchorCertificate !== undefined &&
+      directory.isTrustAnchor(ctx.accountId, ctx.region, clusterId, e.doc.trustAnchorCertificate);
     if (e.doc.cloudHsmClusterId === clusterId || sameLineage) {
-      throw awsError('CloudHsmClusterInUseException', `CloudHSM cluster ${clusterId} (or a cluster with its certificate) is already associated with another custom key store.`);
+      throw awsError(
+        'CloudHsmClusterInUseException',
+        `CloudHSM cluster ${clusterId} (or a cluster with its certificate) is already associated with another custom key store.`,
+      );
     }
   }
-  if (cluster.state !== 'ACTIVE') throw awsError('CloudHsmClusterNotActiveException', `CloudHSM cluster ${clusterId} is ${cluster.state}, not ACTIVE.`);
+  if (cluster.state !== 'ACTIVE')
+    throw awsError(
+      'CloudHsmClusterNotActiveException',
+      `CloudHSM cluster ${clusterId} is ${cluster.state}, not ACTIVE.`,
+    );
   const zones = new Set(cluster.activeHsms.map((h) => h.availabilityZone));
   if (zones.size < 2) {
-    throw awsError('CloudHsmClusterInvalidConfigurationException', `CloudHSM cluster ${clusterId} must contain at least two active HSMs, each in a different Availability Zone.`);
+    throw awsError(
+      'CloudHsmClusterInvalidConfigurationException',
+      `CloudHSM cluster ${clusterId} must contain at least two active HSMs, each in a different Availability Zone.`,
+    );
   }
 }
 
@@ -83,10 +112,16 @@ export function assertClusterUsable(ctx: OperationContext, clusterId: string, se
  */
 export function assertConnectivity(xks: XksProxyDoc): void {
   if (xks.connectivity === 'VPC_ENDPOINT_SERVICE' && !xks.vpcEndpointServiceName) {
-    throw awsError('ValidationException', 'XksProxyVpcEndpointServiceName is required when XksProxyConnectivity is VPC_ENDPOINT_SERVICE.');
+    throw awsError(
+      'ValidationException',
+      'XksProxyVpcEndpointServiceName is required when XksProxyConnectivity is VPC_ENDPOINT_SERVICE.',
+    );
   }
   if (xks.connectivity === 'PUBLIC_ENDPOINT' && (xks.vpcEndpointServiceName || xks.vpcEndpointServiceOwner)) {
-    throw awsError('ValidationException', 'XksProxyVpcEndpointServiceName and XksProxyVpcEndpointServiceOwner are valid only when XksProxyConnectivity is VPC_ENDPOINT_SERVICE.');
+    throw awsError(
+      'ValidationException',
+      'XksProxyVpcEndpointServiceName and XksProxyVpcEndpointServiceOwner are valid only when XksProxyConnectivity is VPC_ENDPOINT_SERVICE.',
+    );
   }
 }
 
@@ -97,17 +132,28 @@ export function assertConnectivity(xks: XksProxyDoc): void {
  * @throws XksProxyUriInUseException | XksProxyUriEndpointInUseException | XksProxyVpcEndpointServiceInUseException
  */
 export function assertProxyUnique(ctx: OperationContext, xks: XksProxyDoc, self?: string): void {
-  const others = [...ctx.scope().customKeyStores.values()].map((e) => e.doc).filter((d): d is CustomKeyStoreDoc & { xks: XksProxyDoc } => d.customKeyStoreId !== self && d.xks !== undefined);
+  const others = [...ctx.scope().customKeyStores.values()]
+    .map((e) => e.doc)
+    .filter((d): d is CustomKeyStoreDoc & { xks: XksProxyDoc } => d.customKeyStoreId !== self && d.xks !== undefined);
   const endpoint = xks.uriEndpoint.toLowerCase();
   if (others.some((d) => d.xks.uriEndpoint.toLowerCase() === endpoint && d.xks.uriPath === xks.uriPath)) {
-    throw awsError('XksProxyUriInUseException', 'The combination of XksProxyUriEndpoint and XksProxyUriPath is already used by another external key store in this account and Region.');
+    throw awsError(
+      'XksProxyUriInUseException',
+      'The combination of XksProxyUriEndpoint and XksProxyUriPath is already used by another external key store in this account and Region.',
+    );
   }
   if (xks.connectivity !== 'VPC_ENDPOINT_SERVICE') return;
   if (others.some((d) => d.xks.uriEndpoint.toLowerCase() === endpoint)) {
-    throw awsError('XksProxyUriEndpointInUseException', 'XksProxyUriEndpoint (the private DNS name) is already used by another external key store in this account and Region.');
+    throw awsError(
+      'XksProxyUriEndpointInUseException',
+      'XksProxyUriEndpoint (the private DNS name) is already used by another external key store in this account and Region.',
+    );
   }
   if (others.some((d) => d.xks.vpcEndpointServiceName === xks.vpcEndpointServiceName)) {
-    throw awsError('XksProxyVpcEndpointServiceInUseException', 'XksProxyVpcEndpointServiceName is already used by another external key store in this account and Region.');
+    throw awsError(
+      'XksProxyVpcEndpointServiceInUseException',
+      'XksProxyVpcEndpointServiceName is already used by another external key store in this account and Region.',
+    );
   }
 }
 
@@ -118,7 +164,12 @@ export function assertProxyUnique(ctx: OperationContext, xks: XksProxyDoc, self?
  * @throws XksProxyUriUnreachableException | XksProxyIncorrectAuthenticationCredentialException |
  *   XksProxyInvalidResponseException | XksProxyInvalidConfigurationException | XksProxyVpcEndpointServiceNotFoundException
  */
-export async function checkProxyHealth(ctx: OperationContext, services: KeyStoreServices, xks: XksProxyDoc, secret: string): Promise<void> {
+export async function checkProxyHealth(
+  ctx: OperationContext,
+  services: KeyStoreServices,
+  xks: XksProxyDoc,
+  secret: string,
+): Promise<void> {
   const target = proxyTarget(services, ctx, xks, secret);
   if (typeof target === 'string') throw configurationError(target);
   try {

@@ -20,10 +20,21 @@ export const decrypt: OperationHandler<'Decrypt'> = async (ctx, input) => {
     keyForDecrypt(ctx, input.KeyId, algorithm);
     endDryRun(true);
   }
-  const out = decryptAny(ctx, { blob: input.CiphertextBlob!, keyId: input.KeyId, context: input.EncryptionContext, algorithm, storeLayer: true });
+  const out = decryptAny(ctx, {
+    blob: input.CiphertextBlob!,
+    keyId: input.KeyId,
+    context: input.EncryptionContext,
+    algorithm,
+    storeLayer: true,
+  });
   endDryRun(input.DryRun);
-  if (isStoreKey(out.entry)) out.plaintext = await decryptInStore(ctx, out.entry, out.plaintext, out.materialId, input.EncryptionContext);
-  const res: DecryptResponse = { KeyId: out.entry.doc.arn, Plaintext: out.plaintext, EncryptionAlgorithm: out.algorithm };
+  if (isStoreKey(out.entry))
+    out.plaintext = await decryptInStore(ctx, out.entry, out.plaintext, out.materialId, input.EncryptionContext);
+  const res: DecryptResponse = {
+    KeyId: out.entry.doc.arn,
+    Plaintext: out.plaintext,
+    EncryptionAlgorithm: out.algorithm,
+  };
   if (out.materialId) res.KeyMaterialId = out.materialId;
   return res;
 };

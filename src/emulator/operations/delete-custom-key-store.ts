@@ -11,11 +11,17 @@ import { findStore } from './custom-key-store-rules.js';
 export const deleteCustomKeyStore: OperationHandler<'DeleteCustomKeyStore'> = async (ctx, input) => {
   const { doc } = findStore(ctx, input.CustomKeyStoreId!);
   if (doc.connectionState !== 'DISCONNECTED') {
-    throw awsError('CustomKeyStoreInvalidStateException', `Custom key store ${doc.customKeyStoreId} is ${doc.connectionState}; disconnect it before deleting it.`);
+    throw awsError(
+      'CustomKeyStoreInvalidStateException',
+      `Custom key store ${doc.customKeyStoreId} is ${doc.connectionState}; disconnect it before deleting it.`,
+    );
   }
   for (const k of ctx.scope().keys.values()) {
     if (k.doc.customKeyStoreId === doc.customKeyStoreId) {
-      throw awsError('CustomKeyStoreHasCMKsException', `Custom key store ${doc.customKeyStoreId} still contains KMS keys; delete them (ScheduleKeyDeletion) first.`);
+      throw awsError(
+        'CustomKeyStoreHasCMKsException',
+        `Custom key store ${doc.customKeyStoreId} still contains KMS keys; delete them (ScheduleKeyDeletion) first.`,
+      );
     }
   }
   const tx = ctx.begin();

@@ -15,7 +15,8 @@ export const deleteImportedKeyMaterial: OperationHandler<'DeleteImportedKeyMater
   const { doc } = entry;
   const current = currentMaterial(doc);
   if (input.KeyMaterialId !== undefined) {
-    if (doc.keySpec !== 'SYMMETRIC_DEFAULT') throw awsError('ValidationException', 'KeyMaterialId is valid only for symmetric encryption keys.');
+    if (doc.keySpec !== 'SYMMETRIC_DEFAULT')
+      throw awsError('ValidationException', 'KeyMaterialId is valid only for symmetric encryption keys.');
     if (!doc.materials.some((m) => m.id === input.KeyMaterialId)) {
       throw awsError('NotFoundException', `Key material ${input.KeyMaterialId} is not associated with ${doc.arn}.`);
     }

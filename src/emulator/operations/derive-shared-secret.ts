@@ -18,10 +18,14 @@ export const deriveSharedSecret: OperationHandler<'DeriveSharedSecret'> = async 
   const material = currentMaterialOf(entry).bytes;
   endDryRun(input.DryRun);
   try {
-    const secret = entry.doc.keySpec === 'SM2' ? sm2SharedSecret(material, input.PublicKey!) : ecdhSharedSecret(material, input.PublicKey!);
+    const secret =
+      entry.doc.keySpec === 'SM2'
+        ? sm2SharedSecret(material, input.PublicKey!)
+        : ecdhSharedSecret(material, input.PublicKey!);
     return { KeyId: entry.doc.arn, SharedSecret: secret, KeyAgreementAlgorithm: 'ECDH', KeyOrigin: entry.doc.origin };
   } catch (err) {
-    if (err instanceof PeerKeyError || err instanceof Sm2Error) throw awsError('ValidationException', `PublicKey: ${err.message}.`);
+    if (err instanceof PeerKeyError || err instanceof Sm2Error)
+      throw awsError('ValidationException', `PublicKey: ${err.message}.`);
     throw err;
   }
 };

@@ -13,7 +13,10 @@ export const disconnectCustomKeyStore: OperationHandler<'DisconnectCustomKeyStor
   const entry = findStore(ctx, input.CustomKeyStoreId!);
   const { doc } = entry;
   if (doc.connectionState === 'DISCONNECTED' || doc.connectionState === 'DISCONNECTING') {
-    throw awsError('CustomKeyStoreInvalidStateException', `Custom key store ${doc.customKeyStoreId} is already ${doc.connectionState}.`);
+    throw awsError(
+      'CustomKeyStoreInvalidStateException',
+      `Custom key store ${doc.customKeyStoreId} is already ${doc.connectionState}.`,
+    );
   }
   const { connectionErrorCode: _none, ...rest } = doc;
   const tx = ctx.begin();

@@ -19,11 +19,16 @@ export const enableKeyRotation: OperationHandler<'EnableKeyRotation'> = async (c
   assertNotReplica(entry.doc);
   assertKeyUsable(entry.doc, ctx.op);
   const period = input.RotationPeriodInDays ?? DEFAULT_PERIOD_DAYS;
-  await saveKeyDoc(ctx, entry, {
-    ...entry.doc,
-    rotationEnabled: true,
-    rotationPeriodInDays: period,
-    nextRotationDate: new Date(ctx.now.getTime() + period * DAY_MS).toISOString(),
-  }, { shared: true });
+  await saveKeyDoc(
+    ctx,
+    entry,
+    {
+      ...entry.doc,
+      rotationEnabled: true,
+      rotationPeriodInDays: period,
+      nextRotationDate: new Date(ctx.now.getTime() + period * DAY_MS).toISOString(),
+    },
+    { shared: true },
+  );
   return {};
 };

@@ -7,9 +7,14 @@ import type { OperationHandler } from './context.js';
  * @throws ValidationException | NotFoundException | DisabledException | KMSInvalidStateException |
  *   InvalidKeyUsageException | DryRunOperationException
  */
-export const generateDataKeyWithoutPlaintext: OperationHandler<'GenerateDataKeyWithoutPlaintext'> = async (ctx, input) => {
+export const generateDataKeyWithoutPlaintext: OperationHandler<'GenerateDataKeyWithoutPlaintext'> = async (
+  ctx,
+  input,
+) => {
   const length = dataKeyLength(input.KeySpec, input.NumberOfBytes);
-  const { entry, wrap } = wrappingKey(ctx, input.KeyId!, length, input.EncryptionContext, input.DryRun, { storeKeys: true });
+  const { entry, wrap } = wrappingKey(ctx, input.KeyId!, length, input.EncryptionContext, input.DryRun, {
+    storeKeys: true,
+  });
   const plaintext = randomDataKey(length);
   try {
     const out = await wrap(plaintext);

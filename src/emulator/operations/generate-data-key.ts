@@ -12,7 +12,9 @@ import { rejectRecipient } from './crypto-key.js';
 export const generateDataKey: OperationHandler<'GenerateDataKey'> = async (ctx, input) => {
   rejectRecipient(input.Recipient);
   const length = dataKeyLength(input.KeySpec, input.NumberOfBytes);
-  const { entry, wrap } = wrappingKey(ctx, input.KeyId!, length, input.EncryptionContext, input.DryRun, { storeKeys: true });
+  const { entry, wrap } = wrappingKey(ctx, input.KeyId!, length, input.EncryptionContext, input.DryRun, {
+    storeKeys: true,
+  });
   const plaintext = randomDataKey(length);
   const out = await wrap(plaintext);
   return { CiphertextBlob: out.blob, Plaintext: plaintext, KeyId: entry.doc.arn, KeyMaterialId: out.materialId };

@@ -12,5 +12,9 @@ export const generateMac: OperationHandler<'GenerateMac'> = async (ctx, input) =
   assertAlgorithm(entry.doc, 'MacAlgorithms', input.MacAlgorithm!);
   const key = currentMaterialOf(entry).bytes;
   endDryRun(input.DryRun);
-  return { Mac: computeMac(input.MacAlgorithm as MacAlgorithm, key, input.Message!), MacAlgorithm: input.MacAlgorithm, KeyId: entry.doc.arn };
+  return {
+    Mac: computeMac(input.MacAlgorithm as MacAlgorithm, key, input.Message!),
+    MacAlgorithm: input.MacAlgorithm,
+    KeyId: entry.doc.arn,
+  };
 };

@@ -17,10 +17,16 @@ export const generateRandom: OperationHandler<'GenerateRandom'> = async (ctx, in
   if (input.CustomKeyStoreId !== undefined) {
     const { doc } = findStore(ctx, input.CustomKeyStoreId);
     if (doc.type !== 'AWS_CLOUDHSM') {
-      throw awsError('UnsupportedOperationException', 'GenerateRandom does not support external key stores; use an AWS_CLOUDHSM custom key store or none.');
+      throw awsError(
+        'UnsupportedOperationException',
+        'GenerateRandom does not support external key stores; use an AWS_CLOUDHSM custom key store or none.',
+      );
     }
     if (doc.connectionState !== 'CONNECTED') {
-      throw awsError('CustomKeyStoreInvalidStateException', `Custom key store ${doc.customKeyStoreId} is ${doc.connectionState}, not CONNECTED.`);
+      throw awsError(
+        'CustomKeyStoreInvalidStateException',
+        `Custom key store ${doc.customKeyStoreId} is ${doc.connectionState}, not CONNECTED.`,
+      );
     }
   }
   if (input.NumberOfBytes === undefined) throw awsError('ValidationException', 'NumberOfBytes is required.');

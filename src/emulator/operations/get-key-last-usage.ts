@@ -19,6 +19,12 @@ export const getKeyLastUsage: OperationHandler<'GetKeyLastUsage'> = async (ctx, 
     KeyCreationDate: created,
   };
   const last = ctx.registry.lastUsage.get(doc.arn);
-  if (last) out.KeyLastUsage = { Operation: last.operation as never, Timestamp: new Date(last.at), CloudTrailEventId: last.requestId, KmsRequestId: last.requestId };
+  if (last)
+    out.KeyLastUsage = {
+      Operation: last.operation as never,
+      Timestamp: new Date(last.at),
+      CloudTrailEventId: last.requestId,
+      KmsRequestId: last.requestId,
+    };
   return out;
 };

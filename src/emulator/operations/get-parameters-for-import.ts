@@ -1,5 +1,10 @@
 import { awsError } from '../../errors/index.js';
-import { generateSm2WrappingKeyPair, generateWrappingKeyPair, isRsaWrappingAlgorithm, type WrappingAlgorithm } from '../crypto/import-wrapping.js';
+import {
+  generateSm2WrappingKeyPair,
+  generateWrappingKeyPair,
+  isRsaWrappingAlgorithm,
+  type WrappingAlgorithm,
+} from '../crypto/import-wrapping.js';
 import { importableSpec } from '../crypto/imported-material.js';
 import { isChinaRegion } from '../model/arn.js';
 import type { OperationHandler } from './context.js';
@@ -19,20 +24,38 @@ export const getParametersForImport: OperationHandler<'GetParametersForImport'> 
   const entry = importKey(ctx, input.KeyId!);
   const { doc } = entry;
   if (!importableSpec(doc.keySpec)) {
-    throw awsError('UnsupportedOperationException', `Importing key material is not supported for KeySpec ${doc.keySpec}.`);
+    throw awsError(
+      'UnsupportedOperationException',
+      `Importing key material is not supported for KeySpec ${doc.keySpec}.`,
+    );
   }
   const algorithm = input.WrappingAlgorithm!;
   const spec = input.WrappingKeySpec!;
   if (algorithm === 'SM2PKE' || spec === 'SM2') {
-    if (!isChinaRegion(ctx.region)) throw awsError('ValidationException', 'The SM2 wrapping key spec and SM2PKE wrapping algorithm are supported only in the China Regions.');
-    if (algorithm !== 'SM2PKE' || spec !== 'SM2') throw awsError('ValidationException', 'The SM2PKE wrapping algorithm requires WrappingKeySpec SM2, and SM2 wrapping keys require SM2PKE.');
+    if (!isChinaRegion(ctx.region))
+      throw awsError(
+        'ValidationException',
+        'The SM2 wrapping key spec and SM2PKE wrapping algorithm are supported only in the China Regions.',
+      );
+    if (algorithm !== 'SM2PKE' || spec !== 'SM2')
+      throw awsError(
+        'ValidationException',
+        'The SM2PKE wrapping algorithm requires WrappingKeySpec SM2, and SM2 wrapping keys require SM2PKE.',
+      );
   } else if (!isRsaWrappingAlgorithm(algorithm)) {
-    throw awsError('ValidationException', `The wrapping algorithm ${algorithm} is not supported. Use RSAES_OAEP_SHA_256 or RSA_AES_KEY_WRAP_SHA_256.`);
+    throw awsError(
+      'ValidationException',
+      `The wrapping algorithm ${algorithm} is not supported. Use RSAES_OAEP_SHA_256 or RSA_AES_KEY_WRAP_SHA_256.`,
+    );
   }
   const pair = spec === 'SM2' ? generateSm2WrappingKeyPair() : await generateWrappingKeyPair(WRAPPING_BITS[spec]!);
   const validTo = new Date(ctx.now.getTime() + IMPORT_PARAMETERS_TTL_MS);
   try {
-    const token = issueImportToken(ctx, doc, { algorithm: algorithm as WrappingAlgorithm, validTo, wrappingKey: pair.privateKey });
+    const token = issueImportToken(ctx, doc, {
+      algorithm: algorithm as WrappingAlgorithm,
+      validTo,
+      wrappingKey: pair.privateKey,
+    });
     return { KeyId: doc.arn, ImportToken: token, PublicKey: pair.publicKey, ParametersValidTo: validTo };
   } finally {
     pair.privateKey.fill(0);

@@ -17,10 +17,16 @@ export const getPublicKey: OperationHandler<'GetPublicKey'> = async (ctx, input)
   const entry = ctx.findKey(input.KeyId!, { allowAlias: true, crossAccount: true });
   const doc = entry.doc;
   if (doc.keySpec === 'SYMMETRIC_DEFAULT' || doc.keySpec.startsWith('HMAC_')) {
-    throw awsError('UnsupportedOperationException', `${doc.arn} key spec is ${doc.keySpec} which is not valid for GetPublicKey.`);
+    throw awsError(
+      'UnsupportedOperationException',
+      `${doc.arn} key spec is ${doc.keySpec} which is not valid for GetPublicKey.`,
+    );
   }
   assertKeyUsable(doc, ctx.op);
-  const out: GetPublicKeyResponse = { KeyId: doc.arn, PublicKey: publicKeySpki(doc.keySpec, currentMaterialOf(entry).bytes) };
+  const out: GetPublicKeyResponse = {
+    KeyId: doc.arn,
+    PublicKey: publicKeySpki(doc.keySpec, currentMaterialOf(entry).bytes),
+  };
   const cmk = toKeyMetadata(doc).CustomerMasterKeySpec;
   if (cmk) out.CustomerMasterKeySpec = cmk;
   out.KeySpec = doc.keySpec;

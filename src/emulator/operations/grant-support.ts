@@ -10,8 +10,14 @@ import type { KeyDoc } from '../model/key-record.js';
 
 const COMMON: GrantOperation[] = ['CreateGrant', 'RetireGrant', 'DescribeKey'];
 const SYMMETRIC: GrantOperation[] = [
-  'Decrypt', 'Encrypt', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext', 'ReEncryptFrom', 'ReEncryptTo',
-  'GenerateDataKeyPair', 'GenerateDataKeyPairWithoutPlaintext',
+  'Decrypt',
+  'Encrypt',
+  'GenerateDataKey',
+  'GenerateDataKeyWithoutPlaintext',
+  'ReEncryptFrom',
+  'ReEncryptTo',
+  'GenerateDataKeyPair',
+  'GenerateDataKeyPairWithoutPlaintext',
 ];
 const BY_USAGE: Readonly<Record<string, GrantOperation[]>> = {
   ENCRYPT_DECRYPT: ['Encrypt', 'Decrypt', 'ReEncryptFrom', 'ReEncryptTo', 'GetPublicKey'],
@@ -26,12 +32,15 @@ export function grantOperationsFor(doc: KeyDoc): GrantOperation[] {
   return [...(BY_USAGE[doc.keyUsage as KeyUsageType] ?? []), ...COMMON];
 }
 
-const mac = (doc: GrantDoc, nonce: string) => createHmac('sha256', Buffer.from(doc.tokenSecret, 'hex')).update(`${doc.grantId}|${nonce}`).digest('hex');
+const mac = (doc: GrantDoc, nonce: string) =>
+  createHmac('sha256', Buffer.from(doc.tokenSecret, 'hex')).update(`${doc.grantId}|${nonce}`).digest('hex');
 
 /** A new grant token for `doc`; every call gives a different token, all equally valid. */
 export function issueGrantToken(doc: GrantDoc, keyArn: string): string {
   const nonce = randomBytes(16).toString('hex');
-  return Buffer.from(`opencckm-grant-v1|${keyArn}|${doc.grantId}|${nonce}|${mac(doc, nonce)}`, 'utf8').toString('base64url');
+  return Buffer.from(`opencckm-grant-v1|${keyArn}|${doc.grantId}|${nonce}|${mac(doc, nonce)}`, 'utf8').toString(
+    'base64url',
+  );
 }
 
 const invalidToken = () => awsError('InvalidGrantTokenException', 'The grant token is not valid.');
@@ -92,7 +101,10 @@ export function assertGrantId(grantId: string): void {
  * constrained grant admits no request that has no encryption context to check. An empty
  * map is no constraint, as in AWS (CreateGrant drops them; older stored grants may hold them).
  */
-export function constraintsAllow(constraints: GrantConstraints | undefined, context: Readonly<Record<string, string>> | undefined): boolean {
+export function constraintsAllow(
+  constraints: GrantConstraints | undefined,
+  context: Readonly<Record<string, string>> | undefined,
+): boolean {
   const nonEmpty = (m: Record<string, string> | undefined) => (m && Object.keys(m).length > 0 ? m : undefined);
   const equals = nonEmpty(constraints?.EncryptionContextEquals);
   const subset = nonEmpty(constraints?.EncryptionContextSubset);
@@ -112,15 +124,29 @@ export function constraintsAllow(constraints: GrantConstraints | undefined, cont
  * only grants whose constraints admit it count; without it, constrained grants count
  * only for operations that take no encryption context.
  */
-export function grantAllows(grants: readonly GrantDoc[], principal: string, op: string, context?: Readonly<Record<string, string>>): boolean {
+export function grantAllows(
+  grants: readonly GrantDoc[],
+  principal: string,
+  op: string,
+  context?: Readonly<Record<string, string>>,
+): boolean {
   const ops = op === 'ReEncrypt' ? ['ReEncryptFrom', 'ReEncryptTo'] : [op];
   const checksContext = CONTEXT_OPERATIONS.has(op);
   return grants.some(
-    (g) => g.granteePrincipal === principal && g.operations.some((o) => ops.includes(o)) && (!checksContext || constraintsAllow(g.constraints, context)),
+    (g) =>
+      g.granteePrincipal === principal &&
+      g.operations.some((o) => ops.includes(o)) &&
+      (!checksContext || constraintsAllow(g.constraints, context)),
   );
 }
 
 /** The operations that take an EncryptionContext, to which grant constraints apply. */
 const CONTEXT_OPERATIONS: ReadonlySet<string> = new Set([
-  'Encrypt', 'Decrypt', 'ReEncrypt', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext', 'GenerateDataKeyPair', 'GenerateDataKeyPairWithoutPlaintext',
+  'Encrypt',
+  'Decrypt',
+  'ReEncrypt',
+  'GenerateDataKey',
+  'GenerateDataKeyWithoutPlaintext',
+  'GenerateDataKeyPair',
+  'GenerateDataKeyPairWithoutPlaintext',
 ]);

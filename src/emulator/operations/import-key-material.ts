@@ -14,12 +14,18 @@ const MAX_VALID_MS = 365 * 86_400_000;
 function expiryOf(ctx: OperationContext, input: ImportKeyMaterialRequest): Pick<KeyDoc, 'expirationModel' | 'validTo'> {
   const model = input.ExpirationModel ?? 'KEY_MATERIAL_EXPIRES';
   if (model === 'KEY_MATERIAL_DOES_NOT_EXPIRE') {
-    if (input.ValidTo !== undefined) throw awsError('ValidationException', 'ValidTo is not valid when ExpirationModel is KEY_MATERIAL_DOES_NOT_EXPIRE.');
+    if (input.ValidTo !== undefined)
+      throw awsError(
+        'ValidationException',
+        'ValidTo is not valid when ExpirationModel is KEY_MATERIAL_DOES_NOT_EXPIRE.',
+      );
     return { expirationModel: model };
   }
-  if (input.ValidTo === undefined) throw awsError('ValidationException', 'ValidTo is required when ExpirationModel is KEY_MATERIAL_EXPIRES.');
+  if (input.ValidTo === undefined)
+    throw awsError('ValidationException', 'ValidTo is required when ExpirationModel is KEY_MATERIAL_EXPIRES.');
   const ms = input.ValidTo.getTime() - ctx.now.getTime();
-  if (ms <= 0 || ms > MAX_VALID_MS) throw awsError('ValidationException', 'ValidTo must be a future time at most 365 days from now.');
+  if (ms <= 0 || ms > MAX_VALID_MS)
+    throw awsError('ValidationException', 'ValidTo must be a future time at most 365 days from now.');
   return { expirationModel: model, validTo: input.ValidTo.toISOString() };
 }
 
@@ -50,12 +56,23 @@ function knownVersions(ctx: OperationContext, doc: KeyDoc): MaterialVersion[] {
  *
  * @throws ValidationException | KMSInvalidStateException
  */
-function withPendingMaterial(ctx: OperationContext, doc: KeyDoc, id: string, input: ImportKeyMaterialRequest): MaterialVersion[] {
+function withPendingMaterial(
+  ctx: OperationContext,
+  doc: KeyDoc,
+  id: string,
+  input: ImportKeyMaterialRequest,
+): MaterialVersion[] {
   if (doc.keyState === 'PendingImport') {
-    throw awsError('KMSInvalidStateException', `${doc.arn} is pending import: import its current key material again (ImportType EXISTING_KEY_MATERIAL) before new key material.`);
+    throw awsError(
+      'KMSInvalidStateException',
+      `${doc.arn} is pending import: import its current key material again (ImportType EXISTING_KEY_MATERIAL) before new key material.`,
+    );
   }
   if (doc.materials.some((m) => m.pendingRotation)) {
-    throw awsError('ValidationException', `${doc.arn} already has key material pending rotation; rotate it (RotateKeyOnDemand) or delete it first.`);
+    throw awsError(
+      'ValidationException',
+      `${doc.arn} already has key material pending rotation; rotate it (RotateKeyOnDemand) or delete it first.`,
+    );
   }
   const version: MaterialVersion = { id, createdAt: ctx.now.toISOString(), pendingRotation: true };
   if (input.KeyMaterialDescription) version.description = input.KeyMaterialDescription;
@@ -67,7 +84,12 @@ function withPendingMaterial(ctx: OperationContext, doc: KeyDoc, id: string, inp
  * before (same KeyMaterialId), or with ImportType NEW_KEY_MATERIAL a new version pending
  * rotation. Other different material is IncorrectKeyMaterialException.
  */
-function versionFor(ctx: OperationContext, doc: KeyDoc, id: string, input: ImportKeyMaterialRequest): MaterialVersion[] {
+function versionFor(
+  ctx: OperationContext,
+  doc: KeyDoc,
+  id: string,
+  input: ImportKeyMaterialRequest,
+): MaterialVersion[] {
   const known = knownVersions(ctx, doc);
   if (input.KeyMaterialId !== undefined && input.KeyMaterialId !== id) {
     throw incorrect('The key material does not match the specified KeyMaterialId.');
@@ -76,14 +98,27 @@ function versionFor(ctx: OperationContext, doc: KeyDoc, id: string, input: Impor
     if (input.ImportType === 'EXISTING_KEY_MATERIAL' || input.KeyMaterialId !== undefined) {
       throw incorrect('No key material was imported into this KMS key before; use ImportType NEW_KEY_MATERIAL.');
     }
-    return [{ id, createdAt: ctx.now.toISOString(), ...(input.KeyMaterialDescription ? { description: input.KeyMaterialDescription } : {}) }];
+    return [
+      {
+        id,
+        createdAt: ctx.now.toISOString(),
+        ...(input.KeyMaterialDescription ? { description: input.KeyMaterialDescription } : {}),
+      },
+    ];
   }
   if (known.some((m) => m.id === id)) {
-    if (input.ImportType === 'NEW_KEY_MATERIAL') throw incorrect('This key material is already associated with the KMS key; use ImportType EXISTING_KEY_MATERIAL.');
+    if (input.ImportType === 'NEW_KEY_MATERIAL')
+      throw incorrect(
+        'This key material is already associated with the KMS key; use ImportType EXISTING_KEY_MATERIAL.',
+      );
     return known;
   }
   if (input.ImportType === 'NEW_KEY_MATERIAL') {
-    if (isReplica(doc)) throw awsError('UnsupportedOperationException', 'New key material must be imported into the primary key of a multi-Region key.');
+    if (isReplica(doc))
+      throw awsError(
+        'UnsupportedOperationException',
+        'New key material must be imported into the primary key of a multi-Region key.',
+      );
     return withPendingMaterial(ctx, doc, id, input);
   }
   throw incorrect('The key material is not the key material that was previously imported into this KMS key.');
@@ -122,7 +157,12 @@ export const importKeyMaterial: OperationHandler<'ImportKeyMaterial'> = async (c
   const id = importedMaterialId(doc.keyId, material);
   const materials = versionFor(ctx, doc, id, input);
   const { validTo: _v, expirationModel: _e, ...rest } = doc;
-  const next: KeyDoc = { ...rest, ...expiry, materials, keyState: doc.keyState === 'PendingImport' ? 'Enabled' : doc.keyState };
+  const next: KeyDoc = {
+    ...rest,
+    ...expiry,
+    materials,
+    keyState: doc.keyState === 'PendingImport' ? 'Enabled' : doc.keyState,
+  };
   const tx = ctx.begin();
   tx.putKey(ctx.sealEntry(next, new Map([...entry.material, [id, material]])));
   await ctx.commit(tx);

@@ -12,7 +12,10 @@ import type { OperationContext } from './context.js';
 export function importKey(ctx: OperationContext, keyId: string): KeyEntry {
   const entry = ctx.findKey(keyId);
   if (entry.doc.origin !== 'EXTERNAL') {
-    throw awsError('UnsupportedOperationException', `${entry.doc.arn} origin is ${entry.doc.origin} which is not valid for this operation.`);
+    throw awsError(
+      'UnsupportedOperationException',
+      `${entry.doc.arn} origin is ${entry.doc.origin} which is not valid for this operation.`,
+    );
   }
   assertKeyUsable(entry.doc, ctx.op);
   return entry;

@@ -46,15 +46,25 @@ export function openImportToken(ctx: OperationContext, doc: KeyDoc, sealed: Uint
   try {
     plain = Buffer.from(ctx.openSecret(binding(doc), sealed));
   } catch {
-    throw awsError('InvalidImportTokenException', 'The import token is invalid or is not associated with the specified KMS key.');
+    throw awsError(
+      'InvalidImportTokenException',
+      'The import token is invalid or is not associated with the specified KMS key.',
+    );
   }
   const n = plain.readUInt16BE(0);
   const header = JSON.parse(plain.subarray(2, 2 + n).toString('utf8')) as { alg: WrappingAlgorithm; exp: number };
-  const token = { algorithm: header.alg, validTo: new Date(header.exp), wrappingKey: new Uint8Array(plain.subarray(2 + n)) };
+  const token = {
+    algorithm: header.alg,
+    validTo: new Date(header.exp),
+    wrappingKey: new Uint8Array(plain.subarray(2 + n)),
+  };
   plain.fill(0);
   if (token.validTo.getTime() <= ctx.now.getTime()) {
     token.wrappingKey.fill(0);
-    throw awsError('ExpiredImportTokenException', 'The import token has expired. Use GetParametersForImport to get a new import token and public key.');
+    throw awsError(
+      'ExpiredImportTokenException',
+      'The import token has expired. Use GetParametersForImport to get a new import token and public key.',
+    );
   }
   return token;
 }

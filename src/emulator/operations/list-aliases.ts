@@ -12,7 +12,9 @@ import type { OperationHandler } from './context.js';
 export const listAliases: OperationHandler<'ListAliases'> = async (ctx, input) => {
   const scope = ctx.scope();
   const keyId = input.KeyId === undefined ? undefined : ctx.findKey(input.KeyId).doc.keyId;
-  const names = scope.aliasNamesSorted().filter((n) => keyId === undefined || scope.aliases.get(n)!.targetKeyId === keyId);
+  const names = scope
+    .aliasNamesSorted()
+    .filter((n) => keyId === undefined || scope.aliases.get(n)!.targetKeyId === keyId);
   const page = paginate(names, (n) => n, input.Limit, input.Marker);
   const Aliases: AliasListEntry[] = page.items.map((n) => {
     const a = scope.aliases.get(n)!;

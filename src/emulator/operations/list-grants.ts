@@ -13,7 +13,15 @@ export const listGrants: OperationHandler<'ListGrants'> = async (ctx, input) => 
   const all = ctx.registry
     .scope(doc.accountId, doc.region)
     .grantsOf(doc.keyId)
-    .filter((g) => (input.GrantId === undefined || g.grantId === input.GrantId) && (input.GranteePrincipal === undefined || g.granteePrincipal === input.GranteePrincipal));
+    .filter(
+      (g) =>
+        (input.GrantId === undefined || g.grantId === input.GrantId) &&
+        (input.GranteePrincipal === undefined || g.granteePrincipal === input.GranteePrincipal),
+    );
   const page = paginate(all, (g) => `${g.creationDate}/${g.grantId}`, input.Limit, input.Marker);
-  return { Grants: page.items.map((g) => toGrantListEntry(g, doc.arn)), Truncated: page.Truncated, ...(page.NextMarker ? { NextMarker: page.NextMarker } : {}) };
+  return {
+    Grants: page.items.map((g) => toGrantListEntry(g, doc.arn)),
+    Truncated: page.Truncated,
+    ...(page.NextMarker ? { NextMarker: page.NextMarker } : {}),
+  };
 };

@@ -10,5 +10,9 @@ import type { OperationHandler } from './context.js';
 export const listKeyPolicies: OperationHandler<'ListKeyPolicies'> = async (ctx, input) => {
   ctx.findKey(input.KeyId!);
   const page = paginate([DEFAULT_POLICY_NAME], (n) => n, input.Limit, input.Marker);
-  return { PolicyNames: page.items, ...(page.NextMarker ? { NextMarker: page.NextMarker } : {}), Truncated: page.Truncated };
+  return {
+    PolicyNames: page.items,
+    ...(page.NextMarker ? { NextMarker: page.NextMarker } : {}),
+    Truncated: page.Truncated,
+  };
 };

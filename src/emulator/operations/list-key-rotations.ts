@@ -42,5 +42,9 @@ export const listKeyRotations: OperationHandler<'ListKeyRotations'> = async (ctx
   const versions = doc.materials.filter((m) => all || m.rotationType !== undefined || m.pendingRotation);
   const currentId = currentMaterial(doc)?.id;
   const page = paginate(versions, (m) => `${m.createdAt}/${m.id}`, input.Limit, input.Marker);
-  return { Rotations: page.items.map((m) => toEntry(entry, m, currentId)), Truncated: page.Truncated, ...(page.NextMarker ? { NextMarker: page.NextMarker } : {}) };
+  return {
+    Rotations: page.items.map((m) => toEntry(entry, m, currentId)),
+    Truncated: page.Truncated,
+    ...(page.NextMarker ? { NextMarker: page.NextMarker } : {}),
+  };
 };

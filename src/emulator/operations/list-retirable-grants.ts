@@ -20,7 +20,13 @@ export const listRetirableGrants: OperationHandler<'ListRetirableGrants'> = asyn
       if (g.retiringPrincipal === input.RetiringPrincipal) found.push({ arn: doc.arn, grant: g });
     }
   }
-  found.sort((a, b) => (a.arn === b.arn ? a.grant.creationDate.localeCompare(b.grant.creationDate) : a.arn < b.arn ? -1 : 1));
+  found.sort((a, b) =>
+    a.arn === b.arn ? a.grant.creationDate.localeCompare(b.grant.creationDate) : a.arn < b.arn ? -1 : 1,
+  );
   const page = paginate(found, (f) => `${f.arn}/${f.grant.creationDate}/${f.grant.grantId}`, input.Limit, input.Marker);
-  return { Grants: page.items.map((f) => toGrantListEntry(f.grant, f.arn)), Truncated: page.Truncated, ...(page.NextMarker ? { NextMarker: page.NextMarker } : {}) };
+  return {
+    Grants: page.items.map((f) => toGrantListEntry(f.grant, f.arn)),
+    Truncated: page.Truncated,
+    ...(page.NextMarker ? { NextMarker: page.NextMarker } : {}),
+  };
 };

@@ -12,7 +12,10 @@ import { saveKeyDoc } from './save-key.js';
 export const putKeyPolicy: OperationHandler<'PutKeyPolicy'> = async (ctx, input) => {
   checkPolicyName(input.PolicyName);
   const entry = ctx.findKey(input.KeyId!);
-  checkNewKeyPolicy(input.Policy!, { principalArn: ctx.principalArn, bypassLockoutCheck: input.BypassPolicyLockoutSafetyCheck === true });
+  checkNewKeyPolicy(input.Policy!, {
+    principalArn: ctx.principalArn,
+    bypassLockoutCheck: input.BypassPolicyLockoutSafetyCheck === true,
+  });
   await saveKeyDoc(ctx, entry, { ...entry.doc, policy: input.Policy! });
   return {};
 };

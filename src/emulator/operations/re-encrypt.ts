@@ -19,7 +19,8 @@ export const reEncrypt: OperationHandler<'ReEncrypt'> = async (ctx, input) => {
   if (input.DryRun && input.DryRunModifiers?.includes('IGNORE_CIPHERTEXT')) {
     keyForDecrypt(ctx, input.SourceKeyId, srcAlgorithm);
     if (isStoreKey(destination)) assertAlgorithm(destination.doc, 'EncryptionAlgorithms', dstAlgorithm);
-    else prepareEncrypt(destination, dstAlgorithm, 0, input.DestinationEncryptionContext, 'DestinationEncryptionContext');
+    else
+      prepareEncrypt(destination, dstAlgorithm, 0, input.DestinationEncryptionContext, 'DestinationEncryptionContext');
     endDryRun(true);
   }
   if (input.CiphertextBlob === undefined) throw awsError('ValidationException', 'CiphertextBlob is required.');
@@ -35,7 +36,13 @@ export const reEncrypt: OperationHandler<'ReEncrypt'> = async (ctx, input) => {
     // Keys in custom key stores: the store layer is removed and added asynchronously (custom-key-store-crypto.ts).
     if (isStoreKey(source.entry)) {
       endDryRun(input.DryRun);
-      source.plaintext = await decryptInStore(ctx, source.entry, source.plaintext, source.materialId, input.SourceEncryptionContext);
+      source.plaintext = await decryptInStore(
+        ctx,
+        source.entry,
+        source.plaintext,
+        source.materialId,
+        input.SourceEncryptionContext,
+      );
     }
     let out;
     if (isStoreKey(destination)) {
@@ -43,7 +50,13 @@ export const reEncrypt: OperationHandler<'ReEncrypt'> = async (ctx, input) => {
       endDryRun(input.DryRun);
       out = await encryptInStore(ctx, destination, source.plaintext, input.DestinationEncryptionContext);
     } else {
-      const run = prepareEncrypt(destination, dstAlgorithm, source.plaintext.length, input.DestinationEncryptionContext, 'DestinationEncryptionContext');
+      const run = prepareEncrypt(
+        destination,
+        dstAlgorithm,
+        source.plaintext.length,
+        input.DestinationEncryptionContext,
+        'DestinationEncryptionContext',
+      );
       endDryRun(input.DryRun);
       out = run(source.plaintext);
     }

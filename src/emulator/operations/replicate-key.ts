@@ -23,18 +23,27 @@ export const replicateKey: OperationHandler<'ReplicateKey'> = async (ctx, input)
   const { doc } = primary;
   if (!doc.multiRegion) throw awsError('UnsupportedOperationException', `${doc.arn} is not a multi-Region key.`);
   if ((doc.primaryRegion ?? doc.region) !== doc.region) {
-    throw awsError('UnsupportedOperationException', `${doc.arn} is a replica key; replicate the primary key in ${doc.primaryRegion}.`);
+    throw awsError(
+      'UnsupportedOperationException',
+      `${doc.arn} is a replica key; replicate the primary key in ${doc.primaryRegion}.`,
+    );
   }
   assertKeyUsable(doc, ctx.op);
   const region = input.ReplicaRegion!;
   if (region === doc.region || partitionOf(region) !== partitionOf(doc.region)) {
-    throw awsError('ValidationException', `${region} is not a valid replica Region for a primary key in ${doc.region}.`);
+    throw awsError(
+      'ValidationException',
+      `${region} is not a valid replica Region for a primary key in ${doc.region}.`,
+    );
   }
   if (ctx.registry.scope(doc.accountId, region).keys.has(doc.keyId)) {
     throw awsError('AlreadyExistsException', `A replica of ${doc.keyId} already exists in ${region}.`);
   }
   if (input.Policy !== undefined) {
-    checkNewKeyPolicy(input.Policy, { principalArn: ctx.principalArn, bypassLockoutCheck: input.BypassPolicyLockoutSafetyCheck === true });
+    checkNewKeyPolicy(input.Policy, {
+      principalArn: ctx.principalArn,
+      bypassLockoutCheck: input.BypassPolicyLockoutSafetyCheck === true,
+    });
   }
   const tags = (input.Tags ?? []).map((t) => ({ TagKey: t.TagKey, TagValue: t.TagValue ?? '' }));
   validateNewTags(tags);

@@ -23,7 +23,8 @@ const invalidKeyId = () => awsError('NotFoundException', 'Invalid keyId.');
 function byAlias(registry: Registry, caller: Caller, accountId: string, aliasName: string): KeyEntry {
   const alias = registry.scope(accountId, caller.region).aliases.get(aliasName);
   const key = alias && registry.scope(accountId, caller.region).keys.get(alias.targetKeyId);
-  if (!key) throw awsError('NotFoundException', `Alias '${aliasArn(caller.region, accountId, aliasName)}' is not found.`);
+  if (!key)
+    throw awsError('NotFoundException', `Alias '${aliasArn(caller.region, accountId, aliasName)}' is not found.`);
   return key;
 }
 
@@ -49,13 +50,17 @@ export function resolveKey(registry: Registry, caller: Caller, keyId: string, op
     if (!arn) throw invalidKeyId();
     if (arn.resourceType === 'alias') {
       if (!opts.allowAlias || arn.accountId !== caller.accountId || arn.region !== caller.region) {
-        throw awsError('NotFoundException', `Alias '${aliasArn(arn.region, arn.accountId, arn.resource)}' is not found.`);
+        throw awsError(
+          'NotFoundException',
+          `Alias '${aliasArn(arn.region, arn.accountId, arn.resource)}' is not found.`,
+        );
       }
       return byAlias(registry, caller, arn.accountId, arn.resource);
     }
     if (!isKeyId(arn.resource)) throw invalidKeyId();
     // Built only when thrown: an error captures a stack trace, too costly for every lookup by ARN.
-    const notFound = () => awsError('NotFoundException', `Key '${keyArn(arn.region, arn.accountId, arn.resource)}' does not exist`);
+    const notFound = () =>
+      awsError('NotFoundException', `Key '${keyArn(arn.region, arn.accountId, arn.resource)}' does not exist`);
     if (arn.region !== caller.region) throw notFound();
     if (arn.accountId !== caller.accountId && !opts.crossAccount) throw notFound();
     accountId = arn.accountId;
@@ -70,9 +75,17 @@ export function resolveKey(registry: Registry, caller: Caller, keyId: string, op
 }
 
 /** Another account's key: its policy must allow the caller, or a grant whose constraints admit the request's encryption context. */
-function assertCrossAccountAllowed(registry: Registry, entry: KeyEntry, caller: Caller, context: Readonly<Record<string, string>> | undefined): void {
+function assertCrossAccountAllowed(
+  registry: Registry,
+  entry: KeyEntry,
+  caller: Caller,
+  context: Readonly<Record<string, string>> | undefined,
+): void {
   const grants = registry.scope(entry.doc.accountId, entry.doc.region).grantsOf(entry.doc.keyId);
-  if (!policyAllows(parseKeyPolicy(entry.doc.policy), caller.principalArn, `kms:${caller.op}`) && !grantAllows(grants, caller.principalArn, caller.op, context)) {
+  if (
+    !policyAllows(parseKeyPolicy(entry.doc.policy), caller.principalArn, `kms:${caller.op}`) &&
+    !grantAllows(grants, caller.principalArn, caller.op, context)
+  ) {
     throw awsError(
       'AccessDeniedException',
       `User: ${caller.principalArn} is not authorized to perform: kms:${caller.op} on resource: ${entry.doc.arn} because no resource-based policy allows the kms:${caller.op} action`,

@@ -7,7 +7,12 @@ import { assertGrantId, grantOfToken } from './grant-support.js';
 const notFound = () => awsError('NotFoundException', 'Grant not found.');
 
 /** The grant RetireGrant names: by GrantToken, or by key ARN and GrantId. */
-function grantToRetire(ctx: OperationContext, token: string | undefined, keyId: string | undefined, grantId: string | undefined): GrantDoc {
+function grantToRetire(
+  ctx: OperationContext,
+  token: string | undefined,
+  keyId: string | undefined,
+  grantId: string | undefined,
+): GrantDoc {
   if (token !== undefined) {
     const g = grantOfToken(ctx.registry, token);
     if (!g || (grantId !== undefined && g.grantId !== grantId)) throw notFound();

@@ -25,7 +25,10 @@ export const rotateKeyOnDemand: OperationHandler<'RotateKeyOnDemand'> = async (c
   assertKeyUsable(entry.doc, ctx.op);
   const done = entry.doc.materials.filter((m) => m.rotationType === 'ON_DEMAND').length;
   if (done >= MAX_ON_DEMAND_ROTATIONS) {
-    throw awsError('LimitExceededException', `${entry.doc.arn} has reached the limit of ${MAX_ON_DEMAND_ROTATIONS} on-demand rotations.`);
+    throw awsError(
+      'LimitExceededException',
+      `${entry.doc.arn} has reached the limit of ${MAX_ON_DEMAND_ROTATIONS} on-demand rotations.`,
+    );
   }
   if (entry.doc.origin === 'EXTERNAL') return rotateToImported(ctx, entry);
   const material = await generateKeyMaterial('SYMMETRIC_DEFAULT');
@@ -34,7 +37,10 @@ export const rotateKeyOnDemand: OperationHandler<'RotateKeyOnDemand'> = async (c
     throw awsError('ConflictException', `${entry.doc.arn} changed while it was being rotated; retry the request.`);
   }
   const id = newMaterialId();
-  const doc: KeyDoc = { ...entry.doc, materials: [...entry.doc.materials, { id, createdAt: ctx.now.toISOString(), rotationType: 'ON_DEMAND' }] };
+  const doc: KeyDoc = {
+    ...entry.doc,
+    materials: [...entry.doc.materials, { id, createdAt: ctx.now.toISOString(), rotationType: 'ON_DEMAND' }],
+  };
   const tx = ctx.begin();
   const rotated = ctx.sealEntry(doc, new Map([...entry.material, [id, material]]));
   tx.putKey(rotated);
@@ -52,7 +58,10 @@ export const rotateKeyOnDemand: OperationHandler<'RotateKeyOnDemand'> = async (c
 async function rotateToImported(ctx: OperationContext, entry: KeyEntry): Promise<{ KeyId: string }> {
   const pending = entry.doc.materials.find((m) => m.pendingRotation);
   if (!pending || !entry.material.has(pending.id)) {
-    throw awsError('ValidationException', `${entry.doc.arn} has no key material pending rotation: import new key material (ImportType NEW_KEY_MATERIAL) first.`);
+    throw awsError(
+      'ValidationException',
+      `${entry.doc.arn} has no key material pending rotation: import new key material (ImportType NEW_KEY_MATERIAL) first.`,
+    );
   }
   const { pendingRotation: _p, ...version } = pending;
   const rotated = { ...version, createdAt: ctx.now.toISOString(), rotationType: 'ON_DEMAND' as const };

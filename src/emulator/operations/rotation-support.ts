@@ -10,7 +10,10 @@ import type { KeyDoc } from '../model/key-record.js';
  */
 export function assertRotationSupported(doc: KeyDoc): void {
   if (doc.keySpec !== 'SYMMETRIC_DEFAULT') {
-    throw awsError('UnsupportedOperationException', `${doc.arn} key spec is ${doc.keySpec} which is not valid for this operation.`);
+    throw awsError(
+      'UnsupportedOperationException',
+      `${doc.arn} key spec is ${doc.keySpec} which is not valid for this operation.`,
+    );
   }
   assertKmsGeneratedMaterial(doc);
 }
@@ -24,7 +27,10 @@ export function assertRotationSupported(doc: KeyDoc): void {
  */
 export function assertKmsGeneratedMaterial(doc: KeyDoc): void {
   if (doc.origin !== 'AWS_KMS') {
-    throw awsError('UnsupportedOperationException', `${doc.arn} origin is ${doc.origin} which is not valid for this operation.`);
+    throw awsError(
+      'UnsupportedOperationException',
+      `${doc.arn} origin is ${doc.origin} which is not valid for this operation.`,
+    );
   }
 }
 
@@ -35,7 +41,10 @@ export function assertKmsGeneratedMaterial(doc: KeyDoc): void {
  */
 export function assertNotReplica(doc: KeyDoc): void {
   if (doc.multiRegion && doc.primaryRegion !== undefined && doc.primaryRegion !== doc.region) {
-    throw awsError('UnsupportedOperationException', `${doc.arn} is a multi-Region replica key; manage rotation on its primary key in ${doc.primaryRegion}.`);
+    throw awsError(
+      'UnsupportedOperationException',
+      `${doc.arn} is a multi-Region replica key; manage rotation on its primary key in ${doc.primaryRegion}.`,
+    );
   }
 }
 

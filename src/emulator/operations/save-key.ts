@@ -8,7 +8,12 @@ import type { OperationContext } from './context.js';
  * Used by every operation that changes key metadata. With `shared`, a multi-Region
  * primary's shared properties (rotation) are copied to its replicas in the same write.
  */
-export async function saveKeyDoc(ctx: OperationContext, entry: KeyEntry, doc: KeyDoc, opts: { shared?: boolean } = {}): Promise<void> {
+export async function saveKeyDoc(
+  ctx: OperationContext,
+  entry: KeyEntry,
+  doc: KeyDoc,
+  opts: { shared?: boolean } = {},
+): Promise<void> {
   const tx = ctx.begin();
   const next = withDoc(entry, doc);
   tx.putKey(next);

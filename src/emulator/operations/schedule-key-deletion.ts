@@ -22,7 +22,10 @@ export const scheduleKeyDeletion: OperationHandler<'ScheduleKeyDeletion'> = asyn
   // The model allows 1–365 (for other key types); customer keys take 7–30.
   if (days < MIN_WINDOW || days > MAX_WINDOW) {
     const bound = days < MIN_WINDOW ? `greater than or equal to ${MIN_WINDOW}` : `less than or equal to ${MAX_WINDOW}`;
-    throw awsError('ValidationException', `1 validation error detected: Value at 'pendingWindowInDays' failed to satisfy constraint: Member must have value ${bound}`);
+    throw awsError(
+      'ValidationException',
+      `1 validation error detected: Value at 'pendingWindowInDays' failed to satisfy constraint: Member must have value ${bound}`,
+    );
   }
   const entry = ctx.findKey(input.KeyId!);
   assertKeyUsable(entry.doc, ctx.op);

@@ -27,14 +27,21 @@ export function signingRequest(ctx: OperationContext, input: SigningRequest): { 
   const algorithm = input.SigningAlgorithm!;
   assertAlgorithm(entry.doc, 'SigningAlgorithms', algorithm);
   const info = SIGNING_ALGORITHMS[algorithm];
-  if (!info) throw awsError('UnsupportedOperationException', `${algorithm} is not implemented by the opencckm emulator.`);
+  if (!info)
+    throw awsError('UnsupportedOperationException', `${algorithm} is not implemented by the opencckm emulator.`);
   const messageType = (input.MessageType ?? 'RAW') as SignMessageType;
   if (!info.messageTypes.includes(messageType)) {
-    throw awsError('ValidationException', `MessageType ${messageType} is not valid with SigningAlgorithm ${algorithm}; valid values: ${info.messageTypes.join(', ')}.`);
+    throw awsError(
+      'ValidationException',
+      `MessageType ${messageType} is not valid with SigningAlgorithm ${algorithm}; valid values: ${info.messageTypes.join(', ')}.`,
+    );
   }
   const message = input.Message!;
   if (messageType !== 'RAW' && message.length !== info.digestBytes) {
-    throw awsError('ValidationException', `Digest is invalid length for algorithm ${algorithm}: it must be ${info.digestBytes} bytes.`);
+    throw awsError(
+      'ValidationException',
+      `Digest is invalid length for algorithm ${algorithm}: it must be ${info.digestBytes} bytes.`,
+    );
   }
   const material = currentMaterialOf(entry).bytes;
   endDryRun(input.DryRun);

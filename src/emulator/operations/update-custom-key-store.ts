@@ -15,17 +15,33 @@ import {
 
 const CLOUDHSM_PARAMS = ['KeyStorePassword', 'CloudHsmClusterId'] as const;
 const XKS_PARAMS = [
-  'XksProxyUriEndpoint', 'XksProxyUriPath', 'XksProxyVpcEndpointServiceName', 'XksProxyVpcEndpointServiceOwner',
-  'XksProxyAuthenticationCredential', 'XksProxyConnectivity',
+  'XksProxyUriEndpoint',
+  'XksProxyUriPath',
+  'XksProxyVpcEndpointServiceName',
+  'XksProxyVpcEndpointServiceOwner',
+  'XksProxyAuthenticationCredential',
+  'XksProxyConnectivity',
 ] as const;
 /** External store properties that change only while DISCONNECTED (the rest also while CONNECTED). */
-const XKS_NEEDS_DISCONNECTED = ['XksProxyConnectivity', 'XksProxyUriEndpoint', 'XksProxyVpcEndpointServiceName', 'XksProxyVpcEndpointServiceOwner'] as const;
+const XKS_NEEDS_DISCONNECTED = [
+  'XksProxyConnectivity',
+  'XksProxyUriEndpoint',
+  'XksProxyVpcEndpointServiceName',
+  'XksProxyVpcEndpointServiceOwner',
+] as const;
 
 const notDisconnected = (doc: CustomKeyStoreDoc, what: string) =>
-  awsError('CustomKeyStoreInvalidStateException', `Custom key store ${doc.customKeyStoreId} is ${doc.connectionState}; ${what} can change only while it is DISCONNECTED.`);
+  awsError(
+    'CustomKeyStoreInvalidStateException',
+    `Custom key store ${doc.customKeyStoreId} is ${doc.connectionState}; ${what} can change only while it is DISCONNECTED.`,
+  );
 
 /** A CloudHSM store: everything needs DISCONNECTED; a new cluster must be related (same trust anchor, i.e. backup lineage). */
-function updateCloudHsm(ctx: OperationContext, entry: CustomKeyStoreEntry, input: UpdateCustomKeyStoreRequest): { doc: CustomKeyStoreDoc; secret: string } {
+function updateCloudHsm(
+  ctx: OperationContext,
+  entry: CustomKeyStoreEntry,
+  input: UpdateCustomKeyStoreRequest,
+): { doc: CustomKeyStoreDoc; secret: string } {
   const { doc } = entry;
   rejectParams(input, XKS_PARAMS, 'AWS_CLOUDHSM');
   if (doc.connectionState !== 'DISCONNECTED') throw notDisconnected(doc, 'the properties of a CloudHSM key store');
@@ -34,7 +50,10 @@ function updateCloudHsm(ctx: OperationContext, entry: CustomKeyStoreEntry, input
   if (clusterId !== undefined && clusterId !== doc.cloudHsmClusterId) {
     assertClusterUsable(ctx, clusterId, doc.customKeyStoreId);
     if (!ctx.keyStores.cloudHsm!.isTrustAnchor(ctx.accountId, ctx.region, clusterId, doc.trustAnchorCertificate!)) {
-      throw awsError('CloudHsmClusterNotRelatedException', `CloudHSM cluster ${clusterId} does not share a backup history (trust anchor) with the store's original cluster.`);
+      throw awsError(
+        'CloudHsmClusterNotRelatedException',
+        `CloudHSM cluster ${clusterId} does not share a backup history (trust anchor) with the store's original cluster.`,
+      );
     }
     next.cloudHsmClusterId = clusterId;
   }
@@ -46,15 +65,25 @@ function nextProxy(current: XksProxyDoc, input: UpdateCustomKeyStoreRequest): Xk
   const next: XksProxyDoc = { ...current };
   if (input.XksProxyConnectivity !== undefined && input.XksProxyConnectivity !== current.connectivity) {
     if (input.XksProxyUriEndpoint === undefined || input.XksProxyUriEndpoint === current.uriEndpoint) {
-      throw awsError('ValidationException', `Changing XksProxyConnectivity to ${input.XksProxyConnectivity} requires a new XksProxyUriEndpoint.`);
+      throw awsError(
+        'ValidationException',
+        `Changing XksProxyConnectivity to ${input.XksProxyConnectivity} requires a new XksProxyUriEndpoint.`,
+      );
     }
     next.connectivity = input.XksProxyConnectivity;
     if (next.connectivity === 'PUBLIC_ENDPOINT') {
-      if (input.XksProxyVpcEndpointServiceName) throw awsError('ValidationException', 'XksProxyVpcEndpointServiceName must be empty when XksProxyConnectivity changes to PUBLIC_ENDPOINT.');
+      if (input.XksProxyVpcEndpointServiceName)
+        throw awsError(
+          'ValidationException',
+          'XksProxyVpcEndpointServiceName must be empty when XksProxyConnectivity changes to PUBLIC_ENDPOINT.',
+        );
       delete next.vpcEndpointServiceName;
       delete next.vpcEndpointServiceOwner;
     } else if (!input.XksProxyVpcEndpointServiceName) {
-      throw awsError('ValidationException', 'Changing XksProxyConnectivity to VPC_ENDPOINT_SERVICE requires XksProxyVpcEndpointServiceName.');
+      throw awsError(
+        'ValidationException',
+        'Changing XksProxyConnectivity to VPC_ENDPOINT_SERVICE requires XksProxyVpcEndpointServiceName.',
+      );
     }
   }
   if (input.XksProxyUriEndpoint !== undefined) next.uriEndpoint = input.XksProxyUriEndpoint;
@@ -66,7 +95,11 @@ function nextProxy(current: XksProxyDoc, input: UpdateCustomKeyStoreRequest): Xk
 }
 
 /** An external store: name, credential and path also while CONNECTED; the rest only while DISCONNECTED. */
-async function updateExternal(ctx: OperationContext, entry: CustomKeyStoreEntry, input: UpdateCustomKeyStoreRequest): Promise<{ doc: CustomKeyStoreDoc; secret: string }> {
+async function updateExternal(
+  ctx: OperationContext,
+  entry: CustomKeyStoreEntry,
+  input: UpdateCustomKeyStoreRequest,
+): Promise<{ doc: CustomKeyStoreDoc; secret: string }> {
   const { doc } = entry;
   const raw = input as unknown as Record<string, unknown>;
   rejectParams(raw, CLOUDHSM_PARAMS, 'EXTERNAL_KEY_STORE');
@@ -74,7 +107,10 @@ async function updateExternal(ctx: OperationContext, entry: CustomKeyStoreEntry,
   const needsDisconnected = XKS_NEEDS_DISCONNECTED.find((n) => raw[n] !== undefined);
   if (needsDisconnected && state !== 'DISCONNECTED') throw notDisconnected(doc, needsDisconnected);
   if (state !== 'DISCONNECTED' && state !== 'CONNECTED') {
-    throw awsError('CustomKeyStoreInvalidStateException', `Custom key store ${doc.customKeyStoreId} is ${state}; an external key store can be updated only while CONNECTED or DISCONNECTED.`);
+    throw awsError(
+      'CustomKeyStoreInvalidStateException',
+      `Custom key store ${doc.customKeyStoreId} is ${state}; an external key store can be updated only while CONNECTED or DISCONNECTED.`,
+    );
   }
   const xks = nextProxy(doc.xks!, input);
   assertConnectivity(xks);
@@ -96,17 +132,25 @@ async function updateExternal(ctx: OperationContext, entry: CustomKeyStoreEntry,
  */
 export const updateCustomKeyStore: OperationHandler<'UpdateCustomKeyStore'> = async (ctx, input) => {
   const entry = findStore(ctx, input.CustomKeyStoreId!);
-  const { doc, secret } = entry.doc.type === 'AWS_CLOUDHSM' ? updateCloudHsm(ctx, entry, input) : await updateExternal(ctx, entry, input);
+  const { doc, secret } =
+    entry.doc.type === 'AWS_CLOUDHSM' ? updateCloudHsm(ctx, entry, input) : await updateExternal(ctx, entry, input);
   if (input.NewCustomKeyStoreName !== undefined) {
     assertNameFree(ctx, input.NewCustomKeyStoreName, doc.customKeyStoreId);
     doc.name = input.NewCustomKeyStoreName;
   }
   const latest = findStore(ctx, doc.customKeyStoreId);
   if (latest.doc.generation !== entry.doc.generation || latest.doc.connectionState !== entry.doc.connectionState) {
-    throw awsError('CustomKeyStoreInvalidStateException', `Custom key store ${doc.customKeyStoreId} changed state during the update; retry.`);
+    throw awsError(
+      'CustomKeyStoreInvalidStateException',
+      `Custom key store ${doc.customKeyStoreId} changed state during the update; retry.`,
+    );
   }
   const tx = ctx.begin();
-  tx.putCustomKeyStore(secret === entry.secret ? { ...latest, doc: { ...latest.doc, ...pick(doc) } } : sealStore(ctx, { ...latest.doc, ...pick(doc) }, secret));
+  tx.putCustomKeyStore(
+    secret === entry.secret
+      ? { ...latest, doc: { ...latest.doc, ...pick(doc) } }
+      : sealStore(ctx, { ...latest.doc, ...pick(doc) }, secret),
+  );
   await ctx.commit(tx);
   return {};
 };

@@ -16,7 +16,10 @@ export const updatePrimaryRegion: OperationHandler<'UpdatePrimaryRegion'> = asyn
   const { doc } = entry;
   if (!doc.multiRegion) throw awsError('UnsupportedOperationException', `${doc.arn} is not a multi-Region key.`);
   if ((doc.primaryRegion ?? doc.region) !== doc.region) {
-    throw awsError('UnsupportedOperationException', `${doc.arn} is not the primary key; call UpdatePrimaryRegion on the primary key in ${doc.primaryRegion}.`);
+    throw awsError(
+      'UnsupportedOperationException',
+      `${doc.arn} is not the primary key; call UpdatePrimaryRegion on the primary key in ${doc.primaryRegion}.`,
+    );
   }
   assertKeyUsable(doc, ctx.op);
   const target = input.PrimaryRegion!;

@@ -12,7 +12,10 @@ import { signingRequest } from './signing-request.js';
 export const verify: OperationHandler<'Verify'> = async (ctx, input) => {
   const req = signingRequest(ctx, input);
   if (!verifySignature(req.sign, input.Signature!)) {
-    throw awsError('KMSInvalidSignatureException', 'The request was rejected because the signature verification failed.');
+    throw awsError(
+      'KMSInvalidSignatureException',
+      'The request was rejected because the signature verification failed.',
+    );
   }
   return { KeyId: req.arn, SignatureValid: true, SigningAlgorithm: input.SigningAlgorithm };
 };

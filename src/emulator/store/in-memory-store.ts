@@ -25,7 +25,14 @@ export class InMemoryEmulatorStore implements EmulatorStore {
     for (const bucket of this.buckets.values()) {
       for (const o of bucket.values()) {
         const secret = o.secret === null ? null : new Uint8Array(Buffer.from(o.secret, 'latin1'));
-        out.push({ kind: o.kind, accountId: o.accountId, region: o.region, id: o.id, doc: structuredClone(o.doc), secret });
+        out.push({
+          kind: o.kind,
+          accountId: o.accountId,
+          region: o.region,
+          id: o.id,
+          doc: structuredClone(o.doc),
+          secret,
+        });
       }
     }
     return out;
@@ -33,10 +40,19 @@ export class InMemoryEmulatorStore implements EmulatorStore {
 
   async apply(change: StoreChange): Promise<void> {
     for (const o of change.put ?? []) {
-      const secret = o.secret ? Buffer.from(o.secret.buffer, o.secret.byteOffset, o.secret.byteLength).toString('latin1') : null;
+      const secret = o.secret
+        ? Buffer.from(o.secret.buffer, o.secret.byteOffset, o.secret.byteLength).toString('latin1')
+        : null;
       let bucket = this.buckets.get(bucketOf(o));
       if (!bucket) this.buckets.set(bucketOf(o), (bucket = new Map()));
-      bucket.set(o.id, { kind: o.kind, accountId: o.accountId, region: o.region, id: o.id, doc: Object.freeze(o.doc), secret });
+      bucket.set(o.id, {
+        kind: o.kind,
+        accountId: o.accountId,
+        region: o.region,
+        id: o.id,
+        doc: Object.freeze(o.doc),
+        secret,
+      });
     }
     for (const r of change.delete ?? []) this.buckets.get(bucketOf(r))?.delete(r.id);
   }

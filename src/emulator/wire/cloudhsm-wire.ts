@@ -25,9 +25,16 @@ export function isCloudHsmTarget(target: string | string[] | undefined): target 
  * @throws AppError UnknownOperationException | SerializationException | authentication
  *   errors (from `authenticate`) | the operation's CloudHSM exceptions
  */
-export async function serveCloudHsm(emulator: KmsEmulator, target: string, contentType: string, authenticate: () => WireCaller, body: Uint8Array): Promise<unknown> {
+export async function serveCloudHsm(
+  emulator: KmsEmulator,
+  target: string,
+  contentType: string,
+  authenticate: () => WireCaller,
+  body: Uint8Array,
+): Promise<unknown> {
   const op = target.slice(CLOUDHSM_TARGET_PREFIX.length);
-  if (!Object.hasOwn(HSM_OPERATIONS, op)) throw awsError('UnknownOperationException', `${op} is not a CloudHSM v2 operation the emulator serves.`);
+  if (!Object.hasOwn(HSM_OPERATIONS, op))
+    throw awsError('UnknownOperationException', `${op} is not a CloudHSM v2 operation the emulator serves.`);
   if (contentType !== JSON_TYPE) throw awsError('SerializationException', `Content-Type must be ${JSON_TYPE}.`);
   const caller = authenticate();
   const output = await emulator.cloudHsm.call(caller, op as HsmOperationName, parseJson(body) as never);
@@ -48,7 +55,11 @@ function toWire(value: unknown): unknown {
   if (value instanceof Date) return value.getTime() / 1000;
   if (Array.isArray(value)) return value.map(toWire);
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [k, toWire(v)]));
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, toWire(v)]),
+    );
   }
   return value;
 }
@@ -75,7 +86,13 @@ const ROUTE = /^\/_opencckm\/cloudhsm\/clusters\/(cluster-[2-7a-zA-Z]{11,16})\/(
  * cluster or path) or 405. Unauthenticated: served only when the wire handler was created
  * with `enableCloudHsmAdmin: true` (test and development setups).
  */
-export async function serveCloudHsmAdmin(emulator: KmsEmulator, method: string, path: string, body: Uint8Array, res: ServerResponse): Promise<void> {
+export async function serveCloudHsmAdmin(
+  emulator: KmsEmulator,
+  method: string,
+  path: string,
+  body: Uint8Array,
+  res: ServerResponse,
+): Promise<void> {
   const m = ROUTE.exec(path);
   if (!m) return reply(res, 404, { __type: 'NotFound', message: 'No such CloudHSM admin path.' });
   if (method !== 'POST') return reply(res, 405, { __type: 'MethodNotAllowed', message: 'Use POST.' });
@@ -84,9 +101,20 @@ export async function serveCloudHsmAdmin(emulator: KmsEmulator, method: string, 
     const input = parseAdminBody(body);
     const where = emulator.cloudHsm.locateCluster(clusterId);
     if (!where) throw awsError('CloudHsmResourceNotFoundException', `The cluster ${clusterId} does not exist.`);
-    if (m[2] === 'activate') await emulator.cloudHsm.activate(where.accountId, where.region, clusterId, input.password as string);
-    else await emulator.cloudHsm.setCryptoUser(where.accountId, where.region, clusterId, input.username as string, input.password as string);
-    reply(res, 200, { clusterId, state: emulator.cloudHsm.findCluster(where.accountId, where.region, clusterId)?.state });
+    if (m[2] === 'activate')
+      await emulator.cloudHsm.activate(where.accountId, where.region, clusterId, input.password as string);
+    else
+      await emulator.cloudHsm.setCryptoUser(
+        where.accountId,
+        where.region,
+        clusterId,
+        input.username as string,
+        input.password as string,
+      );
+    reply(res, 200, {
+      clusterId,
+      state: emulator.cloudHsm.findCluster(where.accountId, where.region, clusterId)?.state,
+    });
   } catch (err) {
     const e = isAppError(err) ? err : awsError('CloudHsmInternalFailureException', 'An internal error occurred');
     const status = e.awsName === 'CloudHsmResourceNotFoundException' ? 404 : e.fault === 'server' ? 500 : 400;
@@ -101,6 +129,7 @@ function parseAdminBody(body: Uint8Array): Record<string, unknown> {
   } catch {
     throw awsError('CloudHsmInvalidRequestException', 'The request body is not valid JSON.');
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw awsError('CloudHsmInvalidRequestException', 'The request body must be a JSON object.');
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw awsError('CloudHsmInvalidRequestException', 'The request body must be a JSON object.');
   return parsed as Record<string, unknown>;
 }

@@ -3,7 +3,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { awsError, isAppError, toKmsWireError, type AppError } from '../../errors/index.js';
 import { KMS_OPERATIONS, type KmsOperationName } from '../../providers/kms-provider.js';
 import type { KmsEmulator } from '../emulator.js';
-import { authenticate, type AuthenticateOptions, type WireCredentials, type WireRequest } from './wire-authentication.js';
+import {
+  authenticate,
+  type AuthenticateOptions,
+  type WireCredentials,
+  type WireRequest,
+} from './wire-authentication.js';
 import { FAULTS_PATH, serveFaultAdmin } from './fault-admin.js';
 import { CLOUDHSM_ADMIN_PATH, isCloudHsmTarget, serveCloudHsm, serveCloudHsmAdmin } from './cloudhsm-wire.js';
 import { decodeInput, encodeOutput } from './json-codec.js';
@@ -58,7 +63,12 @@ const OPERATIONS = new Set<string>(KMS_OPERATIONS);
  * or with `undefined` when it is too large (the rest is drained and discarded so the
  * response can be sent). Callback-based rather than a promise: this is every request's path.
  */
-function readBody(req: IncomingMessage, limit: number, done: (body: Buffer | undefined) => void, fail: (err: unknown) => void): void {
+function readBody(
+  req: IncomingMessage,
+  limit: number,
+  done: (body: Buffer | undefined) => void,
+  fail: (err: unknown) => void,
+): void {
   let first: Buffer | undefined;
   let more: Buffer[] | undefined;
   let size = 0;
@@ -128,7 +138,11 @@ function sendKmsError(res: ServerResponse, requestId: string, err: unknown): voi
 }
 
 function sendXml(res: ServerResponse, requestId: string, r: { status: number; body: string }): void {
-  res.writeHead(r.status, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId, 'content-length': Buffer.byteLength(r.body) });
+  res.writeHead(r.status, {
+    'content-type': 'text/xml',
+    'x-amzn-requestid': requestId,
+    'content-length': Buffer.byteLength(r.body),
+  });
   res.end(r.body);
 }
 
@@ -174,29 +188,62 @@ export function createEmulatorWireHandler(
   };
 
   /** Routes a fully read request; KMS answers (and errors) are sent when the emulator settles. */
-  function serve(req: IncomingMessage, res: ServerResponse, requestId: string, target: string | string[] | undefined, contentType: string, isSts: boolean, body: Buffer): void {
+  function serve(
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+    target: string | string[] | undefined,
+    contentType: string,
+    isSts: boolean,
+    body: Buffer,
+  ): void {
     const url = req.url ?? '/';
     const mark = url.indexOf('?');
     const path = mark < 0 ? url : url.slice(0, mark);
-    if (path === FAULTS_PATH && options.enableFaultInjection) return serveFaultAdmin(emulator, req.method ?? 'GET', body, res);
-    if (path.startsWith(CLOUDHSM_ADMIN_PATH) && options.enableCloudHsmAdmin) return void serveCloudHsmAdmin(emulator, req.method ?? 'GET', path, body, res).catch(() => res.destroy());
+    if (path === FAULTS_PATH && options.enableFaultInjection)
+      return serveFaultAdmin(emulator, req.method ?? 'GET', body, res);
+    if (path.startsWith(CLOUDHSM_ADMIN_PATH) && options.enableCloudHsmAdmin)
+      return void serveCloudHsmAdmin(emulator, req.method ?? 'GET', path, body, res).catch(() => res.destroy());
     if (req.method !== 'POST' || path !== '/') {
       return sendJson(res, 404, requestId, { __type: 'UnknownOperationException', message: 'Only POST / is served.' });
     }
-    const signed: WireRequest = { method: req.method, path, query: mark < 0 ? '' : url.slice(mark + 1), headers: req.headers, body };
+    const signed: WireRequest = {
+      method: req.method,
+      path,
+      query: mark < 0 ? '' : url.slice(mark + 1),
+      headers: req.headers,
+      body,
+    };
     const at = now();
     if (isSts) {
       try {
         const caller = authenticate(signed, authOptions(at, 'sts'));
-        return sendXml(res, requestId, handleSts(new URLSearchParams(body.toString('utf8')), caller, requestId, sessions, at.getTime()));
+        return sendXml(
+          res,
+          requestId,
+          handleSts(new URLSearchParams(body.toString('utf8')), caller, requestId, sessions, at.getTime()),
+        );
       } catch (err) {
         const e = isAppError(err) ? err : awsError('InternalFailure', 'An internal error occurred');
-        return sendXml(res, requestId, stsError(e.fault === 'server' ? 500 : 403, e.awsName ?? 'InternalFailure', e.message, requestId));
+        return sendXml(
+          res,
+          requestId,
+          stsError(e.fault === 'server' ? 500 : 403, e.awsName ?? 'InternalFailure', e.message, requestId),
+        );
       }
     }
     if (isCloudHsmTarget(target)) {
-      const reply = serveCloudHsm(emulator, target, contentType, () => authenticate(signed, authOptions(at, 'kms')), body);
-      return void reply.then((out) => sendJson(res, 200, requestId, out), (err: unknown) => sendKmsError(res, requestId, err));
+      const reply = serveCloudHsm(
+        emulator,
+        target,
+        contentType,
+        () => authenticate(signed, authOptions(at, 'kms')),
+        body,
+      );
+      return void reply.then(
+        (out) => sendJson(res, 200, requestId, out),
+        (err: unknown) => sendKmsError(res, requestId, err),
+      );
     }
     let op: KmsOperationName;
     let pending: Promise<unknown>;
@@ -245,7 +292,8 @@ function mediaType(header: string | undefined): string {
 
 function parseTarget(target: string | string[] | undefined): KmsOperationName {
   const op = typeof target === 'string' && target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
-  if (!OPERATIONS.has(op)) throw awsError('UnknownOperationException', 'The X-Amz-Target header does not name a KMS operation.');
+  if (!OPERATIONS.has(op))
+    throw awsError('UnknownOperationException', 'The X-Amz-Target header does not name a KMS operation.');
   return op as KmsOperationName;
 }
 

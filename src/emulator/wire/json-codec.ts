@@ -24,7 +24,8 @@ function decodeBase64(value: string, path: string): Uint8Array {
   const padding = value.endsWith('==') ? 2 : value.endsWith('=') ? 1 : 0;
   const length = (value.length / 4) * 3 - padding;
   const out = new Uint8Array(length);
-  if (length > 0 && Buffer.from(out.buffer, 0, length).write(value, 'base64') !== length) throw serialization(path, 'base64 data');
+  if (length > 0 && Buffer.from(out.buffer, 0, length).write(value, 'base64') !== length)
+    throw serialization(path, 'base64 data');
   return out;
 }
 
@@ -60,7 +61,8 @@ function buildDecoder(shapeName: string): Convert {
     case 'timestamp':
       return (value, path) => {
         if (value === null || value === undefined) return value;
-        if (typeof value !== 'number' || !Number.isFinite(value)) throw serialization(path, 'a number of epoch seconds');
+        if (typeof value !== 'number' || !Number.isFinite(value))
+          throw serialization(path, 'a number of epoch seconds');
         return new Date(value * 1000);
       };
     case 'string':
@@ -71,7 +73,8 @@ function buildDecoder(shapeName: string): Convert {
     case 'integer':
     case 'long':
       return (value, path) => {
-        if (value !== null && value !== undefined && (typeof value !== 'number' || !Number.isInteger(value))) throw serialization(path, 'an integer');
+        if (value !== null && value !== undefined && (typeof value !== 'number' || !Number.isInteger(value)))
+          throw serialization(path, 'an integer');
         return value;
       };
     case 'boolean':
@@ -125,7 +128,8 @@ function converts(shapeName: string | undefined, seen = new Set<string>()): bool
   if (!shape || seen.has(shapeName)) return false;
   seen.add(shapeName);
   const result =
-    shape.t === 'blob' || shape.t === 'timestamp' ||
+    shape.t === 'blob' ||
+    shape.t === 'timestamp' ||
     (shape.t === 'list' && converts(shape.l, seen)) ||
     (shape.t === 'map' && converts(shape.v, seen)) ||
     (shape.t === 'structure' && Object.values(shape.m ?? {}).some((m) => converts(m, seen)));

@@ -54,7 +54,12 @@ export class StsSessions {
   }
 
   /** Issues credentials for a role (the ARN must match ROLE_ARN; the caller checks it). */
-  issue(roleArn: string, sessionName: string, durationSeconds: number, now: number): { accessKeyId: string; session: WireSession } {
+  issue(
+    roleArn: string,
+    sessionName: string,
+    durationSeconds: number,
+    now: number,
+  ): { accessKeyId: string; session: WireSession } {
     const [, partition, account, role] = ROLE_ARN.exec(roleArn)!;
     for (const [k, v] of this.byKey) if (v.expiresAt + FORGET_AFTER_MS < now) this.byKey.delete(k);
     const session: WireSession = {
@@ -77,7 +82,13 @@ export class StsSessions {
  * access keys report on AWS) or as the assumed role of temporary credentials; and, when
  * `sessions` is given, `AssumeRole`.
  */
-export function handleSts(form: URLSearchParams, caller: WireCaller, requestId: string, sessions?: StsSessions, now = Date.now()): StsResponse {
+export function handleSts(
+  form: URLSearchParams,
+  caller: WireCaller,
+  requestId: string,
+  sessions?: StsSessions,
+  now = Date.now(),
+): StsResponse {
   const action = form.get('Action');
   const version = form.get('Version');
   if (version !== null && version !== '2011-06-15') return unknownAction(action, version, requestId);
@@ -95,17 +106,35 @@ export function handleSts(form: URLSearchParams, caller: WireCaller, requestId: 
 }
 
 function unknownAction(action: string | null, version: string | null, requestId: string): StsResponse {
-  return stsError(400, 'InvalidAction', `Could not find operation ${action ?? ''} for version ${version ?? ''}`.trim(), requestId);
+  return stsError(
+    400,
+    'InvalidAction',
+    `Could not find operation ${action ?? ''} for version ${version ?? ''}`.trim(),
+    requestId,
+  );
 }
 
-function assumeRole(form: URLSearchParams, caller: WireCaller, sessions: StsSessions, requestId: string, now: number): StsResponse {
+function assumeRole(
+  form: URLSearchParams,
+  caller: WireCaller,
+  sessions: StsSessions,
+  requestId: string,
+  now: number,
+): StsResponse {
   const roleArn = form.get('RoleArn') ?? '';
   const sessionName = form.get('RoleSessionName') ?? '';
   const duration = form.get('DurationSeconds') === null ? 3600 : Number(form.get('DurationSeconds'));
   const invalid = (field: string, constraint: string) =>
-    stsError(400, 'ValidationError', `1 validation error detected: Value at '${field}' failed to satisfy constraint: ${constraint}`, requestId);
-  if (!ROLE_ARN.test(roleArn)) return invalid('roleArn', 'Member must be a valid IAM role ARN (arn:aws:iam::<account>:role/<name>)');
-  if (!SESSION_NAME.test(sessionName)) return invalid('roleSessionName', 'Member must satisfy regular expression pattern: [\\w+=,.@-]{2,64}');
+    stsError(
+      400,
+      'ValidationError',
+      `1 validation error detected: Value at '${field}' failed to satisfy constraint: ${constraint}`,
+      requestId,
+    );
+  if (!ROLE_ARN.test(roleArn))
+    return invalid('roleArn', 'Member must be a valid IAM role ARN (arn:aws:iam::<account>:role/<name>)');
+  if (!SESSION_NAME.test(sessionName))
+    return invalid('roleSessionName', 'Member must satisfy regular expression pattern: [\\w+=,.@-]{2,64}');
   if (!Number.isInteger(duration) || duration < 900 || duration > 43_200) {
     return invalid('durationSeconds', 'Member must have value between 900 and 43200');
   }
@@ -113,7 +142,12 @@ function assumeRole(form: URLSearchParams, caller: WireCaller, sessions: StsSess
   if (roleAccount !== caller.accountId) {
     // No IAM trust policies yet: a caller may assume only roles of its own account.
     const who = caller.session?.arn ?? accountRootArn(caller.region, caller.accountId);
-    return stsError(403, 'AccessDenied', `User: ${who} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`, requestId);
+    return stsError(
+      403,
+      'AccessDenied',
+      `User: ${who} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`,
+      requestId,
+    );
   }
   const { accessKeyId, session: s } = sessions.issue(roleArn, sessionName, duration, now);
   return {

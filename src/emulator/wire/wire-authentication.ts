@@ -1,6 +1,11 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { awsError } from '../../errors/index.js';
-import { constantTimeEqual, parseAuthorization, verifySignature, type SigV4FailureCode } from '../../sigv4/sigv4-verifier.js';
+import {
+  constantTimeEqual,
+  parseAuthorization,
+  verifySignature,
+  type SigV4FailureCode,
+} from '../../sigv4/sigv4-verifier.js';
 
 /** Access keys the endpoint accepts, each bound to an account. */
 export type WireCredentials = Record<string, { secretAccessKey: string; accountId: string }>;
@@ -56,7 +61,12 @@ const NAMES = {
     unknownKey: 'UnrecognizedClientException',
     badSignature: 'InvalidSignatureException',
   },
-  sts: { missing: 'MissingAuthenticationToken', incomplete: 'IncompleteSignature', unknownKey: 'InvalidClientTokenId', badSignature: 'SignatureDoesNotMatch' },
+  sts: {
+    missing: 'MissingAuthenticationToken',
+    incomplete: 'IncompleteSignature',
+    unknownKey: 'InvalidClientTokenId',
+    badSignature: 'SignatureDoesNotMatch',
+  },
 } as const;
 
 const EXPIRED = { kms: 'ExpiredTokenException', sts: 'ExpiredToken' } as const;
@@ -109,11 +119,18 @@ export function authenticate(req: WireRequest, opts: AuthenticateOptions): WireC
     : undefined;
   if (opts.auth === 'off') {
     const account = session?.accountId ?? known?.accountId;
-    return { accountId: account ?? opts.defaultAccountId, region: auth?.region ?? opts.defaultRegion, ...sessionOf(session) };
+    return {
+      accountId: account ?? opts.defaultAccountId,
+      region: auth?.region ?? opts.defaultRegion,
+      ...sessionOf(session),
+    };
   }
   if (!auth) {
     if (typeof header === 'string' && header.trim() !== '') {
-      throw awsError(names.incomplete, "Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' parameters (AWS4-HMAC-SHA256).");
+      throw awsError(
+        names.incomplete,
+        "Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' parameters (AWS4-HMAC-SHA256).",
+      );
     }
     throw awsError(names.missing, 'Missing Authentication Token');
   }
@@ -125,7 +142,8 @@ export function authenticate(req: WireRequest, opts: AuthenticateOptions): WireC
     if (typeof token !== 'string' || !constantTimeEqual(token, session.sessionToken)) {
       throw awsError(names.unknownKey, 'The security token included in the request is invalid.');
     }
-    if (session.expiresAt <= opts.now.getTime()) throw awsError(EXPIRED[opts.protocol], 'The security token included in the request is expired');
+    if (session.expiresAt <= opts.now.getTime())
+      throw awsError(EXPIRED[opts.protocol], 'The security token included in the request is expired');
   }
   const verdict = verifySignature(req, auth, cred.secretAccessKey, { now: opts.now, maxClockSkewMs: MAX_SKEW_MS });
   if (!verdict.ok) throw awsError(names.badSignature, SIGNATURE_MESSAGES[verdict.code] ?? MISMATCH);

@@ -13,7 +13,8 @@ function resourceTypeOf(path: string): string {
   if (p.startsWith('connectionmgmt/')) return 'connection';
   if (p.startsWith('cckm/aws/kms')) return 'kms';
   if (p.startsWith('cckm/aws/templates')) return 'policy-template';
-  if (p.startsWith('cckm/aws/keys') || p.startsWith('cckm/aws/upload-key') || p.startsWith('cckm/aws/create-hyok-key')) return 'aws-key';
+  if (p.startsWith('cckm/aws/keys') || p.startsWith('cckm/aws/upload-key') || p.startsWith('cckm/aws/create-hyok-key'))
+    return 'aws-key';
   if (p.startsWith('cckm/aws/custom-key-stores')) return 'custom-key-store';
   if (p.startsWith('cckm/aws/synchronization-jobs')) return 'synchronization-job';
   if (p.startsWith('cckm/aws/bulkjob')) return 'bulk-job';
@@ -39,7 +40,9 @@ export function auditTrail(audit: AuditService, logger: Logger, pending: Set<Pro
       // Requests refused by authentication (no or bad token) did nothing and name no one: no event, as before.
       if (res.statusCode === 401 && !req.principal && !path.toLowerCase().startsWith('/auth/')) return;
       const operation = req.operationId;
-      const actor = req.principal?.username ?? (typeof req.body?.username === 'string' ? req.body.username.slice(0, 128) : 'anonymous');
+      const actor =
+        req.principal?.username ??
+        (typeof req.body?.username === 'string' ? req.body.username.slice(0, 128) : 'anonymous');
       const write = audit
         .record({
           account: req.principal?.account ?? (res.locals.auditAccount as string | undefined) ?? 'kylo',

@@ -14,8 +14,12 @@ export function authenticate(tokens: TokenService) {
     if (PUBLIC.has(req.path.toLowerCase())) return next();
     const header = req.get('authorization');
     const match = header?.match(/^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/);
-    if (!header) throw new UnauthenticatedError('Missing Authorization header; send "Authorization: Bearer <jwt>" (get one from POST /api/v1/auth/tokens)');
-    if (!match?.[1] || header.length > 8192) throw new UnauthenticatedError('Authorization header must be "Bearer <jwt>"');
+    if (!header)
+      throw new UnauthenticatedError(
+        'Missing Authorization header; send "Authorization: Bearer <jwt>" (get one from POST /api/v1/auth/tokens)',
+      );
+    if (!match?.[1] || header.length > 8192)
+      throw new UnauthenticatedError('Authorization header must be "Bearer <jwt>"');
     req.principal = await tokens.verify(match[1]);
     next();
   };

@@ -22,7 +22,12 @@ interface ValidatorError {
 
 /** `/body/aws_param/KeyUsage` → `aws_param.KeyUsage`; `/query/limit` → `limit`. */
 function fieldOf(path: string | undefined): string {
-  return (path ?? '').replace(/^\.?\/?(body|query|params|path|headers)(\/|\.|$)/, '').replace(/^\//, '').replace(/\//g, '.') || 'body';
+  return (
+    (path ?? '')
+      .replace(/^\.?\/?(body|query|params|path|headers)(\/|\.|$)/, '')
+      .replace(/^\//, '')
+      .replace(/\//g, '.') || 'body'
+  );
 }
 
 /**
@@ -34,17 +39,29 @@ export function fromHttpError(err: unknown): AppError {
   const e = (err ?? {}) as ValidatorError;
   if (e.type === 'entity.too.large' || e.status === 413) return new PayloadTooLargeError('Request body is too large');
   if (e.type === 'entity.parse.failed') return ValidationError.field('body', 'is not valid JSON');
-  if (e.type === 'encoding.unsupported') return ValidationError.field('Content-Encoding', 'must be gzip, deflate, br or identity');
-  if (e.type === 'charset.unsupported') return ValidationError.field('Content-Type', 'the charset of a JSON body must be utf-8');
+  if (e.type === 'encoding.unsupported')
+    return ValidationError.field('Content-Encoding', 'must be gzip, deflate, br or identity');
+  if (e.type === 'charset.unsupported')
+    return ValidationError.field('Content-Type', 'the charset of a JSON body must be utf-8');
   // The body parser's 400s without validation items: a body not encoded as Content-Encoding says (zlib), cut short, or of the wrong length.
-  if (e.status === 400 && !Array.isArray(e.errors) && (e.type !== undefined || typeof (e as { errno?: unknown }).errno === 'number')) {
-    return ValidationError.field('body', 'could not be read: not encoded as its Content-Encoding says, or shorter than its Content-Length');
+  if (
+    e.status === 400 &&
+    !Array.isArray(e.errors) &&
+    (e.type !== undefined || typeof (e as { errno?: unknown }).errno === 'number')
+  ) {
+    return ValidationError.field(
+      'body',
+      'could not be read: not encoded as its Content-Encoding says, or shorter than its Content-Length',
+    );
   }
   if (e.status === 404) return new NotFoundError('No such API path');
   if (e.status === 405) return new NotFoundError(e.message ?? 'Method not allowed on this path');
   if (e.status === 415) return ValidationError.field('Content-Type', 'must be application/json');
   if (e.status === 400 && Array.isArray(e.errors)) {
-    const details: ErrorDetail[] = e.errors.map((x) => ({ field: fieldOf(x.path), message: x.message ?? 'is not valid' }));
+    const details: ErrorDetail[] = e.errors.map((x) => ({
+      field: fieldOf(x.path),
+      message: x.message ?? 'is not valid',
+    }));
     return ValidationError.fields(details);
   }
   if (e.status === 401) return new ValidationError('Unauthorized');
@@ -68,7 +85,8 @@ export function errorHandler(logger: Logger) {
     if (res.headersSent) return;
     // A 503 is transient (our database, or a dependency, is unavailable): say when to retry.
     if (status === 503) res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
-    if (appErr instanceof RateLimitedError && appErr.retryAfterSeconds) res.setHeader('Retry-After', String(appErr.retryAfterSeconds));
+    if (appErr instanceof RateLimitedError && appErr.retryAfterSeconds)
+      res.setHeader('Retry-After', String(appErr.retryAfterSeconds));
     res.status(status).json(toErrorBody(appErr, req.id));
   };
 }

@@ -15,7 +15,12 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * 400 naming `body`.
  */
 export function jsonBody(limitBytes: number): RequestHandler {
-  return express.json({ limit: limitBytes, strict: true, type: ['application/json', 'application/*+json'], verify: checkRawJson });
+  return express.json({
+    limit: limitBytes,
+    strict: true,
+    type: ['application/json', 'application/*+json'],
+    verify: checkRawJson,
+  });
 }
 
 function checkRawJson(_req: IncomingMessage, _res: ServerResponse, buf: Buffer, encoding: string): void {
@@ -61,7 +66,8 @@ export function scanJsonText(text: string, maxDepth: number): void {
       if (top?.keys && top.expectKey) {
         const key = escaped ? unescapeKey(text.slice(start, i + 1)) : text.slice(start + 1, i);
         if (key !== undefined) {
-          if (top.keys.has(key)) throw ValidationError.field('body', `repeats the key ${describeKey(key)} in one object`);
+          if (top.keys.has(key))
+            throw ValidationError.field('body', `repeats the key ${describeKey(key)} in one object`);
           top.keys.add(key);
         }
         top.expectKey = false;

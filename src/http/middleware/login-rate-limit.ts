@@ -77,7 +77,8 @@ export function loginRateLimit(o: LoginRateLimitOptions): RequestHandler {
   return (req, _res, next) => {
     const t = now();
     const wait = bucketOf(req.socket.remoteAddress ?? req.ip ?? '', t)?.take(t) || global?.take(t) || 0;
-    if (wait > 0) return next(new RateLimitedError('Too many login attempts; retry later', { retryAfterSeconds: wait }));
+    if (wait > 0)
+      return next(new RateLimitedError('Too many login attempts; retry later', { retryAfterSeconds: wait }));
     next();
   };
 }

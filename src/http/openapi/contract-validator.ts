@@ -35,7 +35,10 @@ const DOCUMENT_ID = 'cckm.json';
 const MAX_DETAILS = 20;
 
 /** ajv-formats is CommonJS: its default export arrives as the module object or the function, depending on the loader. */
-const addFormats = ((addFormatsPlugin as unknown as { default?: unknown }).default ?? addFormatsPlugin) as (ajv: Ajv2020, formats: string[]) => Ajv2020;
+const addFormats = ((addFormatsPlugin as unknown as { default?: unknown }).default ?? addFormatsPlugin) as (
+  ajv: Ajv2020,
+  formats: string[],
+) => Ajv2020;
 
 export interface ContractValidatorOptions {
   validateResponses: boolean;
@@ -80,14 +83,28 @@ export class ApiContract {
     const query = readQuery(req, operation, details);
     const path = readPath(pathParams, operation, details);
     const headers = readHeaders(req, operation);
-    for (const [where, values] of [['path', path], ['query', query], ['header', headers]] as const) {
+    for (const [where, values] of [
+      ['path', path],
+      ['query', query],
+      ['header', headers],
+    ] as const) {
       const validate = compiled.params?.[where];
-      if (validate && !validate(values)) details.push(...toDetails(validate.errors, where === 'query' ? 'is not a parameter of this operation' : 'is not a known field'));
+      if (validate && !validate(values))
+        details.push(
+          ...toDetails(
+            validate.errors,
+            where === 'query' ? 'is not a parameter of this operation' : 'is not a known field',
+          ),
+        );
     }
     if (operation.body && compiled.body) {
       if (req.body === undefined) {
         if (operation.body.required) {
-          details.push(hasBody(req) ? { field: 'Content-Type', message: 'must be application/json' } : { field: 'body', message: 'is required' });
+          details.push(
+            hasBody(req)
+              ? { field: 'Content-Type', message: 'must be application/json' }
+              : { field: 'body', message: 'is required' },
+          );
         }
       } else if (!compiled.body(req.body)) {
         details.push(...toDetails(compiled.body.errors, 'is not a known field'));
@@ -105,7 +122,10 @@ export class ApiContract {
     const validate = this.answerValidator(operation, compiled, key);
     if (!validate) return [];
     if (validate(body)) return [];
-    return (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.keyword === 'writeOnly' ? 'is write-only and may not be answered' : e.message}`);
+    return (validate.errors ?? []).map(
+      (e) =>
+        `${e.instancePath || '/'} ${e.keyword === 'writeOnly' ? 'is write-only and may not be answered' : e.message}`,
+    );
   }
 
   private of(operation: ApiOperation): Compiled {
@@ -166,7 +186,10 @@ export function contractValidator(document: object, options: ContractValidatorOp
   return (req: Request, res: Response, next: NextFunction) => {
     const match = contract.table.match(req.method, req.path);
     if (match.kind === 'none') return next(new NotFoundError('No such API path'));
-    if (match.kind === 'method') return next(new NotFoundError(`${req.method} is not an operation of this path (it has ${match.allowed.join(', ')})`));
+    if (match.kind === 'method')
+      return next(
+        new NotFoundError(`${req.method} is not an operation of this path (it has ${match.allowed.join(', ')})`),
+      );
     const { operation } = match;
     req.operationId = operation.operationId;
     try {
@@ -185,7 +208,15 @@ function holdAnswersToContract(req: Request, res: Response, contract: ApiContrac
     const problems = contract.checkAnswer(operation, res.statusCode, body);
     if (problems.length === 0) return send(body);
     const err = new InternalError('The answer broke the API contract');
-    req.log?.error({ reqId: req.id, operation: operation.operationId, status: res.statusCode, problems: problems.slice(0, MAX_DETAILS) }, err.message);
+    req.log?.error(
+      {
+        reqId: req.id,
+        operation: operation.operationId,
+        status: res.statusCode,
+        problems: problems.slice(0, MAX_DETAILS),
+      },
+      err.message,
+    );
     res.status(500);
     return send(toErrorBody(err, req.id));
   };
@@ -239,12 +270,17 @@ function readQuery(req: Request, operation: ApiOperation, details: ErrorDetail[]
   }
   // Ajv fills defaults only where a schema is written inline; a parameter's schema is referenced.
   for (const param of declared.values()) {
-    if (!(param.name in out) && param.schema.default !== undefined) out[param.name] = structuredClone(param.schema.default);
+    if (!(param.name in out) && param.schema.default !== undefined)
+      out[param.name] = structuredClone(param.schema.default);
   }
   return out;
 }
 
-function readPath(params: Record<string, string>, operation: ApiOperation, details: ErrorDetail[]): Record<string, unknown> {
+function readPath(
+  params: Record<string, string>,
+  operation: ApiOperation,
+  details: ErrorDetail[],
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const p of operation.parameters.filter((x) => x.in === 'path')) {
     const raw = params[p.name];
@@ -314,7 +350,10 @@ function toDetails(errors: ErrorObject[] | null | undefined, unknownField: strin
       field = join(field, String(params.additionalProperty ?? params.unevaluatedProperty));
       message = unknownField;
     } else if (e.keyword === 'enum') {
-      message = `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`.slice(0, 1000);
+      message = `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`.slice(
+        0,
+        1000,
+      );
     } else if (e.keyword === 'readOnly') {
       message = 'is read-only';
     }

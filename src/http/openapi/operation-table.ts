@@ -53,12 +53,16 @@ export class OperationTable {
     for (const [path, rawItem] of Object.entries((document.paths ?? {}) as Record<string, Json>)) {
       const { node: item, pointer: itemPointer } = this.follow(rawItem, `/paths/${escapePointer(path)}`);
       const route: Route = {
-        segments: path.split('/').slice(1).map((s) => (/^\{.+\}$/.test(s) ? { param: s.slice(1, -1) } : s.toLowerCase())),
+        segments: path
+          .split('/')
+          .slice(1)
+          .map((s) => (/^\{.+\}$/.test(s) ? { param: s.slice(1, -1) } : s.toLowerCase())),
         byMethod: new Map(),
       };
       for (const method of METHODS) {
         const op = item[method] as Json | undefined;
-        if (op) route.byMethod.set(method, this.operation(method, path, op, `${itemPointer}/${method}`, item, itemPointer));
+        if (op)
+          route.byMethod.set(method, this.operation(method, path, op, `${itemPointer}/${method}`, item, itemPointer));
       }
       this.routes.push(route);
     }
@@ -84,7 +88,14 @@ export class OperationTable {
     return { kind: 'none' };
   }
 
-  private operation(method: string, path: string, op: Json, pointer: string, item: Json, itemPointer: string): ApiOperation {
+  private operation(
+    method: string,
+    path: string,
+    op: Json,
+    pointer: string,
+    item: Json,
+    itemPointer: string,
+  ): ApiOperation {
     const parameters = new Map<string, ApiParameter>();
     const addAll = (list: unknown, at: string) => {
       (Array.isArray(list) ? list : []).forEach((raw, i) => {
@@ -119,7 +130,14 @@ export class OperationTable {
       const json = (r.content as Json | undefined)?.['application/json'] as Json | undefined;
       responses.set(status.toUpperCase(), json?.schema ? `${rPointer}/content/application~1json/schema` : undefined);
     }
-    return { operationId: String(op.operationId ?? `${method} ${path}`), method, path, parameters: [...parameters.values()], ...(body ? { body } : {}), responses };
+    return {
+      operationId: String(op.operationId ?? `${method} ${path}`),
+      method,
+      path,
+      parameters: [...parameters.values()],
+      ...(body ? { body } : {}),
+      responses,
+    };
   }
 
   /** Follows `$ref`s from `node` (found at `pointer`) to the object they name. */
@@ -129,7 +147,8 @@ export class OperationTable {
       if (!ref.startsWith('#/') || hops > 32) throw new Error(`openapi: cannot follow $ref ${ref} at ${pointer}`);
       pointer = ref.slice(1);
       node = resolvePointer(this.document, pointer) as Json;
-      if (node === undefined || node === null || typeof node !== 'object') throw new Error(`openapi: $ref ${ref} names nothing`);
+      if (node === undefined || node === null || typeof node !== 'object')
+        throw new Error(`openapi: $ref ${ref} names nothing`);
     }
     return { node, pointer };
   }

@@ -38,7 +38,9 @@ export function syncJob(v: JobSummary): Record<string, unknown> {
     kms_ids: params.kmsIds,
     regions,
     synchronize_all: params.synchronize_all,
-    detailed_status: Object.fromEntries(v.detail.map((u) => [u.label, u.message ?? (u.status === 'running' ? 'in progress' : u.status)])),
+    detailed_status: Object.fromEntries(
+      v.detail.map((u) => [u.label, u.message ?? (u.status === 'running' ? 'in progress' : u.status)]),
+    ),
     progress: {
       regions_total: v.units.total,
       regions_pending: v.units.pending,
@@ -68,14 +70,21 @@ export function bulkJob(v: JobSummary, results?: BulkKeyResult[]): Record<string
     operation: params.operation,
     ...(params.days !== undefined ? { days: params.days } : {}),
     ...(params.policy_template_id !== undefined ? { policy_template_id: params.policy_template_id } : {}),
-    progress: { total: params.total, ...done, pending: Math.max(0, params.total - done.succeeded - done.failed - done.skipped) },
+    progress: {
+      total: params.total,
+      ...done,
+      pending: Math.max(0, params.total - done.succeeded - done.failed - done.skipped),
+    },
     ...(results ? { results } : {}),
   };
 }
 
 /** A bulk job read with its units: the summary and every key's result. */
 export function bulkJobWithResults(v: JobWithUnits): Record<string, unknown> {
-  return bulkJob(summarize(v), v.units.flatMap((u) => u.results as BulkKeyResult[]));
+  return bulkJob(
+    summarize(v),
+    v.units.flatMap((u) => u.results as BulkKeyResult[]),
+  );
 }
 
 /** A synchronization job read with its units. */

@@ -131,7 +131,12 @@ export function template(v: TemplateView): Json {
   const policy =
     t.policy ??
     buildKeyPolicy(
-      { accountId: v.kms.awsAccountId, partition: partitionOf(v.cloudName), keyUsage: 'ENCRYPT_DECRYPT', keySpec: 'SYMMETRIC_DEFAULT' },
+      {
+        accountId: v.kms.awsAccountId,
+        partition: partitionOf(v.cloudName),
+        keyUsage: 'ENCRYPT_DECRYPT',
+        keySpec: 'SYMMETRIC_DEFAULT',
+      },
       t,
     );
   return Object.assign(base('cckm:aws-policy-template', t), {

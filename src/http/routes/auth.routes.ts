@@ -14,11 +14,17 @@ export function authRoutes(auth: AuthService): Router {
     const tokens =
       body.grant_type === 'refresh_token'
         ? await auth.refreshGrant(body.refresh_token!, toAudit)
-        : await auth.passwordGrant({ username: body.username!, password: body.password!, domain: body.domain || body.auth_domain }, toAudit);
+        : await auth.passwordGrant(
+            { username: body.username!, password: body.password!, domain: body.domain || body.auth_domain },
+            toAudit,
+          );
     res.status(200).json(tokens);
   });
   r.post('/auth/revoke', async (req, res) => {
-    await auth.revokeRefreshToken((req.body as { refresh_token: string }).refresh_token, (account) => (res.locals.auditAccount = account));
+    await auth.revokeRefreshToken(
+      (req.body as { refresh_token: string }).refresh_token,
+      (account) => (res.locals.auditAccount = account),
+    );
     res.status(204).end();
   });
   r.post('/auth/logout', async (req, res) => {
@@ -42,7 +48,10 @@ export function userRoutes(users: UserService): Router {
   const sort = { createdAt: 'createdAt', updatedAt: 'updatedAt', username: 'username', name: 'name', id: 'id' };
   r.get('/usermgmt/users', async (req, res) => {
     const { q, requestedLimit } = listQuery(req, sort);
-    const filter = { ...(one(req, 'username') ? { username: one(req, 'username') } : {}), ...(one(req, 'group') ? { group: one(req, 'group') } : {}) };
+    const filter = {
+      ...(one(req, 'username') ? { username: one(req, 'username') } : {}),
+      ...(one(req, 'group') ? { group: one(req, 'group') } : {}),
+    };
     res.json(present.page(await users.list(req.principal!, filter, q), present.user, requestedLimit));
   });
   r.post('/usermgmt/users', async (req, res) => {

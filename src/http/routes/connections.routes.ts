@@ -15,7 +15,13 @@ export function connectionRoutes(connections: ConnectionService): Router {
       ...(one(req, 'provider') ? { provider: one(req, 'provider') } : {}),
       ...(one(req, 'cloud_name') ? { cloudName: one(req, 'cloud_name') } : {}),
     };
-    res.json(present.page(await connections.list(req.principal!, filter, q), (c) => present.connection(c, req.principal!), requestedLimit));
+    res.json(
+      present.page(
+        await connections.list(req.principal!, filter, q),
+        (c) => present.connection(c, req.principal!),
+        requestedLimit,
+      ),
+    );
   });
   r.post(`${BASE}/connections`, async (req, res) => {
     const c = await connections.create(req.principal!, req.body);
@@ -52,8 +58,13 @@ export function kmsRoutes(kms: KmsService): Router {
   const r = Router();
   r.get('/cckm/aws/kms', async (req, res) => {
     const { q, requestedLimit } = listQuery(req, COMMON_SORT);
-    const filter = { ...(one(req, 'name') ? { name: one(req, 'name') } : {}), ...(one(req, 'account_id') ? { awsAccountId: one(req, 'account_id') } : {}) };
-    res.json(present.page(await kms.list(req.principal!, filter, q), (v) => present.kms(v, req.principal!), requestedLimit));
+    const filter = {
+      ...(one(req, 'name') ? { name: one(req, 'name') } : {}),
+      ...(one(req, 'account_id') ? { awsAccountId: one(req, 'account_id') } : {}),
+    };
+    res.json(
+      present.page(await kms.list(req.principal!, filter, q), (v) => present.kms(v, req.principal!), requestedLimit),
+    );
   });
   r.post('/cckm/aws/kms', async (req, res) => {
     const v = await kms.create(req.principal!, req.body);

@@ -1,6 +1,10 @@
 import { Router, type Request, type Response } from 'express';
 import type { CustomKeyStoreService, StoreView } from '../../cckm/custom-key-stores/custom-key-store.service.js';
-import type { CustomKeyStoreActions, HyokKeyInput, StoreKeyInput } from '../../cckm/custom-key-stores/store-actions.service.js';
+import type {
+  CustomKeyStoreActions,
+  HyokKeyInput,
+  StoreKeyInput,
+} from '../../cckm/custom-key-stores/store-actions.service.js';
 import { customKeyStore, storeHealth } from '../presenters/custom-key-store.presenter.js';
 import * as present from '../presenters/presenters.js';
 import { COMMON_SORT, listQuery, many } from './query.js';
@@ -41,11 +45,15 @@ export function customKeyStoreRoutes(stores: CustomKeyStoreService, actions: Cus
     await stores.delete(req.principal!, id(req));
     res.status(204).end();
   });
-  r.post(`${BASE}/:id/connect`, async (req, res) => answer(res, await actions.connect(req.principal!, id(req), req.body ?? {}), 202));
+  r.post(`${BASE}/:id/connect`, async (req, res) =>
+    answer(res, await actions.connect(req.principal!, id(req), req.body ?? {}), 202),
+  );
   r.post(`${BASE}/:id/disconnect`, async (req, res) => answer(res, await actions.disconnect(req.principal!, id(req))));
   r.post(`${BASE}/:id/link`, async (req, res) => answer(res, await actions.link(req.principal!, id(req))));
   r.post(`${BASE}/:id/block`, async (req, res) => answer(res, await actions.setBlocked(req.principal!, id(req), true)));
-  r.post(`${BASE}/:id/unblock`, async (req, res) => answer(res, await actions.setBlocked(req.principal!, id(req), false)));
+  r.post(`${BASE}/:id/unblock`, async (req, res) =>
+    answer(res, await actions.setBlocked(req.principal!, id(req), false)),
+  );
   r.get(`${BASE}/:id/health`, async (req, res) => {
     res.json(storeHealth(await actions.health(req.principal!, id(req))));
   });

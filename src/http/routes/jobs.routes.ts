@@ -36,13 +36,21 @@ export function jobRoutes(sync: SyncJobService, bulk: BulkJobService): Router {
   r.post(BULK, async (req, res) => {
     const v = await bulk.create(req.principal!, (req.body ?? {}) as BulkJobInput);
     res.locals.resourceId = v.job.id;
-    res.locals.auditDetails = { operation: (req.body as BulkJobInput).operation, keys: (req.body as BulkJobInput).keys.length };
+    res.locals.auditDetails = {
+      operation: (req.body as BulkJobInput).operation,
+      keys: (req.body as BulkJobInput).keys.length,
+    };
     res.status(201).json(bulkJobWithResults(v));
   });
   r.get(BULK, async (req, res) => {
     const { q, requestedLimit } = listQuery(req, JOB_SORT);
     const page = await bulk.list(req.principal!, { ids: many(req, 'id'), statuses: many(req, 'overall_status') }, q);
-    res.json({ skip: page.skip, limit: requestedLimit, total: page.total, resources: page.resources.map((v) => bulkJob(v)) });
+    res.json({
+      skip: page.skip,
+      limit: requestedLimit,
+      total: page.total,
+      resources: page.resources.map((v) => bulkJob(v)),
+    });
   });
   r.get(`${BULK}/:id`, async (req, res) => {
     res.json(bulkJobWithResults(await bulk.get(req.principal!, id(req))));

@@ -1,6 +1,11 @@
 import { Router, type Request, type Response } from 'express';
 import { ownership } from '../../auth/principal.js';
-import type { ImportMaterialInput, PolicyActionInput, ReplicateKeyInput, TagInput } from '../../cckm/keys/key-action-bodies.js';
+import type {
+  ImportMaterialInput,
+  PolicyActionInput,
+  ReplicateKeyInput,
+  TagInput,
+} from '../../cckm/keys/key-action-bodies.js';
 import type { KeyActionService, RotationView } from '../../cckm/keys/key-actions.service.js';
 import type { KeyReplicationService } from '../../cckm/keys/key-replication.service.js';
 import type { KeyView } from '../../cckm/keys/key.service.js';
@@ -66,9 +71,17 @@ export function keyActionRoutes(actions: KeyActionService, replication: KeyRepli
 
   post('enable', (req) => actions.enable(req.principal!, id(req)));
   post('disable', (req) => actions.disable(req.principal!, id(req)));
-  post('schedule-deletion', (req) => actions.scheduleDeletion(req.principal!, id(req), body<{ days?: number }>(req).days));
+  post('schedule-deletion', (req) =>
+    actions.scheduleDeletion(req.principal!, id(req), body<{ days?: number }>(req).days),
+  );
   post('cancel-deletion', (req) => actions.cancelDeletion(req.principal!, id(req)));
-  post('enable-auto-rotation', (req) => actions.enableAutoRotation(req.principal!, id(req), body<{ rotation_period_in_days?: number }>(req).rotation_period_in_days));
+  post('enable-auto-rotation', (req) =>
+    actions.enableAutoRotation(
+      req.principal!,
+      id(req),
+      body<{ rotation_period_in_days?: number }>(req).rotation_period_in_days,
+    ),
+  );
   post('disable-auto-rotation', (req) => actions.disableAutoRotation(req.principal!, id(req)));
   post('rotate-material', (req) => actions.rotateMaterial(req.principal!, id(req)));
   post('policy', (req) => actions.putPolicy(req.principal!, id(req), body<PolicyActionInput>(req)));
@@ -76,11 +89,17 @@ export function keyActionRoutes(actions: KeyActionService, replication: KeyRepli
   post('remove-tags', (req) => actions.removeTags(req.principal!, id(req), body<{ tags: string[] }>(req).tags));
   post('add-alias', (req) => actions.addAlias(req.principal!, id(req), body<{ alias: string }>(req).alias));
   post('delete-alias', (req) => actions.deleteAlias(req.principal!, id(req), body<{ alias: string }>(req).alias));
-  post('update-description', (req) => actions.updateDescription(req.principal!, id(req), body<{ description: string }>(req).description));
+  post('update-description', (req) =>
+    actions.updateDescription(req.principal!, id(req), body<{ description: string }>(req).description),
+  );
   post('import-material', (req) => actions.importMaterial(req.principal!, id(req), body<ImportMaterialInput>(req)));
-  post('delete-material', (req) => actions.deleteMaterial(req.principal!, id(req), body<{ key_material_id?: string }>(req).key_material_id));
+  post('delete-material', (req) =>
+    actions.deleteMaterial(req.principal!, id(req), body<{ key_material_id?: string }>(req).key_material_id),
+  );
   post('replicate-key', (req) => replication.replicate(req.principal!, id(req), body<ReplicateKeyInput>(req)), 201);
-  post('update-primary-region', (req) => replication.updatePrimaryRegion(req.principal!, id(req), body<{ PrimaryRegion: string }>(req).PrimaryRegion));
+  post('update-primary-region', (req) =>
+    replication.updatePrimaryRegion(req.principal!, id(req), body<{ PrimaryRegion: string }>(req).PrimaryRegion),
+  );
 
   r.get('/cckm/aws/keys/:id/rotations', async (req, res) => {
     const { q, requestedLimit } = listQuery(req, ROTATION_SORT);

@@ -94,7 +94,10 @@ export function templateRoutes(templates: TemplateService, keys: KeyService): Ro
   const r = Router();
   r.get('/cckm/aws/templates', async (req, res) => {
     const { q, requestedLimit } = listQuery(req, COMMON_SORT);
-    const filter = { ...(one(req, 'name') ? { name: one(req, 'name') } : {}), ...(one(req, 'kms') ? { kms: one(req, 'kms') } : {}) };
+    const filter = {
+      ...(one(req, 'name') ? { name: one(req, 'name') } : {}),
+      ...(one(req, 'kms') ? { kms: one(req, 'kms') } : {}),
+    };
     res.json(present.page(await templates.list(req.principal!, filter, q), present.template, requestedLimit));
   });
   r.post('/cckm/aws/templates', async (req, res) => {

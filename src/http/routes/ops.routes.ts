@@ -48,7 +48,10 @@ export function opsRoutes(deps: OpsDeps): Router {
     res.type('application/javascript').send(DOCS_INIT);
   });
   r.get(['/api/docs', '/api/docs/'], (_req, res) => {
-    res.setHeader('Content-Security-Policy', "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'");
+    res.setHeader(
+      'Content-Security-Policy',
+      "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'",
+    );
     res.type('html').send(DOCS_PAGE);
   });
   return r;

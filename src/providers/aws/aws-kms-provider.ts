@@ -1,12 +1,31 @@
 import type * as Hsm from '@aws-sdk/client-cloudhsm-v2';
 import * as Kms from '@aws-sdk/client-kms';
-import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient, type AssumeRoleCommandOutput, type GetCallerIdentityCommandOutput } from '@aws-sdk/client-sts';
+import {
+  AssumeRoleCommand,
+  GetCallerIdentityCommand,
+  STSClient,
+  type AssumeRoleCommandOutput,
+  type GetCallerIdentityCommandOutput,
+} from '@aws-sdk/client-sts';
 import http from 'node:http';
 import https from 'node:https';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-import { type AppError, ProviderFailureError, ProviderTimeoutError, UnsupportedOperationError, ValidationError } from '../../errors/index.js';
-import type { CallerIdentity, CloudHsmOperationName, CloudHsmOperations, KmsOperationName, KmsOperations, KmsProvider } from '../kms-provider.js';
+import {
+  type AppError,
+  ProviderFailureError,
+  ProviderTimeoutError,
+  UnsupportedOperationError,
+  ValidationError,
+} from '../../errors/index.js';
+import type {
+  CallerIdentity,
+  CloudHsmOperationName,
+  CloudHsmOperations,
+  KmsOperationName,
+  KmsOperations,
+  KmsProvider,
+} from '../kms-provider.js';
 import type { OutboundPolicy } from '../outbound-policy.js';
 import type { ProviderTarget } from '../registry.js';
 import { fromAwsError } from './translate-error.js';
@@ -64,7 +83,10 @@ export class AwsKmsProvider implements KmsProvider {
   /** Set when the outbound policy refuses the endpoint: every call fails with it, nothing is sent. */
   private readonly refusal?: AppError;
 
-  constructor(target: ProviderTarget, private readonly options: AwsProviderOptions) {
+  constructor(
+    target: ProviderTarget,
+    private readonly options: AwsProviderOptions,
+  ) {
     this.region = target.region;
     const refused = target.endpointUrl ? options.outbound?.checkAwsEndpoint(target.endpointUrl) : undefined;
     if (refused) this.refusal = ValidationError.field('endpoint_url', refused);
@@ -89,23 +111,40 @@ export class AwsKmsProvider implements KmsProvider {
         : options.ambientCredentials
           ? undefined
           : noAmbientCredentials;
-    const stsRegion = target.stsRegionalEndpoints === 'regional' ? (target.stsRegion ?? target.region) : defaultStsRegion(target.cloudName);
-    this.stsClient = new STSClient({ ...base, region: stsRegion, ...(staticCreds ? { credentials: staticCreds } : {}) });
-    const credentials = target.assumeRoleArn ? this.assumedRole(target.assumeRoleArn, target.assumeRoleExternalId) : staticCreds;
+    const stsRegion =
+      target.stsRegionalEndpoints === 'regional'
+        ? (target.stsRegion ?? target.region)
+        : defaultStsRegion(target.cloudName);
+    this.stsClient = new STSClient({
+      ...base,
+      region: stsRegion,
+      ...(staticCreds ? { credentials: staticCreds } : {}),
+    });
+    const credentials = target.assumeRoleArn
+      ? this.assumedRole(target.assumeRoleArn, target.assumeRoleExternalId)
+      : staticCreds;
     const withCreds = { ...base, ...(credentials ? { credentials } : {}) };
     this.identityClient = target.assumeRoleArn ? new STSClient({ ...withCreds, region: stsRegion }) : this.stsClient;
     this.kmsClient = new Kms.KMSClient(withCreds);
     this.clientConfig = withCreds;
   }
 
-  async kms<Op extends KmsOperationName>(op: Op, input: KmsOperations[Op]['input']): Promise<KmsOperations[Op]['output']> {
+  async kms<Op extends KmsOperationName>(
+    op: Op,
+    input: KmsOperations[Op]['input'],
+  ): Promise<KmsOperations[Op]['output']> {
     const Ctor = (Kms as unknown as Record<string, CommandCtor | undefined>)[`${op}Command`];
     if (!Ctor) throw new UnsupportedOperationError(`${op} is not available in this AWS SDK version`);
-    const { $metadata: _meta, ...out } = (await this.send(this.kmsClient, new Ctor(input), `KMS ${op}`)) as { $metadata: unknown };
+    const { $metadata: _meta, ...out } = (await this.send(this.kmsClient, new Ctor(input), `KMS ${op}`)) as {
+      $metadata: unknown;
+    };
     return out as KmsOperations[Op]['output'];
   }
 
-  async cloudHsm<Op extends CloudHsmOperationName>(op: Op, input: CloudHsmOperations[Op]['input']): Promise<CloudHsmOperations[Op]['output']> {
+  async cloudHsm<Op extends CloudHsmOperationName>(
+    op: Op,
+    input: CloudHsmOperations[Op]['input'],
+  ): Promise<CloudHsmOperations[Op]['output']> {
     const sdk = await loadCloudHsmSdk();
     const Ctor = (sdk as unknown as Record<string, (new (input: unknown) => unknown) | undefined>)[`${op}Command`];
     if (!Ctor) throw new UnsupportedOperationError(`CloudHSM ${op} is not available in this AWS SDK version`);
@@ -113,12 +152,18 @@ export class AwsKmsProvider implements KmsProvider {
     // @smithy's, though the handler and credential shapes are the same at run time.
     this.hsmClient ??= new sdk.CloudHSMV2Client(this.clientConfig as unknown as Hsm.CloudHSMV2ClientConfig);
     const client = this.hsmClient as unknown as Sendable;
-    const { $metadata: _meta, ...out } = (await this.send(client, new Ctor(input), `CloudHSM ${op}`)) as { $metadata: unknown };
+    const { $metadata: _meta, ...out } = (await this.send(client, new Ctor(input), `CloudHSM ${op}`)) as {
+      $metadata: unknown;
+    };
     return out as CloudHsmOperations[Op]['output'];
   }
 
   async getCallerIdentity(): Promise<CallerIdentity> {
-    const out = (await this.send(this.identityClient, new GetCallerIdentityCommand({}), 'STS GetCallerIdentity')) as GetCallerIdentityCommandOutput;
+    const out = (await this.send(
+      this.identityClient,
+      new GetCallerIdentityCommand({}),
+      'STS GetCallerIdentity',
+    )) as GetCallerIdentityCommandOutput;
     return { account: out.Account ?? '', arn: out.Arn ?? '', userId: out.UserId ?? '' };
   }
 
@@ -126,7 +171,8 @@ export class AwsKmsProvider implements KmsProvider {
   async close(): Promise<void> {
     if (this.inFlight > 0) await new Promise<void>((resolve) => this.drainWaiters.push(resolve));
     const hsm = this.hsmClient as unknown as Sendable | undefined;
-    for (const c of new Set<Sendable>([this.kmsClient, this.stsClient, this.identityClient, ...(hsm ? [hsm] : [])])) c.destroy();
+    for (const c of new Set<Sendable>([this.kmsClient, this.stsClient, this.identityClient, ...(hsm ? [hsm] : [])]))
+      c.destroy();
   }
 
   /**
@@ -141,7 +187,8 @@ export class AwsKmsProvider implements KmsProvider {
     try {
       return await client.send(command as never, { abortSignal: abort.signal });
     } catch (err) {
-      if (abort.signal.aborted) throw new ProviderTimeoutError(`${what} did not complete within ${this.options.timeoutMs} ms`, { cause: err });
+      if (abort.signal.aborted)
+        throw new ProviderTimeoutError(`${what} did not complete within ${this.options.timeoutMs} ms`, { cause: err });
       throw fromAwsError(err, what);
     } finally {
       clearTimeout(timer);
@@ -157,15 +204,25 @@ export class AwsKmsProvider implements KmsProvider {
       const fetchedAt = Date.now();
       const out = (await this.send(
         this.stsClient,
-        new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'opencckm', ...(externalId ? { ExternalId: externalId } : {}) }),
+        new AssumeRoleCommand({
+          RoleArn: roleArn,
+          RoleSessionName: 'opencckm',
+          ...(externalId ? { ExternalId: externalId } : {}),
+        }),
         'STS AssumeRole',
       )) as AssumeRoleCommandOutput;
       const c = out.Credentials;
-      if (!c?.AccessKeyId || !c.SecretAccessKey) throw new ProviderFailureError('STS AssumeRole returned no credentials', { awsName: 'InternalFailure' });
+      if (!c?.AccessKeyId || !c.SecretAccessKey)
+        throw new ProviderFailureError('STS AssumeRole returned no credentials', { awsName: 'InternalFailure' });
       const expiresAt = c.Expiration?.getTime() ?? Infinity;
       const margin = Math.min(REFRESH_MARGIN_MS, (expiresAt - fetchedAt) / 4);
       return {
-        creds: { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration },
+        creds: {
+          accessKeyId: c.AccessKeyId,
+          secretAccessKey: c.SecretAccessKey,
+          sessionToken: c.SessionToken,
+          expiration: c.Expiration,
+        },
         refreshAt: expiresAt - margin,
       };
     };
@@ -187,4 +244,3 @@ let cloudHsmSdk: Promise<typeof Hsm> | undefined;
 function loadCloudHsmSdk(): Promise<typeof Hsm> {
   return (cloudHsmSdk ??= import('@aws-sdk/client-cloudhsm-v2'));
 }
-

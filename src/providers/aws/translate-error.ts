@@ -16,16 +16,43 @@ interface SdkErrorShape {
   $metadata?: { requestId?: string; httpStatusCode?: number };
 }
 
-const NETWORK_CODES = new Set(['EOUTBOUNDPOLICY', 'ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
+const NETWORK_CODES = new Set([
+  'EOUTBOUNDPOLICY',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+]);
 
 const TIMEOUT_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'AbortError']);
 
 /** Errors every AWS query/JSON service may answer without modelling them. */
 const COMMON_AWS_NAMES = new Set([
-  'AccessDeniedException', 'IncompleteSignature', 'InternalFailure', 'InvalidAction', 'InvalidClientTokenId', 'InvalidParameterCombination',
-  'InvalidParameterValue', 'InvalidQueryParameter', 'MalformedQueryString', 'MissingAction', 'MissingAuthenticationToken',
-  'MissingParameter', 'NotAuthorized', 'OptInRequired', 'RequestExpired', 'ServiceUnavailable', 'ThrottlingException',
-  'UnrecognizedClientException', 'ValidationError', 'ValidationException', 'SignatureDoesNotMatch', 'InvalidSignatureException',
+  'AccessDeniedException',
+  'IncompleteSignature',
+  'InternalFailure',
+  'InvalidAction',
+  'InvalidClientTokenId',
+  'InvalidParameterCombination',
+  'InvalidParameterValue',
+  'InvalidQueryParameter',
+  'MalformedQueryString',
+  'MissingAction',
+  'MissingAuthenticationToken',
+  'MissingParameter',
+  'NotAuthorized',
+  'OptInRequired',
+  'RequestExpired',
+  'ServiceUnavailable',
+  'ThrottlingException',
+  'UnrecognizedClientException',
+  'ValidationError',
+  'ValidationException',
+  'SignatureDoesNotMatch',
+  'InvalidSignatureException',
 ]);
 const SDK_MODULES = [Kms, Sts] as unknown as Record<string, unknown>[];
 /**
@@ -33,8 +60,13 @@ const SDK_MODULES = [Kms, Sts] as unknown as Record<string, unknown>[];
  * is made (it costs most of a second to load), so its classes are not at hand here.
  */
 const CLOUDHSM_NAMES = new Set([
-  'CloudHSMV2ServiceException', 'CloudHsmAccessDeniedException', 'CloudHsmInternalFailureException', 'CloudHsmInvalidRequestException',
-  'CloudHsmResourceNotFoundException', 'CloudHsmServiceException', 'CloudHsmTagException',
+  'CloudHSMV2ServiceException',
+  'CloudHsmAccessDeniedException',
+  'CloudHsmInternalFailureException',
+  'CloudHsmInvalidRequestException',
+  'CloudHsmResourceNotFoundException',
+  'CloudHsmServiceException',
+  'CloudHsmTagException',
 ]);
 
 /**
@@ -72,12 +104,17 @@ export function fromAwsError(err: unknown, what: string): AppError {
   }
   if (status === undefined) {
     const code = [...NETWORK_CODES].find((c) => text.includes(c));
-    return new ProviderUnavailableError(`${what} failed: endpoint unreachable${code ? ` (${code})` : ''}`, { cause: err });
+    return new ProviderUnavailableError(`${what} failed: endpoint unreachable${code ? ` (${code})` : ''}`, {
+      cause: err,
+    });
   }
   const requestId = e.$metadata?.requestId ? { awsRequestId: e.$metadata.requestId } : {};
   const message = e.name && isAwsName(e.name) ? safeMessage(e.message) : undefined;
   if (message !== undefined) return awsError(e.name!, message, { cause: err, ...requestId });
   // Not an AWS answer (or not one whose text we repeat): the name when AWS's, never the body.
   const name = e.name && isAwsName(e.name) ? e.name : status >= 500 ? 'InternalFailure' : 'ValidationException';
-  return awsError(name, `${what} failed: the endpoint answered HTTP ${status} with an error that is not shown`, { cause: err, ...requestId });
+  return awsError(name, `${what} failed: the endpoint answered HTTP ${status} with an error that is not shown`, {
+    cause: err,
+    ...requestId,
+  });
 }

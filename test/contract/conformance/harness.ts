@@ -57,7 +57,13 @@ interface Running {
 
 async function start(store: EmulatorStore, rootKey: Uint8Array, clock: () => Date): Promise<Running> {
   const emulator = await KmsEmulator.open({ store, rootKey, defaultAccountId: ACCOUNT, schedulerIntervalMs: 0, clock });
-  const server = createServer(createEmulatorWireHandler(emulator, { credentials: CREDENTIALS, defaultAccountId: ACCOUNT, defaultRegion: 'us-east-1' }));
+  const server = createServer(
+    createEmulatorWireHandler(emulator, {
+      credentials: CREDENTIALS,
+      defaultAccountId: ACCOUNT,
+      defaultRegion: 'us-east-1',
+    }),
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { emulator, server, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
@@ -88,7 +94,10 @@ export async function startConformance(label: string, opts: { durable?: boolean 
       const client = new KMSClient({
         endpoint: running.endpoint,
         region,
-        credentials: { accessKeyId: account === OTHER_ACCOUNT ? 'AKIACONFORMANCE00002' : 'AKIACONFORMANCE00001', secretAccessKey: SECRET },
+        credentials: {
+          accessKeyId: account === OTHER_ACCOUNT ? 'AKIACONFORMANCE00002' : 'AKIACONFORMANCE00001',
+          secretAccessKey: SECRET,
+        },
         maxAttempts: 1,
       });
       clients.push(client);

@@ -58,22 +58,44 @@ function signingKey(client: KMSClient, spec: KeySpec) {
   return k;
 }
 
-async function signAndCheck(client: KMSClient, spec: KeySpec, alg: SigningAlgorithmSpec, type: MessageType, msg: Uint8Array) {
+async function signAndCheck(
+  client: KMSClient,
+  spec: KeySpec,
+  alg: SigningAlgorithmSpec,
+  type: MessageType,
+  msg: Uint8Array,
+) {
   const { keyId, spki } = await signingKey(client, spec);
-  const out = await client.send(new SignCommand({ KeyId: keyId, Message: msg, MessageType: type, SigningAlgorithm: alg }));
+  const out = await client.send(
+    new SignCommand({ KeyId: keyId, Message: msg, MessageType: type, SigningAlgorithm: alg }),
+  );
   expect(out.SigningAlgorithm).toBe(alg);
   const sig = out.Signature!;
-  expect((await client.send(new VerifyCommand({ KeyId: keyId, Message: msg, MessageType: type, SigningAlgorithm: alg, Signature: sig }))).SignatureValid).toBe(true);
+  expect(
+    (
+      await client.send(
+        new VerifyCommand({ KeyId: keyId, Message: msg, MessageType: type, SigningAlgorithm: alg, Signature: sig }),
+      )
+    ).SignatureValid,
+  ).toBe(true);
   const bad = new Uint8Array(sig);
   bad[bad.length - 1]! ^= 0x01;
-  const refused = await awsErrorName(client.send(new VerifyCommand({ KeyId: keyId, Message: msg, MessageType: type, SigningAlgorithm: alg, Signature: bad })));
+  const refused = await awsErrorName(
+    client.send(
+      new VerifyCommand({ KeyId: keyId, Message: msg, MessageType: type, SigningAlgorithm: alg, Signature: bad }),
+    ),
+  );
   expect(refused).toBe('KMSInvalidSignatureException');
   return { sig, spki };
 }
 
 const RSA: SigningAlgorithmSpec[] = [
-  'RSASSA_PSS_SHA_256', 'RSASSA_PSS_SHA_384', 'RSASSA_PSS_SHA_512',
-  'RSASSA_PKCS1_V1_5_SHA_256', 'RSASSA_PKCS1_V1_5_SHA_384', 'RSASSA_PKCS1_V1_5_SHA_512',
+  'RSASSA_PSS_SHA_256',
+  'RSASSA_PSS_SHA_384',
+  'RSASSA_PSS_SHA_512',
+  'RSASSA_PKCS1_V1_5_SHA_256',
+  'RSASSA_PKCS1_V1_5_SHA_384',
+  'RSASSA_PKCS1_V1_5_SHA_512',
 ];
 const rsaCases = (['RSA_2048', 'RSA_3072', 'RSA_4096'] as KeySpec[]).flatMap((spec) =>
   RSA.flatMap((alg) => (['RAW', 'DIGEST'] as MessageType[]).map((type) => [spec, alg, type] as const)),
@@ -85,28 +107,36 @@ test.each(rsaCases)('%s %s %s verifies in node:crypto with the exported key', as
   const { sig, spki } = await signAndCheck(kms, spec, alg, type, msg);
   const key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
   const pss = alg.includes('PSS');
-  const opts = pss ? { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: createHash(hash).digest().length } : key;
+  const opts = pss
+    ? { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: createHash(hash).digest().length }
+    : key;
   expect(nodeVerify(hash, message, opts, sig)).toBe(true);
 });
 
-const ecCases = ([
-  ['ECC_NIST_P256', 'ECDSA_SHA_256'],
-  ['ECC_NIST_P384', 'ECDSA_SHA_384'],
-  ['ECC_NIST_P521', 'ECDSA_SHA_512'],
-  ['ECC_SECG_P256K1', 'ECDSA_SHA_256'],
-] as const).flatMap(([spec, alg]) => (['RAW', 'DIGEST'] as MessageType[]).map((type) => [spec, alg, type] as const));
+const ecCases = (
+  [
+    ['ECC_NIST_P256', 'ECDSA_SHA_256'],
+    ['ECC_NIST_P384', 'ECDSA_SHA_384'],
+    ['ECC_NIST_P521', 'ECDSA_SHA_512'],
+    ['ECC_SECG_P256K1', 'ECDSA_SHA_256'],
+  ] as const
+).flatMap(([spec, alg]) => (['RAW', 'DIGEST'] as MessageType[]).map((type) => [spec, alg, type] as const));
 
 test.each(ecCases)('%s %s %s: a DER ECDSA signature verifiable in node:crypto', async (spec, alg, type) => {
   const hash = hashOf(alg);
   const msg = type === 'RAW' ? message : createHash(hash).update(message).digest();
   const { sig, spki } = await signAndCheck(kms, spec, alg, type, msg);
   expect(sig[0]).toBe(0x30);
-  expect(nodeVerify(hash, message, createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' }), sig)).toBe(true);
+  expect(nodeVerify(hash, message, createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' }), sig)).toBe(
+    true,
+  );
 });
 
 test('ECC_NIST_EDWARDS25519 ED25519_SHA_512 RAW verifies in node:crypto; ED25519_PH_SHA_512 DIGEST verifies as Ed25519ph', async () => {
   const raw = await signAndCheck(kms, 'ECC_NIST_EDWARDS25519', 'ED25519_SHA_512', 'RAW', message);
-  expect(nodeVerify(null, message, createPublicKey({ key: Buffer.from(raw.spki), format: 'der', type: 'spki' }), raw.sig)).toBe(true);
+  expect(
+    nodeVerify(null, message, createPublicKey({ key: Buffer.from(raw.spki), format: 'der', type: 'spki' }), raw.sig),
+  ).toBe(true);
   const digest = createHash('sha512').update(message).digest();
   const ph = await signAndCheck(kms, 'ECC_NIST_EDWARDS25519', 'ED25519_PH_SHA_512', 'DIGEST', digest);
   const rawPublic = ph.spki.subarray(ph.spki.length - 32);
@@ -127,24 +157,39 @@ test.each([
   ['ML_DSA_44', ml_dsa44],
   ['ML_DSA_65', ml_dsa65],
   ['ML_DSA_87', ml_dsa87],
-] as const)('%s EXTERNAL_MU: a μ computed locally (FIPS 204 §6.2, empty context) signs to a signature of the message', async (spec, dsa) => {
-  const { spki } = await signingKey(kms, spec);
-  const publicKey = spki.subarray(spki.length - dsa.lengths.publicKey!);
-  const tr = createHash('shake256', { outputLength: 64 }).update(publicKey).digest();
-  const mu = createHash('shake256', { outputLength: 64 }).update(tr).update(Buffer.of(0, 0)).update(message).digest();
-  const { sig } = await signAndCheck(kms, spec, 'ML_DSA_SHAKE_256', 'EXTERNAL_MU', mu);
-  expect(dsa.verify(sig, message, publicKey)).toBe(true);
-});
+] as const)(
+  '%s EXTERNAL_MU: a μ computed locally (FIPS 204 §6.2, empty context) signs to a signature of the message',
+  async (spec, dsa) => {
+    const { spki } = await signingKey(kms, spec);
+    const publicKey = spki.subarray(spki.length - dsa.lengths.publicKey!);
+    const tr = createHash('shake256', { outputLength: 64 }).update(publicKey).digest();
+    const mu = createHash('shake256', { outputLength: 64 }).update(tr).update(Buffer.of(0, 0)).update(message).digest();
+    const { sig } = await signAndCheck(kms, spec, 'ML_DSA_SHAKE_256', 'EXTERNAL_MU', mu);
+    expect(dsa.verify(sig, message, publicKey)).toBe(true);
+  },
+);
 
 test('the MessageType rules: Ed25519 RAW only, Ed25519ph DIGEST only, a DIGEST of the wrong length', async () => {
   const { keyId } = await signingKey(kms, 'ECC_NIST_EDWARDS25519');
-  const send = (alg: SigningAlgorithmSpec, type: MessageType, msg: Uint8Array) => kms.send(new SignCommand({ KeyId: keyId, Message: msg, MessageType: type, SigningAlgorithm: alg }));
+  const send = (alg: SigningAlgorithmSpec, type: MessageType, msg: Uint8Array) =>
+    kms.send(new SignCommand({ KeyId: keyId, Message: msg, MessageType: type, SigningAlgorithm: alg }));
   expect(await awsErrorName(send('ED25519_SHA_512', 'DIGEST', new Uint8Array(64)))).toBe('ValidationException');
   expect(await awsErrorName(send('ED25519_PH_SHA_512', 'RAW', message))).toBe('ValidationException');
   expect(await awsErrorName(send('ED25519_PH_SHA_512', 'DIGEST', new Uint8Array(32)))).toBe('ValidationException');
   expect(await awsErrorName(send('ECDSA_SHA_256', 'RAW', message))).toBe('InvalidKeyUsageException');
   const rsa = await signingKey(kms, 'RSA_2048');
-  expect(await awsErrorName(kms.send(new SignCommand({ KeyId: rsa.keyId, Message: new Uint8Array(64), MessageType: 'EXTERNAL_MU', SigningAlgorithm: 'RSASSA_PSS_SHA_256' })))).toBe('ValidationException');
+  expect(
+    await awsErrorName(
+      kms.send(
+        new SignCommand({
+          KeyId: rsa.keyId,
+          Message: new Uint8Array(64),
+          MessageType: 'EXTERNAL_MU',
+          SigningAlgorithm: 'RSASSA_PSS_SHA_256',
+        }),
+      ),
+    ),
+  ).toBe('ValidationException');
 });
 
 describe('SM2DSA (China Regions)', () => {
@@ -152,8 +197,28 @@ describe('SM2DSA (China Regions)', () => {
     writeFileSync(join(dir, 'pub.der'), spki);
     writeFileSync(join(dir, 'msg'), msg);
     writeFileSync(join(dir, 'sig'), sig);
-    return execFileSync('openssl', ['pkeyutl', '-verify', '-pubin', '-keyform', 'DER', '-inkey', join(dir, 'pub.der'), '-rawin', '-digest', 'sm3',
-      '-pkeyopt', 'distid:1234567812345678', '-in', join(dir, 'msg'), '-sigfile', join(dir, 'sig')], { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+    return execFileSync(
+      'openssl',
+      [
+        'pkeyutl',
+        '-verify',
+        '-pubin',
+        '-keyform',
+        'DER',
+        '-inkey',
+        join(dir, 'pub.der'),
+        '-rawin',
+        '-digest',
+        'sm3',
+        '-pkeyopt',
+        'distid:1234567812345678',
+        '-in',
+        join(dir, 'msg'),
+        '-sigfile',
+        join(dir, 'sig'),
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    ).toString();
   };
 
   test('RAW: OpenSSL verifies the signature with SM3 and the distinguishing ID 1234567812345678', async () => {
@@ -177,6 +242,8 @@ describe('SM2DSA (China Regions)', () => {
   });
 
   test('SM2 keys exist only in the China Regions', async () => {
-    expect(await awsErrorName(kms.send(new CreateKeyCommand({ KeySpec: 'SM2', KeyUsage: 'SIGN_VERIFY' })))).toBe('UnsupportedOperationException');
+    expect(await awsErrorName(kms.send(new CreateKeyCommand({ KeySpec: 'SM2', KeyUsage: 'SIGN_VERIFY' })))).toBe(
+      'UnsupportedOperationException',
+    );
   });
 });

@@ -21,14 +21,19 @@ function mutatingOperations(): { method: string; path: string; operationId: stri
     for (const method of MUTATING) {
       const op = item[method];
       if (!op) continue;
-      out.push({ method, path: path.replace(/\{[^}]+\}/g, '00000000-0000-4000-8000-000000000000'), operationId: op.operationId ?? `${method} ${path}` });
+      out.push({
+        method,
+        path: path.replace(/\{[^}]+\}/g, '00000000-0000-4000-8000-000000000000'),
+        operationId: op.operationId ?? `${method} ${path}`,
+      });
     }
   }
   return out;
 }
 
 /** `/cckm/aws/kms` → `/CCKM/Aws/KMS`: the same route as routing sees it, another string as a prefix check sees it. */
-const shout = (path: string) => path.replace(/[a-z]+/g, (w, i: number) => (i % 2 ? w.toUpperCase() : w[0]!.toUpperCase() + w.slice(1)));
+const shout = (path: string) =>
+  path.replace(/[a-z]+/g, (w, i: number) => (i % 2 ? w.toUpperCase() : w[0]!.toUpperCase() + w.slice(1)));
 
 /**
  * No write route can act without an audit event: the audit trail hangs off the matched
@@ -72,15 +77,23 @@ describe('audit coverage', () => {
 
   it.each(operations)('$operationId leaves one audit event, in either case', async ({ method, path, operationId }) => {
     for (const spelled of [path, shout(path)]) {
-      const token = ENDS_SESSION.has(operationId) ? await t.login(LOGOUT_USER.username, LOGOUT_USER.password) : t.adminToken;
+      const token = ENDS_SESSION.has(operationId)
+        ? await t.login(LOGOUT_USER.username, LOGOUT_USER.password)
+        : t.adminToken;
       const rid = `cover-${Math.random().toString(36).slice(2)}`;
-      const res = await (request(t.http) as unknown as Record<string, (p: string) => request.Test>)[method]!(`/api/v1${spelled}`.replace('/api/v1', spelled === path ? '/api/v1' : '/Api/V1'))
+      const res = await (request(t.http) as unknown as Record<string, (p: string) => request.Test>)[method]!(
+        `/api/v1${spelled}`.replace('/api/v1', spelled === path ? '/api/v1' : '/Api/V1'),
+      )
         .set('Authorization', bearer(token))
         .set('X-Request-ID', rid)
         .send({});
       expect(res.status).toBeLessThan(500);
       const events = await eventsOf(rid);
-      expect({ spelled, status: res.status, events: events.length }).toEqual({ spelled, status: res.status, events: 1 });
+      expect({ spelled, status: res.status, events: events.length }).toEqual({
+        spelled,
+        status: res.status,
+        events: 1,
+      });
     }
   });
 });

@@ -9,7 +9,19 @@ const AUDIT = '/audit/records';
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/AUDITxRfiCYEXAMPLEKEY';
 const USER_PASSWORD = 'audit-user-password-NEVER-logged';
 const WRONG_PASSWORD = 'audit-wrong-password-NEVER-logged';
-const RECORD_KEYS = ['account', 'action', 'actor', 'at', 'details', 'id', 'request_id', 'resource_id', 'resource_type', 'result', 'status_code'];
+const RECORD_KEYS = [
+  'account',
+  'action',
+  'actor',
+  'at',
+  'details',
+  'id',
+  'request_id',
+  'resource_id',
+  'resource_type',
+  'result',
+  'status_code',
+];
 
 const reqId = (res: request.Response) => res.headers['x-request-id'] as string;
 const ids = (rs: Rec[]) => rs.map((r) => r.id);
@@ -35,7 +47,10 @@ describe('audit trail', () => {
   /** Waits until the audit events of finished requests are written. */
   const flush = () => t.composed.app.flushAudit();
 
-  async function list(c: Client, query = ''): Promise<{ total: number; resources: Rec[]; skip: number; limit: number }> {
+  async function list(
+    c: Client,
+    query = '',
+  ): Promise<{ total: number; resources: Rec[]; skip: number; limit: number }> {
     const res = await c.get(`${AUDIT}${query ? `?${query}` : ''}`);
     expectStatus(res, 200);
     return res.body;
@@ -53,12 +68,21 @@ describe('audit trail', () => {
     acme = as(t, await t.userToken('audit-acme', ['admin'], 'acme'));
     await flush();
 
-    const conn = await admin.post(CONNECTIONS, { name: 'audit-aws', provider: 'aws', access_key_id: 'AKIAIOSFODNN7EXAMPLE', secret_access_key: SECRET });
+    const conn = await admin.post(CONNECTIONS, {
+      name: 'audit-aws',
+      provider: 'aws',
+      access_key_id: 'AKIAIOSFODNN7EXAMPLE',
+      secret_access_key: SECRET,
+    });
     expectStatus(conn, 201);
     connId = conn.body.id;
     rid.conn = reqId(conn);
 
-    const user = await admin.post('/usermgmt/users', { username: 'audit-bob', password: USER_PASSWORD, groups: ['cckm_users'] });
+    const user = await admin.post('/usermgmt/users', {
+      username: 'audit-bob',
+      password: USER_PASSWORD,
+      groups: ['cckm_users'],
+    });
     expectStatus(user, 201);
     userId = user.body.id;
     rid.user = reqId(user);
@@ -68,7 +92,9 @@ describe('audit trail', () => {
     keyId = key.body.id;
     rid.key = reqId(key);
 
-    const badLogin = await request(t.http).post('/api/v1/auth/tokens').send({ grant_type: 'password', username: 'audit-bob', password: WRONG_PASSWORD });
+    const badLogin = await request(t.http)
+      .post('/api/v1/auth/tokens')
+      .send({ grant_type: 'password', username: 'audit-bob', password: WRONG_PASSWORD });
     expect(badLogin.status).toBe(401);
     rid.badLogin = reqId(badLogin);
     await flush();
@@ -188,8 +214,12 @@ describe('audit trail', () => {
     });
 
     it('action, resource_type, resource_id, result and request_id each select exactly their records', async () => {
-      expect(ids((await list(admin, 'actor=audit-ka&action=createAwsConnection&sort=at')).resources)).toEqual(ids(ka.slice(1)));
-      expect(ids((await list(admin, 'actor=audit-ka&resource_type=connection&sort=at')).resources)).toEqual(ids(ka.slice(1)));
+      expect(ids((await list(admin, 'actor=audit-ka&action=createAwsConnection&sort=at')).resources)).toEqual(
+        ids(ka.slice(1)),
+      );
+      expect(ids((await list(admin, 'actor=audit-ka&resource_type=connection&sort=at')).resources)).toEqual(
+        ids(ka.slice(1)),
+      );
       expect(ids((await list(admin, 'actor=audit-ka&resource_type=token')).resources)).toEqual([ka[0]!.id]);
       expect(ids((await list(admin, 'actor=audit-ka&result=failure')).resources)).toEqual([ka[3]!.id]);
       expect(ids((await list(admin, 'actor=audit-ka&result=success&sort=at')).resources)).toEqual(ids(ka.slice(0, 3)));
@@ -214,7 +244,9 @@ describe('audit trail', () => {
       const q = (extra: string) => list(admin, `actor=audit-ka&sort=at&${extra}`).then((p) => ids(p.resources));
       expect(await q(`from=${encodeURIComponent(ats[1]!)}`)).toEqual(ids(ka.slice(1)));
       expect(await q(`to=${encodeURIComponent(ats[2]!)}`)).toEqual(ids(ka.slice(0, 2)));
-      expect(await q(`from=${encodeURIComponent(ats[1]!)}&to=${encodeURIComponent(ats[3]!)}`)).toEqual(ids(ka.slice(1, 3)));
+      expect(await q(`from=${encodeURIComponent(ats[1]!)}&to=${encodeURIComponent(ats[3]!)}`)).toEqual(
+        ids(ka.slice(1, 3)),
+      );
       expect(await q(`from=${encodeURIComponent(ats[3]!)}&to=${encodeURIComponent(ats[1]!)}`)).toEqual([]);
     });
 

@@ -21,7 +21,9 @@ describe('AWS connections', () => {
 
   beforeAll(async () => {
     // One attempt per provider call: a closed port fails at once instead of after retries.
-    t = await startTestApp('api_connections', { env: { CCKM_PROVIDER_MAX_ATTEMPTS: '1', CCKM_PROVIDER_TIMEOUT_MS: '3000', CCKM_OUTBOUND_ALLOW: '127.0.0.1' } });
+    t = await startTestApp('api_connections', {
+      env: { CCKM_PROVIDER_MAX_ATTEMPTS: '1', CCKM_PROVIDER_TIMEOUT_MS: '3000', CCKM_OUTBOUND_ALLOW: '127.0.0.1' },
+    });
     admin = as(t, t.adminToken);
   });
   afterAll(async () => {
@@ -79,9 +81,14 @@ describe('AWS connections', () => {
     expectStatus(list, 200);
     expectNoSecret(list);
     expect(list.body.resources.map((x: { name: string }) => x.name).sort()).toEqual(['emulator', 'prod-aws']);
-    expect((await admin.get(`${CONNECTIONS}?provider=aws`)).body.resources.map((x: { name: string }) => x.name)).toEqual(['prod-aws']);
+    expect(
+      (await admin.get(`${CONNECTIONS}?provider=aws`)).body.resources.map((x: { name: string }) => x.name),
+    ).toEqual(['prod-aws']);
 
-    const patched = await admin.patch(`${CONNECTIONS}/prod-aws`, { description: 'still production', secret_access_key: SECRET2 });
+    const patched = await admin.patch(`${CONNECTIONS}/prod-aws`, {
+      description: 'still production',
+      secret_access_key: SECRET2,
+    });
     expectStatus(patched, 200);
     expectNoSecret(patched);
     expect(patched.body).toMatchObject({ description: 'still production', access_key_id: AKID, name: 'prod-aws' });
@@ -92,9 +99,18 @@ describe('AWS connections', () => {
   });
 
   it('stores the secret sealed: the row holds no plaintext, and opens only under the server key for that row', async () => {
-    const created = await admin.post(CONNECTIONS, { name: 'sealed', provider: 'aws', access_key_id: AKID, secret_access_key: SECRET });
+    const created = await admin.post(CONNECTIONS, {
+      name: 'sealed',
+      provider: 'aws',
+      access_key_id: AKID,
+      secret_access_key: SECRET,
+    });
     expectStatus(created, 201);
-    const row = await t.db.db.selectFrom('connections').selectAll().where('id', '=', created.body.id).executeTakeFirst();
+    const row = await t.db.db
+      .selectFrom('connections')
+      .selectAll()
+      .where('id', '=', created.body.id)
+      .executeTakeFirst();
     const sealed = Buffer.from(row!.secretAccessKeyEnc!);
     expect(sealed.length).toBeGreaterThan(SECRET.length);
     expect(sealed.includes(Buffer.from(SECRET))).toBe(false);
@@ -106,17 +122,30 @@ describe('AWS connections', () => {
 
     // A new secret is sealed afresh.
     expectStatus(await admin.patch(`${CONNECTIONS}/sealed`, { secret_access_key: SECRET2 }), 200);
-    const after = await t.db.db.selectFrom('connections').selectAll().where('id', '=', created.body.id).executeTakeFirst();
+    const after = await t.db.db
+      .selectFrom('connections')
+      .selectAll()
+      .where('id', '=', created.body.id)
+      .executeTakeFirst();
     expect(box.open(Buffer.from(after!.secretAccessKeyEnc!), secretPurpose(created.body.id))).toBe(SECRET2);
   });
 
   it('creates an emulator connection; its test reaches the emulator account', async () => {
     const created = await admin.post(CONNECTIONS, { name: 'emu2', provider: 'emulator' });
     expectStatus(created, 201);
-    expect(created.body).toMatchObject({ provider: 'emulator', cloud_name: 'aws', access_key_id: null, endpoint_url: null });
+    expect(created.body).toMatchObject({
+      provider: 'emulator',
+      cloud_name: 'aws',
+      access_key_id: null,
+      endpoint_url: null,
+    });
     const res = await admin.post(`${CONNECTIONS}/${created.body.id}/test`);
     expectStatus(res, 200);
-    expect(res.body).toEqual({ connection_ok: true, account_id: '123456789012', arn: expect.stringContaining('123456789012') });
+    expect(res.body).toEqual({
+      connection_ok: true,
+      account_id: '123456789012',
+      arn: expect.stringContaining('123456789012'),
+    });
     const after = (await admin.get(`${CONNECTIONS}/emu2`)).body;
     expect(after).toMatchObject({ last_connection_ok: true, last_connection_error: null });
     expect(Date.parse(after.last_connection_at)).not.toBeNaN();
@@ -164,13 +193,26 @@ describe('AWS connections', () => {
     expectStatus(bad, 200);
     expectNoSecret(bad);
     expect(bad.body).toMatchObject({ connection_ok: false, connection_error: expect.any(String) });
-    expectError(await admin.post('/connectionmgmt/services/aws/connection-test', { provider: 'aws', access_key_id: AKID }), 400, 'secret_access_key');
-    expectError(await admin.post('/connectionmgmt/services/aws/connection-test', { provider: 'emulator', name: 'x' }), 400, 'name');
+    expectError(
+      await admin.post('/connectionmgmt/services/aws/connection-test', { provider: 'aws', access_key_id: AKID }),
+      400,
+      'secret_access_key',
+    );
+    expectError(
+      await admin.post('/connectionmgmt/services/aws/connection-test', { provider: 'emulator', name: 'x' }),
+      400,
+      'name',
+    );
     expect((await admin.get(CONNECTIONS)).body.total).toBe(before);
   });
 
   it('409 for a name already used, whatever the provider', async () => {
-    const res = await admin.post(CONNECTIONS, { name: 'emulator', provider: 'aws', access_key_id: AKID, secret_access_key: SECRET });
+    const res = await admin.post(CONNECTIONS, {
+      name: 'emulator',
+      provider: 'aws',
+      access_key_id: AKID,
+      secret_access_key: SECRET,
+    });
     expectError(res, 409);
     expect(res.body.message).toContain('emulator');
     expectNoSecret(res);
@@ -187,8 +229,16 @@ describe('AWS connections', () => {
   });
 
   it('400 naming endpoint_url for the emulator provider', async () => {
-    expectError(await admin.post(CONNECTIONS, { name: 'emu-url', provider: 'emulator', endpoint_url: 'http://localhost:4599' }), 400, 'endpoint_url');
-    expectError(await admin.patch(`${CONNECTIONS}/emulator`, { endpoint_url: 'http://localhost:4599' }), 400, 'endpoint_url');
+    expectError(
+      await admin.post(CONNECTIONS, { name: 'emu-url', provider: 'emulator', endpoint_url: 'http://localhost:4599' }),
+      400,
+      'endpoint_url',
+    );
+    expectError(
+      await admin.patch(`${CONNECTIONS}/emulator`, { endpoint_url: 'http://localhost:4599' }),
+      400,
+      'endpoint_url',
+    );
     expect((await admin.get(`${CONNECTIONS}/emulator`)).body.endpoint_url).toBeNull();
   });
 
@@ -213,7 +263,15 @@ describe('AWS connections', () => {
 
   it('409 naming the connection when a KMS account uses it; deletable once the account is gone', async () => {
     expectStatus(await admin.post(CONNECTIONS, { name: 'in-use', provider: 'emulator' }), 201);
-    expectStatus(await admin.post('/cckm/aws/kms', { name: 'uses-it', account_id: '123456789012', connection: 'in-use', regions: ['us-east-1'] }), 201);
+    expectStatus(
+      await admin.post('/cckm/aws/kms', {
+        name: 'uses-it',
+        account_id: '123456789012',
+        connection: 'in-use',
+        regions: ['us-east-1'],
+      }),
+      201,
+    );
     const res = await admin.delete(`${CONNECTIONS}/in-use`);
     expectError(res, 409);
     expect(res.body.message).toContain('in-use');

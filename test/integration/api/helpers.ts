@@ -44,7 +44,8 @@ export function as(t: TestApp, token: string) {
       const r = request(t.http).post(`/api/v1${path}`).set('Authorization', auth);
       return body === undefined ? r : r.send(body);
     },
-    patch: (path: string, body: object) => request(t.http).patch(`/api/v1${path}`).set('Authorization', auth).send(body),
+    patch: (path: string, body: object) =>
+      request(t.http).patch(`/api/v1${path}`).set('Authorization', auth).send(body),
     delete: (path: string) => request(t.http).delete(`/api/v1${path}`).set('Authorization', auth),
   };
 }

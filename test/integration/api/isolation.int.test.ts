@@ -18,9 +18,18 @@ async function seed(c: Client, prefix: string, region: string): Promise<Owned> {
   // with a one-off test, so the stored connection keeps last_connection_at null).
   const reached = await c.post('/connectionmgmt/services/aws/connection-test', { provider: 'emulator' });
   expectStatus(reached, 200);
-  const kms = await c.post('/cckm/aws/kms', { name: `${prefix}-kms`, account_id: reached.body.account_id, connection: `${prefix}-conn`, regions: [region] });
+  const kms = await c.post('/cckm/aws/kms', {
+    name: `${prefix}-kms`,
+    account_id: reached.body.account_id,
+    connection: `${prefix}-conn`,
+    regions: [region],
+  });
   expectStatus(kms, 201);
-  const tpl = await c.post('/cckm/aws/templates', { name: `${prefix}-tpl`, kms: `${prefix}-kms`, key_users: ['someone'] });
+  const tpl = await c.post('/cckm/aws/templates', {
+    name: `${prefix}-tpl`,
+    kms: `${prefix}-kms`,
+    key_users: ['someone'],
+  });
   expectStatus(tpl, 201);
   const key = await c.post('/cckm/aws/keys', { kms: `${prefix}-kms`, region });
   expectStatus(key, 201);
@@ -51,7 +60,10 @@ describe('account isolation', () => {
     kyloRecs = await seed(kylo, 'kylo', 'us-west-2');
     acmeRecs = await seed(acme, 'acme', 'eu-west-1');
     // The same name in both accounts is allowed: names are unique per account.
-    expectStatus(await acme.post(CONNECTIONS, { name: 'kylo-conn', provider: 'emulator', description: 'acme own' }), 201);
+    expectStatus(
+      await acme.post(CONNECTIONS, { name: 'kylo-conn', provider: 'emulator', description: 'acme own' }),
+      201,
+    );
   });
   afterAll(async () => {
     await t.close();
@@ -60,7 +72,11 @@ describe('account isolation', () => {
   it('a user created in another account carries that account', async () => {
     const me = await acme.get('/usermgmt/users?username=acme-admin');
     expectStatus(me, 200);
-    expect(me.body.resources[0]).toMatchObject({ username: 'acme-admin', account: 'kylo:kylo:admin:accounts:acme', groups: ['admin'] });
+    expect(me.body.resources[0]).toMatchObject({
+      username: 'acme-admin',
+      account: 'kylo:kylo:admin:accounts:acme',
+      groups: ['admin'],
+    });
     const conn = await acme.get(`${CONNECTIONS}/${acmeRecs.conn.id}`);
     expect(conn.body.account).toBe('kylo:kylo:admin:accounts:acme');
   });
@@ -107,14 +123,17 @@ describe('account isolation', () => {
         expectStatus(conn, 200);
         expect(conn.body.description).toBeNull();
         expect(conn.body.last_connection_at).toBeNull();
-        expect((await owner.get(`/cckm/aws/kms/${r.kms.id}`)).body.regions).toEqual([other === 'kylo' ? 'us-west-2' : 'eu-west-1']);
+        expect((await owner.get(`/cckm/aws/kms/${r.kms.id}`)).body.regions).toEqual([
+          other === 'kylo' ? 'us-west-2' : 'eu-west-1',
+        ]);
         expect((await owner.get(`/cckm/aws/templates/${r.tpl.id}`)).body.key_users).toEqual(['someone']);
         expectStatus(await owner.get(`/cckm/aws/keys/${r.key.id}`), 200);
       });
 
       it('never lists them', async () => {
         const r = theirs();
-        const ids = async (path: string) => ((await me().get(path)).body.resources as { id: string }[]).map((x) => x.id);
+        const ids = async (path: string) =>
+          ((await me().get(path)).body.resources as { id: string }[]).map((x) => x.id);
         const connections = await ids(`${CONNECTIONS}?limit=-1`);
         const kms = await ids('/cckm/aws/kms?limit=-1');
         const templates = await ids('/cckm/aws/templates?limit=-1');
@@ -138,14 +157,31 @@ describe('account isolation', () => {
       it("400 naming the field when a create refers to the other account's KMS account, template or connection", async () => {
         const r = theirs();
         for (const kms of [r.kms.id, r.kms.name]) {
-          expectError(await me().post('/cckm/aws/keys', { kms, region: other === 'kylo' ? 'us-west-2' : 'eu-west-1' }), 400, 'kms');
-          expectError(await me().post('/cckm/aws/templates', { name: `steal-${who}`, kms, key_users: ['x'] }), 400, 'kms');
+          expectError(
+            await me().post('/cckm/aws/keys', { kms, region: other === 'kylo' ? 'us-west-2' : 'eu-west-1' }),
+            400,
+            'kms',
+          );
+          expectError(
+            await me().post('/cckm/aws/templates', { name: `steal-${who}`, kms, key_users: ['x'] }),
+            400,
+            'kms',
+          );
         }
         const mine = who === 'acme' ? acmeRecs : kyloRecs;
         const region = who === 'acme' ? 'eu-west-1' : 'us-west-2';
-        expectError(await me().post('/cckm/aws/keys', { kms: mine.kms.name, region, policytemplate: r.tpl.id }), 400, 'policytemplate');
         expectError(
-          await me().post('/cckm/aws/kms', { name: `steal-${who}`, account_id: '123456789012', connection: r.conn.id, regions: [region] }),
+          await me().post('/cckm/aws/keys', { kms: mine.kms.name, region, policytemplate: r.tpl.id }),
+          400,
+          'policytemplate',
+        );
+        expectError(
+          await me().post('/cckm/aws/kms', {
+            name: `steal-${who}`,
+            account_id: '123456789012',
+            connection: r.conn.id,
+            regions: [region],
+          }),
           400,
           'connection',
         );
@@ -164,9 +200,13 @@ describe('account isolation', () => {
   });
 
   it('users: each admin lists only their account, and reads no user of the other', async () => {
-    const acmeUsers = (await acme.get('/usermgmt/users?limit=-1')).body.resources.map((u: { username: string }) => u.username);
+    const acmeUsers = (await acme.get('/usermgmt/users?limit=-1')).body.resources.map(
+      (u: { username: string }) => u.username,
+    );
     expect(acmeUsers).toEqual(['acme-admin']);
-    const kyloUsers = (await kylo.get('/usermgmt/users?limit=-1')).body.resources.map((u: { username: string }) => u.username);
+    const kyloUsers = (await kylo.get('/usermgmt/users?limit=-1')).body.resources.map(
+      (u: { username: string }) => u.username,
+    );
     expect(kyloUsers).toContain('admin');
     expect(kyloUsers).not.toContain('acme-admin');
     const kyloAdminId = (await kylo.get('/usermgmt/users?username=admin')).body.resources[0].id;
@@ -180,11 +220,21 @@ describe('account isolation', () => {
   });
 
   it('only admins of the root account create users in another account', async () => {
-    expectError(await acme.post('/usermgmt/users', { username: 'acme-into-kylo', password: 'password-123', account: 'kylo' }), 403);
-    expectError(await acme.post('/usermgmt/users', { username: 'acme-into-other', password: 'password-123', account: 'other' }), 403);
+    expectError(
+      await acme.post('/usermgmt/users', { username: 'acme-into-kylo', password: 'password-123', account: 'kylo' }),
+      403,
+    );
+    expectError(
+      await acme.post('/usermgmt/users', { username: 'acme-into-other', password: 'password-123', account: 'other' }),
+      403,
+    );
     expect((await kylo.get('/usermgmt/users?username=acme-into-kylo')).body.total).toBe(0);
     // Within its own account an acme admin may create users.
-    const own = await acme.post('/usermgmt/users', { username: 'acme-viewer', password: 'password-123', account: 'acme' });
+    const own = await acme.post('/usermgmt/users', {
+      username: 'acme-viewer',
+      password: 'password-123',
+      account: 'acme',
+    });
     expectStatus(own, 201);
     expect(own.body.account).toBe('kylo:kylo:admin:accounts:acme');
   });

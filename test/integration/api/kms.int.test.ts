@@ -9,7 +9,9 @@ describe('KMS accounts', () => {
   let emulatorId: string;
 
   beforeAll(async () => {
-    t = await startTestApp('api_kms', { env: { CCKM_PROVIDER_MAX_ATTEMPTS: '1', CCKM_PROVIDER_TIMEOUT_MS: '3000', CCKM_OUTBOUND_ALLOW: '127.0.0.1' } });
+    t = await startTestApp('api_kms', {
+      env: { CCKM_PROVIDER_MAX_ATTEMPTS: '1', CCKM_PROVIDER_TIMEOUT_MS: '3000', CCKM_OUTBOUND_ALLOW: '127.0.0.1' },
+    });
     admin = as(t, t.adminToken);
     emulatorId = (await admin.get(`${CONNECTIONS}/emulator`)).body.id;
     // A provider-aws connection that reaches nothing: the partition check must answer before any call.
@@ -27,7 +29,12 @@ describe('KMS accounts', () => {
   });
 
   it('creates a KMS account with the connection by name, and reads it by name and id', async () => {
-    const res = await admin.post('/cckm/aws/kms', { name: 'by-name', account_id: ACCOUNT, connection: 'emulator', regions: ['us-east-1', 'eu-west-1'] });
+    const res = await admin.post('/cckm/aws/kms', {
+      name: 'by-name',
+      account_id: ACCOUNT,
+      connection: 'emulator',
+      regions: ['us-east-1', 'eu-west-1'],
+    });
     expectStatus(res, 201);
     const k = res.body;
     expect(k).toEqual({
@@ -56,26 +63,52 @@ describe('KMS accounts', () => {
       expectStatus(got, 200);
       expect(got.body).toEqual(k);
     }
-    expect((await admin.get('/cckm/aws/kms?name=by-name')).body.resources.map((x: { id: string }) => x.id)).toEqual([k.id]);
+    expect((await admin.get('/cckm/aws/kms?name=by-name')).body.resources.map((x: { id: string }) => x.id)).toEqual([
+      k.id,
+    ]);
     expect((await admin.get(`/cckm/aws/kms?account_id=${ACCOUNT}`)).body.total).toBe(2);
   });
 
   it('creates a KMS account with the connection by id', async () => {
-    const res = await admin.post('/cckm/aws/kms', { name: 'by-id', account_id: ACCOUNT, connection: emulatorId, regions: ['ap-south-1'] });
+    const res = await admin.post('/cckm/aws/kms', {
+      name: 'by-id',
+      account_id: ACCOUNT,
+      connection: emulatorId,
+      regions: ['ap-south-1'],
+    });
     expectStatus(res, 201);
     expect(res.body).toMatchObject({ connection: 'emulator', connection_id: emulatorId, regions: ['ap-south-1'] });
   });
 
   it("400 naming account_id when the connection's credentials reach another account; nothing is stored", async () => {
-    const res = await admin.post('/cckm/aws/kms', { name: 'wrong-acct', account_id: '999999999999', connection: 'emulator', regions: ['us-east-1'] });
+    const res = await admin.post('/cckm/aws/kms', {
+      name: 'wrong-acct',
+      account_id: '999999999999',
+      connection: 'emulator',
+      regions: ['us-east-1'],
+    });
     expectError(res, 400, 'account_id');
     expectError(await admin.get('/cckm/aws/kms/wrong-acct'), 404);
   });
 
   it('400 naming regions[i] for a region of another partition', async () => {
-    expectError(await admin.post('/cckm/aws/kms', { name: 'cn', account_id: ACCOUNT, connection: 'aws-nowhere', regions: ['cn-north-1'] }), 400, 'regions[0]');
     expectError(
-      await admin.post('/cckm/aws/kms', { name: 'cn', account_id: ACCOUNT, connection: 'emulator', regions: ['us-east-1', 'us-gov-west-1'] }),
+      await admin.post('/cckm/aws/kms', {
+        name: 'cn',
+        account_id: ACCOUNT,
+        connection: 'aws-nowhere',
+        regions: ['cn-north-1'],
+      }),
+      400,
+      'regions[0]',
+    );
+    expectError(
+      await admin.post('/cckm/aws/kms', {
+        name: 'cn',
+        account_id: ACCOUNT,
+        connection: 'emulator',
+        regions: ['us-east-1', 'us-gov-west-1'],
+      }),
       400,
       'regions[1]',
     );
@@ -83,21 +116,45 @@ describe('KMS accounts', () => {
   });
 
   it('400 naming connection for a connection that does not exist', async () => {
-    expectError(await admin.post('/cckm/aws/kms', { name: 'noconn', account_id: ACCOUNT, connection: 'nope', regions: ['us-east-1'] }), 400, 'connection');
+    expectError(
+      await admin.post('/cckm/aws/kms', {
+        name: 'noconn',
+        account_id: ACCOUNT,
+        connection: 'nope',
+        regions: ['us-east-1'],
+      }),
+      400,
+      'connection',
+    );
   });
 
   it('a connection that cannot be reached fails the create with a JSON error, not a hang or a 500', async () => {
-    const res = await admin.post('/cckm/aws/kms', { name: 'unreachable', account_id: ACCOUNT, connection: 'aws-nowhere', regions: ['us-east-1'] });
+    const res = await admin.post('/cckm/aws/kms', {
+      name: 'unreachable',
+      account_id: ACCOUNT,
+      connection: 'aws-nowhere',
+      regions: ['us-east-1'],
+    });
     expect([502, 503, 504]).toContain(res.status);
     expectError(res, res.status);
     expectError(await admin.get('/cckm/aws/kms/unreachable'), 404);
   });
 
   it('409 for a name already used', async () => {
-    const res = await admin.post('/cckm/aws/kms', { name: 'kms', account_id: ACCOUNT, connection: 'emulator', regions: ['us-west-2'] });
+    const res = await admin.post('/cckm/aws/kms', {
+      name: 'kms',
+      account_id: ACCOUNT,
+      connection: 'emulator',
+      regions: ['us-west-2'],
+    });
     expectError(res, 409);
     expect(res.body.message).toContain('kms');
-    expect((await admin.get('/cckm/aws/kms/kms')).body.regions).toEqual(['us-east-1', 'us-west-2', 'eu-west-1', 'ap-south-1']);
+    expect((await admin.get('/cckm/aws/kms/kms')).body.regions).toEqual([
+      'us-east-1',
+      'us-west-2',
+      'eu-west-1',
+      'ap-south-1',
+    ]);
   });
 
   it.each([
@@ -106,7 +163,16 @@ describe('KMS accounts', () => {
     ['regions', { name: 'bad3', account_id: ACCOUNT, connection: 'emulator', regions: ['Mars-1'] }],
     ['name', { name: 'bad name', account_id: ACCOUNT, connection: 'emulator', regions: ['us-east-1'] }],
     ['connection', { name: 'bad4', account_id: ACCOUNT, regions: ['us-east-1'] }],
-    ['assume_role_arn', { name: 'bad5', account_id: ACCOUNT, connection: 'emulator', regions: ['us-east-1'], assume_role_arn: 'not-an-arn' }],
+    [
+      'assume_role_arn',
+      {
+        name: 'bad5',
+        account_id: ACCOUNT,
+        connection: 'emulator',
+        regions: ['us-east-1'],
+        assume_role_arn: 'not-an-arn',
+      },
+    ],
     ['color', { name: 'bad6', account_id: ACCOUNT, connection: 'emulator', regions: ['us-east-1'], color: 'blue' }],
   ])('400 naming %s for invalid input', async (field, body) => {
     const res = await admin.post('/cckm/aws/kms', body);
@@ -116,12 +182,24 @@ describe('KMS accounts', () => {
   });
 
   it('PATCH replaces the regions; a region of another partition is refused', async () => {
-    expectStatus(await admin.post('/cckm/aws/kms', { name: 'patchme', account_id: ACCOUNT, connection: 'emulator', regions: ['us-east-1'] }), 201);
+    expectStatus(
+      await admin.post('/cckm/aws/kms', {
+        name: 'patchme',
+        account_id: ACCOUNT,
+        connection: 'emulator',
+        regions: ['us-east-1'],
+      }),
+      201,
+    );
     const res = await admin.patch('/cckm/aws/kms/patchme', { regions: ['eu-west-1', 'ap-south-1'] });
     expectStatus(res, 200);
     expect(res.body.regions).toEqual(['eu-west-1', 'ap-south-1']);
     expect((await admin.get('/cckm/aws/kms/patchme')).body.regions).toEqual(['eu-west-1', 'ap-south-1']);
-    expectError(await admin.patch('/cckm/aws/kms/patchme', { regions: ['eu-west-1', 'cn-northwest-1'] }), 400, 'regions[1]');
+    expectError(
+      await admin.patch('/cckm/aws/kms/patchme', { regions: ['eu-west-1', 'cn-northwest-1'] }),
+      400,
+      'regions[1]',
+    );
     expect((await admin.get('/cckm/aws/kms/patchme')).body.regions).toEqual(['eu-west-1', 'ap-south-1']);
   });
 
@@ -144,7 +222,15 @@ describe('KMS accounts', () => {
   });
 
   it('409 for deleting an account with key records or templates; 204 once they are gone', async () => {
-    expectStatus(await admin.post('/cckm/aws/kms', { name: 'with-keys', account_id: ACCOUNT, connection: 'emulator', regions: ['us-west-2'] }), 201);
+    expectStatus(
+      await admin.post('/cckm/aws/kms', {
+        name: 'with-keys',
+        account_id: ACCOUNT,
+        connection: 'emulator',
+        regions: ['us-west-2'],
+      }),
+      201,
+    );
     const key = await admin.post('/cckm/aws/keys', { kms: 'with-keys', region: 'us-west-2' });
     expectStatus(key, 201);
     const res = await admin.delete('/cckm/aws/kms/with-keys');
@@ -153,7 +239,10 @@ describe('KMS accounts', () => {
     expect(res.body.message).toMatch(/1 key record/);
     expectStatus(await admin.delete(`/cckm/aws/keys/${key.body.id}`), 204);
 
-    expectStatus(await admin.post('/cckm/aws/templates', { name: 'tpl-on-it', kms: 'with-keys', key_users: ['u'] }), 201);
+    expectStatus(
+      await admin.post('/cckm/aws/templates', { name: 'tpl-on-it', kms: 'with-keys', key_users: ['u'] }),
+      201,
+    );
     const again = await admin.delete('/cckm/aws/kms/with-keys');
     expectError(again, 409);
     expect(again.body.message).toMatch(/1 policy template/);

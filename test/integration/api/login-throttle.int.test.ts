@@ -6,7 +6,9 @@ import { expectError } from './helpers.js';
 describe('login throttling', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp('api_login_throttle', { env: { CCKM_LOGIN_MAX_FAILURES: '3', CCKM_LOGIN_LOCK_SECONDS: '2' } });
+    t = await startTestApp('api_login_throttle', {
+      env: { CCKM_LOGIN_MAX_FAILURES: '3', CCKM_LOGIN_LOCK_SECONDS: '2' },
+    });
   });
   afterAll(async () => {
     await t.close();
@@ -51,7 +53,12 @@ describe('login throttling', () => {
     const results = await Promise.all(Array.from({ length: 6 }, () => login('raced', 'x')));
     expect(results.every((r) => r.status === 401 || r.status === 429)).toBe(true);
     expectError(await login('raced', 'x'), 429);
-    const row = await t.db.db.selectFrom('loginFailures').selectAll().where('account', '=', '').where('username', '=', 'raced').executeTakeFirst();
+    const row = await t.db.db
+      .selectFrom('loginFailures')
+      .selectAll()
+      .where('account', '=', '')
+      .where('username', '=', 'raced')
+      .executeTakeFirst();
     expect(row?.lockedUntil?.getTime()).toBeGreaterThan(Date.now());
   });
 });

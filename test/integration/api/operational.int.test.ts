@@ -10,7 +10,9 @@ describe('operational endpoints and the HTTP edge', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await startTestApp('api_operational', { env: { CCKM_BODY_LIMIT_BYTES: String(BODY_LIMIT), CCKM_METRICS_TOKEN: METRICS_TOKEN } });
+    t = await startTestApp('api_operational', {
+      env: { CCKM_BODY_LIMIT_BYTES: String(BODY_LIMIT), CCKM_METRICS_TOKEN: METRICS_TOKEN },
+    });
   });
   afterAll(async () => {
     await t.close();
@@ -39,7 +41,12 @@ describe('operational endpoints and the HTTP edge', () => {
 
   it('/metrics answers 401 without credentials or with a wrong token, 403 to a non-admin, 200 to an admin', async () => {
     expectError(await request(t.http).get('/metrics'), 401);
-    expectError(await request(t.http).get('/metrics').set('Authorization', bearer(`${METRICS_TOKEN}x`)), 401);
+    expectError(
+      await request(t.http)
+        .get('/metrics')
+        .set('Authorization', bearer(`${METRICS_TOKEN}x`)),
+      401,
+    );
     expectError(await request(t.http).get('/metrics').set('Authorization', 'Basic YWRtaW46YWRtaW4='), 401);
     const viewer = await t.userToken('metrics-viewer', ['cckm_users']);
     expectError(await request(t.http).get('/metrics').set('Authorization', bearer(viewer)), 403);
@@ -71,9 +78,14 @@ describe('operational endpoints and the HTTP edge', () => {
       .set('Authorization', bearer(t.adminToken))
       .send({ name: 'too-big', provider: 'emulator', description: 'x'.repeat(BODY_LIMIT * 2) });
     expectError(res, 413);
-    const tokenRes = await request(t.http).post('/api/v1/auth/tokens').send({ grant_type: 'password', username: 'admin', password: 'y'.repeat(BODY_LIMIT * 2) });
+    const tokenRes = await request(t.http)
+      .post('/api/v1/auth/tokens')
+      .send({ grant_type: 'password', username: 'admin', password: 'y'.repeat(BODY_LIMIT * 2) });
     expectError(tokenRes, 413);
-    expectError(await request(t.http).get(`/api/v1${CONNECTIONS}/too-big`).set('Authorization', bearer(t.adminToken)), 404);
+    expectError(
+      await request(t.http).get(`/api/v1${CONNECTIONS}/too-big`).set('Authorization', bearer(t.adminToken)),
+      404,
+    );
   });
 
   it('400 naming body for invalid JSON', async () => {
@@ -83,7 +95,10 @@ describe('operational endpoints and the HTTP edge', () => {
       .set('Content-Type', 'application/json')
       .send('{"name": "broken",');
     expectError(res, 400, 'body');
-    const tokenRes = await request(t.http).post('/api/v1/auth/tokens').set('Content-Type', 'application/json').send('{not json');
+    const tokenRes = await request(t.http)
+      .post('/api/v1/auth/tokens')
+      .set('Content-Type', 'application/json')
+      .send('{not json');
     expectError(tokenRes, 400, 'body');
   });
 
@@ -98,7 +113,10 @@ describe('operational endpoints and the HTTP edge', () => {
 
   it('404 JSON for an unknown path inside the API', async () => {
     expectError(await request(t.http).get('/api/v1/no/such/thing').set('Authorization', bearer(t.adminToken)), 404);
-    expectError(await request(t.http).post('/api/v1/cckm/aws/kms/kms/explode').set('Authorization', bearer(t.adminToken)), 404);
+    expectError(
+      await request(t.http).post('/api/v1/cckm/aws/kms/kms/explode').set('Authorization', bearer(t.adminToken)),
+      404,
+    );
   });
   it('404 JSON for an unknown path outside the API', async () => {
     expectError(await request(t.http).get('/no-such-page'), 404);
@@ -106,16 +124,25 @@ describe('operational endpoints and the HTTP edge', () => {
   });
 
   it('a method the path does not have answers a JSON error', async () => {
-    const res = await request(t.http).put('/api/v1/cckm/aws/kms/kms').set('Authorization', bearer(t.adminToken)).send({});
+    const res = await request(t.http)
+      .put('/api/v1/cckm/aws/kms/kms')
+      .set('Authorization', bearer(t.adminToken))
+      .send({});
     expect([404, 405]).toContain(res.status);
     expectError(res, res.status);
   });
 
   it('echoes a client X-Request-ID on success and in the error body', async () => {
-    const ok = await request(t.http).get('/api/v1/cckm/aws/kms').set('Authorization', bearer(t.adminToken)).set('X-Request-ID', 'client-req-42');
+    const ok = await request(t.http)
+      .get('/api/v1/cckm/aws/kms')
+      .set('Authorization', bearer(t.adminToken))
+      .set('X-Request-ID', 'client-req-42');
     expectStatus(ok, 200);
     expect(ok.headers['x-request-id']).toBe('client-req-42');
-    const err = await request(t.http).get('/api/v1/cckm/aws/kms/nope').set('Authorization', bearer(t.adminToken)).set('X-Request-ID', 'client-req-43');
+    const err = await request(t.http)
+      .get('/api/v1/cckm/aws/kms/nope')
+      .set('Authorization', bearer(t.adminToken))
+      .set('X-Request-ID', 'client-req-43');
     expectError(err, 404);
     expect(err.body.requestID).toBe('client-req-43');
     const unauth = await request(t.http).get('/api/v1/cckm/aws/kms').set('X-Request-ID', 'client-req-44');
@@ -124,7 +151,10 @@ describe('operational endpoints and the HTTP edge', () => {
   });
 
   it('replaces a malformed X-Request-ID with its own, still equal in header and body', async () => {
-    const res = await request(t.http).get('/api/v1/cckm/aws/kms/nope').set('Authorization', bearer(t.adminToken)).set('X-Request-ID', 'bad id <script>');
+    const res = await request(t.http)
+      .get('/api/v1/cckm/aws/kms/nope')
+      .set('Authorization', bearer(t.adminToken))
+      .set('X-Request-ID', 'bad id <script>');
     expectError(res, 404);
     expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });

@@ -30,14 +30,20 @@ describe('outbound policy for tenants’ endpoints', () => {
     echo = createServer((req, res) => {
       req.resume();
       req.on('end', () => {
-        const a = req.headers['x-amz-target'] ? answer : (stsAnswer ?? { status: 200, type: 'text/xml', body: CALLER_IDENTITY });
+        const a = req.headers['x-amz-target']
+          ? answer
+          : (stsAnswer ?? { status: 200, type: 'text/xml', body: CALLER_IDENTITY });
         res.writeHead(a.status, { 'content-type': a.type }).end(a.body);
       });
     });
     await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
     echoUrl = `http://127.0.0.1:${(echo.address() as AddressInfo).port}`;
     t = await startTestApp('api_outbound', {
-      env: { CCKM_PROVIDER_MAX_ATTEMPTS: '1', CCKM_PROVIDER_TIMEOUT_MS: '3000', CCKM_OUTBOUND_ALLOW: new URL(echoUrl).host },
+      env: {
+        CCKM_PROVIDER_MAX_ATTEMPTS: '1',
+        CCKM_PROVIDER_TIMEOUT_MS: '3000',
+        CCKM_OUTBOUND_ALLOW: new URL(echoUrl).host,
+      },
     });
     admin = as(t, t.adminToken);
   });
@@ -63,13 +69,21 @@ describe('outbound policy for tenants’ endpoints', () => {
     'https://kms.us-east-1.amazonaws.com:8443',
   ])('400 naming endpoint_url for %s at create, update and connection-test', async (url) => {
     expectError(await admin.post(CONNECTIONS, { ...keys, name: 'ssrf', endpoint_url: url }), 400, 'endpoint_url');
-    expectError(await admin.post('/connectionmgmt/services/aws/connection-test', { ...keys, endpoint_url: url }), 400, 'endpoint_url');
+    expectError(
+      await admin.post('/connectionmgmt/services/aws/connection-test', { ...keys, endpoint_url: url }),
+      400,
+      'endpoint_url',
+    );
     expectError(await admin.get(`${CONNECTIONS}/ssrf`), 404);
   });
 
   it('PATCH to a refused endpoint is 400 and leaves the connection as it was', async () => {
     expectStatus(await admin.post(CONNECTIONS, { ...keys, name: 'patched', endpoint_url: echoUrl }), 201);
-    expectError(await admin.patch(`${CONNECTIONS}/patched`, { endpoint_url: 'http://127.0.0.1:5432' }), 400, 'endpoint_url');
+    expectError(
+      await admin.patch(`${CONNECTIONS}/patched`, { endpoint_url: 'http://127.0.0.1:5432' }),
+      400,
+      'endpoint_url',
+    );
     expect((await admin.get(`${CONNECTIONS}/patched`)).body.endpoint_url).toBe(echoUrl);
   });
 
@@ -88,14 +102,37 @@ describe('outbound policy for tenants’ endpoints', () => {
 
   it.each([
     ['an HTML page', 500, 'text/html', `<html><body><h1>Admin</h1>${LEAK}</body></html>`],
-    ['a JSON message under an unknown name', 400, 'application/x-amz-json-1.1', JSON.stringify({ __type: 'InternalThing', message: LEAK })],
-    ['a JSON message under an unknown name (5xx)', 503, 'application/json', JSON.stringify({ __type: 'Unavailable', message: LEAK })],
-    ['markup under an AWS name', 400, 'application/x-amz-json-1.1', JSON.stringify({ __type: 'NotFoundException', message: `<b>${LEAK}</b>` })],
+    [
+      'a JSON message under an unknown name',
+      400,
+      'application/x-amz-json-1.1',
+      JSON.stringify({ __type: 'InternalThing', message: LEAK }),
+    ],
+    [
+      'a JSON message under an unknown name (5xx)',
+      503,
+      'application/json',
+      JSON.stringify({ __type: 'Unavailable', message: LEAK }),
+    ],
+    [
+      'markup under an AWS name',
+      400,
+      'application/x-amz-json-1.1',
+      JSON.stringify({ __type: 'NotFoundException', message: `<b>${LEAK}</b>` }),
+    ],
     ['a 200 that is not AWS', 200, 'text/plain', `redis_version:7 ${LEAK}`],
   ])('a KMS call answered with %s: nothing of the body reaches the client', async (_what, status, type, body) => {
     stsAnswer = undefined;
     if ((await admin.get('/cckm/aws/kms/echo-kms')).status === 404) {
-      expectStatus(await admin.post('/cckm/aws/kms', { name: 'echo-kms', account_id: '123456789012', connection: 'allowed', regions: ['us-east-1'] }), 201);
+      expectStatus(
+        await admin.post('/cckm/aws/kms', {
+          name: 'echo-kms',
+          account_id: '123456789012',
+          connection: 'allowed',
+          regions: ['us-east-1'],
+        }),
+        201,
+      );
     }
     answer = { status, type, body };
     const res = await admin.post('/cckm/aws/keys', { kms: 'echo-kms', region: 'us-east-1' });
@@ -106,18 +143,26 @@ describe('outbound policy for tenants’ endpoints', () => {
 
   it.each([
     ['an HTML page', 500, 'text/html', `<html><body>${LEAK}</body></html>`],
-    ['an XML error under an unknown name', 400, 'text/xml', `<ErrorResponse><Error><Type>Sender</Type><Code>InternalThing</Code><Message>${LEAK}</Message></Error></ErrorResponse>`],
-  ])('a connection test answered with %s: nothing of the body reaches the client', async (_what, status, type, body) => {
-    stsAnswer = { status, type, body };
-    const test = await admin.post('/connectionmgmt/services/aws/connection-test', { ...keys, endpoint_url: echoUrl });
-    expectStatus(test, 200);
-    expect(test.body.connection_ok).toBe(false);
-    expect(test.text).not.toContain(LEAK);
-    const stored = await admin.post(`${CONNECTIONS}/allowed/test`);
-    expect(stored.text).not.toContain(LEAK);
-    expect((await admin.get(`${CONNECTIONS}/allowed`)).text).not.toContain(LEAK);
-    stsAnswer = undefined;
-  });
+    [
+      'an XML error under an unknown name',
+      400,
+      'text/xml',
+      `<ErrorResponse><Error><Type>Sender</Type><Code>InternalThing</Code><Message>${LEAK}</Message></Error></ErrorResponse>`,
+    ],
+  ])(
+    'a connection test answered with %s: nothing of the body reaches the client',
+    async (_what, status, type, body) => {
+      stsAnswer = { status, type, body };
+      const test = await admin.post('/connectionmgmt/services/aws/connection-test', { ...keys, endpoint_url: echoUrl });
+      expectStatus(test, 200);
+      expect(test.body.connection_ok).toBe(false);
+      expect(test.text).not.toContain(LEAK);
+      const stored = await admin.post(`${CONNECTIONS}/allowed/test`);
+      expect(stored.text).not.toContain(LEAK);
+      expect((await admin.get(`${CONNECTIONS}/allowed`)).text).not.toContain(LEAK);
+      stsAnswer = undefined;
+    },
+  );
 
   it.each(['https://127.0.0.1', 'https://10.1.2.3', 'https://169.254.169.254', 'https://localhost'])(
     'an external key store proxy at %s is refused (400 naming aws_param.xks_proxy_uri_endpoint)',
@@ -131,7 +176,10 @@ describe('outbound policy for tenants’ endpoints', () => {
           xks_proxy_connectivity: 'PUBLIC_ENDPOINT',
           xks_proxy_uri_endpoint: endpoint,
           xks_proxy_uri_path: '/kms/xks/v1',
-          xks_proxy_authentication_credential: { access_key_id: 'ABCDEFGHIJKLMNOPQRSTUVWX', raw_secret_access_key: 'a'.repeat(43) },
+          xks_proxy_authentication_credential: {
+            access_key_id: 'ABCDEFGHIJKLMNOPQRSTUVWX',
+            raw_secret_access_key: 'a'.repeat(43),
+          },
         },
       });
       expectError(res, 400, 'aws_param.xks_proxy_uri_endpoint');

@@ -25,7 +25,15 @@ describe('list paging and sorting', () => {
     admin = as(t, t.adminToken);
     for (const name of names) {
       expectStatus(await admin.post(CONNECTIONS, { name, provider: 'emulator' }), 201);
-      expectStatus(await admin.post('/cckm/aws/kms', { name, account_id: '123456789012', connection: name, regions: ['us-east-1'] }), 201);
+      expectStatus(
+        await admin.post('/cckm/aws/kms', {
+          name,
+          account_id: '123456789012',
+          connection: name,
+          regions: ['us-east-1'],
+        }),
+        201,
+      );
       expectStatus(await admin.post('/usermgmt/users', { username: name, name, password: 'paging-pass-1' }), 201);
     }
     // Leave only our own records in each list: the bootstrap ones go.
@@ -38,7 +46,8 @@ describe('list paging and sorting', () => {
 
   const field = (l: (typeof lists)[number]) => (r: Record<string, string>) => r[l.key];
   /** Users hold `admin` too; filter it out of every page so the lists compare alike. */
-  const mine = (l: (typeof lists)[number], rs: Record<string, string>[]) => rs.map(field(l)).filter((n) => n !== 'admin');
+  const mine = (l: (typeof lists)[number], rs: Record<string, string>[]) =>
+    rs.map(field(l)).filter((n) => n !== 'admin');
 
   describe.each(lists)('$what', (l) => {
     const extra = l.what === 'users' ? 1 : 0;
@@ -110,12 +119,17 @@ describe('list paging and sorting', () => {
   it('users sort by name too', async () => {
     const res = await admin.get('/usermgmt/users?limit=-1&sort=-name');
     expectStatus(res, 200);
-    const named = res.body.resources.map((u: { name: string | null }) => u.name).filter((n: string | null) => n !== null && n !== 'Bootstrap administrator');
+    const named = res.body.resources
+      .map((u: { name: string | null }) => u.name)
+      .filter((n: string | null) => n !== null && n !== 'Bootstrap administrator');
     expect(named).toEqual([...sorted].reverse());
   });
 
   it('filters narrow the total', async () => {
-    expect((await admin.get(`${CONNECTIONS}?name=p03`)).body).toMatchObject({ total: 1, resources: [expect.objectContaining({ name: 'p03' })] });
+    expect((await admin.get(`${CONNECTIONS}?name=p03`)).body).toMatchObject({
+      total: 1,
+      resources: [expect.objectContaining({ name: 'p03' })],
+    });
     expect((await admin.get('/cckm/aws/kms?name=p03')).body.total).toBe(1);
     expect((await admin.get('/usermgmt/users?username=p03')).body.total).toBe(1);
     expect((await admin.get(`${CONNECTIONS}?provider=aws`)).body).toMatchObject({ total: 0, resources: [] });

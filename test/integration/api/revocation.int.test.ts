@@ -30,7 +30,13 @@ describe('revocation of access tokens', () => {
     expectStatus(created, 201);
     const login = await grant(username, password);
     expectStatus(login, 200);
-    return { id: created.body.id as string, username, password, token: login.body.jwt as string, refresh: login.body.refresh_token as string };
+    return {
+      id: created.body.id as string,
+      username,
+      password,
+      token: login.body.jwt as string,
+      refresh: login.body.refresh_token as string,
+    };
   }
   /** A write a cckm_admins member may make. */
   const write = (token: string) => as(t, token).post(CONNECTIONS, { name: `rev-conn-${++n}`, provider: 'emulator' });
@@ -85,13 +91,31 @@ describe('revocation of access tokens', () => {
   it('a demoted administrator cannot create an administrator with the old token', async () => {
     const u = await user(['admin']);
     const boss = as(t, u.token);
-    expectStatus(await boss.post('/usermgmt/users', { username: `rev-made-${++n}`, password: 'rev-made-password', groups: ['admin'] }), 201);
+    expectStatus(
+      await boss.post('/usermgmt/users', {
+        username: `rev-made-${++n}`,
+        password: 'rev-made-password',
+        groups: ['admin'],
+      }),
+      201,
+    );
     expectStatus(await admin.patch(`/usermgmt/users/${u.id}`, { groups: ['cckm_users'] }), 200);
-    const res = await boss.post('/usermgmt/users', { username: `rev-made-${++n}`, password: 'rev-made-password', groups: ['admin'] });
+    const res = await boss.post('/usermgmt/users', {
+      username: `rev-made-${++n}`,
+      password: 'rev-made-password',
+      groups: ['admin'],
+    });
     expect([401, 403]).toContain(res.status);
     const fresh = (await grant(u.username, u.password)).body.jwt as string;
     expectStatus(await read(fresh), 200);
-    expectError(await as(t, fresh).post('/usermgmt/users', { username: `rev-made-${++n}`, password: 'rev-made-password', groups: ['admin'] }), 403);
+    expectError(
+      await as(t, fresh).post('/usermgmt/users', {
+        username: `rev-made-${++n}`,
+        password: 'rev-made-password',
+        groups: ['admin'],
+      }),
+      403,
+    );
   });
 
   it('being added to a group or losing a deleted group also refuses older tokens', async () => {
@@ -110,14 +134,21 @@ describe('revocation of access tokens', () => {
     const u = await user(['cckm_admins']);
     expectStatus(await write(u.token), 201);
     // Changed behind this instance's back, as another instance (or an operator) would.
-    await t.db.db.updateTable('users').set({ groups: ['cckm_users'] }).where('id', '=', u.id).execute();
+    await t.db.db
+      .updateTable('users')
+      .set({ groups: ['cckm_users'] })
+      .where('id', '=', u.id)
+      .execute();
     await new Promise((r) => setTimeout(r, 1100));
     expectError(await write(u.token), 403);
     expectStatus(await read(u.token), 200);
   });
 
   it('a second instance over the same database refuses a token revoked through the first within the cache time', async () => {
-    const other = await startTestApp('api_revocation_b', { database: t.db, env: { CCKM_MASTER_KEY: t.config.masterKey!, EMULATOR_ENABLED: 'false' } });
+    const other = await startTestApp('api_revocation_b', {
+      database: t.db,
+      env: { CCKM_MASTER_KEY: t.config.masterKey!, EMULATOR_ENABLED: 'false' },
+    });
     try {
       const u = await user(['cckm_admins']);
       expectStatus(await as(other, u.token).get('/cckm/aws/kms'), 200);
@@ -131,7 +162,8 @@ describe('revocation of access tokens', () => {
   });
 
   describe('POST /auth/revoke and POST /auth/logout', () => {
-    const refresh = (token: string) => request(t.http).post('/api/v1/auth/tokens').send({ grant_type: 'refresh_token', refresh_token: token });
+    const refresh = (token: string) =>
+      request(t.http).post('/api/v1/auth/tokens').send({ grant_type: 'refresh_token', refresh_token: token });
     const revoke = (body: object) => request(t.http).post('/api/v1/auth/revoke').send(body);
 
     it('revokes one refresh token (204); it no longer refreshes, other sessions go on', async () => {

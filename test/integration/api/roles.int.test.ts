@@ -68,7 +68,12 @@ describe('role checks', () => {
       ['delete a connection', 'delete', `${CONNECTIONS}/role-conn`, undefined],
       ['test a connection', 'post', `${CONNECTIONS}/role-conn/test`, undefined],
       ['test connection parameters', 'post', '/connectionmgmt/services/aws/connection-test', { provider: 'emulator' }],
-      ['create a KMS account', 'post', '/cckm/aws/kms', { name: 'viewer-kms', account_id: '123456789012', connection: 'emulator', regions: ['us-east-1'] }],
+      [
+        'create a KMS account',
+        'post',
+        '/cckm/aws/kms',
+        { name: 'viewer-kms', account_id: '123456789012', connection: 'emulator', regions: ['us-east-1'] },
+      ],
       ['change a KMS account', 'patch', '/cckm/aws/kms/kms', { regions: ['us-east-1'] }],
       ['delete a KMS account', 'delete', '/cckm/aws/kms/kms', undefined],
       ['create a template', 'post', '/cckm/aws/templates', { name: 'viewer-tpl', kms: 'kms', key_users: ['bob'] }],
@@ -79,7 +84,10 @@ describe('role checks', () => {
       ['list users', 'get', '/usermgmt/users', undefined],
       ['create a group', 'post', '/usermgmt/groups', { name: 'viewer-group' }],
     ])('403 to %s', async (_what, method, path, body) => {
-      const client = viewer as unknown as Record<string, (p: string, b?: object) => Promise<import('supertest').Response>>;
+      const client = viewer as unknown as Record<
+        string,
+        (p: string, b?: object) => Promise<import('supertest').Response>
+      >;
       const res = await client[method as string]!(path as string, body as object | undefined);
       expectError(res, 403);
     });
@@ -121,10 +129,22 @@ describe('role checks', () => {
       const test = await keyAdmin.post(`${CONNECTIONS}/ka-conn/test`);
       expectStatus(test, 200);
       expect(test.body.connection_ok).toBe(true);
-      const k = await keyAdmin.post('/cckm/aws/kms', { name: 'ka-kms', account_id: '123456789012', connection: 'ka-conn', regions: ['eu-west-1'] });
+      const k = await keyAdmin.post('/cckm/aws/kms', {
+        name: 'ka-kms',
+        account_id: '123456789012',
+        connection: 'ka-conn',
+        regions: ['eu-west-1'],
+      });
       expectStatus(k, 201);
-      expectStatus(await keyAdmin.post('/cckm/aws/templates', { name: 'ka-tpl', kms: 'ka-kms', key_users: ['carol'] }), 201);
-      const key = await keyAdmin.post('/cckm/aws/keys', { kms: 'ka-kms', region: 'eu-west-1', policytemplate: 'ka-tpl' });
+      expectStatus(
+        await keyAdmin.post('/cckm/aws/templates', { name: 'ka-tpl', kms: 'ka-kms', key_users: ['carol'] }),
+        201,
+      );
+      const key = await keyAdmin.post('/cckm/aws/keys', {
+        kms: 'ka-kms',
+        region: 'eu-west-1',
+        policytemplate: 'ka-tpl',
+      });
       expectStatus(key, 201);
       expectStatus(await keyAdmin.post(`/cckm/aws/keys/${key.body.id}/refresh`), 200);
       expectStatus(await keyAdmin.delete(`/cckm/aws/keys/${key.body.id}`), 204);

@@ -15,26 +15,53 @@ describe('logins across tenants', () => {
   let acmeAdmin: ReturnType<typeof as>;
   const flush = () => t.composed.app.flushAudit();
   const grant = (username: string, password: string, extra: object = {}) =>
-    request(t.http).post('/api/v1/auth/tokens').send({ grant_type: 'password', username, password, ...extra });
-  const accountOf = (jwt: string) => (JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as { acc: string }).acc;
+    request(t.http)
+      .post('/api/v1/auth/tokens')
+      .send({ grant_type: 'password', username, password, ...extra });
+  const accountOf = (jwt: string) =>
+    (JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as { acc: string }).acc;
 
   beforeAll(async () => {
-    t = await startTestApp('api_tenant_logins', { env: { CCKM_LOGIN_MAX_FAILURES: '3', CCKM_LOGIN_LOCK_SECONDS: '60' } });
+    t = await startTestApp('api_tenant_logins', {
+      env: { CCKM_LOGIN_MAX_FAILURES: '3', CCKM_LOGIN_LOCK_SECONDS: '60' },
+    });
     admin = as(t, t.adminToken);
     acmeAdmin = as(t, await t.userToken('acme-boss', ['admin'], 'acme'));
     for (const account of ['acme', 'beta']) {
-      expectStatus(await admin.post('/usermgmt/users', { username: 'shared', password: `shared-${account}-pw`, account, groups: ['cckm_users'] }), 201);
+      expectStatus(
+        await admin.post('/usermgmt/users', {
+          username: 'shared',
+          password: `shared-${account}-pw`,
+          account,
+          groups: ['cckm_users'],
+        }),
+        201,
+      );
     }
-    expectStatus(await admin.post('/usermgmt/users', { username: 'only-acme', password: 'only-acme-pw', account: 'acme', groups: ['cckm_users'] }), 201);
+    expectStatus(
+      await admin.post('/usermgmt/users', {
+        username: 'only-acme',
+        password: 'only-acme-pw',
+        account: 'acme',
+        groups: ['cckm_users'],
+      }),
+      201,
+    );
   });
   afterAll(async () => {
     await t.close();
   });
 
   it('a username taken in another account can be created (201); in the same account it is a 409', async () => {
-    expectStatus(await acmeAdmin.post('/usermgmt/users', { username: 'admin', password: 'acme-admin-pw', groups: ['cckm_users'] }), 201);
+    expectStatus(
+      await acmeAdmin.post('/usermgmt/users', { username: 'admin', password: 'acme-admin-pw', groups: ['cckm_users'] }),
+      201,
+    );
     expectError(await acmeAdmin.post('/usermgmt/users', { username: 'only-acme', password: 'only-acme-pw2' }), 409);
-    expectError(await admin.post('/usermgmt/users', { username: 'shared', password: 'x-long-enough', account: 'beta' }), 409);
+    expectError(
+      await admin.post('/usermgmt/users', { username: 'shared', password: 'x-long-enough', account: 'beta' }),
+      409,
+    );
   });
 
   it('domain (or auth_domain) names the account of the login', async () => {
@@ -73,7 +100,9 @@ describe('logins across tenants', () => {
       return res.body.resources as Rec[];
     };
     const failedId = failed.headers['x-request-id'] as string;
-    expect(await find(acmeAdmin, failedId)).toEqual([expect.objectContaining({ actor: 'only-acme', result: 'failure' })]);
+    expect(await find(acmeAdmin, failedId)).toEqual([
+      expect.objectContaining({ actor: 'only-acme', result: 'failure' }),
+    ]);
     expect(await find(admin, failedId)).toEqual([]);
     const unknownId = unknown.headers['x-request-id'] as string;
     expect(await find(admin, unknownId)).toHaveLength(1);
@@ -87,7 +116,10 @@ describe('logins across tenants', () => {
     expectError(await grant('shared', 'shared-acme-pw', { domain: 'acme' }), 429);
     expectStatus(await grant('shared', 'shared-beta-pw', { domain: 'beta' }), 200);
     // Failures counted without the domain count for the user the username resolves to.
-    expectStatus(await admin.post('/usermgmt/users', { username: 'lock-acme', password: 'lock-acme-pw', account: 'acme' }), 201);
+    expectStatus(
+      await admin.post('/usermgmt/users', { username: 'lock-acme', password: 'lock-acme-pw', account: 'acme' }),
+      201,
+    );
     for (let i = 0; i < 3; i++) expectError(await grant('lock-acme', 'wrong', i === 1 ? { domain: 'acme' } : {}), 401);
     expectError(await grant('lock-acme', 'lock-acme-pw'), 429);
     expectError(await grant('lock-acme', 'lock-acme-pw', { domain: 'acme' }), 429);

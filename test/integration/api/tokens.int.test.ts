@@ -61,7 +61,9 @@ describe('authentication: bearer tokens and POST /auth/tokens', () => {
   });
 
   it('issues a token carrying acc, cust.groups, sub, iss, aud and a 300 s lifetime', async () => {
-    const res = await request(t.http).post('/api/v1/auth/tokens').send({ grant_type: 'password', username: 'admin', password: ADMIN_PASSWORD });
+    const res = await request(t.http)
+      .post('/api/v1/auth/tokens')
+      .send({ grant_type: 'password', username: 'admin', password: ADMIN_PASSWORD });
     expectStatus(res, 200);
     expect(res.body).toEqual({
       jwt: expect.any(String),
@@ -72,8 +74,17 @@ describe('authentication: bearer tokens and POST /auth/tokens', () => {
     });
     const header = JSON.parse(Buffer.from(res.body.jwt.split('.')[0], 'base64url').toString());
     expect(header.alg).toBe('HS256');
-    const c = jwt.verify(res.body.jwt, signingKey, { algorithms: ['HS256'] }) as Record<string, unknown> & { exp: number; iat: number };
-    expect(c).toMatchObject({ sub: adminId, acc: 'kylo', iss: 'opencckm', aud: 'opencckm', cust: { groups: ['admin'] } });
+    const c = jwt.verify(res.body.jwt, signingKey, { algorithms: ['HS256'] }) as Record<string, unknown> & {
+      exp: number;
+      iat: number;
+    };
+    expect(c).toMatchObject({
+      sub: adminId,
+      acc: 'kylo',
+      iss: 'opencckm',
+      aud: 'opencckm',
+      cust: { groups: ['admin'] },
+    });
     expect(c.exp - c.iat).toBe(300);
     expect(Math.abs(c.iat - now())).toBeLessThan(30);
   });
@@ -131,7 +142,10 @@ describe('authentication: bearer tokens and POST /auth/tokens', () => {
   it('401 for a tampered payload (groups raised, signature kept)', async () => {
     const viewer = await t.userToken('tok-viewer', ['cckm_users']);
     expectStatus(await as(t, viewer).get('/cckm/aws/kms'), 200);
-    expectError(await as(t, viewer).post('/connectionmgmt/services/aws/connections', { name: 'x1', provider: 'emulator' }), 403);
+    expectError(
+      await as(t, viewer).post('/connectionmgmt/services/aws/connections', { name: 'x1', provider: 'emulator' }),
+      403,
+    );
     const [h, p, s] = viewer.split('.');
     const payload = JSON.parse(Buffer.from(p!, 'base64url').toString());
     payload.cust.groups = ['admin'];
@@ -181,7 +195,11 @@ describe('authentication: bearer tokens and POST /auth/tokens', () => {
     });
 
     it('401 for a disabled user, with the same message', async () => {
-      const created = await as(t, t.adminToken).post('/usermgmt/users', { username: 'tok-disabled', password: 'disabled-pass-1', groups: ['cckm_users'] });
+      const created = await as(t, t.adminToken).post('/usermgmt/users', {
+        username: 'tok-disabled',
+        password: 'disabled-pass-1',
+        groups: ['cckm_users'],
+      });
       expectStatus(created, 201);
       expectStatus(await grant('tok-disabled', 'disabled-pass-1'), 200);
       expectStatus(await as(t, t.adminToken).patch(`/usermgmt/users/${created.body.id}`, { disabled: true }), 200);
@@ -196,15 +214,21 @@ describe('authentication: bearer tokens and POST /auth/tokens', () => {
     });
 
     it('400 for an unknown grant type', async () => {
-      const res = await request(t.http).post('/api/v1/auth/tokens').send({ grant_type: 'client_credentials', username: 'admin', password: 'x' });
+      const res = await request(t.http)
+        .post('/api/v1/auth/tokens')
+        .send({ grant_type: 'client_credentials', username: 'admin', password: 'x' });
       expectError(res, 400);
       expect(res.body.message).toContain('grant_type');
     });
   });
 
   describe('refresh grant', () => {
-    const refresh = (token: string) => request(t.http).post('/api/v1/auth/tokens').send({ grant_type: 'refresh_token', refresh_token: token });
-    const password = () => request(t.http).post('/api/v1/auth/tokens').send({ grant_type: 'password', username: 'admin', password: ADMIN_PASSWORD });
+    const refresh = (token: string) =>
+      request(t.http).post('/api/v1/auth/tokens').send({ grant_type: 'refresh_token', refresh_token: token });
+    const password = () =>
+      request(t.http)
+        .post('/api/v1/auth/tokens')
+        .send({ grant_type: 'password', username: 'admin', password: ADMIN_PASSWORD });
     it('exchanges a refresh token once; the spent one is refused, the new one works', async () => {
       const first = (await password()).body.refresh_token as string;
       const second = await refresh(first);
@@ -223,16 +247,26 @@ describe('authentication: bearer tokens and POST /auth/tokens', () => {
       expectError(await refresh(randomBytes(32).toString('base64url')), 401);
     });
     it('refuses the refresh token of a user disabled since (through the API)', async () => {
-      const created = await as(t, t.adminToken).post('/usermgmt/users', { username: 'tok-refresh-off', password: 'refresh-pass-1' });
+      const created = await as(t, t.adminToken).post('/usermgmt/users', {
+        username: 'tok-refresh-off',
+        password: 'refresh-pass-1',
+      });
       expectStatus(created, 201);
-      const login = await request(t.http).post('/api/v1/auth/tokens').send({ grant_type: 'password', username: 'tok-refresh-off', password: 'refresh-pass-1' });
+      const login = await request(t.http)
+        .post('/api/v1/auth/tokens')
+        .send({ grant_type: 'password', username: 'tok-refresh-off', password: 'refresh-pass-1' });
       expectStatus(login, 200);
       expectStatus(await as(t, t.adminToken).patch(`/usermgmt/users/${created.body.id}`, { disabled: true }), 200);
       expectError(await refresh(login.body.refresh_token), 401);
     });
     it('refuses the refresh token of a user disabled since (row changed directly, token not revoked)', async () => {
-      const created = await as(t, t.adminToken).post('/usermgmt/users', { username: 'tok-refresh-db', password: 'refresh-pass-2' });
-      const login = await request(t.http).post('/api/v1/auth/tokens').send({ grant_type: 'password', username: 'tok-refresh-db', password: 'refresh-pass-2' });
+      const created = await as(t, t.adminToken).post('/usermgmt/users', {
+        username: 'tok-refresh-db',
+        password: 'refresh-pass-2',
+      });
+      const login = await request(t.http)
+        .post('/api/v1/auth/tokens')
+        .send({ grant_type: 'password', username: 'tok-refresh-db', password: 'refresh-pass-2' });
       expectStatus(login, 200);
       await t.db.db.updateTable('users').set({ disabled: true }).where('id', '=', created.body.id).execute();
       expectError(await refresh(login.body.refresh_token), 401);

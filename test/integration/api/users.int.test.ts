@@ -26,7 +26,13 @@ describe('users and groups', () => {
     request(t.http).post('/api/v1/auth/tokens').send({ grant_type: 'password', username, password });
 
   it('creates, reads, lists, changes and deletes a user; no response carries a password or hash', async () => {
-    const created = await admin.post('/usermgmt/users', { username: 'ursula', password: 'ursula-pass-1', name: 'Ursula', email: 'ursula@example.com', groups: ['cckm_admins'] });
+    const created = await admin.post('/usermgmt/users', {
+      username: 'ursula',
+      password: 'ursula-pass-1',
+      name: 'Ursula',
+      email: 'ursula@example.com',
+      groups: ['cckm_admins'],
+    });
     expectStatus(created, 201);
     expectNoSecrets(created, 'ursula-pass-1');
     const u = created.body;
@@ -58,7 +64,9 @@ describe('users and groups', () => {
     const list = await admin.get('/usermgmt/users?limit=-1');
     expectStatus(list, 200);
     expectNoSecrets(list);
-    expect(list.body.resources.map((x: { username: string }) => x.username)).toEqual(expect.arrayContaining(['admin', 'ursula']));
+    expect(list.body.resources.map((x: { username: string }) => x.username)).toEqual(
+      expect.arrayContaining(['admin', 'ursula']),
+    );
     const filtered = await admin.get('/usermgmt/users?group=cckm_admins');
     expect(filtered.body.resources.map((x: { username: string }) => x.username)).toEqual(['ursula']);
 
@@ -88,8 +96,20 @@ describe('users and groups', () => {
   });
 
   it('400 naming groups[i] for a group that does not exist; nothing is created', async () => {
-    expectError(await admin.post('/usermgmt/users', { username: 'gless', password: 'gless-pass-1', groups: ['no-such-group'] }), 400, 'groups[0]');
-    expectError(await admin.post('/usermgmt/users', { username: 'gless', password: 'gless-pass-1', groups: ['cckm_users', 'no-such-group'] }), 400, 'groups[1]');
+    expectError(
+      await admin.post('/usermgmt/users', { username: 'gless', password: 'gless-pass-1', groups: ['no-such-group'] }),
+      400,
+      'groups[0]',
+    );
+    expectError(
+      await admin.post('/usermgmt/users', {
+        username: 'gless',
+        password: 'gless-pass-1',
+        groups: ['cckm_users', 'no-such-group'],
+      }),
+      400,
+      'groups[1]',
+    );
     expect((await admin.get('/usermgmt/users?username=gless')).body.total).toBe(0);
     const id = (await admin.post('/usermgmt/users', { username: 'gless2', password: 'gless-pass-2' })).body.id;
     expectError(await admin.patch(`/usermgmt/users/${id}`, { groups: ['nope'] }), 400, 'groups[0]');
@@ -122,7 +142,11 @@ describe('users and groups', () => {
   });
 
   it('an administrator may delete or disable another administrator', async () => {
-    const other = await admin.post('/usermgmt/users', { username: 'admin2', password: 'admin2-pass-1', groups: ['admin'] });
+    const other = await admin.post('/usermgmt/users', {
+      username: 'admin2',
+      password: 'admin2-pass-1',
+      groups: ['admin'],
+    });
     expectStatus(await admin.patch(`/usermgmt/users/${other.body.id}`, { disabled: true }), 200);
     expectError(await tokenFor('admin2', 'admin2-pass-1'), 401);
     expectStatus(await admin.delete(`/usermgmt/users/${other.body.id}`), 204);
@@ -132,7 +156,8 @@ describe('users and groups', () => {
     const created = await admin.post('/usermgmt/users', { username: 'pwchange', password: 'first-pass-1' });
     const login = await tokenFor('pwchange', 'first-pass-1');
     expectStatus(login, 200);
-    const row = () => t.db.db.selectFrom('refreshTokens').selectAll().where('id', '=', login.body.refresh_token_id).executeTakeFirst();
+    const row = () =>
+      t.db.db.selectFrom('refreshTokens').selectAll().where('id', '=', login.body.refresh_token_id).executeTakeFirst();
     expect((await row())?.revokedAt).toBeNull();
 
     // A user may change their own password.
@@ -148,7 +173,9 @@ describe('users and groups', () => {
     const created = await admin.post('/usermgmt/users', { username: 'pwchange2', password: 'first-pass-1' });
     const login = await tokenFor('pwchange2', 'first-pass-1');
     expectStatus(await admin.patch(`/usermgmt/users/${created.body.id}`, { password: 'second-pass-2' }), 200);
-    const res = await request(t.http).post('/api/v1/auth/tokens').send({ grant_type: 'refresh_token', refresh_token: login.body.refresh_token });
+    const res = await request(t.http)
+      .post('/api/v1/auth/tokens')
+      .send({ grant_type: 'refresh_token', refresh_token: login.body.refresh_token });
     expectError(res, 401);
   });
 
@@ -175,10 +202,19 @@ describe('users and groups', () => {
     it('creates a group, adds and removes members (idempotently), deletes it', async () => {
       const g = await admin.post('/usermgmt/groups', { name: 'auditors', description: 'read the audit trail' });
       expectStatus(g, 201);
-      expect(g.body).toMatchObject({ name: 'auditors', description: 'read the audit trail', built_in: false, users_count: 0 });
+      expect(g.body).toMatchObject({
+        name: 'auditors',
+        description: 'read the audit trail',
+        built_in: false,
+        users_count: 0,
+      });
       expectError(await admin.post('/usermgmt/groups', { name: 'auditors' }), 409);
 
-      const u = await admin.post('/usermgmt/users', { username: 'member', password: 'member-pass-1', groups: ['cckm_users'] });
+      const u = await admin.post('/usermgmt/users', {
+        username: 'member',
+        password: 'member-pass-1',
+        groups: ['cckm_users'],
+      });
       for (let i = 0; i < 2; i++) {
         const add = await admin.post(`/usermgmt/groups/auditors/users/${u.body.id}`);
         expectStatus(add, 200);

@@ -18,8 +18,14 @@ describe('bulk jobs', () => {
   beforeAll(async () => {
     t = await startTestApp('bulk', { env: JOB_ENV });
     keys = [];
-    for (let i = 0; i < 5; i++) keys.push(await createKeyOk(t, { kms: 'kms', region: REGION, aws_param: { Description: `bulk ${i}` } }));
-    const tpl = await as(t, t.adminToken).post('/api/v1/cckm/aws/templates', { name: 'bulk-tpl', kms: 'kms', key_admins: ['admin'], key_users: ['app'] });
+    for (let i = 0; i < 5; i++)
+      keys.push(await createKeyOk(t, { kms: 'kms', region: REGION, aws_param: { Description: `bulk ${i}` } }));
+    const tpl = await as(t, t.adminToken).post('/api/v1/cckm/aws/templates', {
+      name: 'bulk-tpl',
+      kms: 'kms',
+      key_admins: ['admin'],
+      key_users: ['app'],
+    });
     expect(tpl.status).toBe(201);
     template = tpl.body;
   });
@@ -32,7 +38,8 @@ describe('bulk jobs', () => {
     expect(res.body).toMatchObject({ overall_status: 'in_progress', uri: `kylo:kylo:cckm:bulkjob:${res.body.id}` });
     return waitForJob(t, `${BULK}/${res.body.id}`);
   };
-  const describeKey = async (k: Body) => (await emulator(t, REGION, 'DescribeKey', { KeyId: k.aws_param.KeyId })).KeyMetadata!;
+  const describeKey = async (k: Body) =>
+    (await emulator(t, REGION, 'DescribeKey', { KeyId: k.aws_param.KeyId })).KeyMetadata!;
   const record = async (k: Body) => (await admin().get(`/api/v1/cckm/aws/keys/${k.id}`)).body;
   /** 60 new keys (ten at a time): enough that a slowed-down job is still running when a test steps in. */
   const sixtyKeys = async (): Promise<string[]> => {
@@ -53,25 +60,48 @@ describe('bulk jobs', () => {
     ['days', { keys: [randomUUID()], operation: 'schedulekeydeletion', days: 6 }],
     ['days', { keys: [randomUUID()], operation: 'enablekey', days: 7 }],
     ['policy_template_id', { keys: [randomUUID()], operation: 'applypolicytemplate' }],
-    ['policy_template_id', { keys: [randomUUID()], operation: 'applypolicytemplate', policy_template_id: 'no-such-template' }],
+    [
+      'policy_template_id',
+      { keys: [randomUUID()], operation: 'applypolicytemplate', policy_template_id: 'no-such-template' },
+    ],
     ['policy_template_id', { keys: [randomUUID()], operation: 'disablekey', policy_template_id: 'bulk-tpl' }],
   ])('400 naming %s', async (field, body) => {
     expectBadRequest(await admin().post(BULK, body), field);
   });
 
-  it('400 naming the repeated key, and a key outside the template\'s KMS account', async () => {
-    expectBadRequest(await admin().post(BULK, { keys: [keys[0]!.id, keys[1]!.id, keys[0]!.id], operation: 'enablekey' }), 'keys[2]');
-    const other = await admin().post('/api/v1/cckm/aws/kms', { name: 'bulk-other', account_id: '123456789012', connection: 'emulator', regions: [REGION] });
+  it("400 naming the repeated key, and a key outside the template's KMS account", async () => {
+    expectBadRequest(
+      await admin().post(BULK, { keys: [keys[0]!.id, keys[1]!.id, keys[0]!.id], operation: 'enablekey' }),
+      'keys[2]',
+    );
+    const other = await admin().post('/api/v1/cckm/aws/kms', {
+      name: 'bulk-other',
+      account_id: '123456789012',
+      connection: 'emulator',
+      regions: [REGION],
+    });
     expect(other.status).toBe(201);
     const elsewhere = await createKeyOk(t, { kms: 'bulk-other', region: REGION });
-    expectBadRequest(await admin().post(BULK, { keys: [keys[0]!.id, elsewhere.id], operation: 'applypolicytemplate', policy_template_id: template.id }), 'keys[1]', 'bulk-tpl');
+    expectBadRequest(
+      await admin().post(BULK, {
+        keys: [keys[0]!.id, elsewhere.id],
+        operation: 'applypolicytemplate',
+        policy_template_id: template.id,
+      }),
+      'keys[1]',
+      'bulk-tpl',
+    );
   });
 
   it('disables keys; unknown and other-account ids are per-key failures, not a failed job', async () => {
     const stranger = as(t, await t.userToken('bulk-stranger', ['admin'], 'bulk-other-account'));
     const unknown = randomUUID();
     const job = await run({ keys: [keys[0]!.id, unknown, keys[1]!.id], operation: 'disablekey' });
-    expect(job).toMatchObject({ overall_status: 'completed', operation: 'disablekey', progress: { total: 3, succeeded: 2, failed: 1, skipped: 0, pending: 0 } });
+    expect(job).toMatchObject({
+      overall_status: 'completed',
+      operation: 'disablekey',
+      progress: { total: 3, succeeded: 2, failed: 1, skipped: 0, pending: 0 },
+    });
     expect(job.results).toEqual([
       { key_id: keys[0]!.id, status: 'succeeded' },
       { key_id: unknown, status: 'failed', error: `Key ${unknown} not found` },
@@ -115,17 +145,32 @@ describe('bulk jobs', () => {
 
     const enable = await run({ keys: [keys[3]!.id], operation: 'enablekey' });
     expect(enable.overall_status).toBe('completed');
-    expect(enable.results[0]).toMatchObject({ key_id: keys[3]!.id, status: 'failed', error: expect.stringContaining('KMSInvalidStateException') });
+    expect(enable.results[0]).toMatchObject({
+      key_id: keys[3]!.id,
+      status: 'failed',
+      error: expect.stringContaining('KMSInvalidStateException'),
+    });
 
-    const cancelled = await run({ keys: [keys[0]!.id, keys[2]!.id, keys[3]!.id, keys[4]!.id], operation: 'cancelkeydeletion' });
+    const cancelled = await run({
+      keys: [keys[0]!.id, keys[2]!.id, keys[3]!.id, keys[4]!.id],
+      operation: 'cancelkeydeletion',
+    });
     expect(cancelled.results.map((r: Body) => r.status)).toEqual(['succeeded', 'succeeded', 'succeeded', 'skipped']);
     for (const k of [keys[0]!, keys[2]!, keys[3]!]) expect((await describeKey(k)).KeyState).toBe('Disabled');
     expect((await describeKey(keys[4]!)).KeyState).toBe('Enabled');
   });
 
   it('applies a policy template: the policy in AWS, the link in the record', async () => {
-    const job = await run({ keys: [keys[3]!.id, keys[4]!.id], operation: 'applypolicytemplate', policy_template_id: 'bulk-tpl' });
-    expect(job).toMatchObject({ overall_status: 'completed', policy_template_id: template.id, progress: { succeeded: 2 } });
+    const job = await run({
+      keys: [keys[3]!.id, keys[4]!.id],
+      operation: 'applypolicytemplate',
+      policy_template_id: 'bulk-tpl',
+    });
+    expect(job).toMatchObject({
+      overall_status: 'completed',
+      policy_template_id: template.id,
+      progress: { succeeded: 2 },
+    });
     for (const k of [keys[3]!, keys[4]!]) {
       const r = await record(k);
       expect(r.cckm_policy_template_id).toBe(template.id);
@@ -155,11 +200,19 @@ describe('bulk jobs', () => {
       expect(skipped.length).toBeGreaterThan(0);
       expect(succeeded.length + skipped.length).toBe(60);
       for (const r of skipped) expect(r.error).toBe('the job was cancelled before this key');
-      expect(done.progress).toEqual({ total: 60, succeeded: succeeded.length, failed: 0, skipped: skipped.length, pending: 0 });
+      expect(done.progress).toEqual({
+        total: 60,
+        succeeded: succeeded.length,
+        failed: 0,
+        skipped: skipped.length,
+        pending: 0,
+      });
       // Exactly the succeeded keys were disabled in AWS.
       t.composed.emulator!.setFaults([]);
       for (const r of done.results as Body[]) {
-        const m = (await emulator(t, REGION, 'DescribeKey', { KeyId: (await record({ id: r.key_id })).aws_param.KeyId })).KeyMetadata!;
+        const m = (
+          await emulator(t, REGION, 'DescribeKey', { KeyId: (await record({ id: r.key_id })).aws_param.KeyId })
+        ).KeyMetadata!;
         expect({ key: r.key_id, enabled: m.Enabled }).toEqual({ key: r.key_id, enabled: r.status !== 'succeeded' });
       }
       expectError(await admin().post(`${BULK}/${res.body.id}/cancel`), 409, 'NCERRConflict', 'already finished');
@@ -169,7 +222,11 @@ describe('bulk jobs', () => {
   });
 
   it('stops a running job once its creator is disabled: the rest of the keys are skipped and stay as they were', async () => {
-    const user = await admin().post('/api/v1/usermgmt/users', { username: 'bulk-operator', password: 'bulk-operator-password', groups: ['cckm_admins'] });
+    const user = await admin().post('/api/v1/usermgmt/users', {
+      username: 'bulk-operator',
+      password: 'bulk-operator-password',
+      groups: ['cckm_admins'],
+    });
     expect(user.status).toBe(201);
     const operator = as(t, await t.login('bulk-operator', 'bulk-operator-password'));
     const many = await sixtyKeys();
@@ -184,10 +241,12 @@ describe('bulk jobs', () => {
       expect(done.overall_status).toBe('failed');
       const skipped = done.results.filter((r: Body) => r.status === 'skipped');
       expect(skipped.length).toBeGreaterThan(0);
-      for (const r of skipped) expect(r.error).toBe('the job\'s creator may no longer change keys');
+      for (const r of skipped) expect(r.error).toBe("the job's creator may no longer change keys");
       t.composed.emulator!.setFaults([]);
       for (const r of skipped as Body[]) {
-        const m = (await emulator(t, REGION, 'DescribeKey', { KeyId: (await record({ id: r.key_id })).aws_param.KeyId })).KeyMetadata!;
+        const m = (
+          await emulator(t, REGION, 'DescribeKey', { KeyId: (await record({ id: r.key_id })).aws_param.KeyId })
+        ).KeyMetadata!;
         expect({ key: r.key_id, enabled: m.Enabled }).toEqual({ key: r.key_id, enabled: true });
       }
     } finally {

@@ -58,17 +58,32 @@ describe('custom key stores: CloudHSM lifecycle', () => {
     const awsId = store.aws_param.custom_key_store_id as string;
     expect(awsId).toMatch(/^cks-/);
     const described = await emulator(t, REGION, 'DescribeCustomKeyStores', { CustomKeyStoreId: awsId });
-    expect(described.CustomKeyStores![0]).toMatchObject({ CustomKeyStoreName: 'hsm-store', CloudHsmClusterId: c.clusterId });
+    expect(described.CustomKeyStores![0]).toMatchObject({
+      CustomKeyStoreName: 'hsm-store',
+      CloudHsmClusterId: c.clusterId,
+    });
 
     // A key cannot be created while the store is disconnected.
     expectError(await post(t, `${STORES}/${store.id}/create-aws-key`, {}), 409);
 
     const connecting = ok(await post(t, `${STORES}/${store.id}/connect`, {}), 202);
     expect(['CONNECTING', 'CONNECTED']).toContain(connecting.aws_param.connection_state);
-    expect((await pollState(t, store.id, ['CONNECTED', 'FAILED'])).aws_param).toMatchObject({ connection_state: 'CONNECTED', connection_error_code: null });
+    expect((await pollState(t, store.id, ['CONNECTED', 'FAILED'])).aws_param).toMatchObject({
+      connection_state: 'CONNECTED',
+      connection_error_code: null,
+    });
 
-    const key = ok(await post(t, `${STORES}/${store.id}/create-aws-key`, { aws_param: { Alias: 'hsm-backed', Description: 'in the cluster' } }), 201);
-    expect(key).toMatchObject({ custom_key_store_id: awsId, key_material_origin: 'cloudhsm', aws_param: { Origin: 'AWS_CLOUDHSM', CustomKeyStoreId: awsId, Alias: ['alias/hsm-backed'] } });
+    const key = ok(
+      await post(t, `${STORES}/${store.id}/create-aws-key`, {
+        aws_param: { Alias: 'hsm-backed', Description: 'in the cluster' },
+      }),
+      201,
+    );
+    expect(key).toMatchObject({
+      custom_key_store_id: awsId,
+      key_material_origin: 'cloudhsm',
+      aws_param: { Origin: 'AWS_CLOUDHSM', CustomKeyStoreId: awsId, Alias: ['alias/hsm-backed'] },
+    });
     const keyId = key.aws_param.KeyID as string;
     const listed = ok(await get(t, `${KEYS}?origin=AWS_CLOUDHSM`));
     expect(listed.resources.map((k: { id: string }) => k.id)).toContain(key.id);
@@ -81,16 +96,23 @@ describe('custom key stores: CloudHSM lifecycle', () => {
     const busy = await patch(t, `${STORES}/${store.id}`, { aws_param: { key_store_password: 'another-Passw0rd' } });
     expectError(busy, 409);
     expect(busy.body.message).toContain('CustomKeyStoreInvalidStateException');
-    expect(busy.body.details).toEqual([expect.objectContaining({ message: expect.stringContaining('CustomKeyStoreInvalidStateException') })]);
+    expect(busy.body.details).toEqual([
+      expect.objectContaining({ message: expect.stringContaining('CustomKeyStoreInvalidStateException') }),
+    ]);
     expectNoSecrets(busy, 'another-Passw0rd');
 
     const off = ok(await post(t, `${STORES}/${store.id}/disconnect`));
     expect(['DISCONNECTED', 'DISCONNECTING']).toContain(off.aws_param.connection_state);
     await pollState(t, store.id, ['DISCONNECTED']);
-    await expect(emulator(t, REGION, 'Encrypt', { KeyId: keyId, Plaintext: Buffer.from('x') })).rejects.toMatchObject({ awsName: 'KMSInvalidStateException' });
+    await expect(emulator(t, REGION, 'Encrypt', { KeyId: keyId, Plaintext: Buffer.from('x') })).rejects.toMatchObject({
+      awsName: 'KMSInvalidStateException',
+    });
 
     const renamed = ok(await patch(t, `${STORES}/${store.id}`, { name: 'hsm-store-renamed' }));
-    expect(renamed).toMatchObject({ name: 'hsm-store-renamed', aws_param: { custom_key_store_name: 'hsm-store-renamed', connection_state: 'DISCONNECTED' } });
+    expect(renamed).toMatchObject({
+      name: 'hsm-store-renamed',
+      aws_param: { custom_key_store_name: 'hsm-store-renamed', connection_state: 'DISCONNECTED' },
+    });
     const described2 = await emulator(t, REGION, 'DescribeCustomKeyStores', { CustomKeyStoreId: awsId });
     expect(described2.CustomKeyStores![0]!.CustomKeyStoreName).toBe('hsm-store-renamed');
 
@@ -121,12 +143,22 @@ describe('custom key stores: CloudHSM lifecycle', () => {
 
   it('shows each connection failure with its error code: wrong kmsuser password, no active HSM', async () => {
     const c = await cluster(t);
-    const wrong = ok(await post(t, STORES, hsmBody('wrong-password', c, { key_store_password: 'not-the-Passw0rd' })), 201);
+    const wrong = ok(
+      await post(t, STORES, hsmBody('wrong-password', c, { key_store_password: 'not-the-Passw0rd' })),
+      201,
+    );
     ok(await post(t, `${STORES}/${wrong.id}/connect`), 202);
     const failed = await pollState(t, wrong.id, ['FAILED', 'CONNECTED']);
-    expect(failed.aws_param).toMatchObject({ connection_state: 'FAILED', connection_error_code: 'INVALID_CREDENTIALS' });
+    expect(failed.aws_param).toMatchObject({
+      connection_state: 'FAILED',
+      connection_error_code: 'INVALID_CREDENTIALS',
+    });
     const health = ok(await get(t, `${STORES}/${wrong.id}/health`));
-    expect(health).toMatchObject({ healthy: false, connection_state: 'FAILED', connection_error_code: 'INVALID_CREDENTIALS' });
+    expect(health).toMatchObject({
+      healthy: false,
+      connection_state: 'FAILED',
+      connection_error_code: 'INVALID_CREDENTIALS',
+    });
     expect(health.reason).toContain('INVALID_CREDENTIALS');
     // A FAILED store must be disconnected before it is connected again (AWS's rule).
     ok(await post(t, `${STORES}/${wrong.id}/disconnect`));
@@ -140,11 +172,17 @@ describe('custom key stores: CloudHSM lifecycle', () => {
     const ctx = { accountId: ACCOUNT_ID, region: REGION };
     // AWS connects a store whose cluster has at least one active HSM; none is INSUFFICIENT_CLOUDHSM_HSMS.
     for (const h of thin.hsms) await hsmApi.call(ctx, 'DeleteHsm', { ClusterId: thin.clusterId, HsmId: h.hsmId });
-    const active = async () => (await hsmApi.call(ctx, 'DescribeClusters', { Filters: { clusterIds: [thin.clusterId] } })).Clusters![0]!.Hsms!.filter((h) => h.State === 'ACTIVE').length;
+    const active = async () =>
+      (
+        await hsmApi.call(ctx, 'DescribeClusters', { Filters: { clusterIds: [thin.clusterId] } })
+      ).Clusters![0]!.Hsms!.filter((h) => h.State === 'ACTIVE').length;
     await until(async () => (await active()) === 0, 10_000, 'no active HSM');
     ok(await post(t, `${STORES}/${store.id}/connect`), 202);
     const short = await pollState(t, store.id, ['FAILED', 'CONNECTED']);
-    expect(short.aws_param).toMatchObject({ connection_state: 'FAILED', connection_error_code: 'INSUFFICIENT_CLOUDHSM_HSMS' });
+    expect(short.aws_param).toMatchObject({
+      connection_state: 'FAILED',
+      connection_error_code: 'INSUFFICIENT_CLOUDHSM_HSMS',
+    });
     expect(short.aws_param.number_of_hsms_in_cloudhsm_cluster).toBe(0);
   });
 });

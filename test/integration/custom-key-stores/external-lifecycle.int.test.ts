@@ -1,11 +1,37 @@
 import { startTestApp, type TestApp } from '../../fixtures/app.js';
-import { InMemoryXksKeyVault, InMemoryXksStores, startStandaloneXksProxy, type StandaloneXksProxy } from '../../../src/xks/standalone-proxy.js';
-import { del, emulator, expectError, expectNoSecrets, get, KEYS, later, ok, patch, pollState, post, REGION, STORES, wireXks } from './helpers.js';
+import {
+  InMemoryXksKeyVault,
+  InMemoryXksStores,
+  startStandaloneXksProxy,
+  type StandaloneXksProxy,
+} from '../../../src/xks/standalone-proxy.js';
+import {
+  del,
+  emulator,
+  expectError,
+  expectNoSecrets,
+  get,
+  KEYS,
+  later,
+  ok,
+  patch,
+  pollState,
+  post,
+  REGION,
+  STORES,
+  wireXks,
+} from './helpers.js';
 
 const DAY = 86_400_000;
 const OWNER = 'proxy-owner';
-const CRED = { access_key_id: 'ABCDEFGHIJKLMNOPQRSTUVWX', raw_secret_access_key: 'c2VjcmV0LW9mLXRoZS10aGlyZC1wYXJ0eS1wcm94eS0x' };
-const CRED2 = { access_key_id: 'ZYXWVUTSRQPONMLKJIHGFEDC', raw_secret_access_key: 'c2Vjb25kLXNlY3JldC1vZi10aGUtdGhpcmQtcGFydHkx' };
+const CRED = {
+  access_key_id: 'ABCDEFGHIJKLMNOPQRSTUVWX',
+  raw_secret_access_key: 'c2VjcmV0LW9mLXRoZS10aGlyZC1wYXJ0eS1wcm94eS0x',
+};
+const CRED2 = {
+  access_key_id: 'ZYXWVUTSRQPONMLKJIHGFEDC',
+  raw_secret_access_key: 'c2Vjb25kLXNlY3JldC1vZi10aGUtdGhpcmQtcGFydHkx',
+};
 const asProxy = (c: typeof CRED) => ({ accessKeyId: c.access_key_id, secretAccessKey: c.raw_secret_access_key });
 
 /**
@@ -75,10 +101,24 @@ describe('custom key stores: external key store lifecycle', () => {
     const awsId = store.aws_param.custom_key_store_id as string;
 
     ok(await post(t, `${STORES}/${store.id}/connect`), 202);
-    expect((await pollState(t, store.id, ['CONNECTED', 'FAILED'])).aws_param).toMatchObject({ connection_state: 'CONNECTED', connection_error_code: null });
+    expect((await pollState(t, store.id, ['CONNECTED', 'FAILED'])).aws_param).toMatchObject({
+      connection_state: 'CONNECTED',
+      connection_error_code: null,
+    });
 
-    const key = ok(await post(t, KEYS, { kms: 'kms', region: REGION, aws_param: { Origin: 'EXTERNAL_KEY_STORE', CustomKeyStoreId: awsId, XksKeyId: xksKeyId } }), 201);
-    expect(key).toMatchObject({ custom_key_store_id: awsId, key_material_origin: 'xks', aws_param: { Origin: 'EXTERNAL_KEY_STORE', XksKeyConfiguration: { Id: xksKeyId } } });
+    const key = ok(
+      await post(t, KEYS, {
+        kms: 'kms',
+        region: REGION,
+        aws_param: { Origin: 'EXTERNAL_KEY_STORE', CustomKeyStoreId: awsId, XksKeyId: xksKeyId },
+      }),
+      201,
+    );
+    expect(key).toMatchObject({
+      custom_key_store_id: awsId,
+      key_material_origin: 'xks',
+      aws_param: { Origin: 'EXTERNAL_KEY_STORE', XksKeyConfiguration: { Id: xksKeyId } },
+    });
     const keyId = key.aws_param.KeyID as string;
     const sealed = await emulator(t, REGION, 'Encrypt', { KeyId: keyId, Plaintext: Buffer.from('hold your own key') });
     const opened = await emulator(t, REGION, 'Decrypt', { CiphertextBlob: sealed.CiphertextBlob! });
@@ -86,26 +126,42 @@ describe('custom key stores: external key store lifecycle', () => {
 
     ok(await post(t, `${STORES}/${store.id}/disconnect`));
     await pollState(t, store.id, ['DISCONNECTED']);
-    await expect(emulator(t, REGION, 'Decrypt', { CiphertextBlob: sealed.CiphertextBlob! })).rejects.toMatchObject({ awsName: 'KMSInvalidStateException' });
+    await expect(emulator(t, REGION, 'Decrypt', { CiphertextBlob: sealed.CiphertextBlob! })).rejects.toMatchObject({
+      awsName: 'KMSInvalidStateException',
+    });
 
     // Move the store to another host name and rotate its credential (the proxy accepts both while rotating).
-    stores.put('ext', { region: REGION, credentials: [asProxy(CRED), asProxy(CRED2)], blocked: false, ownerAccount: OWNER });
+    stores.put('ext', {
+      region: REGION,
+      credentials: [asProxy(CRED), asProxy(CRED2)],
+      blocked: false,
+      ownerAccount: OWNER,
+    });
     const updating = await patch(t, `${STORES}/${store.id}`, {
       name: 'ext-store-2',
       aws_param: { xks_proxy_uri_endpoint: 'https://xks2.example.com', xks_proxy_authentication_credential: CRED2 },
     });
     const updated = ok(updating);
     expectNoSecrets(updating, CRED2.raw_secret_access_key, CRED2.access_key_id);
-    expect(updated).toMatchObject({ name: 'ext-store-2', aws_param: { xks_proxy_uri_endpoint: 'https://xks2.example.com', connection_state: 'DISCONNECTED' } });
+    expect(updated).toMatchObject({
+      name: 'ext-store-2',
+      aws_param: { xks_proxy_uri_endpoint: 'https://xks2.example.com', connection_state: 'DISCONNECTED' },
+    });
     stores.put('ext', { region: REGION, credentials: [asProxy(CRED2)], blocked: false, ownerAccount: OWNER });
 
     ok(await post(t, `${STORES}/${store.id}/connect`), 202);
     await pollState(t, store.id, ['CONNECTED']);
-    expect(Buffer.from((await emulator(t, REGION, 'Decrypt', { CiphertextBlob: sealed.CiphertextBlob! })).Plaintext!).toString()).toBe('hold your own key');
+    expect(
+      Buffer.from(
+        (await emulator(t, REGION, 'Decrypt', { CiphertextBlob: sealed.CiphertextBlob! })).Plaintext!,
+      ).toString(),
+    ).toBe('hold your own key');
 
     // The proxy's key is the outer layer: without it, the ciphertext is lost.
     vault.setEnabled(OWNER, xksKeyId, false);
-    await expect(emulator(t, REGION, 'Decrypt', { CiphertextBlob: sealed.CiphertextBlob! })).rejects.toHaveProperty('awsName');
+    await expect(emulator(t, REGION, 'Decrypt', { CiphertextBlob: sealed.CiphertextBlob! })).rejects.toHaveProperty(
+      'awsName',
+    );
     vault.setEnabled(OWNER, xksKeyId, true);
 
     ok(await post(t, `${KEYS}/${key.id}/schedule-deletion`, { days: 7 }));
@@ -121,7 +177,11 @@ describe('custom key stores: external key store lifecycle', () => {
 
   it('AWS checks the proxy at creation: wrong credentials answer 400 naming the field, with the AWS name in details', async () => {
     stores.put('strict', { region: REGION, credentials: [asProxy(CRED)], blocked: false, ownerAccount: OWNER });
-    const res = await post(t, STORES, body('bad-credential', '/strict/kms/xks/v1', { xks_proxy_authentication_credential: CRED2 }));
+    const res = await post(
+      t,
+      STORES,
+      body('bad-credential', '/strict/kms/xks/v1', { xks_proxy_authentication_credential: CRED2 }),
+    );
     expectError(res, 400, 'aws_param.xks_proxy_authentication_credential');
     expect(res.body.message).toContain('XksProxyIncorrectAuthenticationCredentialException');
     expectNoSecrets(res, CRED2.raw_secret_access_key);
@@ -135,13 +195,22 @@ describe('custom key stores: external key store lifecycle', () => {
     // The proxy stops accepting the credential KMS holds (rotated on the proxy side only).
     stores.put('refusing', { region: REGION, credentials: [asProxy(CRED2)], blocked: false, ownerAccount: OWNER });
     ok(await post(t, `${STORES}/${refusing.id}/connect`), 202);
-    expect((await pollState(t, refusing.id, ['FAILED', 'CONNECTED'])).aws_param).toMatchObject({ connection_state: 'FAILED', connection_error_code: 'XKS_PROXY_ACCESS_DENIED' });
+    expect((await pollState(t, refusing.id, ['FAILED', 'CONNECTED'])).aws_param).toMatchObject({
+      connection_state: 'FAILED',
+      connection_error_code: 'XKS_PROXY_ACCESS_DENIED',
+    });
 
     stores.put('far', { region: REGION, credentials: [asProxy(CRED)], blocked: false, ownerAccount: OWNER });
-    const far = ok(await post(t, STORES, body('far', '/far/kms/xks/v1', { xks_proxy_uri_endpoint: 'https://doomed.example.com' })), 201);
+    const far = ok(
+      await post(t, STORES, body('far', '/far/kms/xks/v1', { xks_proxy_uri_endpoint: 'https://doomed.example.com' })),
+      201,
+    );
     await doomed.close();
     ok(await post(t, `${STORES}/${far.id}/connect`), 202);
-    expect((await pollState(t, far.id, ['FAILED', 'CONNECTED'])).aws_param).toMatchObject({ connection_state: 'FAILED', connection_error_code: 'XKS_PROXY_NOT_REACHABLE' });
+    expect((await pollState(t, far.id, ['FAILED', 'CONNECTED'])).aws_param).toMatchObject({
+      connection_state: 'FAILED',
+      connection_error_code: 'XKS_PROXY_NOT_REACHABLE',
+    });
     const health = ok(await get(t, `${STORES}/${far.id}/health`));
     expect(health).toMatchObject({ healthy: false, connection_error_code: 'XKS_PROXY_NOT_REACHABLE' });
   });

@@ -5,7 +5,12 @@ import type { Response } from 'supertest';
 import { bearer, type TestApp } from '../../fixtures/app.js';
 import { parseXksEndpoints } from '../../../src/emulator/emulator.js';
 import { HttpXksClient } from '../../../src/xks/client.js';
-import { activeCluster, emulatorAccess, type ActiveCluster, type ActiveClusterOptions } from '../../support/cloudhsm-cluster.js';
+import {
+  activeCluster,
+  emulatorAccess,
+  type ActiveCluster,
+  type ActiveClusterOptions,
+} from '../../support/cloudhsm-cluster.js';
 import { ACCOUNT_ID, type Body } from '../keys/helpers.js';
 
 export { ACCOUNT_ID, emulator, expectBadRequest, KEYS, type Body } from '../keys/helpers.js';
@@ -69,7 +74,8 @@ export async function pollState(t: TestApp, id: string, states: string[]): Promi
   for (;;) {
     const body = ok(await get(t, `${STORES}/${id}`));
     if (states.includes(body.aws_param.connection_state)) return body;
-    if (Date.now() > deadline) throw new Error(`store ${id} stayed ${body.aws_param.connection_state}, expected ${states.join('|')}`);
+    if (Date.now() > deadline)
+      throw new Error(`store ${id} stayed ${body.aws_param.connection_state}, expected ${states.join('|')}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -78,7 +84,18 @@ export async function pollState(t: TestApp, id: string, states: string[]): Promi
 export async function later(t: TestApp, ms: number): Promise<void> {
   jest.useFakeTimers({
     now: Date.now() + ms,
-    doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
+    doNotFake: [
+      'hrtime',
+      'nextTick',
+      'performance',
+      'queueMicrotask',
+      'setImmediate',
+      'clearImmediate',
+      'setInterval',
+      'clearInterval',
+      'setTimeout',
+      'clearTimeout',
+    ],
   });
   try {
     await t.composed.emulator!.runScheduledTasks();
@@ -93,7 +110,10 @@ export async function later(t: TestApp, ms: number): Promise<void> {
  */
 export function expectNoSecrets(res: Response, ...secrets: string[]): void {
   for (const s of secrets) expect(res.text).not.toContain(s);
-  if (res.status < 400) expect(res.text).not.toMatch(/key_store_password|raw_secret_access_key|secret_access_key|xks_credential|access_key_id/i);
+  if (res.status < 400)
+    expect(res.text).not.toMatch(
+      /key_store_password|raw_secret_access_key|secret_access_key|xks_credential|access_key_id/i,
+    );
 }
 
 /**
@@ -103,5 +123,9 @@ export function expectNoSecrets(res: Response, ...secrets: string[]): void {
  */
 export function wireXks(t: TestApp, endpoints: string): void {
   const emu = t.composed.emulator as unknown as { keyStoreOptions: Record<string, unknown> };
-  emu.keyStoreOptions = { ...emu.keyStoreOptions, xksClient: new HttpXksClient({ timeoutMs: 15_000 }), xksEndpointResolver: parseXksEndpoints(endpoints) };
+  emu.keyStoreOptions = {
+    ...emu.keyStoreOptions,
+    xksClient: new HttpXksClient({ timeoutMs: 15_000 }),
+    xksEndpointResolver: parseXksEndpoints(endpoints),
+  };
 }

@@ -1,7 +1,21 @@
 import { startTestApp, type TestApp } from '../../fixtures/app.js';
 import { createTestCa, type ActiveCluster } from '../../support/cloudhsm-cluster.js';
 import { as, CONNECTIONS, expectError } from '../api/helpers.js';
-import { ACCOUNT_ID, type Body, cluster, del, emulator, expectNoSecrets, get, hsmBody, ok, patch, post, REGION, STORES } from './helpers.js';
+import {
+  ACCOUNT_ID,
+  type Body,
+  cluster,
+  del,
+  emulator,
+  expectNoSecrets,
+  get,
+  hsmBody,
+  ok,
+  patch,
+  post,
+  REGION,
+  STORES,
+} from './helpers.js';
 
 /**
  * The REST rules around custom key stores that need no connected store: the CloudHSM
@@ -19,7 +33,8 @@ describe('custom key stores: REST rules', () => {
     await t?.close();
   });
 
-  const awsStores = async () => ((await emulator(t, REGION, 'DescribeCustomKeyStores', {})).CustomKeyStores ?? []).map((s) => s.CustomKeyStoreName);
+  const awsStores = async () =>
+    ((await emulator(t, REGION, 'DescribeCustomKeyStores', {})).CustomKeyStores ?? []).map((s) => s.CustomKeyStoreName);
   const hsmApi = () => t.composed.emulator!.cloudHsm;
 
   describe('CloudHSM pre-checks (DescribeClusters before CreateCustomKeyStore)', () => {
@@ -50,7 +65,9 @@ describe('custom key stores: REST rules', () => {
       const stranger = await createTestCa('CN=someone else');
       const res = await post(t, STORES, hsmBody('wrong-anchor', { ...c, trustAnchorPem: stranger.certificatePem }));
       expectError(res, 400, 'aws_param.trust_anchor_certificate');
-      expect(res.body.message).toContain(`is not the trust anchor that signed the certificate of cluster ${c.clusterId}`);
+      expect(res.body.message).toContain(
+        `is not the trust anchor that signed the certificate of cluster ${c.clusterId}`,
+      );
     });
 
     it('none of the refused requests left a record or a store in AWS', async () => {
@@ -61,23 +78,197 @@ describe('custom key stores: REST rules', () => {
 
   describe('bad input: 400 naming the field, nothing created', () => {
     const cases: Array<[string, Record<string, unknown>, string]> = [
-      ['missing cluster id', { aws_param: { custom_key_store_type: 'AWS_CLOUDHSM', key_store_password: 'kmsuser-Passw0rd', trust_anchor_certificate: '-----BEGIN CERTIFICATE-----x' } }, 'aws_param.cloud_hsm_cluster_id'],
-      ['malformed cluster id', { aws_param: { cloud_hsm_cluster_id: 'cluster-1', key_store_password: 'kmsuser-Passw0rd', trust_anchor_certificate: 'x' } }, 'aws_param.cloud_hsm_cluster_id'],
-      ['password of 6 characters', { aws_param: { cloud_hsm_cluster_id: 'cluster-abcdefghijk', key_store_password: 'Sh0rt!', trust_anchor_certificate: '-----BEGIN CERTIFICATE-----x' } }, 'aws_param.key_store_password'],
-      ['trust anchor that is not PEM', { aws_param: { cloud_hsm_cluster_id: 'cluster-abcdefghijk', key_store_password: 'kmsuser-Passw0rd', trust_anchor_certificate: 'not a certificate' } }, 'aws_param.trust_anchor_certificate'],
-      ['XKS field on a CloudHSM store', { aws_param: { cloud_hsm_cluster_id: 'cluster-abcdefghijk', key_store_password: 'kmsuser-Passw0rd', trust_anchor_certificate: '-----BEGIN CERTIFICATE-----x', xks_proxy_uri_path: '/kms/xks/v1' } }, 'aws_param.xks_proxy_uri_path'],
-      ['external store without endpoint', { aws_param: { custom_key_store_type: 'EXTERNAL_KEY_STORE', xks_proxy_connectivity: 'PUBLIC_ENDPOINT', xks_proxy_uri_path: '/kms/xks/v1', xks_proxy_authentication_credential: { access_key_id: 'ABCDEFGHIJKLMNOPQRSTUVWX', raw_secret_access_key: 'a'.repeat(43) } } }, 'aws_param.xks_proxy_uri_endpoint'],
-      ['endpoint with a port', { aws_param: { custom_key_store_type: 'EXTERNAL_KEY_STORE', xks_proxy_connectivity: 'PUBLIC_ENDPOINT', xks_proxy_uri_endpoint: 'https://xks.example.com:8443', xks_proxy_uri_path: '/kms/xks/v1', xks_proxy_authentication_credential: { access_key_id: 'ABCDEFGHIJKLMNOPQRSTUVWX', raw_secret_access_key: 'a'.repeat(43) } } }, 'aws_param.xks_proxy_uri_endpoint'],
-      ['path not ending /kms/xks/v1', { aws_param: { custom_key_store_type: 'EXTERNAL_KEY_STORE', xks_proxy_connectivity: 'PUBLIC_ENDPOINT', xks_proxy_uri_endpoint: 'https://xks.example.com', xks_proxy_uri_path: '/prefix/kms/xks', xks_proxy_authentication_credential: { access_key_id: 'ABCDEFGHIJKLMNOPQRSTUVWX', raw_secret_access_key: 'a'.repeat(43) } } }, 'aws_param.xks_proxy_uri_path'],
-      ['VPC connectivity without service name', { aws_param: { custom_key_store_type: 'EXTERNAL_KEY_STORE', xks_proxy_connectivity: 'VPC_ENDPOINT_SERVICE', xks_proxy_uri_endpoint: 'https://xks.example.com', xks_proxy_uri_path: '/kms/xks/v1', xks_proxy_authentication_credential: { access_key_id: 'ABCDEFGHIJKLMNOPQRSTUVWX', raw_secret_access_key: 'a'.repeat(43) } } }, 'aws_param.xks_proxy_vpc_endpoint_service_name'],
-      ['access key id outside A-Z2-7', { aws_param: { custom_key_store_type: 'EXTERNAL_KEY_STORE', xks_proxy_connectivity: 'PUBLIC_ENDPOINT', xks_proxy_uri_endpoint: 'https://xks.example.com', xks_proxy_uri_path: '/kms/xks/v1', xks_proxy_authentication_credential: { access_key_id: 'abcdefghijklmnopqrst01', raw_secret_access_key: 'a'.repeat(43) } } }, 'aws_param.xks_proxy_authentication_credential.access_key_id'],
-      ['secret shorter than 43', { aws_param: { custom_key_store_type: 'EXTERNAL_KEY_STORE', xks_proxy_connectivity: 'PUBLIC_ENDPOINT', xks_proxy_uri_endpoint: 'https://xks.example.com', xks_proxy_uri_path: '/kms/xks/v1', xks_proxy_authentication_credential: { access_key_id: 'ABCDEFGHIJKLMNOPQRSTUVWX', raw_secret_access_key: 'a'.repeat(42) } } }, 'aws_param.xks_proxy_authentication_credential.raw_secret_access_key'],
-      ['hosted params on a CloudHSM store', { aws_param: { cloud_hsm_cluster_id: 'cluster-abcdefghijk', key_store_password: 'kmsuser-Passw0rd', trust_anchor_certificate: '-----BEGIN CERTIFICATE-----x' }, local_hosted_params: {} }, 'local_hosted_params'],
-      ['hosted store with its own endpoint', { aws_param: { custom_key_store_type: 'EXTERNAL_KEY_STORE', xks_proxy_uri_endpoint: 'https://xks.example.com' }, local_hosted_params: {} }, 'aws_param.xks_proxy_uri_endpoint'],
-      ['max_credentials of 1', { aws_param: { custom_key_store_type: 'EXTERNAL_KEY_STORE' }, local_hosted_params: { max_credentials: 1 } }, 'local_hosted_params.max_credentials'],
-      ['region outside the KMS account', { region: 'ca-central-1', aws_param: { custom_key_store_type: 'EXTERNAL_KEY_STORE' }, local_hosted_params: {} }, 'region'],
-      ['unknown KMS account', { kms: 'nope', aws_param: { custom_key_store_type: 'EXTERNAL_KEY_STORE' }, local_hosted_params: {} }, 'kms'],
-      ['unknown field', { aws_param: { custom_key_store_type: 'EXTERNAL_KEY_STORE', password: 'x' }, local_hosted_params: {} }, 'password'],
+      [
+        'missing cluster id',
+        {
+          aws_param: {
+            custom_key_store_type: 'AWS_CLOUDHSM',
+            key_store_password: 'kmsuser-Passw0rd',
+            trust_anchor_certificate: '-----BEGIN CERTIFICATE-----x',
+          },
+        },
+        'aws_param.cloud_hsm_cluster_id',
+      ],
+      [
+        'malformed cluster id',
+        {
+          aws_param: {
+            cloud_hsm_cluster_id: 'cluster-1',
+            key_store_password: 'kmsuser-Passw0rd',
+            trust_anchor_certificate: 'x',
+          },
+        },
+        'aws_param.cloud_hsm_cluster_id',
+      ],
+      [
+        'password of 6 characters',
+        {
+          aws_param: {
+            cloud_hsm_cluster_id: 'cluster-abcdefghijk',
+            key_store_password: 'Sh0rt!',
+            trust_anchor_certificate: '-----BEGIN CERTIFICATE-----x',
+          },
+        },
+        'aws_param.key_store_password',
+      ],
+      [
+        'trust anchor that is not PEM',
+        {
+          aws_param: {
+            cloud_hsm_cluster_id: 'cluster-abcdefghijk',
+            key_store_password: 'kmsuser-Passw0rd',
+            trust_anchor_certificate: 'not a certificate',
+          },
+        },
+        'aws_param.trust_anchor_certificate',
+      ],
+      [
+        'XKS field on a CloudHSM store',
+        {
+          aws_param: {
+            cloud_hsm_cluster_id: 'cluster-abcdefghijk',
+            key_store_password: 'kmsuser-Passw0rd',
+            trust_anchor_certificate: '-----BEGIN CERTIFICATE-----x',
+            xks_proxy_uri_path: '/kms/xks/v1',
+          },
+        },
+        'aws_param.xks_proxy_uri_path',
+      ],
+      [
+        'external store without endpoint',
+        {
+          aws_param: {
+            custom_key_store_type: 'EXTERNAL_KEY_STORE',
+            xks_proxy_connectivity: 'PUBLIC_ENDPOINT',
+            xks_proxy_uri_path: '/kms/xks/v1',
+            xks_proxy_authentication_credential: {
+              access_key_id: 'ABCDEFGHIJKLMNOPQRSTUVWX',
+              raw_secret_access_key: 'a'.repeat(43),
+            },
+          },
+        },
+        'aws_param.xks_proxy_uri_endpoint',
+      ],
+      [
+        'endpoint with a port',
+        {
+          aws_param: {
+            custom_key_store_type: 'EXTERNAL_KEY_STORE',
+            xks_proxy_connectivity: 'PUBLIC_ENDPOINT',
+            xks_proxy_uri_endpoint: 'https://xks.example.com:8443',
+            xks_proxy_uri_path: '/kms/xks/v1',
+            xks_proxy_authentication_credential: {
+              access_key_id: 'ABCDEFGHIJKLMNOPQRSTUVWX',
+              raw_secret_access_key: 'a'.repeat(43),
+            },
+          },
+        },
+        'aws_param.xks_proxy_uri_endpoint',
+      ],
+      [
+        'path not ending /kms/xks/v1',
+        {
+          aws_param: {
+            custom_key_store_type: 'EXTERNAL_KEY_STORE',
+            xks_proxy_connectivity: 'PUBLIC_ENDPOINT',
+            xks_proxy_uri_endpoint: 'https://xks.example.com',
+            xks_proxy_uri_path: '/prefix/kms/xks',
+            xks_proxy_authentication_credential: {
+              access_key_id: 'ABCDEFGHIJKLMNOPQRSTUVWX',
+              raw_secret_access_key: 'a'.repeat(43),
+            },
+          },
+        },
+        'aws_param.xks_proxy_uri_path',
+      ],
+      [
+        'VPC connectivity without service name',
+        {
+          aws_param: {
+            custom_key_store_type: 'EXTERNAL_KEY_STORE',
+            xks_proxy_connectivity: 'VPC_ENDPOINT_SERVICE',
+            xks_proxy_uri_endpoint: 'https://xks.example.com',
+            xks_proxy_uri_path: '/kms/xks/v1',
+            xks_proxy_authentication_credential: {
+              access_key_id: 'ABCDEFGHIJKLMNOPQRSTUVWX',
+              raw_secret_access_key: 'a'.repeat(43),
+            },
+          },
+        },
+        'aws_param.xks_proxy_vpc_endpoint_service_name',
+      ],
+      [
+        'access key id outside A-Z2-7',
+        {
+          aws_param: {
+            custom_key_store_type: 'EXTERNAL_KEY_STORE',
+            xks_proxy_connectivity: 'PUBLIC_ENDPOINT',
+            xks_proxy_uri_endpoint: 'https://xks.example.com',
+            xks_proxy_uri_path: '/kms/xks/v1',
+            xks_proxy_authentication_credential: {
+              access_key_id: 'abcdefghijklmnopqrst01',
+              raw_secret_access_key: 'a'.repeat(43),
+            },
+          },
+        },
+        'aws_param.xks_proxy_authentication_credential.access_key_id',
+      ],
+      [
+        'secret shorter than 43',
+        {
+          aws_param: {
+            custom_key_store_type: 'EXTERNAL_KEY_STORE',
+            xks_proxy_connectivity: 'PUBLIC_ENDPOINT',
+            xks_proxy_uri_endpoint: 'https://xks.example.com',
+            xks_proxy_uri_path: '/kms/xks/v1',
+            xks_proxy_authentication_credential: {
+              access_key_id: 'ABCDEFGHIJKLMNOPQRSTUVWX',
+              raw_secret_access_key: 'a'.repeat(42),
+            },
+          },
+        },
+        'aws_param.xks_proxy_authentication_credential.raw_secret_access_key',
+      ],
+      [
+        'hosted params on a CloudHSM store',
+        {
+          aws_param: {
+            cloud_hsm_cluster_id: 'cluster-abcdefghijk',
+            key_store_password: 'kmsuser-Passw0rd',
+            trust_anchor_certificate: '-----BEGIN CERTIFICATE-----x',
+          },
+          local_hosted_params: {},
+        },
+        'local_hosted_params',
+      ],
+      [
+        'hosted store with its own endpoint',
+        {
+          aws_param: { custom_key_store_type: 'EXTERNAL_KEY_STORE', xks_proxy_uri_endpoint: 'https://xks.example.com' },
+          local_hosted_params: {},
+        },
+        'aws_param.xks_proxy_uri_endpoint',
+      ],
+      [
+        'max_credentials of 1',
+        { aws_param: { custom_key_store_type: 'EXTERNAL_KEY_STORE' }, local_hosted_params: { max_credentials: 1 } },
+        'local_hosted_params.max_credentials',
+      ],
+      [
+        'region outside the KMS account',
+        { region: 'ca-central-1', aws_param: { custom_key_store_type: 'EXTERNAL_KEY_STORE' }, local_hosted_params: {} },
+        'region',
+      ],
+      [
+        'unknown KMS account',
+        { kms: 'nope', aws_param: { custom_key_store_type: 'EXTERNAL_KEY_STORE' }, local_hosted_params: {} },
+        'kms',
+      ],
+      [
+        'unknown field',
+        { aws_param: { custom_key_store_type: 'EXTERNAL_KEY_STORE', password: 'x' }, local_hosted_params: {} },
+        'password',
+      ],
     ];
     it.each(cases)('%s', async (_what, overrides, field) => {
       const res = await post(t, STORES, { name: 'bad', kms: 'kms', region: REGION, ...overrides });
@@ -95,15 +286,35 @@ describe('custom key stores: REST rules', () => {
   describe('stores opencckm hosts (local_hosted_params)', () => {
     let hosted: Body;
     beforeAll(async () => {
-      hosted = ok(await post(t, STORES, { name: 'hosted', kms: 'kms', region: REGION, aws_param: { custom_key_store_type: 'EXTERNAL_KEY_STORE' }, local_hosted_params: { health_check_key_id: 'hc-key' } }), 201);
+      hosted = ok(
+        await post(t, STORES, {
+          name: 'hosted',
+          kms: 'kms',
+          region: REGION,
+          aws_param: { custom_key_store_type: 'EXTERNAL_KEY_STORE' },
+          local_hosted_params: { health_check_key_id: 'hc-key' },
+        }),
+        201,
+      );
     });
 
     it('are created unlinked: in opencckm only, with the proxy path under the REST API', async () => {
       const s = ok(await get(t, `${STORES}/${hosted.id}`));
       expect(s).toMatchObject({
         linked_state: false,
-        aws_param: { custom_key_store_id: null, connection_state: null, xks_proxy_uri_path: `/api/v1/cckm/aws/xks-proxy-endpoints/${hosted.id}/kms/xks/v1` },
-        local_hosted_params: { blocked: false, linked_state: false, health_check_key_id: 'hc-key', max_credentials: 2, source_key_tier: 'local', credential_count: 0 },
+        aws_param: {
+          custom_key_store_id: null,
+          connection_state: null,
+          xks_proxy_uri_path: `/api/v1/cckm/aws/xks-proxy-endpoints/${hosted.id}/kms/xks/v1`,
+        },
+        local_hosted_params: {
+          blocked: false,
+          linked_state: false,
+          health_check_key_id: 'hc-key',
+          max_credentials: 2,
+          source_key_tier: 'local',
+          credential_count: 0,
+        },
       });
       expect(await awsStores()).not.toContain('hosted');
       expect(ok(await get(t, `${STORES}/${hosted.id}/health`))).toMatchObject({ healthy: false, linked_state: false });
@@ -111,22 +322,53 @@ describe('custom key stores: REST rules', () => {
 
     it('cannot connect or take keys before they are linked (409), and link needs the public proxy endpoint configured (400)', async () => {
       expectError(await post(t, `${STORES}/${hosted.id}/connect`), 409);
-      expectError(await post(t, '/api/v1/cckm/aws/create-hyok-key', { local_hosted_params: { custom_key_store_id: hosted.id, source_key_id: 'k1' } }), 409);
+      expectError(
+        await post(t, '/api/v1/cckm/aws/create-hyok-key', {
+          local_hosted_params: { custom_key_store_id: hosted.id, source_key_id: 'k1' },
+        }),
+        409,
+      );
       expectError(await post(t, `${STORES}/${hosted.id}/link`), 400, 'linked_state');
-      expectError(await post(t, STORES, { name: 'hosted-linked', kms: 'kms', region: REGION, linked_state: true, aws_param: { custom_key_store_type: 'EXTERNAL_KEY_STORE' }, local_hosted_params: {} }), 400, 'linked_state');
+      expectError(
+        await post(t, STORES, {
+          name: 'hosted-linked',
+          kms: 'kms',
+          region: REGION,
+          linked_state: true,
+          aws_param: { custom_key_store_type: 'EXTERNAL_KEY_STORE' },
+          local_hosted_params: {},
+        }),
+        400,
+        'linked_state',
+      );
     });
 
     it('are blocked and unblocked, and the XKS proxy sees it through the resolver', async () => {
       expect(ok(await post(t, `${STORES}/${hosted.id}/block`)).local_hosted_params.blocked).toBe(true);
-      expect(await t.composed.services.xksStores.resolveXksStore(hosted.id)).toMatchObject({ region: REGION, blocked: true, ownerAccount: 'kylo', credentials: [] });
+      expect(await t.composed.services.xksStores.resolveXksStore(hosted.id)).toMatchObject({
+        region: REGION,
+        blocked: true,
+        ownerAccount: 'kylo',
+        credentials: [],
+      });
       expect(ok(await post(t, `${STORES}/${hosted.id}/unblock`)).local_hosted_params.blocked).toBe(false);
       expect((await t.composed.services.xksStores.resolveXksStore(hosted.id))!.blocked).toBe(false);
     });
 
-    it('update their hosted settings locally; the proxy settings stay opencckm\'s', async () => {
-      expect(ok(await patch(t, `${STORES}/${hosted.id}`, { name: 'hosted-2', local_hosted_params: { max_credentials: 5 } }))).toMatchObject({ name: 'hosted-2', local_hosted_params: { max_credentials: 5 } });
-      expectError(await patch(t, `${STORES}/${hosted.id}`, { aws_param: { xks_proxy_uri_path: '/x/kms/xks/v1' } }), 400, 'aws_param.xks_proxy_uri_path');
-      expectError(await patch(t, `${STORES}/${hosted.id}`, { local_hosted_params: { max_credentials: 21 } }), 400, 'local_hosted_params.max_credentials');
+    it("update their hosted settings locally; the proxy settings stay opencckm's", async () => {
+      expect(
+        ok(await patch(t, `${STORES}/${hosted.id}`, { name: 'hosted-2', local_hosted_params: { max_credentials: 5 } })),
+      ).toMatchObject({ name: 'hosted-2', local_hosted_params: { max_credentials: 5 } });
+      expectError(
+        await patch(t, `${STORES}/${hosted.id}`, { aws_param: { xks_proxy_uri_path: '/x/kms/xks/v1' } }),
+        400,
+        'aws_param.xks_proxy_uri_path',
+      );
+      expectError(
+        await patch(t, `${STORES}/${hosted.id}`, { local_hosted_params: { max_credentials: 21 } }),
+        400,
+        'local_hosted_params.max_credentials',
+      );
     });
 
     it('a CloudHSM store cannot be blocked or linked (409)', async () => {
@@ -139,13 +381,47 @@ describe('custom key stores: REST rules', () => {
   });
 
   it('names are unique per KMS account and region: 409, with the AWS name when AWS refuses it', async () => {
-    const first = ok(await post(t, STORES, { name: 'twin', kms: 'kms', region: REGION, aws_param: { custom_key_store_type: 'EXTERNAL_KEY_STORE' }, local_hosted_params: {} }), 201);
-    expectError(await post(t, STORES, { name: 'twin', kms: 'kms', region: REGION, aws_param: { custom_key_store_type: 'EXTERNAL_KEY_STORE' }, local_hosted_params: {} }), 409);
+    const first = ok(
+      await post(t, STORES, {
+        name: 'twin',
+        kms: 'kms',
+        region: REGION,
+        aws_param: { custom_key_store_type: 'EXTERNAL_KEY_STORE' },
+        local_hosted_params: {},
+      }),
+      201,
+    );
+    expectError(
+      await post(t, STORES, {
+        name: 'twin',
+        kms: 'kms',
+        region: REGION,
+        aws_param: { custom_key_store_type: 'EXTERNAL_KEY_STORE' },
+        local_hosted_params: {},
+      }),
+      409,
+    );
     // The same name in another region is another store.
-    expect(ok(await post(t, STORES, { name: 'twin', kms: 'kms', region: 'us-west-2', aws_param: { custom_key_store_type: 'EXTERNAL_KEY_STORE' }, local_hosted_params: {} }), 201).id).not.toBe(first.id);
+    expect(
+      ok(
+        await post(t, STORES, {
+          name: 'twin',
+          kms: 'kms',
+          region: 'us-west-2',
+          aws_param: { custom_key_store_type: 'EXTERNAL_KEY_STORE' },
+          local_hosted_params: {},
+        }),
+        201,
+      ).id,
+    ).not.toBe(first.id);
     // A store created in AWS outside opencckm holds the name there: AWS refuses it.
     const other = await cluster(t);
-    await emulator(t, REGION, 'CreateCustomKeyStore', { CustomKeyStoreName: 'taken-in-aws', CloudHsmClusterId: other.clusterId, TrustAnchorCertificate: other.trustAnchorPem, KeyStorePassword: other.kmsuserPassword });
+    await emulator(t, REGION, 'CreateCustomKeyStore', {
+      CustomKeyStoreName: 'taken-in-aws',
+      CloudHsmClusterId: other.clusterId,
+      TrustAnchorCertificate: other.trustAnchorPem,
+      KeyStorePassword: other.kmsuserPassword,
+    });
     const res = await post(t, STORES, hsmBody('taken-in-aws', c));
     expectError(res, 409, 'name');
     expect(res.body.message).toContain('CustomKeyStoreNameInUseException');
@@ -175,7 +451,11 @@ describe('custom key stores: REST rules', () => {
         KeyStorePassword: other.kmsuserPassword,
       });
       const adopted = ok(await get(t, `${STORES}/${again.id}`));
-      expect(adopted).toMatchObject({ linked_state: true, last_error: null, aws_param: { custom_key_store_id: created.CustomKeyStoreId, connection_state: 'DISCONNECTED' } });
+      expect(adopted).toMatchObject({
+        linked_state: true,
+        last_error: null,
+        aws_param: { custom_key_store_id: created.CustomKeyStoreId, connection_state: 'DISCONNECTED' },
+      });
     } finally {
       t.composed.emulator!.setFaults([]);
     }
@@ -212,7 +492,16 @@ describe('custom key stores: REST rules', () => {
     // acme's emulator connection reaches acme's own emulator account, not kylo's.
     const acmeAccount = ok(await acme.post(`${CONNECTIONS}/acme-conn/test`)).account_id as string;
     expect(acmeAccount).not.toBe(ACCOUNT_ID);
-    expect((await acme.post('/cckm/aws/kms', { name: 'acme-kms', account_id: acmeAccount, connection: 'acme-conn', regions: [REGION] })).status).toBe(201);
+    expect(
+      (
+        await acme.post('/cckm/aws/kms', {
+          name: 'acme-kms',
+          account_id: acmeAccount,
+          connection: 'acme-conn',
+          regions: [REGION],
+        })
+      ).status,
+    ).toBe(201);
     expectError(await acme.get(`/cckm/aws/custom-key-stores/${s.id}`), 404);
     expectError(await acme.get(`/cckm/aws/custom-key-stores/${s.id}/health`), 404);
     expectError(await acme.patch(`/cckm/aws/custom-key-stores/${s.id}`, { name: 'stolen' }), 404);
@@ -220,21 +509,43 @@ describe('custom key stores: REST rules', () => {
     for (const action of ['connect', 'disconnect', 'block', 'create-aws-key']) {
       expectError(await acme.post(`/cckm/aws/custom-key-stores/${s.id}/${action}`, {}), 404);
     }
-    expectError(await acme.post('/cckm/aws/create-hyok-key', { local_hosted_params: { custom_key_store_id: s.id, source_key_id: 'k' } }), 400, 'local_hosted_params.custom_key_store_id');
+    expectError(
+      await acme.post('/cckm/aws/create-hyok-key', {
+        local_hosted_params: { custom_key_store_id: s.id, source_key_id: 'k' },
+      }),
+      400,
+      'local_hosted_params.custom_key_store_id',
+    );
     expect((await acme.get('/cckm/aws/custom-key-stores')).body.total).toBe(0);
     // The kylo store is untouched.
     expect(ok(await get(t, `${STORES}/${s.id}`)).name).toBe('guarded');
   });
 
   it('records an audit event for each change, without secrets', async () => {
-    const s = ok(await post(t, STORES, { name: 'audited', kms: 'kms', region: REGION, aws_param: { custom_key_store_type: 'EXTERNAL_KEY_STORE' }, local_hosted_params: {} }), 201);
+    const s = ok(
+      await post(t, STORES, {
+        name: 'audited',
+        kms: 'kms',
+        region: REGION,
+        aws_param: { custom_key_store_type: 'EXTERNAL_KEY_STORE' },
+        local_hosted_params: {},
+      }),
+      201,
+    );
     ok(await patch(t, `${STORES}/${s.id}`, { name: 'audited-2' }));
     ok(await post(t, `${STORES}/${s.id}/block`));
     expect((await del(t, `${STORES}/${s.id}`)).status).toBe(204);
     await t.composed.app.flushAudit();
     const res = await get(t, '/api/v1/audit/records?limit=-1');
-    const mine = (ok(res).resources as Array<{ action: string; resource_id: string; result: string }>).filter((e) => e.resource_id === s.id);
-    expect(mine.map((e) => e.action).sort()).toEqual(['blockCustomKeyStore', 'createCustomKeyStore', 'deleteCustomKeyStore', 'updateCustomKeyStore']);
+    const mine = (ok(res).resources as Array<{ action: string; resource_id: string; result: string }>).filter(
+      (e) => e.resource_id === s.id,
+    );
+    expect(mine.map((e) => e.action).sort()).toEqual([
+      'blockCustomKeyStore',
+      'createCustomKeyStore',
+      'deleteCustomKeyStore',
+      'updateCustomKeyStore',
+    ]);
     expect(mine.every((e) => e.result === 'success')).toBe(true);
     expectNoSecrets(res, c.kmsuserPassword);
   });

@@ -28,7 +28,9 @@ async function snapshot(store: PostgresEmulatorStore) {
     .sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
 }
 const expected = (list: StoredObject[]) =>
-  list.map((o) => ({ ...o, secret: o.secret == null ? null : [...o.secret] })).sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
+  list
+    .map((o) => ({ ...o, secret: o.secret == null ? null : [...o.secret] }))
+    .sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
 
 describe.each(testDatabaseKinds())('PostgresEmulatorStore on %s', (kind) => {
   let target: TestDatabaseTarget;
@@ -79,13 +81,17 @@ describe.each(testDatabaseKinds())('PostgresEmulatorStore on %s', (kind) => {
   });
 
   test('text jsonb refuses (U+0000, unpaired surrogates) is stored escaped and read back exactly', async () => {
-    const odd = { ...ref('odd'), doc: {
-      Description: 'a\u0000b\ud800c\udfff',
-      tags: [{ TagKey: 'k\u0000', TagValue: '\udbff' }],
-      // The escape character itself, escapes as literal text, and a valid pair stay as they are.
-      literal: '\ue000 \ue0000 \\u0000 \\\\ud800 🔑 \ud83d\udd11',
-      ['key\u0000\ud800']: ['\u0000'],
-    }, secret: null };
+    const odd = {
+      ...ref('odd'),
+      doc: {
+        Description: 'a\u0000b\ud800c\udfff',
+        tags: [{ TagKey: 'k\u0000', TagValue: '\udbff' }],
+        // The escape character itself, escapes as literal text, and a valid pair stay as they are.
+        literal: '\ue000 \ue0000 \\u0000 \\\\ud800 🔑 \ud83d\udd11',
+        ['key\u0000\ud800']: ['\u0000'],
+      },
+      secret: null,
+    };
     await store.apply({ put: [odd] });
     const loaded = (await store.loadAll()).find((o) => o.id === 'odd');
     await store.apply({ delete: [ref('odd')] });

@@ -89,7 +89,10 @@ describe.each(testDatabaseKinds())('migrator on %s', (kind) => {
     expect(await tableExists(db, 'half_done')).toBe(false);
 
     const fixed = migration('29990101000000_bad', 'CREATE TABLE "half_done" (id int);');
-    expect(await migrate(db.db, [...real, fixed])).toEqual({ applied: [fixed.name], alreadyApplied: real.map((m) => m.name) });
+    expect(await migrate(db.db, [...real, fixed])).toEqual({
+      applied: [fixed.name],
+      alreadyApplied: real.map((m) => m.name),
+    });
     expect(await tableExists(db, 'half_done')).toBe(true);
   });
 });
@@ -99,7 +102,9 @@ const onPostgres = testDatabaseKinds().includes('postgres') ? describe : describ
 onPostgres('migrator on postgres, several instances starting at once', () => {
   test('two migrators on two connections apply each migration exactly once', async () => {
     const target = await provisionTestDatabase('migrator_race', { kind: 'postgres', migrated: false });
-    const instances = await Promise.all([1, 2].map(() => openDatabase({ url: target.url, dataDir: target.dataDir, poolSize: 2 })));
+    const instances = await Promise.all(
+      [1, 2].map(() => openDatabase({ url: target.url, dataDir: target.dataDir, poolSize: 2 })),
+    );
     try {
       // A slow migration widens the window in which an unserialised second migrator would collide.
       const migrations = [
@@ -111,7 +116,9 @@ onPostgres('migrator on postgres, several instances starting at once', () => {
       expect(applied).toEqual(migrations.map((m) => m.name).sort());
       for (const r of results) expect([...r.applied, ...r.alreadyApplied].sort()).toEqual(applied);
       const { rows: counts } = await sql<{ migrationName: string; n: number }>`
-        SELECT migration_name, count(*)::int AS n FROM "_prisma_migrations" GROUP BY migration_name ORDER BY 1`.execute(instances[0]!.db);
+        SELECT migration_name, count(*)::int AS n FROM "_prisma_migrations" GROUP BY migration_name ORDER BY 1`.execute(
+        instances[0]!.db,
+      );
       expect(counts).toEqual(migrations.map((m) => ({ migrationName: m.name, n: 1 })));
     } finally {
       await Promise.all(instances.map((i) => i.close()));

@@ -30,17 +30,26 @@ test('the schema parser sees the same models, tables, scalar fields and columns 
   const prisma = datamodel.models.map((m) => ({
     model: m.name,
     table: m.dbName ?? m.name,
-    columns: m.fields.filter((f) => f.kind === 'scalar' || f.kind === 'enum').map((f) => [f.name, f.dbName ?? f.name]).sort(),
+    columns: m.fields
+      .filter((f) => f.kind === 'scalar' || f.kind === 'enum')
+      .map((f) => [f.name, f.dbName ?? f.name])
+      .sort(),
   }));
   const ours = parsed.map((t) => ({ model: t.model, table: t.name, columns: [...t.fieldColumns].sort() }));
-  expect(ours.sort((a, b) => a.model.localeCompare(b.model))).toEqual(prisma.sort((a, b) => a.model.localeCompare(b.model)));
+  expect(ours.sort((a, b) => a.model.localeCompare(b.model))).toEqual(
+    prisma.sort((a, b) => a.model.localeCompare(b.model)),
+  );
 });
 
 describe('the drift check itself', () => {
-  const addToModel = (model: string, line: string) => schemaText.replace(new RegExp(`(model ${model} \\{\\n)`), `$1  ${line}\n`);
+  const addToModel = (model: string, line: string) =>
+    schemaText.replace(new RegExp(`(model ${model} \\{\\n)`), `$1  ${line}\n`);
 
   test('fails when schema.prisma gains a column no migration creates', async () => {
-    const diff = diffSchema(parsePrismaSchema(addToModel('User', 'nickname String? @map("nick_name")')), await readActualSchema(db.db));
+    const diff = diffSchema(
+      parsePrismaSchema(addToModel('User', 'nickname String? @map("nick_name")')),
+      await readActualSchema(db.db),
+    );
     expect(diff).toEqual(['column users.nick_name (model User) is in schema.prisma but no migration creates it']);
   });
 

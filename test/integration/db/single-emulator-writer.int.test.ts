@@ -54,7 +54,9 @@ describe('one emulator writer per database', () => {
 
   it('the first instance holds the emulator; a second one without EMULATOR_PEER_URL refuses to start, saying why', async () => {
     expect(one.composed.emulatorRole).toBe('writer');
-    await expect(startTestApp('single-emulator-writer-refused', { database: db, env: ENV })).rejects.toThrow(/EMULATOR_PEER_URL/);
+    await expect(startTestApp('single-emulator-writer-refused', { database: db, env: ENV })).rejects.toThrow(
+      /EMULATOR_PEER_URL/,
+    );
   });
 
   it('with EMULATOR_PEER_URL the second instance runs no emulator, and keys created through either instance are all there', async () => {
@@ -66,11 +68,23 @@ describe('one emulator writer per database', () => {
     const created: string[] = [];
     for (let i = 0; i < 6; i++) {
       const t = i % 2 ? two : one;
-      const res = await as(t, t.adminToken).post(KEYS, { kms: 'kms', region: 'us-east-1', aws_param: { Description: `key ${i}` } });
-      expect({ i, status: res.status, body: res.status === 201 ? undefined : res.body }).toEqual({ i, status: 201, body: undefined });
+      const res = await as(t, t.adminToken).post(KEYS, {
+        kms: 'kms',
+        region: 'us-east-1',
+        aws_param: { Description: `key ${i}` },
+      });
+      expect({ i, status: res.status, body: res.status === 201 ? undefined : res.body }).toEqual({
+        i,
+        status: 201,
+        body: undefined,
+      });
       created.push((res.body as Body).aws_param.KeyId as string);
     }
-    const emulatorKeys = await one.composed.emulator!.call({ accountId: one.config.emulatorAccountId, region: 'us-east-1' }, 'ListKeys', { Limit: 1000 });
+    const emulatorKeys = await one.composed.emulator!.call(
+      { accountId: one.config.emulatorAccountId, region: 'us-east-1' },
+      'ListKeys',
+      { Limit: 1000 },
+    );
     expect(emulatorKeys.Keys!.map((k) => k.KeyId).sort()).toEqual(expect.arrayContaining(created));
     // Each instance sees the keys the other created, described by the one emulator.
     for (const t of [one, two]) {
@@ -81,22 +95,63 @@ describe('one emulator writer per database', () => {
 
     // Another tenant reaches its own emulator account through the peer too, as in-process.
     const password = `pw-${randomBytes(6).toString('hex')}`;
-    expect((await as(one, one.adminToken).post('/api/v1/usermgmt/users', { username: 'acme-admin', password, groups: ['admin'], account: 'acme' })).status).toBe(201);
+    expect(
+      (
+        await as(one, one.adminToken).post('/api/v1/usermgmt/users', {
+          username: 'acme-admin',
+          password,
+          groups: ['admin'],
+          account: 'acme',
+        })
+      ).status,
+    ).toBe(201);
     const acmeOne = as(one, await one.login('acme-admin', password, 'acme'));
     const acmeTwo = as(two, await two.login('acme-admin', password, 'acme'));
-    const reachedOne = await acmeOne.post('/api/v1/connectionmgmt/services/aws/connection-test', { provider: 'emulator' });
-    const reachedTwo = await acmeTwo.post('/api/v1/connectionmgmt/services/aws/connection-test', { provider: 'emulator' });
+    const reachedOne = await acmeOne.post('/api/v1/connectionmgmt/services/aws/connection-test', {
+      provider: 'emulator',
+    });
+    const reachedTwo = await acmeTwo.post('/api/v1/connectionmgmt/services/aws/connection-test', {
+      provider: 'emulator',
+    });
     expect(reachedTwo.body).toMatchObject({ connection_ok: true, account_id: reachedOne.body.account_id });
     expect(reachedOne.body.account_id).not.toBe(one.config.emulatorAccountId);
-    expect((await acmeTwo.post('/api/v1/connectionmgmt/services/aws/connections', { name: 'acme-emu', provider: 'emulator' })).status).toBe(201);
-    expect((await acmeTwo.post('/api/v1/cckm/aws/kms', { name: 'acme-kms', account_id: reachedOne.body.account_id, connection: 'acme-emu', regions: ['eu-west-1'] })).status).toBe(201);
-    const acmeKey = await acmeTwo.post(KEYS, { kms: 'acme-kms', region: 'eu-west-1', aws_param: { Description: 'acme key' } });
+    expect(
+      (
+        await acmeTwo.post('/api/v1/connectionmgmt/services/aws/connections', {
+          name: 'acme-emu',
+          provider: 'emulator',
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (
+        await acmeTwo.post('/api/v1/cckm/aws/kms', {
+          name: 'acme-kms',
+          account_id: reachedOne.body.account_id,
+          connection: 'acme-emu',
+          regions: ['eu-west-1'],
+        })
+      ).status,
+    ).toBe(201);
+    const acmeKey = await acmeTwo.post(KEYS, {
+      kms: 'acme-kms',
+      region: 'eu-west-1',
+      aws_param: { Description: 'acme key' },
+    });
     expect(acmeKey.status).toBe(201);
-    const described = await one.composed.emulator!.call({ accountId: reachedOne.body.account_id, region: 'eu-west-1' }, 'DescribeKey', { KeyId: acmeKey.body.aws_param.KeyId });
+    const described = await one.composed.emulator!.call(
+      { accountId: reachedOne.body.account_id, region: 'eu-west-1' },
+      'DescribeKey',
+      { KeyId: acmeKey.body.aws_param.KeyId },
+    );
     expect(described.KeyMetadata!.Description).toBe('acme key');
 
     // One writer: every key is stored once, by the writer.
-    const row = await db.db.selectFrom('emulatorObjects').select((eb) => eb.fn.countAll<bigint>().as('n')).where('kind', '=', 'key').executeTakeFirstOrThrow();
+    const row = await db.db
+      .selectFrom('emulatorObjects')
+      .select((eb) => eb.fn.countAll<bigint>().as('n'))
+      .where('kind', '=', 'key')
+      .executeTakeFirstOrThrow();
     expect(Number(row.n)).toBe(created.length + 1);
   }, 60_000);
 
@@ -107,7 +162,11 @@ describe('one emulator writer per database', () => {
     one = await startTestApp('single-emulator-writer-3', { database: db, env: ENV });
     expect(one.composed.emulatorRole).toBe('writer');
     // Its emulator loaded the keys stored before.
-    const keys = await one.composed.emulator!.call({ accountId: one.config.emulatorAccountId, region: 'us-east-1' }, 'ListKeys', { Limit: 1000 });
+    const keys = await one.composed.emulator!.call(
+      { accountId: one.config.emulatorAccountId, region: 'us-east-1' },
+      'ListKeys',
+      { Limit: 1000 },
+    );
     expect(keys.Keys!.length).toBeGreaterThanOrEqual(6);
   }, 60_000);
 });

@@ -36,7 +36,12 @@ describeWithPg('database outage under a create load', () => {
     db = await openDatabase({ url: cluster.url, dataDir });
     t = await startTestApp('db-outage', {
       database: db,
-      env: { CCKM_DATA_DIR: dataDir, CCKM_PROVIDER_TIMEOUT_MS: '1000', CCKM_JOB_POLL_MS: '100', CCKM_USER_STATE_CACHE_MS: '0' },
+      env: {
+        CCKM_DATA_DIR: dataDir,
+        CCKM_PROVIDER_TIMEOUT_MS: '1000',
+        CCKM_JOB_POLL_MS: '100',
+        CCKM_USER_STATE_CACHE_MS: '0',
+      },
     });
   }, 120_000);
   afterAll(async () => {
@@ -86,7 +91,14 @@ describeWithPg('database outage under a create load', () => {
       expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     }
     // Recovered without a restart: a create now succeeds.
-    expect((await request(t.http).post(KEYS).set('Authorization', bearer(t.adminToken)).send({ kms: 'kms', region: 'us-east-1' })).status).toBe(201);
+    expect(
+      (
+        await request(t.http)
+          .post(KEYS)
+          .set('Authorization', bearer(t.adminToken))
+          .send({ kms: 'kms', region: 'us-east-1' })
+      ).status,
+    ).toBe(201);
 
     // Every request that was answered has its audit event (spooled ones replayed after recovery).
     await t.composed.app.flushAudit();
@@ -99,16 +111,27 @@ describeWithPg('database outage under a create load', () => {
       missing = ids.filter((id) => !found.has(id));
     }
     expect(missing).toEqual([]);
-    const counted = await db.db.selectFrom('auditEvents').select((eb) => eb.fn.countAll<bigint>().as('n')).where('requestId', 'in', ids).executeTakeFirstOrThrow();
+    const counted = await db.db
+      .selectFrom('auditEvents')
+      .select((eb) => eb.fn.countAll<bigint>().as('n'))
+      .where('requestId', 'in', ids)
+      .executeTakeFirstOrThrow();
     expect(Number(counted.n)).toBe(TOTAL); // replays are idempotent: one event per request
 
     // Reservations older than the provider time budget; one synchronization settles them all.
     await sleep(1500);
-    const job = await request(t.http).post(SYNC).set('Authorization', bearer(t.adminToken)).send({ synchronize_all: true });
+    const job = await request(t.http)
+      .post(SYNC)
+      .set('Authorization', bearer(t.adminToken))
+      .send({ synchronize_all: true });
     expect(job.status).toBe(201);
     const done = await waitForJob(t, `${SYNC}/${job.body.id}`);
     expect(done.overall_status).toBe('completed');
-    const creating = await db.db.selectFrom('awsKeys').select(['id', 'lastError']).where('status', '=', 'creating').execute();
+    const creating = await db.db
+      .selectFrom('awsKeys')
+      .select(['id', 'lastError'])
+      .where('status', '=', 'creating')
+      .execute();
     expect(creating).toEqual([]);
   }, 180_000);
 });

@@ -20,10 +20,12 @@ describe('AWS faults through the REST API', () => {
   let connectionId: string;
 
   const createKey = (body: object = {}) => admin.post(KEYS, { kms: 'wire-kms', region: REGION, ...body });
-  const records = async () => (await admin.get(`${KEYS}?kms=wire-kms&limit=-1`)).body.resources as Record<string, unknown>[];
+  const records = async () =>
+    (await admin.get(`${KEYS}?kms=wire-kms&limit=-1`)).body.resources as Record<string, unknown>[];
   const connection = async () => (await admin.get(`${CONNECTIONS}/${connectionId}`)).body as Record<string, unknown>;
   /** The records a failed request may have left, found by what is new since `before`. */
-  const newRecords = async (before: Record<string, unknown>[]) => (await records()).filter((r) => !before.some((b) => b.id === r.id));
+  const newRecords = async (before: Record<string, unknown>[]) =>
+    (await records()).filter((r) => !before.some((b) => b.id === r.id));
   const expectAwsFault = (res: Response, status: number, awsName: string) => {
     expectError(res, status);
     expect(res.body.message).toContain(awsName);
@@ -31,7 +33,13 @@ describe('AWS faults through the REST API', () => {
 
   beforeAll(async () => {
     wire = await WireEndpoint.start();
-    t = await startTestApp('faults', { env: { CCKM_PROVIDER_TIMEOUT_MS: String(TIMEOUT_MS), CCKM_PROVIDER_MAX_ATTEMPTS: '3', CCKM_OUTBOUND_ALLOW: '127.0.0.1' } });
+    t = await startTestApp('faults', {
+      env: {
+        CCKM_PROVIDER_TIMEOUT_MS: String(TIMEOUT_MS),
+        CCKM_PROVIDER_MAX_ATTEMPTS: '3',
+        CCKM_OUTBOUND_ALLOW: '127.0.0.1',
+      },
+    });
     admin = as(t, t.adminToken);
     const c = await admin.post(CONNECTIONS, {
       name: 'wire',
@@ -42,7 +50,15 @@ describe('AWS faults through the REST API', () => {
     });
     expectStatus(c, 201);
     connectionId = c.body.id;
-    expectStatus(await admin.post('/cckm/aws/kms', { name: 'wire-kms', account_id: WIRE_ACCOUNT, connection: 'wire', regions: [REGION] }), 201);
+    expectStatus(
+      await admin.post('/cckm/aws/kms', {
+        name: 'wire-kms',
+        account_id: WIRE_ACCOUNT,
+        connection: 'wire',
+        regions: [REGION],
+      }),
+      201,
+    );
   });
   afterEach(() => wire.faults([]));
   afterAll(async () => {
@@ -85,18 +101,31 @@ describe('AWS faults through the REST API', () => {
     expectAwsFault(res, 502, 'KMSInternalException');
     const left = await newRecords(before);
     expect(left).toHaveLength(1);
-    expect(left[0]).toMatchObject({ status: 'creating', last_error: expect.stringContaining('Creation outcome unknown') });
+    expect(left[0]).toMatchObject({
+      status: 'creating',
+      last_error: expect.stringContaining('Creation outcome unknown'),
+    });
     await wire.faults([]);
     const refreshed = await admin.post(`${KEYS}/${left[0]!.id as string}/refresh`);
     expectStatus(refreshed, 200);
     // The fault hit before the key was created: nothing to adopt, and the record says so;
     // within the provider time budget the create might still land, so it stays creating ...
-    expect(refreshed.body).toMatchObject({ status: 'creating', last_error: expect.stringContaining('not found in AWS') });
+    expect(refreshed.body).toMatchObject({
+      status: 'creating',
+      last_error: expect.stringContaining('not found in AWS'),
+    });
     // ... and once the reservation is older than that, refresh marks it failed.
-    await t.db.db.updateTable('awsKeys').set({ createdAt: sql<Date>`now() - interval '1 minute'` }).where('id', '=', String(left[0]!.id)).execute();
+    await t.db.db
+      .updateTable('awsKeys')
+      .set({ createdAt: sql<Date>`now() - interval '1 minute'` })
+      .where('id', '=', String(left[0]!.id))
+      .execute();
     const settled = await admin.post(`${KEYS}/${left[0]!.id as string}/refresh`);
     expectStatus(settled, 200);
-    expect(settled.body).toMatchObject({ status: 'failed', last_error: expect.stringContaining('AWS has no key for this reservation') });
+    expect(settled.body).toMatchObject({
+      status: 'failed',
+      last_error: expect.stringContaining('AWS has no key for this reservation'),
+    });
     expect((await connection()).last_connection_ok).not.toBe(false);
   });
 
@@ -108,7 +137,10 @@ describe('AWS faults through the REST API', () => {
     expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + 1000);
     expectError(res, 504);
     const [record] = await newRecords(before);
-    expect(record).toMatchObject({ status: 'creating', last_error: expect.stringContaining('Creation outcome unknown') });
+    expect(record).toMatchObject({
+      status: 'creating',
+      last_error: expect.stringContaining('Creation outcome unknown'),
+    });
     // The emulator finishes the CreateKey after its delay: exactly one key carries the record's tag
     // (the call's time budget left no room for a retry that would have created a second one).
     const tagged = async () => (await wire.keys(REGION)).filter((k) => k.tags.cckm_record_id === record!.id);
@@ -124,7 +156,10 @@ describe('AWS faults through the REST API', () => {
 
   it('a refused connection answers 503 at once and marks the connection not ok until it works again', async () => {
     const port = await closedPort();
-    expectStatus(await admin.patch(`${CONNECTIONS}/${connectionId}`, { endpoint_url: `http://127.0.0.1:${port}` }), 200);
+    expectStatus(
+      await admin.patch(`${CONNECTIONS}/${connectionId}`, { endpoint_url: `http://127.0.0.1:${port}` }),
+      200,
+    );
     const before = await records();
     const started = Date.now();
     const res = await createKey();
@@ -134,14 +169,17 @@ describe('AWS faults through the REST API', () => {
     const left = await newRecords(before);
     expect(left.filter((r) => r.status === 'ready')).toEqual([]);
     expect(left.every((r) => r.status === 'creating' && typeof r.last_error === 'string')).toBe(true);
-    expect(await connection()).toMatchObject({ last_connection_ok: false, last_connection_error: expect.stringContaining('ECONNREFUSED') });
+    expect(await connection()).toMatchObject({
+      last_connection_ok: false,
+      last_connection_error: expect.stringContaining('ECONNREFUSED'),
+    });
 
     expectStatus(await admin.patch(`${CONNECTIONS}/${connectionId}`, { endpoint_url: wire.url }), 200);
     expectStatus(await createKey(), 201);
     expect(await connection()).toMatchObject({ last_connection_ok: true, last_connection_error: null });
   });
 
-  it('rotated AWS credentials: calls fail with AWS\'s error name and the connection shows it; /test answers connection_ok false', async () => {
+  it("rotated AWS credentials: calls fail with AWS's error name and the connection shows it; /test answers connection_ok false", async () => {
     const rotated = 'rotated/K7MDENG/bPxRfiCYEXAMPLEKEYrotated';
     await wire.restart(rotated);
     try {
@@ -153,7 +191,10 @@ describe('AWS faults through the REST API', () => {
       expect(res.body.message).toContain('InvalidSignatureException');
       expect(await newRecords(before)).toEqual([]);
       const c = await connection();
-      expect(c).toMatchObject({ last_connection_ok: false, last_connection_error: expect.stringContaining('InvalidSignatureException') });
+      expect(c).toMatchObject({
+        last_connection_ok: false,
+        last_connection_error: expect.stringContaining('InvalidSignatureException'),
+      });
       const at = c.last_connection_at;
 
       // Failing again writes nothing: the state did not change.
@@ -162,7 +203,10 @@ describe('AWS faults through the REST API', () => {
 
       const test = await admin.post(`${CONNECTIONS}/${connectionId}/test`);
       expectStatus(test, 200);
-      expect(test.body).toMatchObject({ connection_ok: false, connection_error: expect.stringContaining('SignatureDoesNotMatch') });
+      expect(test.body).toMatchObject({
+        connection_ok: false,
+        connection_error: expect.stringContaining('SignatureDoesNotMatch'),
+      });
 
       // The new secret fixes it; the next call records the connection as ok again.
       expectStatus(await admin.patch(`${CONNECTIONS}/${connectionId}`, { secret_access_key: rotated }), 200);
@@ -176,7 +220,7 @@ describe('AWS faults through the REST API', () => {
     }
   });
 
-  it('a wrong secret on connection-test answers connection_ok false with AWS\'s error name', async () => {
+  it("a wrong secret on connection-test answers connection_ok false with AWS's error name", async () => {
     const res = await admin.post('/connectionmgmt/services/aws/connection-test', {
       provider: 'aws',
       endpoint_url: wire.url,
@@ -184,6 +228,9 @@ describe('AWS faults through the REST API', () => {
       secret_access_key: 'not/the/secretEXAMPLEKEYnot/the/secret00',
     });
     expectStatus(res, 200);
-    expect(res.body).toMatchObject({ connection_ok: false, connection_error: expect.stringContaining('SignatureDoesNotMatch') });
+    expect(res.body).toMatchObject({
+      connection_ok: false,
+      connection_error: expect.stringContaining('SignatureDoesNotMatch'),
+    });
   });
 });

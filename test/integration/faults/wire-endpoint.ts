@@ -20,7 +20,12 @@ export class WireEndpoint {
   private constructor(readonly emulator: KmsEmulator) {}
 
   static async start(): Promise<WireEndpoint> {
-    const emulator = await KmsEmulator.open({ store: new InMemoryEmulatorStore(), rootKey: randomBytes(32), defaultAccountId: '123456789012', schedulerIntervalMs: 0 });
+    const emulator = await KmsEmulator.open({
+      store: new InMemoryEmulatorStore(),
+      rootKey: randomBytes(32),
+      defaultAccountId: '123456789012',
+      schedulerIntervalMs: 0,
+    });
     const w = new WireEndpoint(emulator);
     await w.listen(SECRET);
     return w;
@@ -38,7 +43,10 @@ export class WireEndpoint {
 
   /** Replaces the fault rules through the endpoint's admin API (`POST /_opencckm/faults`). */
   async faults(rules: FaultRule[]): Promise<FaultRule[]> {
-    const res = await fetch(`${this.url}/_opencckm/faults`, { method: 'POST', body: JSON.stringify({ faults: rules }) });
+    const res = await fetch(`${this.url}/_opencckm/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ faults: rules }),
+    });
     if (res.status !== 200) throw new Error(`faults not set: ${res.status} ${await res.text()}`);
     return ((await res.json()) as { faults: FaultRule[] }).faults;
   }

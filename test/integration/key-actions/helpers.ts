@@ -5,7 +5,18 @@ import type { KeyMetadata } from '@aws-sdk/client-kms';
 import { bearer, type TestApp } from '../../fixtures/app.js';
 import { emulator, KEYS, type Body } from '../keys/helpers.js';
 
-export { ACCOUNT_ID, createKey, createKeyOk, emulator, expectBadRequest, expectError, get, KEYS, storedPolicy, type Body } from '../keys/helpers.js';
+export {
+  ACCOUNT_ID,
+  createKey,
+  createKeyOk,
+  emulator,
+  expectBadRequest,
+  expectError,
+  get,
+  KEYS,
+  storedPolicy,
+  type Body,
+} from '../keys/helpers.js';
 
 /** POST /cckm/aws/keys/{id}/{action} with `body` (none when undefined), as `token` (default: admin). */
 export function act(t: TestApp, id: string, action: string, body?: object, token = t.adminToken): Promise<Response> {
@@ -22,7 +33,9 @@ export async function actOk(t: TestApp, id: string, action: string, body?: objec
 
 /** GET /cckm/aws/keys/{id}/{sub}?query as `token` (default: admin). */
 export function read(t: TestApp, id: string, sub: string, query = '', token = t.adminToken): Promise<Response> {
-  return request(t.http).get(`${KEYS}/${id}/${sub}${query ? `?${query}` : ''}`).set('Authorization', bearer(token));
+  return request(t.http)
+    .get(`${KEYS}/${id}/${sub}${query ? `?${query}` : ''}`)
+    .set('Authorization', bearer(token));
 }
 
 /** DescribeKey straight from the emulator. */

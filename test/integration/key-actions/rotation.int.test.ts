@@ -38,7 +38,12 @@ describe('key actions: rotation', () => {
 
   it('rotation_period_in_days outside 90..2560 or not an integer → 400 naming it; rotation stays off', async () => {
     const k = await createKeyOk(t, { kms: 'kms', region: 'us-east-1' });
-    for (const body of [{ rotation_period_in_days: 89 }, { rotation_period_in_days: 2561 }, { rotation_period_in_days: 'a year' }, { rotation_period_in_days: 100.5 }]) {
+    for (const body of [
+      { rotation_period_in_days: 89 },
+      { rotation_period_in_days: 2561 },
+      { rotation_period_in_days: 'a year' },
+      { rotation_period_in_days: 100.5 },
+    ]) {
       expectBadRequest(await act(t, k.id, 'enable-auto-rotation', body), 'rotation_period_in_days');
     }
     expectBadRequest(await act(t, k.id, 'enable-auto-rotation', { RotationPeriodInDays: 90 }), 'RotationPeriodInDays');
@@ -49,21 +54,40 @@ describe('key actions: rotation', () => {
 
   it('asymmetric, HMAC and imported-material keys → 422 UnsupportedOperationException for every rotation action (imported keys list their rotations)', async () => {
     const keys = [
-      await createKeyOk(t, { kms: 'kms', region: 'us-east-1', aws_param: { KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' } }),
+      await createKeyOk(t, {
+        kms: 'kms',
+        region: 'us-east-1',
+        aws_param: { KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' },
+      }),
       await createKeyOk(t, { kms: 'kms', region: 'us-east-1', aws_param: { KeySpec: 'HMAC_256' } }),
       await createKeyOk(t, { kms: 'kms', region: 'us-east-1', aws_param: { Origin: 'EXTERNAL' } }),
     ];
     for (const k of keys) {
-      for (const [action, body] of [['enable-auto-rotation', { rotation_period_in_days: 90 }], ['disable-auto-rotation', undefined], ['rotate-material', {}]] as const) {
+      for (const [action, body] of [
+        ['enable-auto-rotation', { rotation_period_in_days: 90 }],
+        ['disable-auto-rotation', undefined],
+        ['rotate-material', {}],
+      ] as const) {
         const res = await act(t, k.id, action, body);
-        expectError(res, 422, 'NCERRUnsupportedOperation', 'UnsupportedOperationException', k.aws_param.KeySpec === 'SYMMETRIC_DEFAULT' ? 'EXTERNAL' : k.aws_param.KeySpec);
+        expectError(
+          res,
+          422,
+          'NCERRUnsupportedOperation',
+          'UnsupportedOperationException',
+          k.aws_param.KeySpec === 'SYMMETRIC_DEFAULT' ? 'EXTERNAL' : k.aws_param.KeySpec,
+        );
       }
       if (k.aws_param.Origin === 'EXTERNAL') {
         // Imported material rotates on demand (to material imported as NEW_KEY_MATERIAL), so its history is listable.
         const res = await read(t, k.id, 'rotations');
         expect({ status: res.status, total: res.body.total }).toEqual({ status: 200, total: 0 });
       } else {
-        expectError(await read(t, k.id, 'rotations'), 422, 'NCERRUnsupportedOperation', 'UnsupportedOperationException');
+        expectError(
+          await read(t, k.id, 'rotations'),
+          422,
+          'NCERRUnsupportedOperation',
+          'UnsupportedOperationException',
+        );
       }
     }
   });
@@ -72,7 +96,9 @@ describe('key actions: rotation', () => {
     const k = await createKeyOk(t, { kms: 'kms', region: 'us-east-1' });
     await actOk(t, k.id, 'disable');
     expectError(await act(t, k.id, 'enable-auto-rotation', {}), 409, 'NCERRConflict', 'DisabledException');
-    expect((await status(k.aws_param.KeyID).catch((e: Body) => ({ KeyRotationEnabled: e.awsName }))).KeyRotationEnabled).not.toBe(true);
+    expect(
+      (await status(k.aws_param.KeyID).catch((e: Body) => ({ KeyRotationEnabled: e.awsName }))).KeyRotationEnabled,
+    ).not.toBe(true);
   });
 
   it('rotate-material: new current material in the emulator, old ciphertext still decrypts; the rotations list shows it', async () => {
@@ -104,10 +130,17 @@ describe('key actions: rotation', () => {
       key_material_origin: 'native',
       account: k.account,
       key_source: null,
-      aws_param: { KeyId: md.Arn, KeyMaterialId: md.CurrentKeyMaterialId, KeyMaterialState: 'CURRENT', RotationType: 'ON_DEMAND' },
+      aws_param: {
+        KeyId: md.Arn,
+        KeyMaterialId: md.CurrentKeyMaterialId,
+        KeyMaterialState: 'CURRENT',
+        RotationType: 'ON_DEMAND',
+      },
     });
     expect(item.uri).toMatch(/^kylo:kylo:cckm:aws-key-rotation:/);
-    expect(Date.parse(item.aws_param.RotationDate)).toBe(Date.parse(item.createdAt) - (Date.parse(item.createdAt) % 1000));
+    expect(Date.parse(item.aws_param.RotationDate)).toBe(
+      Date.parse(item.createdAt) - (Date.parse(item.createdAt) % 1000),
+    );
     expect(list.body.resources[0].aws_param.KeyMaterialState).toBe('NON_CURRENT');
 
     // Paging, sorting, all material, and read access for cckm_users.

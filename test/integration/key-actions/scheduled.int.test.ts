@@ -23,7 +23,18 @@ describe('key actions: work AWS finishes by itself', () => {
   const later = async (ms: number) => {
     jest.useFakeTimers({
       now: Date.now() + ms,
-      doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
+      doNotFake: [
+        'hrtime',
+        'nextTick',
+        'performance',
+        'queueMicrotask',
+        'setImmediate',
+        'clearImmediate',
+        'setInterval',
+        'clearInterval',
+        'setTimeout',
+        'clearTimeout',
+      ],
     });
     try {
       return await t.composed.emulator!.runScheduledTasks();
@@ -47,17 +58,33 @@ describe('key actions: work AWS finishes by itself', () => {
     const md = await describe_(t, 'us-east-1', keyId);
     expect(md.CurrentKeyMaterialId).not.toBe(on.aws_param.CurrentKeyMaterialId);
     // The stored record is what opencckm last read, until it reads the key again.
-    expect((await get(t, `${KEYS}/${k.id}`)).body.aws_param.CurrentKeyMaterialId).toBe(on.aws_param.CurrentKeyMaterialId);
+    expect((await get(t, `${KEYS}/${k.id}`)).body.aws_param.CurrentKeyMaterialId).toBe(
+      on.aws_param.CurrentKeyMaterialId,
+    );
     const r = await refresh(k.id);
-    expect(r.aws_param).toMatchObject({ CurrentKeyMaterialId: md.CurrentKeyMaterialId, KeyRotationEnabled: true, RotationPeriodInDays: 90 });
+    expect(r.aws_param).toMatchObject({
+      CurrentKeyMaterialId: md.CurrentKeyMaterialId,
+      KeyRotationEnabled: true,
+      RotationPeriodInDays: 90,
+    });
     expect(Date.parse(r.aws_param.NextRotationDate) - next).toBeGreaterThan(89 * DAY);
 
     const list = await read(t, k.id, 'rotations');
     expect(list.body.total).toBe(1);
-    expect(list.body.resources[0]).toMatchObject({ id: md.CurrentKeyMaterialId, key_id: k.id, aws_param: { RotationType: 'AUTOMATIC', KeyMaterialState: 'CURRENT' } });
+    expect(list.body.resources[0]).toMatchObject({
+      id: md.CurrentKeyMaterialId,
+      key_id: k.id,
+      aws_param: { RotationType: 'AUTOMATIC', KeyMaterialState: 'CURRENT' },
+    });
     const direct = await emulator(t, 'us-east-1', 'ListKeyRotations', { KeyId: keyId });
-    expect(direct.Rotations!.map((x) => [x.KeyMaterialId, x.RotationType])).toEqual([[md.CurrentKeyMaterialId, 'AUTOMATIC']]);
-    expect(Buffer.from((await emulator(t, 'us-east-1', 'Decrypt', { CiphertextBlob: old.CiphertextBlob! })).Plaintext!).toString()).toBe('before');
+    expect(direct.Rotations!.map((x) => [x.KeyMaterialId, x.RotationType])).toEqual([
+      [md.CurrentKeyMaterialId, 'AUTOMATIC'],
+    ]);
+    expect(
+      Buffer.from(
+        (await emulator(t, 'us-east-1', 'Decrypt', { CiphertextBlob: old.CiphertextBlob! })).Plaintext!,
+      ).toString(),
+    ).toBe('before');
   });
 
   it('disable-auto-rotation: nothing rotates when the date passes', async () => {
@@ -75,20 +102,35 @@ describe('key actions: work AWS finishes by itself', () => {
     const k = await createKeyOk(t, { kms: 'kms', region: 'us-west-2', aws_param: { Origin: 'EXTERNAL' } });
     const material = randomBytes(32);
     const validTo = new Date(Date.now() + 2 * DAY);
-    const imported = await actOk(t, k.id, 'import-material', { key_material: material.toString('base64'), valid_to: validTo.toISOString() });
+    const imported = await actOk(t, k.id, 'import-material', {
+      key_material: material.toString('base64'),
+      valid_to: validTo.toISOString(),
+    });
     expect(imported.aws_param).toMatchObject({ KeyState: 'Enabled', ExpirationModel: 'KEY_MATERIAL_EXPIRES' });
-    const ct = await emulator(t, 'us-west-2', 'Encrypt', { KeyId: k.aws_param.KeyID, Plaintext: Buffer.from('expiring') });
+    const ct = await emulator(t, 'us-west-2', 'Encrypt', {
+      KeyId: k.aws_param.KeyID,
+      Plaintext: Buffer.from('expiring'),
+    });
 
     expect((await later(3 * DAY)).expired).toBeGreaterThanOrEqual(1);
     expect((await describe_(t, 'us-west-2', k.aws_param.KeyID)).KeyState).toBe('PendingImport');
     const r = await refresh(k.id);
     expect(r.aws_param.KeyState).toBe('PendingImport');
     expect(r.aws_param.ValidTo).toBeUndefined();
-    await expect(emulator(t, 'us-west-2', 'Decrypt', { CiphertextBlob: ct.CiphertextBlob! })).rejects.toMatchObject({ awsName: 'KMSInvalidStateException' });
+    await expect(emulator(t, 'us-west-2', 'Decrypt', { CiphertextBlob: ct.CiphertextBlob! })).rejects.toMatchObject({
+      awsName: 'KMSInvalidStateException',
+    });
 
-    const revived = await actOk(t, k.id, 'import-material', { key_material: material.toString('base64'), import_type: 'EXISTING_KEY_MATERIAL' });
+    const revived = await actOk(t, k.id, 'import-material', {
+      key_material: material.toString('base64'),
+      import_type: 'EXISTING_KEY_MATERIAL',
+    });
     expect(revived.aws_param).toMatchObject({ KeyState: 'Enabled', ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' });
-    expect(Buffer.from((await emulator(t, 'us-west-2', 'Decrypt', { CiphertextBlob: ct.CiphertextBlob! })).Plaintext!).toString()).toBe('expiring');
+    expect(
+      Buffer.from(
+        (await emulator(t, 'us-west-2', 'Decrypt', { CiphertextBlob: ct.CiphertextBlob! })).Plaintext!,
+      ).toString(),
+    ).toBe('expiring');
   });
 
   it('schedule-deletion finishes by itself: after the window the key is deleted and refresh marks the record gone', async () => {
@@ -102,15 +144,30 @@ describe('key actions: work AWS finishes by itself', () => {
   });
 
   it('download-public-key of an RSA encryption key: node:crypto encrypts with the PEM, the emulator decrypts', async () => {
-    const k = await createKeyOk(t, { kms: 'kms', region: 'us-east-1', aws_param: { KeySpec: 'RSA_3072', KeyUsage: 'ENCRYPT_DECRYPT' } });
+    const k = await createKeyOk(t, {
+      kms: 'kms',
+      region: 'us-east-1',
+      aws_param: { KeySpec: 'RSA_3072', KeyUsage: 'ENCRYPT_DECRYPT' },
+    });
     const res = await read(t, k.id, 'download-public-key');
     expect(res.status).toBe(200);
     const body: Body = res.body;
-    expect(body).toMatchObject({ KeySpec: 'RSA_3072', KeyUsage: 'ENCRYPT_DECRYPT', EncryptionAlgorithms: ['RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256'] });
+    expect(body).toMatchObject({
+      KeySpec: 'RSA_3072',
+      KeyUsage: 'ENCRYPT_DECRYPT',
+      EncryptionAlgorithms: ['RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256'],
+    });
     const pub = createPublicKey(body.public_key as string);
     expect(pub.asymmetricKeyDetails?.modulusLength).toBe(3072);
-    const ct = publicEncrypt({ key: pub, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, Buffer.from('to the emulator'));
-    const plain = await emulator(t, 'us-east-1', 'Decrypt', { KeyId: k.aws_param.KeyID, CiphertextBlob: ct, EncryptionAlgorithm: 'RSAES_OAEP_SHA_256' });
+    const ct = publicEncrypt(
+      { key: pub, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
+      Buffer.from('to the emulator'),
+    );
+    const plain = await emulator(t, 'us-east-1', 'Decrypt', {
+      KeyId: k.aws_param.KeyID,
+      CiphertextBlob: ct,
+      EncryptionAlgorithm: 'RSAES_OAEP_SHA_256',
+    });
     expect(Buffer.from(plain.Plaintext!).toString()).toBe('to the emulator');
   });
 });

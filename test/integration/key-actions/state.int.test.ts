@@ -1,6 +1,17 @@
 import { jest } from '@jest/globals';
 import { startTestApp, type TestApp } from '../../fixtures/app.js';
-import { act, actOk, createKeyOk, describe_, emulator, expectBadRequest, expectError, get, KEYS, UNKNOWN_ID } from './helpers.js';
+import {
+  act,
+  actOk,
+  createKeyOk,
+  describe_,
+  emulator,
+  expectBadRequest,
+  expectError,
+  get,
+  KEYS,
+  UNKNOWN_ID,
+} from './helpers.js';
 
 const DAY = 86_400_000;
 
@@ -74,7 +85,7 @@ describe('key actions: state', () => {
     expect((await describe_(t, 'us-east-1', k.aws_param.KeyID)).KeyState).toBe('Enabled');
   });
 
-  it('schedule-deletion of a key already pending deletion → 409 with AWS\'s message; the record still shows PendingDeletion', async () => {
+  it("schedule-deletion of a key already pending deletion → 409 with AWS's message; the record still shows PendingDeletion", async () => {
     const k = await createKeyOk(t, { kms: 'kms', region: 'us-east-1' });
     const first = await actOk(t, k.id, 'schedule-deletion', { days: 10 });
     const again = await act(t, k.id, 'schedule-deletion', { days: 7 });
@@ -90,11 +101,17 @@ describe('key actions: state', () => {
 
   it('cancel-deletion of a key not pending deletion → 409 KMSInvalidStateException', async () => {
     const k = await createKeyOk(t, { kms: 'kms', region: 'us-east-1' });
-    expectError(await act(t, k.id, 'cancel-deletion'), 409, 'NCERRConflict', 'KMSInvalidStateException', 'is not pending deletion');
+    expectError(
+      await act(t, k.id, 'cancel-deletion'),
+      409,
+      'NCERRConflict',
+      'KMSInvalidStateException',
+      'is not pending deletion',
+    );
     expect((await describe_(t, 'us-east-1', k.aws_param.KeyID)).KeyState).toBe('Enabled');
   });
 
-  it('a read-only user gets 403 and changes nothing; an unknown record and another account\'s record get 404', async () => {
+  it("a read-only user gets 403 and changes nothing; an unknown record and another account's record get 404", async () => {
     const k = await createKeyOk(t, { kms: 'kms', region: 'us-east-1' });
     for (const action of ['disable', 'enable', 'schedule-deletion', 'cancel-deletion']) {
       expectError(await act(t, k.id, action, undefined, reader), 403, 'NCERRForbidden');
@@ -117,12 +134,23 @@ describe('key actions: state', () => {
     expect((await describe_(t, 'us-east-1', c.aws_param.KeyID)).KeyState).toBe('Enabled');
   });
 
-  it('a key deleted in AWS behind opencckm\'s back: 404 NotFoundException, and the record is marked gone', async () => {
+  it("a key deleted in AWS behind opencckm's back: 404 NotFoundException, and the record is marked gone", async () => {
     const k = await createKeyOk(t, { kms: 'kms', region: 'ap-south-1' });
     await emulator(t, 'ap-south-1', 'ScheduleKeyDeletion', { KeyId: k.aws_param.KeyID, PendingWindowInDays: 7 });
     jest.useFakeTimers({
       now: Date.now() + 8 * 24 * 3600 * 1000,
-      doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
+      doNotFake: [
+        'hrtime',
+        'nextTick',
+        'performance',
+        'queueMicrotask',
+        'setImmediate',
+        'clearImmediate',
+        'setInterval',
+        'clearInterval',
+        'setTimeout',
+        'clearTimeout',
+      ],
     });
     try {
       await t.composed.emulator!.runScheduledTasks();

@@ -1,6 +1,20 @@
 import { createPublicKey, verify } from 'node:crypto';
 import { startTestApp, type TestApp } from '../../fixtures/app.js';
-import { act, actOk, createKeyOk, describe_, emulator, emulatorAliases, emulatorTags, expectBadRequest, expectError, get, KEYS, read, type Body } from './helpers.js';
+import {
+  act,
+  actOk,
+  createKeyOk,
+  describe_,
+  emulator,
+  emulatorAliases,
+  emulatorTags,
+  expectBadRequest,
+  expectError,
+  get,
+  KEYS,
+  read,
+  type Body,
+} from './helpers.js';
 
 /** add-tags, remove-tags, add-alias, delete-alias, update-description, download-public-key. */
 describe('key actions: tags, aliases, description, public key', () => {
@@ -16,11 +30,21 @@ describe('key actions: tags, aliases, description, public key', () => {
   const userTags = (r: Body) => (r.aws_param.Tags as Body[]).filter((x) => !String(x.TagKey).startsWith('cckm_'));
 
   it('add-tags in both spellings, overwriting a value; remove-tags; record and emulator agree', async () => {
-    const k = await createKeyOk(t, { kms: 'kms', region: 'us-east-1', aws_param: { Tags: [{ TagKey: 'env', TagValue: 'dev' }] } });
+    const k = await createKeyOk(t, {
+      kms: 'kms',
+      region: 'us-east-1',
+      aws_param: { Tags: [{ TagKey: 'env', TagValue: 'dev' }] },
+    });
     const keyId = k.aws_param.KeyID;
-    const added = await actOk(t, k.id, 'add-tags', { tags: [{ tag_key: 'team', tag_value: 'blue' }, { TagKey: 'env', TagValue: 'prod' }, { tag_key: 'empty' }] });
+    const added = await actOk(t, k.id, 'add-tags', {
+      tags: [{ tag_key: 'team', tag_value: 'blue' }, { TagKey: 'env', TagValue: 'prod' }, { tag_key: 'empty' }],
+    });
     expect(userTags(added)).toEqual(
-      expect.arrayContaining([{ TagKey: 'team', TagValue: 'blue' }, { TagKey: 'env', TagValue: 'prod' }, { TagKey: 'empty', TagValue: '' }]),
+      expect.arrayContaining([
+        { TagKey: 'team', TagValue: 'blue' },
+        { TagKey: 'env', TagValue: 'prod' },
+        { TagKey: 'empty', TagValue: '' },
+      ]),
     );
     expect(userTags(added)).toHaveLength(3);
     const stored = await emulatorTags(t, 'us-east-1', keyId);
@@ -35,15 +59,31 @@ describe('key actions: tags, aliases, description, public key', () => {
     expect((await get(t, `${KEYS}?tags=team`)).body.total).toBe(0);
   });
 
-  it('tag rules of create → 400 naming the tag field; opencckm\'s own tags refused; nothing is tagged', async () => {
+  it("tag rules of create → 400 naming the tag field; opencckm's own tags refused; nothing is tagged", async () => {
     const k = await createKeyOk(t, { kms: 'kms', region: 'us-east-1' });
     const cases: [object, string][] = [
       [{ tags: [{ tag_key: 'cckm_record_id', tag_value: 'x' }] }, 'tags[0].tag_key'],
-      [{ tags: [{ tag_key: 'ok', tag_value: 'v' }, { TagKey: 'cckm_policy_template_id', TagValue: 'x' }] }, 'tags[1].TagKey'],
+      [
+        {
+          tags: [
+            { tag_key: 'ok', tag_value: 'v' },
+            { TagKey: 'cckm_policy_template_id', TagValue: 'x' },
+          ],
+        },
+        'tags[1].TagKey',
+      ],
       [{ tags: [{ tag_key: 'aws:owner', tag_value: 'x' }] }, 'tags[0].tag_key'],
       [{ tags: [{ tag_key: 'bad#key', tag_value: 'x' }] }, 'tags[0].tag_key'],
       [{ tags: [{ tag_key: 'k', tag_value: 'bad value!' }] }, 'tags[0].tag_value'],
-      [{ tags: [{ tag_key: 'k', tag_value: 'a' }, { tag_key: 'k', tag_value: 'b' }] }, 'tags[1].tag_key'],
+      [
+        {
+          tags: [
+            { tag_key: 'k', tag_value: 'a' },
+            { tag_key: 'k', tag_value: 'b' },
+          ],
+        },
+        'tags[1].tag_key',
+      ],
       [{ tags: [{ tag_key: 'k', TagKey: 'k' }] }, 'tags[0].tag_key'],
       [{ tags: [{ tag_value: 'v' }] }, 'tags'],
       [{ tags: [] }, 'tags'],
@@ -67,7 +107,9 @@ describe('key actions: tags, aliases, description, public key', () => {
 
   it('AWS\'s 50-tag limit → 400 TagException "Too many tags", as AWS answers (opencckm\'s record tag counts)', async () => {
     const k = await createKeyOk(t, { kms: 'kms', region: 'us-east-1' });
-    const res = await act(t, k.id, 'add-tags', { tags: Array.from({ length: 50 }, (_, i) => ({ tag_key: `k${i}`, tag_value: 'v' })) });
+    const res = await act(t, k.id, 'add-tags', {
+      tags: Array.from({ length: 50 }, (_, i) => ({ tag_key: `k${i}`, tag_value: 'v' })),
+    });
     expectError(res, 400, 'NCERRBadRequest', 'TagException', 'Too many tags');
   });
 
@@ -79,7 +121,9 @@ describe('key actions: tags, aliases, description, public key', () => {
     const b = await actOk(t, k.id, 'add-alias', { alias: 'alias/team/third' });
     expect(b.aws_param.Alias).toEqual(['alias/first', 'alias/second', 'alias/team/third']);
     expect(await emulatorAliases(t, 'us-west-2', keyId)).toEqual(['alias/first', 'alias/second', 'alias/team/third']);
-    expect((await emulator(t, 'us-west-2', 'DescribeKey', { KeyId: 'alias/team/third' })).KeyMetadata!.KeyId).toBe(keyId);
+    expect((await emulator(t, 'us-west-2', 'DescribeKey', { KeyId: 'alias/team/third' })).KeyMetadata!.KeyId).toBe(
+      keyId,
+    );
 
     const c = await actOk(t, k.id, 'delete-alias', { alias: 'alias/first' });
     const d = await actOk(t, k.id, 'delete-alias', { alias: 'team/third' });
@@ -88,11 +132,16 @@ describe('key actions: tags, aliases, description, public key', () => {
     expect(await emulatorAliases(t, 'us-west-2', keyId)).toEqual(['alias/second']);
   });
 
-  it('add-alias of an alias in use → 409 AlreadyExistsException; delete-alias of another key\'s alias or none → 400 naming alias; bad names → 400', async () => {
+  it("add-alias of an alias in use → 409 AlreadyExistsException; delete-alias of another key's alias or none → 400 naming alias; bad names → 400", async () => {
     const one = await createKeyOk(t, { kms: 'kms', region: 'us-east-1', aws_param: { Alias: 'taken' } });
     const two = await createKeyOk(t, { kms: 'kms', region: 'us-east-1' });
     expectError(await act(t, two.id, 'add-alias', { alias: 'taken' }), 409, 'NCERRConflict', 'AlreadyExistsException');
-    expectError(await act(t, one.id, 'add-alias', { alias: 'alias/taken' }), 409, 'NCERRConflict', 'AlreadyExistsException');
+    expectError(
+      await act(t, one.id, 'add-alias', { alias: 'alias/taken' }),
+      409,
+      'NCERRConflict',
+      'AlreadyExistsException',
+    );
     expectBadRequest(await act(t, two.id, 'delete-alias', { alias: 'taken' }), 'alias', 'not an alias of this key');
     expectBadRequest(await act(t, two.id, 'delete-alias', { alias: 'nowhere' }), 'alias', 'not an alias of this key');
     expect(await emulatorAliases(t, 'us-east-1', one.aws_param.KeyID)).toEqual(['alias/taken']);
@@ -118,17 +167,30 @@ describe('key actions: tags, aliases, description, public key', () => {
     expect((await describe_(t, 'us-east-1', k.aws_param.KeyID)).Description).toBe('');
   });
 
-  it('download-public-key: the emulator\'s public key as PEM verifies a signature made by the emulator; readers may download', async () => {
-    const k = await createKeyOk(t, { kms: 'kms', region: 'us-east-1', aws_param: { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' } });
+  it("download-public-key: the emulator's public key as PEM verifies a signature made by the emulator; readers may download", async () => {
+    const k = await createKeyOk(t, {
+      kms: 'kms',
+      region: 'us-east-1',
+      aws_param: { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' },
+    });
     const res = await read(t, k.id, 'download-public-key', '', reader);
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ KeyId: k.aws_param.Arn, KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', SigningAlgorithms: ['ECDSA_SHA_256'] });
+    expect(res.body).toMatchObject({
+      KeyId: k.aws_param.Arn,
+      KeySpec: 'ECC_NIST_P256',
+      KeyUsage: 'SIGN_VERIFY',
+      SigningAlgorithms: ['ECDSA_SHA_256'],
+    });
     expect(res.body.public_key).toMatch(/^-----BEGIN PUBLIC KEY-----\n[A-Za-z0-9+/=\n]+\n-----END PUBLIC KEY-----\n$/);
     const direct = await emulator(t, 'us-east-1', 'GetPublicKey', { KeyId: k.aws_param.KeyID });
     const pub = createPublicKey(res.body.public_key);
     expect(Buffer.from(pub.export({ type: 'spki', format: 'der' }))).toEqual(Buffer.from(direct.PublicKey!));
     const message = Buffer.from('signed by the emulator');
-    const sig = await emulator(t, 'us-east-1', 'Sign', { KeyId: k.aws_param.KeyID, Message: message, SigningAlgorithm: 'ECDSA_SHA_256' });
+    const sig = await emulator(t, 'us-east-1', 'Sign', {
+      KeyId: k.aws_param.KeyID,
+      Message: message,
+      SigningAlgorithm: 'ECDSA_SHA_256',
+    });
     expect(verify('sha256', message, pub, Buffer.from(sig.Signature!))).toBe(true);
   });
 
@@ -137,7 +199,11 @@ describe('key actions: tags, aliases, description, public key', () => {
       const k = await createKeyOk(t, { kms: 'kms', region: 'us-east-1', aws_param });
       expectBadRequest(await read(t, k.id, 'download-public-key'), 'id', 'only asymmetric keys');
     }
-    expectError(await read(t, '00000000-0000-4000-8000-000000000abc', 'download-public-key'), 404, 'NCERRResourceNotFound');
+    expectError(
+      await read(t, '00000000-0000-4000-8000-000000000abc', 'download-public-key'),
+      404,
+      'NCERRResourceNotFound',
+    );
   });
 
   it('a read-only user cannot tag, alias or describe (403); nothing changes', async () => {

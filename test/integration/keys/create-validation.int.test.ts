@@ -1,5 +1,17 @@
 import { startTestApp, type TestApp } from '../../fixtures/app.js';
-import { createKey, createKeyOk, emulator, emulatorKeyIds, expectBadRequest, expectError, get, KEYS, listIds, TEMPLATES, type Body } from './helpers.js';
+import {
+  createKey,
+  createKeyOk,
+  emulator,
+  emulatorKeyIds,
+  expectBadRequest,
+  expectError,
+  get,
+  KEYS,
+  listIds,
+  TEMPLATES,
+  type Body,
+} from './helpers.js';
 import request from 'supertest';
 import { bearer } from '../../fixtures/app.js';
 
@@ -34,7 +46,10 @@ describe('POST /cckm/aws/keys — refused requests', () => {
 
   describe('spec, origin and key store rules', () => {
     it('KeySpec different from CustomerMasterKeySpec → 400 naming both', async () => {
-      const res = await refused({ ...base, aws_param: { KeySpec: 'RSA_2048', CustomerMasterKeySpec: 'RSA_3072', KeyUsage: 'SIGN_VERIFY' } });
+      const res = await refused({
+        ...base,
+        aws_param: { KeySpec: 'RSA_2048', CustomerMasterKeySpec: 'RSA_3072', KeyUsage: 'SIGN_VERIFY' },
+      });
       expectBadRequest(res, 'aws_param.KeySpec', 'aws_param.CustomerMasterKeySpec');
     });
 
@@ -59,24 +74,44 @@ describe('POST /cckm/aws/keys — refused requests', () => {
     });
 
     it('CustomKeyStoreId with Origin AWS_KMS → 400 naming aws_param.Origin', async () => {
-      const res = await refused({ ...base, aws_param: { Origin: 'AWS_KMS', CustomKeyStoreId: 'cks-1234567890abcdef0' } });
+      const res = await refused({
+        ...base,
+        aws_param: { Origin: 'AWS_KMS', CustomKeyStoreId: 'cks-1234567890abcdef0' },
+      });
       expectBadRequest(res, 'aws_param.Origin');
     });
 
     it('MultiRegion with a custom key store → 400 naming aws_param.MultiRegion', async () => {
-      const res = await refused({ ...base, aws_param: { Origin: 'AWS_CLOUDHSM', CustomKeyStoreId: 'cks-1234567890abcdef0', MultiRegion: true } });
+      const res = await refused({
+        ...base,
+        aws_param: { Origin: 'AWS_CLOUDHSM', CustomKeyStoreId: 'cks-1234567890abcdef0', MultiRegion: true },
+      });
       expectBadRequest(res, 'aws_param.MultiRegion');
     });
 
     it('an asymmetric key in a custom key store → 400 naming the spec', async () => {
-      const res = await refused({ ...base, aws_param: { Origin: 'AWS_CLOUDHSM', CustomKeyStoreId: 'cks-1234567890abcdef0', KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' } });
+      const res = await refused({
+        ...base,
+        aws_param: {
+          Origin: 'AWS_CLOUDHSM',
+          CustomKeyStoreId: 'cks-1234567890abcdef0',
+          KeySpec: 'RSA_2048',
+          KeyUsage: 'SIGN_VERIFY',
+        },
+      });
       expectBadRequest(res, 'aws_param.KeySpec', 'SYMMETRIC_DEFAULT');
     });
 
     it('Origin EXTERNAL creates a key waiting for its material: PendingImport, key_material_origin external', async () => {
       const r = await createKeyOk(t, { ...base, aws_param: { Origin: 'EXTERNAL', Description: 'byok' } });
       expect(r).toMatchObject({ key_material_origin: 'external', key_type: 'symmetric', status: 'ready' });
-      expect(r.aws_param).toMatchObject({ Origin: 'EXTERNAL', KeyState: 'PendingImport', Enabled: false, Description: 'byok', KeyRotationEnabled: false });
+      expect(r.aws_param).toMatchObject({
+        Origin: 'EXTERNAL',
+        KeyState: 'PendingImport',
+        Enabled: false,
+        Description: 'byok',
+        KeyRotationEnabled: false,
+      });
       const d = await emulator(t, 'us-east-1', 'DescribeKey', { KeyId: r.aws_param.KeyID });
       expect(d.KeyMetadata).toMatchObject({ Origin: 'EXTERNAL', KeyState: 'PendingImport' });
       expect(await listIds(t, 'key_material_origin=external')).toEqual([r.id]);
@@ -90,31 +125,71 @@ describe('POST /cckm/aws/keys — refused requests', () => {
       ['*', 'a*'],
       ['a comma', 'a,b'],
     ])('a TagValue with %s → 400 naming aws_param.Tags[1].TagValue', async (_what, value) => {
-      const res = await refused({ ...base, aws_param: { Tags: [{ TagKey: 'ok', TagValue: 'fine_./=+-@' }, { TagKey: 'bad', TagValue: value }] } });
+      const res = await refused({
+        ...base,
+        aws_param: {
+          Tags: [
+            { TagKey: 'ok', TagValue: 'fine_./=+-@' },
+            { TagKey: 'bad', TagValue: value },
+          ],
+        },
+      });
       expectBadRequest(res, 'aws_param.Tags[1].TagValue');
     });
 
     it('every allowed character (letters, digits, _ . / = + - @) and an empty value are accepted', async () => {
-      const r = await createKeyOk(t, { ...base, aws_param: { Tags: [{ TagKey: 'all', TagValue: 'Az09_./=+-@' }, { TagKey: 'empty', TagValue: '' }] } });
-      expect(r.aws_param.Tags).toEqual(expect.arrayContaining([{ TagKey: 'all', TagValue: 'Az09_./=+-@' }, { TagKey: 'empty', TagValue: '' }]));
+      const r = await createKeyOk(t, {
+        ...base,
+        aws_param: {
+          Tags: [
+            { TagKey: 'all', TagValue: 'Az09_./=+-@' },
+            { TagKey: 'empty', TagValue: '' },
+          ],
+        },
+      });
+      expect(r.aws_param.Tags).toEqual(
+        expect.arrayContaining([
+          { TagKey: 'all', TagValue: 'Az09_./=+-@' },
+          { TagKey: 'empty', TagValue: '' },
+        ]),
+      );
       const tags = await emulator(t, 'us-east-1', 'ListResourceTags', { KeyId: r.aws_param.KeyID });
-      expect(tags.Tags).toEqual(expect.arrayContaining([{ TagKey: 'all', TagValue: 'Az09_./=+-@' }, { TagKey: 'cckm_record_id', TagValue: r.id }]));
+      expect(tags.Tags).toEqual(
+        expect.arrayContaining([
+          { TagKey: 'all', TagValue: 'Az09_./=+-@' },
+          { TagKey: 'cckm_record_id', TagValue: r.id },
+        ]),
+      );
     });
 
     it('the same TagKey twice → 400 naming aws_param.Tags[1].TagKey', async () => {
-      const res = await refused({ ...base, aws_param: { Tags: [{ TagKey: 'dup', TagValue: 'a' }, { TagKey: 'dup', TagValue: 'b' }] } });
+      const res = await refused({
+        ...base,
+        aws_param: {
+          Tags: [
+            { TagKey: 'dup', TagValue: 'a' },
+            { TagKey: 'dup', TagValue: 'b' },
+          ],
+        },
+      });
       expectBadRequest(res, 'aws_param.Tags[1].TagKey', 'twice');
     });
 
-    it.each(['aws:created', 'AWS:x'])('a TagKey with the reserved prefix (%s) → 400 naming aws_param.Tags[0].TagKey', async (key) => {
-      const res = await refused({ ...base, aws_param: { Tags: [{ TagKey: key, TagValue: 'v' }] } });
-      expectBadRequest(res, 'aws_param.Tags[0].TagKey', 'aws:');
-    });
+    it.each(['aws:created', 'AWS:x'])(
+      'a TagKey with the reserved prefix (%s) → 400 naming aws_param.Tags[0].TagKey',
+      async (key) => {
+        const res = await refused({ ...base, aws_param: { Tags: [{ TagKey: key, TagValue: 'v' }] } });
+        expectBadRequest(res, 'aws_param.Tags[0].TagKey', 'aws:');
+      },
+    );
 
-    it.each(['cckm_record_id', 'cckm_policy_template_id'])('the tag %s that opencckm sets itself → 400 naming aws_param.Tags[0].TagKey', async (key) => {
-      const res = await refused({ ...base, aws_param: { Tags: [{ TagKey: key, TagValue: 'x' }] } });
-      expectBadRequest(res, 'aws_param.Tags[0].TagKey', key);
-    });
+    it.each(['cckm_record_id', 'cckm_policy_template_id'])(
+      'the tag %s that opencckm sets itself → 400 naming aws_param.Tags[0].TagKey',
+      async (key) => {
+        const res = await refused({ ...base, aws_param: { Tags: [{ TagKey: key, TagValue: 'x' }] } });
+        expectBadRequest(res, 'aws_param.Tags[0].TagKey', key);
+      },
+    );
 
     it('an empty TagKey is refused by the contract', async () => {
       const res = await refused({ ...base, aws_param: { Tags: [{ TagKey: '', TagValue: 'x' }] } });
@@ -154,7 +229,11 @@ describe('POST /cckm/aws/keys — refused requests', () => {
 
     it('two concurrent creates with the same alias: one 201, one 409, and one usable key with the alias', async () => {
       const before = await emulatorKeyIds(t, 'us-west-2');
-      const results = await Promise.all([1, 2, 3].map((n) => createKey(t, { kms: 'kms', region: 'us-west-2', aws_param: { Alias: 'raced', Description: `n${n}` } })));
+      const results = await Promise.all(
+        [1, 2, 3].map((n) =>
+          createKey(t, { kms: 'kms', region: 'us-west-2', aws_param: { Alias: 'raced', Description: `n${n}` } }),
+        ),
+      );
       const ok = results.filter((r) => r.status === 201);
       expect(ok).toHaveLength(1);
       for (const r of results.filter((x) => x.status !== 201)) expectError(r, 409, 'NCERRConflict', 'alias/raced');
@@ -163,8 +242,12 @@ describe('POST /cckm/aws/keys — refused requests', () => {
       // Only the winner's record exists for this region and alias, and the emulator holds no
       // other usable key: a loser's key, if one was made, is scheduled for deletion.
       const created = (await emulatorKeyIds(t, 'us-west-2')).filter((id) => !before.includes(id));
-      const states = await Promise.all(created.map(async (id) => (await emulator(t, 'us-west-2', 'DescribeKey', { KeyId: id })).KeyMetadata!));
-      expect(states.filter((m) => m.KeyState !== 'PendingDeletion').map((m) => m.KeyId)).toEqual([winner.aws_param.KeyID]);
+      const states = await Promise.all(
+        created.map(async (id) => (await emulator(t, 'us-west-2', 'DescribeKey', { KeyId: id })).KeyMetadata!),
+      );
+      expect(states.filter((m) => m.KeyState !== 'PendingDeletion').map((m) => m.KeyId)).toEqual([
+        winner.aws_param.KeyID,
+      ]);
       expect(await listIds(t, 'region=us-west-2')).toEqual([winner.id]);
     });
 
@@ -214,7 +297,12 @@ describe('POST /cckm/aws/keys — refused requests', () => {
   });
 
   describe('policy inputs are mutually exclusive (the message names both fields)', () => {
-    const policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'kms:*', Resource: '*' }] };
+    const policy = {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'kms:*', Resource: '*' },
+      ],
+    };
     const lists = ['key_admins', 'key_admins_roles', 'key_users', 'key_users_roles', 'external_accounts'] as const;
     const listValue = (f: string) => (f === 'external_accounts' ? ['111122223333'] : ['someone']);
 
@@ -239,7 +327,12 @@ describe('POST /cckm/aws/keys — refused requests', () => {
     });
 
     it('several principal lists together are one way, not a conflict', async () => {
-      const r = await createKeyOk(t, { ...base, key_admins: ['adm'], key_users: ['usr'], external_accounts: ['111122223333'] });
+      const r = await createKeyOk(t, {
+        ...base,
+        key_admins: ['adm'],
+        key_users: ['usr'],
+        external_accounts: ['111122223333'],
+      });
       expect(r.key_admins).toEqual(['adm']);
       expect(r.key_users).toEqual(['usr']);
       expect(r.external_accounts).toEqual(['111122223333']);
@@ -261,7 +354,10 @@ describe('POST /cckm/aws/keys — refused requests', () => {
     });
 
     it('a Policy without statements → 400 naming aws_param.Policy', async () => {
-      const res = await refused({ ...base, aws_param: { Policy: JSON.stringify({ Version: '2012-10-17', Statement: [] }) } });
+      const res = await refused({
+        ...base,
+        aws_param: { Policy: JSON.stringify({ Version: '2012-10-17', Statement: [] }) },
+      });
       expectBadRequest(res, 'aws_param.Policy', 'Statement');
     });
   });

@@ -22,7 +22,8 @@ export function createKey(t: TestApp, body: object, headers: Record<string, stri
 /** POST /cckm/aws/keys that must succeed; returns the record. */
 export async function createKeyOk(t: TestApp, body: object): Promise<Body> {
   const res = await createKey(t, body);
-  if (res.status !== 201) throw new Error(`create failed: ${res.status} ${JSON.stringify(res.body)} for ${JSON.stringify(body)}`);
+  if (res.status !== 201)
+    throw new Error(`create failed: ${res.status} ${JSON.stringify(res.body)} for ${JSON.stringify(body)}`);
   return res.body;
 }
 
@@ -49,7 +50,9 @@ export function expectError(res: Response, status: number, ncerr: string, ...men
 export function expectBadRequest(res: Response, field: string, ...more: string[]): void {
   expectError(res, 400, 'NCERRBadRequest', field, ...more);
   if (Array.isArray(res.body.details)) {
-    expect(res.body.details.map((d: { field: string }) => d.field).join(' ')).toContain(field.replace(/^aws_param\./, ''));
+    expect(res.body.details.map((d: { field: string }) => d.field).join(' ')).toContain(
+      field.replace(/^aws_param\./, ''),
+    );
   }
 }
 
@@ -94,7 +97,12 @@ export async function addKmsAccount(
   const k = await request(t.http)
     .post('/api/v1/cckm/aws/kms')
     .set('Authorization', bearer(t.adminToken))
-    .send({ name: opts.kms, account_id: opts.accountId ?? ACCOUNT_ID, connection: opts.connection, regions: opts.regions });
+    .send({
+      name: opts.kms,
+      account_id: opts.accountId ?? ACCOUNT_ID,
+      connection: opts.connection,
+      regions: opts.regions,
+    });
   if (k.status !== 201) throw new Error(`kms not created: ${k.status} ${JSON.stringify(k.body)}`);
   return k.body;
 }

@@ -5,10 +5,22 @@ import { addKmsAccount, createKey, emulator, expectBadRequest, type Body } from 
  * Every KeySpec × KeyUsage pair: the valid ones create a key whose record carries AWS's
  * algorithm lists, the invalid ones are a 400 naming aws_param.KeyUsage (AWS key spec reference).
  */
-type Algorithms = Partial<Record<'EncryptionAlgorithms' | 'SigningAlgorithms' | 'MacAlgorithms' | 'KeyAgreementAlgorithms', string[]>>;
+type Algorithms = Partial<
+  Record<'EncryptionAlgorithms' | 'SigningAlgorithms' | 'MacAlgorithms' | 'KeyAgreementAlgorithms', string[]>
+>;
 
-const RSA_SIGN = ['RSASSA_PKCS1_V1_5_SHA_256', 'RSASSA_PKCS1_V1_5_SHA_384', 'RSASSA_PKCS1_V1_5_SHA_512', 'RSASSA_PSS_SHA_256', 'RSASSA_PSS_SHA_384', 'RSASSA_PSS_SHA_512'];
-const RSA = { ENCRYPT_DECRYPT: { EncryptionAlgorithms: ['RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256'] }, SIGN_VERIFY: { SigningAlgorithms: RSA_SIGN } };
+const RSA_SIGN = [
+  'RSASSA_PKCS1_V1_5_SHA_256',
+  'RSASSA_PKCS1_V1_5_SHA_384',
+  'RSASSA_PKCS1_V1_5_SHA_512',
+  'RSASSA_PSS_SHA_256',
+  'RSASSA_PSS_SHA_384',
+  'RSASSA_PSS_SHA_512',
+];
+const RSA = {
+  ENCRYPT_DECRYPT: { EncryptionAlgorithms: ['RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256'] },
+  SIGN_VERIFY: { SigningAlgorithms: RSA_SIGN },
+};
 const ECDH = { KeyAgreementAlgorithms: ['ECDH'] };
 
 /** AWS's table, written out independently of the implementation. */
@@ -36,17 +48,40 @@ const SM2: Record<string, Algorithms> = {
   KEY_AGREEMENT: ECDH,
 };
 const USAGES = ['ENCRYPT_DECRYPT', 'SIGN_VERIFY', 'GENERATE_VERIFY_MAC', 'KEY_AGREEMENT'];
-const ALGORITHM_FIELDS = ['EncryptionAlgorithms', 'SigningAlgorithms', 'MacAlgorithms', 'KeyAgreementAlgorithms'] as const;
+const ALGORITHM_FIELDS = [
+  'EncryptionAlgorithms',
+  'SigningAlgorithms',
+  'MacAlgorithms',
+  'KeyAgreementAlgorithms',
+] as const;
 
-const keyTypeOf = (spec: string) => (spec === 'SYMMETRIC_DEFAULT' ? 'symmetric' : spec.startsWith('HMAC_') ? 'hmac' : 'asymmetric');
+const keyTypeOf = (spec: string) =>
+  spec === 'SYMMETRIC_DEFAULT' ? 'symmetric' : spec.startsWith('HMAC_') ? 'hmac' : 'asymmetric';
 
-const validCases = Object.entries(VALID).flatMap(([spec, usages]) => Object.keys(usages).map((usage) => [spec, usage] as const));
-const invalidCases = Object.entries(VALID).flatMap(([spec, usages]) => USAGES.filter((u) => !(u in usages)).map((usage) => [spec, usage] as const));
+const validCases = Object.entries(VALID).flatMap(([spec, usages]) =>
+  Object.keys(usages).map((usage) => [spec, usage] as const),
+);
+const invalidCases = Object.entries(VALID).flatMap(([spec, usages]) =>
+  USAGES.filter((u) => !(u in usages)).map((usage) => [spec, usage] as const),
+);
 
 function checkRecord(r: Body, spec: string, usage: string, algorithms: Algorithms, region: string) {
-  expect(r).toMatchObject({ key_type: keyTypeOf(spec), region, gone: false, key_material_origin: 'native', status: 'ready' });
+  expect(r).toMatchObject({
+    key_type: keyTypeOf(spec),
+    region,
+    gone: false,
+    key_material_origin: 'native',
+    status: 'ready',
+  });
   const a = r.aws_param;
-  expect(a).toMatchObject({ CustomerMasterKeySpec: spec, KeySpec: spec, KeyUsage: usage, KeyState: 'Enabled', Enabled: true, Origin: 'AWS_KMS' });
+  expect(a).toMatchObject({
+    CustomerMasterKeySpec: spec,
+    KeySpec: spec,
+    KeyUsage: usage,
+    KeyState: 'Enabled',
+    Enabled: true,
+    Origin: 'AWS_KMS',
+  });
   for (const f of ALGORITHM_FIELDS) {
     if (algorithms[f]) expect(a[f]).toEqual(algorithms[f]);
     else expect(a[f]).toBeUndefined();
@@ -69,12 +104,21 @@ describe('POST /cckm/aws/keys — every KeySpec × KeyUsage', () => {
     const results = await Promise.all(
       validCases.map(async ([spec, usage], i) => {
         const specField = i % 2 === 0 ? 'KeySpec' : 'CustomerMasterKeySpec';
-        const res = await createKey(t, { kms: 'kms', region: 'us-east-1', aws_param: { [specField]: spec, KeyUsage: usage } });
+        const res = await createKey(t, {
+          kms: 'kms',
+          region: 'us-east-1',
+          aws_param: { [specField]: spec, KeyUsage: usage },
+        });
         return { spec, usage, res };
       }),
     );
     for (const { spec, usage, res } of results) {
-      expect({ spec, usage, status: res.status, body: res.status === 201 ? undefined : res.body }).toEqual({ spec, usage, status: 201, body: undefined });
+      expect({ spec, usage, status: res.status, body: res.status === 201 ? undefined : res.body }).toEqual({
+        spec,
+        usage,
+        status: 201,
+        body: undefined,
+      });
       checkRecord(res.body, spec, usage, VALID[spec]![usage]!, 'us-east-1');
       // The emulator agrees with the record.
       const d = await emulator(t, 'us-east-1', 'DescribeKey', { KeyId: res.body.aws_param.KeyID });
@@ -83,9 +127,19 @@ describe('POST /cckm/aws/keys — every KeySpec × KeyUsage', () => {
   });
 
   it('takes the other spelling too for a few specs (CustomerMasterKeySpec and KeySpec both given, equal)', async () => {
-    const cases = [['HMAC_256', 'GENERATE_VERIFY_MAC'], ['ECC_NIST_P256', 'SIGN_VERIFY'], ['SYMMETRIC_DEFAULT', 'ENCRYPT_DECRYPT']] as const;
+    const cases = [
+      ['HMAC_256', 'GENERATE_VERIFY_MAC'],
+      ['ECC_NIST_P256', 'SIGN_VERIFY'],
+      ['SYMMETRIC_DEFAULT', 'ENCRYPT_DECRYPT'],
+    ] as const;
     const results = await Promise.all(
-      cases.map(([spec, usage]) => createKey(t, { kms: 'kms', region: 'us-west-2', aws_param: { KeySpec: spec, CustomerMasterKeySpec: spec, KeyUsage: usage } })),
+      cases.map(([spec, usage]) =>
+        createKey(t, {
+          kms: 'kms',
+          region: 'us-west-2',
+          aws_param: { KeySpec: spec, CustomerMasterKeySpec: spec, KeyUsage: usage },
+        }),
+      ),
     );
     results.forEach((res, i) => {
       expect(res.status).toBe(201);
@@ -99,7 +153,13 @@ describe('POST /cckm/aws/keys — every KeySpec × KeyUsage', () => {
       createKey(t, { kms: 'kms', region: 'eu-west-1', aws_param: { KeySpec: 'HMAC_384' } }),
     ]);
     expect(plain.status).toBe(201);
-    checkRecord(plain.body, 'SYMMETRIC_DEFAULT', 'ENCRYPT_DECRYPT', VALID.SYMMETRIC_DEFAULT!.ENCRYPT_DECRYPT!, 'eu-west-1');
+    checkRecord(
+      plain.body,
+      'SYMMETRIC_DEFAULT',
+      'ENCRYPT_DECRYPT',
+      VALID.SYMMETRIC_DEFAULT!.ENCRYPT_DECRYPT!,
+      'eu-west-1',
+    );
     expect(hmac.status).toBe(201);
     checkRecord(hmac.body, 'HMAC_384', 'GENERATE_VERIFY_MAC', VALID.HMAC_384!.GENERATE_VERIFY_MAC!, 'eu-west-1');
   });
@@ -128,7 +188,11 @@ describe('POST /cckm/aws/keys — every KeySpec × KeyUsage', () => {
     it('creates SM2 keys for each valid usage, with aws-cn ARNs', async () => {
       const results = await Promise.all(
         Object.keys(SM2).map((usage, i) =>
-          createKey(t, { kms: 'kms-cn', region: 'cn-north-1', aws_param: { [i % 2 ? 'CustomerMasterKeySpec' : 'KeySpec']: 'SM2', KeyUsage: usage } }),
+          createKey(t, {
+            kms: 'kms-cn',
+            region: 'cn-north-1',
+            aws_param: { [i % 2 ? 'CustomerMasterKeySpec' : 'KeySpec']: 'SM2', KeyUsage: usage },
+          }),
         ),
       );
       Object.keys(SM2).forEach((usage, i) => {
@@ -142,15 +206,26 @@ describe('POST /cckm/aws/keys — every KeySpec × KeyUsage', () => {
 
     it('refuses SM2 with GENERATE_VERIFY_MAC in cn-north-1, naming aws_param.KeyUsage, and creates nothing', async () => {
       const before = (await emulator(t, 'cn-north-1', 'ListKeys', {})).Keys!.length;
-      const res = await createKey(t, { kms: 'kms-cn', region: 'cn-north-1', aws_param: { KeySpec: 'SM2', KeyUsage: 'GENERATE_VERIFY_MAC' } });
+      const res = await createKey(t, {
+        kms: 'kms-cn',
+        region: 'cn-north-1',
+        aws_param: { KeySpec: 'SM2', KeyUsage: 'GENERATE_VERIFY_MAC' },
+      });
       expectBadRequest(res, 'aws_param.KeyUsage', 'GENERATE_VERIFY_MAC', 'SM2');
       expect((await emulator(t, 'cn-north-1', 'ListKeys', {})).Keys!.length).toBe(before);
     });
 
-    it.each(['HMAC_224', 'HMAC_256', 'HMAC_384', 'HMAC_512'])('refuses %s in cn-north-1 (seed 004: no HMAC in China)', async (spec) => {
-      const res = await createKey(t, { kms: 'kms-cn', region: 'cn-north-1', aws_param: { CustomerMasterKeySpec: spec, KeyUsage: 'GENERATE_VERIFY_MAC' } });
-      expectBadRequest(res, 'aws_param.CustomerMasterKeySpec', 'cn-north-1');
-    });
+    it.each(['HMAC_224', 'HMAC_256', 'HMAC_384', 'HMAC_512'])(
+      'refuses %s in cn-north-1 (seed 004: no HMAC in China)',
+      async (spec) => {
+        const res = await createKey(t, {
+          kms: 'kms-cn',
+          region: 'cn-north-1',
+          aws_param: { CustomerMasterKeySpec: spec, KeyUsage: 'GENERATE_VERIFY_MAC' },
+        });
+        expectBadRequest(res, 'aws_param.CustomerMasterKeySpec', 'cn-north-1');
+      },
+    );
 
     it('creates an ordinary symmetric key in cn-north-1', async () => {
       const res = await createKey(t, { kms: 'kms-cn', region: 'cn-north-1' });
@@ -158,9 +233,16 @@ describe('POST /cckm/aws/keys — every KeySpec × KeyUsage', () => {
       expect(res.body.aws_param.Policy.Statement[0].Principal.AWS).toBe('arn:aws-cn:iam::123456789012:root');
     });
 
-    it.each(['ENCRYPT_DECRYPT', 'SIGN_VERIFY', 'KEY_AGREEMENT'])('refuses SM2/%s outside China, naming the spec field', async (usage) => {
-      const res = await createKey(t, { kms: 'kms', region: 'ap-south-1', aws_param: { KeySpec: 'SM2', KeyUsage: usage } });
-      expectBadRequest(res, 'aws_param.KeySpec', 'China');
-    });
+    it.each(['ENCRYPT_DECRYPT', 'SIGN_VERIFY', 'KEY_AGREEMENT'])(
+      'refuses SM2/%s outside China, naming the spec field',
+      async (usage) => {
+        const res = await createKey(t, {
+          kms: 'kms',
+          region: 'ap-south-1',
+          aws_param: { KeySpec: 'SM2', KeyUsage: usage },
+        });
+        expectBadRequest(res, 'aws_param.KeySpec', 'China');
+      },
+    );
   });
 });

@@ -1,6 +1,17 @@
 import request from 'supertest';
 import { bearer, startTestApp, type TestApp } from '../../fixtures/app.js';
-import { addKmsAccount, createKeyOk, emulator, expectBadRequest, expectError, get, KEYS, listIds, TEMPLATES, type Body } from './helpers.js';
+import {
+  addKmsAccount,
+  createKeyOk,
+  emulator,
+  expectBadRequest,
+  expectError,
+  get,
+  KEYS,
+  listIds,
+  TEMPLATES,
+  type Body,
+} from './helpers.js';
 
 /** GET /cckm/aws/keys: paging, sorting and every filter, over ~25 keys in 2 regions and 2 KMS accounts. */
 describe('GET /cckm/aws/keys — paging, sort, filters', () => {
@@ -17,27 +28,71 @@ describe('GET /cckm/aws/keys — paging, sort, filters', () => {
 
   beforeAll(async () => {
     t = await startTestApp('keys_list');
-    kms2Id = (await addKmsAccount(t, { connection: 'emulator-b', cloudName: 'aws', kms: 'kms-b', regions: ['us-east-1'] })).id;
-    const tpl = await request(t.http).post(TEMPLATES).set('Authorization', bearer(t.adminToken)).send({ name: 'tpl', kms: 'kms', key_users: ['u'] });
+    kms2Id = (
+      await addKmsAccount(t, { connection: 'emulator-b', cloudName: 'aws', kms: 'kms-b', regions: ['us-east-1'] })
+    ).id;
+    const tpl = await request(t.http)
+      .post(TEMPLATES)
+      .set('Authorization', bearer(t.adminToken))
+      .send({ name: 'tpl', kms: 'kms', key_users: ['u'] });
     templateId = tpl.body.id;
     const E = 'us-east-1';
     const W = 'eu-west-1';
     // Created one after the other so createdAt order is the creation order.
-    k.alpha = await createKeyOk(t, { kms: 'kms', region: E, aws_param: { Alias: 'alpha', Tags: [{ TagKey: 'env', TagValue: 'prod' }, { TagKey: 'team', TagValue: 'a' }] } });
-    k.rsa = await createKeyOk(t, { kms: 'kms', region: E, aws_param: { KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY', Tags: [{ TagKey: 'env', TagValue: 'dev' }] } });
-    k.mac = await createKeyOk(t, { kms: 'kms', region: E, aws_param: { CustomerMasterKeySpec: 'HMAC_256', Alias: 'alias/mac-key' } });
-    k.mrk = await createKeyOk(t, { kms: 'kms', region: W, aws_param: { MultiRegion: true, Alias: 'multi', Tags: [{ TagKey: 'env', TagValue: 'prod' }] } });
-    k.ecdh = await createKeyOk(t, { kms: 'kms', region: W, aws_param: { KeySpec: 'ECC_NIST_P256', KeyUsage: 'KEY_AGREEMENT' } });
+    k.alpha = await createKeyOk(t, {
+      kms: 'kms',
+      region: E,
+      aws_param: {
+        Alias: 'alpha',
+        Tags: [
+          { TagKey: 'env', TagValue: 'prod' },
+          { TagKey: 'team', TagValue: 'a' },
+        ],
+      },
+    });
+    k.rsa = await createKeyOk(t, {
+      kms: 'kms',
+      region: E,
+      aws_param: { KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY', Tags: [{ TagKey: 'env', TagValue: 'dev' }] },
+    });
+    k.mac = await createKeyOk(t, {
+      kms: 'kms',
+      region: E,
+      aws_param: { CustomerMasterKeySpec: 'HMAC_256', Alias: 'alias/mac-key' },
+    });
+    k.mrk = await createKeyOk(t, {
+      kms: 'kms',
+      region: W,
+      aws_param: { MultiRegion: true, Alias: 'multi', Tags: [{ TagKey: 'env', TagValue: 'prod' }] },
+    });
+    k.ecdh = await createKeyOk(t, {
+      kms: 'kms',
+      region: W,
+      aws_param: { KeySpec: 'ECC_NIST_P256', KeyUsage: 'KEY_AGREEMENT' },
+    });
     k.ext = await createKeyOk(t, { kms: 'kms', region: W, aws_param: { Origin: 'EXTERNAL' } });
     k.tpl = await createKeyOk(t, { kms: 'kms', region: E, policytemplate: 'tpl' });
     k.disabled = await createKeyOk(t, { kms: 'kms', region: W, aws_param: { Alias: 'off' } });
     k.gone = await createKeyOk(t, { kms: 'kms', region: E });
-    k.other = await createKeyOk(t, { kms: 'kms-b', region: E, aws_param: { Tags: [{ TagKey: 'team', TagValue: 'b' }] } });
+    k.other = await createKeyOk(t, {
+      kms: 'kms-b',
+      region: E,
+      aws_param: { Tags: [{ TagKey: 'team', TagValue: 'b' }] },
+    });
     fillers = [];
-    for (let i = 0; i < 15; i++) fillers.push(await createKeyOk(t, { kms: 'kms', region: i % 2 ? W : E, aws_param: { Tags: [{ TagKey: 'batch', TagValue: String(i) }] } }));
+    for (let i = 0; i < 15; i++)
+      fillers.push(
+        await createKeyOk(t, {
+          kms: 'kms',
+          region: i % 2 ? W : E,
+          aws_param: { Tags: [{ TagKey: 'batch', TagValue: String(i) }] },
+        }),
+      );
     // A disabled key (disabled in AWS, then refreshed) and a key AWS no longer has.
     await emulator(t, W, 'DisableKey', { KeyId: k.disabled.aws_param.KeyID });
-    const refreshed = await request(t.http).post(`${KEYS}/${k.disabled.id}/refresh`).set('Authorization', bearer(t.adminToken));
+    const refreshed = await request(t.http)
+      .post(`${KEYS}/${k.disabled.id}/refresh`)
+      .set('Authorization', bearer(t.adminToken));
     expect(refreshed.body.aws_param).toMatchObject({ KeyState: 'Disabled', Enabled: false });
     await t.db.db.updateTable('awsKeys').set({ gone: true }).where('id', '=', k.gone.id).execute();
     all = [...Object.values(k), ...fillers].map((r) => r.id as string).sort();
@@ -93,7 +148,8 @@ describe('GET /cckm/aws/keys — paging, sort, filters', () => {
       expect(asc.map((r) => r.id)).toEqual([...desc.map((r) => r.id)].reverse());
       expect(asc[0]!.id).toBe(k.alpha.id);
       expect(desc[0]!.id).toBe(fillers[14]!.id);
-      for (let i = 1; i < asc.length; i++) expect(Date.parse(asc[i]!.createdAt)).toBeGreaterThanOrEqual(Date.parse(asc[i - 1]!.createdAt));
+      for (let i = 1; i < asc.length; i++)
+        expect(Date.parse(asc[i]!.createdAt)).toBeGreaterThanOrEqual(Date.parse(asc[i - 1]!.createdAt));
     });
 
     it('region, and -region', async () => {
@@ -147,7 +203,9 @@ describe('GET /cckm/aws/keys — paging, sort, filters', () => {
 
     it('keyid and arn', async () => {
       expect(await listIds(t, `keyid=${k.rsa.aws_param.KeyID}`)).toEqual(ids('rsa'));
-      expect(await listIds(t, `keyid=${k.rsa.aws_param.KeyID}&keyid=${k.mrk.aws_param.KeyID}`)).toEqual(ids('rsa', 'mrk'));
+      expect(await listIds(t, `keyid=${k.rsa.aws_param.KeyID}&keyid=${k.mrk.aws_param.KeyID}`)).toEqual(
+        ids('rsa', 'mrk'),
+      );
       expect(await listIds(t, `arn=${encodeURIComponent(k.ecdh.aws_param.Arn)}`)).toEqual(ids('ecdh'));
       expect(await listIds(t, `keyid=00000000-0000-0000-0000-000000000000`)).toEqual([]);
     });
@@ -180,12 +238,16 @@ describe('GET /cckm/aws/keys — paging, sort, filters', () => {
     it('key_type', async () => {
       expect(await listIds(t, 'key_type=hmac')).toEqual(ids('mac'));
       expect(await listIds(t, 'key_type=asymmetric')).toEqual(ids('rsa', 'ecdh'));
-      expect(await listIds(t, 'key_type=symmetric')).toEqual(all.filter((id) => ![k.mac.id, k.rsa.id, k.ecdh.id].includes(id)));
+      expect(await listIds(t, 'key_type=symmetric')).toEqual(
+        all.filter((id) => ![k.mac.id, k.rsa.id, k.ecdh.id].includes(id)),
+      );
     });
 
     it('CustomerMasterKeySpec', async () => {
       expect(await listIds(t, 'CustomerMasterKeySpec=RSA_2048')).toEqual(ids('rsa'));
-      expect(await listIds(t, 'CustomerMasterKeySpec=HMAC_256&CustomerMasterKeySpec=ECC_NIST_P256')).toEqual(ids('mac', 'ecdh'));
+      expect(await listIds(t, 'CustomerMasterKeySpec=HMAC_256&CustomerMasterKeySpec=ECC_NIST_P256')).toEqual(
+        ids('mac', 'ecdh'),
+      );
       expect(await listIds(t, 'CustomerMasterKeySpec=RSA_4096')).toEqual([]);
     });
 
@@ -229,7 +291,9 @@ describe('GET /cckm/aws/keys — paging, sort, filters', () => {
     });
 
     it('filters combine with AND, and page over the filtered set', async () => {
-      expect(await listIds(t, 'region=eu-west-1&key_type=symmetric&enabled=true&multi_region=false')).toEqual(sorted(fillerIds((i) => i % 2 === 1)));
+      expect(await listIds(t, 'region=eu-west-1&key_type=symmetric&enabled=true&multi_region=false')).toEqual(
+        sorted(fillerIds((i) => i % 2 === 1)),
+      );
       const res = await get(t, `${KEYS}?tags=batch&limit=4&skip=12&sort=createdAt`);
       expect(res.body).toMatchObject({ skip: 12, limit: 4, total: 15 });
       expect(res.body.resources.map((r: { id: string }) => r.id)).toEqual(fillers.slice(12).map((f) => f.id));
@@ -256,6 +320,10 @@ describe('GET /cckm/aws/keys — paging, sort, filters', () => {
     const res = await request(t.http).get(KEYS).set('Authorization', bearer(token));
     expect(res.status).toBe(200);
     expect(res.body.total).toBe(0);
-    expectError(await request(t.http).get(`${KEYS}/${k.alpha.id}`).set('Authorization', bearer(token)), 404, 'NCERRResourceNotFound');
+    expectError(
+      await request(t.http).get(`${KEYS}/${k.alpha.id}`).set('Authorization', bearer(token)),
+      404,
+      'NCERRResourceNotFound',
+    );
   });
 });

@@ -10,9 +10,21 @@ const ROOT = (partition = 'aws') => ({
   Resource: '*',
 });
 const ADMIN_ACTIONS = [
-  'kms:Create*', 'kms:Describe*', 'kms:Enable*', 'kms:List*', 'kms:Put*', 'kms:Update*', 'kms:Revoke*',
-  'kms:Disable*', 'kms:Get*', 'kms:Delete*', 'kms:TagResource', 'kms:UntagResource',
-  'kms:ScheduleKeyDeletion', 'kms:CancelKeyDeletion', 'kms:RotateKeyOnDemand',
+  'kms:Create*',
+  'kms:Describe*',
+  'kms:Enable*',
+  'kms:List*',
+  'kms:Put*',
+  'kms:Update*',
+  'kms:Revoke*',
+  'kms:Disable*',
+  'kms:Get*',
+  'kms:Delete*',
+  'kms:TagResource',
+  'kms:UntagResource',
+  'kms:ScheduleKeyDeletion',
+  'kms:CancelKeyDeletion',
+  'kms:RotateKeyOnDemand',
 ];
 const USER_ACTIONS: Record<string, string[]> = {
   symmetric: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
@@ -45,7 +57,13 @@ describe('key policies', () => {
     const expected = { Version: '2012-10-17', Id: 'key-default-1', Statement: [ROOT()] };
     expect(r.aws_param.Policy).toEqual(expected);
     expect(await storedPolicy(t, 'us-east-1', r.aws_param.KeyID)).toEqual(expected);
-    expect(r).toMatchObject({ key_admins: [], key_admins_roles: [], key_users: [], key_users_roles: [], external_accounts: [] });
+    expect(r).toMatchObject({
+      key_admins: [],
+      key_admins_roles: [],
+      key_users: [],
+      key_users_roles: [],
+      external_accounts: [],
+    });
   });
 
   it('all five lists on a symmetric key: root, administrators, users, grants — names become ARNs', async () => {
@@ -59,7 +77,11 @@ describe('key policies', () => {
       external_accounts: ['111122223333'],
     };
     const r = await createKeyOk(t, body);
-    const admins = ['arn:aws:iam::123456789012:user/alice', 'arn:aws:iam::123456789012:user/ops/dave', 'arn:aws:iam::123456789012:role/AdminRole'];
+    const admins = [
+      'arn:aws:iam::123456789012:user/alice',
+      'arn:aws:iam::123456789012:user/ops/dave',
+      'arn:aws:iam::123456789012:role/AdminRole',
+    ];
     const users = [
       'arn:aws:iam::123456789012:user/bob',
       'arn:aws:iam::123456789012:role/AppRole',
@@ -70,8 +92,20 @@ describe('key policies', () => {
     expect(policy.Version).toBe('2012-10-17');
     expect(policy.Statement).toHaveLength(4);
     expect(policy.Statement[0]).toEqual(ROOT());
-    expect(policy.Statement[1]).toEqual({ Sid: 'Allow access for Key Administrators', Effect: 'Allow', Principal: { AWS: admins }, Action: ADMIN_ACTIONS, Resource: '*' });
-    expect(policy.Statement[2]).toEqual({ Sid: 'Allow use of the key', Effect: 'Allow', Principal: { AWS: users }, Action: USER_ACTIONS.symmetric, Resource: '*' });
+    expect(policy.Statement[1]).toEqual({
+      Sid: 'Allow access for Key Administrators',
+      Effect: 'Allow',
+      Principal: { AWS: admins },
+      Action: ADMIN_ACTIONS,
+      Resource: '*',
+    });
+    expect(policy.Statement[2]).toEqual({
+      Sid: 'Allow use of the key',
+      Effect: 'Allow',
+      Principal: { AWS: users },
+      Action: USER_ACTIONS.symmetric,
+      Resource: '*',
+    });
     expect(policy.Statement[3]).toEqual(grants(users));
     expect(await storedPolicy(t, 'us-east-1', r.aws_param.KeyID)).toEqual(policy);
     // The record keeps the lists as given (deduplicated).
@@ -100,7 +134,10 @@ describe('key policies', () => {
   it('only key_admins: root and administrators, no user statements', async () => {
     const r = await createKeyOk(t, { kms: 'kms', region: 'us-east-1', key_admins: ['carol'] });
     const st = r.aws_param.Policy.Statement;
-    expect(st.map((s: { Sid: string }) => s.Sid)).toEqual(['Enable IAM User Permissions', 'Allow access for Key Administrators']);
+    expect(st.map((s: { Sid: string }) => s.Sid)).toEqual([
+      'Enable IAM User Permissions',
+      'Allow access for Key Administrators',
+    ]);
     expect(st[1].Principal).toEqual({ AWS: ['arn:aws:iam::123456789012:user/carol'] });
     expect(await storedPolicy(t, 'us-east-1', r.aws_param.KeyID)).toEqual(r.aws_param.Policy);
   });
@@ -108,7 +145,11 @@ describe('key policies', () => {
   it('only external_accounts: root, key use and grants for the account root', async () => {
     const r = await createKeyOk(t, { kms: 'kms', region: 'us-east-1', external_accounts: ['999988887777'] });
     const st = r.aws_param.Policy.Statement;
-    expect(st.map((s: { Sid: string }) => s.Sid)).toEqual(['Enable IAM User Permissions', 'Allow use of the key', 'Allow attachment of persistent resources']);
+    expect(st.map((s: { Sid: string }) => s.Sid)).toEqual([
+      'Enable IAM User Permissions',
+      'Allow use of the key',
+      'Allow attachment of persistent resources',
+    ]);
     expect(st[1].Principal).toEqual({ AWS: ['arn:aws:iam::999988887777:root'] });
     expect(st[2]).toEqual(grants(['arn:aws:iam::999988887777:root']));
   });
@@ -121,9 +162,20 @@ describe('key policies', () => {
     ['HMAC_256', 'GENERATE_VERIFY_MAC', 'mac'],
     ['ML_DSA_44', 'SIGN_VERIFY', 'sign'],
   ])('%s / %s: key users get the actions of that usage', async (spec, usage, actions) => {
-    const r = await createKeyOk(t, { kms: 'kms', region: 'us-west-2', aws_param: { KeySpec: spec, KeyUsage: usage }, key_users_roles: ['App'] });
+    const r = await createKeyOk(t, {
+      kms: 'kms',
+      region: 'us-west-2',
+      aws_param: { KeySpec: spec, KeyUsage: usage },
+      key_users_roles: ['App'],
+    });
     const st = r.aws_param.Policy.Statement;
-    expect(st[1]).toEqual({ Sid: 'Allow use of the key', Effect: 'Allow', Principal: { AWS: ['arn:aws:iam::123456789012:role/App'] }, Action: USER_ACTIONS[actions], Resource: '*' });
+    expect(st[1]).toEqual({
+      Sid: 'Allow use of the key',
+      Effect: 'Allow',
+      Principal: { AWS: ['arn:aws:iam::123456789012:role/App'] },
+      Action: USER_ACTIONS[actions],
+      Resource: '*',
+    });
     expect(await storedPolicy(t, 'us-west-2', r.aws_param.KeyID)).toEqual(r.aws_param.Policy);
   });
 
@@ -133,7 +185,13 @@ describe('key policies', () => {
       Id: 'my-policy',
       Statement: [
         ROOT(),
-        { Sid: 'ReadOnly', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:role/Auditor' }, Action: ['kms:Describe*', 'kms:Get*', 'kms:List*'], Resource: '*' },
+        {
+          Sid: 'ReadOnly',
+          Effect: 'Allow',
+          Principal: { AWS: 'arn:aws:iam::123456789012:role/Auditor' },
+          Action: ['kms:Describe*', 'kms:Get*', 'kms:List*'],
+          Resource: '*',
+        },
       ],
     };
     const r = await createKeyOk(t, { kms: 'kms', region: 'us-east-1', aws_param: { Policy: policy } });
@@ -151,7 +209,15 @@ describe('key policies', () => {
   describe('the lockout safety check', () => {
     const lockout = {
       Version: '2012-10-17',
-      Statement: [{ Sid: 'OnlyOther', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:role/Other' }, Action: 'kms:Encrypt', Resource: '*' }],
+      Statement: [
+        {
+          Sid: 'OnlyOther',
+          Effect: 'Allow',
+          Principal: { AWS: 'arn:aws:iam::123456789012:role/Other' },
+          Action: 'kms:Encrypt',
+          Resource: '*',
+        },
+      ],
     };
 
     it('a policy that locks the caller out → 400 MalformedPolicyDocumentException; no record, no key', async () => {
@@ -159,12 +225,20 @@ describe('key policies', () => {
       const res = await createKey(t, { kms: 'kms', region: 'eu-west-1', aws_param: { Policy: lockout } });
       expectError(res, 400, 'NCERRBadRequest', 'MalformedPolicyDocumentException');
       expect(await emulatorKeyIds(t, 'eu-west-1')).toEqual(before);
-      const list = await createKey(t, { kms: 'kms', region: 'eu-west-1', aws_param: { Policy: lockout, BypassPolicyLockoutSafetyCheck: false } });
+      const list = await createKey(t, {
+        kms: 'kms',
+        region: 'eu-west-1',
+        aws_param: { Policy: lockout, BypassPolicyLockoutSafetyCheck: false },
+      });
       expectError(list, 400, 'NCERRBadRequest', 'MalformedPolicyDocumentException');
     });
 
     it('is accepted with BypassPolicyLockoutSafetyCheck: true, and stored as given', async () => {
-      const r = await createKeyOk(t, { kms: 'kms', region: 'eu-west-1', aws_param: { Policy: lockout, BypassPolicyLockoutSafetyCheck: true } });
+      const r = await createKeyOk(t, {
+        kms: 'kms',
+        region: 'eu-west-1',
+        aws_param: { Policy: lockout, BypassPolicyLockoutSafetyCheck: true },
+      });
       expect(r.aws_param.Policy).toEqual(lockout);
       expect(await storedPolicy(t, 'eu-west-1', r.aws_param.KeyID)).toEqual(lockout);
     });
@@ -188,7 +262,10 @@ describe('key policies', () => {
       const st = r.aws_param.Policy.Statement;
       expect(st[0]).toEqual(ROOT('aws-cn'));
       expect(st[1].Principal.AWS).toEqual(['arn:aws-cn:iam::123456789012:user/alice']);
-      expect(st[2].Principal.AWS).toEqual(['arn:aws-cn:iam::123456789012:role/App', 'arn:aws-cn:iam::111122223333:root']);
+      expect(st[2].Principal.AWS).toEqual([
+        'arn:aws-cn:iam::123456789012:role/App',
+        'arn:aws-cn:iam::111122223333:root',
+      ]);
       expect(r.aws_param.Arn).toMatch(/^arn:aws-cn:kms:cn-north-1:/);
       expect(await storedPolicy(t, 'cn-north-1', r.aws_param.KeyID)).toEqual(r.aws_param.Policy);
     });

@@ -1,17 +1,47 @@
 import request from 'supertest';
 import { bearer, startTestApp, type TestApp } from '../../fixtures/app.js';
-import { createKeyOk, emulator, expectBadRequest, get, KEYS, listIds, storedPolicy, TEMPLATES, type Body } from './helpers.js';
+import {
+  createKeyOk,
+  emulator,
+  expectBadRequest,
+  get,
+  KEYS,
+  listIds,
+  storedPolicy,
+  TEMPLATES,
+  type Body,
+} from './helpers.js';
 
 /** Policy-template drift (issue 7, cckm-api.md §4.4): a key whose policy was changed outside opencckm. */
-const ROOT = { Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'kms:*', Resource: '*' };
-const AUDIT = { Sid: 'Audit', Effect: 'Allow', Principal: { AWS: ['arn:aws:iam::123456789012:role/Auditor'] }, Action: ['kms:DescribeKey', 'kms:GetKeyPolicy'], Resource: '*' };
+const ROOT = {
+  Sid: 'Enable IAM User Permissions',
+  Effect: 'Allow',
+  Principal: { AWS: 'arn:aws:iam::123456789012:root' },
+  Action: 'kms:*',
+  Resource: '*',
+};
+const AUDIT = {
+  Sid: 'Audit',
+  Effect: 'Allow',
+  Principal: { AWS: ['arn:aws:iam::123456789012:role/Auditor'] },
+  Action: ['kms:DescribeKey', 'kms:GetKeyPolicy'],
+  Resource: '*',
+};
 const TEMPLATE_POLICY = { Version: '2012-10-17', Id: 'drift-v1', Statement: [ROOT, AUDIT] };
-const INTRUDER = { Sid: 'Intruder', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:Decrypt', Resource: '*' };
+const INTRUDER = {
+  Sid: 'Intruder',
+  Effect: 'Allow',
+  Principal: { AWS: 'arn:aws:iam::111122223333:root' },
+  Action: 'kms:Decrypt',
+  Resource: '*',
+};
 
 describe('policy-template drift', () => {
   let t: TestApp;
-  const post = (path: string, body: object) => request(t.http).post(path).set('Authorization', bearer(t.adminToken)).send(body);
-  const patch = (path: string, body: object) => request(t.http).patch(path).set('Authorization', bearer(t.adminToken)).send(body);
+  const post = (path: string, body: object) =>
+    request(t.http).post(path).set('Authorization', bearer(t.adminToken)).send(body);
+  const patch = (path: string, body: object) =>
+    request(t.http).patch(path).set('Authorization', bearer(t.adminToken)).send(body);
   const template = async (body: object): Promise<Body> => {
     const res = await post(TEMPLATES, body);
     if (res.status !== 201) throw new Error(`template: ${res.status} ${JSON.stringify(res.body)}`);
@@ -24,7 +54,11 @@ describe('policy-template drift', () => {
   };
   /** PutKeyPolicy straight into the emulator: a change made outside opencckm. */
   const putOutside = (region: string, keyId: string, policy: object | string) =>
-    emulator(t, region, 'PutKeyPolicy', { KeyId: keyId, PolicyName: 'default', Policy: typeof policy === 'string' ? policy : JSON.stringify(policy) });
+    emulator(t, region, 'PutKeyPolicy', {
+      KeyId: keyId,
+      PolicyName: 'default',
+      Policy: typeof policy === 'string' ? policy : JSON.stringify(policy),
+    });
 
   beforeAll(async () => {
     t = await startTestApp('keys_policy_drift');
@@ -73,7 +107,13 @@ describe('policy-template drift', () => {
     const k = await createKeyOk(t, { kms: 'kms', region: 'us-east-1', policytemplate: tpl.id });
     const rewritten = {
       Statement: [
-        { Resource: '*', Action: ['kms:GetKeyPolicy', 'kms:DescribeKey'], Principal: { AWS: 'arn:aws:iam::123456789012:role/Auditor' }, Effect: 'Allow', Sid: 'Audit' },
+        {
+          Resource: '*',
+          Action: ['kms:GetKeyPolicy', 'kms:DescribeKey'],
+          Principal: { AWS: 'arn:aws:iam::123456789012:role/Auditor' },
+          Effect: 'Allow',
+          Sid: 'Audit',
+        },
         { ...ROOT, Action: ['kms:*'] },
       ],
       Id: 'drift-v1',
@@ -103,7 +143,11 @@ describe('policy-template drift', () => {
     // Unlinking (a literal policy) ends the drift checks.
     await putOutside('us-west-2', keyId, { ...TEMPLATE_POLICY, Statement: [ROOT] });
     const unlinked = await post(`${KEYS}/${k.id}/policy`, { policy: { ...TEMPLATE_POLICY, Id: 'own' } });
-    expect(unlinked.body).toMatchObject({ policy_drift: false, policy_drift_checked_at: null, cckm_policy_template_id: null });
+    expect(unlinked.body).toMatchObject({
+      policy_drift: false,
+      policy_drift_checked_at: null,
+      cckm_policy_template_id: null,
+    });
   });
 
   it('auto_push of a verified template re-applies it to every drifted key and clears their drift', async () => {
@@ -129,10 +173,18 @@ describe('policy-template drift', () => {
 
   it('a template of principal lists is compared with the policy it builds for that key (HMAC key users get MAC actions)', async () => {
     const tpl = await template({ name: 'drift-lists', kms: 'kms', key_users: ['mac-user'], key_admins: ['boss'] });
-    const k = await createKeyOk(t, { kms: 'kms', region: 'us-east-1', policytemplate: tpl.id, aws_param: { KeySpec: 'HMAC_256' } });
+    const k = await createKeyOk(t, {
+      kms: 'kms',
+      region: 'us-east-1',
+      policytemplate: tpl.id,
+      aws_param: { KeySpec: 'HMAC_256' },
+    });
     expect((await refresh(k.id)).policy_drift).toBe(false);
     const stored = (await storedPolicy(t, 'us-east-1', k.aws_param.KeyID)) as { Statement: Body[] };
-    const withoutAdmins = { ...stored, Statement: stored.Statement.filter((s) => s.Sid !== 'Allow access for Key Administrators') };
+    const withoutAdmins = {
+      ...stored,
+      Statement: stored.Statement.filter((s) => s.Sid !== 'Allow access for Key Administrators'),
+    };
     await putOutside('us-east-1', k.aws_param.KeyID, withoutAdmins);
     expect((await refresh(k.id)).policy_drift).toBe(true);
   });

@@ -14,7 +14,10 @@ describe('POST /api/v1/cckm/aws/keys — the seed 004 example', () => {
 
   it('returns the full key record of the documentation', async () => {
     const body = SEED_004_BODY;
-    const res = await request(t.http).post('/api/v1/cckm/aws/keys').set('Authorization', bearer(t.adminToken)).send(body);
+    const res = await request(t.http)
+      .post('/api/v1/cckm/aws/keys')
+      .set('Authorization', bearer(t.adminToken))
+      .send(body);
     expect(res.status).toBe(201);
     const r = res.body;
     expectSeed004Record(r);

@@ -1,16 +1,45 @@
 import request from 'supertest';
 import { bearer, startTestApp, type TestApp } from '../../fixtures/app.js';
-import { addKmsAccount, createKey, createKeyOk, emulator, expectBadRequest, expectError, get, KEYS, listIds, storedPolicy, TEMPLATES } from './helpers.js';
+import {
+  addKmsAccount,
+  createKey,
+  createKeyOk,
+  emulator,
+  expectBadRequest,
+  expectError,
+  get,
+  KEYS,
+  listIds,
+  storedPolicy,
+  TEMPLATES,
+} from './helpers.js';
 
 /** Policy templates (§2.5): content rules, keys created from them, verification, auto_push, deletion. */
-const ROOT = { Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'kms:*', Resource: '*' };
-const policyWith = (id: string, extra: object[] = []) => ({ Version: '2012-10-17', Id: id, Statement: [ROOT, ...extra] });
-const auditor = (role: string) => ({ Sid: 'Audit', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::123456789012:role/${role}` }, Action: 'kms:Describe*', Resource: '*' });
+const ROOT = {
+  Sid: 'Enable IAM User Permissions',
+  Effect: 'Allow',
+  Principal: { AWS: 'arn:aws:iam::123456789012:root' },
+  Action: 'kms:*',
+  Resource: '*',
+};
+const policyWith = (id: string, extra: object[] = []) => ({
+  Version: '2012-10-17',
+  Id: id,
+  Statement: [ROOT, ...extra],
+});
+const auditor = (role: string) => ({
+  Sid: 'Audit',
+  Effect: 'Allow',
+  Principal: { AWS: `arn:aws:iam::123456789012:role/${role}` },
+  Action: 'kms:Describe*',
+  Resource: '*',
+});
 
 describe('policy templates', () => {
   let t: TestApp;
   const post = (body: object) => request(t.http).post(TEMPLATES).set('Authorization', bearer(t.adminToken)).send(body);
-  const patch = (id: string, body: object) => request(t.http).patch(`${TEMPLATES}/${id}`).set('Authorization', bearer(t.adminToken)).send(body);
+  const patch = (id: string, body: object) =>
+    request(t.http).patch(`${TEMPLATES}/${id}`).set('Authorization', bearer(t.adminToken)).send(body);
   const del = (path: string) => request(t.http).delete(path).set('Authorization', bearer(t.adminToken));
 
   beforeAll(async () => {
@@ -24,7 +53,15 @@ describe('policy templates', () => {
     it('with a policy: unverified, no keys, the policy as given', async () => {
       const res = await post({ name: 'tpl-policy', kms: 'kms', policy: policyWith('p1') });
       expect(res.status).toBe(201);
-      expect(res.body).toMatchObject({ name: 'tpl-policy', kms: 'kms', account_id: '123456789012', is_verified: false, keys_count: 0, policy: policyWith('p1'), key_users: [] });
+      expect(res.body).toMatchObject({
+        name: 'tpl-policy',
+        kms: 'kms',
+        account_id: '123456789012',
+        is_verified: false,
+        keys_count: 0,
+        policy: policyWith('p1'),
+        key_users: [],
+      });
       expect(res.body.uri).toBe(`kylo:kylo:cckm:aws-policy-template:${res.body.id}`);
     });
 
@@ -33,7 +70,10 @@ describe('policy templates', () => {
       expect(res.status).toBe(201);
       expect(res.body).toMatchObject({ key_admins: ['alice'], key_users_roles: ['App'], is_verified: false });
       expect(res.body.policy.Statement.map((s: { Sid: string }) => s.Sid)).toEqual([
-        'Enable IAM User Permissions', 'Allow access for Key Administrators', 'Allow use of the key', 'Allow attachment of persistent resources',
+        'Enable IAM User Permissions',
+        'Allow access for Key Administrators',
+        'Allow use of the key',
+        'Allow attachment of persistent resources',
       ]);
     });
 
@@ -68,10 +108,17 @@ describe('policy templates', () => {
       const r = await createKeyOk(t, { kms: 'kms', region: 'us-east-1', policytemplate: tpl.id });
       expect(r.cckm_policy_template_id).toBe(tpl.id);
       expect(r.aws_param.Policy).toEqual(policyWith('by-id', [auditor('A')]));
-      expect(r.aws_param.Tags).toEqual(expect.arrayContaining([{ TagKey: 'cckm_policy_template_id', TagValue: tpl.id }]));
+      expect(r.aws_param.Tags).toEqual(
+        expect.arrayContaining([{ TagKey: 'cckm_policy_template_id', TagValue: tpl.id }]),
+      );
       expect(await storedPolicy(t, 'us-east-1', r.aws_param.KeyID)).toEqual(policyWith('by-id', [auditor('A')]));
       const tags = await emulator(t, 'us-east-1', 'ListResourceTags', { KeyId: r.aws_param.KeyID });
-      expect(tags.Tags).toEqual(expect.arrayContaining([{ TagKey: 'cckm_policy_template_id', TagValue: tpl.id }, { TagKey: 'cckm_record_id', TagValue: r.id }]));
+      expect(tags.Tags).toEqual(
+        expect.arrayContaining([
+          { TagKey: 'cckm_policy_template_id', TagValue: tpl.id },
+          { TagKey: 'cckm_record_id', TagValue: r.id },
+        ]),
+      );
       const after = await get(t, `${TEMPLATES}/${tpl.id}`);
       expect(after.body).toMatchObject({ is_verified: true, keys_count: 1 });
       expect(await listIds(t, `cckm_policy_template_id=${tpl.id}`)).toEqual([r.id]);
@@ -79,11 +126,19 @@ describe('policy templates', () => {
 
     it('by name, from principal lists: the policy is built for the key usage', async () => {
       await post({ name: 'tpl-by-name', kms: 'kms', key_users: ['signer'] });
-      const r = await createKeyOk(t, { kms: 'kms', region: 'us-west-2', policytemplate: 'tpl-by-name', aws_param: { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' } });
+      const r = await createKeyOk(t, {
+        kms: 'kms',
+        region: 'us-west-2',
+        policytemplate: 'tpl-by-name',
+        aws_param: { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' },
+      });
       const use = r.aws_param.Policy.Statement.find((s: { Sid: string }) => s.Sid === 'Allow use of the key');
       expect(use).toEqual({
-        Sid: 'Allow use of the key', Effect: 'Allow', Principal: { AWS: ['arn:aws:iam::123456789012:user/signer'] },
-        Action: ['kms:DescribeKey', 'kms:GetPublicKey', 'kms:Sign', 'kms:Verify'], Resource: '*',
+        Sid: 'Allow use of the key',
+        Effect: 'Allow',
+        Principal: { AWS: ['arn:aws:iam::123456789012:user/signer'] },
+        Action: ['kms:DescribeKey', 'kms:GetPublicKey', 'kms:Sign', 'kms:Verify'],
+        Resource: '*',
       });
       expect(await storedPolicy(t, 'us-west-2', r.aws_param.KeyID)).toEqual(r.aws_param.Policy);
       expect((await get(t, `${TEMPLATES}/tpl-by-name`)).body.is_verified).toBe(true);
@@ -102,7 +157,12 @@ describe('policy templates', () => {
 
     it('a refused create with a template leaves the template unverified', async () => {
       const tpl = (await post({ name: 'tpl-refused', kms: 'kms', key_users: ['x'] })).body;
-      const res = await createKey(t, { kms: 'kms', region: 'us-east-1', policytemplate: tpl.id, aws_param: { Tags: [{ TagKey: 'k', TagValue: 'bad value' }] } });
+      const res = await createKey(t, {
+        kms: 'kms',
+        region: 'us-east-1',
+        policytemplate: tpl.id,
+        aws_param: { Tags: [{ TagKey: 'k', TagValue: 'bad value' }] },
+      });
       expectBadRequest(res, 'aws_param.Tags[0].TagValue');
       expect((await get(t, `${TEMPLATES}/${tpl.id}`)).body).toMatchObject({ is_verified: false, keys_count: 0 });
     });
@@ -130,7 +190,12 @@ describe('policy templates', () => {
       const keys = await Promise.all([
         createKeyOk(t, { kms: 'kms', region: 'us-east-1', policytemplate: tpl.id }),
         createKeyOk(t, { kms: 'kms', region: 'eu-west-1', policytemplate: 'tpl-push' }),
-        createKeyOk(t, { kms: 'kms', region: 'ap-south-1', policytemplate: tpl.id, aws_param: { KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' } }),
+        createKeyOk(t, {
+          kms: 'kms',
+          region: 'ap-south-1',
+          policytemplate: tpl.id,
+          aws_param: { KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' },
+        }),
       ]);
       const bystander = await createKeyOk(t, { kms: 'kms', region: 'us-east-1' });
       const v2 = policyWith('v2', [auditor('NewAuditor')]);
@@ -152,7 +217,9 @@ describe('policy templates', () => {
       ]);
       const res = await patch(tpl.id, { key_users: ['u2'], auto_push: true });
       expect(res.status).toBe(200);
-      const symPolicy = (await storedPolicy(t, 'us-east-1', sym!.aws_param.KeyID)) as { Statement: { Sid: string; Principal: unknown; Action: string[] }[] };
+      const symPolicy = (await storedPolicy(t, 'us-east-1', sym!.aws_param.KeyID)) as {
+        Statement: { Sid: string; Principal: unknown; Action: string[] }[];
+      };
       const macPolicy = (await storedPolicy(t, 'us-east-1', mac!.aws_param.KeyID)) as typeof symPolicy;
       const use = (p: typeof symPolicy) => p.Statement.find((s) => s.Sid === 'Allow use of the key')!;
       expect(use(symPolicy).Principal).toEqual({ AWS: ['arn:aws:iam::123456789012:user/u2'] });

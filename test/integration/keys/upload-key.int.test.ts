@@ -11,7 +11,9 @@ const DAY = 86_400_000;
 describe('upload-key', () => {
   let t: TestApp;
   const upload = (body: object, token?: string, headers: Record<string, string> = {}): Promise<Response> => {
-    let req = request(t.http).post(UPLOAD).set('Authorization', bearer(token ?? t.adminToken));
+    let req = request(t.http)
+      .post(UPLOAD)
+      .set('Authorization', bearer(token ?? t.adminToken));
     for (const [k, v] of Object.entries(headers)) req = req.set(k, v);
     return req.send(body);
   };
@@ -20,7 +22,8 @@ describe('upload-key', () => {
     if (res.status !== 201) throw new Error(`upload failed: ${res.status} ${JSON.stringify(res.body)}`);
     return res.body;
   };
-  const describeKey = async (region: string, keyId: string) => (await emulator(t, region, 'DescribeKey', { KeyId: keyId })).KeyMetadata!;
+  const describeKey = async (region: string, keyId: string) =>
+    (await emulator(t, region, 'DescribeKey', { KeyId: keyId })).KeyMetadata!;
   const recordCount = async () => (await get(t, `${KEYS}?limit=1`)).body.total as number;
 
   beforeAll(async () => {
@@ -39,9 +42,20 @@ describe('upload-key', () => {
       source_key_tier: 'local',
       key_expiration: true,
       key_material_description: 'generated',
-      aws_param: { Alias: 'byok-generated', Description: 'uploaded', ValidTo: validTo.toISOString(), Tags: [{ TagKey: 'env', TagValue: 'test' }] },
+      aws_param: {
+        Alias: 'byok-generated',
+        Description: 'uploaded',
+        ValidTo: validTo.toISOString(),
+        Tags: [{ TagKey: 'env', TagValue: 'test' }],
+      },
     });
-    expect(k).toMatchObject({ status: 'ready', last_error: null, key_material_origin: 'external', key_type: 'symmetric', gone: false });
+    expect(k).toMatchObject({
+      status: 'ready',
+      last_error: null,
+      key_material_origin: 'external',
+      key_type: 'symmetric',
+      gone: false,
+    });
     expect(k.aws_param).toMatchObject({
       Origin: 'EXTERNAL',
       KeyState: 'Enabled',
@@ -51,26 +65,57 @@ describe('upload-key', () => {
       Description: 'uploaded',
       Alias: ['alias/byok-generated'],
     });
-    expect(k.aws_param.Tags).toEqual(expect.arrayContaining([{ TagKey: 'env', TagValue: 'test' }, { TagKey: 'cckm_record_id', TagValue: k.id }]));
+    expect(k.aws_param.Tags).toEqual(
+      expect.arrayContaining([
+        { TagKey: 'env', TagValue: 'test' },
+        { TagKey: 'cckm_record_id', TagValue: k.id },
+      ]),
+    );
     const md = await describeKey('us-east-1', k.aws_param.KeyID);
-    expect(md).toMatchObject({ Origin: 'EXTERNAL', KeyState: 'Enabled', ExpirationModel: 'KEY_MATERIAL_EXPIRES', Description: 'uploaded' });
+    expect(md).toMatchObject({
+      Origin: 'EXTERNAL',
+      KeyState: 'Enabled',
+      ExpirationModel: 'KEY_MATERIAL_EXPIRES',
+      Description: 'uploaded',
+    });
     expect(md.ValidTo!.getTime()).toBe(validTo.getTime());
-    const ct = await emulator(t, 'us-east-1', 'Encrypt', { KeyId: 'alias/byok-generated', Plaintext: Buffer.from('uploaded') });
-    expect(Buffer.from((await emulator(t, 'us-east-1', 'Decrypt', { CiphertextBlob: ct.CiphertextBlob! })).Plaintext!).toString()).toBe('uploaded');
+    const ct = await emulator(t, 'us-east-1', 'Encrypt', {
+      KeyId: 'alias/byok-generated',
+      Plaintext: Buffer.from('uploaded'),
+    });
+    expect(
+      Buffer.from(
+        (await emulator(t, 'us-east-1', 'Decrypt', { CiphertextBlob: ct.CiphertextBlob! })).Plaintext!,
+      ).toString(),
+    ).toBe('uploaded');
     // Only one record and one AWS key for the request.
     expect((await get(t, `${KEYS}?keyid=${k.aws_param.KeyID}`)).body.total).toBe(1);
   });
 
-  it('caller-supplied HMAC material: the emulator\'s MAC equals node:crypto\'s HMAC with that material', async () => {
+  it("caller-supplied HMAC material: the emulator's MAC equals node:crypto's HMAC with that material", async () => {
     const material = randomBytes(32);
-    const k = await uploadOk({ kms: 'kms', region: 'eu-west-1', key_material: material.toString('base64'), aws_param: { KeySpec: 'HMAC_256' } });
+    const k = await uploadOk({
+      kms: 'kms',
+      region: 'eu-west-1',
+      key_material: material.toString('base64'),
+      aws_param: { KeySpec: 'HMAC_256' },
+    });
     expect(k).toMatchObject({ status: 'ready', key_type: 'hmac' });
-    expect(k.aws_param).toMatchObject({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC', KeyState: 'Enabled', ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' });
-    const mac = await emulator(t, 'eu-west-1', 'GenerateMac', { KeyId: k.aws_param.KeyID, Message: Buffer.from('hello'), MacAlgorithm: 'HMAC_SHA_256' });
+    expect(k.aws_param).toMatchObject({
+      KeySpec: 'HMAC_256',
+      KeyUsage: 'GENERATE_VERIFY_MAC',
+      KeyState: 'Enabled',
+      ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE',
+    });
+    const mac = await emulator(t, 'eu-west-1', 'GenerateMac', {
+      KeyId: k.aws_param.KeyID,
+      Message: Buffer.from('hello'),
+      MacAlgorithm: 'HMAC_SHA_256',
+    });
     expect(Buffer.from(mac.Mac!)).toEqual(createHmac('sha256', material).update('hello').digest());
   });
 
-  it('caller-supplied EC private key with key_users: the public key is the caller\'s, the emulator\'s signature verifies with node:crypto', async () => {
+  it("caller-supplied EC private key with key_users: the public key is the caller's, the emulator's signature verifies with node:crypto", async () => {
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     const k = await uploadOk({
       kms: 'kms',
@@ -82,14 +127,30 @@ describe('upload-key', () => {
     expect(k).toMatchObject({ status: 'ready', key_type: 'asymmetric', key_users: ['signer'] });
     const pub = await emulator(t, 'us-east-1', 'GetPublicKey', { KeyId: k.aws_param.KeyID });
     expect(Buffer.from(pub.PublicKey!)).toEqual(publicKey.export({ type: 'spki', format: 'der' }));
-    const sig = await emulator(t, 'us-east-1', 'Sign', { KeyId: k.aws_param.KeyID, Message: Buffer.from('msg'), SigningAlgorithm: 'ECDSA_SHA_256' });
-    expect(verify('sha256', Buffer.from('msg'), createPublicKey({ key: Buffer.from(pub.PublicKey!), format: 'der', type: 'spki' }), Buffer.from(sig.Signature!))).toBe(true);
-    const policy = JSON.parse((await emulator(t, 'us-east-1', 'GetKeyPolicy', { KeyId: k.aws_param.KeyID, PolicyName: 'default' })).Policy!);
+    const sig = await emulator(t, 'us-east-1', 'Sign', {
+      KeyId: k.aws_param.KeyID,
+      Message: Buffer.from('msg'),
+      SigningAlgorithm: 'ECDSA_SHA_256',
+    });
+    expect(
+      verify(
+        'sha256',
+        Buffer.from('msg'),
+        createPublicKey({ key: Buffer.from(pub.PublicKey!), format: 'der', type: 'spki' }),
+        Buffer.from(sig.Signature!),
+      ),
+    ).toBe(true);
+    const policy = JSON.parse(
+      (await emulator(t, 'us-east-1', 'GetKeyPolicy', { KeyId: k.aws_param.KeyID, PolicyName: 'default' })).Policy!,
+    );
     expect(policy.Statement[1].Principal).toEqual({ AWS: ['arn:aws:iam::123456789012:user/signer'] });
   });
 
   it('with a policy template: linked, verified, not drifted', async () => {
-    const tpl = await request(t.http).post(TEMPLATES).set('Authorization', bearer(t.adminToken)).send({ name: 'upload-tpl', kms: 'kms', key_admins: ['boss'] });
+    const tpl = await request(t.http)
+      .post(TEMPLATES)
+      .set('Authorization', bearer(t.adminToken))
+      .send({ name: 'upload-tpl', kms: 'kms', key_admins: ['boss'] });
     const k = await uploadOk({ kms: 'kms', region: 'us-east-1', policytemplate: 'upload-tpl' });
     expect(k).toMatchObject({ cckm_policy_template_id: tpl.body.id, policy_drift: false });
     expect((await get(t, `${TEMPLATES}/${tpl.body.id}`)).body.is_verified).toBe(true);
@@ -113,16 +174,41 @@ describe('upload-key', () => {
     const base = { kms: 'kms', region: 'us-west-2' };
     expectBadRequest(await upload({ ...base, aws_param: { Origin: 'AWS_KMS' } }), 'aws_param.Origin', 'EXTERNAL');
     expectBadRequest(await upload({ ...base, key_expiration: true }), 'aws_param.ValidTo', 'required');
-    expectBadRequest(await upload({ ...base, key_expiration: false, aws_param: { ValidTo: new Date(Date.now() + DAY).toISOString() } }), 'aws_param.ValidTo');
-    expectBadRequest(await upload({ ...base, aws_param: { ValidTo: new Date(Date.now() - DAY).toISOString() } }), 'aws_param.ValidTo', 'future');
-    expectBadRequest(await upload({ ...base, aws_param: { ValidTo: new Date(Date.now() + 400 * DAY).toISOString() } }), 'aws_param.ValidTo', '365');
+    expectBadRequest(
+      await upload({
+        ...base,
+        key_expiration: false,
+        aws_param: { ValidTo: new Date(Date.now() + DAY).toISOString() },
+      }),
+      'aws_param.ValidTo',
+    );
+    expectBadRequest(
+      await upload({ ...base, aws_param: { ValidTo: new Date(Date.now() - DAY).toISOString() } }),
+      'aws_param.ValidTo',
+      'future',
+    );
+    expectBadRequest(
+      await upload({ ...base, aws_param: { ValidTo: new Date(Date.now() + 400 * DAY).toISOString() } }),
+      'aws_param.ValidTo',
+      '365',
+    );
     expectBadRequest(await upload({ ...base, key_material: 'not base64!' }), 'key_material');
     expectBadRequest(await upload({ ...base, source_key_tier: 'dsm' }), 'source_key_tier');
     expectBadRequest(await upload({ ...base, valid_to: new Date(Date.now() + DAY).toISOString() }), 'valid_to');
     expectBadRequest(await upload({ ...base, aws_param: { KeySpec: 'ECC_NIST_P256' } }), 'aws_param.KeyUsage');
     expectBadRequest(await upload({ kms: 'nope', region: 'us-west-2' }), 'kms');
-    expectError(await upload({ ...base, source_key_identifier: 'some-cm-key' }), 422, 'NCERRUnsupportedOperation', 'source_key_identifier');
-    expectError(await upload({ ...base, aws_param: { KeySpec: 'ML_DSA_44', KeyUsage: 'SIGN_VERIFY' } }), 422, 'NCERRUnsupportedOperation', 'ML_DSA_44');
+    expectError(
+      await upload({ ...base, source_key_identifier: 'some-cm-key' }),
+      422,
+      'NCERRUnsupportedOperation',
+      'source_key_identifier',
+    );
+    expectError(
+      await upload({ ...base, aws_param: { KeySpec: 'ML_DSA_44', KeyUsage: 'SIGN_VERIFY' } }),
+      422,
+      'NCERRUnsupportedOperation',
+      'ML_DSA_44',
+    );
     const reader = await t.userToken('upload-reader', ['cckm_users']);
     expectError(await upload(base, reader), 403, 'NCERRForbidden');
     expect(await emulatorKeyIds(t, 'us-west-2')).toEqual(keysBefore);
@@ -131,8 +217,21 @@ describe('upload-key', () => {
 
   it('an import AWS refuses leaves no usable key: alias deleted, deletion scheduled, record failed — and the answer says so', async () => {
     const keysBefore = new Set(await emulatorKeyIds(t, 'us-west-2'));
-    const res = await upload({ kms: 'kms', region: 'us-west-2', key_material: randomBytes(16).toString('base64'), aws_param: { Alias: 'byok-retry' } });
-    expectError(res, 400, 'NCERRBadRequest', 'IncorrectKeyMaterialException', 'scheduled for deletion', 'alias alias/byok-retry was deleted', 'status failed');
+    const res = await upload({
+      kms: 'kms',
+      region: 'us-west-2',
+      key_material: randomBytes(16).toString('base64'),
+      aws_param: { Alias: 'byok-retry' },
+    });
+    expectError(
+      res,
+      400,
+      'NCERRBadRequest',
+      'IncorrectKeyMaterialException',
+      'scheduled for deletion',
+      'alias alias/byok-retry was deleted',
+      'status failed',
+    );
     const created = (await emulatorKeyIds(t, 'us-west-2')).filter((id) => !keysBefore.has(id));
     expect(created).toHaveLength(1);
     const keyId = created[0]!;
@@ -145,7 +244,11 @@ describe('upload-key', () => {
     expect(list.total).toBe(1);
     const record = list.resources[0];
     expect(res.body.message).toContain(record.id);
-    expect(record).toMatchObject({ status: 'failed', gone: false, aws_param: { KeyState: 'PendingDeletion', Origin: 'EXTERNAL', Alias: [] } });
+    expect(record).toMatchObject({
+      status: 'failed',
+      gone: false,
+      aws_param: { KeyState: 'PendingDeletion', Origin: 'EXTERNAL', Alias: [] },
+    });
     expect(record.last_error).toContain('IncorrectKeyMaterialException');
     expect(record.last_error).toContain('scheduled for deletion');
 
@@ -157,7 +260,8 @@ describe('upload-key', () => {
 
   it('AWS failing during the import (server fault): the key is discarded the same way; if even its deletion fails, the record says so and the key stays unusable', async () => {
     const emu = t.composed.emulator!;
-    const newKeyOf = async (before: Set<string>) => (await emulatorKeyIds(t, 'ap-south-1')).filter((id) => !before.has(id));
+    const newKeyOf = async (before: Set<string>) =>
+      (await emulatorKeyIds(t, 'ap-south-1')).filter((id) => !before.has(id));
     let before = new Set(await emulatorKeyIds(t, 'ap-south-1'));
     emu.setFaults([{ operation: 'ImportKeyMaterial', kind: 'error', count: 20 }]);
     let res: Response;
@@ -171,7 +275,10 @@ describe('upload-key', () => {
     expect(res.body.message).toContain('scheduled for deletion');
     let [keyId] = await newKeyOf(before);
     expect((await describeKey('ap-south-1', keyId!)).KeyState).toBe('PendingDeletion');
-    expect((await get(t, `${KEYS}?keyid=${keyId}`)).body.resources[0]).toMatchObject({ status: 'failed', aws_param: { KeyState: 'PendingDeletion' } });
+    expect((await get(t, `${KEYS}?keyid=${keyId}`)).body.resources[0]).toMatchObject({
+      status: 'failed',
+      aws_param: { KeyState: 'PendingDeletion' },
+    });
 
     before = new Set(await emulatorKeyIds(t, 'ap-south-1'));
     emu.setFaults([
@@ -190,9 +297,14 @@ describe('upload-key', () => {
     const record = (await get(t, `${KEYS}?keyid=${keyId}`)).body.resources[0];
     expect(record).toMatchObject({ status: 'failed', aws_param: { KeyState: 'PendingImport' } });
     expect(record.last_error).toContain('could not be scheduled for deletion');
-    await expect(emulator(t, 'ap-south-1', 'Encrypt', { KeyId: keyId!, Plaintext: Buffer.from('x') })).rejects.toMatchObject({ awsName: 'KMSInvalidStateException' });
+    await expect(
+      emulator(t, 'ap-south-1', 'Encrypt', { KeyId: keyId!, Plaintext: Buffer.from('x') }),
+    ).rejects.toMatchObject({ awsName: 'KMSInvalidStateException' });
     // The record can be completed later: import-material makes it usable and ready.
-    const fixed = await request(t.http).post(`${KEYS}/${record.id}/import-material`).set('Authorization', bearer(t.adminToken)).send({});
+    const fixed = await request(t.http)
+      .post(`${KEYS}/${record.id}/import-material`)
+      .set('Authorization', bearer(t.adminToken))
+      .send({});
     expect(fixed.status).toBe(200);
     expect(fixed.body).toMatchObject({ status: 'ready', last_error: null, aws_param: { KeyState: 'Enabled' } });
   });
@@ -200,7 +312,12 @@ describe('upload-key', () => {
   it('an alias already in use → 409 before anything is created', async () => {
     await uploadOk({ kms: 'kms', region: 'eu-west-1', aws_param: { Alias: 'byok-taken' } });
     const keysBefore = await emulatorKeyIds(t, 'eu-west-1');
-    expectError(await upload({ kms: 'kms', region: 'eu-west-1', aws_param: { Alias: 'byok-taken' } }), 409, 'NCERRConflict', 'AlreadyExistsException');
+    expectError(
+      await upload({ kms: 'kms', region: 'eu-west-1', aws_param: { Alias: 'byok-taken' } }),
+      409,
+      'NCERRConflict',
+      'AlreadyExistsException',
+    );
     expect(await emulatorKeyIds(t, 'eu-west-1')).toEqual(keysBefore);
   });
 });

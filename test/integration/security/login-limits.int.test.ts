@@ -10,7 +10,12 @@ describe('login limits', () => {
 
   beforeAll(async () => {
     t = await startTestApp('login-limits', {
-      env: { CCKM_LOGIN_IP_RATE_PER_SECOND: '1', CCKM_LOGIN_IP_BURST: '4', CCKM_LOGIN_RATE_PER_SECOND: '1000', CCKM_PASSWORD_SCRYPT_LOG_N: '10' },
+      env: {
+        CCKM_LOGIN_IP_RATE_PER_SECOND: '1',
+        CCKM_LOGIN_IP_BURST: '4',
+        CCKM_LOGIN_RATE_PER_SECOND: '1000',
+        CCKM_PASSWORD_SCRYPT_LOG_N: '10',
+      },
     });
   });
   afterAll(() => t?.close());
@@ -20,7 +25,9 @@ describe('login limits', () => {
     const statuses: number[] = [];
     let last: request.Response | undefined;
     for (let i = 0; i < 6; i++) {
-      last = await request(t.http).post('/api/v1/auth/tokens').send({ grant_type: 'password', username: 'admin', password: ADMIN_PASSWORD, domain: 'kylo' });
+      last = await request(t.http)
+        .post('/api/v1/auth/tokens')
+        .send({ grant_type: 'password', username: 'admin', password: ADMIN_PASSWORD, domain: 'kylo' });
       statuses.push(last.status);
     }
     expect(statuses.slice(0, 3)).toEqual([200, 200, 200]);
@@ -41,7 +48,12 @@ describe('login limits', () => {
       ])
       .execute();
     expect(await t.composed.services.auth.pruneLoginFailures()).toBe(2);
-    const left = await t.db.db.selectFrom('loginFailures').select('username').where('account', '=', 'kylo').orderBy('username').execute();
+    const left = await t.db.db
+      .selectFrom('loginFailures')
+      .select('username')
+      .where('account', '=', 'kylo')
+      .orderBy('username')
+      .execute();
     expect(left.map((r) => r.username)).toEqual(['old-still-locked', 'recent']);
   });
 });

@@ -38,11 +38,19 @@ export class SyncEndpoint {
   static async start(): Promise<SyncEndpoint> {
     const time = { offsetMs: 0 };
     const clock = () => new Date(Date.now() + time.offsetMs);
-    const emulator = await KmsEmulator.open({ store: new InMemoryEmulatorStore(), rootKey: randomBytes(32), defaultAccountId: ACCOUNTS.a.id, clock, schedulerIntervalMs: 0 });
+    const emulator = await KmsEmulator.open({
+      store: new InMemoryEmulatorStore(),
+      rootKey: randomBytes(32),
+      defaultAccountId: ACCOUNTS.a.id,
+      clock,
+      schedulerIntervalMs: 0,
+    });
     const endpoint = new SyncEndpoint(emulator, time);
     endpoint.server = createServer(
       createEmulatorWireHandler(emulator, {
-        credentials: Object.fromEntries(Object.values(ACCOUNTS).map((a) => [a.accessKey, { secretAccessKey: a.secret, accountId: a.id }])),
+        credentials: Object.fromEntries(
+          Object.values(ACCOUNTS).map((a) => [a.accessKey, { secretAccessKey: a.secret, accountId: a.id }]),
+        ),
         defaultAccountId: ACCOUNTS.a.id,
         defaultRegion: 'us-east-1',
         maxBodyBytes: 4 * 1024 * 1024,
@@ -57,7 +65,12 @@ export class SyncEndpoint {
   }
 
   /** Calls the emulator in-process as `account` in `region`. */
-  call<Op extends KmsOperationName>(account: keyof typeof ACCOUNTS, region: string, op: Op, input: KmsOperations[Op]['input']): Promise<KmsOperations[Op]['output']> {
+  call<Op extends KmsOperationName>(
+    account: keyof typeof ACCOUNTS,
+    region: string,
+    op: Op,
+    input: KmsOperations[Op]['input'],
+  ): Promise<KmsOperations[Op]['output']> {
     return this.emulator.call({ accountId: ACCOUNTS[account].id, region }, op, input);
   }
 
@@ -97,7 +110,11 @@ export function as(t: TestApp, token: string) {
 }
 
 /** Creates the connections and KMS accounts of both test accounts (through the API). */
-export async function addWireAccounts(t: TestApp, endpoint: SyncEndpoint, regions: string[]): Promise<{ a: Body; b: Body }> {
+export async function addWireAccounts(
+  t: TestApp,
+  endpoint: SyncEndpoint,
+  regions: string[],
+): Promise<{ a: Body; b: Body }> {
   const admin = as(t, t.adminToken);
   const out: Record<string, Body> = {};
   for (const [name, acct] of Object.entries(ACCOUNTS)) {
@@ -109,7 +126,12 @@ export async function addWireAccounts(t: TestApp, endpoint: SyncEndpoint, region
       secret_access_key: acct.secret,
     });
     if (c.status !== 201) throw new Error(`connection: ${c.status} ${JSON.stringify(c.body)}`);
-    const k = await admin.post('/api/v1/cckm/aws/kms', { name: `acct-${name}`, account_id: acct.id, connection: `wire-${name}`, regions });
+    const k = await admin.post('/api/v1/cckm/aws/kms', {
+      name: `acct-${name}`,
+      account_id: acct.id,
+      connection: `wire-${name}`,
+      regions,
+    });
     if (k.status !== 201) throw new Error(`kms: ${k.status} ${JSON.stringify(k.body)}`);
     out[name] = k.body;
   }

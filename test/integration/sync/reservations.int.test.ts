@@ -24,7 +24,9 @@ describe('creating reservations are resolved by refresh and synchronization', ()
   const admin = () => as(t, t.adminToken);
 
   beforeAll(async () => {
-    t = await startTestApp('reservations', { env: { CCKM_PROVIDER_TIMEOUT_MS: String(TIMEOUT_MS), CCKM_JOB_POLL_MS: '100' } });
+    t = await startTestApp('reservations', {
+      env: { CCKM_PROVIDER_TIMEOUT_MS: String(TIMEOUT_MS), CCKM_JOB_POLL_MS: '100' },
+    });
     const kms = await admin().get('/api/v1/cckm/aws/kms?name=kms');
     kmsId = kms.body.resources[0].id;
   });
@@ -34,20 +36,41 @@ describe('creating reservations are resolved by refresh and synchronization', ()
   async function reserve(ageMs: number): Promise<string> {
     const id = randomUUID();
     await new PostgresKeyRepository(t.db.db).reserve({
-      id, account: 'kylo', kmsId, region: REGION, cloudName: 'aws', policyTemplateId: null,
-      keySpec: 'SYMMETRIC_DEFAULT', keyUsage: 'ENCRYPT_DECRYPT', keyType: keyTypeOf('SYMMETRIC_DEFAULT'), origin: 'AWS_KMS',
-      keyMaterialOrigin: materialOriginOf('AWS_KMS'), keyAdmins: [], keyAdminsRoles: [], keyUsers: [], keyUsersRoles: [],
-      externalAccounts: [], createdBy: 'admin',
+      id,
+      account: 'kylo',
+      kmsId,
+      region: REGION,
+      cloudName: 'aws',
+      policyTemplateId: null,
+      keySpec: 'SYMMETRIC_DEFAULT',
+      keyUsage: 'ENCRYPT_DECRYPT',
+      keyType: keyTypeOf('SYMMETRIC_DEFAULT'),
+      origin: 'AWS_KMS',
+      keyMaterialOrigin: materialOriginOf('AWS_KMS'),
+      keyAdmins: [],
+      keyAdminsRoles: [],
+      keyUsers: [],
+      keyUsersRoles: [],
+      externalAccounts: [],
+      createdBy: 'admin',
     });
-    await t.db.db.updateTable('awsKeys').set({ createdAt: sql<Date>`now() - make_interval(secs => ${ageMs / 1000})` }).where('id', '=', id).execute();
+    await t.db.db
+      .updateTable('awsKeys')
+      .set({ createdAt: sql<Date>`now() - make_interval(secs => ${ageMs / 1000})` })
+      .where('id', '=', id)
+      .execute();
     return id;
   }
 
   /** The key an interrupted create did make in AWS: tagged with the record id, never recorded. */
   async function createTaggedKey(recordId: string): Promise<string> {
-    const created = await t.composed.emulator!.call({ accountId: t.config.emulatorAccountId, region: REGION }, 'CreateKey', {
-      Tags: [{ TagKey: 'cckm_record_id', TagValue: recordId }],
-    });
+    const created = await t.composed.emulator!.call(
+      { accountId: t.config.emulatorAccountId, region: REGION },
+      'CreateKey',
+      {
+        Tags: [{ TagKey: 'cckm_record_id', TagValue: recordId }],
+      },
+    );
     return created.KeyMetadata!.KeyId!;
   }
 
@@ -58,12 +81,17 @@ describe('creating reservations are resolved by refresh and synchronization', ()
     const res = await admin().post(`${KEYS}/${id}/refresh`);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ id, status: 'failed' });
-    expect(res.body.last_error).toMatch(new RegExp(`AWS has no key for this reservation: no key in ${REGION} is tagged cckm_record_id=${id}`));
+    expect(res.body.last_error).toMatch(
+      new RegExp(`AWS has no key for this reservation: no key in ${REGION} is tagged cckm_record_id=${id}`),
+    );
     // Refresh again: still failed, nothing else changes.
-    expect((await admin().post(`${KEYS}/${id}/refresh`)).body).toMatchObject({ status: 'failed', last_error: res.body.last_error });
+    expect((await admin().post(`${KEYS}/${id}/refresh`)).body).toMatchObject({
+      status: 'failed',
+      last_error: res.body.last_error,
+    });
   });
 
-  it('refresh adopts the key tagged with an old reservation\'s id', async () => {
+  it("refresh adopts the key tagged with an old reservation's id", async () => {
     const id = await reserve(OLD_MS);
     const keyId = await createTaggedKey(id);
     const res = await admin().post(`${KEYS}/${id}/refresh`);
@@ -76,7 +104,11 @@ describe('creating reservations are resolved by refresh and synchronization', ()
     const id = await reserve(0);
     const res = await admin().post(`${KEYS}/${id}/refresh`);
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ id, status: 'creating', last_error: expect.stringContaining('may still be in flight') });
+    expect(res.body).toMatchObject({
+      id,
+      status: 'creating',
+      last_error: expect.stringContaining('may still be in flight'),
+    });
   });
 
   it('one synchronization adopts, fails and leaves alone, each as its reservation deserves', async () => {
@@ -88,15 +120,32 @@ describe('creating reservations are resolved by refresh and synchronization', ()
     expect(job.status).toBe(201);
     const done = await waitForJob(t, `${SYNC}/${job.body.id}`);
     expect(done.overall_status).toBe('completed');
-    expect(await record(orphan)).toMatchObject({ status: 'failed', last_error: expect.stringContaining(`cckm_record_id=${orphan}`) });
-    expect(await record(made)).toMatchObject({ status: 'ready', last_error: null, aws_param: expect.objectContaining({ KeyId: keyId }) });
+    expect(await record(orphan)).toMatchObject({
+      status: 'failed',
+      last_error: expect.stringContaining(`cckm_record_id=${orphan}`),
+    });
+    expect(await record(made)).toMatchObject({
+      status: 'ready',
+      last_error: null,
+      aws_param: expect.objectContaining({ KeyId: keyId }),
+    });
     expect(await record(young)).toMatchObject({ status: 'creating', last_error: null });
     // Once they are older than the time budget, the next synchronization settles the young ones too.
-    await t.db.db.updateTable('awsKeys').set({ createdAt: sql<Date>`now() - interval '1 minute'` }).where('status', '=', 'creating').where('region', '=', REGION).execute();
+    await t.db.db
+      .updateTable('awsKeys')
+      .set({ createdAt: sql<Date>`now() - interval '1 minute'` })
+      .where('status', '=', 'creating')
+      .where('region', '=', REGION)
+      .execute();
     const again = await admin().post(SYNC, { kms: ['kms'], regions: [REGION] });
     expect((await waitForJob(t, `${SYNC}/${again.body.id}`)).overall_status).toBe('completed');
     expect(await record(young)).toMatchObject({ status: 'failed' });
-    const left = await t.db.db.selectFrom('awsKeys').select('id').where('status', '=', 'creating').where('region', '=', REGION).execute();
+    const left = await t.db.db
+      .selectFrom('awsKeys')
+      .select('id')
+      .where('status', '=', 'creating')
+      .where('region', '=', REGION)
+      .execute();
     expect(left).toEqual([]);
   });
 });

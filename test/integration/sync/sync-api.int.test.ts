@@ -5,7 +5,17 @@
  */
 import { startTestApp, type TestApp } from '../../fixtures/app.js';
 import { expectBadRequest, expectError } from '../keys/helpers.js';
-import { ACCOUNTS, addWireAccounts, allRecords, as, JOB_ENV, SYNC, SyncEndpoint, waitForJob, type Body } from './helpers.js';
+import {
+  ACCOUNTS,
+  addWireAccounts,
+  allRecords,
+  as,
+  JOB_ENV,
+  SYNC,
+  SyncEndpoint,
+  waitForJob,
+  type Body,
+} from './helpers.js';
 
 const REGIONS = ['us-east-1', 'us-west-2'];
 /** Pages of 100 keys: a region of 150 keys spans two pages, as 1 100 keys would with AWS's 1 000. */
@@ -111,7 +121,10 @@ describe('synchronization jobs API', () => {
     expect(queued).toHaveLength(3);
     const b = queued.find((j) => j.kms.includes('acct-b'))!;
     // Watch the job from the idle instance while the worker instance starts (and starts working).
-    const starting = startTestApp('sync-api-worker', { database: idle.db, env: { ...PAGED_ENV, EMULATOR_ENABLED: 'false' } });
+    const starting = startTestApp('sync-api-worker', {
+      database: idle.db,
+      env: { ...PAGED_ENV, EMULATOR_ENABLED: 'false' },
+    });
     let worker: TestApp | undefined;
     try {
       const deadline = Date.now() + 20_000;
@@ -132,7 +145,8 @@ describe('synchronization jobs API', () => {
       expect(records).toHaveLength(100);
       expect(records.every((r) => !r.gone)).toBe(true);
       endpoint.emulator.setFaults([]);
-      for (const j of queued.filter((x) => x.id !== b.id)) expect((await waitForJob(idle, `${SYNC}/${j.id}`, 60_000)).overall_status).toBe('completed');
+      for (const j of queued.filter((x) => x.id !== b.id))
+        expect((await waitForJob(idle, `${SYNC}/${j.id}`, 60_000)).overall_status).toBe('completed');
     } finally {
       endpoint.emulator.setFaults([]);
       await (worker ?? (await starting)).close();

@@ -8,7 +8,17 @@ import { sql } from 'kysely';
 import type { Database } from '../../../src/db/database.js';
 import { startTestApp, type TestApp } from '../../fixtures/app.js';
 import { createTestDatabase } from '../../support/test-db.js';
-import { ACCOUNTS, addWireAccounts, allRecords, as, JOB_ENV, SYNC, SyncEndpoint, waitForJob, type Body } from './helpers.js';
+import {
+  ACCOUNTS,
+  addWireAccounts,
+  allRecords,
+  as,
+  JOB_ENV,
+  SYNC,
+  SyncEndpoint,
+  waitForJob,
+  type Body,
+} from './helpers.js';
 
 const REGIONS = ['us-east-1', 'us-west-2', 'eu-west-1'];
 /** Every instance, the emulator and the test share this process's CPU: fewer parallel reads, more time per call. */
@@ -44,7 +54,10 @@ describe('synchronization jobs across service instances', () => {
       for (const region of REGIONS) {
         const ids = (await endpoint.keyIds(acct, region)).sort();
         keys += ids.length;
-        const recorded = records.filter((r) => r.aws_param.KeyId && r.region === region && r.kms === `acct-${acct}`).map((r) => r.aws_param.KeyId).sort();
+        const recorded = records
+          .filter((r) => r.aws_param.KeyId && r.region === region && r.kms === `acct-${acct}`)
+          .map((r) => r.aws_param.KeyId)
+          .sort();
         expect({ acct, region, recorded }).toEqual({ acct, region, recorded: ids });
       }
     }
@@ -65,16 +78,26 @@ describe('synchronization jobs across service instances', () => {
         for (let i = 0; i < 25; i++) await endpoint.call(acct, region, 'CreateKey', { Description: `pre ${i}` });
       }
     }
-    const [jobA, jobB] = await Promise.all([as(one, one.adminToken).post(SYNC, { kms: ['acct-a'] }), as(two, two.adminToken).post(SYNC, { kms: ['acct-b'] })]);
+    const [jobA, jobB] = await Promise.all([
+      as(one, one.adminToken).post(SYNC, { kms: ['acct-a'] }),
+      as(two, two.adminToken).post(SYNC, { kms: ['acct-b'] }),
+    ]);
     expect([jobA.status, jobB.status]).toEqual([201, 201]);
     // Creates through both instances in the regions being synchronized.
     const creates = await Promise.all(
       Array.from({ length: 16 }, (_, i) =>
-        as(i % 2 ? one : two, (i % 2 ? one : two).adminToken).post('/api/v1/cckm/aws/keys', { kms: i % 4 < 2 ? 'acct-a' : 'acct-b', region: REGIONS[i % 3], aws_param: { Description: `api ${i}` } }),
+        as(i % 2 ? one : two, (i % 2 ? one : two).adminToken).post('/api/v1/cckm/aws/keys', {
+          kms: i % 4 < 2 ? 'acct-a' : 'acct-b',
+          region: REGIONS[i % 3],
+          aws_param: { Description: `api ${i}` },
+        }),
       ),
     );
     expect(creates.map((r) => r.status)).toEqual(Array(16).fill(201));
-    const [doneA, doneB] = await Promise.all([waitForJob(one, `${SYNC}/${jobA.body.id}`, 120_000), waitForJob(two, `${SYNC}/${jobB.body.id}`, 120_000)]);
+    const [doneA, doneB] = await Promise.all([
+      waitForJob(one, `${SYNC}/${jobA.body.id}`, 120_000),
+      waitForJob(two, `${SYNC}/${jobB.body.id}`, 120_000),
+    ]);
     expect([doneA.overall_status, doneB.overall_status]).toEqual(['completed', 'completed']);
     await expectOneRecordPerKey(one);
     // The records created through the API kept their ids.
@@ -83,7 +106,9 @@ describe('synchronization jobs across service instances', () => {
   }, 180_000);
 
   it('of two identical jobs posted to two instances at the same moment, exactly one is accepted', async () => {
-    const results = await Promise.all([one, two].map((t) => as(t, t.adminToken).post(SYNC, { kms: ['acct-a', 'acct-b'] })));
+    const results = await Promise.all(
+      [one, two].map((t) => as(t, t.adminToken).post(SYNC, { kms: ['acct-a', 'acct-b'] })),
+    );
     const statuses = results.map((r) => r.status).sort();
     expect(statuses).toEqual([201, 409]);
     const accepted = results.find((r) => r.status === 201)!;
@@ -101,7 +126,10 @@ describe('synchronization jobs across service instances', () => {
     try {
       // Stop the second instance; the first keeps no workers so the job waits for a restart.
       await two.close();
-      const idle = await startTestApp('sync-instances-idle', { database: db, env: { ...PEER_ENV, CCKM_JOB_WORKERS: '0' } });
+      const idle = await startTestApp('sync-instances-idle', {
+        database: db,
+        env: { ...PEER_ENV, CCKM_JOB_WORKERS: '0' },
+      });
       await one.close();
       one = idle;
       const worker = await startTestApp('sync-instances-3', { database: db, env: PEER_ENV });
@@ -117,12 +145,17 @@ describe('synchronization jobs across service instances', () => {
       // The instance running it shuts down: the unit is released, not lost, and not finished.
       await worker.close();
       state = (await as(one, one.adminToken).get(`${SYNC}/${job.body.id}`)).body;
-      expect(state).toMatchObject({ overall_status: 'in_progress', detailed_status: { [label]: expect.stringMatching(/^in progress/) } });
+      expect(state).toMatchObject({
+        overall_status: 'in_progress',
+        detailed_status: { [label]: expect.stringMatching(/^in progress/) },
+      });
       // A restarted instance finishes it.
       two = await startTestApp('sync-instances-4', { database: db, env: PEER_ENV });
       const done = await waitForJob(one, `${SYNC}/${job.body.id}`, 120_000);
       expect(done.overall_status).toBe('completed');
-      expect(done.detailed_status[label]).toBe(`completed: ${(await endpoint.keyIds('b', 'eu-west-1')).length} keys (${done.progress.keys_created} created, 0 adopted, 0 updated, 0 gone)`);
+      expect(done.detailed_status[label]).toBe(
+        `completed: ${(await endpoint.keyIds('b', 'eu-west-1')).length} keys (${done.progress.keys_created} created, 0 adopted, 0 updated, 0 gone)`,
+      );
       await expectOneRecordPerKey(one);
 
       // An instance that died holding a lease: its unit is taken over once the lease expires.
@@ -132,13 +165,23 @@ describe('synchronization jobs across service instances', () => {
       expect(orphan.status).toBe(201);
       await one.db.db
         .updateTable('jobUnits')
-        .set({ status: 'running', leaseOwner: 'dead-instance/0', leaseUntil: sql<Date>`now() + interval '2 seconds'`, attempts: 1, startedAt: sql<Date>`now()` })
+        .set({
+          status: 'running',
+          leaseOwner: 'dead-instance/0',
+          leaseUntil: sql<Date>`now() + interval '2 seconds'`,
+          attempts: 1,
+          startedAt: sql<Date>`now()`,
+        })
         .where('jobId', '=', orphan.body.id)
         .execute();
       two = await startTestApp('sync-instances-5', { database: db, env: PEER_ENV });
       const taken = await waitForJob(one, `${SYNC}/${orphan.body.id}`, 60_000);
       expect(taken.overall_status).toBe('completed');
-      const attempts = await one.db.db.selectFrom('jobUnits').select('attempts').where('jobId', '=', orphan.body.id).execute();
+      const attempts = await one.db.db
+        .selectFrom('jobUnits')
+        .select('attempts')
+        .where('jobId', '=', orphan.body.id)
+        .execute();
       expect(attempts[0]!.attempts).toBe(2);
     } finally {
       endpoint.emulator.setFaults([]);

@@ -22,7 +22,10 @@ describe('periodic synchronization', () => {
     // The second instance has no emulator (one writer per database) and so runs no job units:
     // the root account's `kms` is an emulator connection only the first instance can serve.
     // Its scheduler still looks for due accounts, which is what this test is about.
-    two = await startTestApp('sync-periodic-2', { database: db, env: { ...ENV, EMULATOR_ENABLED: 'false', CCKM_JOB_WORKERS: '0' } });
+    two = await startTestApp('sync-periodic-2', {
+      database: db,
+      env: { ...ENV, EMULATOR_ENABLED: 'false', CCKM_JOB_WORKERS: '0' },
+    });
   });
   afterAll(async () => {
     await two?.close();
@@ -33,7 +36,10 @@ describe('periodic synchronization', () => {
 
   it('queues one job per KMS account, as the scheduler, and none again within the interval', async () => {
     const keyIds: string[] = [];
-    for (let i = 0; i < 5; i++) keyIds.push((await endpoint.call('a', 'us-east-1', 'CreateKey', { Description: `periodic ${i}` })).KeyMetadata!.KeyId!);
+    for (let i = 0; i < 5; i++)
+      keyIds.push(
+        (await endpoint.call('a', 'us-east-1', 'CreateKey', { Description: `periodic ${i}` })).KeyMetadata!.KeyId!,
+      );
     await addWireAccounts(one, endpoint, ['us-east-1', 'eu-west-1']);
     const admin = as(one, one.adminToken);
     const jobs = async () => (await admin.get(`${SYNC}?limit=100`)).body.resources as Body[];
@@ -44,7 +50,8 @@ describe('periodic synchronization', () => {
       list = await jobs();
     }
     expect(list.map((j) => j.kms[0]).sort()).toEqual(['acct-a', 'acct-b', 'kms']);
-    for (const j of list) expect(j).toMatchObject({ overall_status: 'completed', created_by: 'scheduler', synchronize_all: false });
+    for (const j of list)
+      expect(j).toMatchObject({ overall_status: 'completed', created_by: 'scheduler', synchronize_all: false });
     expect(list.find((j) => j.kms[0] === 'acct-a')!.regions).toEqual(['us-east-1', 'eu-west-1']);
     const records = await allRecords(one, 'kms=acct-a');
     expect(records.map((r) => r.aws_param.KeyId).sort()).toEqual([...keyIds].sort());

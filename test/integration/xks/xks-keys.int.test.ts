@@ -10,9 +10,19 @@ import type { HyokSourceKeys } from '../../../src/cckm/custom-key-stores/store-a
 import { XksKeyService } from '../../../src/cckm/xks/xks-key.service.js';
 import type { Database } from '../../../src/db/database.js';
 import { PostgresXksKeyRepository } from '../../../src/db/repositories/postgres-xks-key.repository.js';
-import { ConflictError, ForbiddenError, InternalError, NotFoundError, ValidationError } from '../../../src/errors/index.js';
+import {
+  ConflictError,
+  ForbiddenError,
+  InternalError,
+  NotFoundError,
+  ValidationError,
+} from '../../../src/errors/index.js';
 import { HttpXksClient } from '../../../src/xks/client.js';
-import { InMemoryXksStores, startStandaloneXksProxy, type StandaloneXksProxy } from '../../../src/xks/standalone-proxy.js';
+import {
+  InMemoryXksStores,
+  startStandaloneXksProxy,
+  type StandaloneXksProxy,
+} from '../../../src/xks/standalone-proxy.js';
 import { XksCallError, type XksProxyTarget } from '../../../src/xks/xks-types.js';
 import { createTestDatabase } from '../../support/test-db.js';
 
@@ -40,7 +50,11 @@ describe('XksKeyService over PostgreSQL', () => {
     expect(key).not.toHaveProperty('sealedMaterial');
     const material = Buffer.from((await service.getXksKey('acct-a', key.id))!.material);
     expect(material).toHaveLength(32);
-    const row = await db.db.selectFrom('xksKeys').select('sealedMaterial').where('id', '=', key.id).executeTakeFirstOrThrow();
+    const row = await db.db
+      .selectFrom('xksKeys')
+      .select('sealedMaterial')
+      .where('id', '=', key.id)
+      .executeTakeFirstOrThrow();
     const sealed = Buffer.from(row.sealedMaterial);
     expect(sealed.includes(material)).toBe(false);
     expect(sealed.includes(Buffer.from(material.toString('base64')))).toBe(false);
@@ -90,7 +104,13 @@ describe('XksKeyService over PostgreSQL', () => {
   it('provides source keys for create-hyok-key: an existing enabled key, or a new one', async () => {
     const sourceKeys: HyokSourceKeys = service;
     const fresh = await sourceKeys.ensureSourceKey('acct-a', undefined);
-    expect(await service.get(alice, fresh)).toMatchObject({ id: fresh, account: 'acct-a', name: null, enabled: true, createdBy: null });
+    expect(await service.get(alice, fresh)).toMatchObject({
+      id: fresh,
+      account: 'acct-a',
+      name: null,
+      enabled: true,
+      createdBy: null,
+    });
     const named = await service.create(alice, { name: 'hyok-source' });
     expect(await sourceKeys.ensureSourceKey('acct-a', 'hyok-source')).toBe(named.id);
     expect(await sourceKeys.ensureSourceKey('acct-a', named.id)).toBe(named.id);
@@ -103,7 +123,12 @@ describe('XksKeyService over PostgreSQL', () => {
     let proxy: StandaloneXksProxy;
     let client: HttpXksClient;
     const stores = new InMemoryXksStores();
-    const target: XksProxyTarget = { uriEndpoint: 'https://xks.example.com', uriPath: '/store-a/kms/xks/v1', credential: CRED, region: 'eu-west-1' };
+    const target: XksProxyTarget = {
+      uriEndpoint: 'https://xks.example.com',
+      uriPath: '/store-a/kms/xks/v1',
+      credential: CRED,
+      region: 'eu-west-1',
+    };
 
     beforeAll(async () => {
       stores.put('store-a', { region: 'eu-west-1', credentials: [CRED], blocked: false, ownerAccount: 'acct-a' });
@@ -113,7 +138,10 @@ describe('XksKeyService over PostgreSQL', () => {
     afterAll(() => proxy.close());
 
     const failure = async (p: Promise<unknown>) => {
-      const err = await p.then(() => undefined, (e: unknown) => e);
+      const err = await p.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       if (!(err instanceof XksCallError)) throw new Error(`expected an XksCallError, got ${String(err)}`);
       return err.failure;
     };
@@ -121,28 +149,49 @@ describe('XksKeyService over PostgreSQL', () => {
     it('encrypts and decrypts with a stored key; disabling refuses use, enabling restores it', async () => {
       const key = await service.create(alice, { name: 'proxy-key' });
       const aad = Buffer.from('arn:aws:kms:eu-west-1:111122223333:key/abc');
-      const enc = await client.encrypt(target, 'proxy-key', { plaintext: Buffer.from('data key bytes'), additionalAuthenticatedData: aad }, MD);
-      expect(Buffer.from(await client.decrypt(target, key.id, { ...enc, additionalAuthenticatedData: aad }, MD)).toString()).toBe('data key bytes');
+      const enc = await client.encrypt(
+        target,
+        'proxy-key',
+        { plaintext: Buffer.from('data key bytes'), additionalAuthenticatedData: aad },
+        MD,
+      );
+      expect(
+        Buffer.from(await client.decrypt(target, key.id, { ...enc, additionalAuthenticatedData: aad }, MD)).toString(),
+      ).toBe('data key bytes');
       await service.setEnabled(alice, key.id, false);
       expect((await client.getKeyMetadata(target, key.id, MD)).keyStatus).toBe('DISABLED');
-      expect(await failure(client.decrypt(target, key.id, { ...enc, additionalAuthenticatedData: aad }, MD))).toMatchObject({ errorName: 'InvalidStateException' });
+      expect(
+        await failure(client.decrypt(target, key.id, { ...enc, additionalAuthenticatedData: aad }, MD)),
+      ).toMatchObject({ errorName: 'InvalidStateException' });
       await service.setEnabled(alice, key.id, true);
-      expect(Buffer.from(await client.decrypt(target, key.id, { ...enc, additionalAuthenticatedData: aad }, MD)).toString()).toBe('data key bytes');
+      expect(
+        Buffer.from(await client.decrypt(target, key.id, { ...enc, additionalAuthenticatedData: aad }, MD)).toString(),
+      ).toBe('data key bytes');
     });
 
     it('cannot decrypt a ciphertext once the proxy key is deleted, even if a key of the same name is created again', async () => {
       const key = await service.create(alice, { name: 'doomed' });
       const enc = await client.encrypt(target, 'doomed', { plaintext: Buffer.from('secret') }, MD);
       await service.delete(alice, key.id);
-      expect(await failure(client.decrypt(target, key.id, enc, MD))).toMatchObject({ kind: 'proxy-error', errorName: 'KeyNotFoundException', httpStatus: 404 });
-      expect(await failure(client.decrypt(target, 'doomed', enc, MD))).toMatchObject({ errorName: 'KeyNotFoundException' });
+      expect(await failure(client.decrypt(target, key.id, enc, MD))).toMatchObject({
+        kind: 'proxy-error',
+        errorName: 'KeyNotFoundException',
+        httpStatus: 404,
+      });
+      expect(await failure(client.decrypt(target, 'doomed', enc, MD))).toMatchObject({
+        errorName: 'KeyNotFoundException',
+      });
       await service.create(alice, { name: 'doomed' });
-      expect(await failure(client.decrypt(target, 'doomed', enc, MD))).toMatchObject({ errorName: 'InvalidCiphertextException' });
+      expect(await failure(client.decrypt(target, 'doomed', enc, MD))).toMatchObject({
+        errorName: 'InvalidCiphertextException',
+      });
     });
 
-    it('does not serve another account\'s keys through a store', async () => {
+    it("does not serve another account's keys through a store", async () => {
       const theirs = await service.create(bob, { name: 'bobs-key' });
-      expect(await failure(client.getKeyMetadata(target, theirs.id, MD))).toMatchObject({ errorName: 'KeyNotFoundException' });
+      expect(await failure(client.getKeyMetadata(target, theirs.id, MD))).toMatchObject({
+        errorName: 'KeyNotFoundException',
+      });
     });
   });
 });

@@ -23,7 +23,9 @@ describe('SecretBox (secrets at rest)', () => {
     const tampered = Buffer.from(sealed);
     tampered[tampered.length - 1]! ^= 1;
     expect(() => box.open(tampered, 'connection:1:secret_access_key')).toThrow(InternalError);
-    expect(() => new SecretBox(deriveKey(randomBytes(32), 'secrets')).open(sealed, 'connection:1:secret_access_key')).toThrow(InternalError);
+    expect(() =>
+      new SecretBox(deriveKey(randomBytes(32), 'secrets')).open(sealed, 'connection:1:secret_access_key'),
+    ).toThrow(InternalError);
   });
 
   it('derives independent keys per purpose', () => {

@@ -153,7 +153,13 @@ describe('TokenService with an external issuer', () => {
   async function setup(issuer: Partial<ExternalIssuer> = {}) {
     const { publicKey, privateKey } = await generateKeyPair('ES256');
     const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256' };
-    const config: ExternalIssuer = { issuer: IDP, jwksUrl: `${IDP}/jwks.json`, audience: 'opencckm', account: 'acme', ...issuer };
+    const config: ExternalIssuer = {
+      issuer: IDP,
+      jwksUrl: `${IDP}/jwks.json`,
+      audience: 'opencckm',
+      account: 'acme',
+      ...issuer,
+    };
     let stateReads = 0;
     const tokens = new TokenService(
       randomBytes(32),
@@ -169,20 +175,43 @@ describe('TokenService with an external issuer', () => {
       },
     );
     const sign = (claims: Record<string, unknown>, sub = 'idp-user-1') =>
-      new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setSubject(sub).setIssuer(IDP).setAudience('opencckm').setIssuedAt().setExpirationTime('5m').sign(privateKey);
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+        .setSubject(sub)
+        .setIssuer(IDP)
+        .setAudience('opencckm')
+        .setIssuedAt()
+        .setExpirationTime('5m')
+        .sign(privateKey);
     return { tokens, sign, stateReads: () => stateReads };
   }
 
   it('takes the account and the groups from configuration, never from the token’s acc or group claims', async () => {
-    const { tokens, sign, stateReads } = await setup({ groups: { claim: 'groups', map: { 'idp-kms-admins': 'cckm_admins' } } });
-    const jwt = await sign({ acc: 'kylo', groups: ['admin', 'idp-kms-admins'], cust: { groups: ['admin'] }, preferred_username: 'eve' });
-    expect(await tokens.verify(jwt)).toEqual({ userId: `${IDP}#idp-user-1`, username: 'eve', account: 'acme', groups: ['cckm_admins'], issuer: IDP });
+    const { tokens, sign, stateReads } = await setup({
+      groups: { claim: 'groups', map: { 'idp-kms-admins': 'cckm_admins' } },
+    });
+    const jwt = await sign({
+      acc: 'kylo',
+      groups: ['admin', 'idp-kms-admins'],
+      cust: { groups: ['admin'] },
+      preferred_username: 'eve',
+    });
+    expect(await tokens.verify(jwt)).toEqual({
+      userId: `${IDP}#idp-user-1`,
+      username: 'eve',
+      account: 'acme',
+      groups: ['cckm_admins'],
+      issuer: IDP,
+    });
     // No local row to check: the user-state source is not consulted.
     expect(stateReads()).toBe(0);
   });
 
   it('gives the default groups, reads a dotted claim path, and drops unmapped names', async () => {
-    const { tokens, sign } = await setup({ defaultGroups: ['cckm_users'], groups: { claim: 'realm_access.roles', map: { 'kms-admin': 'cckm_admins' } } });
+    const { tokens, sign } = await setup({
+      defaultGroups: ['cckm_users'],
+      groups: { claim: 'realm_access.roles', map: { 'kms-admin': 'cckm_admins' } },
+    });
     const p = await tokens.verify(await sign({ realm_access: { roles: ['kms-admin', 'admin'] }, groups: ['admin'] }));
     expect(p.account).toBe('acme');
     expect([...p.groups].sort()).toEqual(['cckm_admins', 'cckm_users']);
@@ -199,7 +228,14 @@ describe('TokenService with an external issuer', () => {
   it('refuses a token of that issuer signed by another key', async () => {
     const { tokens } = await setup();
     const other = await generateKeyPair('ES256');
-    const jwt = await new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setSubject('x').setIssuer(IDP).setAudience('opencckm').setIssuedAt().setExpirationTime('5m').sign(other.privateKey);
+    const jwt = await new SignJWT({})
+      .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+      .setSubject('x')
+      .setIssuer(IDP)
+      .setAudience('opencckm')
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(other.privateKey);
     await expect(tokens.verify(jwt)).rejects.toThrow(UnauthenticatedError);
   });
 });

@@ -14,7 +14,13 @@ function failure(env: Record<string, string>): ValidationError {
 describe('loadConfig', () => {
   it('gives a working zero-setup default: embedded database, emulator on 4599, API on 8080', () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ port: 8080, emulatorPort: 4599, emulatorEnabled: true, emulatorAccountId: '123456789012', dataDir: './.data' });
+    expect(c).toMatchObject({
+      port: 8080,
+      emulatorPort: 4599,
+      emulatorEnabled: true,
+      emulatorAccountId: '123456789012',
+      dataDir: './.data',
+    });
     expect(c.databaseUrl).toBeUndefined();
     expect(c.emulatorRegions).toContain('ap-south-1');
     expect(c.jwt.ttlSeconds).toBe(300);
@@ -32,11 +38,29 @@ describe('loadConfig', () => {
     [{ EMULATOR_CREDENTIALS: 'AKIA:secret:notanaccount' }, 'EMULATOR_CREDENTIALS'],
     [{ CCKM_ADMIN_PASSWORD: 'short' }, 'CCKM_ADMIN_PASSWORD'],
     [{ CCKM_JWT_EXTERNAL_ISSUERS: '{"not":"an array"}' }, 'CCKM_JWT_EXTERNAL_ISSUERS'],
-    [{ CCKM_JWT_EXTERNAL_ISSUERS: '[{"issuer":"x","jwksUrl":"ftp://x","audience":"a"}]' }, 'CCKM_JWT_EXTERNAL_ISSUERS[0].jwksUrl'],
+    [
+      { CCKM_JWT_EXTERNAL_ISSUERS: '[{"issuer":"x","jwksUrl":"ftp://x","audience":"a"}]' },
+      'CCKM_JWT_EXTERNAL_ISSUERS[0].jwksUrl',
+    ],
     [{ CCKM_JWT_TTL_SECONDS: '5' }, 'CCKM_JWT_TTL_SECONDS'],
-    [{ CCKM_JWT_EXTERNAL_ISSUERS: '[{"issuer":"x","jwksUrl":"https://x","audience":"a"}]' }, 'CCKM_JWT_EXTERNAL_ISSUERS[0].account'],
-    [{ CCKM_JWT_EXTERNAL_ISSUERS: '[{"issuer":"x","jwksUrl":"https://x","audience":"a","account":"acme","groups":{"claim":"g"}}]' }, 'CCKM_JWT_EXTERNAL_ISSUERS[0].groups'],
-    [{ CCKM_JWT_EXTERNAL_ISSUERS: '[{"issuer":"x","jwksUrl":"https://x","audience":"a","account":"acme","defaultGroups":"admin"}]' }, 'CCKM_JWT_EXTERNAL_ISSUERS[0].defaultGroups'],
+    [
+      { CCKM_JWT_EXTERNAL_ISSUERS: '[{"issuer":"x","jwksUrl":"https://x","audience":"a"}]' },
+      'CCKM_JWT_EXTERNAL_ISSUERS[0].account',
+    ],
+    [
+      {
+        CCKM_JWT_EXTERNAL_ISSUERS:
+          '[{"issuer":"x","jwksUrl":"https://x","audience":"a","account":"acme","groups":{"claim":"g"}}]',
+      },
+      'CCKM_JWT_EXTERNAL_ISSUERS[0].groups',
+    ],
+    [
+      {
+        CCKM_JWT_EXTERNAL_ISSUERS:
+          '[{"issuer":"x","jwksUrl":"https://x","audience":"a","account":"acme","defaultGroups":"admin"}]',
+      },
+      'CCKM_JWT_EXTERNAL_ISSUERS[0].defaultGroups',
+    ],
     [{ CCKM_USER_STATE_CACHE_MS: '5000' }, 'CCKM_USER_STATE_CACHE_MS'],
   ])('refuses %j naming %s, without echoing the value', (env, name) => {
     const err = failure(env as Record<string, string>);
@@ -45,7 +69,14 @@ describe('loadConfig', () => {
   });
 
   it('maps an external issuer to its configured account and groups; the user-state cache defaults to 1 s', () => {
-    const issuer = { issuer: 'https://idp', jwksUrl: 'https://idp/jwks', audience: 'cckm', account: 'acme', groups: { claim: 'groups', map: { 'idp-kms-admins': 'cckm_admins' } }, defaultGroups: ['cckm_users'] };
+    const issuer = {
+      issuer: 'https://idp',
+      jwksUrl: 'https://idp/jwks',
+      audience: 'cckm',
+      account: 'acme',
+      groups: { claim: 'groups', map: { 'idp-kms-admins': 'cckm_admins' } },
+      defaultGroups: ['cckm_users'],
+    };
     const c = loadConfig({ CCKM_JWT_EXTERNAL_ISSUERS: JSON.stringify([issuer]) });
     expect(c.jwt.externalIssuers).toEqual([issuer]);
     expect(c.jwt.userStateCacheMs).toBe(1000);

@@ -2,7 +2,11 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../../src/config/config.js';
-import { emulatorAuthBanner, loadOrCreateEmulatorCredential, resolveEmulatorWireAuth } from '../../../src/config/key-files.js';
+import {
+  emulatorAuthBanner,
+  loadOrCreateEmulatorCredential,
+  resolveEmulatorWireAuth,
+} from '../../../src/config/key-files.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -18,7 +22,10 @@ describe('the generated emulator credential (finding 3)', () => {
     expect(first.secretAccessKey).toHaveLength(40);
     expect(first.path).toBe(path.resolve(dir, 'data', 'emulator-credentials.json'));
     expect((await stat(first.path)).mode & 0o777).toBe(0o600);
-    expect(JSON.parse(await readFile(first.path, 'utf8'))).toEqual({ accessKeyId: first.accessKeyId, secretAccessKey: first.secretAccessKey });
+    expect(JSON.parse(await readFile(first.path, 'utf8'))).toEqual({
+      accessKeyId: first.accessKeyId,
+      secretAccessKey: first.secretAccessKey,
+    });
 
     const again = await loadOrCreateEmulatorCredential(path.join(dir, 'data'));
     expect(again).toEqual({ ...first, created: false });
@@ -39,23 +46,36 @@ describe('the generated emulator credential (finding 3)', () => {
     const config = loadConfig({ CCKM_DATA_DIR: dir });
     const first = await resolveEmulatorWireAuth(config);
     const g = first.generated!;
-    expect(first.credentials).toEqual({ [g.accessKeyId]: { secretAccessKey: g.secretAccessKey, accountId: '123456789012' } });
+    expect(first.credentials).toEqual({
+      [g.accessKeyId]: { secretAccessKey: g.secretAccessKey, accountId: '123456789012' },
+    });
     const shown = emulatorAuthBanner(first, 'http://localhost:4599', config.emulatorAccountId).join('\n');
     expect(shown).toContain(`aws configure set aws_secret_access_key ${g.secretAccessKey}`);
     expect(shown).toContain(`export AWS_ACCESS_KEY_ID=${g.accessKeyId} AWS_SECRET_ACCESS_KEY=${g.secretAccessKey}`);
 
-    const later = emulatorAuthBanner(await resolveEmulatorWireAuth(config), 'http://localhost:4599', config.emulatorAccountId).join('\n');
+    const later = emulatorAuthBanner(
+      await resolveEmulatorWireAuth(config),
+      'http://localhost:4599',
+      config.emulatorAccountId,
+    ).join('\n');
     expect(later).not.toContain(g.secretAccessKey);
     expect(later).toContain(g.accessKeyId);
     expect(later).toContain(g.path);
   });
 
   it('is not generated when EMULATOR_CREDENTIALS is set or EMULATOR_AUTH=off', async () => {
-    const configured = await resolveEmulatorWireAuth(loadConfig({ CCKM_DATA_DIR: dir, EMULATOR_CREDENTIALS: 'AKIAONE:s1' }));
-    expect(configured).toEqual({ auth: 'on', credentials: { AKIAONE: { secretAccessKey: 's1', accountId: '123456789012' } } });
+    const configured = await resolveEmulatorWireAuth(
+      loadConfig({ CCKM_DATA_DIR: dir, EMULATOR_CREDENTIALS: 'AKIAONE:s1' }),
+    );
+    expect(configured).toEqual({
+      auth: 'on',
+      credentials: { AKIAONE: { secretAccessKey: 's1', accountId: '123456789012' } },
+    });
     const off = await resolveEmulatorWireAuth(loadConfig({ CCKM_DATA_DIR: dir, EMULATOR_AUTH: 'off' }));
     expect(off).toEqual({ auth: 'off', credentials: {} });
-    expect(emulatorAuthBanner(off, 'http://localhost:4599', '123456789012').join('\n')).toContain('WARNING: EMULATOR_AUTH=off');
+    expect(emulatorAuthBanner(off, 'http://localhost:4599', '123456789012').join('\n')).toContain(
+      'WARNING: EMULATOR_AUTH=off',
+    );
     await expect(stat(path.join(dir, 'emulator-credentials.json'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });

@@ -21,14 +21,25 @@ const SECRET = 'S3CRET-never-in-a-log';
 describe('log redaction (one list for the whole process)', () => {
   it.each(SECRET_FIELDS)('%s is redacted at the top level and nested four deep', (field) => {
     const { logger, text } = capture();
-    logger.info({ [field]: SECRET, a: { [field]: SECRET, b: { [field]: SECRET, c: { [field]: SECRET, d: { [field]: SECRET } } } } }, 'event');
+    logger.info(
+      {
+        [field]: SECRET,
+        a: { [field]: SECRET, b: { [field]: SECRET, c: { [field]: SECRET, d: { [field]: SECRET } } } },
+      },
+      'event',
+    );
     expect(text()).toContain('[redacted]');
     expect(text()).not.toContain(SECRET);
   });
 
   it('child loggers (jobs, requests) inherit the list', () => {
     const { logger, text } = capture();
-    logger.child({ job: 'sync' }).warn({ input: { refresh_token: SECRET, jwt: SECRET, body: { raw_secret_access_key: SECRET, key_material: SECRET } } }, 'x');
+    logger.child({ job: 'sync' }).warn(
+      {
+        input: { refresh_token: SECRET, jwt: SECRET, body: { raw_secret_access_key: SECRET, key_material: SECRET } },
+      },
+      'x',
+    );
     expect(text()).toContain('"job":"sync"');
     expect(text()).not.toContain(SECRET);
   });
@@ -41,7 +52,12 @@ describe('log redaction (one list for the whole process)', () => {
       res.setHeader('Set-Cookie', `s=${SECRET}`);
       res.json({ ok: true });
     });
-    await request(app).get('/x').set('Authorization', `Bearer ${SECRET}`).set('Cookie', `c=${SECRET}`).set('X-Amz-Security-Token', SECRET).expect(200);
+    await request(app)
+      .get('/x')
+      .set('Authorization', `Bearer ${SECRET}`)
+      .set('Cookie', `c=${SECRET}`)
+      .set('X-Amz-Security-Token', SECRET)
+      .expect(200);
     expect(text()).toContain('"url":"/x"');
     expect(text()).not.toContain(SECRET);
   });

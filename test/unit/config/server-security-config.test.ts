@@ -25,8 +25,15 @@ describe('server security settings', () => {
   });
 
   it('takes the TLS certificate and key together, and a client CA only with them', () => {
-    expect(loadConfig({ CCKM_TLS_CERT: '/etc/cckm/cert.pem', CCKM_TLS_KEY: '/etc/cckm/key.pem' }).tls).toEqual({ certFile: '/etc/cckm/cert.pem', keyFile: '/etc/cckm/key.pem' });
-    expect(loadConfig({ CCKM_TLS_CERT: 'c', CCKM_TLS_KEY: 'k', CCKM_TLS_CLIENT_CA: 'ca' }).tls).toEqual({ certFile: 'c', keyFile: 'k', clientCaFile: 'ca' });
+    expect(loadConfig({ CCKM_TLS_CERT: '/etc/cckm/cert.pem', CCKM_TLS_KEY: '/etc/cckm/key.pem' }).tls).toEqual({
+      certFile: '/etc/cckm/cert.pem',
+      keyFile: '/etc/cckm/key.pem',
+    });
+    expect(loadConfig({ CCKM_TLS_CERT: 'c', CCKM_TLS_KEY: 'k', CCKM_TLS_CLIENT_CA: 'ca' }).tls).toEqual({
+      certFile: 'c',
+      keyFile: 'k',
+      clientCaFile: 'ca',
+    });
     expect(fieldOf({ CCKM_TLS_CERT: 'c' })).toBe('CCKM_TLS_KEY');
     expect(fieldOf({ CCKM_TLS_KEY: 'k' })).toBe('CCKM_TLS_CERT');
     expect(fieldOf({ CCKM_TLS_CLIENT_CA: 'ca' })).toBe('CCKM_TLS_CLIENT_CA');

@@ -5,8 +5,16 @@ import type { AuditEventInput } from '../../../src/cckm/audit/audit.service.js';
 import { auditSpoolPath, FileAuditSpool } from '../../../src/db/audit-spool-file.js';
 
 const event = (n: number): AuditEventInput => ({
-  account: 'kylo', actor: 'admin', action: 'createAwsKey', resourceType: 'aws-key', resourceId: null,
-  result: 'failure', statusCode: 503, requestId: `req-${n}`, details: {}, at: new Date(1_700_000_000_000 + n),
+  account: 'kylo',
+  actor: 'admin',
+  action: 'createAwsKey',
+  resourceType: 'aws-key',
+  resourceId: null,
+  result: 'failure',
+  statusCode: 503,
+  requestId: `req-${n}`,
+  details: {},
+  at: new Date(1_700_000_000_000 + n),
 });
 
 describe('FileAuditSpool', () => {
@@ -44,7 +52,10 @@ describe('FileAuditSpool', () => {
     await expect(spool.drain(() => Promise.reject(new Error('database down')))).rejects.toThrow('database down');
     await spool.append([event(3)]); // arrives while the first ones wait
     const restored: string[] = [];
-    expect(await spool.drain(async (batch) => void restored.push(...batch.map((e) => e.requestId)))).toEqual({ restored: 3, corrupt: 0 });
+    expect(await spool.drain(async (batch) => void restored.push(...batch.map((e) => e.requestId)))).toEqual({
+      restored: 3,
+      corrupt: 0,
+    });
     expect(restored.sort()).toEqual(['req-1', 'req-2', 'req-3']);
   });
 
@@ -53,7 +64,10 @@ describe('FileAuditSpool', () => {
     await spool.append([event(1)]);
     appendFileSync(file, '{"account":"kylo","act');
     const restored: string[] = [];
-    expect(await spool.drain(async (batch) => void restored.push(...batch.map((e) => e.requestId)))).toEqual({ restored: 1, corrupt: 1 });
+    expect(await spool.drain(async (batch) => void restored.push(...batch.map((e) => e.requestId)))).toEqual({
+      restored: 1,
+      corrupt: 1,
+    });
     expect(restored).toEqual(['req-1']);
   });
 

@@ -4,9 +4,15 @@ import { isDatabaseUnavailable, outageGuard, translateOutage } from '../../../sr
 
 describe('db-errors: a lost database is told apart from a failed query', () => {
   it.each([
-    ['pg: connection refused', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })],
+    [
+      'pg: connection refused',
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
+    ],
     ['pg: connection reset', Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })],
-    ['pg: admin shutdown (57P01)', Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' })],
+    [
+      'pg: admin shutdown (57P01)',
+      Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }),
+    ],
     ['pg: crash shutdown (57P02)', Object.assign(new Error('x'), { code: '57P02' })],
     ['pg: starting up (57P03)', Object.assign(new Error('the database system is starting up'), { code: '57P03' })],
     ['pg: connection failure (08006)', Object.assign(new Error('x'), { code: '08006' })],
@@ -33,18 +39,29 @@ describe('db-errors: a lost database is told apart from a failed query', () => {
   });
 
   it('outageGuard rethrows outages as DatabaseUnavailableError, answered 503 NCERRServiceUnavailable', async () => {
-    const err = await outageGuard(() => Promise.reject(Object.assign(new Error('x'), { code: '57P01' }))).catch((e: unknown) => e);
+    const err = await outageGuard(() => Promise.reject(Object.assign(new Error('x'), { code: '57P01' }))).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(DatabaseUnavailableError);
     const appErr = err as DatabaseUnavailableError;
     expect(httpStatusOf(appErr)).toBe(503);
-    expect(toErrorBody(appErr, 'rid')).toMatchObject({ code: 17, codeDesc: 'NCERRServiceUnavailable: Database unavailable', requestID: 'rid' });
+    expect(toErrorBody(appErr, 'rid')).toMatchObject({
+      code: 17,
+      codeDesc: 'NCERRServiceUnavailable: Database unavailable',
+      requestID: 'rid',
+    });
   });
 });
 
 describe('constraint-errors: refusals of the database become AppErrors by SQLSTATE', () => {
   it.each([
     ['23505 unique violation', '23505', 409, 'Key record already exists'],
-    ['23503 foreign-key violation', '23503', 409, 'Key record is still referenced by other resources, or references one that does not exist'],
+    [
+      '23503 foreign-key violation',
+      '23503',
+      409,
+      'Key record is still referenced by other resources, or references one that does not exist',
+    ],
     ['42601 syntax error', '42601', 500, 'Database operation failed'],
   ])('%s', (_what, code, status, message) => {
     const cause = Object.assign(new Error('from the driver'), { code });

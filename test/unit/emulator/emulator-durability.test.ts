@@ -23,7 +23,8 @@ test('state survives reopening the store; material is stored only sealed', async
   const store = new RecordingStore();
   const rootKey = new Uint8Array(randomBytes(32));
   const a = await openHarness({ store, rootKey });
-  const md = (await a.emulator.call(CTX, 'CreateKey', { Description: 'd', Tags: [{ TagKey: 't', TagValue: 'v' }] })).KeyMetadata!;
+  const md = (await a.emulator.call(CTX, 'CreateKey', { Description: 'd', Tags: [{ TagKey: 't', TagValue: 'v' }] }))
+    .KeyMetadata!;
   await a.emulator.call(CTX, 'CreateAlias', { AliasName: 'alias/keep', TargetKeyId: md.KeyId! });
   await a.emulator.call(CTX, 'EnableKeyRotation', { KeyId: md.KeyId! });
   await a.emulator.close();
@@ -39,9 +40,14 @@ test('state survives reopening the store; material is stored only sealed', async
   expect((await b.emulator.call(CTX, 'GetKeyRotationStatus', { KeyId: md.KeyId! })).KeyRotationEnabled).toBe(true);
   await b.emulator.close();
 
-  await expect(KmsEmulator.open({ store, rootKey: new Uint8Array(randomBytes(32)), defaultAccountId: ACCOUNT, schedulerIntervalMs: 0 })).rejects.toThrow(
-    'failed authentication',
-  );
+  await expect(
+    KmsEmulator.open({
+      store,
+      rootKey: new Uint8Array(randomBytes(32)),
+      defaultAccountId: ACCOUNT,
+      schedulerIntervalMs: 0,
+    }),
+  ).rejects.toThrow('failed authentication');
 });
 
 test('a failed write is KMSInternalException and leaves memory as it was', async () => {
@@ -91,8 +97,12 @@ test('when a batch fails, it and everything queued behind it are undone and reje
 
 test('open validates its options; a closed emulator refuses calls', async () => {
   const store = new InMemoryEmulatorStore();
-  await expect(KmsEmulator.open({ store, rootKey: new Uint8Array(16), defaultAccountId: ACCOUNT })).rejects.toThrow('32 bytes');
-  await expect(KmsEmulator.open({ store, rootKey: new Uint8Array(32), defaultAccountId: 'x' })).rejects.toThrow('12-digit');
+  await expect(KmsEmulator.open({ store, rootKey: new Uint8Array(16), defaultAccountId: ACCOUNT })).rejects.toThrow(
+    '32 bytes',
+  );
+  await expect(KmsEmulator.open({ store, rootKey: new Uint8Array(32), defaultAccountId: 'x' })).rejects.toThrow(
+    '12-digit',
+  );
   const h = await openHarness();
   await h.emulator.close();
   expect((await errorOf(() => h.emulator.call(CTX, 'ListKeys', {}))).message).toBe('The emulator is closed.');

@@ -26,11 +26,19 @@ export interface Harness {
 }
 
 /** An emulator over an in-memory store with a fake clock and no background timer. */
-export async function openHarness(opts: { store?: EmulatorStore; rootKey?: Uint8Array; clock?: FakeClock } = {}): Promise<Harness> {
+export async function openHarness(
+  opts: { store?: EmulatorStore; rootKey?: Uint8Array; clock?: FakeClock } = {},
+): Promise<Harness> {
   const store = opts.store ?? new InMemoryEmulatorStore();
   const rootKey = opts.rootKey ?? new Uint8Array(randomBytes(32));
   const clock = opts.clock ?? new FakeClock();
-  const emulator = await KmsEmulator.open({ store, rootKey, defaultAccountId: ACCOUNT, clock: clock.now, schedulerIntervalMs: 0 });
+  const emulator = await KmsEmulator.open({
+    store,
+    rootKey,
+    defaultAccountId: ACCOUNT,
+    clock: clock.now,
+    schedulerIntervalMs: 0,
+  });
   return { emulator, store, rootKey, clock };
 }
 

@@ -8,9 +8,11 @@ const CREDENTIALS = {
   AKIAROOT: { secretAccessKey: 'root-secret', accountId: ROOT_ACCOUNT_ID },
 };
 const key = Buffer.alloc(32, 7);
-const tenancy = (k: Uint8Array = key) => new EmulatorTenancy({ key: k, rootTenant: 'kylo', rootAccountId: ROOT_ACCOUNT_ID, credentials: CREDENTIALS });
+const tenancy = (k: Uint8Array = key) =>
+  new EmulatorTenancy({ key: k, rootTenant: 'kylo', rootAccountId: ROOT_ACCOUNT_ID, credentials: CREDENTIALS });
 
-const accountOf = (r: ReturnType<EmulatorTenancy['resolve']>) => ('accountId' in r ? r.accountId : `refused ${r.error.awsName}`);
+const accountOf = (r: ReturnType<EmulatorTenancy['resolve']>) =>
+  'accountId' in r ? r.accountId : `refused ${r.error.awsName}`;
 const errorOf = (r: ReturnType<EmulatorTenancy['resolve']>): AppError => {
   if (!('error' in r)) throw new Error(`expected a refusal, got account ${r.accountId}`);
   return r.error;
@@ -48,9 +50,16 @@ describe('a tenant’s own emulator account', () => {
     expect(second).not.toBe(first);
     const mac = createHmac('sha256', key).update('1:acme').digest();
     expect(second).toBe((mac.readBigUInt64BE(0) % 10n ** 12n).toString().padStart(12, '0'));
-    expect(deriveTenantAccount(key, 'acme', new Set([first, second]))).not.toMatch(new RegExp(`^(${first}|${second})$`));
+    expect(deriveTenantAccount(key, 'acme', new Set([first, second]))).not.toMatch(
+      new RegExp(`^(${first}|${second})$`),
+    );
     // The tenancy reserves the configured accounts itself.
-    const reserved = new EmulatorTenancy({ key, rootTenant: 'kylo', rootAccountId: ROOT_ACCOUNT_ID, credentials: { AKIAX: { secretAccessKey: 's', accountId: first } } });
+    const reserved = new EmulatorTenancy({
+      key,
+      rootTenant: 'kylo',
+      rootAccountId: ROOT_ACCOUNT_ID,
+      credentials: { AKIAX: { secretAccessKey: 's', accountId: first } },
+    });
     expect(reserved.accountOf('acme')).toBe(second);
   });
 });
@@ -62,26 +71,42 @@ describe('the account an emulator connection reaches', () => {
   });
 
   it('with an EMULATOR_CREDENTIALS key and its secret: that key’s account, whatever the tenant', () => {
-    expect(accountOf(tenancy().resolve({ tenant: 'acme', accessKeyId: 'AKIASHARED', secretAccessKey: 'shared-secret' }))).toBe('111122223333');
-    expect(accountOf(tenancy().resolve({ tenant: 'acme', accessKeyId: 'AKIAROOT', secretAccessKey: 'root-secret' }))).toBe(ROOT_ACCOUNT_ID);
+    expect(
+      accountOf(tenancy().resolve({ tenant: 'acme', accessKeyId: 'AKIASHARED', secretAccessKey: 'shared-secret' })),
+    ).toBe('111122223333');
+    expect(
+      accountOf(tenancy().resolve({ tenant: 'acme', accessKeyId: 'AKIAROOT', secretAccessKey: 'root-secret' })),
+    ).toBe(ROOT_ACCOUNT_ID);
   });
 
   it('an unknown key: UnrecognizedClientException; a wrong secret: InvalidSignatureException (both provider auth errors)', () => {
     const unknown = errorOf(tenancy().resolve({ tenant: 'acme', accessKeyId: 'AKIANOBODY', secretAccessKey: 'x' }));
     expect(unknown).toMatchObject({ awsName: 'UnrecognizedClientException', code: 'Unauthenticated' });
-    const wrong = errorOf(tenancy().resolve({ tenant: 'acme', accessKeyId: 'AKIAROOT', secretAccessKey: 'root-secreT' }));
+    const wrong = errorOf(
+      tenancy().resolve({ tenant: 'acme', accessKeyId: 'AKIAROOT', secretAccessKey: 'root-secreT' }),
+    );
     expect(wrong).toMatchObject({ awsName: 'InvalidSignatureException', code: 'Unauthenticated' });
-    expect(errorOf(tenancy().resolve({ tenant: 'acme', accessKeyId: 'AKIAROOT', secretAccessKey: '' })).awsName).toBe('InvalidSignatureException');
-    expect(errorOf(tenancy().resolve({ tenant: 'kylo', secretAccessKey: 'root-secret' })).awsName).toBe('UnrecognizedClientException');
+    expect(errorOf(tenancy().resolve({ tenant: 'acme', accessKeyId: 'AKIAROOT', secretAccessKey: '' })).awsName).toBe(
+      'InvalidSignatureException',
+    );
+    expect(errorOf(tenancy().resolve({ tenant: 'kylo', secretAccessKey: 'root-secret' })).awsName).toBe(
+      'UnrecognizedClientException',
+    );
     expect(wrong.message).not.toContain('root-secret');
   });
 
   it('a role must be in the account reached; another account’s role is AccessDenied', () => {
     const acme = tenancy().accountOf('acme');
-    expect(accountOf(tenancy().resolve({ tenant: 'acme', assumeRoleArn: `arn:aws:iam::${acme}:role/cckm` }))).toBe(acme);
-    expect(accountOf(tenancy().resolve({ tenant: 'kylo', assumeRoleArn: `arn:aws:iam::${ROOT_ACCOUNT_ID}:role/x/y` }))).toBe(ROOT_ACCOUNT_ID);
+    expect(accountOf(tenancy().resolve({ tenant: 'acme', assumeRoleArn: `arn:aws:iam::${acme}:role/cckm` }))).toBe(
+      acme,
+    );
+    expect(
+      accountOf(tenancy().resolve({ tenant: 'kylo', assumeRoleArn: `arn:aws:iam::${ROOT_ACCOUNT_ID}:role/x/y` })),
+    ).toBe(ROOT_ACCOUNT_ID);
     const shared = { tenant: 'acme', accessKeyId: 'AKIASHARED', secretAccessKey: 'shared-secret' };
-    expect(accountOf(tenancy().resolve({ ...shared, assumeRoleArn: 'arn:aws:iam::111122223333:role/r' }))).toBe('111122223333');
+    expect(accountOf(tenancy().resolve({ ...shared, assumeRoleArn: 'arn:aws:iam::111122223333:role/r' }))).toBe(
+      '111122223333',
+    );
     for (const caller of [
       { tenant: 'acme', assumeRoleArn: `arn:aws:iam::${ROOT_ACCOUNT_ID}:role/cckm` },
       { ...shared, assumeRoleArn: `arn:aws:iam::${ROOT_ACCOUNT_ID}:role/cckm` },

@@ -1,4 +1,12 @@
-import { awsError, InternalError, NotFoundError, toErrorBody, httpStatusOf, toKmsWireError, ValidationError } from '../../../src/errors/index.js';
+import {
+  awsError,
+  InternalError,
+  NotFoundError,
+  toErrorBody,
+  httpStatusOf,
+  toKmsWireError,
+  ValidationError,
+} from '../../../src/errors/index.js';
 
 describe('REST error bodies', () => {
   it('maps a not-found error to 404 with the NCERR code users match on', () => {
@@ -25,21 +33,31 @@ describe('REST error bodies', () => {
   });
 
   it('keeps the AWS exception name in the message', () => {
-    const err = awsError('MalformedPolicyDocumentException', 'The new key policy will not allow you to update the key policy in the future.');
+    const err = awsError(
+      'MalformedPolicyDocumentException',
+      'The new key policy will not allow you to update the key policy in the future.',
+    );
     expect(httpStatusOf(err)).toBe(400);
     expect(toErrorBody(err, 'r').message).toMatch(/^MalformedPolicyDocumentException: /);
   });
 
-  it('answers 502, not 401, when AWS refuses a connection\'s credentials', () => {
+  it("answers 502, not 401, when AWS refuses a connection's credentials", () => {
     const err = awsError('InvalidSignatureException', 'The request signature we calculated does not match');
     expect(httpStatusOf(err)).toBe(502);
-    expect(toErrorBody(err, 'r')).toMatchObject({ codeDesc: expect.stringMatching(/^NCERRBadGateway: /), message: expect.stringMatching(/^InvalidSignatureException: /) });
+    expect(toErrorBody(err, 'r')).toMatchObject({
+      codeDesc: expect.stringMatching(/^NCERRBadGateway: /),
+      message: expect.stringMatching(/^InvalidSignatureException: /),
+    });
   });
 });
 
 describe('KMS wire errors', () => {
   it('sends the exact AWS name as __type with AWS status codes', () => {
-    expect(toKmsWireError(awsError('NotFoundException', 'x'))).toEqual({ __type: 'NotFoundException', message: 'x', httpStatus: 400 });
+    expect(toKmsWireError(awsError('NotFoundException', 'x'))).toEqual({
+      __type: 'NotFoundException',
+      message: 'x',
+      httpStatus: 400,
+    });
     expect(toKmsWireError(awsError('KMSInvalidStateException', 'y')).httpStatus).toBe(400);
     expect(toKmsWireError(awsError('DependencyTimeoutException', 'z')).httpStatus).toBe(503);
     expect(toKmsWireError(new InternalError('secret detail'))).toEqual({

@@ -21,14 +21,25 @@ const DOCUMENT = {
           { name: 'tag', in: 'query', schema: { type: 'array', maxItems: 3, items: { type: 'string', maxLength: 8 } } },
           { name: 'flag', in: 'query', schema: { type: 'boolean' } },
         ],
-        responses: { '200': { description: 'ok', content: { 'application/json': { schema: { $ref: '#/components/schemas/ThingList' } } } } },
+        responses: {
+          '200': {
+            description: 'ok',
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/ThingList' } } },
+          },
+        },
       },
       post: {
         operationId: 'createThing',
         parameters: [{ name: 'Idempotency-Key', in: 'header', schema: { type: 'string', pattern: '^[a-z0-9-]+$' } }],
-        requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/ThingCreate' } } } },
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/ThingCreate' } } },
+        },
         responses: {
-          '201': { description: 'made', content: { 'application/json': { schema: { $ref: '#/components/schemas/Thing' } } } },
+          '201': {
+            description: 'made',
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/Thing' } } },
+          },
           '4XX': { $ref: '#/components/responses/Error' },
         },
       },
@@ -40,7 +51,12 @@ const DOCUMENT = {
       parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
       get: {
         operationId: 'getThing',
-        responses: { '200': { description: 'ok', content: { 'application/json': { schema: { $ref: '#/components/schemas/Thing' } } } } },
+        responses: {
+          '200': {
+            description: 'ok',
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/Thing' } } },
+          },
+        },
       },
     },
   },
@@ -49,7 +65,14 @@ const DOCUMENT = {
       Limit: { name: 'limit', in: 'query', schema: { type: 'integer', minimum: -1, maximum: 100, default: 10 } },
     },
     responses: {
-      Error: { description: 'error', content: { 'application/json': { schema: { type: 'object', required: ['message'], properties: { message: { type: 'string' } } } } } },
+      Error: {
+        description: 'error',
+        content: {
+          'application/json': {
+            schema: { type: 'object', required: ['message'], properties: { message: { type: 'string' } } },
+          },
+        },
+      },
     },
     schemas: {
       Secret: { type: 'string', writeOnly: true, maxLength: 64 },
@@ -61,15 +84,27 @@ const DOCUMENT = {
           name: { type: 'string', minLength: 1, maxLength: 16 },
           size: { type: 'integer', minimum: 1, maximum: 9, default: 1 },
           secret: { $ref: '#/components/schemas/Secret' },
-          nested: { type: 'object', additionalProperties: false, properties: { items: { type: 'array', items: { type: 'boolean' } } } },
+          nested: {
+            type: 'object',
+            additionalProperties: false,
+            properties: { items: { type: 'array', items: { type: 'boolean' } } },
+          },
         },
       },
       Thing: {
         type: 'object',
         required: ['id', 'name'],
-        properties: { id: { type: 'string' }, name: { type: 'string' }, secret: { $ref: '#/components/schemas/Secret' } },
+        properties: {
+          id: { type: 'string' },
+          name: { type: 'string' },
+          secret: { $ref: '#/components/schemas/Secret' },
+        },
       },
-      ThingList: { type: 'object', required: ['resources'], properties: { resources: { type: 'array', items: { $ref: '#/components/schemas/Thing' } } } },
+      ThingList: {
+        type: 'object',
+        required: ['resources'],
+        properties: { resources: { type: 'array', items: { $ref: '#/components/schemas/Thing' } } },
+      },
     },
   },
 };
@@ -196,7 +231,9 @@ describe('contract validator', () => {
     });
 
     it('does not coerce: "3" is no integer, "true" no boolean', async () => {
-      const res = await request(t.app).post('/api/v1/things').send({ name: 'n', size: '3', nested: { items: ['true'] } });
+      const res = await request(t.app)
+        .post('/api/v1/things')
+        .send({ name: 'n', size: '3', nested: { items: ['true'] } });
       expect(res.status).toBe(400);
       expect(res.body.details).toEqual(
         expect.arrayContaining([
@@ -208,7 +245,9 @@ describe('contract validator', () => {
     });
 
     it('names a missing field, and an unknown one at any depth', async () => {
-      const res = await request(t.app).post('/api/v1/things').send({ nested: { colour: 1 }, extra: true });
+      const res = await request(t.app)
+        .post('/api/v1/things')
+        .send({ nested: { colour: 1 }, extra: true });
       expect(res.status).toBe(400);
       expect(res.body.details).toEqual(
         expect.arrayContaining([

@@ -1,25 +1,56 @@
 import { jest } from '@jest/globals';
 import dns from 'node:dns';
-import { hostPortsOf, isAwsHost, isInternalAddress, OutboundAllowList, OutboundPolicy } from '../../../src/providers/outbound-policy.js';
+import {
+  hostPortsOf,
+  isAwsHost,
+  isInternalAddress,
+  OutboundAllowList,
+  OutboundPolicy,
+} from '../../../src/providers/outbound-policy.js';
 
 describe('isInternalAddress', () => {
   it.each([
-    '127.0.0.1', '127.1.2.3', '10.0.0.1', '172.16.0.1', '172.31.255.255', '192.168.1.1', '169.254.169.254', '100.64.0.1',
-    '0.0.0.0', '::1', '::', 'fd00::1', 'fc00::1', 'fe80::1', '::ffff:127.0.0.1', '::ffff:169.254.169.254', '224.0.0.1', 'not-an-ip',
+    '127.0.0.1',
+    '127.1.2.3',
+    '10.0.0.1',
+    '172.16.0.1',
+    '172.31.255.255',
+    '192.168.1.1',
+    '169.254.169.254',
+    '100.64.0.1',
+    '0.0.0.0',
+    '::1',
+    '::',
+    'fd00::1',
+    'fc00::1',
+    'fe80::1',
+    '::ffff:127.0.0.1',
+    '::ffff:169.254.169.254',
+    '224.0.0.1',
+    'not-an-ip',
   ])('%s is internal', (ip) => expect(isInternalAddress(ip)).toBe(true));
 
-  it.each(['8.8.8.8', '52.94.133.131', '172.32.0.1', '100.128.0.1', '2600:1f18::1', '::ffff:8.8.8.8'])('%s is public', (ip) =>
-    expect(isInternalAddress(ip)).toBe(false),
+  it.each(['8.8.8.8', '52.94.133.131', '172.32.0.1', '100.128.0.1', '2600:1f18::1', '::ffff:8.8.8.8'])(
+    '%s is public',
+    (ip) => expect(isInternalAddress(ip)).toBe(false),
   );
 });
 
 describe('isAwsHost', () => {
-  it.each(['kms.us-east-1.amazonaws.com', 'sts.amazonaws.com', 'kms.cn-north-1.amazonaws.com.cn', 'kms.us-east-1.api.aws',
-    'vpce-0abc-1def.kms.us-east-1.vpce.amazonaws.com'])('%s is AWS', (h) => expect(isAwsHost(h)).toBe(true));
-  it.each(['amazonaws.com', 'evilamazonaws.com', 'amazonaws.com.evil.net', 'kms.us-east-1.amazonaws.com.attacker.io', 'api.aws'])(
-    '%s is not',
-    (h) => expect(isAwsHost(h)).toBe(false),
-  );
+  it.each([
+    'kms.us-east-1.amazonaws.com',
+    'sts.amazonaws.com',
+    'kms.cn-north-1.amazonaws.com.cn',
+    'kms.us-east-1.api.aws',
+    'vpce-0abc-1def.kms.us-east-1.vpce.amazonaws.com',
+  ])('%s is AWS', (h) => expect(isAwsHost(h)).toBe(true));
+  it.each([
+    'amazonaws.com',
+    'evilamazonaws.com',
+    'amazonaws.com.evil.net',
+    'kms.us-east-1.amazonaws.com.attacker.io',
+    'api.aws',
+  ])('%s is not', (h) => expect(isAwsHost(h)).toBe(false));
 });
 
 describe('OutboundAllowList', () => {
@@ -82,7 +113,9 @@ describe('OutboundPolicy.checkProxyEndpoint (XKS)', () => {
     expect(none.checkProxyEndpoint('http://xks.example.com')).toMatch(/http:\/\//);
     expect(none.checkProxyEndpoint('https://10.0.0.1')).toMatch(/IP address/);
     expect(none.checkProxyEndpoint('https://localhost')).toMatch(/localhost/);
-    expect(new OutboundPolicy(hostPortsOf(['http://127.0.0.1:9000'])).checkProxyEndpoint('http://127.0.0.1:9000/kms/xks/v1')).toBeUndefined();
+    expect(
+      new OutboundPolicy(hostPortsOf(['http://127.0.0.1:9000'])).checkProxyEndpoint('http://127.0.0.1:9000/kms/xks/v1'),
+    ).toBeUndefined();
   });
 });
 
@@ -98,7 +131,10 @@ describe('resolving checks (DNS rebinding)', () => {
     const fake = (host: string, _o: unknown, cb: (e: Error | null, a?: dns.LookupAddress[]) => void) => {
       const a = answers[host];
       if (!a) return cb(Object.assign(new Error('ENOTFOUND'), { code: 'ENOTFOUND' }));
-      cb(null, a.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })));
+      cb(
+        null,
+        a.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })),
+      );
     };
     lookup = jest.spyOn(dns, 'lookup').mockImplementation(fake as never);
     jest.spyOn(dns.promises, 'lookup').mockImplementation((async (host: string) => {
@@ -123,7 +159,11 @@ describe('resolving checks (DNS rebinding)', () => {
     const p = new OutboundPolicy([]);
     const run = (host: string, all: boolean) =>
       new Promise<{ err: NodeJS.ErrnoException | null; address: unknown }>((resolve) =>
-        p.lookup(host, { all } as never, ((err: NodeJS.ErrnoException | null, address: unknown) => resolve({ err, address })) as never),
+        p.lookup(
+          host,
+          { all } as never,
+          ((err: NodeJS.ErrnoException | null, address: unknown) => resolve({ err, address })) as never,
+        ),
       );
     expect((await run('rebind.example.com', true)).err?.code).toBe('EOUTBOUNDPOLICY');
     expect((await run('internal-lb.us-east-1.elb.amazonaws.com', false)).err?.code).toBe('EOUTBOUNDPOLICY');

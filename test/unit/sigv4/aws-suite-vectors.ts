@@ -80,7 +80,8 @@ export const SUITE_CASES: SuiteCase[] = [
     name: 'get-vanilla-query-unreserved',
     method: 'GET',
     path: '/',
-    query: '-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz=-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz',
+    query:
+      '-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz=-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz',
     headers: base,
     body: '',
     signedHeaders: 'host;x-amz-date',

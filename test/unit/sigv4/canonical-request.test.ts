@@ -1,5 +1,14 @@
 import { createHash } from 'node:crypto';
-import { canonicalHeaders, canonicalRequest, credentialScope, formatAmzDate, headerValue, isCanonicalPath, parseAmzDate, stringToSign } from '../../../src/sigv4/canonical-request.js';
+import {
+  canonicalHeaders,
+  canonicalRequest,
+  credentialScope,
+  formatAmzDate,
+  headerValue,
+  isCanonicalPath,
+  parseAmzDate,
+  stringToSign,
+} from '../../../src/sigv4/canonical-request.js';
 import { SUITE, SUITE_CASES } from './aws-suite-vectors.js';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -8,7 +17,12 @@ const suiteCase = (name: string) => SUITE_CASES.find((c) => c.name === name)!;
 describe('canonical request', () => {
   it('builds get-vanilla exactly as the AWS suite does', () => {
     const c = suiteCase('get-vanilla');
-    const canonical = canonicalRequest(c, canonicalHeaders(c.headers, c.signedHeaders.split(';')), c.signedHeaders, sha256(''));
+    const canonical = canonicalRequest(
+      c,
+      canonicalHeaders(c.headers, c.signedHeaders.split(';')),
+      c.signedHeaders,
+      sha256(''),
+    );
     expect(canonical).toBe(
       'GET\n/\n\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\nhost;x-amz-date\ne3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
     );
@@ -21,7 +35,12 @@ describe('canonical request', () => {
     const c = suiteCase('post-x-www-form-urlencoded');
     const payloadHash = sha256(c.body);
     expect(payloadHash).toBe('9095672bbd1f56dfc5b65f3e153adc8731a4a654192329106275f4c7b24d0b6e');
-    const canonical = canonicalRequest(c, canonicalHeaders(c.headers, c.signedHeaders.split(';')), c.signedHeaders, payloadHash);
+    const canonical = canonicalRequest(
+      c,
+      canonicalHeaders(c.headers, c.signedHeaders.split(';')),
+      c.signedHeaders,
+      payloadHash,
+    );
     expect(sha256(canonical)).toBe('42a5e5bb34198acb3e84da4f085bb7927f2bc277ca766e6d19c73c2154021281');
   });
 
@@ -51,7 +70,15 @@ describe('canonical request', () => {
     const when = new Date('2026-11-23T18:00:00Z');
     expect(formatAmzDate(when)).toBe('20261123T180000Z');
     expect(parseAmzDate('20261123T180000Z')).toEqual(when);
-    for (const bad of ['20261332T180000Z', '20260230T120000Z', '20261123T240000Z', '00991123T180000Z', '2026-11-23T18:00:00Z', '20261123T180000', '']) {
+    for (const bad of [
+      '20261332T180000Z',
+      '20260230T120000Z',
+      '20261123T240000Z',
+      '00991123T180000Z',
+      '2026-11-23T18:00:00Z',
+      '20261123T180000',
+      '',
+    ]) {
       expect(parseAmzDate(bad)).toBeUndefined();
     }
     expect(parseAmzDate(undefined)).toBeUndefined();

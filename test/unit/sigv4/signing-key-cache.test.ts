@@ -7,7 +7,9 @@ const EXAMPLE_SECRET = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY';
 describe('deriveSigningKey', () => {
   it("derives AWS's documented example key", () => {
     // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv4-create-signed-request.html (iam, 20120215)
-    expect(deriveSigningKey(EXAMPLE_SECRET, '20120215', 'us-east-1', 'iam').toString('hex')).toBe('f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d');
+    expect(deriveSigningKey(EXAMPLE_SECRET, '20120215', 'us-east-1', 'iam').toString('hex')).toBe(
+      'f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d',
+    );
   });
 });
 
@@ -46,7 +48,8 @@ describe('SigningKeyCache', () => {
   it('is bounded: when full, the oldest entry goes', () => {
     const cache = new SigningKeyCache(3);
     const oldest = cache.signingKey('s', '20260101', 'us-east-1', 'kms');
-    for (let day = 2; day <= 10; day++) cache.signingKey('s', `202601${String(day).padStart(2, '0')}`, 'us-east-1', 'kms');
+    for (let day = 2; day <= 10; day++)
+      cache.signingKey('s', `202601${String(day).padStart(2, '0')}`, 'us-east-1', 'kms');
     expect(cache.size).toBe(3);
     const newest = cache.signingKey('s', '20260110', 'us-east-1', 'kms');
     expect(cache.signingKey('s', '20260110', 'us-east-1', 'kms')).toBe(newest);

@@ -11,7 +11,17 @@ const URL_ = new URL('https://kms.example.com:8443/path/to/op?b=2&a=1');
 const BODY = Buffer.from('{"KeyId":"alias/x"}');
 
 const sign = (url = URL_, keys = new SigningKeyCache()) =>
-  signRequest({ method: 'POST', url, headers: { 'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': 'TrentService.Encrypt' }, body: BODY, credential: CRED, region: 'eu-west-1', service: 'kms', now: NOW, keys });
+  signRequest({
+    method: 'POST',
+    url,
+    headers: { 'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': 'TrentService.Encrypt' },
+    body: BODY,
+    credential: CRED,
+    region: 'eu-west-1',
+    service: 'kms',
+    now: NOW,
+    keys,
+  });
 
 describe('signRequest', () => {
   it('signs host, x-amz-date, x-amz-content-sha256 and the given headers, lower-cased', () => {
@@ -33,7 +43,16 @@ describe('signRequest', () => {
     const signer = new SignatureV4({ service: 'kms', region: 'eu-west-1', credentials: CRED, sha256: Sha256 });
     const { authorization: _a, ...sent } = ours;
     const theirs = await signer.sign(
-      { method: 'POST', protocol: 'https:', hostname: URL_.hostname, port: 8443, path: URL_.pathname, query: { b: '2', a: '1' }, headers: sent, body: BODY },
+      {
+        method: 'POST',
+        protocol: 'https:',
+        hostname: URL_.hostname,
+        port: 8443,
+        path: URL_.pathname,
+        query: { b: '2', a: '1' },
+        headers: sent,
+        body: BODY,
+      },
       { signingDate: NOW },
     );
     expect(theirs.headers.authorization).toBe(ours.authorization);
@@ -45,8 +64,14 @@ describe('signRequest', () => {
     const req = { method: 'POST', path: URL_.pathname, query: 'b=2&a=1', headers, body: BODY };
     const opts = { now: NOW, keys: new SigningKeyCache() };
     expect(verifySignature(req, auth, CRED.secretAccessKey, opts)).toEqual({ ok: true });
-    expect(verifySignature({ ...req, query: 'b=3&a=1' }, auth, CRED.secretAccessKey, opts)).toMatchObject({ ok: false, code: 'signature-mismatch' });
-    expect(verifySignature({ ...req, body: Buffer.from('{}') }, auth, CRED.secretAccessKey, opts)).toMatchObject({ ok: false, code: 'content-hash-mismatch' });
+    expect(verifySignature({ ...req, query: 'b=3&a=1' }, auth, CRED.secretAccessKey, opts)).toMatchObject({
+      ok: false,
+      code: 'signature-mismatch',
+    });
+    expect(verifySignature({ ...req, body: Buffer.from('{}') }, auth, CRED.secretAccessKey, opts)).toMatchObject({
+      ok: false,
+      code: 'content-hash-mismatch',
+    });
   });
 
   it('derives its signing key once per scope', () => {

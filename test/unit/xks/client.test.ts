@@ -1,12 +1,26 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HttpXksClient } from '../../../src/xks/client.js';
-import { InMemoryXksKeyVault, InMemoryXksStores, startStandaloneXksProxy, type StandaloneXksProxy } from '../../../src/xks/standalone-proxy.js';
-import { XksCallError, type XksFailure, type XksProxyTarget, type XksRequestMetadata } from '../../../src/xks/xks-types.js';
+import {
+  InMemoryXksKeyVault,
+  InMemoryXksStores,
+  startStandaloneXksProxy,
+  type StandaloneXksProxy,
+} from '../../../src/xks/standalone-proxy.js';
+import {
+  XksCallError,
+  type XksFailure,
+  type XksProxyTarget,
+  type XksRequestMetadata,
+} from '../../../src/xks/xks-types.js';
 
 const ACCOUNT = '111122223333';
 const CRED = { accessKeyId: 'ABCDEFGHIJKLMNOPQRST', secretAccessKey: 'a'.repeat(43) + 'Q' };
-const MD: XksRequestMetadata = { awsPrincipalArn: `arn:aws:iam::${ACCOUNT}:role/app`, kmsOperation: 'Encrypt', kmsRequestId: 'req-1' };
+const MD: XksRequestMetadata = {
+  awsPrincipalArn: `arn:aws:iam::${ACCOUNT}:role/app`,
+  kmsOperation: 'Encrypt',
+  kmsRequestId: 'req-1',
+};
 
 /** Runs `fn` and returns the XksFailure it throws. */
 async function failure(fn: () => Promise<unknown>): Promise<XksFailure> {
@@ -20,7 +34,9 @@ async function failure(fn: () => Promise<unknown>): Promise<XksFailure> {
 }
 
 /** A raw HTTP server answering each request with `reply` (or never, when it returns undefined). */
-async function rawServer(reply: (res: http.ServerResponse) => void | undefined): Promise<{ url: string; close: () => Promise<void> }> {
+async function rawServer(
+  reply: (res: http.ServerResponse) => void | undefined,
+): Promise<{ url: string; close: () => Promise<void> }> {
   const server = http.createServer((req, res) => {
     req.resume();
     req.on('end', () => reply(res));
@@ -29,7 +45,11 @@ async function rawServer(reply: (res: http.ServerResponse) => void | undefined):
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -38,7 +58,12 @@ describe('HttpXksClient against the standalone proxy over HTTP', () => {
   const stores = new InMemoryXksStores();
   const vault = new InMemoryXksKeyVault();
   let keyId: string;
-  const target: XksProxyTarget = { uriEndpoint: 'https://xks.example.com', uriPath: '/store1/kms/xks/v1', credential: CRED, region: 'us-east-1' };
+  const target: XksProxyTarget = {
+    uriEndpoint: 'https://xks.example.com',
+    uriPath: '/store1/kms/xks/v1',
+    credential: CRED,
+    region: 'us-east-1',
+  };
   let client: HttpXksClient;
 
   beforeAll(async () => {
@@ -53,45 +78,87 @@ describe('HttpXksClient against the standalone proxy over HTTP', () => {
     const health = await client.health(target, MD);
     expect(health.xksProxyFleetSize).toBe(1);
     expect(health.ekmFleetDetails[0]!.healthStatus).toBe('ACTIVE');
-    expect(await client.getKeyMetadata(target, keyId, MD)).toEqual({ keySpec: 'AES_256', keyUsage: ['ENCRYPT', 'DECRYPT'], keyStatus: 'ENABLED' });
+    expect(await client.getKeyMetadata(target, keyId, MD)).toEqual({
+      keySpec: 'AES_256',
+      keyUsage: ['ENCRYPT', 'DECRYPT'],
+      keyStatus: 'ENABLED',
+    });
   });
 
   it('encrypts and decrypts with AAD, and checks the integrity value', async () => {
     const plaintext = Buffer.from('top secret data key');
     const aad = Buffer.from('kms-context');
-    const enc = await client.encrypt(target, keyId, { plaintext, additionalAuthenticatedData: aad, ciphertextDataIntegrityValueAlgorithm: 'SHA_256' }, MD);
+    const enc = await client.encrypt(
+      target,
+      keyId,
+      { plaintext, additionalAuthenticatedData: aad, ciphertextDataIntegrityValueAlgorithm: 'SHA_256' },
+      MD,
+    );
     expect(enc.initializationVector).toHaveLength(12);
     expect(enc.authenticationTag).toHaveLength(16);
     expect(Buffer.from(enc.ciphertext).equals(plaintext)).toBe(false);
     expect(enc.ciphertextDataIntegrityValue).toHaveLength(32);
-    const out = await client.decrypt(target, keyId, { ...enc, additionalAuthenticatedData: aad }, { ...MD, kmsOperation: 'Decrypt' });
+    const out = await client.decrypt(
+      target,
+      keyId,
+      { ...enc, additionalAuthenticatedData: aad },
+      { ...MD, kmsOperation: 'Decrypt' },
+    );
     expect(Buffer.from(out).toString()).toBe('top secret data key');
-    const wrongAad = await failure(() => client.decrypt(target, keyId, { ...enc, additionalAuthenticatedData: Buffer.from('other') }, MD));
+    const wrongAad = await failure(() =>
+      client.decrypt(target, keyId, { ...enc, additionalAuthenticatedData: Buffer.from('other') }, MD),
+    );
     expect(wrongAad).toMatchObject({ kind: 'proxy-error', errorName: 'InvalidCiphertextException', httpStatus: 400 });
   });
 
   it('maps proxy errors to proxy-error failures with their XKS name and status', async () => {
-    expect(await failure(() => client.getKeyMetadata(target, 'no-such-key', MD))).toMatchObject({ kind: 'proxy-error', errorName: 'KeyNotFoundException', httpStatus: 404 });
+    expect(await failure(() => client.getKeyMetadata(target, 'no-such-key', MD))).toMatchObject({
+      kind: 'proxy-error',
+      errorName: 'KeyNotFoundException',
+      httpStatus: 404,
+    });
     const wrongSecret = { ...target, credential: { ...CRED, secretAccessKey: 'b'.repeat(44) } };
-    expect(await failure(() => client.health(wrongSecret, MD))).toMatchObject({ kind: 'proxy-error', errorName: 'AuthenticationFailedException', httpStatus: 401 });
+    expect(await failure(() => client.health(wrongSecret, MD))).toMatchObject({
+      kind: 'proxy-error',
+      errorName: 'AuthenticationFailedException',
+      httpStatus: 401,
+    });
     const wrongRegion = { ...target, region: 'eu-west-1' };
-    expect(await failure(() => client.health(wrongRegion, MD))).toMatchObject({ errorName: 'AuthenticationFailedException' });
+    expect(await failure(() => client.health(wrongRegion, MD))).toMatchObject({
+      errorName: 'AuthenticationFailedException',
+    });
     const unknownStore = { ...target, uriPath: '/nostore/kms/xks/v1' };
-    expect(await failure(() => client.health(unknownStore, MD))).toMatchObject({ errorName: 'InvalidUriPathException', httpStatus: 404 });
+    expect(await failure(() => client.health(unknownStore, MD))).toMatchObject({
+      errorName: 'InvalidUriPathException',
+      httpStatus: 404,
+    });
   });
 
   it('refuses a malformed key id before sending anything', async () => {
-    expect(await failure(() => client.getKeyMetadata(target, '../health', MD))).toMatchObject({ kind: 'proxy-error', errorName: 'ValidationException' });
+    expect(await failure(() => client.getKeyMetadata(target, '../health', MD))).toMatchObject({
+      kind: 'proxy-error',
+      errorName: 'ValidationException',
+    });
   });
 
   it('signs with a skewed clock and is refused', async () => {
-    const skewed = new HttpXksClient({ resolveBaseUrl: () => proxy.baseUrl, now: () => new Date(Date.now() - 10 * 60 * 1000) });
-    expect(await failure(() => skewed.health(target, MD))).toMatchObject({ errorName: 'AuthenticationFailedException' });
+    const skewed = new HttpXksClient({
+      resolveBaseUrl: () => proxy.baseUrl,
+      now: () => new Date(Date.now() - 10 * 60 * 1000),
+    });
+    expect(await failure(() => skewed.health(target, MD))).toMatchObject({
+      errorName: 'AuthenticationFailedException',
+    });
   });
 });
 
 describe('HttpXksClient transport failures', () => {
-  const target: XksProxyTarget = { uriEndpoint: 'https://xks.example.com', uriPath: '/kms/xks/v1', credential: CRED, region: 'us-east-1' };
+  const target: XksProxyTarget = {
+    uriEndpoint: 'https://xks.example.com',
+    uriPath: '/kms/xks/v1',
+    credential: CRED,
+    region: 'us-east-1',
+  };
 
   it('times out against a server that never answers', async () => {
     const srv = await rawServer(() => undefined);
@@ -107,8 +174,13 @@ describe('HttpXksClient transport failures', () => {
 
   it('reports a malformed proxy URI as unreachable without calling anything', async () => {
     const client = new HttpXksClient();
-    expect(await failure(() => client.health({ ...target, uriEndpoint: 'ftp://xks.example.com' }, MD))).toMatchObject({ kind: 'unreachable' });
-    expect(await failure(() => client.health({ ...target, uriPath: '/a b/kms/xks/v1' }, MD))).toMatchObject({ kind: 'unreachable', message: expect.stringContaining('path') });
+    expect(await failure(() => client.health({ ...target, uriEndpoint: 'ftp://xks.example.com' }, MD))).toMatchObject({
+      kind: 'unreachable',
+    });
+    expect(await failure(() => client.health({ ...target, uriPath: '/a b/kms/xks/v1' }, MD))).toMatchObject({
+      kind: 'unreachable',
+      message: expect.stringContaining('path'),
+    });
   });
 
   it('reports an unreachable port', async () => {
@@ -134,7 +206,9 @@ describe('HttpXksClient transport failures', () => {
     try {
       const client = new HttpXksClient({ resolveBaseUrl: () => srv.url });
       for (let n = 0; n < answers.length; n++) {
-        expect(await failure(() => client.getKeyMetadata(target, 'k1', MD))).toMatchObject({ kind: 'invalid-response' });
+        expect(await failure(() => client.getKeyMetadata(target, 'k1', MD))).toMatchObject({
+          kind: 'invalid-response',
+        });
       }
     } finally {
       await srv.close();
@@ -144,7 +218,12 @@ describe('HttpXksClient transport failures', () => {
   it('rejects an encrypt answer whose integrity value or IV does not match', async () => {
     const tag = Buffer.alloc(16, 1).toString('base64');
     const answers = [
-      { ciphertext: 'AAAA', initializationVector: Buffer.alloc(12).toString('base64'), authenticationTag: tag, ciphertextDataIntegrityValue: Buffer.alloc(32).toString('base64') },
+      {
+        ciphertext: 'AAAA',
+        initializationVector: Buffer.alloc(12).toString('base64'),
+        authenticationTag: tag,
+        ciphertextDataIntegrityValue: Buffer.alloc(32).toString('base64'),
+      },
       { ciphertext: 'AAAA', initializationVector: Buffer.alloc(8).toString('base64'), authenticationTag: tag },
     ];
     let i = 0;
@@ -152,8 +231,14 @@ describe('HttpXksClient transport failures', () => {
     try {
       const client = new HttpXksClient({ resolveBaseUrl: () => srv.url });
       const req = { plaintext: Buffer.alloc(3), ciphertextDataIntegrityValueAlgorithm: 'SHA_256' as const };
-      expect(await failure(() => client.encrypt(target, 'k1', req, MD))).toMatchObject({ kind: 'invalid-response', message: expect.stringContaining('ciphertextDataIntegrityValue') });
-      expect(await failure(() => client.encrypt(target, 'k1', { plaintext: Buffer.alloc(3) }, MD))).toMatchObject({ kind: 'invalid-response', message: expect.stringContaining('initializationVector') });
+      expect(await failure(() => client.encrypt(target, 'k1', req, MD))).toMatchObject({
+        kind: 'invalid-response',
+        message: expect.stringContaining('ciphertextDataIntegrityValue'),
+      });
+      expect(await failure(() => client.encrypt(target, 'k1', { plaintext: Buffer.alloc(3) }, MD))).toMatchObject({
+        kind: 'invalid-response',
+        message: expect.stringContaining('initializationVector'),
+      });
     } finally {
       await srv.close();
     }
@@ -163,7 +248,10 @@ describe('HttpXksClient transport failures', () => {
     const srv = await rawServer((res) => void res.writeHead(200).end(JSON.stringify({ pad: 'x'.repeat(10_000) })));
     try {
       const client = new HttpXksClient({ resolveBaseUrl: () => srv.url, maxResponseBytes: 1024 });
-      expect(await failure(() => client.health(target, MD))).toMatchObject({ kind: 'invalid-response', message: expect.stringContaining('too large') });
+      expect(await failure(() => client.health(target, MD))).toMatchObject({
+        kind: 'invalid-response',
+        message: expect.stringContaining('too large'),
+      });
     } finally {
       await srv.close();
     }

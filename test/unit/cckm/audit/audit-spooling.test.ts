@@ -13,7 +13,8 @@ class FakeAuditRepository implements Pick<AuditRepository, 'appendMany' | 'resto
   }
   async restore(events: AuditEventInput[]) {
     if (!this.up) throw new DatabaseUnavailableError('down');
-    for (const e of events) if (!this.rows.some((r) => r.requestId === e.requestId && r.at?.getTime() === e.at?.getTime())) this.rows.push(e);
+    for (const e of events)
+      if (!this.rows.some((r) => r.requestId === e.requestId && r.at?.getTime() === e.at?.getTime())) this.rows.push(e);
   }
 }
 
@@ -37,7 +38,14 @@ class MemorySpool implements AuditSpool {
 
 const logger = { info: jest.fn(), warn: jest.fn(), error: jest.fn() };
 const event = (requestId: string): AuditEventInput => ({
-  account: 'kylo', actor: 'admin', action: 'createAwsKey', resourceType: 'aws-key', resourceId: null, result: 'success', statusCode: 201, requestId,
+  account: 'kylo',
+  actor: 'admin',
+  action: 'createAwsKey',
+  resourceType: 'aws-key',
+  resourceId: null,
+  result: 'success',
+  statusCode: 201,
+  requestId,
 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -24,8 +24,14 @@ describe('hasUnstorableText / toStorableText', () => {
 
 describe('toStorableJson', () => {
   it('replaces unstorable text in every string and key, at any depth, and leaves the rest as it was', () => {
-    const policy = { Version: '2012-10-17', Statement: [{ Sid: 'a\u0000', Condition: { 'k\ud800': ['x', 1, true, null] } }] };
-    expect(toStorableJson(policy)).toEqual({ Version: '2012-10-17', Statement: [{ Sid: 'a\ufffd', Condition: { 'k\ufffd': ['x', 1, true, null] } }] });
+    const policy = {
+      Version: '2012-10-17',
+      Statement: [{ Sid: 'a\u0000', Condition: { 'k\ud800': ['x', 1, true, null] } }],
+    };
+    expect(toStorableJson(policy)).toEqual({
+      Version: '2012-10-17',
+      Statement: [{ Sid: 'a\ufffd', Condition: { 'k\ufffd': ['x', 1, true, null] } }],
+    });
     expect(policy.Statement[0]!.Sid).toBe('a\u0000');
   });
   it('answers the value itself when nothing needs replacing', () => {
@@ -49,8 +55,20 @@ describe('parsePaging', () => {
     expect(parsePaging({ skip: '2147483647', limit: '1000' })).toEqual({ skip: 2147483647, limit: 1000 });
   });
   it.each([
-    ['skip', '1e400'], ['skip', '0x10'], ['skip', '1.5'], ['skip', '-1'], ['skip', ' 1'], ['skip', '2147483648'], ['skip', ''], ['skip', 'Infinity'],
-    ['limit', '0x10'], ['limit', '1e3'], ['limit', '1001'], ['limit', '-2'], ['limit', '+5'], ['limit', '0b1'],
+    ['skip', '1e400'],
+    ['skip', '0x10'],
+    ['skip', '1.5'],
+    ['skip', '-1'],
+    ['skip', ' 1'],
+    ['skip', '2147483648'],
+    ['skip', ''],
+    ['skip', 'Infinity'],
+    ['limit', '0x10'],
+    ['limit', '1e3'],
+    ['limit', '1001'],
+    ['limit', '-2'],
+    ['limit', '+5'],
+    ['limit', '0b1'],
   ])('%s=%j is a 400 naming it', (name, value) => {
     expect(() => parsePaging({ [name]: value })).toThrow(ValidationError);
     expect(() => parsePaging({ [name]: value })).toThrow(new RegExp(`^${name}: `));

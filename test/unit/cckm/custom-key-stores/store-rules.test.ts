@@ -2,8 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { webcrypto } from 'node:crypto';
 import { SecretBox } from '../../../../src/auth/secret-box.js';
 import { isTrustAnchorOf } from '../../../../src/cckm/custom-key-stores/cloudhsm-precheck.js';
-import { checkCreate, createStoreInput, type CreateStoreInput } from '../../../../src/cckm/custom-key-stores/store-request.js';
-import { generateXksCredential, openXksSecret, sealXksSecret } from '../../../../src/cckm/custom-key-stores/xks-credential.js';
+import {
+  checkCreate,
+  createStoreInput,
+  type CreateStoreInput,
+} from '../../../../src/cckm/custom-key-stores/store-request.js';
+import {
+  generateXksCredential,
+  openXksSecret,
+  sealXksSecret,
+} from '../../../../src/cckm/custom-key-stores/xks-credential.js';
 import { ValidationError } from '../../../../src/errors/index.js';
 import { loadX509 } from '../../../../src/emulator/cloudhsm/x509-loader.js';
 import { createTestCa } from '../../../support/cloudhsm-cluster.js';
@@ -14,7 +22,11 @@ const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 async function clusterCertificate(ca: Awaited<ReturnType<typeof createTestCa>>): Promise<string> {
   const x509 = await loadX509();
   const keys = await webcrypto.subtle.generateKey(ALG, false, ['sign', 'verify']);
-  const csr = await x509.Pkcs10CertificateRequestGenerator.create({ name: 'CN=cluster-abcdefghijk', keys, signingAlgorithm: ALG });
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+    name: 'CN=cluster-abcdefghijk',
+    keys,
+    signingAlgorithm: ALG,
+  });
   return ca.sign(csr.toString('pem'));
 }
 
@@ -53,12 +65,16 @@ describe('custom key stores: pure rules', () => {
     expect(() => openXksSecret(box, 'store-b', sealed)).toThrow();
   });
 
-  it('builds CreateCustomKeyStore per type; a hosted store gets opencckm\'s endpoint, path and credential', () => {
+  it("builds CreateCustomKeyStore per type; a hosted store gets opencckm's endpoint, path and credential", () => {
     const hsm: CreateStoreInput = {
       name: 's',
       kms: 'kms',
       region: 'us-east-1',
-      aws_param: { cloud_hsm_cluster_id: 'cluster-abcdefghijk', key_store_password: 'kmsuser-Passw0rd', trust_anchor_certificate: '-----BEGIN CERTIFICATE-----x' },
+      aws_param: {
+        cloud_hsm_cluster_id: 'cluster-abcdefghijk',
+        key_store_password: 'kmsuser-Passw0rd',
+        trust_anchor_certificate: '-----BEGIN CERTIFICATE-----x',
+      },
     };
     checkCreate(hsm);
     expect(createStoreInput(hsm)).toEqual({
@@ -68,9 +84,22 @@ describe('custom key stores: pure rules', () => {
       KeyStorePassword: 'kmsuser-Passw0rd',
       TrustAnchorCertificate: '-----BEGIN CERTIFICATE-----x',
     });
-    const hosted: CreateStoreInput = { name: 'h', kms: 'kms', region: 'us-east-1', aws_param: { custom_key_store_type: 'EXTERNAL_KEY_STORE' }, local_hosted_params: {} };
+    const hosted: CreateStoreInput = {
+      name: 'h',
+      kms: 'kms',
+      region: 'us-east-1',
+      aws_param: { custom_key_store_type: 'EXTERNAL_KEY_STORE' },
+      local_hosted_params: {},
+    };
     checkCreate(hosted);
-    expect(createStoreInput(hosted, { uriEndpoint: 'https://cckm.example.com', uriPath: '/p/kms/xks/v1', accessKeyId: 'A'.repeat(24), secret: 'b'.repeat(44) })).toEqual({
+    expect(
+      createStoreInput(hosted, {
+        uriEndpoint: 'https://cckm.example.com',
+        uriPath: '/p/kms/xks/v1',
+        accessKeyId: 'A'.repeat(24),
+        secret: 'b'.repeat(44),
+      }),
+    ).toEqual({
       CustomKeyStoreName: 'h',
       CustomKeyStoreType: 'EXTERNAL_KEY_STORE',
       XksProxyConnectivity: 'PUBLIC_ENDPOINT',
@@ -94,11 +123,23 @@ describe('custom key stores: pure rules', () => {
       },
     };
     expect(() => checkCreate(base)).not.toThrow();
-    const unlinked = (() => { try { checkCreate({ ...base, linked_state: false }); } catch (e) { return e; } })();
+    const unlinked = (() => {
+      try {
+        checkCreate({ ...base, linked_state: false });
+      } catch (e) {
+        return e;
+      }
+    })();
     expect(unlinked).toBeInstanceOf(ValidationError);
     expect((unlinked as ValidationError).details?.[0]?.field).toBe('linked_state');
-    expect(() => checkCreate({ ...base, aws_param: { ...base.aws_param, xks_proxy_vpc_endpoint_service_name: 'com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0' } })).toThrow(
-      /aws_param.xks_proxy_vpc_endpoint_service_name: applies only when/,
-    );
+    expect(() =>
+      checkCreate({
+        ...base,
+        aws_param: {
+          ...base.aws_param,
+          xks_proxy_vpc_endpoint_service_name: 'com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0',
+        },
+      }),
+    ).toThrow(/aws_param.xks_proxy_vpc_endpoint_service_name: applies only when/);
   });
 });

@@ -3,7 +3,17 @@ import { KmsEmulator } from '../../../../src/emulator/emulator.js';
 import type { StoreChange } from '../../../../src/emulator/store/emulator-store.js';
 import { InMemoryEmulatorStore } from '../../../../src/emulator/store/in-memory-store.js';
 import { activeCluster, emulatorAccess } from '../../../support/cloudhsm-cluster.js';
-import { callOf, describe1, errorOf, HSM_ACCOUNT as A, HSM_CTX, HSM_REGION as R, newCluster, openHsmHarness, type HsmHarness } from './helpers.js';
+import {
+  callOf,
+  describe1,
+  errorOf,
+  HSM_ACCOUNT as A,
+  HSM_CTX,
+  HSM_REGION as R,
+  newCluster,
+  openHsmHarness,
+  type HsmHarness,
+} from './helpers.js';
 
 /** An in-memory store that records and can fail writes. */
 class RecordingStore extends InMemoryEmulatorStore {
@@ -30,7 +40,14 @@ test('clusters, HSMs, users and cluster keys survive a restart; only hashes and 
   h = await openHsmHarness({ store, rootKey });
   const c = await activeCluster(emulatorAccess(h.emulator, HSM_CTX), { kmsuserPassword: 'Very-Secret-Pw1' });
   const handle = await h.emulator.cloudHsm.createClusterKey(A, R, c.clusterId, 'kms-key');
-  const blob = h.emulator.cloudHsm.clusterEncrypt(A, R, c.clusterId, handle, new TextEncoder().encode('payload'), new Uint8Array([7]));
+  const blob = h.emulator.cloudHsm.clusterEncrypt(
+    A,
+    R,
+    c.clusterId,
+    handle,
+    new TextEncoder().encode('payload'),
+    new Uint8Array([7]),
+  );
   expect(h.emulator.cloudHsm.loginKmsUser(A, R, c.clusterId, 'wrong-pass')).toBe('INVALID_CREDENTIALS');
   const before = await describe1(h, c.clusterId);
   await h.emulator.close();
@@ -47,13 +64,18 @@ test('clusters, HSMs, users and cluster keys survive a restart; only hashes and 
   h = await openHsmHarness({ store, rootKey });
   expect(await describe1(h, c.clusterId)).toEqual(before);
   expect(h.emulator.cloudHsm.isTrustAnchor(A, R, c.clusterId, c.trustAnchorPem)).toBe(true);
-  expect(new TextDecoder().decode(h.emulator.cloudHsm.clusterDecrypt(A, R, c.clusterId, handle, blob, new Uint8Array([7])))).toBe('payload');
+  expect(
+    new TextDecoder().decode(h.emulator.cloudHsm.clusterDecrypt(A, R, c.clusterId, handle, blob, new Uint8Array([7]))),
+  ).toBe('payload');
   // The failed login before the restart still counts toward the lockout.
-  for (let i = 0; i < 3; i++) expect(h.emulator.cloudHsm.loginKmsUser(A, R, c.clusterId, 'wrong-pass')).toBe('INVALID_CREDENTIALS');
+  for (let i = 0; i < 3; i++)
+    expect(h.emulator.cloudHsm.loginKmsUser(A, R, c.clusterId, 'wrong-pass')).toBe('INVALID_CREDENTIALS');
   expect(h.emulator.cloudHsm.loginKmsUser(A, R, c.clusterId, 'wrong-pass')).toBe('USER_LOCKED_OUT');
   await h.emulator.close();
 
-  await expect(KmsEmulator.open({ store, rootKey: new Uint8Array(randomBytes(32)), defaultAccountId: A, schedulerIntervalMs: 0 })).rejects.toThrow('failed authentication');
+  await expect(
+    KmsEmulator.open({ store, rootKey: new Uint8Array(randomBytes(32)), defaultAccountId: A, schedulerIntervalMs: 0 }),
+  ).rejects.toThrow('failed authentication');
 });
 
 test('transitions in progress settle after a restart without any write', async () => {
@@ -82,10 +104,14 @@ test('a failed write is CloudHsmInternalFailureException and changes nothing', a
 
   const id = await newClusterOf(h);
   store.failNext = 1;
-  expect((await errorOf(() => call('CreateHsm', { ClusterId: id, AvailabilityZone: 'eu-west-1a' }))).awsName).toBe('CloudHsmInternalFailureException');
+  expect((await errorOf(() => call('CreateHsm', { ClusterId: id, AvailabilityZone: 'eu-west-1a' }))).awsName).toBe(
+    'CloudHsmInternalFailureException',
+  );
   expect((await describe1(h, id)).Hsms).toEqual([]);
   store.failNext = 1;
-  expect((await errorOf(() => call('TagResource', { ResourceId: id, TagList: [{ Key: 'k', Value: 'v' }] }))).awsName).toBe('CloudHsmInternalFailureException');
+  expect(
+    (await errorOf(() => call('TagResource', { ResourceId: id, TagList: [{ Key: 'k', Value: 'v' }] }))).awsName,
+  ).toBe('CloudHsmInternalFailureException');
   expect((await describe1(h, id)).TagList).toEqual([]);
 });
 
@@ -94,10 +120,14 @@ test('a failed write of a cluster key or crypto user leaves neither behind', asy
   h = await openHsmHarness({ store });
   const c = await activeCluster(emulatorAccess(h.emulator, HSM_CTX));
   store.failNext = 1;
-  expect((await errorOf(() => h.emulator.cloudHsm.createClusterKey(A, R, c.clusterId, 'k'))).awsName).toBe('CloudHsmInternalFailureException');
+  expect((await errorOf(() => h.emulator.cloudHsm.createClusterKey(A, R, c.clusterId, 'k'))).awsName).toBe(
+    'CloudHsmInternalFailureException',
+  );
   expect((await store.loadAll()).filter((o) => o.kind === 'hsm-key')).toEqual([]);
   store.failNext = 1;
-  expect((await errorOf(() => h.emulator.cloudHsm.setCryptoUser(A, R, c.clusterId, 'kmsuser', 'another-Pw1'))).awsName).toBe('CloudHsmInternalFailureException');
+  expect(
+    (await errorOf(() => h.emulator.cloudHsm.setCryptoUser(A, R, c.clusterId, 'kmsuser', 'another-Pw1'))).awsName,
+  ).toBe('CloudHsmInternalFailureException');
   expect(h.emulator.cloudHsm.loginKmsUser(A, R, c.clusterId, c.kmsuserPassword)).toBe('OK');
 });
 
@@ -121,8 +151,14 @@ test('after close, calls fail with CloudHsmInternalFailureException and nothing 
   const id = await newCluster(h);
   await h.emulator.close();
   const writes = store.applied.length;
-  expect((await errorOf(() => call('CreateHsm', { ClusterId: id, AvailabilityZone: 'eu-west-1a' }))).awsName).toBe('CloudHsmInternalFailureException');
-  expect((await errorOf(() => h.emulator.cloudHsm.createClusterKey(A, R, id, 'k'))).awsName).toBe('CloudHsmInternalFailureException');
-  expect((await errorOf(() => h.emulator.cloudHsm.activate(A, R, id, 'Passw0rd!'))).awsName).toBe('CloudHsmInternalFailureException');
+  expect((await errorOf(() => call('CreateHsm', { ClusterId: id, AvailabilityZone: 'eu-west-1a' }))).awsName).toBe(
+    'CloudHsmInternalFailureException',
+  );
+  expect((await errorOf(() => h.emulator.cloudHsm.createClusterKey(A, R, id, 'k'))).awsName).toBe(
+    'CloudHsmInternalFailureException',
+  );
+  expect((await errorOf(() => h.emulator.cloudHsm.activate(A, R, id, 'Passw0rd!'))).awsName).toBe(
+    'CloudHsmInternalFailureException',
+  );
   expect(store.applied.length).toBe(writes);
 });

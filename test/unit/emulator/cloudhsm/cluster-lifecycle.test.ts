@@ -1,4 +1,14 @@
-import { callOf, describe1, errorOf, HSM_CTX, newCluster, openHsmHarness, SUBNETS, type HsmHarness, type Loose } from './helpers.js';
+import {
+  callOf,
+  describe1,
+  errorOf,
+  HSM_CTX,
+  newCluster,
+  openHsmHarness,
+  SUBNETS,
+  type HsmHarness,
+  type Loose,
+} from './helpers.js';
 
 let h: HsmHarness;
 afterEach(async () => h?.emulator.close());
@@ -8,7 +18,13 @@ const call = callOf(() => h);
 describe('CreateCluster', () => {
   it('maps each subnet to its own zone, in a VPC, with a security group, UNINITIALIZED after the transition', async () => {
     h = await openHsmHarness({ transitionMs: 500 });
-    const out = (await call('CreateCluster', { HsmType: 'hsm2m.medium', SubnetIds: SUBNETS, TagList: [{ Key: 'team', Value: 'crypto' }] })).Cluster;
+    const out = (
+      await call('CreateCluster', {
+        HsmType: 'hsm2m.medium',
+        SubnetIds: SUBNETS,
+        TagList: [{ Key: 'team', Value: 'crypto' }],
+      })
+    ).Cluster;
     expect(out.ClusterId).toMatch(/^cluster-[2-7a-z]{11}$/);
     expect(out.State).toBe('CREATE_IN_PROGRESS');
     expect(out.SubnetMapping).toEqual({ 'eu-west-1a': SUBNETS[0], 'eu-west-1b': SUBNETS[1], 'eu-west-1c': SUBNETS[2] });
@@ -32,7 +48,10 @@ describe('CreateCluster', () => {
     [{ HsmType: 'hsm1.medium', SubnetIds: ['subnet-xyz'] }, 'SubnetIds[0] is not valid'],
     [{ HsmType: 'hsm1.medium', SubnetIds: [SUBNETS[0], SUBNETS[0]] }, 'must not name a subnet twice'],
     [{ HsmType: 'hsm1.medium', SubnetIds: 'subnet-0a1b2c3d4e5f60001' }, 'SubnetIds must be a list'],
-    [{ HsmType: 'hsm1.medium', SubnetIds: SUBNETS, TagList: [{ Key: 'aws:x', Value: 'v' }] }, 'must not start with "aws:"'],
+    [
+      { HsmType: 'hsm1.medium', SubnetIds: SUBNETS, TagList: [{ Key: 'aws:x', Value: 'v' }] },
+      'must not start with "aws:"',
+    ],
     [{ HsmType: 'hsm1.medium', SubnetIds: SUBNETS, SourceBackupId: 'backup-abcdefghijk' }, 'SourceBackupId'],
   ])('refuses %j with CloudHsmInvalidRequestException', async (input, message) => {
     h = await openHsmHarness();
@@ -44,9 +63,13 @@ describe('CreateCluster', () => {
 
   it('refuses a malformed account or Region before doing anything', async () => {
     h = await openHsmHarness();
-    const bad = await errorOf(() => h.emulator.cloudHsm.call({ accountId: '12', region: 'eu-west-1' }, 'DescribeClusters', {}));
+    const bad = await errorOf(() =>
+      h.emulator.cloudHsm.call({ accountId: '12', region: 'eu-west-1' }, 'DescribeClusters', {}),
+    );
     expect(bad.awsName).toBe('CloudHsmAccessDeniedException');
-    const region = await errorOf(() => h.emulator.cloudHsm.call({ accountId: HSM_CTX.accountId, region: 'moon' }, 'DescribeClusters', {}));
+    const region = await errorOf(() =>
+      h.emulator.cloudHsm.call({ accountId: HSM_CTX.accountId, region: 'moon' }, 'DescribeClusters', {}),
+    );
     expect(region.awsName).toBe('CloudHsmInvalidRequestException');
   });
 });
@@ -57,7 +80,12 @@ describe('CreateHsm and DeleteHsm', () => {
     const id = await newCluster(h);
     h.clock.advanceMs(100);
     const hsm = (await call('CreateHsm', { ClusterId: id, AvailabilityZone: 'eu-west-1b' })).Hsm;
-    expect(hsm).toMatchObject({ ClusterId: id, AvailabilityZone: 'eu-west-1b', SubnetId: SUBNETS[1], State: 'CREATE_IN_PROGRESS' });
+    expect(hsm).toMatchObject({
+      ClusterId: id,
+      AvailabilityZone: 'eu-west-1b',
+      SubnetId: SUBNETS[1],
+      State: 'CREATE_IN_PROGRESS',
+    });
     expect(hsm.HsmId).toMatch(/^hsm-[2-7a-z]{11}$/);
     expect(hsm.EniId).toMatch(/^eni-[0-9a-f]{17}$/);
     expect(hsm.EniIp).toMatch(/^10\.\d+\.1\.4$/);
@@ -74,7 +102,11 @@ describe('CreateHsm and DeleteHsm', () => {
   it('concurrent CreateHsm calls all land, each with its own address', async () => {
     h = await openHsmHarness();
     const id = await newCluster(h);
-    const made = await Promise.all([0, 1, 2, 3].map((i) => call('CreateHsm', { ClusterId: id, AvailabilityZone: i % 2 ? 'eu-west-1b' : 'eu-west-1a' })));
+    const made = await Promise.all(
+      [0, 1, 2, 3].map((i) =>
+        call('CreateHsm', { ClusterId: id, AvailabilityZone: i % 2 ? 'eu-west-1b' : 'eu-west-1a' }),
+      ),
+    );
     const shown = (await describe1(h, id)).Hsms;
     expect(shown.map((x: Loose) => x.HsmId).sort()).toEqual(made.map((m) => m.Hsm.HsmId).sort());
     expect(new Set(shown.map((x: Loose) => x.EniIp)).size).toBe(4);
@@ -85,36 +117,82 @@ describe('CreateHsm and DeleteHsm', () => {
     const id = await newCluster(h);
     const first = (await call('CreateHsm', { ClusterId: id, AvailabilityZone: 'eu-west-1a' })).Hsm;
     const prefix = first.EniIp.split('.').slice(0, 3).join('.');
-    const chosen = (await call('CreateHsm', { ClusterId: id, AvailabilityZone: 'eu-west-1a', IpAddress: `${prefix}.77` })).Hsm;
+    const chosen = (
+      await call('CreateHsm', { ClusterId: id, AvailabilityZone: 'eu-west-1a', IpAddress: `${prefix}.77` })
+    ).Hsm;
     expect(chosen.EniIp).toBe(`${prefix}.77`);
-    expect((await errorOf(() => call('CreateHsm', { ClusterId: id, AvailabilityZone: 'eu-west-1a', IpAddress: `${prefix}.77` }))).message).toContain('already used');
-    expect((await errorOf(() => call('CreateHsm', { ClusterId: id, AvailabilityZone: 'eu-west-1a', IpAddress: `${prefix}.077` }))).message).toContain('already used');
-    expect((await errorOf(() => call('CreateHsm', { ClusterId: id, AvailabilityZone: 'eu-west-1a', IpAddress: '192.168.1.10' }))).message).toContain('not a usable address');
-    expect((await errorOf(() => call('CreateHsm', { ClusterId: id, AvailabilityZone: 'eu-west-1a', IpAddress: `${prefix}.2` }))).message).toContain('not a usable address');
+    expect(
+      (
+        await errorOf(() =>
+          call('CreateHsm', { ClusterId: id, AvailabilityZone: 'eu-west-1a', IpAddress: `${prefix}.77` }),
+        )
+      ).message,
+    ).toContain('already used');
+    expect(
+      (
+        await errorOf(() =>
+          call('CreateHsm', { ClusterId: id, AvailabilityZone: 'eu-west-1a', IpAddress: `${prefix}.077` }),
+        )
+      ).message,
+    ).toContain('already used');
+    expect(
+      (
+        await errorOf(() =>
+          call('CreateHsm', { ClusterId: id, AvailabilityZone: 'eu-west-1a', IpAddress: '192.168.1.10' }),
+        )
+      ).message,
+    ).toContain('not a usable address');
+    expect(
+      (
+        await errorOf(() =>
+          call('CreateHsm', { ClusterId: id, AvailabilityZone: 'eu-west-1a', IpAddress: `${prefix}.2` }),
+        )
+      ).message,
+    ).toContain('not a usable address');
   });
 
   it('refuses a zone the cluster has no subnet in, unknown and malformed clusters, and a cluster still being created', async () => {
     h = await openHsmHarness({ transitionMs: 50 });
     const id = await newCluster(h);
     const early = await errorOf(() => call('CreateHsm', { ClusterId: id, AvailabilityZone: 'eu-west-1a' }));
-    expect([early.awsName, early.message]).toEqual(['CloudHsmInvalidRequestException', expect.stringContaining('CREATE_IN_PROGRESS')]);
+    expect([early.awsName, early.message]).toEqual([
+      'CloudHsmInvalidRequestException',
+      expect.stringContaining('CREATE_IN_PROGRESS'),
+    ]);
     h.clock.advanceMs(50);
     const zone = await errorOf(() => call('CreateHsm', { ClusterId: id, AvailabilityZone: 'eu-west-1c' }));
-    expect([zone.awsName, zone.message]).toEqual(['CloudHsmInvalidRequestException', expect.stringContaining('eu-west-1c is not one of')]);
+    expect([zone.awsName, zone.message]).toEqual([
+      'CloudHsmInvalidRequestException',
+      expect.stringContaining('eu-west-1c is not one of'),
+    ]);
     const badAz = await errorOf(() => call('CreateHsm', { ClusterId: id, AvailabilityZone: 'mars-1a' }));
     expect(badAz.message).toContain('AvailabilityZone is not valid');
-    const unknown = await errorOf(() => call('CreateHsm', { ClusterId: 'cluster-abcdefghijk', AvailabilityZone: 'eu-west-1a' }));
+    const unknown = await errorOf(() =>
+      call('CreateHsm', { ClusterId: 'cluster-abcdefghijk', AvailabilityZone: 'eu-west-1a' }),
+    );
     expect(unknown.awsName).toBe('CloudHsmResourceNotFoundException');
-    const malformed = await errorOf(() => call('CreateHsm', { ClusterId: 'cluster-1', AvailabilityZone: 'eu-west-1a' }));
-    expect([malformed.awsName, malformed.message]).toEqual(['CloudHsmInvalidRequestException', expect.stringContaining('ClusterId is not valid')]);
+    const malformed = await errorOf(() =>
+      call('CreateHsm', { ClusterId: 'cluster-1', AvailabilityZone: 'eu-west-1a' }),
+    );
+    expect([malformed.awsName, malformed.message]).toEqual([
+      'CloudHsmInvalidRequestException',
+      expect.stringContaining('ClusterId is not valid'),
+    ]);
   });
 
   it('clusters of another account or Region do not exist for the caller', async () => {
     h = await openHsmHarness();
     const id = await newCluster(h);
-    const other = await errorOf(() => h.emulator.cloudHsm.call({ accountId: '444455556666', region: 'eu-west-1' }, 'CreateHsm', { ClusterId: id, AvailabilityZone: 'eu-west-1a' }));
+    const other = await errorOf(() =>
+      h.emulator.cloudHsm.call({ accountId: '444455556666', region: 'eu-west-1' }, 'CreateHsm', {
+        ClusterId: id,
+        AvailabilityZone: 'eu-west-1a',
+      }),
+    );
     expect(other.awsName).toBe('CloudHsmResourceNotFoundException');
-    expect((await h.emulator.cloudHsm.call({ ...HSM_CTX, region: 'us-east-1' }, 'DescribeClusters', {})).Clusters).toEqual([]);
+    expect(
+      (await h.emulator.cloudHsm.call({ ...HSM_CTX, region: 'us-east-1' }, 'DescribeClusters', {})).Clusters,
+    ).toEqual([]);
   });
 
   it('deletes an HSM by HsmId, EniId or EniIp (DELETE_IN_PROGRESS, then gone)', async () => {
@@ -122,12 +200,17 @@ describe('CreateHsm and DeleteHsm', () => {
     const id = await newCluster(h);
     h.clock.advanceMs(10);
     const hsms: Loose[] = [];
-    for (let i = 0; i < 3; i++) hsms.push((await call('CreateHsm', { ClusterId: id, AvailabilityZone: 'eu-west-1a' })).Hsm);
+    for (let i = 0; i < 3; i++)
+      hsms.push((await call('CreateHsm', { ClusterId: id, AvailabilityZone: 'eu-west-1a' })).Hsm);
     h.clock.advanceMs(10);
     expect((await call('DeleteHsm', { ClusterId: id, HsmId: hsms[0].HsmId })).HsmId).toBe(hsms[0].HsmId);
     expect((await call('DeleteHsm', { ClusterId: id, EniId: hsms[1].EniId })).HsmId).toBe(hsms[1].HsmId);
     expect((await call('DeleteHsm', { ClusterId: id, EniIp: hsms[2].EniIp })).HsmId).toBe(hsms[2].HsmId);
-    expect((await describe1(h, id)).Hsms.map((x: { State: string }) => x.State)).toEqual(['DELETE_IN_PROGRESS', 'DELETE_IN_PROGRESS', 'DELETE_IN_PROGRESS']);
+    expect((await describe1(h, id)).Hsms.map((x: { State: string }) => x.State)).toEqual([
+      'DELETE_IN_PROGRESS',
+      'DELETE_IN_PROGRESS',
+      'DELETE_IN_PROGRESS',
+    ]);
     const again = await errorOf(() => call('DeleteHsm', { ClusterId: id, HsmId: hsms[0].HsmId }));
     expect(again.awsName).toBe('CloudHsmResourceNotFoundException');
     h.clock.advanceMs(10);
@@ -137,9 +220,15 @@ describe('CreateHsm and DeleteHsm', () => {
   it('DeleteHsm needs exactly one of HsmId, EniId and EniIp', async () => {
     h = await openHsmHarness();
     const id = await newCluster(h);
-    expect((await errorOf(() => call('DeleteHsm', { ClusterId: id }))).message).toContain('exactly one of HsmId, EniId and EniIp');
-    expect((await errorOf(() => call('DeleteHsm', { ClusterId: id, HsmId: 'hsm-abcdefghijk', EniIp: '10.0.0.4' }))).message).toContain('exactly one');
-    expect((await errorOf(() => call('DeleteHsm', { ClusterId: id, HsmId: 'hsm-abcdefghijk' }))).awsName).toBe('CloudHsmResourceNotFoundException');
+    expect((await errorOf(() => call('DeleteHsm', { ClusterId: id }))).message).toContain(
+      'exactly one of HsmId, EniId and EniIp',
+    );
+    expect(
+      (await errorOf(() => call('DeleteHsm', { ClusterId: id, HsmId: 'hsm-abcdefghijk', EniIp: '10.0.0.4' }))).message,
+    ).toContain('exactly one');
+    expect((await errorOf(() => call('DeleteHsm', { ClusterId: id, HsmId: 'hsm-abcdefghijk' }))).awsName).toBe(
+      'CloudHsmResourceNotFoundException',
+    );
   });
 });
 
@@ -157,8 +246,12 @@ describe('DeleteCluster', () => {
     expect((await call('DeleteCluster', { ClusterId: id })).Cluster.State).toBe('DELETE_IN_PROGRESS');
     h.clock.advanceMs(10);
     expect((await describe1(h, id)).State).toBe('DELETED');
-    expect((await errorOf(() => call('CreateHsm', { ClusterId: id, AvailabilityZone: 'eu-west-1a' }))).awsName).toBe('CloudHsmResourceNotFoundException');
-    expect((await errorOf(() => call('DeleteCluster', { ClusterId: id }))).awsName).toBe('CloudHsmResourceNotFoundException');
+    expect((await errorOf(() => call('CreateHsm', { ClusterId: id, AvailabilityZone: 'eu-west-1a' }))).awsName).toBe(
+      'CloudHsmResourceNotFoundException',
+    );
+    expect((await errorOf(() => call('DeleteCluster', { ClusterId: id }))).awsName).toBe(
+      'CloudHsmResourceNotFoundException',
+    );
     expect(h.emulator.cloudHsm.findCluster(HSM_CTX.accountId, HSM_CTX.region, id)).toBeUndefined();
   });
 });
@@ -183,9 +276,19 @@ describe('DescribeClusters', () => {
       token = page.NextToken;
     } while (token);
     expect(seen).toEqual(ids);
-    expect((await call('DescribeClusters', { Filters: { clusterIds: [ids[1], ids[3]] } })).Clusters.map((c: { ClusterId: string }) => c.ClusterId)).toEqual([ids[1], ids[3]]);
-    expect((await call('DescribeClusters', { Filters: { states: ['DELETED'] } })).Clusters.map((c: { ClusterId: string }) => c.ClusterId)).toEqual([ids[4]]);
-    expect((await call('DescribeClusters', { Filters: { vpcIds: [all[0].VpcId], states: ['UNINITIALIZED'] } })).Clusters).toHaveLength(4);
+    expect(
+      (await call('DescribeClusters', { Filters: { clusterIds: [ids[1], ids[3]] } })).Clusters.map(
+        (c: { ClusterId: string }) => c.ClusterId,
+      ),
+    ).toEqual([ids[1], ids[3]]);
+    expect(
+      (await call('DescribeClusters', { Filters: { states: ['DELETED'] } })).Clusters.map(
+        (c: { ClusterId: string }) => c.ClusterId,
+      ),
+    ).toEqual([ids[4]]);
+    expect(
+      (await call('DescribeClusters', { Filters: { vpcIds: [all[0].VpcId], states: ['UNINITIALIZED'] } })).Clusters,
+    ).toHaveLength(4);
     expect((await call('DescribeClusters', { Filters: { vpcIds: ['vpc-0000'] } })).Clusters).toEqual([]);
   });
 
@@ -206,18 +309,31 @@ describe('tags', () => {
   it('TagResource merges, UntagResource removes, ListTags pages; at most 50 tags', async () => {
     h = await openHsmHarness();
     const id = await newCluster(h);
-    await call('TagResource', { ResourceId: id, TagList: [{ Key: 'a', Value: '1' }, { Key: 'b', Value: '2' }] });
+    await call('TagResource', {
+      ResourceId: id,
+      TagList: [
+        { Key: 'a', Value: '1' },
+        { Key: 'b', Value: '2' },
+      ],
+    });
     await call('TagResource', { ResourceId: id, TagList: [{ Key: 'a', Value: 'one' }] });
-    expect((await call('ListTags', { ResourceId: id })).TagList).toEqual([{ Key: 'a', Value: 'one' }, { Key: 'b', Value: '2' }]);
+    expect((await call('ListTags', { ResourceId: id })).TagList).toEqual([
+      { Key: 'a', Value: 'one' },
+      { Key: 'b', Value: '2' },
+    ]);
     const first = await call('ListTags', { ResourceId: id, MaxResults: 1 });
     expect(first.TagList).toEqual([{ Key: 'a', Value: 'one' }]);
-    expect((await call('ListTags', { ResourceId: id, NextToken: first.NextToken })).TagList).toEqual([{ Key: 'b', Value: '2' }]);
+    expect((await call('ListTags', { ResourceId: id, NextToken: first.NextToken })).TagList).toEqual([
+      { Key: 'b', Value: '2' },
+    ]);
     await call('UntagResource', { ResourceId: id, TagKeyList: ['a'] });
     expect((await describe1(h, id)).TagList).toEqual([{ Key: 'b', Value: '2' }]);
     const many = Array.from({ length: 50 }, (_, i) => ({ Key: `k${i}`, Value: 'v' }));
     const limit = await errorOf(() => call('TagResource', { ResourceId: id, TagList: many }));
     expect(limit.awsName).toBe('CloudHsmResourceLimitExceededException');
     expect((await call('ListTags', { ResourceId: id })).TagList).toEqual([{ Key: 'b', Value: '2' }]);
-    expect((await errorOf(() => call('ListTags', { ResourceId: 'backup-abcdefghijk' }))).awsName).toBe('CloudHsmResourceNotFoundException');
+    expect((await errorOf(() => call('ListTags', { ResourceId: 'backup-abcdefghijk' }))).awsName).toBe(
+      'CloudHsmResourceNotFoundException',
+    );
   });
 });

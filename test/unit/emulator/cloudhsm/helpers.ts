@@ -19,14 +19,18 @@ export interface HsmHarness {
 }
 
 /** An emulator over an in-memory store with a fake clock; CloudHSM transitions take `transitionMs` of it (default 0). */
-export async function openHsmHarness(opts: { store?: EmulatorStore; rootKey?: Uint8Array; transitionMs?: number; clock?: HsmHarness['clock'] } = {}): Promise<HsmHarness> {
+export async function openHsmHarness(
+  opts: { store?: EmulatorStore; rootKey?: Uint8Array; transitionMs?: number; clock?: HsmHarness['clock'] } = {},
+): Promise<HsmHarness> {
   const store = opts.store ?? new InMemoryEmulatorStore();
   const rootKey = opts.rootKey ?? new Uint8Array(randomBytes(32));
-  const clock = opts.clock ?? Object.assign(new FakeClock(new Date()), {
-    advanceMs(this: FakeClock, ms: number) {
-      this.time = new Date(this.time.getTime() + ms);
-    },
-  });
+  const clock =
+    opts.clock ??
+    Object.assign(new FakeClock(new Date()), {
+      advanceMs(this: FakeClock, ms: number) {
+        this.time = new Date(this.time.getTime() + ms);
+      },
+    });
   const emulator = await KmsEmulator.open({
     store,
     rootKey,
@@ -40,7 +44,8 @@ export async function openHsmHarness(opts: { store?: EmulatorStore; rootKey?: Ui
 
 /** Creates a cluster over `subnets` (default two) and returns its id. */
 export async function newCluster(h: HsmHarness, subnets = SUBNETS.slice(0, 2)): Promise<string> {
-  return (await h.emulator.cloudHsm.call(HSM_CTX, 'CreateCluster', { HsmType: 'hsm2m.medium', SubnetIds: subnets })).Cluster!.ClusterId!;
+  return (await h.emulator.cloudHsm.call(HSM_CTX, 'CreateCluster', { HsmType: 'hsm2m.medium', SubnetIds: subnets }))
+    .Cluster!.ClusterId!;
 }
 
 /** Operation outputs as the tests read them (fields asserted with toEqual/toMatch, so loosely typed). */
@@ -54,5 +59,6 @@ export const callOf =
     h().emulator.cloudHsm.call(ctx, op as never, input as never);
 
 export async function describe1(h: HsmHarness, clusterId: string): Promise<Loose> {
-  return (await h.emulator.cloudHsm.call(HSM_CTX, 'DescribeClusters', { Filters: { clusterIds: [clusterId] } })).Clusters![0]!;
+  return (await h.emulator.cloudHsm.call(HSM_CTX, 'DescribeClusters', { Filters: { clusterIds: [clusterId] } }))
+    .Clusters![0]!;
 }

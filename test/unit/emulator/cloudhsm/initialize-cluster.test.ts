@@ -58,16 +58,28 @@ describe('InitializeCluster', () => {
     const view = h.emulator.cloudHsm.findCluster(HSM_CTX.accountId, HSM_CTX.region, id)!;
     expect(view.trustAnchorPem).toBe(ca.certificatePem.trim());
     expect(h.emulator.cloudHsm.isTrustAnchor(HSM_CTX.accountId, HSM_CTX.region, id, ca.certificatePem)).toBe(true);
-    expect(h.emulator.cloudHsm.isTrustAnchor(HSM_CTX.accountId, HSM_CTX.region, id, otherCa.certificatePem)).toBe(false);
+    expect(h.emulator.cloudHsm.isTrustAnchor(HSM_CTX.accountId, HSM_CTX.region, id, otherCa.certificatePem)).toBe(
+      false,
+    );
     expect(h.emulator.cloudHsm.isTrustAnchor(HSM_CTX.accountId, HSM_CTX.region, id, 'not a pem')).toBe(false);
-    const again = await errorOf(() => call('InitializeCluster', { ClusterId: id, SignedCert: signed, TrustAnchor: ca.certificatePem }));
-    expect([again.awsName, again.message]).toEqual(['CloudHsmInvalidRequestException', expect.stringContaining('is INITIALIZED')]);
+    const again = await errorOf(() =>
+      call('InitializeCluster', { ClusterId: id, SignedCert: signed, TrustAnchor: ca.certificatePem }),
+    );
+    expect([again.awsName, again.message]).toEqual([
+      'CloudHsmInvalidRequestException',
+      expect.stringContaining('is INITIALIZED'),
+    ]);
   });
 
   it('refuses a trust anchor that did not sign the certificate', async () => {
     const { id, csr } = await clusterWithHsm();
-    const err = await errorOf(async () => call('InitializeCluster', { ClusterId: id, SignedCert: await ca.sign(csr), TrustAnchor: otherCa.certificatePem }));
-    expect([err.awsName, err.message]).toEqual(['CloudHsmInvalidRequestException', 'SignedCert is not signed by TrustAnchor.']);
+    const err = await errorOf(async () =>
+      call('InitializeCluster', { ClusterId: id, SignedCert: await ca.sign(csr), TrustAnchor: otherCa.certificatePem }),
+    );
+    expect([err.awsName, err.message]).toEqual([
+      'CloudHsmInvalidRequestException',
+      'SignedCert is not signed by TrustAnchor.',
+    ]);
     expect((await describe1(h, id)).State).toBe('UNINITIALIZED');
   });
 
@@ -76,21 +88,46 @@ describe('InitializeCluster', () => {
     const x509 = await loadX509();
     const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
     const keys = await crypto.subtle.generateKey(alg, false, ['sign', 'verify']);
-    const foreignCsr = await x509.Pkcs10CertificateRequestGenerator.create({ name: 'CN=foreign', keys, signingAlgorithm: alg });
-    const err = await errorOf(async () => call('InitializeCluster', { ClusterId: id, SignedCert: await ca.sign(foreignCsr.toString('pem')), TrustAnchor: ca.certificatePem }));
+    const foreignCsr = await x509.Pkcs10CertificateRequestGenerator.create({
+      name: 'CN=foreign',
+      keys,
+      signingAlgorithm: alg,
+    });
+    const err = await errorOf(async () =>
+      call('InitializeCluster', {
+        ClusterId: id,
+        SignedCert: await ca.sign(foreignCsr.toString('pem')),
+        TrustAnchor: ca.certificatePem,
+      }),
+    );
     expect(err.message).toContain('its public key differs from the public key of the cluster CSR');
   });
 
   it('refuses a trust anchor that is not self-signed, an expired certificate and garbage', async () => {
     const { id, csr } = await clusterWithHsm();
     const signed = await ca.sign(csr);
-    const notRoot = await errorOf(() => call('InitializeCluster', { ClusterId: id, SignedCert: signed, TrustAnchor: signed }));
+    const notRoot = await errorOf(() =>
+      call('InitializeCluster', { ClusterId: id, SignedCert: signed, TrustAnchor: signed }),
+    );
     expect(notRoot.message).toContain('TrustAnchor must be a self-signed certificate');
     const expired = await ca.sign(csr, { notAfter: new Date(Date.now() - 60_000) });
-    expect((await errorOf(() => call('InitializeCluster', { ClusterId: id, SignedCert: expired, TrustAnchor: ca.certificatePem }))).message).toContain('SignedCert is expired');
-    const garbage = await errorOf(() => call('InitializeCluster', { ClusterId: id, SignedCert: 'abc', TrustAnchor: ca.certificatePem }));
-    expect([garbage.awsName, garbage.message]).toEqual(['CloudHsmInvalidRequestException', 'SignedCert is not a PEM-encoded X.509 certificate.']);
-    const tooLong = await errorOf(() => call('InitializeCluster', { ClusterId: id, SignedCert: 'A'.repeat(20_001), TrustAnchor: ca.certificatePem }));
+    expect(
+      (
+        await errorOf(() =>
+          call('InitializeCluster', { ClusterId: id, SignedCert: expired, TrustAnchor: ca.certificatePem }),
+        )
+      ).message,
+    ).toContain('SignedCert is expired');
+    const garbage = await errorOf(() =>
+      call('InitializeCluster', { ClusterId: id, SignedCert: 'abc', TrustAnchor: ca.certificatePem }),
+    );
+    expect([garbage.awsName, garbage.message]).toEqual([
+      'CloudHsmInvalidRequestException',
+      'SignedCert is not a PEM-encoded X.509 certificate.',
+    ]);
+    const tooLong = await errorOf(() =>
+      call('InitializeCluster', { ClusterId: id, SignedCert: 'A'.repeat(20_001), TrustAnchor: ca.certificatePem }),
+    );
     expect(tooLong.message).toContain('SignedCert must be at most 20000 characters');
     const missing = await errorOf(() => call('InitializeCluster', { ClusterId: id, SignedCert: signed }));
     expect(missing.message).toBe('TrustAnchor is required.');
@@ -100,15 +137,27 @@ describe('InitializeCluster', () => {
   it('needs an ACTIVE HSM first, and an UNINITIALIZED cluster', async () => {
     h = await openHsmHarness({ transitionMs: 10 });
     const id = await newCluster(h);
-    const creating = await errorOf(() => call('InitializeCluster', { ClusterId: id, SignedCert: ca.certificatePem, TrustAnchor: ca.certificatePem }));
+    const creating = await errorOf(() =>
+      call('InitializeCluster', { ClusterId: id, SignedCert: ca.certificatePem, TrustAnchor: ca.certificatePem }),
+    );
     expect(creating.message).toContain('is CREATE_IN_PROGRESS');
     h.clock.advanceMs(10);
-    const noHsm = await errorOf(() => call('InitializeCluster', { ClusterId: id, SignedCert: ca.certificatePem, TrustAnchor: ca.certificatePem }));
+    const noHsm = await errorOf(() =>
+      call('InitializeCluster', { ClusterId: id, SignedCert: ca.certificatePem, TrustAnchor: ca.certificatePem }),
+    );
     expect(noHsm.message).toContain('has no active HSM yet');
     await call('CreateHsm', { ClusterId: id, AvailabilityZone: 'eu-west-1a' });
-    const pending = await errorOf(() => call('InitializeCluster', { ClusterId: id, SignedCert: ca.certificatePem, TrustAnchor: ca.certificatePem }));
+    const pending = await errorOf(() =>
+      call('InitializeCluster', { ClusterId: id, SignedCert: ca.certificatePem, TrustAnchor: ca.certificatePem }),
+    );
     expect(pending.message).toContain('has no active HSM yet');
-    const unknown = await errorOf(() => call('InitializeCluster', { ClusterId: 'cluster-abcdefghijk', SignedCert: ca.certificatePem, TrustAnchor: ca.certificatePem }));
+    const unknown = await errorOf(() =>
+      call('InitializeCluster', {
+        ClusterId: 'cluster-abcdefghijk',
+        SignedCert: ca.certificatePem,
+        TrustAnchor: ca.certificatePem,
+      }),
+    );
     expect(unknown.awsName).toBe('CloudHsmResourceNotFoundException');
   });
 });

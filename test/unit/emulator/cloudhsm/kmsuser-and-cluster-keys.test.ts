@@ -1,6 +1,16 @@
 import { MAX_FAILED_LOGINS } from '../../../../src/emulator/cloudhsm/cloudhsm-emulator.js';
 import { activeCluster, emulatorAccess } from '../../../support/cloudhsm-cluster.js';
-import { callOf, describe1, errorOf, HSM_ACCOUNT, HSM_CTX, HSM_REGION, newCluster, openHsmHarness, type HsmHarness } from './helpers.js';
+import {
+  callOf,
+  describe1,
+  errorOf,
+  HSM_ACCOUNT,
+  HSM_CTX,
+  HSM_REGION,
+  newCluster,
+  openHsmHarness,
+  type HsmHarness,
+} from './helpers.js';
 
 let h: HsmHarness;
 const call = callOf(() => h);
@@ -26,12 +36,26 @@ describe('activation and crypto users', () => {
     h = await openHsmHarness();
     const id = await newCluster(h);
     const early = await errorOf(() => h.emulator.cloudHsm.setCryptoUser(A, R, id, 'kmsuser', 'Passw0rd!'));
-    expect([early.awsName, early.message]).toEqual(['CloudHsmInvalidRequestException', expect.stringContaining('is UNINITIALIZED')]);
-    expect((await errorOf(() => h.emulator.cloudHsm.setCryptoUser(A, R, id, 'kms user', 'Passw0rd!'))).message).toContain('username');
-    expect((await errorOf(() => h.emulator.cloudHsm.setCryptoUser(A, R, id, 'kmsuser', 'short'))).message).toBe('password must be 7–32 characters.');
-    expect((await errorOf(() => h.emulator.cloudHsm.setCryptoUser(A, R, id, 'kmsuser', 'x'.repeat(33)))).message).toBe('password must be 7–32 characters.');
-    expect((await errorOf(() => h.emulator.cloudHsm.activate(A, R, id, 'Passw0rd!'))).message).toContain('only an INITIALIZED cluster can be activated');
-    expect((await errorOf(() => h.emulator.cloudHsm.setCryptoUser(A, R, 'cluster-abcdefghijk', 'kmsuser', 'Passw0rd!'))).awsName).toBe('CloudHsmResourceNotFoundException');
+    expect([early.awsName, early.message]).toEqual([
+      'CloudHsmInvalidRequestException',
+      expect.stringContaining('is UNINITIALIZED'),
+    ]);
+    expect(
+      (await errorOf(() => h.emulator.cloudHsm.setCryptoUser(A, R, id, 'kms user', 'Passw0rd!'))).message,
+    ).toContain('username');
+    expect((await errorOf(() => h.emulator.cloudHsm.setCryptoUser(A, R, id, 'kmsuser', 'short'))).message).toBe(
+      'password must be 7–32 characters.',
+    );
+    expect((await errorOf(() => h.emulator.cloudHsm.setCryptoUser(A, R, id, 'kmsuser', 'x'.repeat(33)))).message).toBe(
+      'password must be 7–32 characters.',
+    );
+    expect((await errorOf(() => h.emulator.cloudHsm.activate(A, R, id, 'Passw0rd!'))).message).toContain(
+      'only an INITIALIZED cluster can be activated',
+    );
+    expect(
+      (await errorOf(() => h.emulator.cloudHsm.setCryptoUser(A, R, 'cluster-abcdefghijk', 'kmsuser', 'Passw0rd!')))
+        .awsName,
+    ).toBe('CloudHsmResourceNotFoundException');
     expect(h.emulator.cloudHsm.loginKmsUser(A, R, id, 'Passw0rd!')).toBe('USER_NOT_FOUND');
   });
 
@@ -57,11 +81,17 @@ describe('cluster keys', () => {
     const err = await errorOf(() => h.emulator.cloudHsm.createClusterKey(A, R, one.clusterId, 'key-1'));
     expect(err.awsName).toBe('CloudHsmClusterInvalidConfigurationException');
     const sameZone = await newCluster(h);
-    expect((await errorOf(() => h.emulator.cloudHsm.createClusterKey(A, R, sameZone, 'key-1'))).awsName).toBe('CloudHsmClusterNotActiveException');
-    expect((await errorOf(() => h.emulator.cloudHsm.createClusterKey(A, R, 'cluster-abcdefghijk', 'key-1'))).awsName).toBe('CloudHsmClusterNotFoundException');
+    expect((await errorOf(() => h.emulator.cloudHsm.createClusterKey(A, R, sameZone, 'key-1'))).awsName).toBe(
+      'CloudHsmClusterNotActiveException',
+    );
+    expect(
+      (await errorOf(() => h.emulator.cloudHsm.createClusterKey(A, R, 'cluster-abcdefghijk', 'key-1'))).awsName,
+    ).toBe('CloudHsmClusterNotFoundException');
     // A second HSM in the same zone is not enough; one in the other zone is.
     await call('CreateHsm', { ClusterId: one.clusterId, AvailabilityZone: one.hsms[0]!.availabilityZone });
-    expect((await errorOf(() => h.emulator.cloudHsm.createClusterKey(A, R, one.clusterId, 'key-1'))).awsName).toBe('CloudHsmClusterInvalidConfigurationException');
+    expect((await errorOf(() => h.emulator.cloudHsm.createClusterKey(A, R, one.clusterId, 'key-1'))).awsName).toBe(
+      'CloudHsmClusterInvalidConfigurationException',
+    );
     await call('CreateHsm', { ClusterId: one.clusterId, AvailabilityZone: 'eu-west-1b' });
     await expect(h.emulator.cloudHsm.createClusterKey(A, R, one.clusterId, 'key-1')).resolves.toMatch(/^[0-9a-f]{16}$/);
   });
@@ -76,7 +106,9 @@ describe('cluster keys', () => {
     const blob = h.emulator.cloudHsm.clusterEncrypt(A, R, c.clusterId, k1, pt, aad);
     expect(blob.length).toBe(12 + pt.length + 16);
     expect(Buffer.from(blob).includes(Buffer.from(pt))).toBe(false);
-    expect(new TextDecoder().decode(h.emulator.cloudHsm.clusterDecrypt(A, R, c.clusterId, k1, blob, aad))).toBe('attack at dawn');
+    expect(new TextDecoder().decode(h.emulator.cloudHsm.clusterDecrypt(A, R, c.clusterId, k1, blob, aad))).toBe(
+      'attack at dawn',
+    );
     const bad = (fn: () => unknown) => {
       try {
         fn();
@@ -85,16 +117,28 @@ describe('cluster keys', () => {
       }
       return 'no error';
     };
-    expect(bad(() => h.emulator.cloudHsm.clusterDecrypt(A, R, c.clusterId, k1, blob, new TextEncoder().encode('other')))).toBe('InvalidCiphertextException');
-    expect(bad(() => h.emulator.cloudHsm.clusterDecrypt(A, R, c.clusterId, k2, blob, aad))).toBe('InvalidCiphertextException');
+    expect(
+      bad(() => h.emulator.cloudHsm.clusterDecrypt(A, R, c.clusterId, k1, blob, new TextEncoder().encode('other'))),
+    ).toBe('InvalidCiphertextException');
+    expect(bad(() => h.emulator.cloudHsm.clusterDecrypt(A, R, c.clusterId, k2, blob, aad))).toBe(
+      'InvalidCiphertextException',
+    );
     const flipped = Uint8Array.from(blob);
     flipped[14]! ^= 1;
-    expect(bad(() => h.emulator.cloudHsm.clusterDecrypt(A, R, c.clusterId, k1, flipped, aad))).toBe('InvalidCiphertextException');
-    expect(bad(() => h.emulator.cloudHsm.clusterDecrypt(A, R, c.clusterId, k1, blob.subarray(0, 20), aad))).toBe('InvalidCiphertextException');
-    expect(bad(() => h.emulator.cloudHsm.clusterEncrypt(A, R, 'cluster-abcdefghijk', k1, pt, aad))).toBe('KMSInvalidStateException');
+    expect(bad(() => h.emulator.cloudHsm.clusterDecrypt(A, R, c.clusterId, k1, flipped, aad))).toBe(
+      'InvalidCiphertextException',
+    );
+    expect(bad(() => h.emulator.cloudHsm.clusterDecrypt(A, R, c.clusterId, k1, blob.subarray(0, 20), aad))).toBe(
+      'InvalidCiphertextException',
+    );
+    expect(bad(() => h.emulator.cloudHsm.clusterEncrypt(A, R, 'cluster-abcdefghijk', k1, pt, aad))).toBe(
+      'KMSInvalidStateException',
+    );
     await h.emulator.cloudHsm.deleteClusterKey(A, R, c.clusterId, k1);
     await h.emulator.cloudHsm.deleteClusterKey(A, R, c.clusterId, k1); // idempotent
-    expect(bad(() => h.emulator.cloudHsm.clusterDecrypt(A, R, c.clusterId, k1, blob, aad))).toBe('KMSInvalidStateException');
+    expect(bad(() => h.emulator.cloudHsm.clusterDecrypt(A, R, c.clusterId, k1, blob, aad))).toBe(
+      'KMSInvalidStateException',
+    );
   });
 
   it('crypto needs an active HSM: with every HSM deleted, keys are unusable until one is back', async () => {
@@ -103,8 +147,12 @@ describe('cluster keys', () => {
     const k = await h.emulator.cloudHsm.createClusterKey(A, R, c.clusterId, 'kms-key');
     const blob = h.emulator.cloudHsm.clusterEncrypt(A, R, c.clusterId, k, new Uint8Array([1, 2, 3]), new Uint8Array());
     for (const x of c.hsms) await call('DeleteHsm', { ClusterId: c.clusterId, HsmId: x.hsmId });
-    expect(() => h.emulator.cloudHsm.clusterDecrypt(A, R, c.clusterId, k, blob, new Uint8Array())).toThrow('has no active HSM');
+    expect(() => h.emulator.cloudHsm.clusterDecrypt(A, R, c.clusterId, k, blob, new Uint8Array())).toThrow(
+      'has no active HSM',
+    );
     await call('CreateHsm', { ClusterId: c.clusterId, AvailabilityZone: 'eu-west-1a' });
-    expect(h.emulator.cloudHsm.clusterDecrypt(A, R, c.clusterId, k, blob, new Uint8Array())).toEqual(new Uint8Array([1, 2, 3]));
+    expect(h.emulator.cloudHsm.clusterDecrypt(A, R, c.clusterId, k, blob, new Uint8Array())).toEqual(
+      new Uint8Array([1, 2, 3]),
+    );
   });
 });

@@ -15,7 +15,8 @@ const plaintext = new Uint8Array(Buffer.from('attack at dawn'));
 const context = { purpose: 'test', b: '2', a: '1' };
 
 const seal = () => sealBlob({ keyArn: ARN, materialId: MATERIAL_ID }, key, plaintext, context);
-const open = (blob: Uint8Array, ctx: Record<string, string> | undefined = context) => openBlob(parseBlob(blob), key, ctx);
+const open = (blob: Uint8Array, ctx: Record<string, string> | undefined = context) =>
+  openBlob(parseBlob(blob), key, ctx);
 
 test('round trip: the header names the key and material version, the body opens with the context', () => {
   const blob = seal();
@@ -35,7 +36,13 @@ test('the byte layout is the documented one and plain AES-256-GCM opens it', () 
   expect(blob.subarray(2 + n, 2 + n + 32).toString('hex')).toBe(MATERIAL_ID);
   const at = 2 + n + 32;
   const d = createDecipheriv('aes-256-gcm', key, blob.subarray(at, at + 12));
-  d.setAAD(Buffer.concat([Buffer.from('opencckm/emulator/ciphertext/v1\u0000'), blob.subarray(0, at), encodeEncryptionContext(context)]));
+  d.setAAD(
+    Buffer.concat([
+      Buffer.from('opencckm/emulator/ciphertext/v1\u0000'),
+      blob.subarray(0, at),
+      encodeEncryptionContext(context),
+    ]),
+  );
   d.setAuthTag(blob.subarray(at + 12, at + 28));
   expect(Buffer.concat([d.update(blob.subarray(at + 28)), d.final()]).toString()).toBe('attack at dawn');
   expect(blob.length).toBe(at + 28 + plaintext.length);
@@ -56,7 +63,13 @@ test('every single-byte tamper fails with CiphertextBlobError', () => {
 
 test('truncation, extension, an unknown version and garbage fail', () => {
   const blob = seal();
-  for (const bad of [blob.subarray(0, blob.length - 1), new Uint8Array([...blob, 0]), new Uint8Array([2, ...blob.subarray(1)]), new Uint8Array(40), new Uint8Array([1])]) {
+  for (const bad of [
+    blob.subarray(0, blob.length - 1),
+    new Uint8Array([...blob, 0]),
+    new Uint8Array([2, ...blob.subarray(1)]),
+    new Uint8Array(40),
+    new Uint8Array([1]),
+  ]) {
     expect(() => open(bad)).toThrow(CiphertextBlobError);
   }
 });
@@ -87,8 +100,12 @@ test('headers that cannot be encoded are refused', () => {
 
 test('IVs from the pool never repeat, also across pool refills', () => {
   const material = new Uint8Array(randomBytes(32));
-  const header = { keyArn: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab', materialId: 'ab'.repeat(32) };
+  const header = {
+    keyArn: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+    materialId: 'ab'.repeat(32),
+  };
   const ivs = new Set<string>();
-  for (let i = 0; i < 2100; i++) ivs.add(Buffer.from(parseBlob(sealBlob(header, material, Buffer.of(i & 0xff))).iv).toString('hex'));
+  for (let i = 0; i < 2100; i++)
+    ivs.add(Buffer.from(parseBlob(sealBlob(header, material, Buffer.of(i & 0xff))).iv).toString('hex'));
   expect(ivs.size).toBe(2100);
 });

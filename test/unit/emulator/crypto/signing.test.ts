@@ -1,4 +1,13 @@
-import { constants, createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto';
+import {
+  constants,
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  randomBytes,
+  sign,
+  verify,
+} from 'node:crypto';
 import { ed25519ph } from '@noble/curves/ed25519.js';
 import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js';
 import { publicKeySpki } from '../../../../src/emulator/crypto/asymmetric-keys.js';
@@ -6,9 +15,11 @@ import { signMessage, verifySignature, type SignInput } from '../../../../src/em
 import { generateKeyMaterial } from '../../../../src/emulator/crypto/key-generation.js';
 
 const msg = Buffer.from('the quick brown fox');
-const pkcs8 = (k: ReturnType<typeof generateKeyPairSync>['privateKey']) => new Uint8Array(k.export({ type: 'pkcs8', format: 'der' }));
+const pkcs8 = (k: ReturnType<typeof generateKeyPairSync>['privateKey']) =>
+  new Uint8Array(k.export({ type: 'pkcs8', format: 'der' }));
 const rsa = pkcs8(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey);
-const spkiOf = (m: Uint8Array) => createPublicKey({ key: Buffer.from(publicKeySpki('RSA_2048', m)), format: 'der', type: 'spki' });
+const spkiOf = (m: Uint8Array) =>
+  createPublicKey({ key: Buffer.from(publicKeySpki('RSA_2048', m)), format: 'der', type: 'spki' });
 
 describe('RSA over a caller-computed digest (MessageType DIGEST)', () => {
   test.each([
@@ -39,7 +50,12 @@ describe('RSA over a caller-computed digest (MessageType DIGEST)', () => {
     const digest = createHash('sha256').update(msg).digest();
     const key = createPrivateKey({ key: Buffer.from(rsa), format: 'der', type: 'pkcs8' });
     const sig = sign('sha256', msg, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 20 });
-    expect(verifySignature({ keySpec: 'RSA_2048', material: rsa, algorithm: 'RSASSA_PSS_SHA_256', messageType: 'DIGEST', message: digest }, sig)).toBe(false);
+    expect(
+      verifySignature(
+        { keySpec: 'RSA_2048', material: rsa, algorithm: 'RSASSA_PSS_SHA_256', messageType: 'DIGEST', message: digest },
+        sig,
+      ),
+    ).toBe(false);
   });
 });
 
@@ -47,7 +63,13 @@ test('Ed25519ph matches RFC 8032 §7.3 (test "abc")', () => {
   const seed = Buffer.from('833fe62409237b9d62ec77587520911e9a759cec1d19755b7da901b96dca3d42', 'hex');
   // PKCS#8 wrapper of an Ed25519 seed (RFC 8410)
   const material = new Uint8Array(Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]));
-  const sig = signMessage({ keySpec: 'ECC_NIST_EDWARDS25519', material, algorithm: 'ED25519_PH_SHA_512', messageType: 'DIGEST', message: Buffer.from('abc') });
+  const sig = signMessage({
+    keySpec: 'ECC_NIST_EDWARDS25519',
+    material,
+    algorithm: 'ED25519_PH_SHA_512',
+    messageType: 'DIGEST',
+    message: Buffer.from('abc'),
+  });
   expect(Buffer.from(sig).toString('hex')).toBe(
     '98a70222f0b8121aa9d30f813d683f809e462b469c7ff87639499bb94e6dae4131f85042463c2a355a2003d062adf5aaa10b8c61e636062aaad11c2a26083406',
   );
@@ -60,7 +82,13 @@ test('ML-DSA external μ follows FIPS 204: SHAKE256(SHAKE256(pk, 64) ‖ 0 ‖ 0
   const { publicKey } = ml_dsa65.keygen(seed);
   const tr = createHash('shake256', { outputLength: 64 }).update(publicKey).digest();
   const mu = createHash('shake256', { outputLength: 64 }).update(tr).update(Buffer.of(0, 0)).update(msg).digest();
-  const input: SignInput = { keySpec: 'ML_DSA_65', material: seed, algorithm: 'ML_DSA_SHAKE_256', messageType: 'EXTERNAL_MU', message: mu };
+  const input: SignInput = {
+    keySpec: 'ML_DSA_65',
+    material: seed,
+    algorithm: 'ML_DSA_SHAKE_256',
+    messageType: 'EXTERNAL_MU',
+    message: mu,
+  };
   const sig = signMessage(input);
   expect(ml_dsa65.verify(sig, msg, publicKey)).toBe(true);
   expect(verifySignature({ ...input, messageType: 'RAW', message: msg }, sig)).toBe(true);

@@ -49,19 +49,59 @@ describe('SM2DSA', () => {
 
   test('a RAW signature verifies in OpenSSL with SM3 and the distinguishing ID 1234567812345678', () => {
     const sig = signMessage({ keySpec: 'SM2', material, algorithm: 'SM2DSA', messageType: 'RAW', message });
-    const out = openssl('pkeyutl', '-verify', '-pubin', '-keyform', 'DER', '-inkey', file('pub.der', spki), '-rawin', '-digest', 'sm3',
-      '-pkeyopt', `distid:${SM2_DEFAULT_ID.toString()}`, '-in', file('msg', message), '-sigfile', file('sig', sig));
+    const out = openssl(
+      'pkeyutl',
+      '-verify',
+      '-pubin',
+      '-keyform',
+      'DER',
+      '-inkey',
+      file('pub.der', spki),
+      '-rawin',
+      '-digest',
+      'sm3',
+      '-pkeyopt',
+      `distid:${SM2_DEFAULT_ID.toString()}`,
+      '-in',
+      file('msg', message),
+      '-sigfile',
+      file('sig', sig),
+    );
     expect(out.toString()).toMatch(/Signature Verified Successfully/);
   });
 
   test('an OpenSSL signature verifies here, RAW and as a DIGEST of SM3(Z_A ‖ M)', () => {
     const pem = file('key.der', material);
-    const sig = new Uint8Array(openssl('pkeyutl', '-sign', '-keyform', 'DER', '-inkey', pem, '-rawin', '-digest', 'sm3',
-      '-pkeyopt', `distid:${SM2_DEFAULT_ID.toString()}`, '-in', file('msg2', message)));
-    expect(verifySignature({ keySpec: 'SM2', material, algorithm: 'SM2DSA', messageType: 'RAW', message }, sig)).toBe(true);
+    const sig = new Uint8Array(
+      openssl(
+        'pkeyutl',
+        '-sign',
+        '-keyform',
+        'DER',
+        '-inkey',
+        pem,
+        '-rawin',
+        '-digest',
+        'sm3',
+        '-pkeyopt',
+        `distid:${SM2_DEFAULT_ID.toString()}`,
+        '-in',
+        file('msg2', message),
+      ),
+    );
+    expect(verifySignature({ keySpec: 'SM2', material, algorithm: 'SM2DSA', messageType: 'RAW', message }, sig)).toBe(
+      true,
+    );
     const digest = sm2MessageDigest(sm2PublicPoint(material), message);
-    expect(verifySignature({ keySpec: 'SM2', material, algorithm: 'SM2DSA', messageType: 'DIGEST', message: digest }, sig)).toBe(true);
-    expect(verifySignature({ keySpec: 'SM2', material, algorithm: 'SM2DSA', messageType: 'RAW', message: Buffer.from('other') }, sig)).toBe(false);
+    expect(
+      verifySignature({ keySpec: 'SM2', material, algorithm: 'SM2DSA', messageType: 'DIGEST', message: digest }, sig),
+    ).toBe(true);
+    expect(
+      verifySignature(
+        { keySpec: 'SM2', material, algorithm: 'SM2DSA', messageType: 'RAW', message: Buffer.from('other') },
+        sig,
+      ),
+    ).toBe(false);
   });
 
   test('a DIGEST signature is a RAW signature of the same message; tampering and other IDs fail', () => {
@@ -84,12 +124,33 @@ describe('SM2PKE', () => {
   test('OpenSSL decrypts what this module encrypts', () => {
     const plaintext = randomBytes(100);
     const ct = sm2Encrypt(point, plaintext);
-    expect(openssl('pkeyutl', '-decrypt', '-keyform', 'DER', '-inkey', file('k.der', material), '-in', file('ct', ct)).equals(plaintext)).toBe(true);
+    expect(
+      openssl(
+        'pkeyutl',
+        '-decrypt',
+        '-keyform',
+        'DER',
+        '-inkey',
+        file('k.der', material),
+        '-in',
+        file('ct', ct),
+      ).equals(plaintext),
+    ).toBe(true);
   });
 
   test('this module decrypts what OpenSSL encrypts with the exported public key', () => {
     const plaintext = randomBytes(1024);
-    const ct = openssl('pkeyutl', '-encrypt', '-pubin', '-keyform', 'DER', '-inkey', file('p.der', sm2PublicKeySpki(material)), '-in', file('pt', plaintext));
+    const ct = openssl(
+      'pkeyutl',
+      '-encrypt',
+      '-pubin',
+      '-keyform',
+      'DER',
+      '-inkey',
+      file('p.der', sm2PublicKeySpki(material)),
+      '-in',
+      file('pt', plaintext),
+    );
     expect(Buffer.from(sm2Decrypt(material, ct)).equals(plaintext)).toBe(true);
   });
 
@@ -117,11 +178,16 @@ describe('SM2 key agreement and public keys', () => {
   test('the SPKI is the one node exports for the same key', () => {
     const pair = freshPair();
     const material = new Uint8Array(pair.privateKey.export({ type: 'pkcs8', format: 'der' }));
-    expect(Buffer.from(sm2PublicKeySpki(material)).equals(pair.publicKey.export({ type: 'spki', format: 'der' }))).toBe(true);
+    expect(Buffer.from(sm2PublicKeySpki(material)).equals(pair.publicKey.export({ type: 'spki', format: 'der' }))).toBe(
+      true,
+    );
   });
 
   test('a peer key on another curve, or a point off the curve, is refused', () => {
-    const p256 = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ type: 'spki', format: 'der' });
+    const p256 = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({
+      type: 'spki',
+      format: 'der',
+    });
     expect(() => sm2SharedSecret(pkcs8(), p256)).toThrow(Sm2Error);
     const spki = Buffer.from(sm2PublicKeySpki(pkcs8()));
     spki[spki.length - 1]! ^= 1;
@@ -129,8 +195,18 @@ describe('SM2 key agreement and public keys', () => {
   });
 
   test('signing through signMessage refuses material that is not SM2', () => {
-    const p256 = new Uint8Array(generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ type: 'pkcs8', format: 'der' }));
-    expect(() => signMessage({ keySpec: 'SM2', material: p256, algorithm: 'SM2DSA', messageType: 'RAW', message: Buffer.from('x') })).toThrow(Sm2Error);
+    const p256 = new Uint8Array(
+      generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ type: 'pkcs8', format: 'der' }),
+    );
+    expect(() =>
+      signMessage({
+        keySpec: 'SM2',
+        material: p256,
+        algorithm: 'SM2DSA',
+        messageType: 'RAW',
+        message: Buffer.from('x'),
+      }),
+    ).toThrow(Sm2Error);
   });
 });
 
@@ -138,12 +214,27 @@ describe('SM2 PKCS#8', () => {
   test('generated and canonical keys are PKCS#8 that OpenSSL uses; the canonical form is stable', () => {
     const generated = sm2GeneratePkcs8();
     const ct = sm2Encrypt(sm2PublicPoint(generated), Buffer.from('wrapped'));
-    expect(openssl('pkeyutl', '-decrypt', '-keyform', 'DER', '-inkey', file('gen.der', generated), '-in', file('gen.ct', ct)).toString()).toBe('wrapped');
+    expect(
+      openssl(
+        'pkeyutl',
+        '-decrypt',
+        '-keyform',
+        'DER',
+        '-inkey',
+        file('gen.der', generated),
+        '-in',
+        file('gen.ct', ct),
+      ).toString(),
+    ).toBe('wrapped');
     const fromNode = pkcs8();
     const canonical = sm2CanonicalPkcs8(fromNode);
     expect(Buffer.from(sm2CanonicalPkcs8(canonical)).equals(Buffer.from(canonical))).toBe(true);
     expect(Buffer.from(sm2PublicKeySpki(canonical)).equals(Buffer.from(sm2PublicKeySpki(fromNode)))).toBe(true);
-    expect(() => sm2CanonicalPkcs8(new Uint8Array(generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'der' })))).toThrow(Sm2Error);
+    expect(() =>
+      sm2CanonicalPkcs8(
+        new Uint8Array(generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'der' })),
+      ),
+    ).toThrow(Sm2Error);
     expect(() => sm2CanonicalPkcs8(randomBytes(40))).toThrow(Sm2Error);
   });
 });

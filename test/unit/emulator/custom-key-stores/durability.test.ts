@@ -27,12 +27,27 @@ class FlakyStore implements EmulatorStore {
 
 async function open(store: EmulatorStore, rootKey: Uint8Array, directory: FakeCloudHsmDirectory) {
   const { KmsEmulator } = await import('../../../../src/emulator/emulator.js');
-  return KmsEmulator.open({ store, rootKey, defaultAccountId: ACCOUNT, schedulerIntervalMs: 0, cloudHsmDirectory: directory });
+  return KmsEmulator.open({
+    store,
+    rootKey,
+    defaultAccountId: ACCOUNT,
+    schedulerIntervalMs: 0,
+    cloudHsmDirectory: directory,
+  });
 }
 
-async function createStore(emulator: Awaited<ReturnType<typeof open>>, directory: FakeCloudHsmDirectory, password = 'kmsuser-pass'): Promise<string> {
+async function createStore(
+  emulator: Awaited<ReturnType<typeof open>>,
+  directory: FakeCloudHsmDirectory,
+  password = 'kmsuser-pass',
+): Promise<string> {
   const cluster = directory.clusters.get(CLUSTER) ?? directory.addCluster(CLUSTER);
-  const out = await emulator.call(CALLER, 'CreateCustomKeyStore', { CustomKeyStoreName: 'hsm', CloudHsmClusterId: CLUSTER, TrustAnchorCertificate: cluster.trustAnchorPem, KeyStorePassword: password });
+  const out = await emulator.call(CALLER, 'CreateCustomKeyStore', {
+    CustomKeyStoreName: 'hsm',
+    CloudHsmClusterId: CLUSTER,
+    TrustAnchorCertificate: cluster.trustAnchorPem,
+    KeyStorePassword: password,
+  });
   return out.CustomKeyStoreId!;
 }
 
@@ -51,7 +66,9 @@ describe('custom key store durability', () => {
     const b = await open(store, rootKey, directory);
     await b.call(CALLER, 'ConnectCustomKeyStore', { CustomKeyStoreId: id });
     await b.settled();
-    expect((await b.call(CALLER, 'DescribeCustomKeyStores', { CustomKeyStoreId: id })).CustomKeyStores![0]!.ConnectionState).toBe('CONNECTED');
+    expect(
+      (await b.call(CALLER, 'DescribeCustomKeyStores', { CustomKeyStoreId: id })).CustomKeyStores![0]!.ConnectionState,
+    ).toBe('CONNECTED');
     await b.close();
   });
 
@@ -67,15 +84,22 @@ describe('custom key store durability', () => {
     await crashed.apply({ put: await store.loadAll() });
     await a.close();
     const b = await open(crashed, rootKey, directory);
-    const before = (await crashed.loadAll()).find((o) => o.kind === 'custom-key-store')!.doc as { connectionState: string };
+    const before = (await crashed.loadAll()).find((o) => o.kind === 'custom-key-store')!.doc as {
+      connectionState: string;
+    };
     expect(before.connectionState).toBe('CONNECTING');
     await b.settled();
-    expect((await b.call(CALLER, 'DescribeCustomKeyStores', { CustomKeyStoreId: id })).CustomKeyStores![0]!.ConnectionState).toBe('CONNECTED');
-    expect(((await crashed.loadAll()).find((o) => o.kind === 'custom-key-store')!.doc as { connectionState: string }).connectionState).toBe('CONNECTED');
+    expect(
+      (await b.call(CALLER, 'DescribeCustomKeyStores', { CustomKeyStoreId: id })).CustomKeyStores![0]!.ConnectionState,
+    ).toBe('CONNECTED');
+    expect(
+      ((await crashed.loadAll()).find((o) => o.kind === 'custom-key-store')!.doc as { connectionState: string })
+        .connectionState,
+    ).toBe('CONNECTED');
     await b.close();
   });
 
-  it('a Disconnect during CONNECTING wins over the attempt\'s late result', async () => {
+  it("a Disconnect during CONNECTING wins over the attempt's late result", async () => {
     const store = new InMemoryEmulatorStore();
     const directory = new FakeCloudHsmDirectory();
     const a = await open(store, new Uint8Array(randomBytes(32)), directory);
@@ -83,7 +107,9 @@ describe('custom key store durability', () => {
     await a.call(CALLER, 'ConnectCustomKeyStore', { CustomKeyStoreId: id });
     await a.call(CALLER, 'DisconnectCustomKeyStore', { CustomKeyStoreId: id });
     await a.settled();
-    expect((await a.call(CALLER, 'DescribeCustomKeyStores', { CustomKeyStoreId: id })).CustomKeyStores![0]!.ConnectionState).toBe('DISCONNECTED');
+    expect(
+      (await a.call(CALLER, 'DescribeCustomKeyStores', { CustomKeyStoreId: id })).CustomKeyStores![0]!.ConnectionState,
+    ).toBe('DISCONNECTED');
     await a.close();
   });
 
@@ -95,7 +121,8 @@ describe('custom key store durability', () => {
     await a.call(CALLER, 'ConnectCustomKeyStore', { CustomKeyStoreId: id });
     store.failNext = true;
     await a.settled();
-    const state = async () => (await a.call(CALLER, 'DescribeCustomKeyStores', { CustomKeyStoreId: id })).CustomKeyStores![0]!.ConnectionState;
+    const state = async () =>
+      (await a.call(CALLER, 'DescribeCustomKeyStores', { CustomKeyStoreId: id })).CustomKeyStores![0]!.ConnectionState;
     expect(await state()).toBe('CONNECTING');
     const deadline = Date.now() + 5000;
     while ((await state()) === 'CONNECTING' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
@@ -118,11 +145,17 @@ describe('custom key store durability', () => {
 
 describe('parseXksEndpoints (EMULATOR_XKS_ENDPOINTS)', () => {
   it('maps public endpoints and VPC endpoint services to the URLs really called', () => {
-    const r = parseXksEndpoints(' https://xks.example.com=http://127.0.0.1:9000 , com.amazonaws.vpce.us-east-1.vpce-svc-0abc=http://127.0.0.1:9001');
+    const r = parseXksEndpoints(
+      ' https://xks.example.com=http://127.0.0.1:9000 , com.amazonaws.vpce.us-east-1.vpce-svc-0abc=http://127.0.0.1:9001',
+    );
     expect(r('https://XKS.example.com', 'PUBLIC_ENDPOINT')).toBe('http://127.0.0.1:9000');
     expect(r('https://other.example.com', 'PUBLIC_ENDPOINT')).toBeUndefined();
-    expect(r('https://private.example.com', 'VPC_ENDPOINT_SERVICE', 'com.amazonaws.vpce.us-east-1.vpce-svc-0abc')).toBe('http://127.0.0.1:9001');
-    expect(r('https://private.example.com', 'VPC_ENDPOINT_SERVICE', 'com.amazonaws.vpce.us-east-1.vpce-svc-0fff')).toBeUndefined();
+    expect(r('https://private.example.com', 'VPC_ENDPOINT_SERVICE', 'com.amazonaws.vpce.us-east-1.vpce-svc-0abc')).toBe(
+      'http://127.0.0.1:9001',
+    );
+    expect(
+      r('https://private.example.com', 'VPC_ENDPOINT_SERVICE', 'com.amazonaws.vpce.us-east-1.vpce-svc-0fff'),
+    ).toBeUndefined();
   });
 
   it('rejects an entry without a target URL, naming it', () => {

@@ -4,12 +4,22 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { awsError } from '../../../../src/errors/index.js';
-import type { CloudHsmDirectory, HsmClusterState, HsmClusterView, KmsUserLogin } from '../../../../src/emulator/cloudhsm/directory.js';
+import type {
+  CloudHsmDirectory,
+  HsmClusterState,
+  HsmClusterView,
+  KmsUserLogin,
+} from '../../../../src/emulator/cloudhsm/directory.js';
 import type { KmsEmulator } from '../../../../src/emulator/emulator.js';
 import type { EmulatorStore } from '../../../../src/emulator/store/emulator-store.js';
 import { InMemoryEmulatorStore } from '../../../../src/emulator/store/in-memory-store.js';
 import { HttpXksClient } from '../../../../src/xks/client.js';
-import { InMemoryXksKeyVault, InMemoryXksStores, startStandaloneXksProxy, type StandaloneXksProxy } from '../../../../src/xks/standalone-proxy.js';
+import {
+  InMemoryXksKeyVault,
+  InMemoryXksStores,
+  startStandaloneXksProxy,
+  type StandaloneXksProxy,
+} from '../../../../src/xks/standalone-proxy.js';
 
 export const ACCOUNT = '111122223333';
 export const REGION = 'us-east-1';
@@ -17,12 +27,19 @@ const ACCESS_KEY = 'AKIAOPENCCKMCKSTESTS';
 const SECRET = 'cks-contract-secret-0123456789abcdefghijk';
 
 /** The proxy credential a test store uses (AccessKeyId 20–30 of [A-Z2-7], secret 43–64 of base64 characters). */
-export const XKS_CREDENTIAL = { AccessKeyId: 'ABCDEFGHIJKLMNOPQRST', RawSecretAccessKey: 'a'.repeat(22) + 'B'.repeat(22) };
+export const XKS_CREDENTIAL = {
+  AccessKeyId: 'ABCDEFGHIJKLMNOPQRST',
+  RawSecretAccessKey: 'a'.repeat(22) + 'B'.repeat(22),
+};
 export const XKS_ENDPOINT = 'https://xks.example.com';
 /** CreateCustomKeyStore input of the external store the tests' standalone proxy serves (name `xks`). */
 export const XKS_STORE_INPUT = {
-  CustomKeyStoreName: 'xks', CustomKeyStoreType: 'EXTERNAL_KEY_STORE', XksProxyConnectivity: 'PUBLIC_ENDPOINT',
-  XksProxyUriEndpoint: XKS_ENDPOINT, XksProxyUriPath: '/kms/xks/v1', XksProxyAuthenticationCredential: XKS_CREDENTIAL,
+  CustomKeyStoreName: 'xks',
+  CustomKeyStoreType: 'EXTERNAL_KEY_STORE',
+  XksProxyConnectivity: 'PUBLIC_ENDPOINT',
+  XksProxyUriEndpoint: XKS_ENDPOINT,
+  XksProxyUriPath: '/kms/xks/v1',
+  XksProxyAuthenticationCredential: XKS_CREDENTIAL,
 } as const;
 
 interface Cluster {
@@ -46,9 +63,17 @@ export class FakeCloudHsmDirectory implements CloudHsmDirectory {
   addCluster(id: string, opts: Partial<Cluster> & { password?: string } = {}): Cluster {
     const c: Cluster = {
       state: opts.state ?? 'ACTIVE',
-      hsms: opts.hsms ?? [{ hsmId: `hsm-${id}a`, availabilityZone: 'us-east-1a' }, { hsmId: `hsm-${id}b`, availabilityZone: 'us-east-1b' }],
-      trustAnchorPem: opts.trustAnchorPem ?? `-----BEGIN CERTIFICATE-----\n${randomBytes(24).toString('base64')}\n-----END CERTIFICATE-----`,
-      kmsuser: opts.password === undefined ? { password: 'kmsuser-pass', lockedOut: false } : { password: opts.password, lockedOut: false },
+      hsms: opts.hsms ?? [
+        { hsmId: `hsm-${id}a`, availabilityZone: 'us-east-1a' },
+        { hsmId: `hsm-${id}b`, availabilityZone: 'us-east-1b' },
+      ],
+      trustAnchorPem:
+        opts.trustAnchorPem ??
+        `-----BEGIN CERTIFICATE-----\n${randomBytes(24).toString('base64')}\n-----END CERTIFICATE-----`,
+      kmsuser:
+        opts.password === undefined
+          ? { password: 'kmsuser-pass', lockedOut: false }
+          : { password: opts.password, lockedOut: false },
       securityGroup: 'sg-0123456789',
     };
     this.clusters.set(id, c);
@@ -57,7 +82,15 @@ export class FakeCloudHsmDirectory implements CloudHsmDirectory {
 
   findCluster(_a: string, _r: string, clusterId: string): HsmClusterView | undefined {
     const c = this.clusters.get(clusterId);
-    return c && { clusterId, state: c.state, activeHsms: c.hsms, trustAnchorPem: c.trustAnchorPem, securityGroup: c.securityGroup };
+    return (
+      c && {
+        clusterId,
+        state: c.state,
+        activeHsms: c.hsms,
+        trustAnchorPem: c.trustAnchorPem,
+        securityGroup: c.securityGroup,
+      }
+    );
   }
 
   isTrustAnchor(_a: string, _r: string, clusterId: string, pem: string): boolean {
@@ -73,13 +106,21 @@ export class FakeCloudHsmDirectory implements CloudHsmDirectory {
 
   async createClusterKey(_a: string, _r: string, clusterId: string, label: string): Promise<string> {
     const c = this.clusters.get(clusterId)!;
-    if (new Set(c.hsms.map((h) => h.availabilityZone)).size < 2) throw awsError('CloudHsmClusterInvalidConfigurationException', 'two HSMs in two zones required');
+    if (new Set(c.hsms.map((h) => h.availabilityZone)).size < 2)
+      throw awsError('CloudHsmClusterInvalidConfigurationException', 'two HSMs in two zones required');
     const handle = `${clusterId}/${label}/${randomBytes(4).toString('hex')}`;
     this.keys.set(handle, randomBytes(32));
     return handle;
   }
 
-  clusterEncrypt(_a: string, _r: string, _c: string, handle: string, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
+  clusterEncrypt(
+    _a: string,
+    _r: string,
+    _c: string,
+    handle: string,
+    plaintext: Uint8Array,
+    aad: Uint8Array,
+  ): Uint8Array {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.keys.get(handle)!, iv).setAAD(aad);
     const ct = Buffer.concat([cipher.update(plaintext), cipher.final()]);
@@ -129,23 +170,49 @@ export async function startHarness(opts: { realCloudHsm?: boolean; clock?: () =>
   const directory = new FakeCloudHsmDirectory();
   const xksStores = new InMemoryXksStores();
   const vault = new InMemoryXksKeyVault();
-  xksStores.put('default', { region: REGION, credentials: [{ accessKeyId: XKS_CREDENTIAL.AccessKeyId, secretAccessKey: XKS_CREDENTIAL.RawSecretAccessKey }], blocked: false, ownerAccount: ACCOUNT });
+  xksStores.put('default', {
+    region: REGION,
+    credentials: [{ accessKeyId: XKS_CREDENTIAL.AccessKeyId, secretAccessKey: XKS_CREDENTIAL.RawSecretAccessKey }],
+    blocked: false,
+    ownerAccount: ACCOUNT,
+  });
   const proxy = await startStandaloneXksProxy({ stores: xksStores, vault });
   const store = new InMemoryEmulatorStore();
   const rootKey = new Uint8Array(randomBytes(32));
-  const resolver = parseXksEndpoints(`${XKS_ENDPOINT}=${proxy.baseUrl},com.amazonaws.vpce.us-east-1.vpce-svc-0abc123=${proxy.baseUrl}`);
+  const resolver = parseXksEndpoints(
+    `${XKS_ENDPOINT}=${proxy.baseUrl},com.amazonaws.vpce.us-east-1.vpce-svc-0abc123=${proxy.baseUrl}`,
+  );
   const open = () =>
     KmsEmulator.open({
-      store, rootKey, defaultAccountId: ACCOUNT, schedulerIntervalMs: 0, clock: opts.clock, ...(opts.realCloudHsm ? { cloudHsmTransitionMs: 0 } : { cloudHsmDirectory: directory }), xksClient: new HttpXksClient({ timeoutMs: 2000 }), xksEndpointResolver: resolver });
+      store,
+      rootKey,
+      defaultAccountId: ACCOUNT,
+      schedulerIntervalMs: 0,
+      clock: opts.clock,
+      ...(opts.realCloudHsm ? { cloudHsmTransitionMs: 0 } : { cloudHsmDirectory: directory }),
+      xksClient: new HttpXksClient({ timeoutMs: 2000 }),
+      xksEndpointResolver: resolver,
+    });
   let emulator = await open();
   let server: Server;
   const listen = async () => {
-    server = createServer(createEmulatorWireHandler(emulator, { credentials: { [ACCESS_KEY]: { secretAccessKey: SECRET, accountId: ACCOUNT } }, defaultAccountId: ACCOUNT, defaultRegion: REGION }));
+    server = createServer(
+      createEmulatorWireHandler(emulator, {
+        credentials: { [ACCESS_KEY]: { secretAccessKey: SECRET, accountId: ACCOUNT } },
+        defaultAccountId: ACCOUNT,
+        defaultRegion: REGION,
+      }),
+    );
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   };
   await listen();
   const url = `http://127.0.0.1:${(server!.address() as AddressInfo).port}`;
-  const kms = new KMSClient({ region: REGION, endpoint: url, credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET }, maxAttempts: 1 });
+  const kms = new KMSClient({
+    region: REGION,
+    endpoint: url,
+    credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET },
+    maxAttempts: 1,
+  });
   const h: CksHarness = {
     kms,
     get emulator() {
@@ -161,7 +228,14 @@ export async function startHarness(opts: { realCloudHsm?: boolean; clock?: () =>
       await emulator.close();
       emulator = await open();
       server.removeAllListeners('request');
-      server.on('request', createEmulatorWireHandler(emulator, { credentials: { [ACCESS_KEY]: { secretAccessKey: SECRET, accountId: ACCOUNT } }, defaultAccountId: ACCOUNT, defaultRegion: REGION }));
+      server.on(
+        'request',
+        createEmulatorWireHandler(emulator, {
+          credentials: { [ACCESS_KEY]: { secretAccessKey: SECRET, accountId: ACCOUNT } },
+          defaultAccountId: ACCOUNT,
+          defaultRegion: REGION,
+        }),
+      );
     },
     close: async () => {
       kms.destroy();

@@ -11,8 +11,21 @@ async function setup() {
   const { KmsEmulator } = await import('../../../../src/emulator/emulator.js');
   const directory = new FakeCloudHsmDirectory();
   const cluster = directory.addCluster(CLUSTER);
-  const emulator = await KmsEmulator.open({ store: new InMemoryEmulatorStore(), rootKey: new Uint8Array(randomBytes(32)), defaultAccountId: ACCOUNT, schedulerIntervalMs: 0, cloudHsmDirectory: directory });
-  const storeId = (await emulator.call(CALLER, 'CreateCustomKeyStore', { CustomKeyStoreName: 'hsm', CloudHsmClusterId: CLUSTER, TrustAnchorCertificate: cluster.trustAnchorPem, KeyStorePassword: 'kmsuser-pass' })).CustomKeyStoreId!;
+  const emulator = await KmsEmulator.open({
+    store: new InMemoryEmulatorStore(),
+    rootKey: new Uint8Array(randomBytes(32)),
+    defaultAccountId: ACCOUNT,
+    schedulerIntervalMs: 0,
+    cloudHsmDirectory: directory,
+  });
+  const storeId = (
+    await emulator.call(CALLER, 'CreateCustomKeyStore', {
+      CustomKeyStoreName: 'hsm',
+      CloudHsmClusterId: CLUSTER,
+      TrustAnchorCertificate: cluster.trustAnchorPem,
+      KeyStorePassword: 'kmsuser-pass',
+    })
+  ).CustomKeyStoreId!;
   await emulator.call(CALLER, 'ConnectCustomKeyStore', { CustomKeyStoreId: storeId });
   await emulator.settled();
   return { emulator, directory, storeId };
@@ -21,11 +34,14 @@ async function setup() {
 describe('CloudHSM key store keys', () => {
   it('ciphertext is bound to the cluster key: the KMS material alone cannot decrypt once the cluster key is replaced: InvalidCiphertextException', async () => {
     const { emulator, directory, storeId } = await setup();
-    const keyId = (await emulator.call(CALLER, 'CreateKey', { Origin: 'AWS_CLOUDHSM', CustomKeyStoreId: storeId })).KeyMetadata!.KeyId!;
+    const keyId = (await emulator.call(CALLER, 'CreateKey', { Origin: 'AWS_CLOUDHSM', CustomKeyStoreId: storeId }))
+      .KeyMetadata!.KeyId!;
     const ct = await emulator.call(CALLER, 'Encrypt', { KeyId: keyId, Plaintext: Buffer.from('pt') });
     const [handle] = [...directory.keys.keys()];
     directory.keys.set(handle!, randomBytes(32)); // the cluster's key replaced: KMS material alone must not decrypt
-    await expect(emulator.call(CALLER, 'Decrypt', { CiphertextBlob: ct.CiphertextBlob })).rejects.toMatchObject({ awsName: 'InvalidCiphertextException' });
+    await expect(emulator.call(CALLER, 'Decrypt', { CiphertextBlob: ct.CiphertextBlob })).rejects.toMatchObject({
+      awsName: 'InvalidCiphertextException',
+    });
     await emulator.close();
   });
 });

@@ -32,10 +32,18 @@ afterEach(async () => {
   await h.close();
 });
 
-const cluster = (opts: Parameters<typeof activeCluster>[1] = {}) => activeCluster(emulatorAccess(h.emulator, CALLER), opts);
+const cluster = (opts: Parameters<typeof activeCluster>[1] = {}) =>
+  activeCluster(emulatorAccess(h.emulator, CALLER), opts);
 
 async function createStore(c: ActiveCluster, password = c.kmsuserPassword): Promise<string> {
-  const out = await h.kms.send(new CreateCustomKeyStoreCommand({ CustomKeyStoreName: `real-${++n}`, CloudHsmClusterId: c.clusterId, TrustAnchorCertificate: c.trustAnchorPem, KeyStorePassword: password }));
+  const out = await h.kms.send(
+    new CreateCustomKeyStoreCommand({
+      CustomKeyStoreName: `real-${++n}`,
+      CloudHsmClusterId: c.clusterId,
+      TrustAnchorCertificate: c.trustAnchorPem,
+      KeyStorePassword: password,
+    }),
+  );
   return out.CustomKeyStoreId!;
 }
 
@@ -52,15 +60,31 @@ describe('CloudHSM key stores over the simulated CloudHSM service', () => {
     expect(await connect(id)).toMatchObject({ ConnectionState: 'CONNECTED', CloudHsmClusterId: c.clusterId });
     const md = (await h.kms.send(new CreateKeyCommand({ Origin: 'AWS_CLOUDHSM', CustomKeyStoreId: id }))).KeyMetadata!;
     expect(md).toMatchObject({ Origin: 'AWS_CLOUDHSM', CustomKeyStoreId: id, CloudHsmClusterId: c.clusterId });
-    const ct = await h.kms.send(new EncryptCommand({ KeyId: md.KeyId, Plaintext: Buffer.from('in the HSM'), EncryptionContext: { k: 'v' } }));
-    expect(Buffer.from((await h.kms.send(new DecryptCommand({ CiphertextBlob: ct.CiphertextBlob, EncryptionContext: { k: 'v' } }))).Plaintext!).toString()).toBe('in the HSM');
-    expect((await h.kms.send(new GenerateRandomCommand({ NumberOfBytes: 16, CustomKeyStoreId: id }))).Plaintext).toHaveLength(16);
+    const ct = await h.kms.send(
+      new EncryptCommand({ KeyId: md.KeyId, Plaintext: Buffer.from('in the HSM'), EncryptionContext: { k: 'v' } }),
+    );
+    expect(
+      Buffer.from(
+        (await h.kms.send(new DecryptCommand({ CiphertextBlob: ct.CiphertextBlob, EncryptionContext: { k: 'v' } })))
+          .Plaintext!,
+      ).toString(),
+    ).toBe('in the HSM');
+    expect(
+      (await h.kms.send(new GenerateRandomCommand({ NumberOfBytes: 16, CustomKeyStoreId: id }))).Plaintext,
+    ).toHaveLength(16);
   });
 
   it('the trust anchor must be the one the cluster was initialized with: IncorrectTrustAnchorException', async () => {
     const c = await cluster();
     const other = await createTestCa('CN=someone else');
-    const err = h.kms.send(new CreateCustomKeyStoreCommand({ CustomKeyStoreName: 'x', CloudHsmClusterId: c.clusterId, TrustAnchorCertificate: other.certificatePem, KeyStorePassword: c.kmsuserPassword }));
+    const err = h.kms.send(
+      new CreateCustomKeyStoreCommand({
+        CustomKeyStoreName: 'x',
+        CloudHsmClusterId: c.clusterId,
+        TrustAnchorCertificate: other.certificatePem,
+        KeyStorePassword: c.kmsuserPassword,
+      }),
+    );
     expect(await awsErrorName(err)).toBe('IncorrectTrustAnchorException');
   });
 
@@ -70,8 +94,18 @@ describe('CloudHSM key stores over the simulated CloudHSM service', () => {
   });
 
   it('a cluster not yet initialized: CloudHsmClusterNotActiveException', async () => {
-    const created = await h.emulator.cloudHsm.call(CALLER, 'CreateCluster', { HsmType: 'hsm2m.medium', SubnetIds: ['subnet-0a1b2c3d4e5f60001', 'subnet-0a1b2c3d4e5f60002'] });
-    const err = h.kms.send(new CreateCustomKeyStoreCommand({ CustomKeyStoreName: 'x', CloudHsmClusterId: created.Cluster!.ClusterId!, TrustAnchorCertificate: 'pem', KeyStorePassword: 'kmsuser-pass' }));
+    const created = await h.emulator.cloudHsm.call(CALLER, 'CreateCluster', {
+      HsmType: 'hsm2m.medium',
+      SubnetIds: ['subnet-0a1b2c3d4e5f60001', 'subnet-0a1b2c3d4e5f60002'],
+    });
+    const err = h.kms.send(
+      new CreateCustomKeyStoreCommand({
+        CustomKeyStoreName: 'x',
+        CloudHsmClusterId: created.Cluster!.ClusterId!,
+        TrustAnchorCertificate: 'pem',
+        KeyStorePassword: 'kmsuser-pass',
+      }),
+    );
     expect(await awsErrorName(err)).toBe('CloudHsmClusterNotActiveException');
   });
 
@@ -100,7 +134,8 @@ describe('CloudHSM key stores over the simulated CloudHSM service', () => {
     const c = await cluster();
     const id = await createStore(c);
     await connect(id);
-    const keyId = (await h.kms.send(new CreateKeyCommand({ Origin: 'AWS_CLOUDHSM', CustomKeyStoreId: id }))).KeyMetadata!.KeyId!;
+    const keyId = (await h.kms.send(new CreateKeyCommand({ Origin: 'AWS_CLOUDHSM', CustomKeyStoreId: id })))
+      .KeyMetadata!.KeyId!;
     await h.kms.send(new ScheduleKeyDeletionCommand({ KeyId: keyId, PendingWindowInDays: 7 }));
     const hsmKeys = async () => (await h.store.loadAll()).filter((o) => o.kind === 'hsm-key').length;
     expect(await hsmKeys()).toBe(1);
@@ -110,5 +145,4 @@ describe('CloudHSM key stores over the simulated CloudHSM service', () => {
     expect((await h.emulator.runScheduledTasks()).deleted).toBe(1);
     expect(await hsmKeys()).toBe(0);
   });
-
 });

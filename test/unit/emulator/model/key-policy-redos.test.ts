@@ -25,13 +25,18 @@ test('an action of the longest allowed run of stars plus Z is evaluated at once'
   const started = performance.now();
   const { KeyMetadata } = await h.emulator.call(CTX, 'CreateKey', { Policy: policyWith(action) });
   await h.emulator.call(CTX, 'DescribeKey', { KeyId: KeyMetadata!.KeyId! });
-  await h.emulator.call(CTX, 'PutKeyPolicy', { KeyId: KeyMetadata!.KeyId!, Policy: policyWith(action, `kms:${'*?'.repeat(60)}Z`) });
+  await h.emulator.call(CTX, 'PutKeyPolicy', {
+    KeyId: KeyMetadata!.KeyId!,
+    Policy: policyWith(action, `kms:${'*?'.repeat(60)}Z`),
+  });
   await h.emulator.call(CTX, 'Encrypt', { KeyId: KeyMetadata!.KeyId!, Plaintext: new Uint8Array([1]) });
   expect(performance.now() - started).toBeLessThan(500);
 });
 
 test('10 000 stars and a Z in a stored policy match in linear time', () => {
-  const statements = parseKeyPolicy(JSON.stringify({ Statement: [{ Effect: 'Allow', Principal: '*', Action: 'kms:Encrypt' }] }));
+  const statements = parseKeyPolicy(
+    JSON.stringify({ Statement: [{ Effect: 'Allow', Principal: '*', Action: 'kms:Encrypt' }] }),
+  );
   // Stored before the length cap existed: evaluation must still not hang.
   (statements[0] as { Action: unknown }).Action = `${'*'.repeat(10_000)}Z`;
   const started = performance.now();
@@ -42,10 +47,13 @@ test('10 000 stars and a Z in a stored policy match in linear time', () => {
 
 test.each([
   ['CreateKey', (p: string) => h.emulator.call(CTX, 'CreateKey', { Policy: p })],
-  ['PutKeyPolicy', async (p: string) => {
-    const { KeyMetadata } = await h.emulator.call(CTX, 'CreateKey', {});
-    return h.emulator.call(CTX, 'PutKeyPolicy', { KeyId: KeyMetadata!.KeyId!, Policy: p });
-  }],
+  [
+    'PutKeyPolicy',
+    async (p: string) => {
+      const { KeyMetadata } = await h.emulator.call(CTX, 'CreateKey', {});
+      return h.emulator.call(CTX, 'PutKeyPolicy', { KeyId: KeyMetadata!.KeyId!, Policy: p });
+    },
+  ],
 ])('%s refuses an Action or NotAction longer than 128 characters', async (_op, put) => {
   const long = `kms:${'*'.repeat(MAX_ACTION_LENGTH - 3)}`;
   expect(long.length).toBe(MAX_ACTION_LENGTH + 1);

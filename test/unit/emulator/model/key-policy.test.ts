@@ -9,7 +9,12 @@ import {
 const ROOT = 'arn:aws:iam::111122223333:root';
 const ALICE = 'arn:aws:iam::111122223333:user/alice';
 const policy = (...statements: object[]) => JSON.stringify({ Version: '2012-10-17', Statement: statements });
-const allow = (principal: unknown, action: unknown) => ({ Effect: 'Allow', Principal: principal, Action: action, Resource: '*' });
+const allow = (principal: unknown, action: unknown) => ({
+  Effect: 'Allow',
+  Principal: principal,
+  Action: action,
+  Resource: '*',
+});
 
 test('the default policy is AWS text byte for byte, partition-aware', () => {
   expect(defaultKeyPolicy('us-east-1', '111122223333')).toBe(
@@ -38,7 +43,6 @@ describe('parseKeyPolicy', () => {
       expect((err as { awsName: string }).awsName).toBe('MalformedPolicyDocumentException');
     }
   });
-
 
   test('accepts a single Statement object', () => {
     expect(parseKeyPolicy(JSON.stringify({ Statement: allow('*', '*') }))).toHaveLength(1);
@@ -83,7 +87,9 @@ describe('checkNewKeyPolicy (lockout safety check)', () => {
     expect(Buffer.byteLength(fits)).toBeLessThanOrEqual(MAX_POLICY_BYTES);
     expect(() => checkNewKeyPolicy(fits, opts)).not.toThrow();
     for (const over of [pad(MAX_POLICY_BYTES / 2), `{${' '.repeat(MAX_POLICY_BYTES)}`]) {
-      expect(() => checkNewKeyPolicy(over, opts)).toThrow(expect.objectContaining({ awsName: 'LimitExceededException' }));
+      expect(() => checkNewKeyPolicy(over, opts)).toThrow(
+        expect.objectContaining({ awsName: 'LimitExceededException' }),
+      );
     }
   });
 

@@ -50,17 +50,22 @@ test.each([
   ['DisableKey', 'ok', 'ok', 'KMSInvalidStateException', 'KMSInvalidStateException'],
   ['EnableKeyRotation', 'ok', 'DisabledException', 'KMSInvalidStateException', 'KMSInvalidStateException'],
   ['CancelKeyDeletion', 'KMSInvalidStateException', 'KMSInvalidStateException', 'KMSInvalidStateException', 'ok'],
-] as const)('%s: Enabled=%s Disabled=%s PendingImport=%s PendingDeletion=%s', (op, enabled, disabled, pendingImport, pendingDeletion) => {
-  expect([outcome(op, 'Enabled'), outcome(op, 'Disabled'), outcome(op, 'PendingImport'), outcome(op, 'PendingDeletion')]).toEqual([
-    enabled,
-    disabled,
-    pendingImport,
-    pendingDeletion,
-  ]);
-});
+] as const)(
+  '%s: Enabled=%s Disabled=%s PendingImport=%s PendingDeletion=%s',
+  (op, enabled, disabled, pendingImport, pendingDeletion) => {
+    expect([
+      outcome(op, 'Enabled'),
+      outcome(op, 'Disabled'),
+      outcome(op, 'PendingImport'),
+      outcome(op, 'PendingDeletion'),
+    ]).toEqual([enabled, disabled, pendingImport, pendingDeletion]);
+  },
+);
 
 test('messages name the key ARN and the state, as AWS does', () => {
-  expect(() => assertKeyUsable(aKey('Disabled'), 'Encrypt')).toThrow('arn:aws:kms:us-east-1:111122223333:key/k is disabled.');
+  expect(() => assertKeyUsable(aKey('Disabled'), 'Encrypt')).toThrow(
+    'arn:aws:kms:us-east-1:111122223333:key/k is disabled.',
+  );
   expect(() => assertKeyUsable(aKey('PendingDeletion'), 'Encrypt')).toThrow('is pending deletion.');
   expect(() => assertKeyUsable(aKey('PendingImport'), 'Decrypt')).toThrow('is pending import.');
   expect(() => assertKeyUsable(aKey('Enabled'), 'CancelKeyDeletion')).toThrow('is not pending deletion.');

@@ -13,7 +13,15 @@ const aliasArn = (name: string) => `arn:aws:kms:us-east-1:${ACCOUNT}:${name}`;
 test('CreateAlias, ListAliases and DescribeKey by alias name or alias ARN', async () => {
   await h.emulator.call(CTX, 'CreateAlias', { AliasName: 'alias/app', TargetKeyId: keyId });
   expect(await h.emulator.call(CTX, 'ListAliases', {})).toEqual({
-    Aliases: [{ AliasName: 'alias/app', AliasArn: aliasArn('alias/app'), TargetKeyId: keyId, CreationDate: h.clock.now(), LastUpdatedDate: h.clock.now() }],
+    Aliases: [
+      {
+        AliasName: 'alias/app',
+        AliasArn: aliasArn('alias/app'),
+        TargetKeyId: keyId,
+        CreationDate: h.clock.now(),
+        LastUpdatedDate: h.clock.now(),
+      },
+    ],
     Truncated: false,
   });
   for (const id of ['alias/app', aliasArn('alias/app')]) {
@@ -35,15 +43,24 @@ test.each([
   ['characters outside the pattern', 'alias/a b', 'ValidationException'],
   ['more than 256 characters', `alias/${'a'.repeat(251)}`, 'ValidationException'],
 ])('names with %s are refused', async (_why, AliasName, name) => {
-  expect((await errorOf(() => h.emulator.call(CTX, 'CreateAlias', { AliasName, TargetKeyId: keyId }))).awsName).toBe(name);
+  expect((await errorOf(() => h.emulator.call(CTX, 'CreateAlias', { AliasName, TargetKeyId: keyId }))).awsName).toBe(
+    name,
+  );
 });
 
 test('aliases cannot target aliases or unknown keys', async () => {
   await h.emulator.call(CTX, 'CreateAlias', { AliasName: 'alias/app', TargetKeyId: keyId });
-  expect((await errorOf(() => h.emulator.call(CTX, 'CreateAlias', { AliasName: 'alias/b', TargetKeyId: 'alias/app' }))).awsName).toBe('NotFoundException');
-  const missing = await errorOf(() => h.emulator.call(CTX, 'CreateAlias', { AliasName: 'alias/b', TargetKeyId: '00000000-0000-4000-8000-000000000000' }));
+  expect(
+    (await errorOf(() => h.emulator.call(CTX, 'CreateAlias', { AliasName: 'alias/b', TargetKeyId: 'alias/app' })))
+      .awsName,
+  ).toBe('NotFoundException');
+  const missing = await errorOf(() =>
+    h.emulator.call(CTX, 'CreateAlias', { AliasName: 'alias/b', TargetKeyId: '00000000-0000-4000-8000-000000000000' }),
+  );
   expect(missing.awsName).toBe('NotFoundException');
-  expect(missing.message).toBe(`Key 'arn:aws:kms:us-east-1:${ACCOUNT}:key/00000000-0000-4000-8000-000000000000' does not exist`);
+  expect(missing.message).toBe(
+    `Key 'arn:aws:kms:us-east-1:${ACCOUNT}:key/00000000-0000-4000-8000-000000000000' does not exist`,
+  );
 });
 
 describe('UpdateAlias', () => {
@@ -60,8 +77,13 @@ describe('UpdateAlias', () => {
   test('refuses a key of another type or usage, and unknown aliases', async () => {
     await h.emulator.call(CTX, 'CreateAlias', { AliasName: 'alias/app', TargetKeyId: keyId });
     const rsa = (await h.emulator.call(CTX, 'CreateKey', { KeySpec: 'RSA_2048' })).KeyMetadata!.KeyId!;
-    expect((await errorOf(() => h.emulator.call(CTX, 'UpdateAlias', { AliasName: 'alias/app', TargetKeyId: rsa }))).awsName).toBe('ValidationException');
-    expect((await errorOf(() => h.emulator.call(CTX, 'UpdateAlias', { AliasName: 'alias/none', TargetKeyId: keyId }))).awsName).toBe('NotFoundException');
+    expect(
+      (await errorOf(() => h.emulator.call(CTX, 'UpdateAlias', { AliasName: 'alias/app', TargetKeyId: rsa }))).awsName,
+    ).toBe('ValidationException');
+    expect(
+      (await errorOf(() => h.emulator.call(CTX, 'UpdateAlias', { AliasName: 'alias/none', TargetKeyId: keyId })))
+        .awsName,
+    ).toBe('NotFoundException');
   });
 });
 
@@ -72,12 +94,15 @@ test('DeleteAlias removes it; a second delete is NotFoundException', async () =>
   const err = await errorOf(() => h.emulator.call(CTX, 'DeleteAlias', { AliasName: 'alias/app' }));
   expect(err.awsName).toBe('NotFoundException');
   expect(err.message).toBe(`Alias '${aliasArn('alias/app')}' is not found.`);
-  expect((await errorOf(() => h.emulator.call(CTX, 'DescribeKey', { KeyId: 'alias/app' }))).awsName).toBe('NotFoundException');
+  expect((await errorOf(() => h.emulator.call(CTX, 'DescribeKey', { KeyId: 'alias/app' }))).awsName).toBe(
+    'NotFoundException',
+  );
 });
 
 test('ListAliases filters by KeyId and pages in name order', async () => {
   const other = (await h.emulator.call(CTX, 'CreateKey', {})).KeyMetadata!.KeyId!;
-  for (const n of ['c', 'a', 'e', 'b', 'd']) await h.emulator.call(CTX, 'CreateAlias', { AliasName: `alias/${n}`, TargetKeyId: keyId });
+  for (const n of ['c', 'a', 'e', 'b', 'd'])
+    await h.emulator.call(CTX, 'CreateAlias', { AliasName: `alias/${n}`, TargetKeyId: keyId });
   await h.emulator.call(CTX, 'CreateAlias', { AliasName: 'alias/z', TargetKeyId: other });
   const byKey = await h.emulator.call(CTX, 'ListAliases', { KeyId: other });
   expect(byKey.Aliases?.map((a) => a.AliasName)).toEqual(['alias/z']);
@@ -95,5 +120,11 @@ test('ListAliases filters by KeyId and pages in name order', async () => {
 test('aliases are scoped by account and Region', async () => {
   await h.emulator.call(CTX, 'CreateAlias', { AliasName: 'alias/app', TargetKeyId: keyId });
   expect((await h.emulator.call({ accountId: ACCOUNT, region: 'eu-west-1' }, 'ListAliases', {})).Aliases).toEqual([]);
-  expect((await errorOf(() => h.emulator.call({ accountId: '444455556666', region: 'us-east-1' }, 'DescribeKey', { KeyId: 'alias/app' }))).awsName).toBe('NotFoundException');
+  expect(
+    (
+      await errorOf(() =>
+        h.emulator.call({ accountId: '444455556666', region: 'us-east-1' }, 'DescribeKey', { KeyId: 'alias/app' }),
+      )
+    ).awsName,
+  ).toBe('NotFoundException');
 });

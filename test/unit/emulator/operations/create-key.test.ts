@@ -32,7 +32,20 @@ test('a default key has exactly AWS metadata', async () => {
 
 const VALID: Array<[KeySpec, KeyUsageType, Record<string, string[]>]> = [
   ['RSA_2048', 'ENCRYPT_DECRYPT', { EncryptionAlgorithms: ['RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256'] }],
-  ['RSA_3072', 'SIGN_VERIFY', { SigningAlgorithms: ['RSASSA_PKCS1_V1_5_SHA_256', 'RSASSA_PKCS1_V1_5_SHA_384', 'RSASSA_PKCS1_V1_5_SHA_512', 'RSASSA_PSS_SHA_256', 'RSASSA_PSS_SHA_384', 'RSASSA_PSS_SHA_512'] }],
+  [
+    'RSA_3072',
+    'SIGN_VERIFY',
+    {
+      SigningAlgorithms: [
+        'RSASSA_PKCS1_V1_5_SHA_256',
+        'RSASSA_PKCS1_V1_5_SHA_384',
+        'RSASSA_PKCS1_V1_5_SHA_512',
+        'RSASSA_PSS_SHA_256',
+        'RSASSA_PSS_SHA_384',
+        'RSASSA_PSS_SHA_512',
+      ],
+    },
+  ],
   ['ECC_NIST_P256', 'SIGN_VERIFY', { SigningAlgorithms: ['ECDSA_SHA_256'] }],
   ['ECC_NIST_P384', 'SIGN_VERIFY', { SigningAlgorithms: ['ECDSA_SHA_384'] }],
   ['ECC_NIST_P521', 'SIGN_VERIFY', { SigningAlgorithms: ['ECDSA_SHA_512'] }],
@@ -55,10 +68,16 @@ test.each(VALID)('%s with %s lists its algorithms', async (KeySpec, KeyUsage, al
   if (KeySpec.startsWith('ML_DSA')) expect(md).not.toHaveProperty('CustomerMasterKeySpec');
 });
 
-test.each(['ENCRYPT_DECRYPT', 'SIGN_VERIFY', 'KEY_AGREEMENT'] as const)('SM2 with %s works in a China Region', async (KeyUsage) => {
-  const { KeyMetadata: md } = await create({ KeySpec: 'SM2', KeyUsage }, { accountId: ACCOUNT, region: 'cn-north-1' });
-  expect(md?.Arn).toMatch(/^arn:aws-cn:kms:cn-north-1:/);
-});
+test.each(['ENCRYPT_DECRYPT', 'SIGN_VERIFY', 'KEY_AGREEMENT'] as const)(
+  'SM2 with %s works in a China Region',
+  async (KeyUsage) => {
+    const { KeyMetadata: md } = await create(
+      { KeySpec: 'SM2', KeyUsage },
+      { accountId: ACCOUNT, region: 'cn-north-1' },
+    );
+    expect(md?.Arn).toMatch(/^arn:aws-cn:kms:cn-north-1:/);
+  },
+);
 
 test.each([
   ['SYMMETRIC_DEFAULT', 'SIGN_VERIFY'],
@@ -83,8 +102,12 @@ test('KeyUsage defaults to ENCRYPT_DECRYPT: fine for RSA, an error for specs tha
 });
 
 test('CustomerMasterKeySpec is an alias of KeySpec; different values conflict', async () => {
-  expect((await create({ CustomerMasterKeySpec: 'ECC_NIST_P384', KeyUsage: 'SIGN_VERIFY' })).KeyMetadata?.KeySpec).toBe('ECC_NIST_P384');
-  expect((await create({ CustomerMasterKeySpec: 'RSA_2048', KeySpec: 'RSA_2048' })).KeyMetadata?.KeySpec).toBe('RSA_2048');
+  expect((await create({ CustomerMasterKeySpec: 'ECC_NIST_P384', KeyUsage: 'SIGN_VERIFY' })).KeyMetadata?.KeySpec).toBe(
+    'ECC_NIST_P384',
+  );
+  expect((await create({ CustomerMasterKeySpec: 'RSA_2048', KeySpec: 'RSA_2048' })).KeyMetadata?.KeySpec).toBe(
+    'RSA_2048',
+  );
   const err = await errorOf(() => create({ CustomerMasterKeySpec: 'RSA_2048', KeySpec: 'RSA_3072' }));
   expect(err.awsName).toBe('ValidationException');
   expect(err.message).toContain('CustomerMasterKeySpec');
@@ -100,7 +123,9 @@ test('enum values outside the model are ValidationExceptions that do not echo th
 });
 
 test('SM2 outside China and HMAC inside China are UnsupportedOperationException', async () => {
-  expect((await errorOf(() => create({ KeySpec: 'SM2', KeyUsage: 'SIGN_VERIFY' }))).awsName).toBe('UnsupportedOperationException');
+  expect((await errorOf(() => create({ KeySpec: 'SM2', KeyUsage: 'SIGN_VERIFY' }))).awsName).toBe(
+    'UnsupportedOperationException',
+  );
   const china = { accountId: ACCOUNT, region: 'cn-northwest-1' };
   const err = await errorOf(() => create({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' }, china));
   expect(err.awsName).toBe('UnsupportedOperationException');
@@ -120,13 +145,17 @@ test('Origin EXTERNAL creates a PendingImport key without material', async () =>
 describe('custom key stores', () => {
   test('AWS_CLOUDHSM and EXTERNAL_KEY_STORE need a CustomKeyStoreId', async () => {
     expect((await errorOf(() => create({ Origin: 'AWS_CLOUDHSM' }))).awsName).toBe('ValidationException');
-    expect((await errorOf(() => create({ Origin: 'EXTERNAL_KEY_STORE', CustomKeyStoreId: 'cks-1' }))).message).toContain('XksKeyId is required');
+    expect(
+      (await errorOf(() => create({ Origin: 'EXTERNAL_KEY_STORE', CustomKeyStoreId: 'cks-1' }))).message,
+    ).toContain('XksKeyId is required');
   });
 
   test('unknown stores are CustomKeyStoreNotFoundException', async () => {
     const err = await errorOf(() => create({ Origin: 'AWS_CLOUDHSM', CustomKeyStoreId: 'cks-1234567890abcdef0' }));
     expect(err.awsName).toBe('CustomKeyStoreNotFoundException');
-    const xks = await errorOf(() => create({ Origin: 'EXTERNAL_KEY_STORE', CustomKeyStoreId: 'cks-1', XksKeyId: 'abc' }));
+    const xks = await errorOf(() =>
+      create({ Origin: 'EXTERNAL_KEY_STORE', CustomKeyStoreId: 'cks-1', XksKeyId: 'abc' }),
+    );
     expect(xks.awsName).toBe('CustomKeyStoreNotFoundException');
   });
 
@@ -141,18 +170,40 @@ describe('custom key stores', () => {
 test('MultiRegion keys get mrk- ids and a MultiRegionConfiguration', async () => {
   const { KeyMetadata: md } = await create({ MultiRegion: true });
   expect(md?.KeyId).toMatch(/^mrk-[0-9a-f]{32}$/);
-  expect(md?.MultiRegionConfiguration).toEqual({ MultiRegionKeyType: 'PRIMARY', PrimaryKey: { Arn: md?.Arn, Region: 'us-east-1' }, ReplicaKeys: [] });
+  expect(md?.MultiRegionConfiguration).toEqual({
+    MultiRegionKeyType: 'PRIMARY',
+    PrimaryKey: { Arn: md?.Arn, Region: 'us-east-1' },
+    ReplicaKeys: [],
+  });
 });
 
 describe('tags', () => {
   test('are stored and listed', async () => {
-    const { KeyMetadata: md } = await create({ Tags: [{ TagKey: 'env', TagValue: 'prod' }, { TagKey: 'team', TagValue: '' }] });
+    const { KeyMetadata: md } = await create({
+      Tags: [
+        { TagKey: 'env', TagValue: 'prod' },
+        { TagKey: 'team', TagValue: '' },
+      ],
+    });
     const tags = await h.emulator.call(CTX, 'ListResourceTags', { KeyId: md!.KeyId });
-    expect(tags).toEqual({ Tags: [{ TagKey: 'env', TagValue: 'prod' }, { TagKey: 'team', TagValue: '' }], Truncated: false });
+    expect(tags).toEqual({
+      Tags: [
+        { TagKey: 'env', TagValue: 'prod' },
+        { TagKey: 'team', TagValue: '' },
+      ],
+      Truncated: false,
+    });
   });
 
   test.each([
-    ['duplicate keys', [{ TagKey: 'a', TagValue: '1' }, { TagKey: 'a', TagValue: '2' }], 'TagException'],
+    [
+      'duplicate keys',
+      [
+        { TagKey: 'a', TagValue: '1' },
+        { TagKey: 'a', TagValue: '2' },
+      ],
+      'TagException',
+    ],
     ['the aws: prefix', [{ TagKey: 'aws:x', TagValue: '1' }], 'TagException'],
     ['bad characters', [{ TagKey: 'a#b', TagValue: '1' }], 'TagException'],
     ['an over-long key', [{ TagKey: 'k'.repeat(129), TagValue: '1' }], 'ValidationException'],
@@ -167,11 +218,22 @@ describe('tags', () => {
 
 describe('policy', () => {
   const lockedOut = JSON.stringify({
-    Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:user/bob' }, Action: 'kms:Encrypt', Resource: '*' }],
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { AWS: 'arn:aws:iam::111122223333:user/bob' },
+        Action: 'kms:Encrypt',
+        Resource: '*',
+      },
+    ],
   });
 
   test('a given policy is stored verbatim', async () => {
-    const p = JSON.stringify({ Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }] });
+    const p = JSON.stringify({
+      Statement: [
+        { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' },
+      ],
+    });
     const { KeyMetadata: md } = await create({ Policy: p });
     expect((await h.emulator.call(CTX, 'GetKeyPolicy', { KeyId: md!.KeyId })).Policy).toBe(p);
   });
@@ -181,7 +243,9 @@ describe('policy', () => {
     expect(err.awsName).toBe('MalformedPolicyDocumentException');
     expect(err.message).toBe('The new key policy will not allow you to update the key policy in the future.');
     const asBob = { ...CTX, principalArn: 'arn:aws:iam::111122223333:user/bob' };
-    expect((await errorOf(() => create({ Policy: lockedOut }, asBob))).awsName).toBe('MalformedPolicyDocumentException');
+    expect((await errorOf(() => create({ Policy: lockedOut }, asBob))).awsName).toBe(
+      'MalformedPolicyDocumentException',
+    );
     await expect(create({ Policy: lockedOut, BypassPolicyLockoutSafetyCheck: true })).resolves.toBeDefined();
   });
 

@@ -13,7 +13,8 @@ beforeAll(async () => {
 });
 afterAll(() => h.emulator.close());
 
-const call = <Op extends KmsOperationName>(op: Op, input: KmsOperations[Op]['input'], ctx = CTX) => h.emulator.call(ctx, op, input);
+const call = <Op extends KmsOperationName>(op: Op, input: KmsOperations[Op]['input'], ctx = CTX) =>
+  h.emulator.call(ctx, op, input);
 
 describe('GenerateDataKey / GenerateDataKeyWithoutPlaintext', () => {
   test.each([
@@ -37,15 +38,26 @@ describe('GenerateDataKey / GenerateDataKeyWithoutPlaintext', () => {
   });
 
   test('KeySpec xor NumberOfBytes; out-of-range sizes are ValidationException', async () => {
-    for (const input of [{}, { KeySpec: 'AES_256' as const, NumberOfBytes: 32 }, { NumberOfBytes: 0 }, { NumberOfBytes: 1025 }]) {
-      expect((await errorOf(() => call('GenerateDataKey', { KeyId: sym.KeyId, ...input }))).awsName).toBe('ValidationException');
+    for (const input of [
+      {},
+      { KeySpec: 'AES_256' as const, NumberOfBytes: 32 },
+      { NumberOfBytes: 0 },
+      { NumberOfBytes: 1025 },
+    ]) {
+      expect((await errorOf(() => call('GenerateDataKey', { KeyId: sym.KeyId, ...input }))).awsName).toBe(
+        'ValidationException',
+      );
     }
   });
 
   test('asymmetric keys cannot wrap data keys; DryRun stops after the checks', async () => {
     const rsa = (await call('CreateKey', { KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' })).KeyMetadata!;
-    expect((await errorOf(() => call('GenerateDataKey', { KeyId: rsa.KeyId, KeySpec: 'AES_256' }))).awsName).toBe('InvalidKeyUsageException');
-    expect((await errorOf(() => call('GenerateDataKey', { KeyId: sym.KeyId, KeySpec: 'AES_256', DryRun: true }))).awsName).toBe('DryRunOperationException');
+    expect((await errorOf(() => call('GenerateDataKey', { KeyId: rsa.KeyId, KeySpec: 'AES_256' }))).awsName).toBe(
+      'InvalidKeyUsageException',
+    );
+    expect(
+      (await errorOf(() => call('GenerateDataKey', { KeyId: sym.KeyId, KeySpec: 'AES_256', DryRun: true }))).awsName,
+    ).toBe('DryRunOperationException');
   });
 });
 
@@ -61,28 +73,36 @@ describe('GenerateDataKeyPair / GenerateDataKeyPairWithoutPlaintext', () => {
     ['ECC_NIST_EDWARDS25519', 'ed25519', null],
   ];
 
-  test.each(specs)('%s: PKCS#8 private and SPKI public halves match; the ciphertext decrypts to the PKCS#8', async (spec, type, hash) => {
-    const out = await call('GenerateDataKeyPair', { KeyId: sym.KeyId, KeyPairSpec: spec, EncryptionContext: ec });
-    expect(out).toMatchObject({ KeyId: sym.Arn, KeyPairSpec: spec, KeyMaterialId: sym.CurrentKeyMaterialId });
-    const priv = createPrivateKey({ key: Buffer.from(out.PrivateKeyPlaintext!), format: 'der', type: 'pkcs8' });
-    const pub = createPublicKey({ key: Buffer.from(out.PublicKey!), format: 'der', type: 'spki' });
-    expect(priv.asymmetricKeyType).toBe(type);
-    const m = Buffer.from('pair');
-    expect(verify(hash, m, pub, sign(hash, m, priv))).toBe(true);
-    const dec = await call('Decrypt', { CiphertextBlob: out.PrivateKeyCiphertextBlob, EncryptionContext: ec });
-    expect(Buffer.from(dec.Plaintext!).equals(Buffer.from(out.PrivateKeyPlaintext!))).toBe(true);
-  }, 30_000);
+  test.each(specs)(
+    '%s: PKCS#8 private and SPKI public halves match; the ciphertext decrypts to the PKCS#8',
+    async (spec, type, hash) => {
+      const out = await call('GenerateDataKeyPair', { KeyId: sym.KeyId, KeyPairSpec: spec, EncryptionContext: ec });
+      expect(out).toMatchObject({ KeyId: sym.Arn, KeyPairSpec: spec, KeyMaterialId: sym.CurrentKeyMaterialId });
+      const priv = createPrivateKey({ key: Buffer.from(out.PrivateKeyPlaintext!), format: 'der', type: 'pkcs8' });
+      const pub = createPublicKey({ key: Buffer.from(out.PublicKey!), format: 'der', type: 'spki' });
+      expect(priv.asymmetricKeyType).toBe(type);
+      const m = Buffer.from('pair');
+      expect(verify(hash, m, pub, sign(hash, m, priv))).toBe(true);
+      const dec = await call('Decrypt', { CiphertextBlob: out.PrivateKeyCiphertextBlob, EncryptionContext: ec });
+      expect(Buffer.from(dec.Plaintext!).equals(Buffer.from(out.PrivateKeyPlaintext!))).toBe(true);
+    },
+    30_000,
+  );
 
   test('without plaintext: the decrypted private key belongs to the returned public key', async () => {
     const out = await call('GenerateDataKeyPairWithoutPlaintext', { KeyId: sym.KeyId, KeyPairSpec: 'ECC_NIST_P256' });
     expect(out).not.toHaveProperty('PrivateKeyPlaintext');
     const pkcs8 = (await call('Decrypt', { CiphertextBlob: out.PrivateKeyCiphertextBlob })).Plaintext!;
-    const derived = createPublicKey(createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' })).export({ type: 'spki', format: 'der' });
+    const derived = createPublicKey(createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' })).export(
+      { type: 'spki', format: 'der' },
+    );
     expect(derived.equals(Buffer.from(out.PublicKey!))).toBe(true);
   });
 
   test('SM2 pairs only in the China Regions; there they are SM2 keys', async () => {
-    expect((await errorOf(() => call('GenerateDataKeyPair', { KeyId: sym.KeyId, KeyPairSpec: 'SM2' }))).awsName).toBe('UnsupportedOperationException');
+    expect((await errorOf(() => call('GenerateDataKeyPair', { KeyId: sym.KeyId, KeyPairSpec: 'SM2' }))).awsName).toBe(
+      'UnsupportedOperationException',
+    );
     const cn = { accountId: CTX.accountId, region: 'cn-north-1' };
     const k = (await call('CreateKey', {}, cn)).KeyMetadata!;
     const out = await call('GenerateDataKeyPair', { KeyId: k.KeyId, KeyPairSpec: 'SM2' }, cn);
@@ -92,7 +112,9 @@ describe('GenerateDataKeyPair / GenerateDataKeyPairWithoutPlaintext', () => {
   });
 
   test('a KeyPairSpec outside the model is a ValidationException', async () => {
-    const err = await errorOf(() => call('GenerateDataKeyPair', { KeyId: sym.KeyId, KeyPairSpec: 'ML_KEM_512' as DataKeyPairSpec }));
+    const err = await errorOf(() =>
+      call('GenerateDataKeyPair', { KeyId: sym.KeyId, KeyPairSpec: 'ML_KEM_512' as DataKeyPairSpec }),
+    );
     expect(err.awsName).toBe('ValidationException');
   });
 });
@@ -110,7 +132,9 @@ describe('GenerateRandom', () => {
     for (const input of [{}, { NumberOfBytes: 0 }, { NumberOfBytes: 1025 }]) {
       expect((await errorOf(() => call('GenerateRandom', input))).awsName).toBe('ValidationException');
     }
-    const err = await errorOf(() => call('GenerateRandom', { NumberOfBytes: 8, CustomKeyStoreId: 'cks-1234567890abcdef0' }));
+    const err = await errorOf(() =>
+      call('GenerateRandom', { NumberOfBytes: 8, CustomKeyStoreId: 'cks-1234567890abcdef0' }),
+    );
     expect(err.awsName).toBe('CustomKeyStoreNotFoundException');
   });
 });

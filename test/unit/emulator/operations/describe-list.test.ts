@@ -12,7 +12,13 @@ test('DescribeKey errors: unknown ids, malformed ids, other Regions', async () =
   expect([bad.awsName, bad.message]).toEqual(['NotFoundException', 'Invalid keyId.']);
   const eu = md.Arn!.replace(REGION, 'eu-west-1');
   expect((await errorOf(() => h.emulator.call(CTX, 'DescribeKey', { KeyId: eu }))).awsName).toBe('NotFoundException');
-  expect((await errorOf(() => h.emulator.call({ accountId: ACCOUNT, region: 'eu-west-1' }, 'DescribeKey', { KeyId: md.KeyId! }))).awsName).toBe('NotFoundException');
+  expect(
+    (
+      await errorOf(() =>
+        h.emulator.call({ accountId: ACCOUNT, region: 'eu-west-1' }, 'DescribeKey', { KeyId: md.KeyId! }),
+      )
+    ).awsName,
+  ).toBe('NotFoundException');
   expect((await errorOf(() => h.emulator.call(CTX, 'DescribeKey', {} as never))).awsName).toBe('ValidationException');
 });
 
@@ -27,12 +33,17 @@ describe('cross-account ARNs', () => {
   const other = { accountId: OTHER_ACCOUNT, region: REGION };
 
   test('work where the key policy allows the other account', async () => {
-    const md = (await h.emulator.call(CTX, 'CreateKey', { Policy: shared(`arn:aws:iam::${OTHER_ACCOUNT}:root`) })).KeyMetadata!;
+    const md = (await h.emulator.call(CTX, 'CreateKey', { Policy: shared(`arn:aws:iam::${OTHER_ACCOUNT}:root`) }))
+      .KeyMetadata!;
     expect((await h.emulator.call(other, 'DescribeKey', { KeyId: md.Arn! })).KeyMetadata?.AWSAccountId).toBe(ACCOUNT);
     // A bare key id always means the caller's own account.
-    expect((await errorOf(() => h.emulator.call(other, 'DescribeKey', { KeyId: md.KeyId! }))).awsName).toBe('NotFoundException');
+    expect((await errorOf(() => h.emulator.call(other, 'DescribeKey', { KeyId: md.KeyId! }))).awsName).toBe(
+      'NotFoundException',
+    );
     // Management operations never work across accounts.
-    expect((await errorOf(() => h.emulator.call(other, 'DisableKey', { KeyId: md.Arn! }))).awsName).toBe('NotFoundException');
+    expect((await errorOf(() => h.emulator.call(other, 'DisableKey', { KeyId: md.Arn! }))).awsName).toBe(
+      'NotFoundException',
+    );
   });
 
   test('are AccessDeniedException when the policy does not allow it', async () => {
@@ -51,7 +62,10 @@ describe('ListKeys', () => {
     expect(all.Truncated).toBe(false);
     expect(all).not.toHaveProperty('NextMarker');
     expect(all.Keys!.map((k) => k.KeyId)).toEqual([...all.Keys!.map((k) => k.KeyId!)].sort());
-    expect(all.Keys![0]).toEqual({ KeyId: all.Keys![0]!.KeyId, KeyArn: `arn:aws:kms:${REGION}:${ACCOUNT}:key/${all.Keys![0]!.KeyId}` });
+    expect(all.Keys![0]).toEqual({
+      KeyId: all.Keys![0]!.KeyId,
+      KeyArn: `arn:aws:kms:${REGION}:${ACCOUNT}:key/${all.Keys![0]!.KeyId}`,
+    });
     const seen: string[] = [];
     let marker: string | undefined;
     do {
@@ -80,13 +94,19 @@ describe('ListKeys', () => {
   });
 
   test('a forged marker is InvalidMarkerException', async () => {
-    expect((await errorOf(() => h.emulator.call(CTX, 'ListKeys', { Marker: 'garbage' }))).awsName).toBe('InvalidMarkerException');
+    expect((await errorOf(() => h.emulator.call(CTX, 'ListKeys', { Marker: 'garbage' }))).awsName).toBe(
+      'InvalidMarkerException',
+    );
   });
 });
 
 test('calls with a malformed account or Region are refused', async () => {
-  expect((await errorOf(() => h.emulator.call({ accountId: '12', region: REGION }, 'ListKeys', {}))).awsName).toBe('UnrecognizedClientException');
-  expect((await errorOf(() => h.emulator.call({ accountId: ACCOUNT, region: 'moon' }, 'ListKeys', {}))).awsName).toBe('UnrecognizedClientException');
+  expect((await errorOf(() => h.emulator.call({ accountId: '12', region: REGION }, 'ListKeys', {}))).awsName).toBe(
+    'UnrecognizedClientException',
+  );
+  expect((await errorOf(() => h.emulator.call({ accountId: ACCOUNT, region: 'moon' }, 'ListKeys', {}))).awsName).toBe(
+    'UnrecognizedClientException',
+  );
 });
 
 test('ListKeys pages are shared frozen values, rebuilt when a key is created or deleted', async () => {

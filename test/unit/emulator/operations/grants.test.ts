@@ -14,18 +14,37 @@ afterEach(() => h.emulator.close());
 const GRANTEE = `arn:aws:iam::${OTHER_ACCOUNT}:role/app`;
 const RETIRER = `arn:aws:iam::${ACCOUNT}:role/ops`;
 const grant = (extra: Record<string, unknown> = {}) =>
-  h.emulator.call(CTX, 'CreateGrant', { KeyId: keyId, GranteePrincipal: GRANTEE, Operations: ['Encrypt', 'Decrypt'], ...extra });
-const list = async (extra: Record<string, unknown> = {}) => h.emulator.call(CTX, 'ListGrants', { KeyId: keyId, ...extra });
+  h.emulator.call(CTX, 'CreateGrant', {
+    KeyId: keyId,
+    GranteePrincipal: GRANTEE,
+    Operations: ['Encrypt', 'Decrypt'],
+    ...extra,
+  });
+const list = async (extra: Record<string, unknown> = {}) =>
+  h.emulator.call(CTX, 'ListGrants', { KeyId: keyId, ...extra });
 
 test('CreateGrant returns an id and a token; ListGrants shows the grant as AWS does', async () => {
-  const out = await grant({ RetiringPrincipal: RETIRER, Name: 'app-grant', Constraints: { EncryptionContextSubset: { dept: 'a' } } });
+  const out = await grant({
+    RetiringPrincipal: RETIRER,
+    Name: 'app-grant',
+    Constraints: { EncryptionContextSubset: { dept: 'a' } },
+  });
   expect(out.GrantId).toMatch(/^[0-9a-f]{64}$/);
   expect(out.GrantToken!.length).toBeGreaterThan(20);
   expect(await list()).toEqual({
-    Grants: [{
-      KeyId: arn, GrantId: out.GrantId, Name: 'app-grant', CreationDate: h.clock.now(), GranteePrincipal: GRANTEE, RetiringPrincipal: RETIRER,
-      IssuingAccount: `arn:aws:iam::${ACCOUNT}:root`, Operations: ['Encrypt', 'Decrypt'], Constraints: { EncryptionContextSubset: { dept: 'a' } },
-    }],
+    Grants: [
+      {
+        KeyId: arn,
+        GrantId: out.GrantId,
+        Name: 'app-grant',
+        CreationDate: h.clock.now(),
+        GranteePrincipal: GRANTEE,
+        RetiringPrincipal: RETIRER,
+        IssuingAccount: `arn:aws:iam::${ACCOUNT}:root`,
+        Operations: ['Encrypt', 'Decrypt'],
+        Constraints: { EncryptionContextSubset: { dept: 'a' } },
+      },
+    ],
     Truncated: false,
   });
 });
@@ -46,9 +65,24 @@ test('a retried request with the same Name returns the same GrantId and a differ
 test('operations that do not suit the key are a ValidationException', async () => {
   const err = await errorOf(() => grant({ Operations: ['Sign'] }));
   expect(err.awsName).toBe('ValidationException');
-  const signing = (await h.emulator.call(CTX, 'CreateKey', { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' })).KeyMetadata!;
-  await h.emulator.call(CTX, 'CreateGrant', { KeyId: signing.KeyId, GranteePrincipal: GRANTEE, Operations: ['Sign', 'GetPublicKey'] });
-  expect((await errorOf(() => h.emulator.call(CTX, 'CreateGrant', { KeyId: signing.KeyId, GranteePrincipal: GRANTEE, Operations: ['Encrypt'] }))).awsName).toBe('ValidationException');
+  const signing = (await h.emulator.call(CTX, 'CreateKey', { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' }))
+    .KeyMetadata!;
+  await h.emulator.call(CTX, 'CreateGrant', {
+    KeyId: signing.KeyId,
+    GranteePrincipal: GRANTEE,
+    Operations: ['Sign', 'GetPublicKey'],
+  });
+  expect(
+    (
+      await errorOf(() =>
+        h.emulator.call(CTX, 'CreateGrant', {
+          KeyId: signing.KeyId,
+          GranteePrincipal: GRANTEE,
+          Operations: ['Encrypt'],
+        }),
+      )
+    ).awsName,
+  ).toBe('ValidationException');
 });
 
 test('CreateGrant needs an Enabled key; DryRun checks without creating; bad GrantTokens are refused', async () => {
@@ -79,7 +113,12 @@ test('ListGrants pages and filters by GrantId and GranteePrincipal', async () =>
 test('ListRetirableGrants lists the grants a principal may retire across keys', async () => {
   const other = (await h.emulator.call(CTX, 'CreateKey', {})).KeyMetadata!;
   await grant({ RetiringPrincipal: RETIRER });
-  await h.emulator.call(CTX, 'CreateGrant', { KeyId: other.KeyId, GranteePrincipal: GRANTEE, RetiringPrincipal: RETIRER, Operations: ['Decrypt'] });
+  await h.emulator.call(CTX, 'CreateGrant', {
+    KeyId: other.KeyId,
+    GranteePrincipal: GRANTEE,
+    RetiringPrincipal: RETIRER,
+    Operations: ['Decrypt'],
+  });
   await grant();
   const out = await h.emulator.call(CTX, 'ListRetirableGrants', { RetiringPrincipal: RETIRER });
   expect(out.Grants!.map((g) => g.KeyId).sort()).toEqual([arn, other.Arn].sort());
@@ -93,9 +132,15 @@ test('RetireGrant by token and by key ARN + GrantId; RevokeGrant by GrantId', as
   await h.emulator.call(CTX, 'RetireGrant', { KeyId: arn, GrantId: b.GrantId });
   await h.emulator.call(CTX, 'RevokeGrant', { KeyId: keyId, GrantId: c.GrantId });
   expect((await list()).Grants).toEqual([]);
-  expect((await errorOf(() => h.emulator.call(CTX, 'RetireGrant', { GrantToken: a.GrantToken }))).awsName).toBe('NotFoundException');
-  expect((await errorOf(() => h.emulator.call(CTX, 'RevokeGrant', { KeyId: keyId, GrantId: c.GrantId! }))).awsName).toBe('NotFoundException');
-  expect((await errorOf(() => h.emulator.call(CTX, 'RetireGrant', { GrantId: a.GrantId }))).awsName).toBe('ValidationException');
+  expect((await errorOf(() => h.emulator.call(CTX, 'RetireGrant', { GrantToken: a.GrantToken }))).awsName).toBe(
+    'NotFoundException',
+  );
+  expect(
+    (await errorOf(() => h.emulator.call(CTX, 'RevokeGrant', { KeyId: keyId, GrantId: c.GrantId! }))).awsName,
+  ).toBe('NotFoundException');
+  expect((await errorOf(() => h.emulator.call(CTX, 'RetireGrant', { GrantId: a.GrantId }))).awsName).toBe(
+    'ValidationException',
+  );
 });
 
 test('a forged grant token is InvalidGrantTokenException', async () => {
@@ -103,7 +148,9 @@ test('a forged grant token is InvalidGrantTokenException', async () => {
   const parts = Buffer.from(a.GrantToken!, 'base64url').toString('utf8').split('|');
   parts[4] = '00'.repeat(32);
   const forged = Buffer.from(parts.join('|')).toString('base64url');
-  expect((await errorOf(() => h.emulator.call(CTX, 'RetireGrant', { GrantToken: forged }))).awsName).toBe('InvalidGrantTokenException');
+  expect((await errorOf(() => h.emulator.call(CTX, 'RetireGrant', { GrantToken: forged }))).awsName).toBe(
+    'InvalidGrantTokenException',
+  );
 });
 
 test('a grant lets another account use the key by ARN; revoking it takes that away', async () => {
@@ -113,9 +160,17 @@ test('a grant lets another account use the key by ARN; revoking it takes that aw
   const g = await grant();
   const ct = await h.emulator.call(other, 'Encrypt', { KeyId: arn, Plaintext: Buffer.from('x') });
   expect(ct.KeyId).toBe(arn);
-  expect((await errorOf(() => h.emulator.call(other, 'Sign', { KeyId: arn, Message: Buffer.from('x'), SigningAlgorithm: 'ECDSA_SHA_256' }))).awsName).toBe('AccessDeniedException');
+  expect(
+    (
+      await errorOf(() =>
+        h.emulator.call(other, 'Sign', { KeyId: arn, Message: Buffer.from('x'), SigningAlgorithm: 'ECDSA_SHA_256' }),
+      )
+    ).awsName,
+  ).toBe('AccessDeniedException');
   await h.emulator.call(CTX, 'RevokeGrant', { KeyId: keyId, GrantId: g.GrantId! });
-  expect((await errorOf(() => h.emulator.call(other, 'Encrypt', { KeyId: arn, Plaintext: Buffer.from('x') }))).awsName).toBe('AccessDeniedException');
+  expect(
+    (await errorOf(() => h.emulator.call(other, 'Encrypt', { KeyId: arn, Plaintext: Buffer.from('x') }))).awsName,
+  ).toBe('AccessDeniedException');
 });
 
 test('grants persist through the store and are deleted with their key', async () => {

@@ -22,9 +22,15 @@ test('GetKeyLastUsage reports the last successful cryptographic operation only',
   expect(after.KeyLastUsage!.KmsRequestId).toMatch(/^[0-9a-f-]{36}$/);
   h.clock.advanceDays(1);
   await h.emulator.call(CTX, 'Decrypt', { CiphertextBlob: ct.CiphertextBlob });
-  expect((await h.emulator.call(CTX, 'GetKeyLastUsage', { KeyId: md.KeyId })).KeyLastUsage).toMatchObject({ Operation: 'Decrypt', Timestamp: h.clock.now() });
+  expect((await h.emulator.call(CTX, 'GetKeyLastUsage', { KeyId: md.KeyId })).KeyLastUsage).toMatchObject({
+    Operation: 'Decrypt',
+    Timestamp: h.clock.now(),
+  });
 });
 
 test('GetKeyLastUsage of an unknown key is NotFoundException', async () => {
-  expect((await errorOf(() => h.emulator.call(CTX, 'GetKeyLastUsage', { KeyId: '00000000-0000-0000-0000-000000000000' }))).awsName).toBe('NotFoundException');
+  expect(
+    (await errorOf(() => h.emulator.call(CTX, 'GetKeyLastUsage', { KeyId: '00000000-0000-0000-0000-000000000000' })))
+      .awsName,
+  ).toBe('NotFoundException');
 });

@@ -38,7 +38,9 @@ describe('ScheduleKeyDeletion / CancelKeyDeletion', () => {
   });
 
   test.each([6, 31, 0])('a %i-day window is a ValidationException', async (days) => {
-    const err = await errorOf(() => h.emulator.call(CTX, 'ScheduleKeyDeletion', { KeyId: keyId, PendingWindowInDays: days }));
+    const err = await errorOf(() =>
+      h.emulator.call(CTX, 'ScheduleKeyDeletion', { KeyId: keyId, PendingWindowInDays: days }),
+    );
     expect(err.awsName).toBe('ValidationException');
     expect(err.message).toContain('pendingWindowInDays');
     expect((await state()).KeyState).toBe('Enabled');
@@ -103,7 +105,9 @@ describe('rotation', () => {
   });
 
   test.each([89, 2561])('RotationPeriodInDays %i is out of range', async (days) => {
-    const err = await errorOf(() => h.emulator.call(CTX, 'EnableKeyRotation', { KeyId: keyId, RotationPeriodInDays: days }));
+    const err = await errorOf(() =>
+      h.emulator.call(CTX, 'EnableKeyRotation', { KeyId: keyId, RotationPeriodInDays: days }),
+    );
     expect(err.awsName).toBe('ValidationException');
     expect(err.message).toContain("'rotationPeriodInDays'");
   });
@@ -116,16 +120,23 @@ describe('rotation', () => {
     ] as const) {
       const id = (await h.emulator.call(CTX, 'CreateKey', input)).KeyMetadata!.KeyId!;
       for (const op of ['EnableKeyRotation', 'DisableKeyRotation'] as const) {
-        expect((await errorOf(() => h.emulator.call(CTX, op, { KeyId: id }))).awsName).toBe('UnsupportedOperationException');
+        expect((await errorOf(() => h.emulator.call(CTX, op, { KeyId: id }))).awsName).toBe(
+          'UnsupportedOperationException',
+        );
       }
-      const got = await h.emulator.call(CTX, 'GetKeyRotationStatus', { KeyId: id }).then((s) => String(s.KeyRotationEnabled), (err: AppError) => err.awsName);
+      const got = await h.emulator.call(CTX, 'GetKeyRotationStatus', { KeyId: id }).then(
+        (s) => String(s.KeyRotationEnabled),
+        (err: AppError) => err.awsName,
+      );
       expect(got).toBe(status);
     }
   });
 
   test('a disabled key cannot change rotation (DisabledException)', async () => {
     await h.emulator.call(CTX, 'DisableKey', { KeyId: keyId });
-    expect((await errorOf(() => h.emulator.call(CTX, 'EnableKeyRotation', { KeyId: keyId }))).awsName).toBe('DisabledException');
+    expect((await errorOf(() => h.emulator.call(CTX, 'EnableKeyRotation', { KeyId: keyId }))).awsName).toBe(
+      'DisabledException',
+    );
   });
 
   test('the scheduler rotates due keys, adding a material version and moving the next date', async () => {
@@ -147,5 +158,7 @@ test('UpdateKeyDescription replaces and clears the description', async () => {
   await h.emulator.call(CTX, 'UpdateKeyDescription', { KeyId: keyId, Description: '' });
   expect((await state()).Description).toBe('');
   const err = await errorOf(() => h.emulator.call(CTX, 'UpdateKeyDescription', { KeyId: keyId } as never));
-  expect(err.message).toBe("1 validation error detected: Value null at 'description' failed to satisfy constraint: Member must not be null");
+  expect(err.message).toBe(
+    "1 validation error detected: Value null at 'description' failed to satisfy constraint: Member must not be null",
+  );
 });

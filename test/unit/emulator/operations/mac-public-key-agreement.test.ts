@@ -9,9 +9,12 @@ beforeAll(async () => {
 });
 afterAll(() => h.emulator.close());
 
-const call = <Op extends KmsOperationName>(op: Op, input: KmsOperations[Op]['input']) => h.emulator.call(CTX, op, input);
-const create = async (KeySpec: KeySpec, KeyUsage: 'GENERATE_VERIFY_MAC' | 'SIGN_VERIFY' | 'ENCRYPT_DECRYPT' | 'KEY_AGREEMENT') =>
-  (await call('CreateKey', { KeySpec, KeyUsage })).KeyMetadata!;
+const call = <Op extends KmsOperationName>(op: Op, input: KmsOperations[Op]['input']) =>
+  h.emulator.call(CTX, op, input);
+const create = async (
+  KeySpec: KeySpec,
+  KeyUsage: 'GENERATE_VERIFY_MAC' | 'SIGN_VERIFY' | 'ENCRYPT_DECRYPT' | 'KEY_AGREEMENT',
+) => (await call('CreateKey', { KeySpec, KeyUsage })).KeyMetadata!;
 const message = new Uint8Array(Buffer.from('mac me'));
 
 describe('GenerateMac / VerifyMac', () => {
@@ -27,28 +30,53 @@ describe('GenerateMac / VerifyMac', () => {
     expect(a).toMatchObject({ KeyId: k.Arn, MacAlgorithm: alg });
     expect(a.Mac!.length).toBe(len);
     expect(Buffer.from(a.Mac!).equals(Buffer.from(b.Mac!))).toBe(true);
-    expect(await call('VerifyMac', { KeyId: k.KeyId, Message: message, MacAlgorithm: alg, Mac: a.Mac })).toEqual({ KeyId: k.Arn, MacValid: true, MacAlgorithm: alg });
+    expect(await call('VerifyMac', { KeyId: k.KeyId, Message: message, MacAlgorithm: alg, Mac: a.Mac })).toEqual({
+      KeyId: k.Arn,
+      MacValid: true,
+      MacAlgorithm: alg,
+    });
     const bad = new Uint8Array(a.Mac!);
     bad[0]! ^= 1;
-    for (const input of [{ Mac: bad, Message: message }, { Mac: a.Mac, Message: new Uint8Array(Buffer.from('other')) }, { Mac: a.Mac!.subarray(1), Message: message }]) {
-      expect((await errorOf(() => call('VerifyMac', { KeyId: k.KeyId, MacAlgorithm: alg, ...input }))).awsName).toBe('KMSInvalidMacException');
+    for (const input of [
+      { Mac: bad, Message: message },
+      { Mac: a.Mac, Message: new Uint8Array(Buffer.from('other')) },
+      { Mac: a.Mac!.subarray(1), Message: message },
+    ]) {
+      expect((await errorOf(() => call('VerifyMac', { KeyId: k.KeyId, MacAlgorithm: alg, ...input }))).awsName).toBe(
+        'KMSInvalidMacException',
+      );
     }
   });
 
   test('a MAC is not valid under another key of the same spec', async () => {
     const [k1, k2] = [await create('HMAC_256', 'GENERATE_VERIFY_MAC'), await create('HMAC_256', 'GENERATE_VERIFY_MAC')];
     const { Mac } = await call('GenerateMac', { KeyId: k1.KeyId, Message: message, MacAlgorithm: 'HMAC_SHA_256' });
-    expect((await errorOf(() => call('VerifyMac', { KeyId: k2.KeyId, Message: message, MacAlgorithm: 'HMAC_SHA_256', Mac }))).awsName).toBe('KMSInvalidMacException');
+    expect(
+      (await errorOf(() => call('VerifyMac', { KeyId: k2.KeyId, Message: message, MacAlgorithm: 'HMAC_SHA_256', Mac })))
+        .awsName,
+    ).toBe('KMSInvalidMacException');
     // and it is a plain HMAC: a different key gives a different value
     expect(Buffer.from(Mac!).equals(createHmac('sha256', Buffer.alloc(32)).update(message).digest())).toBe(false);
   });
 
   test('an algorithm of another spec, or a non-MAC key, is InvalidKeyUsageException', async () => {
     const k = await create('HMAC_256', 'GENERATE_VERIFY_MAC');
-    expect((await errorOf(() => call('GenerateMac', { KeyId: k.KeyId, Message: message, MacAlgorithm: 'HMAC_SHA_512' }))).awsName).toBe('InvalidKeyUsageException');
+    expect(
+      (await errorOf(() => call('GenerateMac', { KeyId: k.KeyId, Message: message, MacAlgorithm: 'HMAC_SHA_512' })))
+        .awsName,
+    ).toBe('InvalidKeyUsageException');
     const sym = (await call('CreateKey', {})).KeyMetadata!;
-    expect((await errorOf(() => call('GenerateMac', { KeyId: sym.KeyId, Message: message, MacAlgorithm: 'HMAC_SHA_256' }))).awsName).toBe('InvalidKeyUsageException');
-    expect((await errorOf(() => call('GenerateMac', { KeyId: k.KeyId, Message: message, MacAlgorithm: 'HMAC_SHA_256', DryRun: true }))).awsName).toBe('DryRunOperationException');
+    expect(
+      (await errorOf(() => call('GenerateMac', { KeyId: sym.KeyId, Message: message, MacAlgorithm: 'HMAC_SHA_256' })))
+        .awsName,
+    ).toBe('InvalidKeyUsageException');
+    expect(
+      (
+        await errorOf(() =>
+          call('GenerateMac', { KeyId: k.KeyId, Message: message, MacAlgorithm: 'HMAC_SHA_256', DryRun: true }),
+        )
+      ).awsName,
+    ).toBe('DryRunOperationException');
   });
 });
 
@@ -64,15 +92,24 @@ describe('GetPublicKey', () => {
       EncryptionAlgorithms: ['RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256'],
     });
     expect(out.SigningAlgorithms).toBeUndefined();
-    expect(createPublicKey({ key: Buffer.from(out.PublicKey!), format: 'der', type: 'spki' }).asymmetricKeyDetails?.modulusLength).toBe(2048);
+    expect(
+      createPublicKey({ key: Buffer.from(out.PublicKey!), format: 'der', type: 'spki' }).asymmetricKeyDetails
+        ?.modulusLength,
+    ).toBe(2048);
     const ec = await create('ECC_NIST_P384', 'KEY_AGREEMENT');
-    expect(await call('GetPublicKey', { KeyId: ec.KeyId })).toMatchObject({ KeyAgreementAlgorithms: ['ECDH'], KeyUsage: 'KEY_AGREEMENT' });
+    expect(await call('GetPublicKey', { KeyId: ec.KeyId })).toMatchObject({
+      KeyAgreementAlgorithms: ['ECDH'],
+      KeyUsage: 'KEY_AGREEMENT',
+    });
   });
 
   test('symmetric and HMAC keys have none (UnsupportedOperationException); disabled keys are DisabledException', async () => {
     const sym = (await call('CreateKey', {})).KeyMetadata!;
     const mac = await create('HMAC_384', 'GENERATE_VERIFY_MAC');
-    for (const k of [sym, mac]) expect((await errorOf(() => call('GetPublicKey', { KeyId: k.KeyId }))).awsName).toBe('UnsupportedOperationException');
+    for (const k of [sym, mac])
+      expect((await errorOf(() => call('GetPublicKey', { KeyId: k.KeyId }))).awsName).toBe(
+        'UnsupportedOperationException',
+      );
     const ec = await create('ECC_NIST_P256', 'SIGN_VERIFY');
     await call('DisableKey', { KeyId: ec.KeyId });
     expect((await errorOf(() => call('GetPublicKey', { KeyId: ec.KeyId }))).awsName).toBe('DisabledException');
@@ -92,7 +129,11 @@ describe('DeriveSharedSecret', () => {
       KeyAgreementAlgorithm: 'ECDH',
       PublicKey: new Uint8Array(peer.publicKey.export({ type: 'spki', format: 'der' })),
     });
-    const kmsPub = createPublicKey({ key: Buffer.from((await call('GetPublicKey', { KeyId: k.KeyId })).PublicKey!), format: 'der', type: 'spki' });
+    const kmsPub = createPublicKey({
+      key: Buffer.from((await call('GetPublicKey', { KeyId: k.KeyId })).PublicKey!),
+      format: 'der',
+      type: 'spki',
+    });
     const local = diffieHellman({ privateKey: peer.privateKey, publicKey: kmsPub });
     expect(Buffer.from(out.SharedSecret!).equals(local)).toBe(true);
     expect(out).toMatchObject({ KeyId: k.Arn, KeyAgreementAlgorithm: 'ECDH', KeyOrigin: 'AWS_KMS' });
@@ -100,11 +141,31 @@ describe('DeriveSharedSecret', () => {
 
   test('a peer key on another curve or not SPKI is a ValidationException; signing keys are InvalidKeyUsageException', async () => {
     const k = await create('ECC_NIST_P256', 'KEY_AGREEMENT');
-    const other = new Uint8Array(generateKeyPairSync('ec', { namedCurve: 'secp384r1' }).publicKey.export({ type: 'spki', format: 'der' }));
-    expect((await errorOf(() => call('DeriveSharedSecret', { KeyId: k.KeyId, KeyAgreementAlgorithm: 'ECDH', PublicKey: other }))).awsName).toBe('ValidationException');
+    const other = new Uint8Array(
+      generateKeyPairSync('ec', { namedCurve: 'secp384r1' }).publicKey.export({ type: 'spki', format: 'der' }),
+    );
+    expect(
+      (
+        await errorOf(() =>
+          call('DeriveSharedSecret', { KeyId: k.KeyId, KeyAgreementAlgorithm: 'ECDH', PublicKey: other }),
+        )
+      ).awsName,
+    ).toBe('ValidationException');
     const raw = new Uint8Array(createECDH('prime256v1').generateKeys());
-    expect((await errorOf(() => call('DeriveSharedSecret', { KeyId: k.KeyId, KeyAgreementAlgorithm: 'ECDH', PublicKey: raw }))).awsName).toBe('ValidationException');
+    expect(
+      (
+        await errorOf(() =>
+          call('DeriveSharedSecret', { KeyId: k.KeyId, KeyAgreementAlgorithm: 'ECDH', PublicKey: raw }),
+        )
+      ).awsName,
+    ).toBe('ValidationException');
     const signer = await create('ECC_NIST_P256', 'SIGN_VERIFY');
-    expect((await errorOf(() => call('DeriveSharedSecret', { KeyId: signer.KeyId, KeyAgreementAlgorithm: 'ECDH', PublicKey: other }))).awsName).toBe('InvalidKeyUsageException');
+    expect(
+      (
+        await errorOf(() =>
+          call('DeriveSharedSecret', { KeyId: signer.KeyId, KeyAgreementAlgorithm: 'ECDH', PublicKey: other }),
+        )
+      ).awsName,
+    ).toBe('InvalidKeyUsageException');
   });
 });

@@ -7,7 +7,8 @@ beforeEach(async () => {
 });
 afterEach(() => h.emulator.close());
 
-const call = <Op extends KmsOperationName>(op: Op, input: KmsOperations[Op]['input']) => h.emulator.call(CTX, op, input);
+const call = <Op extends KmsOperationName>(op: Op, input: KmsOperations[Op]['input']) =>
+  h.emulator.call(CTX, op, input);
 const pt = new Uint8Array(Buffer.from('rotate me'));
 const text = (b: Uint8Array | undefined) => Buffer.from(b!).toString();
 
@@ -49,7 +50,13 @@ test('automatic rotation by the scheduler also keeps old versions decryptable', 
   expect((await call('Decrypt', { CiphertextBlob: old })).KeyMaterialId).toBe(k.CurrentKeyMaterialId);
   const rotations = (await call('ListKeyRotations', { KeyId: k.KeyId })).Rotations!;
   expect(rotations).toEqual([
-    { KeyId: k.Arn, KeyMaterialId: md.CurrentKeyMaterialId, KeyMaterialState: 'CURRENT', RotationDate: h.clock.now(), RotationType: 'AUTOMATIC' },
+    {
+      KeyId: k.Arn,
+      KeyMaterialId: md.CurrentKeyMaterialId,
+      KeyMaterialState: 'CURRENT',
+      RotationDate: h.clock.now(),
+      RotationType: 'AUTOMATIC',
+    },
   ]);
 });
 
@@ -80,7 +87,9 @@ test('ListKeyRotations lists rotations (or all material) oldest first and pages'
   expect([...p1.Rotations!, ...p2.Rotations!]).toEqual(all.slice(1));
   expect(p2).toMatchObject({ Truncated: false });
   expect(p2.NextMarker).toBeUndefined();
-  expect((await errorOf(() => call('ListKeyRotations', { KeyId: k.KeyId, Marker: '!!' }))).awsName).toBe('InvalidMarkerException');
+  expect((await errorOf(() => call('ListKeyRotations', { KeyId: k.KeyId, Marker: '!!' }))).awsName).toBe(
+    'InvalidMarkerException',
+  );
 });
 
 test('on-demand rotation: at most 25 per key; not for asymmetric or HMAC keys, nor imported keys without material; not while disabled', async () => {
@@ -91,11 +100,17 @@ test('on-demand rotation: at most 25 per key; not for asymmetric or HMAC keys, n
   const hmac = (await call('CreateKey', { KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' })).KeyMetadata!;
   const ext = (await call('CreateKey', { Origin: 'EXTERNAL' })).KeyMetadata!;
   for (const x of [rsa, hmac]) {
-    expect((await errorOf(() => call('RotateKeyOnDemand', { KeyId: x.KeyId }))).awsName).toBe('UnsupportedOperationException');
-    expect((await errorOf(() => call('ListKeyRotations', { KeyId: x.KeyId }))).awsName).toBe('UnsupportedOperationException');
+    expect((await errorOf(() => call('RotateKeyOnDemand', { KeyId: x.KeyId }))).awsName).toBe(
+      'UnsupportedOperationException',
+    );
+    expect((await errorOf(() => call('ListKeyRotations', { KeyId: x.KeyId }))).awsName).toBe(
+      'UnsupportedOperationException',
+    );
   }
   // imported keys rotate to material imported for it (import-rotation.test.ts); a PendingImport key cannot
-  expect((await errorOf(() => call('RotateKeyOnDemand', { KeyId: ext.KeyId }))).awsName).toBe('KMSInvalidStateException');
+  expect((await errorOf(() => call('RotateKeyOnDemand', { KeyId: ext.KeyId }))).awsName).toBe(
+    'KMSInvalidStateException',
+  );
   expect((await call('ListKeyRotations', { KeyId: ext.KeyId })).Rotations).toEqual([]);
   const d = (await call('CreateKey', {})).KeyMetadata!;
   await call('DisableKey', { KeyId: d.KeyId });
@@ -114,12 +129,20 @@ test('GetKeyRotationStatus answers false for keys that cannot rotate automatical
     await call('CreateKey', { KeySpec: 'ML_DSA_44', KeyUsage: 'SIGN_VERIFY' }),
     await call('CreateKey', { KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY', MultiRegion: true }),
   ].map((out) => [CTX, out.KeyMetadata!] as const);
-  keys.push([china, (await h.emulator.call(china, 'CreateKey', { KeySpec: 'SM2', KeyUsage: 'SIGN_VERIFY' })).KeyMetadata!]);
+  keys.push([
+    china,
+    (await h.emulator.call(china, 'CreateKey', { KeySpec: 'SM2', KeyUsage: 'SIGN_VERIFY' })).KeyMetadata!,
+  ]);
   for (const [caller, md] of keys) {
     // exactly these two fields: no RotationPeriodInDays or NextRotationDate while rotation is off
-    expect([md.KeySpec, await h.emulator.call(caller, 'GetKeyRotationStatus', { KeyId: md.KeyId })]).toEqual([md.KeySpec, { KeyRotationEnabled: false, KeyId: md.Arn }]);
+    expect([md.KeySpec, await h.emulator.call(caller, 'GetKeyRotationStatus', { KeyId: md.KeyId })]).toEqual([
+      md.KeySpec,
+      { KeyRotationEnabled: false, KeyId: md.Arn },
+    ]);
     for (const op of ['EnableKeyRotation', 'DisableKeyRotation'] as const) {
-      expect([md.KeySpec, op, (await errorOf(() => h.emulator.call(caller, op, { KeyId: md.KeyId }))).awsName]).toEqual([md.KeySpec, op, 'UnsupportedOperationException']);
+      expect([md.KeySpec, op, (await errorOf(() => h.emulator.call(caller, op, { KeyId: md.KeyId }))).awsName]).toEqual(
+        [md.KeySpec, op, 'UnsupportedOperationException'],
+      );
     }
   }
 });
@@ -127,7 +150,10 @@ test('GetKeyRotationStatus answers false for keys that cannot rotate automatical
 test('GetKeyRotationStatus refuses imported keys, as AWS does ("origin is EXTERNAL which is not valid for this operation")', async () => {
   const ext = (await call('CreateKey', { Origin: 'EXTERNAL' })).KeyMetadata!;
   const err = await errorOf(() => call('GetKeyRotationStatus', { KeyId: ext.KeyId }));
-  expect([err.awsName, err.message]).toEqual(['UnsupportedOperationException', `${ext.Arn} origin is EXTERNAL which is not valid for this operation.`]);
+  expect([err.awsName, err.message]).toEqual([
+    'UnsupportedOperationException',
+    `${ext.Arn} origin is EXTERNAL which is not valid for this operation.`,
+  ]);
 });
 
 test('while a key is pending deletion its rotation status is false; cancelling the deletion restores it', async () => {

@@ -32,7 +32,9 @@ test('Encrypt / Decrypt through the real KMS client: blobs travel as base64 and 
   expect(dec).toMatchObject({ KeyId: key.Arn, KeyMaterialId: key.CurrentKeyMaterialId });
   const err = await kms.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob })).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(InvalidCiphertextException);
-  const dry = await kms.send(new EncryptCommand({ KeyId: key.KeyId, Plaintext: text, DryRun: true })).catch((e: unknown) => e);
+  const dry = await kms
+    .send(new EncryptCommand({ KeyId: key.KeyId, Plaintext: text, DryRun: true }))
+    .catch((e: unknown) => e);
   expect(dry).toBeInstanceOf(DryRunOperationException);
 });
 
@@ -49,26 +51,44 @@ test('RSA: encrypt locally with GetPublicKey output, decrypt through the wire', 
   const kms = w.kms();
   const key = (await kms.send(new CreateKeyCommand({ KeySpec: 'RSA_2048', KeyUsage: 'ENCRYPT_DECRYPT' }))).KeyMetadata!;
   const pub = await kms.send(new GetPublicKeyCommand({ KeyId: key.KeyId }));
-  expect(pub).toMatchObject({ KeySpec: 'RSA_2048', KeyUsage: 'ENCRYPT_DECRYPT', EncryptionAlgorithms: ['RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256'] });
+  expect(pub).toMatchObject({
+    KeySpec: 'RSA_2048',
+    KeyUsage: 'ENCRYPT_DECRYPT',
+    EncryptionAlgorithms: ['RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256'],
+  });
   const spki = createPublicKey({ key: Buffer.from(pub.PublicKey!), format: 'der', type: 'spki' });
   const ct = publicEncrypt({ key: spki, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, text);
-  const dec = await kms.send(new DecryptCommand({ CiphertextBlob: ct, KeyId: key.KeyId, EncryptionAlgorithm: 'RSAES_OAEP_SHA_256' }));
+  const dec = await kms.send(
+    new DecryptCommand({ CiphertextBlob: ct, KeyId: key.KeyId, EncryptionAlgorithm: 'RSAES_OAEP_SHA_256' }),
+  );
   expect(new TextDecoder().decode(dec.Plaintext)).toBe('over the wire');
 });
 
 test('Sign / Verify through the wire: node verifies the signature with the GetPublicKey key', async () => {
   const kms = w.kms();
-  const key = (await kms.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' }))).KeyMetadata!;
+  const key = (await kms.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' })))
+    .KeyMetadata!;
   const digest = createHash('sha256').update(text).digest();
-  const sig = await kms.send(new SignCommand({ KeyId: key.KeyId, Message: digest, MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }));
+  const sig = await kms.send(
+    new SignCommand({ KeyId: key.KeyId, Message: digest, MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }),
+  );
   const pub = await kms.send(new GetPublicKeyCommand({ KeyId: key.KeyId }));
   expect(pub.SigningAlgorithms).toEqual(['ECDSA_SHA_256']);
   const spki = createPublicKey({ key: Buffer.from(pub.PublicKey!), format: 'der', type: 'spki' });
   expect(verify('sha256', text, spki, sig.Signature!)).toBe(true);
-  const ok = await kms.send(new VerifyCommand({ KeyId: key.KeyId, Message: text, Signature: sig.Signature, SigningAlgorithm: 'ECDSA_SHA_256' }));
+  const ok = await kms.send(
+    new VerifyCommand({ KeyId: key.KeyId, Message: text, Signature: sig.Signature, SigningAlgorithm: 'ECDSA_SHA_256' }),
+  );
   expect(ok.SignatureValid).toBe(true);
   const bad = await kms
-    .send(new VerifyCommand({ KeyId: key.KeyId, Message: new TextEncoder().encode('tampered'), Signature: sig.Signature, SigningAlgorithm: 'ECDSA_SHA_256' }))
+    .send(
+      new VerifyCommand({
+        KeyId: key.KeyId,
+        Message: new TextEncoder().encode('tampered'),
+        Signature: sig.Signature,
+        SigningAlgorithm: 'ECDSA_SHA_256',
+      }),
+    )
     .catch((e: unknown) => e);
   expect(bad).toBeInstanceOf(KMSInvalidSignatureException);
 });

@@ -41,8 +41,10 @@ export async function startWire(options: Partial<WireHandlerOptions> = {}): Prom
     ...h,
     server,
     endpoint,
-    kms: (o = {}) => new KMSClient({ endpoint, region: o.region ?? 'us-east-1', credentials: creds(o), maxAttempts: 1 }),
-    sts: (o = {}) => new STSClient({ endpoint, region: o.region ?? 'us-east-1', credentials: creds(o), maxAttempts: 1 }),
+    kms: (o = {}) =>
+      new KMSClient({ endpoint, region: o.region ?? 'us-east-1', credentials: creds(o), maxAttempts: 1 }),
+    sts: (o = {}) =>
+      new STSClient({ endpoint, region: o.region ?? 'us-east-1', credentials: creds(o), maxAttempts: 1 }),
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await h.emulator.close();

@@ -46,10 +46,16 @@ test('the real KMS client round-trips keys, dates, tags and aliases', async () =
 });
 
 test('AWS errors reach the SDK as its own exception classes', async () => {
-  const err = await w.kms().send(new DescribeKeyCommand({ KeyId: 'alias/missing' })).catch((e: unknown) => e);
+  const err = await w
+    .kms()
+    .send(new DescribeKeyCommand({ KeyId: 'alias/missing' }))
+    .catch((e: unknown) => e);
   expect(err).toBeInstanceOf(NotFoundException);
   expect((err as NotFoundException).$metadata.httpStatusCode).toBe(400);
-  const v = await w.kms().send(new ListKeysCommand({ Limit: 5000 })).catch((e: unknown) => e);
+  const v = await w
+    .kms()
+    .send(new ListKeysCommand({ Limit: 5000 }))
+    .catch((e: unknown) => e);
   expect((v as KMSServiceException).name).toBe('ValidationException');
 });
 
@@ -86,14 +92,23 @@ test.each([
 test('a target that names no KMS operation is UnknownOperationException', async () => {
   const res = await raw('FrobnicateKey', '{}');
   expect(res.status).toBe(400);
-  expect(res.json).toEqual({ __type: 'UnknownOperationException', message: 'The X-Amz-Target header does not name a KMS operation.' });
+  expect(res.json).toEqual({
+    __type: 'UnknownOperationException',
+    message: 'The X-Amz-Target header does not name a KMS operation.',
+  });
 });
 
 test('the wrong Content-Type, method or path is refused', async () => {
-  expect((await raw('ListKeys', '{}', { 'content-type': 'application/json' })).json.__type).toBe('SerializationException');
+  expect((await raw('ListKeys', '{}', { 'content-type': 'application/json' })).json.__type).toBe(
+    'SerializationException',
+  );
   const get = await fetch(`${w.endpoint}/`, { method: 'GET' });
   expect(get.status).toBe(404);
-  const path = await fetch(`${w.endpoint}/other`, { method: 'POST', headers: { 'x-amz-target': 'TrentService.ListKeys', 'content-type': 'application/x-amz-json-1.1' }, body: '{}' });
+  const path = await fetch(`${w.endpoint}/other`, {
+    method: 'POST',
+    headers: { 'x-amz-target': 'TrentService.ListKeys', 'content-type': 'application/x-amz-json-1.1' },
+    body: '{}',
+  });
   expect(path.status).toBe(404);
 });
 

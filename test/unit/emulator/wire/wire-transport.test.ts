@@ -31,7 +31,11 @@ function post(op: string, parts: string[]): Promise<RawAnswer> {
         port,
         method: 'POST',
         path: '/',
-        headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `TrentService.${op}`, 'content-length': length },
+        headers: {
+          'content-type': 'application/x-amz-json-1.1',
+          'x-amz-target': `TrentService.${op}`,
+          'content-length': length,
+        },
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -97,7 +101,10 @@ test.each([
 ])('a blob with %s is a SerializationException naming the member', async (_what, blob) => {
   const res = await post('Decrypt', [JSON.stringify({ CiphertextBlob: blob })]);
   expect(res.status).toBe(400);
-  expect(res.json).toEqual({ __type: 'SerializationException', message: "Could not deserialize 'CiphertextBlob': expected base64 data." });
+  expect(res.json).toEqual({
+    __type: 'SerializationException',
+    message: "Could not deserialize 'CiphertextBlob': expected base64 data.",
+  });
 });
 
 test('padded base64 blobs decode to their exact bytes', async () => {

@@ -4,7 +4,9 @@ import { MAX_JSON_DEPTH, scanJsonText } from '../../../../src/http/middleware/js
 describe('scanJsonText', () => {
   const nested = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`;
   it('accepts ordinary JSON, including brackets and quotes inside strings', () => {
-    expect(() => scanJsonText('{"a":"{[\\"}]","b":[{"a":1},{"a":2}],"c":{"a":{"a":null}}}', MAX_JSON_DEPTH)).not.toThrow();
+    expect(() =>
+      scanJsonText('{"a":"{[\\"}]","b":[{"a":1},{"a":2}],"c":{"a":{"a":null}}}', MAX_JSON_DEPTH),
+    ).not.toThrow();
     expect(() => scanJsonText(nested(MAX_JSON_DEPTH), MAX_JSON_DEPTH)).not.toThrow();
   });
   it('refuses nesting deeper than the bound without recursing', () => {
@@ -20,13 +22,16 @@ describe('scanJsonText', () => {
     expect(() => scanJsonText('{"a":{"a":"a"},"b":[{"a":1},{"a":2}],"c":"a"}', 64)).not.toThrow();
   });
   it('leaves malformed text to JSON.parse', () => {
-    for (const text of ['{"a":', '}}]]', '"unterminated', '{"a" "b"}']) expect(() => scanJsonText(text, 64)).not.toThrow();
+    for (const text of ['{"a":', '}}]]', '"unterminated', '{"a" "b"}'])
+      expect(() => scanJsonText(text, 64)).not.toThrow();
   });
 });
 
 describe('findUnstorable', () => {
   it('names the first string holding U+0000 or an unpaired surrogate', () => {
-    expect(findUnstorable({ aws_param: { Tags: [{ TagKey: 'a', TagValue: 'b\u0000' }] } }, '')).toBe('aws_param.Tags[0].TagValue');
+    expect(findUnstorable({ aws_param: { Tags: [{ TagKey: 'a', TagValue: 'b\u0000' }] } }, '')).toBe(
+      'aws_param.Tags[0].TagValue',
+    );
     expect(findUnstorable({ tags: ['ok', '\ud800'] }, '')).toBe('tags[1]');
     expect(findUnstorable({ meta: { 'k\udfff': 1 } }, '')).toBe('meta');
     expect(findUnstorable({ a: ['ok', { b: '🔑' }] }, '')).toBeUndefined();

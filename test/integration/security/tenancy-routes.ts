@@ -1,0 +1,491 @@
+import { readFileSync } from 'node:fs';
+import type { Response } from 'supertest';
+import { parse as parseYaml } from 'yaml';
+import type { Principal } from '../../../src/auth/principal.js';
+import type { TestApp } from '../../fixtures/app.js';
+import { as, CONNECTIONS, expectStatus } from '../api/helpers.js';
+
+/** The tenancy walk's seeded tenants and its table of probes: every API operation, and what another account gets. */
+export type Client = ReturnType<typeof as>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Body = Record<string, any>;
+
+export const REGION = 'us-east-1';
+export const ROOT_EMULATOR_ACCOUNT = '123456789012';
+export const PUBLIC_ENDPOINT = 'https://cckm.example.com';
+export const OPENAPI = parseYaml(readFileSync(new URL('../../../openapi/cckm.yaml', import.meta.url), 'utf8')) as {
+  paths: Record<string, Record<string, unknown>>;
+};
+
+/** One account's records, seeded through the API. */
+export interface Tenant {
+  name: 'kylo' | 'acme';
+  client: Client;
+  principal: Principal;
+  /** The emulator account its emulator connection reaches. */
+  emulatorAccount: string;
+  conn: Body;
+  kms: Body;
+  tpl: Body;
+  key: Body;
+  store: Body;
+  syncJob: Body;
+  bulkJob: Body;
+  user: Body;
+  group: string;
+  ownUserId: string;
+}
+
+export const created = (res: Response, status = 201): Body => {
+  expectStatus(res, status);
+  return res.body as Body;
+};
+
+export async function waitForJob(c: Client, path: string): Promise<Body> {
+  const until = Date.now() + 30_000;
+  for (;;) {
+    const job = created(await c.get(path), 200);
+    if (job.overall_status !== 'in_progress') return job;
+    if (Date.now() > until) throw new Error(`${path} still in progress: ${JSON.stringify(job)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function seed(t: TestApp, name: Tenant['name'], client: Client): Promise<Tenant> {
+  const conn = created(await client.post(CONNECTIONS, { name: `${name}-emu`, provider: 'emulator' }));
+  const reached = created(await client.post(`${CONNECTIONS}/${conn.id}/test`), 200);
+  const kms = created(
+    await client.post('/cckm/aws/kms', {
+      name: `${name}-kms`,
+      account_id: reached.account_id,
+      connection: conn.id,
+      regions: [REGION],
+    }),
+  );
+  const tpl = created(
+    await client.post('/cckm/aws/templates', { name: `${name}-tpl`, kms: kms.id, key_users: ['someone'] }),
+  );
+  const key = created(
+    await client.post('/cckm/aws/keys', {
+      kms: kms.id,
+      region: REGION,
+      aws_param: { Alias: `${name}-key`, Description: `${name}'s key`, Tags: [{ TagKey: 'owner', TagValue: name }] },
+    }),
+  );
+  const store = created(
+    await client.post('/cckm/aws/custom-key-stores', {
+      name: `${name}-store`,
+      kms: kms.id,
+      region: REGION,
+      aws_param: { custom_key_store_type: 'EXTERNAL_KEY_STORE' },
+      local_hosted_params: {},
+    }),
+  );
+  created(await client.post(`/cckm/aws/custom-key-stores/${store.id}/link`), 200);
+  const syncJob = created(await client.post('/cckm/aws/synchronization-jobs', { kms: [kms.id] }));
+  await waitForJob(client, `/cckm/aws/synchronization-jobs/${syncJob.id}`);
+  const bulkJob = created(await client.post('/cckm/aws/bulkjob', { keys: [key.id], operation: 'enablekey' }));
+  await waitForJob(client, `/cckm/aws/bulkjob/${bulkJob.id}`);
+  const user = created(
+    await client.post('/usermgmt/users', {
+      username: `${name}-viewer`,
+      password: `pw-${name}-viewer-123`,
+      groups: ['cckm_users'],
+    }),
+  );
+  const group = created(await client.post('/usermgmt/groups', { name: `${name}-team` })).name as string;
+  const me = created(await client.get(`/usermgmt/users?username=${name === 'kylo' ? 'admin' : 'acme-admin'}`), 200)
+    .resources[0].id as string;
+  const principal: Principal = { userId: me, username: name, account: name, groups: ['admin'] };
+  return {
+    name,
+    client,
+    principal,
+    emulatorAccount: reached.account_id,
+    conn,
+    kms,
+    tpl,
+    key,
+    store,
+    syncJob,
+    bulkJob,
+    user,
+    group,
+    ownUserId: me,
+  };
+}
+
+/** What a probe sends and what it must answer. */
+export interface Probe {
+  method: 'get' | 'post' | 'patch' | 'delete';
+  path: string;
+  body?: object;
+  status: number;
+  /** For 400: the field the message names. */
+  field?: string;
+  /** Further checks on the response. */
+  check?: (res: Response) => void | Promise<void>;
+}
+export type Expectation = { exempt: string } | ((me: Tenant, them: Tenant) => Probe[]);
+
+export const not404 = (ids: string[]) => (res: Response) => {
+  expectStatus(res, 200);
+  const listed = JSON.stringify(res.body.resources);
+  for (const id of ids) expect(listed).not.toContain(id);
+};
+export const get404 = (path: string): Probe => ({ method: 'get', path, status: 404 });
+export const post404 = (path: string, body: object = {}): Probe => ({ method: 'post', path, body, status: 404 });
+export const keyAction =
+  (action: string, body: object = {}): Expectation =>
+  (_me, them) => [post404(`/cckm/aws/keys/${them.key.id}/${action}`, body)];
+export const storeAction =
+  (action: string, body: object = {}): Expectation =>
+  (_me, them) => [post404(`/cckm/aws/custom-key-stores/${them.store.id}/${action}`, body)];
+export const XKS = 'SigV4 with the store’s proxy credential, not a JWT: see the XKS proxy test below';
+
+/**
+ * Every operation of openapi/cckm.yaml, as `METHOD path`, with what another account's
+ * admin gets when it names this account's records: 404 by path id, 400 naming the field
+ * for a body reference, lists without them. A new operation fails the coverage test
+ * until it is added here.
+ */
+export const ROUTES: Record<string, Expectation> = {
+  'POST /auth/tokens': {
+    exempt: 'issues tokens for the credentials sent; names no record (login isolation: api/tokens and users tests)',
+  },
+  'POST /auth/revoke': {
+    exempt:
+      'revokes the refresh token sent, whoever owns it, and answers 204 either way; names no record (api/revocation tests)',
+  },
+  'POST /auth/logout': { exempt: 'ends the caller’s own sessions; names no record (api/revocation tests)' },
+  'GET /usermgmt/users': (_me, them) => [
+    {
+      method: 'get',
+      path: `/usermgmt/users?limit=-1&username=${them.user.username}`,
+      status: 200,
+      check: (r) => expect(r.body.total).toBe(0),
+    },
+  ],
+  'POST /usermgmt/users': (me, them) => [
+    {
+      method: 'post',
+      path: '/usermgmt/users',
+      body: { username: `${me.name}-probe`, password: 'password-123', groups: [them.group] },
+      status: 400,
+      field: 'groups[0]',
+    },
+    // Only the root account's admins create users in another account.
+    ...(me.name === 'acme'
+      ? [
+          {
+            method: 'post' as const,
+            path: '/usermgmt/users',
+            body: { username: 'acme-into-kylo', password: 'password-123', account: them.name },
+            status: 403,
+          },
+        ]
+      : []),
+  ],
+  'GET /usermgmt/users/{id}': (_me, them) => [
+    get404(`/usermgmt/users/${them.user.id}`),
+    get404(`/usermgmt/users/${them.ownUserId}`),
+  ],
+  'PATCH /usermgmt/users/{id}': (_me, them) => [
+    {
+      method: 'patch',
+      path: `/usermgmt/users/${them.user.id}`,
+      body: { disabled: true, groups: ['admin'] },
+      status: 404,
+    },
+  ],
+  'DELETE /usermgmt/users/{id}': (_me, them) => [
+    { method: 'delete', path: `/usermgmt/users/${them.user.id}`, status: 404 },
+  ],
+  'GET /usermgmt/groups': (_me, them) => [
+    {
+      method: 'get',
+      path: '/usermgmt/groups?limit=-1',
+      status: 200,
+      check: (r) => expect(r.body.resources.map((g: Body) => g.name)).not.toContain(them.group),
+    },
+  ],
+  'POST /usermgmt/groups': {
+    exempt: 'creates a group in the caller’s account; names no record (names are per account)',
+  },
+  'GET /usermgmt/groups/{name}': (_me, them) => [get404(`/usermgmt/groups/${them.group}`)],
+  'DELETE /usermgmt/groups/{name}': (_me, them) => [
+    { method: 'delete', path: `/usermgmt/groups/${them.group}`, status: 404 },
+  ],
+  'POST /usermgmt/groups/{name}/users/{userId}': (me, them) => [
+    post404(`/usermgmt/groups/${them.group}/users/${me.user.id}`),
+    post404(`/usermgmt/groups/admin/users/${them.user.id}`),
+  ],
+  'DELETE /usermgmt/groups/{name}/users/{userId}': (me, them) => [
+    { method: 'delete', path: `/usermgmt/groups/${them.group}/users/${me.user.id}`, status: 404 },
+    { method: 'delete', path: `/usermgmt/groups/cckm_users/users/${them.user.id}`, status: 404 },
+  ],
+  'GET /connectionmgmt/services/aws/connections': (_me, them) => [
+    { method: 'get', path: `${CONNECTIONS}?limit=-1`, status: 200, check: not404([them.conn.id]) },
+  ],
+  'POST /connectionmgmt/services/aws/connections': {
+    exempt: 'creates a connection in the caller’s account; names no record',
+  },
+  'GET /connectionmgmt/services/aws/connections/{id}': (_me, them) => [
+    get404(`${CONNECTIONS}/${them.conn.id}`),
+    get404(`${CONNECTIONS}/${them.conn.name}`),
+  ],
+  'PATCH /connectionmgmt/services/aws/connections/{id}': (_me, them) => [
+    { method: 'patch', path: `${CONNECTIONS}/${them.conn.id}`, body: { description: 'hijacked' }, status: 404 },
+  ],
+  'DELETE /connectionmgmt/services/aws/connections/{id}': (_me, them) => [
+    { method: 'delete', path: `${CONNECTIONS}/${them.conn.id}`, status: 404 },
+  ],
+  'POST /connectionmgmt/services/aws/connections/{id}/test': (_me, them) => [
+    post404(`${CONNECTIONS}/${them.conn.id}/test`),
+  ],
+  'GET /connectionmgmt/services/aws/external-id': (_me, them) => [
+    {
+      // The caller's own generated ExternalId, never another account's.
+      method: 'get',
+      path: '/connectionmgmt/services/aws/external-id',
+      status: 200,
+      check: async (r) =>
+        expect(r.body).not.toEqual(created(await them.client.get('/connectionmgmt/services/aws/external-id'), 200)),
+    },
+  ],
+  'POST /connectionmgmt/services/aws/connection-test': (me) => [
+    // Trying emulator parameters reaches the caller's own emulator account, never another's.
+    {
+      method: 'post',
+      path: '/connectionmgmt/services/aws/connection-test',
+      body: { provider: 'emulator' },
+      status: 200,
+      check: (r) => expect(r.body).toMatchObject({ connection_ok: true, account_id: me.emulatorAccount }),
+    },
+  ],
+  'GET /cckm/aws/kms': (_me, them) => [
+    { method: 'get', path: '/cckm/aws/kms?limit=-1', status: 200, check: not404([them.kms.id]) },
+  ],
+  'POST /cckm/aws/kms': (me, them) => [
+    {
+      method: 'post',
+      path: '/cckm/aws/kms',
+      body: { name: 'steal', account_id: them.emulatorAccount, connection: them.conn.id, regions: [REGION] },
+      status: 400,
+      field: 'connection',
+    },
+    {
+      method: 'post',
+      path: '/cckm/aws/kms',
+      body: { name: 'steal', account_id: them.emulatorAccount, connection: me.conn.id, regions: [REGION] },
+      status: 400,
+      field: 'account_id',
+    },
+  ],
+  'GET /cckm/aws/kms/{id}': (_me, them) => [
+    get404(`/cckm/aws/kms/${them.kms.id}`),
+    get404(`/cckm/aws/kms/${them.kms.name}`),
+  ],
+  'PATCH /cckm/aws/kms/{id}': (_me, them) => [
+    { method: 'patch', path: `/cckm/aws/kms/${them.kms.id}`, body: { regions: ['us-west-2'] }, status: 404 },
+  ],
+  'DELETE /cckm/aws/kms/{id}': (_me, them) => [
+    { method: 'delete', path: `/cckm/aws/kms/${them.kms.name}`, status: 404 },
+  ],
+  'GET /cckm/aws/templates': (_me, them) => [
+    { method: 'get', path: '/cckm/aws/templates?limit=-1', status: 200, check: not404([them.tpl.id]) },
+  ],
+  'POST /cckm/aws/templates': (_me, them) => [
+    {
+      method: 'post',
+      path: '/cckm/aws/templates',
+      body: { name: 'steal', kms: them.kms.id, key_users: ['x'] },
+      status: 400,
+      field: 'kms',
+    },
+  ],
+  'GET /cckm/aws/templates/{id}': (_me, them) => [
+    get404(`/cckm/aws/templates/${them.tpl.id}`),
+    get404(`/cckm/aws/templates/${them.tpl.name}`),
+  ],
+  'PATCH /cckm/aws/templates/{id}': (_me, them) => [
+    {
+      method: 'patch',
+      path: `/cckm/aws/templates/${them.tpl.id}`,
+      body: { key_users: ['mallory'], auto_push: true },
+      status: 404,
+    },
+  ],
+  'DELETE /cckm/aws/templates/{id}': (_me, them) => [
+    { method: 'delete', path: `/cckm/aws/templates/${them.tpl.id}`, status: 404 },
+  ],
+  'GET /cckm/aws/keys': (_me, them) => [
+    {
+      method: 'get',
+      path: '/cckm/aws/keys?limit=-1',
+      status: 200,
+      check: not404([them.key.id, them.key.aws_param.KeyId]),
+    },
+    {
+      method: 'get',
+      path: `/cckm/aws/keys?kms_id=${them.kms.id}`,
+      status: 200,
+      check: (r) => expect(r.body.total).toBe(0),
+    },
+  ],
+  'POST /cckm/aws/keys': (me, them) => [
+    { method: 'post', path: '/cckm/aws/keys', body: { kms: them.kms.id, region: REGION }, status: 400, field: 'kms' },
+    {
+      method: 'post',
+      path: '/cckm/aws/keys',
+      body: { kms: me.kms.id, region: REGION, policytemplate: them.tpl.id },
+      status: 400,
+      field: 'policytemplate',
+    },
+  ],
+  'GET /cckm/aws/keys/{id}': (_me, them) => [get404(`/cckm/aws/keys/${them.key.id}`)],
+  'DELETE /cckm/aws/keys/{id}': (_me, them) => [
+    { method: 'delete', path: `/cckm/aws/keys/${them.key.id}`, status: 404 },
+  ],
+  'POST /cckm/aws/keys/{id}/refresh': keyAction('refresh'),
+  'POST /cckm/aws/keys/{id}/enable': keyAction('enable'),
+  'POST /cckm/aws/keys/{id}/disable': keyAction('disable'),
+  'POST /cckm/aws/keys/{id}/schedule-deletion': keyAction('schedule-deletion', { days: 7 }),
+  'POST /cckm/aws/keys/{id}/cancel-deletion': keyAction('cancel-deletion'),
+  'POST /cckm/aws/keys/{id}/enable-auto-rotation': keyAction('enable-auto-rotation', { rotation_period_in_days: 90 }),
+  'POST /cckm/aws/keys/{id}/disable-auto-rotation': keyAction('disable-auto-rotation'),
+  'POST /cckm/aws/keys/{id}/rotate-material': keyAction('rotate-material'),
+  'GET /cckm/aws/keys/{id}/rotations': (_me, them) => [get404(`/cckm/aws/keys/${them.key.id}/rotations`)],
+  'POST /cckm/aws/keys/{id}/policy': keyAction('policy', { key_users: ['mallory'] }),
+  'POST /cckm/aws/keys/{id}/add-tags': keyAction('add-tags', { tags: [{ tag_key: 'stolen', tag_value: 'yes' }] }),
+  'POST /cckm/aws/keys/{id}/remove-tags': keyAction('remove-tags', { tags: ['owner'] }),
+  'POST /cckm/aws/keys/{id}/add-alias': keyAction('add-alias', { alias: 'stolen' }),
+  'POST /cckm/aws/keys/{id}/delete-alias': keyAction('delete-alias', { alias: 'stolen' }),
+  'POST /cckm/aws/keys/{id}/update-description': keyAction('update-description', { description: 'hijacked' }),
+  'GET /cckm/aws/keys/{id}/download-public-key': (_me, them) => [
+    get404(`/cckm/aws/keys/${them.key.id}/download-public-key`),
+  ],
+  'POST /cckm/aws/keys/{id}/import-material': keyAction('import-material'),
+  'POST /cckm/aws/keys/{id}/delete-material': keyAction('delete-material'),
+  'POST /cckm/aws/keys/{id}/replicate-key': keyAction('replicate-key', { replica_region: 'us-west-2' }),
+  'POST /cckm/aws/keys/{id}/update-primary-region': keyAction('update-primary-region', { PrimaryRegion: 'us-west-2' }),
+  'POST /cckm/aws/upload-key': (_me, them) => [
+    {
+      method: 'post',
+      path: '/cckm/aws/upload-key',
+      body: { kms: them.kms.id, region: REGION },
+      status: 400,
+      field: 'kms',
+    },
+  ],
+  'GET /cckm/aws/synchronization-jobs': (_me, them) => [
+    { method: 'get', path: '/cckm/aws/synchronization-jobs?limit=-1', status: 200, check: not404([them.syncJob.id]) },
+  ],
+  'POST /cckm/aws/synchronization-jobs': (_me, them) => [
+    {
+      method: 'post',
+      path: '/cckm/aws/synchronization-jobs',
+      body: { kms: [them.kms.id] },
+      status: 400,
+      field: 'kms[0]',
+    },
+  ],
+  'GET /cckm/aws/synchronization-jobs/{id}': (_me, them) => [
+    get404(`/cckm/aws/synchronization-jobs/${them.syncJob.id}`),
+  ],
+  'POST /cckm/aws/synchronization-jobs/{id}/cancel': (_me, them) => [
+    post404(`/cckm/aws/synchronization-jobs/${them.syncJob.id}/cancel`),
+  ],
+  'GET /cckm/aws/bulkjob': (_me, them) => [
+    { method: 'get', path: '/cckm/aws/bulkjob?limit=-1', status: 200, check: not404([them.bulkJob.id]) },
+  ],
+  'POST /cckm/aws/bulkjob': (me, them) => [
+    {
+      // Another account's key ids are per-key failures that reveal nothing (as unknown ids are).
+      method: 'post',
+      path: '/cckm/aws/bulkjob',
+      body: { keys: [them.key.id], operation: 'schedulekeydeletion', days: 7 },
+      status: 201,
+      check: async (r) => {
+        const job = await waitForJob(me.client, `/cckm/aws/bulkjob/${r.body.id}`);
+        expect(job.results).toEqual([{ key_id: them.key.id, status: 'failed', error: `Key ${them.key.id} not found` }]);
+      },
+    },
+  ],
+  'GET /cckm/aws/bulkjob/{id}': (_me, them) => [get404(`/cckm/aws/bulkjob/${them.bulkJob.id}`)],
+  'POST /cckm/aws/bulkjob/{id}/cancel': (_me, them) => [post404(`/cckm/aws/bulkjob/${them.bulkJob.id}/cancel`)],
+  'GET /cckm/aws/custom-key-stores': (_me, them) => [
+    { method: 'get', path: '/cckm/aws/custom-key-stores?limit=-1', status: 200, check: not404([them.store.id]) },
+  ],
+  'POST /cckm/aws/custom-key-stores': (_me, them) => [
+    {
+      method: 'post',
+      path: '/cckm/aws/custom-key-stores',
+      body: {
+        name: 'steal',
+        kms: them.kms.id,
+        region: REGION,
+        aws_param: { custom_key_store_type: 'EXTERNAL_KEY_STORE' },
+        local_hosted_params: {},
+      },
+      status: 400,
+      field: 'kms',
+    },
+  ],
+  'GET /cckm/aws/custom-key-stores/{id}': (_me, them) => [get404(`/cckm/aws/custom-key-stores/${them.store.id}`)],
+  'PATCH /cckm/aws/custom-key-stores/{id}': (_me, them) => [
+    { method: 'patch', path: `/cckm/aws/custom-key-stores/${them.store.id}`, body: { name: 'stolen' }, status: 404 },
+  ],
+  'DELETE /cckm/aws/custom-key-stores/{id}': (_me, them) => [
+    { method: 'delete', path: `/cckm/aws/custom-key-stores/${them.store.id}`, status: 404 },
+  ],
+  'POST /cckm/aws/custom-key-stores/{id}/connect': storeAction('connect'),
+  'POST /cckm/aws/custom-key-stores/{id}/disconnect': storeAction('disconnect'),
+  'POST /cckm/aws/custom-key-stores/{id}/link': storeAction('link'),
+  'POST /cckm/aws/custom-key-stores/{id}/block': storeAction('block'),
+  'POST /cckm/aws/custom-key-stores/{id}/unblock': storeAction('unblock'),
+  'GET /cckm/aws/custom-key-stores/{id}/health': (_me, them) => [
+    get404(`/cckm/aws/custom-key-stores/${them.store.id}/health`),
+  ],
+  'POST /cckm/aws/custom-key-stores/{id}/create-aws-key': storeAction('create-aws-key'),
+  'POST /cckm/aws/create-hyok-key': (_me, them) => [
+    {
+      method: 'post',
+      path: '/cckm/aws/create-hyok-key',
+      body: { local_hosted_params: { custom_key_store_id: them.store.id, source_key_id: 'k' } },
+      status: 400,
+      field: 'local_hosted_params.custom_key_store_id',
+    },
+  ],
+  'POST /cckm/aws/xks-proxy-endpoints/{storeId}/kms/xks/v1/health': { exempt: XKS },
+  'POST /cckm/aws/xks-proxy-endpoints/{storeId}/kms/xks/v1/keys/{keyId}/metadata': { exempt: XKS },
+  'POST /cckm/aws/xks-proxy-endpoints/{storeId}/kms/xks/v1/keys/{keyId}/encrypt': { exempt: XKS },
+  'POST /cckm/aws/xks-proxy-endpoints/{storeId}/kms/xks/v1/keys/{keyId}/decrypt': { exempt: XKS },
+  'GET /audit/records': (me, them) => [
+    {
+      method: 'get',
+      path: '/audit/records?limit=-1',
+      status: 200,
+      check: (r) => {
+        expect(r.body.resources.length).toBeGreaterThan(0);
+        const theirIds = [
+          them.conn.id,
+          them.kms.id,
+          them.tpl.id,
+          them.key.id,
+          them.store.id,
+          them.syncJob.id,
+          them.bulkJob.id,
+          them.user.id,
+        ];
+        for (const rec of r.body.resources as Body[]) {
+          expect(rec.account).toMatch(new RegExp(`:accounts:${me.name}$`));
+          // The caller's own refused attempts name the other account's ids; nothing else does.
+          if (theirIds.includes(rec.resource_id))
+            expect(rec).toMatchObject({ result: 'failure', status_code: expect.any(Number) });
+          if (theirIds.includes(rec.resource_id)) expect(rec.status_code).toBeGreaterThanOrEqual(400);
+        }
+      },
+    },
+  ],
+};

@@ -1,6 +1,4 @@
-import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { parse as parseYaml } from 'yaml';
 import { createApp, type App } from './app.js';
 import { ROOT_ACCOUNT, type Principal } from './auth/principal.js';
 import { configurePasswordHashing } from './auth/passwords.js';
@@ -36,6 +34,7 @@ import { EmulatorKmsProvider, refusedEmulatorProvider } from './emulator/emulato
 import { EmulatorTenancy } from './emulator/tenant-accounts.js';
 import { KmsEmulator, parseXksEndpoints } from './emulator/emulator.js';
 import { HttpXksClient } from './xks/client.js';
+import { readApiDocument, type ApiDocument } from './http/openapi/api-document.js';
 import { AwsKmsProvider } from './providers/aws/aws-kms-provider.js';
 import { hostPortsOf, OutboundPolicy } from './providers/outbound-policy.js';
 import { AwsExternalIds } from './cckm/connections/external-id.js';
@@ -69,17 +68,11 @@ export interface ComposeOptions {
   logger: Logger;
 }
 
-let openApi: Promise<{ document: object; yaml: string }> | undefined;
+let openApi: ApiDocument | undefined;
 
 /** The contract, read and parsed once per process: every app of the process shares it, and its compiled validators. */
-function loadOpenApi(): Promise<{ document: object; yaml: string }> {
-  openApi ??= (async () => {
-    const yaml = await readFile(OPENAPI_PATH, 'utf8').catch(() => readFile(OPENAPI_FALLBACK, 'utf8'));
-    return { yaml, document: parseYaml(yaml) as object };
-  })().catch((err: unknown) => {
-    openApi = undefined;
-    throw err;
-  });
+function loadOpenApi(): ApiDocument {
+  openApi ??= readApiDocument([OPENAPI_PATH, OPENAPI_FALLBACK]);
   return openApi;
 }
 
@@ -282,7 +275,7 @@ export async function compose({ config, db, logger }: ComposeOptions): Promise<C
     services,
     tokens,
     logger,
-    openapi: await loadOpenApi(),
+    openapi: loadOpenApi(),
     ready: () => db.ping(),
     bodyLimitBytes: config.bodyLimitBytes,
     validateResponses: config.validateResponses,

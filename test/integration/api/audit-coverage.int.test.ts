@@ -1,12 +1,11 @@
-import { readFileSync } from 'node:fs';
 import request from 'supertest';
-import { parse as parseYaml } from 'yaml';
+import { readApiDocument } from '../../../src/http/openapi/api-document.js';
 import { bearer, startTestApp, type TestApp } from '../../fixtures/app.js';
 import { as, expectStatus } from './helpers.js';
 
 type Spec = { paths: Record<string, Record<string, { operationId?: string; security?: unknown[] }>> };
 
-const SPEC = parseYaml(readFileSync(new URL('../../../openapi/cckm.yaml', import.meta.url), 'utf8')) as Spec;
+const SPEC = readApiDocument([new URL('../../../openapi/cckm.yaml', import.meta.url)]).document as Spec;
 const MUTATING = ['post', 'put', 'patch', 'delete'];
 /** Routes authenticated by SigV4 over the raw body (the XKS proxy), not by JWT; audited by their own log. */
 const SIGV4_ROUTES = /^\/cckm\/aws\/xks-proxy-endpoints\//;

@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import request, { type Response } from 'supertest';
-import { parse as parseYaml } from 'yaml';
+import { readApiDocument } from '../../../src/http/openapi/api-document.js';
 import { bearer, startTestApp, type TestApp } from '../../fixtures/app.js';
 import { as, CONNECTIONS, expectError, expectStatus } from '../api/helpers.js';
 
@@ -26,7 +25,7 @@ interface Operation {
   query: string[];
 }
 
-const DOC = parseYaml(readFileSync(new URL('../../../openapi/cckm.yaml', import.meta.url), 'utf8')) as Json;
+const DOC = readApiDocument([new URL('../../../openapi/cckm.yaml', import.meta.url)]).document as Json;
 const REGION = 'us-east-1';
 const POLICY = {
   Version: '2012-10-17',

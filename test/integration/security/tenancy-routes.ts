@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import type { Response } from 'supertest';
-import { parse as parseYaml } from 'yaml';
+import { readApiDocument } from '../../../src/http/openapi/api-document.js';
 import type { Principal } from '../../../src/auth/principal.js';
 import type { TestApp } from '../../fixtures/app.js';
 import { as, CONNECTIONS, expectStatus } from '../api/helpers.js';
@@ -13,7 +12,7 @@ export type Body = Record<string, any>;
 export const REGION = 'us-east-1';
 export const ROOT_EMULATOR_ACCOUNT = '123456789012';
 export const PUBLIC_ENDPOINT = 'https://cckm.example.com';
-export const OPENAPI = parseYaml(readFileSync(new URL('../../../openapi/cckm.yaml', import.meta.url), 'utf8')) as {
+export const OPENAPI = readApiDocument([new URL('../../../openapi/cckm.yaml', import.meta.url)]).document as {
   paths: Record<string, Record<string, unknown>>;
 };
 

@@ -4,17 +4,16 @@
  * valid exchanges pass, malformed requests are refused naming the field, and answers that
  * break the contract are caught. Its structure is tested in spec.test.ts.
  */
-import { readFileSync } from 'node:fs';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import request from 'supertest';
-import YAML from 'yaml';
+import { readApiDocument } from '../../../src/http/openapi/api-document.js';
 import { AppError, httpStatusOf, toErrorBody } from '../../../src/errors/index.js';
 import { apiContractOf, contractValidator } from '../../../src/http/openapi/contract-validator.js';
 
 type Json = Record<string, unknown>;
 
 const SPEC_PATH = new URL('../../../openapi/cckm.yaml', import.meta.url);
-const spec = YAML.parse(readFileSync(SPEC_PATH, 'utf8')) as Json;
+const spec = readApiDocument([SPEC_PATH]).document as Json;
 
 // ----------------------------------------------------------------------------------------
 // Behaviour under the contract validator, as the server runs it.

@@ -2,8 +2,12 @@
  * The public contract, openapi/cckm.yaml: it must load, be internally consistent, bound every
  * input. How it behaves under the server's contract validator: spec-under-validator.test.ts.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import YAML from 'yaml';
+import { generatedDocumentUrl, readApiDocument, sha256Hex } from '../../../src/http/openapi/api-document.js';
 import { EXPECTED_OPERATIONS } from './expected-operations.js';
 
 type Json = Record<string, unknown>;
@@ -270,5 +274,47 @@ describe('openapi/cckm.yaml: structure', () => {
     ]);
     expect(schemas.OriginType!.enum).toEqual(['AWS_KMS', 'EXTERNAL', 'AWS_CLOUDHSM', 'EXTERNAL_KEY_STORE']);
     expect(schemas.KeyState!.enum).toHaveLength(8);
+  });
+});
+
+describe('the contract as the server reads it (src/http/openapi/api-document.ts)', () => {
+  it('is the parse of openapi/cckm.yaml, from the generated JSON or the YAML alike', () => {
+    const read = readApiDocument([SPEC_PATH]);
+    expect(read.yaml).toBe(readFileSync(SPEC_PATH, 'utf8'));
+    expect(read.document).toEqual(spec);
+  });
+
+  describe('in a folder of its own', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cckm-contract-'));
+    const yamlUrl = pathToFileURL(join(dir, 'cckm.yaml'));
+    const writeGenerated = (sha: string, document: object) => {
+      mkdirSync(join(dir, 'generated'), { recursive: true });
+      writeFileSync(generatedDocumentUrl(yamlUrl), JSON.stringify({ source_sha256: sha, document }));
+    };
+
+    it('uses the generated parse when its stamp is the SHA-256 of the YAML read now', () => {
+      const text = 'openapi: 3.1.0\ninfo: {title: a, version: "1"}\n';
+      writeFileSync(yamlUrl, text);
+      writeGenerated(sha256Hex(text), { from: 'generated' });
+      expect(readApiDocument([yamlUrl]).document).toEqual({ from: 'generated' });
+    });
+
+    it('parses the YAML when it changed since the generation, so an edited contract is never served stale', () => {
+      const text = 'openapi: 3.1.0\ninfo: {title: b, version: "2"}\n';
+      writeGenerated(sha256Hex('something else'), { from: 'generated' });
+      writeFileSync(yamlUrl, text);
+      expect(readApiDocument([yamlUrl])).toEqual({ yaml: text, document: YAML.parse(text) });
+    });
+
+    it('parses the YAML when the generated file is missing or unreadable', () => {
+      writeFileSync(generatedDocumentUrl(yamlUrl), '{not json');
+      expect(readApiDocument([yamlUrl]).document).toMatchObject({ openapi: '3.1.0' });
+    });
+
+    it('takes the first candidate that exists, and names every place it looked when none does', () => {
+      const missing = pathToFileURL(join(dir, 'nowhere', 'cckm.yaml'));
+      expect(readApiDocument([missing, yamlUrl]).document).toMatchObject({ openapi: '3.1.0' });
+      expect(() => readApiDocument([missing])).toThrow(/API contract is missing: looked for .*nowhere\/cckm\.yaml/);
+    });
   });
 });

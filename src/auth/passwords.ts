@@ -83,6 +83,3 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const actual = await derive(password, Buffer.from(parts[4]!, 'base64'), n, r, p);
   return expected.length === actual.length && timingSafeEqual(expected, actual);
 }
-
-/** A hash of a random password, compared against when the user does not exist, so timing does not reveal it. */
-export const DUMMY_HASH_PROMISE = (): Promise<string> => hashPassword(randomBytes(16).toString('hex'));

@@ -29,7 +29,7 @@ export const SECRET_FIELDS = [
 const DEPTH = 4;
 
 /** fast-redact paths for {@link SECRET_FIELDS} at every depth up to {@link DEPTH}. */
-export const LOG_REDACTIONS: readonly string[] = SECRET_FIELDS.flatMap((field) => {
+const LOG_REDACTIONS: readonly string[] = SECRET_FIELDS.flatMap((field) => {
   const key = /^[A-Za-z_$][\w$]*$/.test(field) ? field : `["${field}"]`;
   return Array.from({ length: DEPTH + 1 }, (_, depth) => {
     const prefix = '*.'.repeat(depth);

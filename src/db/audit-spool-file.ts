@@ -5,7 +5,7 @@ import type { AuditSpool, DrainResult } from '../cckm/audit/audit-spool.js';
 import type { AuditEventInput } from '../cckm/audit/audit.service.js';
 
 /** Default bound of the spool (both files together): about 100 000 events. */
-export const AUDIT_SPOOL_MAX_BYTES = 64 * 1024 * 1024;
+const AUDIT_SPOOL_MAX_BYTES = 64 * 1024 * 1024;
 const RESTORE_BATCH = 500;
 
 /**

@@ -2,7 +2,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { awsError, type AppError } from '../errors/index.js';
 
 /** Access keys the emulator accepts (EMULATOR_CREDENTIALS), each bound to an account. */
-export type EmulatorCredentials = Readonly<Record<string, { secretAccessKey: string; accountId: string }>>;
+type EmulatorCredentials = Readonly<Record<string, { secretAccessKey: string; accountId: string }>>;
 
 export interface EmulatorTenancyOptions {
   /** HMAC key for deriving tenants' accounts (the server derives it from its master key). */

@@ -5,28 +5,25 @@
  * material, plaintext, passwords or tokens, and never echo input values.
  */
 
-export const ERROR_CODES = [
-  'ValidationError',
-  'Unauthenticated',
-  'Forbidden',
-  'NotFound',
-  'Conflict',
-  'KeyDisabled',
-  'KeyState',
-  'InvalidKeyUsage',
-  'InvalidCiphertext',
-  'LimitExceeded',
-  'Unsupported',
-  'PayloadTooLarge',
-  'RateLimited',
-  'ProviderUnavailable',
-  'ProviderTimeout',
-  'ProviderFailure',
-  'DatabaseUnavailable',
-  'Internal',
-] as const;
-
-export type ErrorCode = (typeof ERROR_CODES)[number];
+export type ErrorCode =
+  | 'ValidationError'
+  | 'Unauthenticated'
+  | 'Forbidden'
+  | 'NotFound'
+  | 'Conflict'
+  | 'KeyDisabled'
+  | 'KeyState'
+  | 'InvalidKeyUsage'
+  | 'InvalidCiphertext'
+  | 'LimitExceeded'
+  | 'Unsupported'
+  | 'PayloadTooLarge'
+  | 'RateLimited'
+  | 'ProviderUnavailable'
+  | 'ProviderTimeout'
+  | 'ProviderFailure'
+  | 'DatabaseUnavailable'
+  | 'Internal';
 
 /** One invalid field: a JSON path (`aws_param.KeySpec`) and what is wrong with it. */
 export interface ErrorDetail {

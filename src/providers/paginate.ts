@@ -5,7 +5,7 @@ import type { KmsOperations, KmsProvider } from './kms-provider.js';
  * The item list of each paginated KMS operation. They all page the same way: the request
  * takes `Limit` and `Marker`, the response has `Truncated` and, when true, `NextMarker`.
  */
-export const PAGINATED_ITEMS = {
+const PAGINATED_ITEMS = {
   ListKeys: 'Keys',
   ListAliases: 'Aliases',
   ListGrants: 'Grants',

@@ -11,7 +11,7 @@ export function deriveSigningKey(secretAccessKey: string, date: string, region: 
 }
 
 /** Entries kept by default: credentials × days × Regions × services in use, with room to spare. */
-export const DEFAULT_SIGNING_KEY_CACHE_ENTRIES = 1024;
+const DEFAULT_SIGNING_KEY_CACHE_ENTRIES = 1024;
 
 /**
  * Signing keys by (secret, date, Region, service), so a request costs one HMAC instead of

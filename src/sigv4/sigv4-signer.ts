@@ -12,7 +12,7 @@ import {
 import { sharedSigningKeys, type SigningKeyCache } from './signing-key-cache.js';
 
 /** An access key id and its secret. */
-export interface SigV4Credential {
+interface SigV4Credential {
   accessKeyId: string;
   secretAccessKey: string;
 }

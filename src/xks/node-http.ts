@@ -22,7 +22,7 @@ export function writeXksJson(res: ServerResponse, status: number, body: Record<s
  * Reads the raw body, keeping at most `maxBytes`; `undefined` when it is larger (the rest
  * is drained, not buffered). Rejects when the connection fails mid-body.
  */
-export function readBoundedBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | undefined> {
+function readBoundedBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

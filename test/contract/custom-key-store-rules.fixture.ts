@@ -21,7 +21,7 @@ import {
 export let h: CksHarness;
 let seq = 0;
 export const CALLER = { accountId: ACCOUNT, region: REGION };
-export const uniq = (p: string) => `${p}-${++seq}`;
+const uniq = (p: string) => `${p}-${++seq}`;
 /** A cluster id the model accepts (cluster- + 11 of [2-7a-zA-Z]). */
 export const newClusterId = () =>
   `cluster-${(++seq)
@@ -63,7 +63,7 @@ export async function newCluster(hsms = 2): Promise<string> {
   return (await activeCluster(emulatorAccess(h.emulator, CALLER), { hsms, kmsuserPassword: 'kmsuser-pass' })).clusterId;
 }
 
-export const anchorOf = (clusterId: string): string =>
+const anchorOf = (clusterId: string): string =>
   (real ? h.emulator.cloudHsm : h.directory).findCluster(ACCOUNT, REGION, clusterId)?.trustAnchorPem ?? 'no-anchor';
 
 export async function hsmStore(

@@ -83,12 +83,7 @@ export function providerAccess(provider: KmsProvider, wireUrl: string): CloudHsm
 }
 
 /** `POST /_opencckm/cloudhsm/clusters/{id}/crypto-users` on an emulator wire endpoint. */
-export async function adminCryptoUser(
-  wireUrl: string,
-  clusterId: string,
-  username: string,
-  password: string,
-): Promise<void> {
+async function adminCryptoUser(wireUrl: string, clusterId: string, username: string, password: string): Promise<void> {
   const res = await fetch(`${wireUrl}/_opencckm/cloudhsm/clusters/${clusterId}/crypto-users`, {
     method: 'POST',
     body: JSON.stringify({ username, password }),

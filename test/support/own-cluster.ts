@@ -21,7 +21,7 @@ import { openDatabase } from '../../src/db/database.js';
 import { applyAllMigrations } from './test-db.js';
 
 /** The newest `/usr/lib/postgresql/<v>/bin` (or OPENCCKM_TEST_PG_BIN) with initdb and pg_ctl. */
-export function findPostgresBin(): string | undefined {
+function findPostgresBin(): string | undefined {
   const usable = (dir: string) => existsSync(path.join(dir, 'initdb')) && existsSync(path.join(dir, 'pg_ctl'));
   const override = process.env.OPENCCKM_TEST_PG_BIN;
   if (override) return usable(override) ? override : undefined;

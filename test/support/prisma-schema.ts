@@ -9,7 +9,7 @@
  * loudly instead of being skipped.
  */
 
-export interface ExpectedColumn {
+interface ExpectedColumn {
   name: string;
   /** PostgreSQL `udt_name` (`text`, `uuid`, `_text` for `text[]`, an enum's name), or `null` = unchecked. */
   udt: string | null;
@@ -19,7 +19,7 @@ export interface ExpectedColumn {
   hasDbDefault: boolean;
 }
 
-export interface ExpectedForeignKey {
+interface ExpectedForeignKey {
   columns: string[];
   refTable: string;
   refColumns: string[];

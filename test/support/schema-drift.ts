@@ -7,7 +7,7 @@ import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../src/db/database.js';
 import type { ExpectedTable } from './prisma-schema.js';
 
-export interface ActualColumn {
+interface ActualColumn {
   table: string;
   name: string;
   udt: string;

@@ -53,7 +53,7 @@ export async function applyAllMigrations(db: Pick<Database, 'db'>): Promise<Migr
 }
 
 /** This run's default engine, decided by the global setup. */
-export function testDatabaseMode(): TestDbKind {
+function testDatabaseMode(): TestDbKind {
   const mode = process.env.OPENCCKM_TEST_DB_MODE;
   if (mode !== 'postgres' && mode !== 'embedded') {
     throw new Error(
@@ -125,14 +125,14 @@ export async function provisionTestDatabase(
 }
 
 /** URL of database `name` on this run's server (postgres mode only). */
-export function databaseUrl(name: string): string {
+function databaseUrl(name: string): string {
   const url = new URL(requireEnv('OPENCCKM_TEST_PG_ADMIN_URL'));
   url.pathname = `/${name}`;
   return url.toString();
 }
 
 /** Runs `fn` with a short-lived superuser/CREATEDB connection to the server's maintenance database. */
-export async function withAdmin<T>(fn: (admin: pg.Client) => Promise<T>): Promise<T> {
+async function withAdmin<T>(fn: (admin: pg.Client) => Promise<T>): Promise<T> {
   const admin = new pg.Client({
     connectionString: requireEnv('OPENCCKM_TEST_PG_ADMIN_URL'),
     connectionTimeoutMillis: 10_000,
@@ -215,7 +215,7 @@ async function withBuildLock(dir: string, build: (scratch: string) => Promise<vo
 }
 
 /** Opens (creating if needed) the PGlite database under `dataDir/pgdata`, applies every migration, closes it. */
-export async function buildEmbeddedTemplate(dataDir: string): Promise<MigrationResult> {
+async function buildEmbeddedTemplate(dataDir: string): Promise<MigrationResult> {
   const db = await openDatabase({ dataDir });
   try {
     return await applyAllMigrations(db);

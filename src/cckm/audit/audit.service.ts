@@ -74,7 +74,7 @@ function assertCanReadAudit(p: Principal): void {
 const SECRET_FIELDS = /(password|secret|token|private_key|key_store_password|plaintext|material)/i;
 
 /** Removes secret-looking fields, recursively. */
-export function redact(value: unknown, depth = 0): unknown {
+function redact(value: unknown, depth = 0): unknown {
   if (depth > 6) return '[truncated]';
   if (Array.isArray(value)) return value.slice(0, 50).map((v) => redact(v, depth + 1));
   if (value && typeof value === 'object') {
@@ -94,7 +94,7 @@ interface Waiting {
 }
 
 /** Where the audit trail reports spool trouble (a pino logger). */
-export interface AuditLogger {
+interface AuditLogger {
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
   error(obj: object, msg: string): void;

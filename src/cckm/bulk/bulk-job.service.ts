@@ -19,7 +19,7 @@ export interface BulkJobInput {
 }
 
 /** At most this many keys per job. */
-export const MAX_BULK_KEYS = 10_000;
+const MAX_BULK_KEYS = 10_000;
 /** Keys per unit: the granularity at which instances share a job and a job resumes. */
 const CHUNK = 100;
 

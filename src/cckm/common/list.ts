@@ -19,10 +19,10 @@ export interface Page<T> {
 export const MAX_PAGE = 10_000;
 
 /** Largest `skip` a list accepts (PostgreSQL's OFFSET is a bigint; this keeps it an int4). */
-export const MAX_SKIP = 2_147_483_647;
+const MAX_SKIP = 2_147_483_647;
 
 /** Largest explicit `limit` (the contract's bound; `-1` asks for up to {@link MAX_PAGE}). */
-export const MAX_LIMIT = 1000;
+const MAX_LIMIT = 1000;
 
 /**
  * `skip` and `limit` as the client wrote them: decimal digits only (no `0x10`, `1e3`,

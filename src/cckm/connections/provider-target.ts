@@ -19,7 +19,7 @@ const versions = new WeakMap<ConnectionRecord, string>();
  * clients. Recording `last_connection_ok` (which moves `updated_at`) keeps the version, so
  * it does not cost fresh SDK clients; changing credentials, role, endpoint or cloud does.
  */
-export function connectionVersion(conn: ConnectionRecord): string {
+function connectionVersion(conn: ConnectionRecord): string {
   let v = versions.get(conn);
   if (v === undefined) {
     const secret = conn.secretAccessKeyEnc ? Buffer.from(conn.secretAccessKeyEnc).toString('base64') : null;

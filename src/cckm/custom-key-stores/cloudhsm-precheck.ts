@@ -7,7 +7,7 @@ const CLUSTER_FIELD = 'aws_param.cloud_hsm_cluster_id';
 const ANCHOR_FIELD = 'aws_param.trust_anchor_certificate';
 
 /** AWS KMS needs at least two active HSMs (in different zones) to create keys in a CloudHSM store. */
-export const MIN_ACTIVE_HSMS = 2;
+const MIN_ACTIVE_HSMS = 2;
 
 /** The cluster, or undefined when DescribeClusters does not know it in this account and region. */
 export async function describeCluster(provider: KmsProvider, clusterId: string): Promise<Cluster | undefined> {

@@ -7,7 +7,7 @@ const ACCESS_KEY_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 const ACCESS_KEY_LENGTH = 24;
 
 /** The AAD a hosted store's proxy secret is sealed with: bound to the store, useless in another row. */
-export const xksSecretPurpose = (storeId: string) => `custom-key-store:${storeId}:xks_proxy_secret`;
+const xksSecretPurpose = (storeId: string) => `custom-key-store:${storeId}:xks_proxy_secret`;
 
 /**
  * A fresh proxy authentication credential for a store opencckm hosts: a 24-character

@@ -37,7 +37,7 @@ export interface IdempotentResult<T> {
 }
 
 /** JSON with object keys sorted, so the same request always hashes the same. */
-export function canonicalJson(v: unknown): string {
+function canonicalJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
   if (v && typeof v === 'object') {
     return `{${Object.keys(v as object)

@@ -30,14 +30,14 @@ export async function listAliasesOf(provider: KmsProvider, keyId: string): Promi
     .sort();
 }
 
-export async function listTagsOf(provider: KmsProvider, keyId: string): Promise<Tag[]> {
+async function listTagsOf(provider: KmsProvider, keyId: string): Promise<Tag[]> {
   return collect(async (Marker) => {
     const r = await provider.kms('ListResourceTags', { KeyId: keyId, Limit: 50, ...(Marker ? { Marker } : {}) });
     return { items: r.Tags ?? [], ...(r.Truncated && r.NextMarker ? { next: r.NextMarker } : {}) };
   });
 }
 
-export function parsePolicyText(text: string | undefined): unknown {
+function parsePolicyText(text: string | undefined): unknown {
   if (!text) return undefined;
   try {
     return JSON.parse(text);

@@ -41,7 +41,7 @@ function pkcs8(type: 'rsa' | 'ec' | 'ed25519', options: object): Promise<Buffer>
 }
 
 /** Whether opencckm can generate (and wrap) material for a key spec. */
-export function isImportableSpec(spec: string): boolean {
+function isImportableSpec(spec: string): boolean {
   return (
     spec === 'SYMMETRIC_DEFAULT' ||
     spec === 'ECC_NIST_EDWARDS25519' ||
@@ -79,7 +79,7 @@ export function checkImportRequest(
 }
 
 /** New material for a key spec: raw bytes for symmetric and HMAC keys, PKCS#8 DER otherwise. */
-export async function generateMaterial(spec: string): Promise<Buffer> {
+async function generateMaterial(spec: string): Promise<Buffer> {
   if (spec === 'SYMMETRIC_DEFAULT') return randomBytes(32);
   if (HMAC_BYTES[spec]) return randomBytes(HMAC_BYTES[spec]);
   if (RSA_BITS[spec]) return pkcs8('rsa', { modulusLength: RSA_BITS[spec], publicExponent: 0x10001 });
@@ -95,7 +95,7 @@ export async function generateMaterial(spec: string): Promise<Buffer> {
  * material; RSA_AES_KEY_WRAP_SHA_256 (an ephemeral AES-256 key under RSA-OAEP, then the
  * material under AES-KWP) for private keys, which are too long for RSA-OAEP alone.
  */
-export function wrapMaterial(
+function wrapMaterial(
   publicKeyDer: Uint8Array,
   algorithm: 'RSAES_OAEP_SHA_256' | 'RSA_AES_KEY_WRAP_SHA_256',
   material: Buffer,

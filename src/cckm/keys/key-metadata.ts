@@ -27,7 +27,7 @@ function compact(o: Record<string, unknown>): Record<string, unknown> {
  * The record's `aws_param`: DescribeKey's metadata in the original's spelling (`KeyID`,
  * `Alias[]`, `Tags[]`, `Policy` as an object), plus `KeyId` for newer clients.
  */
-export function toAwsParam(f: KeyFacts): Record<string, unknown> {
+function toAwsParam(f: KeyFacts): Record<string, unknown> {
   const m = f.metadata;
   return compact({
     AWSAccountId: m.AWSAccountId,

@@ -25,11 +25,7 @@ export const KEY_SPECS = [
 ] as const;
 export type KeySpec = (typeof KEY_SPECS)[number];
 
-export const KEY_USAGES = ['ENCRYPT_DECRYPT', 'SIGN_VERIFY', 'GENERATE_VERIFY_MAC', 'KEY_AGREEMENT'] as const;
-export type KeyUsage = (typeof KEY_USAGES)[number];
-
-export const ORIGINS = ['AWS_KMS', 'EXTERNAL', 'AWS_CLOUDHSM', 'EXTERNAL_KEY_STORE'] as const;
-export type Origin = (typeof ORIGINS)[number];
+export type KeyUsage = 'ENCRYPT_DECRYPT' | 'SIGN_VERIFY' | 'GENERATE_VERIFY_MAC' | 'KEY_AGREEMENT';
 
 /** Usages each spec supports; the first is AWS's default when KeyUsage is omitted, if AWS has one. */
 export const USAGES_BY_SPEC: Record<KeySpec, readonly KeyUsage[]> = {
@@ -53,7 +49,7 @@ export const USAGES_BY_SPEC: Record<KeySpec, readonly KeyUsage[]> = {
 };
 
 /** Regions where HMAC keys are not available (seed 004) and the only ones SM2 is (AWS docs). */
-export const CHINA_REGIONS = ['cn-north-1', 'cn-northwest-1'] as const;
+const CHINA_REGIONS = ['cn-north-1', 'cn-northwest-1'] as const;
 
 export function isChinaRegion(region: string): boolean {
   return (CHINA_REGIONS as readonly string[]).includes(region);

@@ -8,7 +8,7 @@ export interface PolicyDocument {
   Statement: PolicyStatement[];
 }
 
-export interface PolicyStatement {
+interface PolicyStatement {
   Sid?: string;
   Effect: 'Allow' | 'Deny';
   Principal: { AWS: string | string[] } | '*';
@@ -29,7 +29,7 @@ export interface PolicyContext {
 }
 
 /** Maximum key policy size AWS KMS accepts (bytes). */
-export const MAX_POLICY_BYTES = 32768;
+const MAX_POLICY_BYTES = 32768;
 
 const ADMIN_ACTIONS = [
   'kms:Create*',

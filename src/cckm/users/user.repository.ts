@@ -8,7 +8,7 @@ export type UserChanges = Partial<
   bumpTokenVersion?: boolean;
 };
 
-export interface RefreshTokenRow {
+interface RefreshTokenRow {
   id: string;
   userId: string;
   expiresAt: Date;

@@ -57,8 +57,8 @@ export interface HsmOperations {
 export type HsmOperationName = keyof HsmOperations;
 
 /** AWS quotas the emulator enforces: HSMs per cluster, clusters per account and Region. */
-export const MAX_HSMS_PER_CLUSTER = 28;
-export const MAX_CLUSTERS = 50;
+const MAX_HSMS_PER_CLUSTER = 28;
+const MAX_CLUSTERS = 50;
 
 const IN_PROGRESS = new Set<HsmClusterState>([
   'CREATE_IN_PROGRESS',

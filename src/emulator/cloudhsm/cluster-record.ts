@@ -8,7 +8,7 @@ export const KIND_HSM_CLUSTER = 'hsm-cluster';
 export const KIND_HSM_USER = 'hsm-user';
 export const KIND_HSM_KEY = 'hsm-key';
 
-export type HsmState = 'CREATE_IN_PROGRESS' | 'ACTIVE' | 'DEGRADED' | 'DELETE_IN_PROGRESS' | 'DELETED';
+type HsmState = 'CREATE_IN_PROGRESS' | 'ACTIVE' | 'DEGRADED' | 'DELETE_IN_PROGRESS' | 'DELETED';
 
 /**
  * A state that is reached asynchronously: until `settlesAt` (epoch ms) the resource shows

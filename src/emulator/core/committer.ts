@@ -68,7 +68,7 @@ export class Committer {
 }
 
 /** Merges changes in order: for each object only the final put or delete survives. */
-export function mergeChanges(changes: readonly StoreChange[]): StoreChange {
+function mergeChanges(changes: readonly StoreChange[]): StoreChange {
   const final = new Map<string, { put?: StoredObject; del?: ObjectRef }>();
   for (const c of changes) {
     for (const o of c.put ?? []) final.set(refId(o), { put: o });

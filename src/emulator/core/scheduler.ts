@@ -91,7 +91,7 @@ function withoutExpiry(doc: KeyDoc): KeyDoc {
 }
 
 /** True while any other Region holds a key of the same multi-Region set. */
-export function hasReplicas(registry: Registry, doc: KeyDoc): boolean {
+function hasReplicas(registry: Registry, doc: KeyDoc): boolean {
   for (const [region, scope] of registry.scopesOf(doc.accountId)) {
     if (region !== doc.region && scope.keys.has(doc.keyId)) return true;
   }

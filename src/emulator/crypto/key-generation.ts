@@ -30,7 +30,7 @@ export const EC_CURVES: Readonly<Record<string, string>> = {
 };
 
 /** HMAC key length in bytes: AWS uses keys as long as the digest. */
-export const HMAC_KEY_BYTES: Readonly<Record<string, number>> = {
+const HMAC_KEY_BYTES: Readonly<Record<string, number>> = {
   HMAC_224: 28,
   HMAC_256: 32,
   HMAC_384: 48,

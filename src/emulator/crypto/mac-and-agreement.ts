@@ -2,7 +2,7 @@ import { createHmac, createPublicKey, diffieHellman, timingSafeEqual } from 'nod
 import { privateKeyOf } from './asymmetric-keys.js';
 
 /** The HMAC algorithms of KMS and their digests. */
-export const MAC_HASH = {
+const MAC_HASH = {
   HMAC_SHA_224: 'sha224',
   HMAC_SHA_256: 'sha256',
   HMAC_SHA_384: 'sha384',

@@ -2,13 +2,13 @@ import { constants, privateDecrypt, publicEncrypt } from 'node:crypto';
 import { privateKeyOf, publicKeyOf } from './asymmetric-keys.js';
 
 /** The RSA encryption algorithms of KMS and their OAEP digest (MGF1 uses the same digest). */
-export const OAEP_HASH = { RSAES_OAEP_SHA_1: 'sha1', RSAES_OAEP_SHA_256: 'sha256' } as const;
+const OAEP_HASH = { RSAES_OAEP_SHA_1: 'sha1', RSAES_OAEP_SHA_256: 'sha256' } as const;
 export type OaepAlgorithm = keyof typeof OAEP_HASH;
 
 const HASH_BYTES: Readonly<Record<OaepAlgorithm, number>> = { RSAES_OAEP_SHA_1: 20, RSAES_OAEP_SHA_256: 32 };
 
 /** Thrown when an OAEP ciphertext does not decrypt (wrong key, algorithm or tampering). */
-export class OaepError extends Error {
+class OaepError extends Error {
   constructor() {
     super('RSA-OAEP decryption failed');
     this.name = 'OaepError';

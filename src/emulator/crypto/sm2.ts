@@ -127,7 +127,7 @@ const privateScalars = new WeakMap<Uint8Array, bigint>();
  *
  * @throws Sm2Error when the material is not a PKCS#8 EC private key on the SM2 curve
  */
-export function sm2PrivateScalar(pkcs8: Uint8Array): bigint {
+function sm2PrivateScalar(pkcs8: Uint8Array): bigint {
   const cached = privateScalars.get(pkcs8);
   if (cached !== undefined) return cached;
   const top = readTlv(Buffer.from(pkcs8), 0);

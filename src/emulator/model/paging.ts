@@ -1,7 +1,7 @@
 import { awsError } from '../../errors/index.js';
 
 /** AWS's default page size for List* operations. */
-export const DEFAULT_LIMIT = 100;
+const DEFAULT_LIMIT = 100;
 
 /** One page in the shape every KMS List* output shares. */
 export interface Page<T> {

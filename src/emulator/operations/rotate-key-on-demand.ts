@@ -8,7 +8,7 @@ import { syncReplicas } from '../core/replicas.js';
 import { assertNotReplica, assertOnDemandRotationSupported } from './rotation-support.js';
 
 /** AWS allows at most this many on-demand rotations per key. */
-export const MAX_ON_DEMAND_ROTATIONS = 25;
+const MAX_ON_DEMAND_ROTATIONS = 25;
 
 /**
  * RotateKeyOnDemand: a new material version (RotationType ON_DEMAND) becomes current at

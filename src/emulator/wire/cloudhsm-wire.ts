@@ -5,7 +5,7 @@ import type { KmsEmulator } from '../emulator.js';
 import type { WireCaller } from './wire-authentication.js';
 
 /** The X-Amz-Target prefix of CloudHSM v2 (the model's `targetPrefix`). */
-export const CLOUDHSM_TARGET_PREFIX = 'BaldrApiService.';
+const CLOUDHSM_TARGET_PREFIX = 'BaldrApiService.';
 
 /** The admin paths of the simulated CloudHSM on the emulator's port (see {@link serveCloudHsmAdmin}). */
 export const CLOUDHSM_ADMIN_PATH = '/_opencckm/cloudhsm/';

@@ -34,7 +34,7 @@ function fieldOf(path: string | undefined): string {
  * Translates errors from outside our hierarchy (the OpenAPI validator, the JSON body
  * parser) into AppErrors, once, here at the edge.
  */
-export function fromHttpError(err: unknown): AppError {
+function fromHttpError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   const e = (err ?? {}) as ValidatorError;
   if (e.type === 'entity.too.large' || e.status === 413) return new PayloadTooLargeError('Request body is too large');

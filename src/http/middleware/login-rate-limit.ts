@@ -17,7 +17,7 @@ export interface LoginRateLimitOptions {
 const MAX_TRACKED = 10_000;
 
 /** A token bucket: `rate` tokens a second up to `burst`; a request takes one. */
-export class TokenBucket {
+class TokenBucket {
   private tokens: number;
   private at: number;
 

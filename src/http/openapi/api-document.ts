@@ -18,7 +18,7 @@ export interface ApiDocument {
 }
 
 /** The generated parse of a contract: the YAML's SHA-256 and the document. */
-export interface GeneratedApiDocument {
+interface GeneratedApiDocument {
   source_sha256: string;
   document: object;
 }

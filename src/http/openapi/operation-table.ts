@@ -180,7 +180,7 @@ function compareRoutes(a: Route['segments'], b: Route['segments']): number {
 }
 
 /** `/cckm/aws/keys` → `~1cckm~1aws~1keys` (RFC 6901). */
-export function escapePointer(token: string): string {
+function escapePointer(token: string): string {
   return token.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 

@@ -6,8 +6,6 @@ import { bearer, type TestApp } from '../../fixtures/app.js';
 import { emulator, KEYS, type Body } from '../keys/helpers.js';
 
 export {
-  ACCOUNT_ID,
-  createKey,
   createKeyOk,
   emulator,
   expectBadRequest,

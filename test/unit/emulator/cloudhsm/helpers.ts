@@ -4,7 +4,7 @@ import type { EmulatorStore } from '../../../../src/emulator/store/emulator-stor
 import { InMemoryEmulatorStore } from '../../../../src/emulator/store/in-memory-store.js';
 import { FakeClock } from '../helpers.js';
 
-export { errorOf, FakeClock } from '../helpers.js';
+export { errorOf } from '../helpers.js';
 
 export const HSM_ACCOUNT = '111122223333';
 export const HSM_REGION = 'eu-west-1';

@@ -1,0 +1,361 @@
+import { useState } from 'preact/hooks';
+import { api, type Page } from '../api';
+import { Badge, BarChart, ErrorBox, formatDate, useConfirm, useLoad } from '../components/ui';
+import { href, navigate } from '../router';
+import { KEY_SPECS, KEY_STATES, KEY_USAGES, ORIGINS, type AwsKey, type Kms, type Template } from '../types';
+
+/** The list filters of GET /cckm/aws/keys the inventory offers; the URL carries them under the API's own names. */
+const FILTERS = [
+  'kms',
+  'region',
+  'keystate',
+  'CustomerMasterKeySpec',
+  'keyusage',
+  'origin',
+  'multi_region',
+  'policy_drift',
+  'gone',
+  'cckm_policy_template_id',
+  'tags',
+  'alias',
+  'keyid',
+  'arn',
+] as const;
+const PAGING = ['skip', 'limit', 'sort'] as const;
+const SORTS: [string, string][] = [
+  ['region', 'Region'],
+  ['keystate', 'State'],
+  ['createdAt', 'Created'],
+];
+
+function apiQuery(params: URLSearchParams): URLSearchParams {
+  const q = new URLSearchParams();
+  for (const name of [...FILTERS, ...PAGING]) for (const v of params.getAll(name)) if (v) q.append(name, v);
+  if (!q.has('limit')) q.set('limit', '25');
+  if (!q.has('sort')) q.set('sort', '-createdAt');
+  return q;
+}
+
+/** Where a search text goes: ARNs by `arn`, AWS key ids by `keyid`, anything else is an alias. */
+function searchParam(text: string): [string, string] {
+  if (text.startsWith('arn:')) return ['arn', text];
+  if (/^(mrk-)?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i.test(text)) return ['keyid', text];
+  return ['alias', text];
+}
+
+function Select({ name, label, options, value }: { name: string; label: string; options: string[]; value: string }) {
+  return (
+    <div class="field">
+      <label for={`f-${name}`}>{label}</label>
+      <select id={`f-${name}`} name={name}>
+        <option value="">any</option>
+        {options.map((o) => (
+          <option key={o} value={o} selected={o === value}>
+            {o}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+export function keyName(k: AwsKey): string {
+  return k.aws_param.Alias?.[0] ?? k.aws_param.KeyID ?? k.id;
+}
+
+function rowClass(k: AwsKey): string {
+  const soon = Date.now() + 30 * 86_400_000;
+  const classes = [];
+  if (k.policy_drift) classes.push('drift');
+  if (k.aws_param.KeyState === 'PendingDeletion') classes.push('pending-deletion');
+  if (k.aws_param.ValidTo && Date.parse(k.aws_param.ValidTo) < soon) classes.push('expiring');
+  if (k.gone) classes.push('gone');
+  return classes.join(' ');
+}
+
+function Charts({ kms }: { kms: Kms[] }) {
+  const counts = useLoad(
+    async (signal) => {
+      const count = async (name: string, value: string) =>
+        (
+          await api<Page<AwsKey>>(
+            'GET',
+            '/cckm/aws/keys',
+            undefined,
+            new URLSearchParams({ [name]: value, limit: '1' }),
+            signal,
+          )
+        ).total;
+      const regions = [...new Set(kms.flatMap((k) => k.regions))].sort().slice(0, 40);
+      const asks: [string, string][] = [
+        ...KEY_STATES.map((s) => ['keystate', s] as [string, string]),
+        ...regions.map((r) => ['region', r] as [string, string]),
+      ];
+      // The API has no counts by state or region: one `limit=1` list per bar (its `total`), three at a time
+      // so the browser's few connections stay free for the table.
+      const totals = new Map<string, number>();
+      const queue = [...asks];
+      await Promise.all(
+        [1, 2, 3].map(async () => {
+          for (let ask = queue.shift(); ask; ask = queue.shift()) totals.set(ask.join('='), await count(...ask));
+        }),
+      );
+      const pick = (name: string, values: readonly string[]) =>
+        values.map((v) => [v, totals.get(`${name}=${v}`) ?? 0] as [string, number]).filter(([, n]) => n > 0);
+      return { states: pick('keystate', KEY_STATES), regions: pick('region', regions) };
+    },
+    [kms],
+  );
+  if (!counts.data) return counts.error ? <ErrorBox error={counts.error} /> : <p class="sub">Counting keys…</p>;
+  return (
+    <div class="charts">
+      <BarChart
+        title="Keys by state"
+        data={counts.data.states}
+        link={(s) => href('/keys', new URLSearchParams({ keystate: s }))}
+      />
+      <BarChart
+        title="Keys by region"
+        data={counts.data.regions}
+        link={(r) => href('/keys', new URLSearchParams({ region: r }))}
+      />
+    </div>
+  );
+}
+
+function BulkBar({ selected, keys, done }: { selected: Set<string>; keys: AwsKey[]; done: () => void }) {
+  const [error, setError] = useState<unknown>();
+  const [dialog, confirm] = useConfirm();
+  const run = async (operation: string, label: string) => {
+    const names = keys.filter((k) => selected.has(k.id)).map(keyName);
+    const ok = await confirm(`${label} ${names.length} key(s): ${names.join(', ')}?`, label);
+    if (!ok) return;
+    try {
+      const job = await api<{ id: string }>('POST', '/cckm/aws/bulkjob', {
+        keys: [...selected],
+        operation,
+        ...(operation === 'schedulekeydeletion' ? { days: 30 } : {}),
+      });
+      done();
+      navigate(`/jobs/bulk/${job.id}`);
+    } catch (err) {
+      setError(err);
+    }
+  };
+  if (!selected.size) return null;
+  return (
+    <div class="bulk" role="region" aria-label="Bulk actions">
+      <span>{selected.size} selected</span>
+      <button type="button" onClick={() => void run('enablekey', 'Enable')}>
+        Enable
+      </button>
+      <button type="button" onClick={() => void run('disablekey', 'Disable')}>
+        Disable
+      </button>
+      <button type="button" onClick={() => void run('cancelkeydeletion', 'Cancel deletion of')}>
+        Cancel deletion
+      </button>
+      <button
+        type="button"
+        class="danger"
+        onClick={() => void run('schedulekeydeletion', 'Schedule deletion (30 days) of')}
+      >
+        Schedule deletion
+      </button>
+      <ErrorBox error={error} />
+      {dialog}
+    </div>
+  );
+}
+
+export function InventoryPage({ params }: { params: URLSearchParams }) {
+  const query = apiQuery(params);
+  const key = query.toString();
+  const options = useLoad(async () => {
+    const [kms, templates] = await Promise.all([
+      api<Page<Kms>>('GET', '/cckm/aws/kms', undefined, new URLSearchParams({ limit: '-1' })),
+      api<Page<Template>>('GET', '/cckm/aws/templates', undefined, new URLSearchParams({ limit: '-1' })),
+    ]);
+    return { kms: kms.resources, templates: templates.resources };
+  }, []);
+  const page = useLoad((signal) => api<Page<AwsKey>>('GET', '/cckm/aws/keys', undefined, query, signal), [key]);
+  const [selected, setSelected] = useState(new Set<string>());
+
+  const apply = (e: Event) => {
+    e.preventDefault();
+    const form = new FormData(e.currentTarget as HTMLFormElement);
+    const next = new URLSearchParams();
+    for (const [name, value] of form) {
+      const v = String(value).trim();
+      if (!v) continue;
+      if (name === 'search') next.append(...searchParam(v));
+      else next.append(name, v);
+    }
+    for (const name of ['limit', 'sort']) if (params.get(name)) next.set(name, params.get(name)!);
+    navigate('/keys', next);
+  };
+  const go = (changes: Record<string, string | undefined>) => {
+    const next = new URLSearchParams(params);
+    for (const [k, v] of Object.entries(changes))
+      if (v === undefined) next.delete(k);
+      else next.set(k, v);
+    navigate('/keys', next);
+  };
+  const sortBy = (field: string) => {
+    const current = query.get('sort');
+    go({ sort: current === field ? `-${field}` : field, skip: undefined });
+  };
+  const skip = Number(query.get('skip') ?? 0);
+  const limit = Number(query.get('limit'));
+  const total = page.data?.total ?? 0;
+  const search = params.get('arn') ?? params.get('keyid') ?? params.get('alias') ?? '';
+  const kms = options.data?.kms ?? [];
+  const regions = [...new Set(kms.flatMap((k) => k.regions))].sort();
+  const v = (name: string) => params.get(name) ?? '';
+
+  return (
+    <>
+      <h1>Key inventory</h1>
+      {options.data && page.data && <Charts kms={kms} />}
+      <form class="filters" onSubmit={apply} aria-label="Filters" key={key}>
+        <label class="search">
+          Alias, key id or ARN
+          <input name="search" type="search" defaultValue={search} maxLength={256} />
+        </label>
+        <Select name="kms" label="KMS account" options={kms.map((k) => k.name)} value={v('kms')} />
+        <Select name="region" label="Region" options={regions} value={v('region')} />
+        <Select name="keystate" label="State" options={[...KEY_STATES]} value={v('keystate')} />
+        <Select
+          name="CustomerMasterKeySpec"
+          label="Key spec"
+          options={[...KEY_SPECS]}
+          value={v('CustomerMasterKeySpec')}
+        />
+        <Select name="keyusage" label="Usage" options={[...KEY_USAGES]} value={v('keyusage')} />
+        <Select name="origin" label="Origin" options={[...ORIGINS]} value={v('origin')} />
+        <Select name="multi_region" label="Multi-Region" options={['true', 'false']} value={v('multi_region')} />
+        <Select name="policy_drift" label="Policy drift" options={['true', 'false']} value={v('policy_drift')} />
+        <Select name="gone" label="Gone from AWS" options={['true', 'false']} value={v('gone')} />
+        <div class="field">
+          <label for="f-template">Template</label>
+          <select id="f-template" name="cckm_policy_template_id">
+            <option value="">any</option>
+            {(options.data?.templates ?? []).map((t) => (
+              <option key={t.id} value={t.id} selected={t.id === v('cckm_policy_template_id')}>
+                {t.name}
+              </option>
+            ))}
+          </select>
+        </div>
+        <label>
+          Tag (key or key=value)
+          <input name="tags" defaultValue={v('tags')} maxLength={256} />
+        </label>
+        <div class="buttons">
+          <button type="submit">Apply filters</button>
+          <a href={href('/keys')}>Clear</a>
+        </div>
+      </form>
+      <ErrorBox error={page.error ?? options.error} />
+      <BulkBar selected={selected} keys={page.data?.resources ?? []} done={() => setSelected(new Set())} />
+      <div class="table-wrap">
+        <table class="keys" aria-busy={page.loading}>
+          <caption>
+            {page.data ? `${total === 0 ? 0 : skip + 1}–${Math.min(skip + limit, total)} of ${total} keys` : 'Loading…'}
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">
+                <span class="sr-only">Select</span>
+              </th>
+              <th scope="col">Key</th>
+              <th scope="col" class="wide">
+                KMS account
+              </th>
+              {SORTS.map(([field, label]) => {
+                const s = query.get('sort');
+                const sort = s === field ? 'ascending' : s === `-${field}` ? 'descending' : undefined;
+                return (
+                  <th scope="col" key={field} aria-sort={sort} class={field === 'createdAt' ? 'wide' : undefined}>
+                    <button type="button" class="sort" onClick={() => sortBy(field)}>
+                      {label} {sort === 'ascending' ? '▲' : sort === 'descending' ? '▼' : ''}
+                    </button>
+                  </th>
+                );
+              })}
+              <th scope="col" class="wide">
+                Spec / usage
+              </th>
+              <th scope="col">Notes</th>
+            </tr>
+          </thead>
+          <tbody>
+            {(page.data?.resources ?? []).map((k) => (
+              <tr key={k.id} class={rowClass(k)}>
+                <td>
+                  <input
+                    type="checkbox"
+                    aria-label={`Select ${keyName(k)}`}
+                    checked={selected.has(k.id)}
+                    onChange={(e) => {
+                      const next = new Set(selected);
+                      if ((e.currentTarget as HTMLInputElement).checked) next.add(k.id);
+                      else next.delete(k.id);
+                      setSelected(next);
+                    }}
+                  />
+                </td>
+                <td>
+                  <a href={href(`/keys/${k.id}`)}>{keyName(k)}</a>
+                  <div class="sub">{k.aws_param.KeyID}</div>
+                  {k.aws_param.Description && <div class="sub description">{k.aws_param.Description}</div>}
+                </td>
+                <td class="wide">{k.kms}</td>
+                <td>{k.region}</td>
+                <td>
+                  <Badge value={k.aws_param.KeyState} />
+                </td>
+                <td class="wide">{formatDate(k.createdAt)}</td>
+                <td class="wide">
+                  {k.aws_param.KeySpec}
+                  <div class="sub">{k.aws_param.KeyUsage}</div>
+                </td>
+                <td>
+                  {k.policy_drift && <span class="flag drift">policy drift</span>}
+                  {k.aws_param.KeyState === 'PendingDeletion' && (
+                    <span class="flag danger">deletes {formatDate(k.aws_param.DeletionDate)}</span>
+                  )}
+                  {k.aws_param.ValidTo && (
+                    <span class="flag warn">material expires {formatDate(k.aws_param.ValidTo)}</span>
+                  )}
+                  {k.gone && <span class="flag muted">gone</span>}
+                  {k.aws_param.MultiRegion && <span class="flag">multi-Region</span>}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <nav class="pager" aria-label="Pages">
+        <button type="button" disabled={skip === 0} onClick={() => go({ skip: String(Math.max(0, skip - limit)) })}>
+          Previous page
+        </button>
+        <button type="button" disabled={skip + limit >= total} onClick={() => go({ skip: String(skip + limit) })}>
+          Next page
+        </button>
+        <div class="field">
+          <label for="f-per-page">Per page</label>
+          <select
+            id="f-per-page"
+            value={String(limit)}
+            onChange={(e) => go({ limit: (e.currentTarget as HTMLSelectElement).value, skip: undefined })}
+          >
+            {['10', '25', '50', '100'].map((n) => (
+              <option key={n}>{n}</option>
+            ))}
+          </select>
+        </div>
+      </nav>
+    </>
+  );
+}

@@ -1,0 +1,129 @@
+/** The API's records as the console reads them (openapi/cckm.yaml), limited to the fields it shows. */
+
+export const KEY_STATES = [
+  'Enabled',
+  'Disabled',
+  'PendingDeletion',
+  'PendingImport',
+  'PendingReplicaDeletion',
+  'Unavailable',
+  'Creating',
+  'Updating',
+] as const;
+export const KEY_USAGES = ['ENCRYPT_DECRYPT', 'SIGN_VERIFY', 'GENERATE_VERIFY_MAC', 'KEY_AGREEMENT'] as const;
+export const ORIGINS = ['AWS_KMS', 'EXTERNAL', 'AWS_CLOUDHSM', 'EXTERNAL_KEY_STORE'] as const;
+
+/** Each key spec with the key usages AWS KMS accepts for it (CreateKey's documented combinations). */
+export const SPEC_USAGES: Record<string, string[]> = {
+  SYMMETRIC_DEFAULT: ['ENCRYPT_DECRYPT'],
+  RSA_2048: ['ENCRYPT_DECRYPT', 'SIGN_VERIFY'],
+  RSA_3072: ['ENCRYPT_DECRYPT', 'SIGN_VERIFY'],
+  RSA_4096: ['ENCRYPT_DECRYPT', 'SIGN_VERIFY'],
+  ECC_NIST_P256: ['SIGN_VERIFY', 'KEY_AGREEMENT'],
+  ECC_NIST_P384: ['SIGN_VERIFY', 'KEY_AGREEMENT'],
+  ECC_NIST_P521: ['SIGN_VERIFY', 'KEY_AGREEMENT'],
+  ECC_SECG_P256K1: ['SIGN_VERIFY'],
+  ECC_NIST_EDWARDS25519: ['SIGN_VERIFY'],
+  HMAC_224: ['GENERATE_VERIFY_MAC'],
+  HMAC_256: ['GENERATE_VERIFY_MAC'],
+  HMAC_384: ['GENERATE_VERIFY_MAC'],
+  HMAC_512: ['GENERATE_VERIFY_MAC'],
+  SM2: ['ENCRYPT_DECRYPT', 'SIGN_VERIFY', 'KEY_AGREEMENT'],
+  ML_DSA_44: ['SIGN_VERIFY'],
+  ML_DSA_65: ['SIGN_VERIFY'],
+  ML_DSA_87: ['SIGN_VERIFY'],
+};
+export const KEY_SPECS = Object.keys(SPEC_USAGES);
+
+export interface AwsKey {
+  id: string;
+  kms: string;
+  kms_id: string;
+  region: string;
+  createdAt: string;
+  synced_at: string | null;
+  gone: boolean;
+  status: string;
+  last_error: string | null;
+  policy_drift?: boolean;
+  cckm_policy_template_id: string | null;
+  key_material_origin: string;
+  aws_param: {
+    AWSAccountId?: string;
+    Arn?: string;
+    KeyID?: string;
+    Description?: string;
+    KeyState?: string;
+    KeyUsage?: string;
+    KeySpec?: string;
+    KeyManager?: string;
+    Origin?: string;
+    Alias?: string[];
+    Tags?: { TagKey: string; TagValue: string }[];
+    Policy?: unknown;
+    KeyRotationEnabled?: boolean;
+    RotationPeriodInDays?: number;
+    NextRotationDate?: string;
+    MultiRegion?: boolean;
+    DeletionDate?: string;
+    ValidTo?: string;
+    CreationDate?: string;
+    CustomKeyStoreId?: string;
+  };
+}
+
+export interface Kms {
+  id: string;
+  name: string;
+  account_id: string;
+  connection: string;
+  regions: string[];
+  status: string;
+  auto_added: boolean;
+}
+
+export interface Template {
+  id: string;
+  name: string;
+  kms: string;
+  kms_id: string;
+  policy: unknown;
+  keys_count: number;
+  is_verified: boolean;
+  updatedAt: string;
+}
+
+export interface Job {
+  id: string;
+  createdAt: string;
+  completed_at: string | null;
+  overall_status: string;
+  cancel_requested: boolean;
+  created_by: string | null;
+}
+
+export interface SyncJob extends Job {
+  kms: string[];
+  regions: string[];
+  synchronize_all: boolean;
+  detailed_status: Record<string, string>;
+  progress: Record<string, number>;
+}
+
+export interface BulkJob extends Job {
+  operation: string;
+  progress: { total: number; succeeded: number; failed: number; skipped: number; pending: number };
+  results?: { key_id: string; status: string; error?: string }[];
+}
+
+export interface AuditRecord {
+  id: string;
+  at: string;
+  actor: string;
+  action: string;
+  resource_type: string;
+  resource_id: string | null;
+  result: string;
+  status_code: number;
+  request_id: string;
+}

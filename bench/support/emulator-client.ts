@@ -17,7 +17,74 @@ export interface BenchServer {
  * AES-GCM Encrypt handler (the ceiling of the signed runs), `memory` and `postgres` serve
  * the emulator in open mode, `memory-signed` serves it verifying SigV4 with {@link BENCH_CREDENTIAL}.
  */
-export type BenchServerMode = 'bare' | 'bare-aes' | 'memory' | 'memory-signed' | 'postgres';
+export type BenchServerMode = 'bare' | 'bare-aes' | 'memory' | 'memory-signed' | 'memory-signed-user' | 'postgres';
+
+/**
+ * A realistic key policy (the console's shape: root, administrators, users, grants for
+ * AWS resources, plus a conditional Deny) under which the `memory-signed-user` credential,
+ * IAM user bench-app, is a key user: every request is decided by evaluating it.
+ */
+export function benchKeyPolicy(account: string): string {
+  const user = (n: string) => `arn:aws:iam::${account}:user/${n}`;
+  return JSON.stringify({
+    Version: '2012-10-17',
+    Id: 'key-consolepolicy-3',
+    Statement: [
+      {
+        Sid: 'Enable IAM User Permissions',
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws:iam::${account}:root` },
+        Action: 'kms:*',
+        Resource: '*',
+      },
+      {
+        Sid: 'Allow access for Key Administrators',
+        Effect: 'Allow',
+        Principal: { AWS: [user('admin1'), user('admin2')] },
+        Action: [
+          'kms:Create*',
+          'kms:Describe*',
+          'kms:Enable*',
+          'kms:List*',
+          'kms:Put*',
+          'kms:Update*',
+          'kms:Revoke*',
+          'kms:Disable*',
+          'kms:Get*',
+          'kms:Delete*',
+          'kms:TagResource',
+          'kms:UntagResource',
+          'kms:ScheduleKeyDeletion',
+          'kms:CancelKeyDeletion',
+        ],
+        Resource: '*',
+      },
+      {
+        Sid: 'Allow use of the key',
+        Effect: 'Allow',
+        Principal: { AWS: [user('bench-app'), user('reporting')] },
+        Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
+        Resource: '*',
+      },
+      {
+        Sid: 'Allow attachment of persistent resources',
+        Effect: 'Allow',
+        Principal: { AWS: [user('bench-app'), user('reporting')] },
+        Action: ['kms:CreateGrant', 'kms:ListGrants', 'kms:RevokeGrant'],
+        Resource: '*',
+        Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+      },
+      {
+        Sid: 'Deny other accounts',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'kms:*',
+        Resource: '*',
+        Condition: { StringNotEquals: { 'kms:CallerAccount': account } },
+      },
+    ],
+  });
+}
 
 /** The access key the `memory-signed` server accepts and the signing client uses. */
 export const BENCH_CREDENTIAL = { accessKeyId: 'AKIABENCHSIGNED00001', secretAccessKey: 'bench-signed-secret-key' };

@@ -83,7 +83,7 @@ async function main(): Promise<void> {
   if (mode === 'bare' || mode === 'bare-aes') {
     server = createServer(mode === 'bare' ? bareHandler() : bareAesHandler());
   } else {
-    const { store, close: closeStore } = await emulatorStore(mode === 'memory-signed' ? 'memory' : mode, url);
+    const { store, close: closeStore } = await emulatorStore(mode.startsWith('memory-signed') ? 'memory' : mode, url);
     const emulator = await KmsEmulator.open({
       store,
       rootKey: randomBytes(32),
@@ -93,16 +93,17 @@ async function main(): Promise<void> {
     // Open mode unless `memory-signed`: the lean bench client's unsigned runs send a SigV4-form Authorization
     // header without a signature, to measure the rest of the request path; this server listens on 127.0.0.1
     // for the bench process only. `memory-signed` verifies every signature, as a deployed emulator does.
-    const credentials =
-      mode === 'memory-signed'
-        ? {
-            [BENCH_CREDENTIAL.accessKeyId]: {
-              secretAccessKey: BENCH_CREDENTIAL.secretAccessKey,
-              accountId: BENCH_ACCOUNT,
-            },
-          }
-        : {};
-    const auth = mode === 'memory-signed' ? 'on' : 'off';
+    // `memory-signed-user`: the credential is IAM user bench-app (see BENCH_KEY_POLICY), not the account root.
+    const credentials = mode.startsWith('memory-signed')
+      ? {
+          [BENCH_CREDENTIAL.accessKeyId]: {
+            secretAccessKey: BENCH_CREDENTIAL.secretAccessKey,
+            accountId: BENCH_ACCOUNT,
+            ...(mode === 'memory-signed-user' ? { principal: 'user/bench-app' } : {}),
+          },
+        }
+      : {};
+    const auth = mode.startsWith('memory-signed') ? 'on' : 'off';
     server = createServer(
       createEmulatorWireHandler(emulator, {
         credentials,

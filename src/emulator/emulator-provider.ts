@@ -6,9 +6,12 @@ import type {
   KmsOperationName,
   KmsOperations,
   KmsProvider,
+  SimulateAccessRequest,
+  SimulatedAccess,
 } from '../providers/kms-provider.js';
 import type { KmsEmulator } from './emulator.js';
 import { accountRootArn } from './model/arn.js';
+import { parseExplainRequest } from './authz/explain.js';
 
 /**
  * A {@link KmsProvider} served in-process by the emulator, for one account and Region.
@@ -36,6 +39,23 @@ export class EmulatorKmsProvider implements KmsProvider {
     return this.emulator.cloudHsm.call({ accountId: this.accountId, region: this.region }, op, input) as Promise<
       CloudHsmOperations[Op]['output']
     >;
+  }
+
+  /**
+   * Asks the emulator's evaluator, as this account's root asks the explain endpoint.
+   * @throws AppError (ValidationException, NotFoundException, AccessDeniedException)
+   */
+  async simulateAccess(r: SimulateAccessRequest): Promise<SimulatedAccess> {
+    const out = this.emulator.explain(
+      { accountId: this.accountId, region: this.region },
+      parseExplainRequest({
+        Principal: r.principal,
+        Action: r.action,
+        KeyId: r.keyId,
+        ...(r.encryptionContext ? { EncryptionContext: r.encryptionContext } : {}),
+      }),
+    );
+    return { allowed: out.allowed, decidedBy: out.decidedBy, explanation: out.explanation };
   }
 
   /** The account root, as STS GetCallerIdentity reports it for root credentials. */

@@ -17,16 +17,20 @@ import { attemptConnect } from './operations/custom-key-store-connection.js';
 import { clusterKeysPendingDeletion, deleteOrphanedClusterKeys } from './operations/custom-key-store-keys.js';
 import { accountRootArn } from './model/arn.js';
 import type { GrantDoc } from './model/grant-record.js';
-import type { AliasDoc, KeyDoc } from './model/key-record.js';
+import type { AliasDoc, KeyDoc, KeyEntry } from './model/key-record.js';
 import { validateInput } from './model/validate-input.js';
-import type { CallerContext, OperationContext } from './operations/context.js';
+import type { CallerContext, OperationContext, ResolveOptions } from './operations/context.js';
 import { checkGrantTokens } from './operations/grant-support.js';
-import { OPERATIONS } from './operations/index.js';
+import { OPERATIONS } from './operations/operation-registry.js';
 import { resolveKey } from './operations/resolve-key.js';
 import type { EmulatorStore } from './store/emulator-store.js';
+import { Authorizer, type AuthzRecord, type DecisionObserver } from './authz/authorizer.js';
+import { explainAccess, type ExplainRequest } from './authz/explain.js';
+import { CallAuthorization } from './authz/call-authorization.js';
+import { IdentityDirectory } from './authz/identities.js';
 
 export type { FaultRule } from './core/faults.js';
-export { parseXksEndpoints, type XksEndpointResolver } from './core/store-connector.js';
+export { parseXksEndpoints } from './core/store-connector.js';
 
 /** Options of {@link KmsEmulator.open}. */
 export interface KmsEmulatorOptions {
@@ -64,6 +68,10 @@ export interface KmsEmulatorOptions {
    * AES-GCM decryption). Default 10 000; 0 caches none.
    */
   materialCacheKeys?: number;
+  /** The declared users and roles (EMULATOR_IDENTITIES); default none (see authz/identities.ts). */
+  identities?: IdentityDirectory;
+  /** Receives every authorization decision (the emulator's authorization log). */
+  onAuthzDecision?: DecisionObserver;
 }
 
 /** The operations GetKeyLastUsage reports (the model's KeyLastUsageTrackingOperation). */
@@ -105,6 +113,8 @@ export class KmsEmulator {
    * `CloudHsmDirectory` of custom key stores unless `cloudHsmDirectory` is given.
    */
   readonly cloudHsm: CloudHsmEmulator;
+  /** Decides every call (see authz/authorizer.ts); its `identities` are the declared principals. */
+  readonly authorizer: Authorizer;
 
   private constructor(
     private readonly rootKey: Uint8Array,
@@ -113,7 +123,9 @@ export class KmsEmulator {
     clock: (() => Date) | undefined,
     cloudHsmTransitionMs?: number,
     materialCacheKeys = DEFAULT_MATERIAL_CACHE_KEYS,
+    authorizer = new Authorizer(IdentityDirectory.empty()),
   ) {
+    this.authorizer = authorizer;
     this.vault = new KeyVault(rootKey, materialCacheKeys);
     this.committer = new Committer(store);
     this.clock = clock ?? (() => new Date());
@@ -141,6 +153,7 @@ export class KmsEmulator {
       options.clock,
       options.cloudHsmTransitionMs,
       options.materialCacheKeys,
+      new Authorizer(options.identities ?? IdentityDirectory.empty(), options.onAuthzDecision),
     );
     const objects = await options.store.loadAll();
     emulator.cloudHsm.load(objects);
@@ -186,7 +199,9 @@ export class KmsEmulator {
       if (this.faultInjector.active) await this.faultInjector.apply(op);
       validateInput(op, input);
       checkGrantTokens(this.registry, (input as { GrantTokens?: string[] } | undefined)?.GrantTokens);
-      const output = await handler(this.context(ctx, op), input ?? ({} as KmsOperations[Op]['input']));
+      const authz = this.authorization(ctx, op, input);
+      authz.authorizeAccount();
+      const output = await handler(this.context(ctx, op, authz), input ?? ({} as KmsOperations[Op]['input']));
       if (TRACKED_OPERATIONS.has(op)) this.recordUsage(op, output as { KeyId?: string; SourceKeyId?: string });
       return output;
     } catch (err) {
@@ -278,15 +293,71 @@ export class KmsEmulator {
     return this.keyStores;
   }
 
-  private context(caller: CallerContext, op: KmsOperationName): OperationContext {
-    const principalArn = caller.principalArn ?? accountRootArn(caller.region, caller.accountId);
-    const who = { op, accountId: caller.accountId, region: caller.region, principalArn };
+  /**
+   * Explains how the emulator would decide a hypothetical request (see authz/explain.ts),
+   * asked by `asker`.
+   *
+   * @throws ValidationException | NotFoundException | AccessDeniedException
+   */
+  explain(asker: CallerContext, request: ExplainRequest): AuthzRecord {
+    try {
+      return explainAccess(
+        { registry: this.registry, authorization: (c, op, i) => this.authorization(c, op, i) },
+        asker,
+        request,
+      );
+    } catch (err) {
+      throw toAppError(err);
+    }
+  }
+
+  /**
+   * The authorization of one call: its principal (the account root unless the caller names
+   * one, which must be of the caller's account) and the request it makes.
+   *
+   * @throws UnrecognizedClientException for a principal that is not one of the account
+   */
+  authorization(caller: CallerContext, op: string, input: unknown, now = this.clock()): CallAuthorization {
+    const arn = caller.principalArn ?? accountRootArn(caller.region, caller.accountId);
+    const principal = this.authorizer.identities.principal(arn);
+    if (!principal || principal.accountId !== caller.accountId)
+      throw awsError('UnrecognizedClientException', `${arn} is not a valid principal of account ${caller.accountId}.`);
+    return new CallAuthorization(
+      this.authorizer,
+      principal,
+      op,
+      (input ?? {}) as Record<string, unknown>,
+      caller.region,
+      caller.accountId,
+      now,
+      this.registry,
+      caller.secureTransport === true,
+      caller.observer,
+    );
+  }
+
+  private context(caller: CallerContext, op: KmsOperationName, authz: CallAuthorization): OperationContext {
+    const input = authz.input;
+    const who = {
+      op,
+      accountId: caller.accountId,
+      region: caller.region,
+      authorize: (entry: KeyEntry, opts: ResolveOptions, requestAlias: string | undefined) => {
+        const operation = opts.operation ?? (op === 'ReEncrypt' ? 'ReEncryptFrom' : undefined);
+        const context =
+          opts.encryptionContext ??
+          ((op === 'ReEncrypt' ? input.SourceEncryptionContext : input.EncryptionContext) as
+            Readonly<Record<string, string>> | undefined);
+        authz.authorizeKey(entry, { operation, encryptionContext: context, requestAlias });
+      },
+    };
     return {
       op,
       accountId: caller.accountId,
       region: caller.region,
-      principalArn,
-      now: this.clock(),
+      principalArn: authz.principal.arn,
+      authz,
+      now: authz.now,
       registry: this.registry,
       scope: () => this.registry.scope(caller.accountId, caller.region),
       findKey: (keyId, opts) => resolveKey(this.registry, who, keyId, opts),

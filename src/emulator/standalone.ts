@@ -1,25 +1,30 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { loadConfig, type Config } from '../config/config.js';
 import {
   emulatorAuthBanner,
-  loadConfig,
   loadOrCreateKey,
   resolveEmulatorWireAuth,
-  type Config,
   type EmulatorWireAuth,
-} from '../config/index.js';
+} from '../config/key-files.js';
 import { HttpXksClient } from '../xks/client.js';
 import { KmsEmulator, parseXksEndpoints } from './emulator.js';
 import type { EmulatorStore } from './store/emulator-store.js';
 import { InMemoryEmulatorStore } from './store/in-memory-store.js';
 import { createEmulatorWireHandler } from './wire/handler.js';
+import { decisionLogger } from './authz/authorizer.js';
+import { checkCredentialPrincipals, IdentityDirectory } from './authz/identities.js';
+import type { SeedReport } from './seed/seed-apply.js';
+import { describeSeedReport, seedEmulatorStore } from './seed/seed-startup.js';
 
 /** A running standalone emulator endpoint. */
 export interface StandaloneEmulator {
   emulator: KmsEmulator;
   server: Server;
   port: number;
+  /** What EMULATOR_SEED created or found (absent without a seed). */
+  seedReport?: SeedReport;
   close(): Promise<void>;
 }
 
@@ -45,7 +50,21 @@ export async function startStandaloneEmulator(opts: {
   enableCloudHsmAdmin?: boolean;
 }): Promise<StandaloneEmulator> {
   const { config } = opts;
+  const credentials = { ...(opts.wireAuth?.credentials ?? config.emulatorCredentials) };
+  const identities = await loadEmulatorIdentities(config, credentials);
+  // EMULATOR_SEED: validated whole and applied to the store before the emulator loads it
+  // (after the other start-up checks, so that a refused start writes nothing).
+  const seedReport = config.emulatorSeedPath
+    ? await seedEmulatorStore({
+        path: config.emulatorSeedPath,
+        defaults: { accountId: config.emulatorAccountId, region: config.emulatorRegions[0] ?? 'us-east-1' },
+        store: opts.store,
+        rootKey: opts.rootKey,
+      })
+    : undefined;
   const emulator = await KmsEmulator.open({
+    identities,
+    onAuthzDecision: decisionLogger(config.emulatorAuthzLog, (line) => console.log(line)),
     store: opts.store,
     rootKey: opts.rootKey,
     defaultAccountId: config.emulatorAccountId,
@@ -54,7 +73,7 @@ export async function startStandaloneEmulator(opts: {
     xksEndpointResolver: parseXksEndpoints(config.emulatorXksEndpoints),
   });
   const handler = createEmulatorWireHandler(emulator, {
-    credentials: { ...(opts.wireAuth?.credentials ?? config.emulatorCredentials) },
+    credentials,
     auth: opts.wireAuth?.auth ?? config.emulatorAuth,
     defaultAccountId: config.emulatorAccountId,
     defaultRegion: config.emulatorRegions[0] ?? 'us-east-1',
@@ -70,11 +89,28 @@ export async function startStandaloneEmulator(opts: {
     emulator,
     server,
     port: (server.address() as AddressInfo).port,
+    ...(seedReport ? { seedReport } : {}),
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await emulator.close();
     },
   };
+}
+
+/**
+ * The emulator's declared principals: EMULATOR_IDENTITIES when set (validated strictly,
+ * and every credential's user or role must be declared in it), else none.
+ *
+ * @throws Error naming the file entry or credential at fault
+ */
+export async function loadEmulatorIdentities(
+  config: Pick<Config, 'emulatorIdentitiesFile'>,
+  credentials: Readonly<Record<string, { accountId: string; principal?: string }>>,
+): Promise<IdentityDirectory> {
+  if (!config.emulatorIdentitiesFile) return IdentityDirectory.empty();
+  const identities = await IdentityDirectory.load(config.emulatorIdentitiesFile);
+  checkCredentialPrincipals(identities, credentials);
+  return identities;
 }
 
 /**
@@ -120,6 +156,9 @@ async function main(): Promise<void> {
     enableCloudHsmAdmin: process.argv.includes('--cloudhsm-admin') || config.emulatorCloudHsmAdmin,
   });
   const endpoint = `http://localhost:${running.port}`;
+  if (running.seedReport && config.emulatorSeedPath) {
+    for (const line of describeSeedReport(config.emulatorSeedPath, running.seedReport)) console.log(line);
+  }
   console.log(
     `opencckm KMS emulator (${memory ? 'in-memory' : 'durable'}) listening on ${endpoint} (${config.emulatorHost})`,
   );

@@ -1,5 +1,7 @@
 import { awsError } from '../../errors/index.js';
-import { wildcardMatch } from '../../iam-policy/wildcard.js';
+import { PolicyError } from '../../iam-policy/conditions.js';
+import { decide } from '../../iam-policy/evaluate.js';
+import { compilePolicy, type CompiledPolicy, type RequestPrincipal } from '../../iam-policy/policy.js';
 import { accountOfPrincipal, accountRootArn } from './arn.js';
 
 /**
@@ -43,86 +45,44 @@ export function defaultKeyPolicy(region: string, accountId: string): string {
   ].join('\n');
 }
 
-interface Statement {
-  Effect?: unknown;
-  Principal?: unknown;
-  NotPrincipal?: unknown;
-  Action?: unknown;
-  NotAction?: unknown;
-}
-
 const malformed = (detail: string) => awsError('MalformedPolicyDocumentException', detail);
 
 /**
- * Checks that a key policy is a JSON object with a non-empty Statement list whose
- * statements have Effect Allow|Deny, a Principal and an Action. Returns the parsed statements.
+ * Parses and compiles a key policy.
  *
- * @throws MalformedPolicyDocumentException
+ * @throws MalformedPolicyDocumentException saying what is wrong and where
  */
-export function parseKeyPolicy(policy: string): Statement[] {
-  let doc: unknown;
+export function compileKeyPolicy(policy: string, opts: { maxActionLength?: number } = {}): CompiledPolicy {
   try {
-    doc = JSON.parse(policy);
-  } catch {
-    throw malformed('The policy is not valid JSON.');
+    return compilePolicy(policy, 'resource', opts);
+  } catch (err) {
+    if (err instanceof PolicyError) throw malformed(err.message);
+    throw err;
   }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
-    throw malformed('The policy must be a JSON object.');
-  const raw = (doc as { Statement?: unknown }).Statement;
-  const statements = Array.isArray(raw) ? raw : raw !== undefined ? [raw] : [];
-  if (statements.length === 0) throw malformed('The policy must contain at least one Statement.');
-  for (const s of statements) {
-    if (typeof s !== 'object' || s === null) throw malformed('Each policy Statement must be an object.');
-    const st = s as Statement;
-    if (st.Effect !== 'Allow' && st.Effect !== 'Deny')
-      throw malformed('Each policy Statement needs an Effect of Allow or Deny.');
-    if (st.Principal === undefined && st.NotPrincipal === undefined)
-      throw malformed('Policy contains a statement with no principal.');
-    if (st.Action === undefined && st.NotAction === undefined)
-      throw malformed('Policy contains a statement with no action.');
-  }
-  return statements as Statement[];
 }
 
-const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
-
-function principalMatches(principal: unknown, principalArn: string): boolean {
-  if (principal === '*') return true;
-  if (typeof principal !== 'object' || principal === null) return false;
-  const account = accountOfPrincipal(principalArn);
-  return asList((principal as { AWS?: unknown }).AWS).some((p) => {
-    if (typeof p !== 'string') return false;
-    if (p === '*' || p === principalArn) return true;
-    // A root or bare-account principal delegates to the account's IAM policies; the
-    // emulator has no IAM, so it stands for every principal of that account.
-    const rootAccount = /^\d{12}$/.test(p) ? p : /^arn:[a-z-]+:iam::(\d{12}):root$/.exec(p)?.[1];
-    return rootAccount !== undefined && rootAccount === account;
-  });
+/** The principal an ARN names, as far as a policy's Principal element needs (no identity policies). */
+function bareRequestPrincipal(principalArn: string): RequestPrincipal {
+  const accountId = accountOfPrincipal(principalArn) ?? '';
+  const session = /^arn:([a-z-]+):sts::(\d{12}):assumed-role\/([^/]+)\//.exec(principalArn);
+  return {
+    arn: principalArn,
+    accountId,
+    isRoot: principalArn.endsWith(':root'),
+    ...(session ? { roleArn: `arn:${session[1]}:iam::${session[2]}:role/${session[3]}` } : {}),
+  };
 }
 
-function actionMatches(st: Statement, action: string): boolean {
-  const matches = (a: unknown) => typeof a === 'string' && wildcardMatch(a, action, { ignoreCase: true });
-  if (st.Action !== undefined) return asList(st.Action).some(matches);
-  return !asList(st.NotAction).some(matches);
-}
-
-/**
- * Whether the policy lets `principalArn` perform `action` (`kms:PutKeyPolicy`): an Allow
- * statement matches and no Deny does. Conditions are not evaluated (they are treated as
- * satisfied) because the emulator has no request context to test them against.
- */
-export function policyAllows(statements: readonly Statement[], principalArn: string, action: string): boolean {
-  let allowed = false;
-  for (const st of statements) {
-    const principalOk =
-      st.Principal !== undefined
-        ? principalMatches(st.Principal, principalArn)
-        : !principalMatches(st.NotPrincipal, principalArn);
-    if (!principalOk || !actionMatches(st, action)) continue;
-    if (st.Effect === 'Deny') return false;
-    allowed = true;
-  }
-  return allowed;
+/** What the lockout safety check needs to know about the caller. */
+export interface LockoutCheckOptions {
+  principalArn: string;
+  bypassLockoutCheck: boolean;
+  /**
+   * Whether the new policy lets the caller call PutKeyPolicy later, with everything the
+   * emulator knows about the caller (identity policies, conditions); default: the policy
+   * alone, the caller's identity policies taken as not configured.
+   */
+  allowsPutKeyPolicy?: (policy: CompiledPolicy) => boolean;
 }
 
 /**
@@ -134,19 +94,23 @@ export function policyAllows(statements: readonly Statement[], principalArn: str
  *
  * @throws LimitExceededException | MalformedPolicyDocumentException
  */
-export function checkNewKeyPolicy(policy: string, opts: { principalArn: string; bypassLockoutCheck: boolean }): void {
+export function checkNewKeyPolicy(policy: string, opts: LockoutCheckOptions): CompiledPolicy {
   if (Buffer.byteLength(policy, 'utf8') > MAX_POLICY_BYTES) {
     throw awsError('LimitExceededException', `The key policy exceeds the maximum size of ${MAX_POLICY_BYTES} bytes.`);
   }
-  const statements = parseKeyPolicy(policy);
-  for (const st of statements) {
-    for (const a of [...asList(st.Action), ...asList(st.NotAction)]) {
-      if (typeof a === 'string' && a.length > MAX_ACTION_LENGTH) {
-        throw malformed(`Policy contains an action longer than ${MAX_ACTION_LENGTH} characters.`);
-      }
-    }
-  }
-  if (!opts.bypassLockoutCheck && !policyAllows(statements, opts.principalArn, 'kms:PutKeyPolicy')) {
-    throw malformed('The new key policy will not allow you to update the key policy in the future.');
-  }
+  const compiled = compileKeyPolicy(policy, { maxActionLength: MAX_ACTION_LENGTH });
+  if (opts.bypassLockoutCheck) return compiled;
+  const allows =
+    opts.allowsPutKeyPolicy?.(compiled) ??
+    decide({
+      principal: bareRequestPrincipal(opts.principalArn),
+      action: 'kms:PutKeyPolicy',
+      resource: '*',
+      resourceAccount: accountOfPrincipal(opts.principalArn),
+      context: () => undefined,
+      resourcePolicy: { name: 'key policy', policy: compiled },
+      identityPolicies: undefined,
+    }).allowed;
+  if (!allows) throw malformed('The new key policy will not allow you to update the key policy in the future.');
+  return compiled;
 }

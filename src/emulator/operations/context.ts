@@ -5,6 +5,8 @@ import type { XksEndpointResolver } from '../core/store-connector.js';
 import type { Registry, Scope } from '../core/scope-registry.js';
 import type { Transaction } from '../core/transaction.js';
 import type { KeyDoc, KeyEntry } from '../model/key-record.js';
+import type { DecisionObserver } from '../authz/authorizer.js';
+import type { CallAuthorization } from '../authz/call-authorization.js';
 
 /** Who is calling and where: the account and Region of the endpoint, and the principal. */
 export interface CallerContext {
@@ -12,6 +14,10 @@ export interface CallerContext {
   region: string;
   /** The calling IAM principal; defaults to the account root. */
   principalArn?: string;
+  /** aws:SecureTransport: whether the request came over TLS (default false). */
+  secureTransport?: boolean;
+  /** Receives every authorization decision of the call (the wire's `X-Opencckm-Authz` header). */
+  observer?: DecisionObserver;
 }
 
 /** How an operation may name its key. */
@@ -25,6 +31,13 @@ export interface ResolveOptions {
    * another account use the key counts only if its constraints admit this context.
    */
   encryptionContext?: Readonly<Record<string, string>>;
+  /**
+   * The operation to authorize instead of the call's own: ReEncrypt's destination key is
+   * authorized for `ReEncryptTo`, its source for `ReEncryptFrom` (the default for ReEncrypt).
+   */
+  operation?: string;
+  /** The caller authorizes the key itself (RetireGrant's own rules). */
+  skipAuthorization?: boolean;
 }
 
 /**
@@ -48,12 +61,17 @@ export interface OperationContext {
   readonly region: string;
   /** The calling principal, resolved (account root when none was given). */
   readonly principalArn: string;
+  /** The call's authorization: its principal, and checks beyond {@link findKey}'s. */
+  readonly authz: CallAuthorization;
   /** The time of this call, from the injected clock. */
   readonly now: Date;
   readonly registry: Registry;
   /** The caller's own account and Region. */
   scope(): Scope;
-  /** Finds a key by id, ARN, alias name or alias ARN. @throws NotFoundException */
+  /**
+   * Finds a key by id, ARN, alias name or alias ARN, and authorizes the call on it (key
+   * policy, identity policies, grants). @throws NotFoundException | AccessDeniedException
+   */
   findKey(keyId: string, opts?: ResolveOptions): KeyEntry;
   /** Builds a key entry from a document and material, sealing the material. */
   sealEntry(doc: KeyDoc, material: ReadonlyMap<string, Uint8Array>): KeyEntry;

@@ -4,7 +4,9 @@ import { awsError } from '../../errors/index.js';
 import { accountRootArn } from '../model/arn.js';
 import { MAX_GRANTS_PER_GRANTEE_PER_KEY, MAX_GRANTS_PER_KEY, type GrantDoc } from '../model/grant-record.js';
 import { assertKeyUsable } from '../model/key-state.js';
-import type { OperationHandler } from './context.js';
+import type { OperationContext, OperationHandler } from './context.js';
+import type { KeyDoc } from '../model/key-record.js';
+import { grantFor } from '../authz/authorizer.js';
 import { endDryRun } from './crypto-key.js';
 import { checkGrantTokens, grantOperationsFor, issueGrantToken } from './grant-support.js';
 
@@ -40,6 +42,39 @@ function sameRequest(g: GrantDoc, input: CreateGrantRequest, constraints: GrantC
   );
 }
 
+const within = (outer: Record<string, string> | undefined, inner: Record<string, string> | undefined) =>
+  !outer || (inner !== undefined && Object.entries(outer).every(([k, v]) => inner[k] === v));
+
+/**
+ * A grantee creating a grant through its own grant (AWS): only operations that grant
+ * holds, and constraints at least as strict as its own.
+ *
+ * @throws AccessDeniedException
+ */
+function checkGrantByGrant(
+  ctx: OperationContext,
+  doc: KeyDoc,
+  grants: readonly GrantDoc[],
+  operations: readonly string[],
+  constraints: GrantConstraints | undefined,
+): void {
+  if (!ctx.authz.decideKey(doc, {}).decision.decidedBy.startsWith('grant ')) return;
+  const parent = grantFor(grants, ctx.authz.principal, 'CreateGrant', undefined);
+  if (!parent) return;
+  const extra = operations.filter((o) => !parent.operations.includes(o as never));
+  const p = parent.constraints;
+  const strictEnough = p?.EncryptionContextEquals
+    ? within(p.EncryptionContextEquals, constraints?.EncryptionContextEquals) &&
+      Object.keys(constraints?.EncryptionContextEquals ?? {}).length === Object.keys(p.EncryptionContextEquals).length
+    : within(p?.EncryptionContextSubset, constraints?.EncryptionContextSubset ?? constraints?.EncryptionContextEquals);
+  if (extra.length > 0 || !strictEnough) {
+    throw awsError(
+      'AccessDeniedException',
+      `User: ${ctx.principalArn} is not authorized to perform: kms:CreateGrant on resource: ${doc.arn} because grant ${parent.grantId} allows only ${parent.operations.join(', ')}${p ? ' under its constraints' : ''}`,
+    );
+  }
+}
+
 /**
  * CreateGrant: gives GranteePrincipal the listed operations on the key (each must suit
  * the key's type), optionally with encryption context constraints (one kind; an empty map
@@ -65,6 +100,7 @@ export const createGrant: OperationHandler<'CreateGrant'> = async (ctx, input) =
   }
   const constraints = constraintsOf(input);
   const scope = ctx.registry.scope(doc.accountId, doc.region);
+  checkGrantByGrant(ctx, entry.doc, scope.grantsOf(doc.keyId), input.Operations!, constraints);
   const existing = scope.grantsOf(doc.keyId);
   const retried = input.Name === undefined ? undefined : existing.find((g) => sameRequest(g, input, constraints));
   if (!retried) {

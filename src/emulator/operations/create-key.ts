@@ -103,18 +103,20 @@ export const createKey: OperationHandler<'CreateKey'> = async (ctx, input) => {
   checkRegionSupportsSpec(spec, ctx.region);
   const usage = keyUsageOf(spec, input.KeyUsage);
   const origin = checkOrigin(input, spec);
+  const multiRegion = input.MultiRegion === true;
+  const keyId = newKeyId(multiRegion);
+  const arn = keyArn(ctx.region, ctx.accountId, keyId);
   if (input.Policy !== undefined) {
     checkNewKeyPolicy(input.Policy, {
       principalArn: ctx.principalArn,
       bypassLockoutCheck: input.BypassPolicyLockoutSafetyCheck === true,
+      allowsPutKeyPolicy: (policy) => ctx.authz.allowsPutKeyPolicy(policy, arn),
     });
   }
   const tags = (input.Tags ?? []).map((t) => ({ TagKey: t.TagKey, TagValue: t.TagValue ?? '' }));
   validateNewTags(tags);
   assertTagCount(tags.length);
 
-  const multiRegion = input.MultiRegion === true;
-  const keyId = newKeyId(multiRegion);
   // Keys in a custom key store also get KMS's own material: the inner layer of their double encryption.
   const material =
     origin === 'AWS_KMS' || inCustomKeyStore(origin)
@@ -122,8 +124,7 @@ export const createKey: OperationHandler<'CreateKey'> = async (ctx, input) => {
       : undefined;
   const materialId = material ? newMaterialId() : undefined;
   const now = ctx.now.toISOString();
-  const arn = keyArn(ctx.region, ctx.accountId, keyId);
-  const storePart = inCustomKeyStore(origin) ? await createStoreKey(ctx, input, origin, keyId, arn) : undefined;
+  const storePart = inCustomKeyStore(origin) ? await createStoreKey(ctx, input, origin, keyId) : undefined;
   const doc: KeyDoc = {
     ...storePart?.fields,
     keyId,

@@ -13,7 +13,8 @@ import type { OperationContext } from './context.js';
 
 /**
  * A key the cryptographic operation `ctx.op` may use with `usage`. Operations that take an
- * encryption context pass it, so that grant constraints are checked for grantees.
+ * encryption context pass it (for conditions and grant constraints); ReEncrypt's
+ * destination key is authorized as `ReEncryptTo`.
  *
  * @throws NotFoundException | AccessDeniedException | DisabledException | KMSInvalidStateException | InvalidKeyUsageException
  */
@@ -22,8 +23,14 @@ export function usableKey(
   keyId: string,
   usage: KeyUsageType,
   encryptionContext?: Readonly<Record<string, string>>,
+  operation?: 'ReEncryptTo',
 ): KeyEntry {
-  const entry = ctx.findKey(keyId, { allowAlias: true, crossAccount: true, encryptionContext });
+  const entry = ctx.findKey(keyId, {
+    allowAlias: true,
+    crossAccount: true,
+    encryptionContext,
+    ...(operation ? { operation } : {}),
+  });
   assertUsableFor(ctx, entry.doc, usage);
   return entry;
 }

@@ -1,8 +1,7 @@
 import type { ConnectOutcome } from '../core/store-connector.js';
-import { accountRootArn } from '../model/arn.js';
 import type { CustomKeyStoreEntry } from '../model/custom-key-store.js';
 import type { KeyStoreServices } from './context.js';
-import { connectionErrorOf, failureOf, proxyTarget, requestMetadata } from './custom-key-store-proxy.js';
+import { connectionErrorOf, failureOf, healthMetadata, proxyTarget } from './custom-key-store-proxy.js';
 
 /**
  * The asynchronous part of ConnectCustomKeyStore: what KMS does after answering.
@@ -23,10 +22,7 @@ export async function attemptConnect(services: KeyStoreServices, entry: CustomKe
   const target = proxyTarget(services, doc, doc.xks!, entry.secret);
   if (typeof target === 'string') return { ok: false, code: connectionErrorOf(target) };
   try {
-    await services.xksClient!.health(
-      target,
-      requestMetadata(accountRootArn(doc.region, doc.accountId), 'ConnectCustomKeyStore'),
-    );
+    await services.xksClient!.health(target, healthMetadata('ConnectCustomKeyStore'));
     return { ok: true };
   } catch (err) {
     return { ok: false, code: connectionErrorOf(failureOf(err)) };

@@ -53,12 +53,7 @@ function assertXksKeyFree(ctx: OperationContext, storeId: string, xksKeyId: stri
 }
 
 /** Checks the external key with the proxy's GetKeyMetadata: an enabled AES_256 key that encrypts and decrypts. */
-async function checkExternalKey(
-  ctx: OperationContext,
-  store: CustomKeyStoreEntry,
-  xksKeyId: string,
-  keyArn: string,
-): Promise<void> {
+async function checkExternalKey(ctx: OperationContext, store: CustomKeyStoreEntry, xksKeyId: string): Promise<void> {
   const target = proxyTarget(ctx.keyStores, store.doc, store.doc.xks!, store.secret);
   if (typeof target === 'string') throw cryptoError(target, 'CustomKeyStoreInvalidStateException');
   let md;
@@ -66,7 +61,8 @@ async function checkExternalKey(
     md = await ctx.keyStores.xksClient!.getKeyMetadata(
       target,
       xksKeyId,
-      requestMetadata(ctx.principalArn, 'CreateKey', keyArn),
+      // AWS sends no kmsKeyArn with CreateKey's GetKeyMetadata (the key does not exist yet).
+      requestMetadata(ctx.principalArn, 'CreateKey'),
     );
   } catch (err) {
     const failure = failureOf(err);
@@ -101,14 +97,13 @@ export async function createStoreKey(
   input: CreateKeyRequest,
   origin: OriginType,
   keyId: string,
-  keyArn: string,
 ): Promise<StoreKeyPart> {
   const store = storeForKey(ctx, input.CustomKeyStoreId!, origin);
   const storeId = store.doc.customKeyStoreId;
   if (store.doc.type === 'EXTERNAL_KEY_STORE') {
     const xksKeyId = input.XksKeyId!;
     assertXksKeyFree(ctx, storeId, xksKeyId);
-    await checkExternalKey(ctx, store, xksKeyId, keyArn);
+    await checkExternalKey(ctx, store, xksKeyId);
     assertXksKeyFree(ctx, storeId, xksKeyId);
     return { fields: { customKeyStoreId: storeId, xksKeyId }, rollback: async () => undefined };
   }

@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { ConnectionErrorCodeType } from '@aws-sdk/client-kms';
 import { awsError, type AppError } from '../../errors/index.js';
-import { XksCallError, type XksFailure, type XksProxyTarget, type XksRequestMetadata } from '../../xks/xks-types.js';
+import {
+  XksCallError,
+  type XksFailure,
+  type XksHealthRequestMetadata,
+  type XksProxyTarget,
+  type XksRequestMetadata,
+} from '../../xks/xks-types.js';
 import type { CustomKeyStoreDoc, XksProxyDoc } from '../model/custom-key-store.js';
 import type { KeyStoreServices } from './context.js';
 
@@ -33,7 +39,18 @@ export function proxyTarget(
   };
 }
 
-/** The requestMetadata KMS sends with a proxy call. */
+/**
+ * The requestMetadata KMS sends with GetHealthStatus: only a request id and the operation
+ * (CreateCustomKeyStore, UpdateCustomKeyStore, ConnectCustomKeyStore or KmsHealthCheck), no principal.
+ */
+export function healthMetadata(kmsOperation: string): XksHealthRequestMetadata {
+  return { kmsRequestId: randomUUID(), kmsOperation };
+}
+
+/**
+ * The requestMetadata KMS sends with a key operation: the principal, the operation, a
+ * request id and, for Encrypt and Decrypt (not for CreateKey's GetKeyMetadata), the key ARN.
+ */
 export function requestMetadata(principalArn: string, kmsOperation: string, kmsKeyArn?: string): XksRequestMetadata {
   return {
     awsPrincipalArn: principalArn,

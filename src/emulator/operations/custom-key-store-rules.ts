@@ -6,7 +6,7 @@ import {
   type XksProxyDoc,
 } from '../model/custom-key-store.js';
 import type { KeyStoreServices, OperationContext } from './context.js';
-import { configurationError, failureOf, proxyTarget, requestMetadata } from './custom-key-store-proxy.js';
+import { configurationError, failureOf, healthMetadata, proxyTarget } from './custom-key-store-proxy.js';
 
 /**
  * The checks CreateCustomKeyStore and UpdateCustomKeyStore share: name uniqueness, the
@@ -173,7 +173,7 @@ export async function checkProxyHealth(
   const target = proxyTarget(services, ctx, xks, secret);
   if (typeof target === 'string') throw configurationError(target);
   try {
-    await services.xksClient!.health(target, requestMetadata(ctx.principalArn, ctx.op));
+    await services.xksClient!.health(target, healthMetadata(ctx.op));
   } catch (err) {
     throw configurationError(failureOf(err));
   }

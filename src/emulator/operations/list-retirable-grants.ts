@@ -1,3 +1,5 @@
+import { awsError } from '../../errors/index.js';
+import { accountOfPrincipal } from '../model/arn.js';
 import type { GrantDoc } from '../model/grant-record.js';
 import { paginate } from '../model/paging.js';
 import type { OperationHandler } from './context.js';
@@ -5,13 +7,21 @@ import { toGrantListEntry } from './grant-support.js';
 
 /**
  * ListRetirableGrants: every grant in the caller's Region whose RetiringPrincipal is the
- * given principal, ordered by key ARN then creation. As AWS documents, this includes
- * grants on keys of other accounts (the retiring principal may retire those), and needs
- * no permission in those accounts.
+ * given principal, ordered by key ARN then creation. This includes grants on keys of other
+ * accounts (the retiring principal may retire those). The caller needs
+ * kms:ListRetirableGrants in its identity policies (authorized before the handler), and
+ * may name only principals of its own account.
  *
- * @throws InvalidMarkerException
+ * @throws InvalidMarkerException | AccessDeniedException
  */
 export const listRetirableGrants: OperationHandler<'ListRetirableGrants'> = async (ctx, input) => {
+  // The caller's account only: another account's principals' grants are not its to see.
+  if (accountOfPrincipal(input.RetiringPrincipal!) !== ctx.accountId) {
+    throw awsError(
+      'AccessDeniedException',
+      `User: ${ctx.principalArn} is not authorized to perform: kms:ListRetirableGrants for principal ${input.RetiringPrincipal} of another account`,
+    );
+  }
   const found: { arn: string; grant: GrantDoc }[] = [];
   for (const entry of ctx.registry.allKeys()) {
     const { doc } = entry;

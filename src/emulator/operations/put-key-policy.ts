@@ -5,7 +5,7 @@ import { saveKeyDoc } from './save-key.js';
 
 /**
  * PutKeyPolicy: replaces the key policy after validation and, unless bypassed, the
- * policy lockout safety check (any key state).
+ * policy lockout safety check for the calling principal (any key state).
  *
  * @throws ValidationException | LimitExceededException | MalformedPolicyDocumentException | NotFoundException
  */
@@ -15,6 +15,7 @@ export const putKeyPolicy: OperationHandler<'PutKeyPolicy'> = async (ctx, input)
   checkNewKeyPolicy(input.Policy!, {
     principalArn: ctx.principalArn,
     bypassLockoutCheck: input.BypassPolicyLockoutSafetyCheck === true,
+    allowsPutKeyPolicy: (policy) => ctx.authz.allowsPutKeyPolicy(policy, entry.doc.arn, entry.doc),
   });
   await saveKeyDoc(ctx, entry, { ...entry.doc, policy: input.Policy! });
   return {};

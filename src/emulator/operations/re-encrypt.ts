@@ -15,7 +15,13 @@ import { decryptInStore, encryptInStore, isStoreKey } from './custom-key-store-c
 export const reEncrypt: OperationHandler<'ReEncrypt'> = async (ctx, input) => {
   const srcAlgorithm = input.SourceEncryptionAlgorithm ?? 'SYMMETRIC_DEFAULT';
   const dstAlgorithm = input.DestinationEncryptionAlgorithm ?? 'SYMMETRIC_DEFAULT';
-  const destination = usableKey(ctx, input.DestinationKeyId!, 'ENCRYPT_DECRYPT', input.DestinationEncryptionContext);
+  const destination = usableKey(
+    ctx,
+    input.DestinationKeyId!,
+    'ENCRYPT_DECRYPT',
+    input.DestinationEncryptionContext,
+    'ReEncryptTo',
+  );
   if (input.DryRun && input.DryRunModifiers?.includes('IGNORE_CIPHERTEXT')) {
     keyForDecrypt(ctx, input.SourceKeyId, srcAlgorithm);
     if (isStoreKey(destination)) assertAlgorithm(destination.doc, 'EncryptionAlgorithms', dstAlgorithm);

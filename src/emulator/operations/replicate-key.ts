@@ -43,6 +43,8 @@ export const replicateKey: OperationHandler<'ReplicateKey'> = async (ctx, input)
     checkNewKeyPolicy(input.Policy, {
       principalArn: ctx.principalArn,
       bypassLockoutCheck: input.BypassPolicyLockoutSafetyCheck === true,
+      allowsPutKeyPolicy: (policy) =>
+        ctx.authz.allowsPutKeyPolicy(policy, doc.arn.replace(`:${doc.region}:`, `:${region}:`)),
     });
   }
   const tags = (input.Tags ?? []).map((t) => ({ TagKey: t.TagKey, TagValue: t.TagValue ?? '' }));

@@ -13,6 +13,8 @@ import { FAULTS_PATH, serveFaultAdmin } from './fault-admin.js';
 import { CLOUDHSM_ADMIN_PATH, isCloudHsmTarget, serveCloudHsm, serveCloudHsmAdmin } from './cloudhsm-wire.js';
 import { decodeInput, encodeOutput } from './json-codec.js';
 import { handleSts, StsSessions, stsError } from './sts.js';
+import type { AuthzRecord } from '../authz/authorizer.js';
+import { EXPLAIN_PATH, serveExplain } from './authz-explain.js';
 
 /** Options of {@link createEmulatorWireHandler}. */
 export interface WireHandlerOptions {
@@ -123,18 +125,33 @@ function toJson(body: unknown): string | Buffer {
   return encoded;
 }
 
-function sendJson(res: ServerResponse, status: number, requestId: string, body: unknown): void {
+function sendJson(res: ServerResponse, status: number, requestId: string, body: unknown, authz?: AuthzRecord[]): void {
   const encoded = toJson(body);
   const length = typeof encoded === 'string' ? Buffer.byteLength(encoded) : encoded.length;
   // The flat-array form skips the object walk over the headers.
-  res.writeHead(status, ['content-type', JSON_TYPE, 'x-amzn-requestid', requestId, 'content-length', String(length)]);
+  const head = ['content-type', JSON_TYPE, 'x-amzn-requestid', requestId, 'content-length', String(length)];
+  if (authz) head.push(AUTHZ_HEADER, authzHeader(authz));
+  res.writeHead(status, head);
   res.end(encoded);
 }
 
-function sendKmsError(res: ServerResponse, requestId: string, err: unknown): void {
+function sendKmsError(res: ServerResponse, requestId: string, err: unknown, authz?: AuthzRecord[]): void {
   const appErr: AppError = isAppError(err) ? err : awsError('InternalFailure', 'An internal error occurred');
   const wire = toKmsWireError(appErr);
-  sendJson(res, wire.httpStatus, requestId, { __type: wire.__type, message: wire.message });
+  sendJson(res, wire.httpStatus, requestId, { __type: wire.__type, message: wire.message }, authz);
+}
+
+/**
+ * A request carrying `X-Opencckm-Authz` (any value) gets the call's authorization
+ * decisions in the response header of that name:
+ * `allow; action=kms:Encrypt; by=key policy statement "Allow use of the key" (#3)`, several
+ * separated by `, ` (printable ASCII only).
+ */
+const AUTHZ_HEADER = 'x-opencckm-authz';
+
+function authzHeader(records: readonly AuthzRecord[]): string {
+  const text = records.map((r) => `${r.allowed ? 'allow' : 'deny'}; action=${r.action}; by=${r.decidedBy}`).join(', ');
+  return (text || 'none').replace(/[^\x20-\x7e]/g, '?');
 }
 
 function sendXml(res: ServerResponse, requestId: string, r: { status: number; body: string }): void {
@@ -204,24 +221,34 @@ export function createEmulatorWireHandler(
       return serveFaultAdmin(emulator, req.method ?? 'GET', body, res);
     if (path.startsWith(CLOUDHSM_ADMIN_PATH) && options.enableCloudHsmAdmin)
       return void serveCloudHsmAdmin(emulator, req.method ?? 'GET', path, body, res).catch(() => res.destroy());
-    if (req.method !== 'POST' || path !== '/') {
-      return sendJson(res, 404, requestId, { __type: 'UnknownOperationException', message: 'Only POST / is served.' });
-    }
     const signed: WireRequest = {
-      method: req.method,
+      method: req.method ?? 'GET',
       path,
       query: mark < 0 ? '' : url.slice(mark + 1),
       headers: req.headers,
       body,
     };
     const at = now();
+    if (path === EXPLAIN_PATH && req.method === 'POST') {
+      return serveExplain(emulator, body, requestId, res, () => authenticate(signed, authOptions(at, 'kms')));
+    }
+    if (req.method !== 'POST' || path !== '/') {
+      return sendJson(res, 404, requestId, { __type: 'UnknownOperationException', message: 'Only POST / is served.' });
+    }
     if (isSts) {
       try {
         const caller = authenticate(signed, authOptions(at, 'sts'));
         return sendXml(
           res,
           requestId,
-          handleSts(new URLSearchParams(body.toString('utf8')), caller, requestId, sessions, at.getTime()),
+          handleSts(
+            new URLSearchParams(body.toString('utf8')),
+            caller,
+            requestId,
+            sessions,
+            at.getTime(),
+            emulator.authorizer.identities,
+          ),
         );
       } catch (err) {
         const e = isAppError(err) ? err : awsError('InternalFailure', 'An internal error occurred');
@@ -247,25 +274,32 @@ export function createEmulatorWireHandler(
     }
     let op: KmsOperationName;
     let pending: Promise<unknown>;
+    let decisions: AuthzRecord[] | undefined;
     try {
       op = parseTarget(target);
       if (contentType !== JSON_TYPE) throw awsError('SerializationException', `Content-Type must be ${JSON_TYPE}.`);
       const caller = authenticate(signed, authOptions(at, 'kms'));
       const input = decodeInput(op, parseJson(body));
+      if (req.headers[AUTHZ_HEADER] !== undefined) {
+        decisions = [];
+        const sink = decisions;
+        caller.observer = (r) => sink.push(r);
+      }
+      caller.secureTransport = (req.socket as { encrypted?: boolean }).encrypted === true;
       pending = emulator.call(caller, op, input as never);
     } catch (err) {
-      return sendKmsError(res, requestId, err);
+      return sendKmsError(res, requestId, err, decisions);
     }
     pending.then(
       (output) => {
         try {
-          sendJson(res, 200, requestId, encodeOutput(op, output));
+          sendJson(res, 200, requestId, encodeOutput(op, output), decisions);
         } catch (err) {
           if (!res.headersSent) sendKmsError(res, requestId, err);
           else res.destroy();
         }
       },
-      (err: unknown) => sendKmsError(res, requestId, err),
+      (err: unknown) => sendKmsError(res, requestId, err, decisions),
     );
   }
 

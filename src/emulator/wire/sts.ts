@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { accountRootArn } from '../model/arn.js';
+import { decide } from '../../iam-policy/evaluate.js';
+import { IdentityDirectory } from '../authz/identities.js';
 import type { WireCaller, WireSession } from './wire-authentication.js';
 
 /** An STS query-protocol response: status, XML body. */
@@ -34,10 +35,8 @@ const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 const keyId = (prefix: string) => prefix + Array.from(randomBytes(16), (b) => ALNUM[b % 32]).join('');
 
 /**
- * The temporary credentials STS AssumeRole has issued. The emulator has no IAM: any
- * well-formed role ARN *of the caller's own account* can be assumed (and any ExternalId is
- * accepted); a role of another account is AccessDenied, as on AWS without a trust policy
- * naming the caller. The role's account is the account of the credentials.
+ * The temporary credentials STS AssumeRole has issued. The role's account is the account
+ * of the credentials; who may assume a role is decided by {@link assumeRole}.
  */
 export class StsSessions {
   private readonly byKey = new Map<string, WireSession>();
@@ -68,6 +67,7 @@ export class StsSessions {
       sessionToken: randomBytes(96).toString('base64'),
       expiresAt: now + Math.min(durationSeconds, this.maxDurationSeconds) * 1000,
       arn: `arn:${partition}:sts::${account}:assumed-role/${role}/${sessionName}`,
+      // A fresh id per session (AWS keeps the role's id): clients tell their sessions apart by it.
       userId: `${keyId('AROA').slice(0, 21)}:${sessionName}`,
     };
     const accessKeyId = keyId('ASIA').slice(0, 20);
@@ -78,9 +78,8 @@ export class StsSessions {
 
 /**
  * Serves the STS query protocol subset the service needs (Version 2011-06-15):
- * `GetCallerIdentity`, answering as the account root of the caller's account (what root
- * access keys report on AWS) or as the assumed role of temporary credentials; and, when
- * `sessions` is given, `AssumeRole`.
+ * `GetCallerIdentity`, answering the caller's principal (the account root, an IAM user,
+ * or an assumed-role session); and, when `sessions` is given, `AssumeRole`.
  */
 export function handleSts(
   form: URLSearchParams,
@@ -88,14 +87,15 @@ export function handleSts(
   requestId: string,
   sessions?: StsSessions,
   now = Date.now(),
+  identities: IdentityDirectory = IdentityDirectory.empty(),
 ): StsResponse {
   const action = form.get('Action');
   const version = form.get('Version');
   if (version !== null && version !== '2011-06-15') return unknownAction(action, version, requestId);
-  if (action === 'AssumeRole' && sessions) return assumeRole(form, caller, sessions, requestId, now);
+  if (action === 'AssumeRole' && sessions) return assumeRole(form, caller, sessions, requestId, now, identities);
   if (action !== 'GetCallerIdentity') return unknownAction(action, version, requestId);
-  const arn = caller.session?.arn ?? accountRootArn(caller.region, caller.accountId);
-  const userId = caller.session?.userId ?? caller.accountId;
+  const arn = caller.principalArn;
+  const userId = caller.session?.userId ?? identities.principal(arn)?.userId ?? caller.accountId;
   return {
     status: 200,
     body:
@@ -120,6 +120,7 @@ function assumeRole(
   sessions: StsSessions,
   requestId: string,
   now: number,
+  identities: IdentityDirectory,
 ): StsResponse {
   const roleArn = form.get('RoleArn') ?? '';
   const sessionName = form.get('RoleSessionName') ?? '';
@@ -138,14 +139,12 @@ function assumeRole(
   if (!Number.isInteger(duration) || duration < 900 || duration > 43_200) {
     return invalid('durationSeconds', 'Member must have value between 900 and 43200');
   }
-  const roleAccount = ROLE_ARN.exec(roleArn)![2];
-  if (roleAccount !== caller.accountId) {
-    // No IAM trust policies yet: a caller may assume only roles of its own account.
-    const who = caller.session?.arn ?? accountRootArn(caller.region, caller.accountId);
+  const [, , roleAccount, roleName] = ROLE_ARN.exec(roleArn)!;
+  if (!mayAssume(identities, caller, roleArn, roleAccount!, roleName!, form, now)) {
     return stsError(
       403,
       'AccessDenied',
-      `User: ${who} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`,
+      `User: ${caller.principalArn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`,
       requestId,
     );
   }
@@ -159,4 +158,43 @@ function assumeRole(
       `<SessionToken>${xmlEscape(s.sessionToken)}</SessionToken><Expiration>${new Date(s.expiresAt).toISOString()}</Expiration></Credentials>` +
       `</AssumeRoleResult><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></AssumeRoleResponse>`,
   };
+}
+
+/**
+ * A declared role (EMULATOR_IDENTITIES) may be assumed as its trust policy allows (with
+ * the caller's identity policies, as AWS evaluates a resource policy); an undeclared role
+ * only from its own account, as before identities existed.
+ */
+function mayAssume(
+  identities: IdentityDirectory,
+  caller: WireCaller,
+  roleArn: string,
+  roleAccount: string,
+  roleName: string,
+  form: URLSearchParams,
+  now: number,
+): boolean {
+  const trust = identities.trustPolicyOf(roleAccount, roleName);
+  if (!trust) return roleAccount === caller.accountId;
+  const principal = identities.principal(caller.principalArn);
+  if (!principal) return false;
+  const values: Record<string, string | undefined> = {
+    'aws:principalarn': principal.roleArn ?? principal.arn,
+    'aws:principalaccount': principal.accountId,
+    'aws:principaltype': principal.type,
+    'aws:username': principal.username,
+    'aws:userid': principal.userId,
+    'aws:currenttime': new Date(now).toISOString(),
+    'sts:externalid': form.get('ExternalId') ?? undefined,
+    'sts:rolesessionname': form.get('RoleSessionName') ?? undefined,
+  };
+  return decide({
+    principal,
+    action: 'sts:AssumeRole',
+    resource: roleArn,
+    resourceAccount: roleAccount,
+    context: (key) => (values[key] === undefined ? undefined : [values[key]]),
+    resourcePolicy: trust,
+    identityPolicies: principal.identityPolicies,
+  }).allowed;
 }

@@ -1,5 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { awsError } from '../../errors/index.js';
+import type { AuthzRecord } from '../authz/authorizer.js';
+import { credentialPrincipalArn } from '../authz/identities.js';
+import { partitionOf } from '../model/arn.js';
 import {
   constantTimeEqual,
   parseAuthorization,
@@ -7,8 +10,11 @@ import {
   type SigV4FailureCode,
 } from '../../sigv4/sigv4-verifier.js';
 
-/** Access keys the endpoint accepts, each bound to an account. */
-export type WireCredentials = Record<string, { secretAccessKey: string; accountId: string }>;
+/**
+ * Access keys the endpoint accepts, each bound to an account and, optionally, to a
+ * principal of it (`user/NAME` or `role/NAME`; absent = the account root).
+ */
+export type WireCredentials = Record<string, { secretAccessKey: string; accountId: string; principal?: string }>;
 
 /** Temporary credentials issued by STS AssumeRole (see wire/sts.ts). */
 export interface WireSession {
@@ -29,12 +35,20 @@ export interface WireCaller {
   region: string;
   /** Set for assumed-role credentials: the session's ARN and user id. */
   session?: Pick<WireSession, 'arn' | 'userId'>;
+  /** The calling principal: the session, the credential's user or role, or the account root. */
+  principalArn: string;
+  /** Set by the endpoint: whether the request came over TLS (aws:SecureTransport). */
+  secureTransport?: boolean;
+  /** Set by the endpoint when the client asked for the authorization decisions. */
+  observer?: (record: AuthzRecord) => void;
 }
 
 export interface AuthenticateOptions {
   credentials: WireCredentials;
   /** Access keys computed rather than listed (peer instances' keys), consulted after `credentials`. */
-  lookupCredential?: (accessKeyId: string) => { secretAccessKey: string; accountId: string } | undefined;
+  lookupCredential?: (
+    accessKeyId: string,
+  ) => { secretAccessKey: string; accountId: string; principal?: string } | undefined;
   /**
    * `on` (the default): every request must be SigV4-signed by a key of `credentials` (an
    * empty map refuses everything). `off`: anything is accepted, unsigned included, as the
@@ -118,12 +132,11 @@ export function authenticate(req: WireRequest, opts: AuthenticateOptions): WireC
       : opts.lookupCredential?.(auth.accessKeyId)
     : undefined;
   if (opts.auth === 'off') {
-    const account = session?.accountId ?? known?.accountId;
-    return {
-      accountId: account ?? opts.defaultAccountId,
-      region: auth?.region ?? opts.defaultRegion,
-      ...sessionOf(session),
-    };
+    const accountId = session?.accountId ?? known?.accountId ?? opts.defaultAccountId;
+    const region = auth?.region ?? opts.defaultRegion;
+    const principalArn =
+      session?.arn ?? credentialPrincipalArn(partitionOf(region), auth?.accessKeyId ?? '', known ?? { accountId });
+    return { accountId, region, ...sessionOf(session), principalArn };
   }
   if (!auth) {
     if (typeof header === 'string' && header.trim() !== '') {
@@ -147,7 +160,9 @@ export function authenticate(req: WireRequest, opts: AuthenticateOptions): WireC
   }
   const verdict = verifySignature(req, auth, cred.secretAccessKey, { now: opts.now, maxClockSkewMs: MAX_SKEW_MS });
   if (!verdict.ok) throw awsError(names.badSignature, SIGNATURE_MESSAGES[verdict.code] ?? MISMATCH);
-  return { accountId: cred.accountId, region: auth.region, ...sessionOf(session) };
+  const principalArn =
+    session?.arn ?? credentialPrincipalArn(partitionOf(auth.region), auth.accessKeyId, known ?? cred);
+  return { accountId: cred.accountId, region: auth.region, ...sessionOf(session), principalArn };
 }
 
 const sessionOf = (s: WireSession | undefined) => (s ? { session: { arn: s.arn, userId: s.userId } } : {});

@@ -191,8 +191,17 @@ describe('key actions: policy', () => {
       Id: 'key-default-1',
       Statement: [ROOT],
     });
-    const forced = await actOk(t, k.id, 'policy', { policy: lockout, BypassPolicyLockoutSafetyCheck: true });
-    expect(forced.aws_param.Policy).toEqual(lockout);
-    expect(await storedPolicy(t, 'us-east-1', k.aws_param.KeyID)).toEqual(lockout);
+    // Bypassed, the policy applies, and (as on AWS, issue 14) it locks opencckm's own credential,
+    // the account root, out: re-reading the key is refused, while the principal it names may use it.
+    const forced = await act(t, k.id, 'policy', { policy: lockout, BypassPolicyLockoutSafetyCheck: true });
+    expectError(forced, 403, 'NCERRForbidden', 'AccessDeniedException', 'kms:DescribeKey');
+    const someone = {
+      accountId: '123456789012',
+      region: 'us-east-1',
+      principalArn: 'arn:aws:sts::123456789012:assumed-role/Someone/s1',
+    };
+    await expect(
+      t.composed.emulator!.call(someone, 'Encrypt', { KeyId: k.aws_param.KeyID, Plaintext: new Uint8Array([1]) }),
+    ).resolves.toMatchObject({ KeyId: expect.stringContaining(k.aws_param.KeyID) });
   });
 });

@@ -1,9 +1,9 @@
+import { decide } from '../../../../src/iam-policy/evaluate.js';
 import {
   checkNewKeyPolicy,
+  compileKeyPolicy,
   defaultKeyPolicy,
   MAX_POLICY_BYTES,
-  parseKeyPolicy,
-  policyAllows,
 } from '../../../../src/emulator/model/key-policy-document.js';
 
 const ROOT = 'arn:aws:iam::111122223333:root';
@@ -27,7 +27,7 @@ test('the default policy is AWS text byte for byte, partition-aware', () => {
   expect(JSON.parse(defaultKeyPolicy('us-east-1', '111122223333')).Statement).toHaveLength(1);
 });
 
-describe('parseKeyPolicy', () => {
+describe('compileKeyPolicy', () => {
   test.each([
     ['not JSON', '{', 'not valid JSON'],
     ['an array', '[]', 'JSON object'],
@@ -36,21 +36,30 @@ describe('parseKeyPolicy', () => {
     ['no principal', policy({ Effect: 'Allow', Action: '*' }), 'no principal'],
     ['no action', policy({ Effect: 'Allow', Principal: '*' }), 'no action'],
   ])('rejects %s with MalformedPolicyDocumentException', (_name, text, message) => {
-    expect(() => parseKeyPolicy(text)).toThrow(message);
+    expect(() => compileKeyPolicy(text)).toThrow(message);
     try {
-      parseKeyPolicy(text);
+      compileKeyPolicy(text);
     } catch (err) {
       expect((err as { awsName: string }).awsName).toBe('MalformedPolicyDocumentException');
     }
   });
 
   test('accepts a single Statement object', () => {
-    expect(parseKeyPolicy(JSON.stringify({ Statement: allow('*', '*') }))).toHaveLength(1);
+    expect(compileKeyPolicy(JSON.stringify({ Statement: allow('*', '*') })).statements).toHaveLength(1);
   });
 });
 
-describe('policyAllows', () => {
-  const can = (p: string, who: string, action = 'kms:PutKeyPolicy') => policyAllows(parseKeyPolicy(p), who, action);
+describe('key policy evaluation (principals without identity policies)', () => {
+  const can = (p: string, who: string, action = 'kms:PutKeyPolicy') =>
+    decide({
+      principal: { arn: who, accountId: who.split(':')[4]!, isRoot: who.endsWith(':root') },
+      action,
+      resource: 'arn:aws:kms:us-east-1:111122223333:key/k',
+      resourceAccount: '111122223333',
+      context: () => undefined,
+      resourcePolicy: { name: 'key policy', policy: compileKeyPolicy(p) },
+      identityPolicies: undefined,
+    }).allowed;
 
   test('the account root stands for every principal of the account', () => {
     expect(can(policy(allow({ AWS: ROOT }, 'kms:*')), ALICE)).toBe(true);

@@ -115,7 +115,12 @@ describe('key policies', () => {
     expect(lock.message).toBe('The new key policy will not allow you to update the key policy in the future.');
     expect((await h.emulator.call(CTX, 'GetKeyPolicy', { KeyId: keyId })).Policy).toBe(before);
     await h.emulator.call(CTX, 'PutKeyPolicy', { KeyId: keyId, Policy: bob, BypassPolicyLockoutSafetyCheck: true });
-    expect((await h.emulator.call(CTX, 'GetKeyPolicy', { KeyId: keyId })).Policy).toBe(bob);
+    // The bypassed policy locks the account root out, as on AWS; bob, whom it names, reads it.
+    const asBob = { ...CTX, principalArn: `arn:aws:iam::${ACCOUNT}:user/bob` };
+    expect((await h.emulator.call(asBob, 'GetKeyPolicy', { KeyId: keyId })).Policy).toBe(bob);
+    expect((await errorOf(() => h.emulator.call(CTX, 'GetKeyPolicy', { KeyId: keyId }))).awsName).toBe(
+      'AccessDeniedException',
+    );
   });
 
   test('a policy over the 32 KiB quota is LimitExceededException (PutKeyPolicy, CreateKey, ReplicateKey), even when malformed', async () => {

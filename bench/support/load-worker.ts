@@ -13,7 +13,7 @@ export interface LoadJob {
   total: number;
   concurrency: number;
   /**
-   * 'create': POST a key; 'list': GET a page of 100 at skip = (i % pages) * 100 with `query`;
+   * 'create': POST a key; 'list': GET a page of 100 at a random skip (a multiple of 100 below pages * 100) with `query`;
    * 'get': GET one record, `ids[i % ids.length]`.
    */
   kind: 'create' | 'list' | 'get';
@@ -69,7 +69,7 @@ const fn = async (i: number) => {
   } else {
     const status = await call(
       'GET',
-      `${url.pathname}/cckm/aws/keys?limit=100&skip=${(i % (job.pages ?? 1)) * 100}${job.query ?? ''}`,
+      `${url.pathname}/cckm/aws/keys?limit=100&skip=${Math.floor(Math.random() * (job.pages ?? 1)) * 100}${job.query ?? ''}`,
     );
     if (status !== 200) throw new Error(`list answered ${status}`);
   }

@@ -4,6 +4,7 @@ import type { KeyRecord } from '../../cckm/common/records.js';
 import type { KeyChanges, KeyFilter, KeyRepository, NewKeyRecord } from '../../cckm/keys/key.repository.js';
 import { NotFoundError } from '../../errors/index.js';
 import { ago, jsonb, jsonbChange, now } from '../columns.js';
+import { CompiledOnce } from '../compiled-once.js';
 import { guard } from '../constraint-errors.js';
 import type { DB } from '../database.js';
 import type { AwsKey } from '../generated/db.js';
@@ -24,6 +25,8 @@ const ANY_OF = [
   ['cloudNames', 'cloudName'],
   ['multiRegionKeyTypes', 'multiRegionKeyType'],
   ['templateIds', 'policyTemplateId'],
+  ['jobConfigIds', 'jobConfigId'],
+  ['rotationStatuses', 'rotationStatus'],
 ] as const;
 
 const FLAGS = [
@@ -31,6 +34,7 @@ const FLAGS = [
   ['multiRegion', 'multiRegion'],
   ['enabled', 'enabled'],
   ['policyDrift', 'policyDrift'],
+  ['rotationJobEnabled', 'rotationJobEnabled'],
 ] as const;
 
 /** Sortable fields; the never-NULL ones match the (…, created_at, id) indexes without NULLS LAST. */
@@ -65,7 +69,7 @@ function ordered<O>(qb: SelectQueryBuilder<DB, 'awsKeys', O>, field: SortField, 
  * columns are nullable in the database (records a sync inserted before this release hold
  * NULL principal lists), so NULL reads as the empty list the record declares.
  */
-export function toKeyRecord(row: Selectable<AwsKey>): KeyRecord {
+function toKeyRecord(row: Selectable<AwsKey>): KeyRecord {
   const { aliases, keyAdmins, keyAdminsRoles, keyUsers, keyUsersRoles, externalAccounts } = row;
   // The common case costs no copy: a page of the list maps 100 wide rows.
   if (aliases && keyAdmins && keyAdminsRoles && keyUsers && keyUsersRoles && externalAccounts) return row;
@@ -111,7 +115,14 @@ function matching(account: string, f: KeyFilter) {
 
 /** Key records in table `aws_keys`. */
 export class PostgresKeyRepository implements KeyRepository {
-  constructor(private readonly db: Kysely<DB>) {}
+  /** `GET /keys/{id}`'s read, compiled once (the hottest statement of the API). */
+  private readonly byId: CompiledOnce<[account: string, id: string], Selectable<AwsKey>>;
+
+  constructor(private readonly db: Kysely<DB>) {
+    this.byId = new CompiledOnce(db, 2, (account: string, id: string) =>
+      db.selectFrom('awsKeys').selectAll().where('id', '=', id).where('account', '=', account),
+    );
+  }
 
   async reserve(row: NewKeyRecord) {
     const inserted = await guard('Key record', () =>
@@ -159,19 +170,16 @@ export class PostgresKeyRepository implements KeyRepository {
   }
 
   async find(account: string, id: string) {
-    const row = await this.db
-      .selectFrom('awsKeys')
-      .selectAll()
-      .where('id', '=', id)
-      .where('account', '=', account)
-      .executeTakeFirst();
+    const [row] = await this.byId.execute(account, id);
     return row ? toKeyRecord(row) : null;
   }
 
   /**
    * One page: paging and sorting run over narrow (id, sort column) tuples, and only the
    * page's rows are fetched whole — sorting thousands of wide rows (aws_param holds the
-   * policy) would spill to disk.
+   * policy) would spill to disk. The count runs beside it, on its own connection: one
+   * statement carrying both (`count(*) OVER ()` on the narrow tuples, or the count as a
+   * scalar subquery) measured 3-10× slower on PostgreSQL 15 (DESIGN.md, "Speed").
    */
   async list(account: string, filter: KeyFilter, q: ListQuery) {
     const where = matching(account, filter);

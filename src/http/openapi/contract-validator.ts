@@ -46,6 +46,8 @@ export interface ContractValidatorOptions {
 
 interface Compiled {
   params?: Record<ApiParameter['in'], ValidateFunction | undefined>;
+  /** The operation's parameters by place, sorted once (not per request). */
+  declared: { query: Map<string, ApiParameter>; path: ApiParameter[]; header: ApiParameter[] };
   body?: ValidateFunction;
   responses: Map<string, ValidateFunction | undefined>;
 }
@@ -80,9 +82,9 @@ export class ApiContract {
   checkRequest(req: Request, operation: ApiOperation, pathParams: Record<string, string>): void {
     const compiled = this.of(operation);
     const details: ErrorDetail[] = [];
-    const query = readQuery(req, operation, details);
-    const path = readPath(pathParams, operation, details);
-    const headers = readHeaders(req, operation);
+    const query = readQuery(req, compiled.declared.query, details);
+    const path = readPath(pathParams, compiled.declared.path, details);
+    const headers = readHeaders(req, compiled.declared.header);
     for (const [where, values] of [
       ['path', path],
       ['query', query],
@@ -131,7 +133,15 @@ export class ApiContract {
   private of(operation: ApiOperation): Compiled {
     let c = this.compiled.get(operation);
     if (!c) {
-      c = { responses: new Map() };
+      const declared = (where: ApiParameter['in']) => operation.parameters.filter((p) => p.in === where);
+      c = {
+        responses: new Map(),
+        declared: {
+          query: new Map(declared('query').map((p) => [p.name, p])),
+          path: declared('path'),
+          header: declared('header'),
+        },
+      };
       c.params = {
         path: this.paramValidator(operation, 'path'),
         query: this.paramValidator(operation, 'query'),
@@ -248,11 +258,11 @@ function newAjv(options: { useDefaults: boolean; allErrors: boolean }): Ajv2020 
  * The query string, read with URLSearchParams from the URL as sent: a parameter whose
  * schema is an array takes every repetition; any other must appear once.
  */
-function readQuery(req: Request, operation: ApiOperation, details: ErrorDetail[]): Record<string, unknown> {
+function readQuery(req: Request, declared: Map<string, ApiParameter>, details: ErrorDetail[]): Record<string, unknown> {
   const at = req.originalUrl.indexOf('?');
-  const search = new URLSearchParams(at < 0 ? '' : req.originalUrl.slice(at + 1));
-  const declared = new Map(operation.parameters.filter((p) => p.in === 'query').map((p) => [p.name, p]));
   const out: Record<string, unknown> = {};
+  if (at < 0 && declared.size === 0) return out;
+  const search = new URLSearchParams(at < 0 ? '' : req.originalUrl.slice(at + 1));
   for (const name of new Set(search.keys())) {
     const values = search.getAll(name);
     const param = declared.get(name);
@@ -278,11 +288,11 @@ function readQuery(req: Request, operation: ApiOperation, details: ErrorDetail[]
 
 function readPath(
   params: Record<string, string>,
-  operation: ApiOperation,
+  declared: ApiParameter[],
   details: ErrorDetail[],
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const p of operation.parameters.filter((x) => x.in === 'path')) {
+  for (const p of declared) {
     const raw = params[p.name];
     if (raw === undefined) continue;
     try {
@@ -294,9 +304,9 @@ function readPath(
   return out;
 }
 
-function readHeaders(req: Request, operation: ApiOperation): Record<string, unknown> {
+function readHeaders(req: Request, declared: ApiParameter[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const p of operation.parameters.filter((x) => x.in === 'header')) {
+  for (const p of declared) {
     const v = req.get(p.name);
     if (v !== undefined) out[p.name.toLowerCase()] = fromText(v, p.schema);
   }

@@ -1,0 +1,37 @@
+import type { CompiledQuery, Compilable, Kysely } from 'kysely';
+import type { DB } from './generated/db.js';
+
+/**
+ * A statement of fixed shape, built and compiled by Kysely once, then run with new values.
+ * Kysely builds, plugin-transforms (column names) and compiles a query on every call: for a
+ * primary-key read that was ~6 % of a `GET /keys/{id}` (profile in DESIGN.md, "Speed"). The
+ * shape is built with one placeholder per argument; each must reach the compiled statement
+ * as exactly one bind parameter (never inlined into the SQL), which is checked here, once.
+ * Rows still pass through the Kysely instance's plugins (column names) on every run.
+ */
+export class CompiledOnce<A extends readonly string[], R> {
+  private readonly compiled: CompiledQuery<R>;
+  /** For each bind parameter: the index of the argument it takes, or -1 for a constant. */
+  private readonly slots: number[];
+
+  constructor(
+    private readonly db: Kysely<DB>,
+    arity: A['length'],
+    build: (...args: A) => Compilable<R>,
+  ) {
+    const marks = Array.from({ length: arity }, (_, i) => `\u0000compiled-once-argument-${i}\u0000`);
+    this.compiled = build(...(marks as unknown as A)).compile();
+    this.slots = this.compiled.parameters.map((p) => marks.indexOf(p as string));
+    if (this.compiled.sql.includes('\u0000')) throw new Error('CompiledOnce: an argument was inlined into the SQL');
+    for (let i = 0; i < arity; i++) {
+      if (this.slots.filter((s) => s === i).length !== 1)
+        throw new Error(`CompiledOnce: argument ${i} must be exactly one bind parameter`);
+    }
+  }
+
+  /** Runs the statement with `args` as its values; the rows as the plugins map them. */
+  async execute(...args: A): Promise<R[]> {
+    const parameters = this.slots.map((slot, i) => (slot < 0 ? this.compiled.parameters[i] : args[slot]));
+    return (await this.db.executeQuery<R>({ ...this.compiled, parameters })).rows;
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * CompiledOnce: a statement built and compiled once runs with each call's own values, through
+ * the same plugins (column names) as a statement Kysely compiles per call, and refuses at
+ * construction a shape whose arguments do not each become exactly one bind parameter.
+ */
+import { sql } from 'kysely';
+import { CompiledOnce } from '../../../src/db/compiled-once.js';
+import { openDatabase, type Database } from '../../../src/db/database.js';
+import { provisionTestDatabase, type TestDatabaseTarget } from '../../support/test-db.js';
+
+let target: TestDatabaseTarget;
+let database: Database;
+beforeAll(async () => {
+  target = await provisionTestDatabase('compiled_once');
+  database = await openDatabase({ ...(target.url ? { url: target.url } : {}), dataDir: target.dataDir });
+  for (const [id, account, username] of [
+    ['0d7c6a52-3c58-4c0f-8a55-5b1f4d1b0001', 'acc-a', 'alice'],
+    ['0d7c6a52-3c58-4c0f-8a55-5b1f4d1b0002', 'acc-b', 'bob'],
+  ]) {
+    await database.db
+      .insertInto('users')
+      .values({
+        id: id!,
+        account: account!,
+        username: username!,
+        passwordHash: 'h',
+        groups: ['admin'],
+        updatedAt: new Date(),
+      })
+      .execute();
+  }
+});
+afterAll(async () => {
+  await database?.close();
+  await target?.drop();
+});
+
+const byAccountAndId = (db: Database['db']) =>
+  new CompiledOnce(db, 2, (account: string, id: string) =>
+    db
+      .selectFrom('users')
+      .select(['id', 'username', 'passwordHash'])
+      .where('id', '=', id)
+      .where('account', '=', account),
+  );
+
+test('each run binds its own values and maps columns like any Kysely query', async () => {
+  const find = byAccountAndId(database.db);
+  expect(await find.execute('acc-a', '0d7c6a52-3c58-4c0f-8a55-5b1f4d1b0001')).toEqual([
+    { id: '0d7c6a52-3c58-4c0f-8a55-5b1f4d1b0001', username: 'alice', passwordHash: 'h' },
+  ]);
+  expect(await find.execute('acc-b', '0d7c6a52-3c58-4c0f-8a55-5b1f4d1b0002')).toEqual([
+    { id: '0d7c6a52-3c58-4c0f-8a55-5b1f4d1b0002', username: 'bob', passwordHash: 'h' },
+  ]);
+});
+
+test('arguments keep their places: another account never matches (tenancy of the compiled read)', async () => {
+  const find = byAccountAndId(database.db);
+  expect(await find.execute('acc-b', '0d7c6a52-3c58-4c0f-8a55-5b1f4d1b0001')).toEqual([]);
+  expect(await find.execute('acc-a', '0d7c6a52-3c58-4c0f-8a55-5b1f4d1b0002')).toEqual([]);
+});
+
+test('constants of the shape stay bound as they were compiled', async () => {
+  const db = database.db;
+  const find = new CompiledOnce(db, 1, (account: string) =>
+    db.selectFrom('users').select('username').where('account', '=', account).where('username', '=', 'alice'),
+  );
+  expect(await find.execute('acc-a')).toEqual([{ username: 'alice' }]);
+  expect(await find.execute('acc-b')).toEqual([]);
+});
+
+test('a shape that drops, repeats or inlines an argument is refused when built', () => {
+  const db = database.db;
+  expect(
+    () =>
+      new CompiledOnce(db, 2, (account: string, _id: string) =>
+        db.selectFrom('users').selectAll().where('account', '=', account),
+      ),
+  ).toThrow('argument 1 must be exactly one bind parameter');
+  expect(
+    () =>
+      new CompiledOnce(db, 1, (account: string) =>
+        db.selectFrom('users').selectAll().where('account', '=', account).where('username', '=', account),
+      ),
+  ).toThrow('argument 0 must be exactly one bind parameter');
+  expect(
+    () =>
+      new CompiledOnce(db, 1, (account: string) =>
+        db.selectFrom('users').selectAll().where(sql.lit(account), '=', 'x'),
+      ),
+  ).toThrow('inlined into the SQL');
+});

@@ -17,6 +17,8 @@ import { jsonBody } from './http/middleware/json-body.js';
 import { requestContext } from './http/middleware/request-context.js';
 import { auditRoutes } from './http/routes/audit.routes.js';
 import { xksProxyRoutes } from './http/routes/xks-proxy.routes.js';
+import { xksKeyRoutes } from './http/routes/xks-keys.routes.js';
+import { accountRoutes } from './http/routes/accounts.routes.js';
 import { authRoutes, userRoutes } from './http/routes/auth.routes.js';
 import { connectionRoutes, kmsRoutes } from './http/routes/connections.routes.js';
 import { customKeyStoreRoutes } from './http/routes/custom-key-stores.routes.js';
@@ -24,6 +26,8 @@ import { jobRoutes } from './http/routes/jobs.routes.js';
 import { keyActionRoutes } from './http/routes/key-actions.routes.js';
 import { keyRoutes, templateRoutes } from './http/routes/keys.routes.js';
 import { opsRoutes } from './http/routes/ops.routes.js';
+import { schedulerRoutes } from './http/routes/scheduler.routes.js';
+import { consoleRoutes } from './http/routes/console.routes.js';
 
 export interface AppDeps {
   services: Services;
@@ -85,6 +89,8 @@ export function createApp(deps: AppDeps): App {
       authorizeMetrics: metricsAccess(deps.tokens, deps.metricsToken),
     }),
   );
+  // The web console at `/` (static files, dist/web); it calls the API below like any client.
+  app.use(consoleRoutes());
   // opencckm's XKS proxy: SigV4 over the raw body (not JWT), so before the JSON parser, authentication and the OpenAPI validator.
   app.use(xksProxyRoutes({ stores: deps.services.xksStores, vault: deps.services.xksKeys }));
   app.use(jsonBody(deps.bodyLimitBytes));
@@ -103,8 +109,20 @@ export function createApp(deps: AppDeps): App {
   api.use(keyRoutes(deps.services.keys, deps.services.idempotency));
   api.use(keyActionRoutes(deps.services.keyActions, deps.services.keyReplication));
   api.use(jobRoutes(deps.services.syncJobs, deps.services.bulkJobs));
-  api.use(customKeyStoreRoutes(deps.services.customKeyStores, deps.services.customKeyStoreActions));
+  api.use(
+    customKeyStoreRoutes({
+      stores: deps.services.customKeyStores,
+      actions: deps.services.customKeyStoreActions,
+      credentials: deps.services.xksCredentials,
+      rotationJobs: deps.services.credentialRotationJobs,
+      audit: deps.services.audit,
+      syncJobs: deps.services.customKeyStoreSyncJobs,
+    }),
+  );
+  api.use(xksKeyRoutes(deps.services.xksKeys));
+  api.use(accountRoutes(deps.services.accountDiscovery));
   api.use(auditRoutes(deps.services.audit));
+  api.use(schedulerRoutes(deps.services));
   app.use('/api/v1', api);
   app.use((_req, _res, next) => next(new NotFoundError('No such path')));
   app.use(errorHandler(deps.logger));

@@ -29,10 +29,14 @@ import {
   PostgresLoginFailureRepository,
   PostgresUserRepository,
 } from './db/repositories/postgres-user.repository.js';
+import { PostgresJobConfigRepository } from './db/repositories/postgres-job-config.repository.js';
 import { PostgresXksKeyRepository } from './db/repositories/postgres-xks-key.repository.js';
 import { EmulatorKmsProvider, refusedEmulatorProvider } from './emulator/emulator-provider.js';
 import { EmulatorTenancy } from './emulator/tenant-accounts.js';
 import { KmsEmulator, parseXksEndpoints } from './emulator/emulator.js';
+import { decisionLogger } from './emulator/authz/authorizer.js';
+import { loadEmulatorIdentities } from './emulator/standalone.js';
+import { describeSeedReport, seedEmulatorStore } from './emulator/seed/seed-startup.js';
 import { HttpXksClient } from './xks/client.js';
 import { readApiDocument, type ApiDocument } from './http/openapi/api-document.js';
 import { AwsKmsProvider } from './providers/aws/aws-kms-provider.js';
@@ -137,6 +141,7 @@ function peerEmulatorProviders(peerUrl: string, config: Config, masterKey: Uint8
 async function openEmulator(
   config: Config,
   db: Database,
+  logger: Logger,
 ): Promise<{ emulator?: KmsEmulator; lock?: EmulatorWriterLock; role: Composed['emulatorRole'] }> {
   if (!config.emulatorEnabled) return { role: 'off' };
   const lock = await tryEmulatorWriterLock(db);
@@ -148,9 +153,20 @@ async function openEmulator(
     );
   }
   try {
+    const store = new PostgresEmulatorStore(db.db);
+    const rootKey = await loadOrCreateKey(config.emulatorRootKey, config.dataDir, 'emulator-root.key');
+    if (config.emulatorSeedPath) {
+      // Only the writer seeds: the seed's keys are created in its store before it opens.
+      const defaults = { accountId: config.emulatorAccountId, region: config.emulatorRegions[0] ?? 'us-east-1' };
+      const report = await seedEmulatorStore({ path: config.emulatorSeedPath, defaults, store, rootKey });
+      for (const line of describeSeedReport(config.emulatorSeedPath, report)) logger.info(line);
+    }
     const emulator = await KmsEmulator.open({
-      store: new PostgresEmulatorStore(db.db),
-      rootKey: await loadOrCreateKey(config.emulatorRootKey, config.dataDir, 'emulator-root.key'),
+      store,
+      rootKey,
+      // EMULATOR_IDENTITIES: declared users and roles; decisions logged per EMULATOR_AUTHZ_LOG.
+      identities: await loadEmulatorIdentities(config, config.emulatorCredentials),
+      onAuthzDecision: decisionLogger(config.emulatorAuthzLog, (line) => logger.info(line)),
       defaultAccountId: config.emulatorAccountId,
       cloudHsmTransitionMs: config.emulatorCloudHsmTransitionMs,
       xksClient: emulatorXksClient(config),
@@ -211,7 +227,7 @@ export async function compose({ config, db, logger }: ComposeOptions): Promise<C
       ? [`127.0.0.1:${config.emulatorPort}`, `localhost:${config.emulatorPort}`]
       : [];
   const outbound = new OutboundPolicy([...config.outboundAllow, ...ownEmulator]);
-  const { emulator, lock: emulatorLock, role: emulatorRole } = await openEmulator(config, db);
+  const { emulator, lock: emulatorLock, role: emulatorRole } = await openEmulator(config, db, logger);
   const registry = new ProviderRegistry({
     // Every AssumeRole carries the tenant's generated ExternalId, whatever a record holds.
     aws: (t) =>
@@ -238,6 +254,7 @@ export async function compose({ config, db, logger }: ComposeOptions): Promise<C
       audit: new PostgresAuditRepository(q),
       customKeyStores: new PostgresCustomKeyStoreRepository(q),
       xksKeys: new PostgresXksKeyRepository(q),
+      jobConfigs: new PostgresJobConfigRepository(q),
       jobs: new PostgresJobRepository(q),
       syncRecords: new PostgresSyncRecordRepository(q),
     },
@@ -249,6 +266,7 @@ export async function compose({ config, db, logger }: ComposeOptions): Promise<C
       login: config.login,
       idempotencyTtlSeconds: config.idempotencyTtlSeconds,
       emulatorEnabled: config.emulatorEnabled,
+      emulatorRegions: config.emulatorRegions,
       awsExternalIds: externalIds,
       endpoints: outbound,
       awsAmbientCredentials: config.awsAmbientCredentials,

@@ -19,14 +19,26 @@ import {
 } from './custom-key-stores/create-store-services.js';
 import { IdempotencyService, type IdempotencyRepository } from './idempotency/idempotency.service.js';
 import type { KeyRepository } from './keys/key.repository.js';
-import { createJobServices, type JobOptions, type JobServices } from './jobs/create-job-services.js';
+import {
+  createJobServices,
+  DEFAULT_JOB_OPTIONS,
+  type JobOptions,
+  type JobServices,
+} from './jobs/create-job-services.js';
 import type { JobLogger } from './jobs/job-workers.js';
 import { Periodic } from './jobs/periodic.js';
 import type { JobRepository } from './jobs/job.repository.js';
 import { KeyActionService } from './keys/key-actions.service.js';
 import { KeyReplicationService } from './keys/key-replication.service.js';
 import { KeyService } from './keys/key.service.js';
+import { AccountDiscovery } from './kms/account-discovery.js';
 import { KmsService } from './kms/kms.service.js';
+import { StoreSyncRunner } from './custom-key-stores/store-sync-runner.js';
+import { CredentialRotationJobs } from './custom-key-stores/credential-rotation-job.js';
+import { XksCredentialRotationRunner } from './custom-key-stores/credential-rotation-runner.js';
+import { createSchedulerServices, type SchedulerServices } from './scheduler/create-scheduler-services.js';
+import type { JobConfigRepository } from './scheduler/job-config.repository.js';
+import { SyncJobService } from './sync/sync-job.service.js';
 import type { SyncRecordRepository } from './sync/sync.repository.js';
 import { TemplateService } from './templates/template.service.js';
 import { AuthService } from './users/auth.service.js';
@@ -48,9 +60,10 @@ export interface Repositories {
   audit: AuditRepository;
   customKeyStores: CustomKeyStoreRepository;
   xksKeys: XksKeyRepository;
+  jobConfigs: JobConfigRepository;
 }
 
-export interface Services extends JobServices, StoreServices {
+export interface Services extends JobServices, StoreServices, SchedulerServices {
   auth: AuthService;
   users: UserService;
   connections: ConnectionService;
@@ -63,6 +76,12 @@ export interface Services extends JobServices, StoreServices {
   audit: AuditService;
   /** The source keys opencckm's XKS proxy holds (the proxy's key vault). */
   xksKeys: XksKeyService;
+  /** Custom key store synchronization jobs (`/custom-key-stores/synchronization-jobs`; job kind `cks_sync`). */
+  customKeyStoreSyncJobs: SyncJobService;
+  /** `POST /cckm/aws/accounts`: the AWS account and regions a connection reaches. */
+  accountDiscovery: AccountDiscovery;
+  /** Hosted XKS stores attached to `cckm_xks_credential_rotation` job configs (`enable-credential-rotation-job`). */
+  credentialRotationJobs: CredentialRotationJobs;
 }
 
 export interface ServiceOptions {
@@ -84,6 +103,8 @@ export interface ServiceOptions {
   onUserChange?: (userId: string) => void;
   /** Where audit events wait while the database is unavailable (replayed when it answers). */
   auditSpooling?: AuditSpooling;
+  /** The bundled emulator's regions (EMULATOR_REGIONS): what account discovery answers for emulator connections. */
+  emulatorRegions?: readonly string[];
   /** Custom key stores: the XKS proxy's public endpoint, source keys. */
   customKeyStores?: StoreServiceOptions;
 }
@@ -116,14 +137,40 @@ export function createServices(
     () => auth.pruneLoginFailures(),
     o.jobLogger ?? { warn: () => {}, error: () => {} },
   );
+  const audit = new AuditService(repos.audit, undefined, o.auditSpooling);
+  const stores = createStoreServices(
+    repos,
+    { kms, templates, box },
+    { ...o.customKeyStores, sourceKeys: o.customKeyStores?.sourceKeys ?? xksKeys },
+  );
+  const scheduler = createSchedulerServices(
+    repos,
+    { kms, keyActions, audit },
+    {
+      checkMs: o.jobs?.schedulerCheckMs ?? 15_000,
+      xksCredentialRotation: new XksCredentialRotationRunner(repos.customKeyStores, stores.xksCredentials),
+    },
+    o.jobLogger ?? { warn: () => {}, error: () => {} },
+    () => jobs.jobWorkers.wake(),
+  );
+  const jobs = createJobServices(
+    repos,
+    { kms, templates, keyActions, creatorNow: (p) => currentPrincipal(repos.users, p) },
+    o.jobs,
+    o.jobLogger,
+    [loginFailurePrune, scheduler.ticker],
+    { ...scheduler.runners, cks_sync: new StoreSyncRunner(kms, repos.customKeyStores) },
+  );
+  const customKeyStoreSyncJobs = new SyncJobService(
+    repos.jobs,
+    kms,
+    () => jobs.jobWorkers.wake(),
+    o.jobs?.maxActivePerAccount ?? DEFAULT_JOB_OPTIONS.maxActivePerAccount,
+    'cks_sync',
+  );
   return {
-    ...createJobServices(
-      repos,
-      { kms, templates, keyActions, creatorNow: (p) => currentPrincipal(repos.users, p) },
-      o.jobs,
-      o.jobLogger,
-      [loginFailurePrune],
-    ),
+    ...jobs,
+    ...scheduler.services,
     auth,
     users: new UserService(repos.users, repos.groups, o.onUserChange),
     connections: new ConnectionService(repos.connections, box, providers, {
@@ -143,12 +190,16 @@ export function createServices(
     keyActions,
     keyReplication: new KeyReplicationService(keyActions, repos.keys, kms, templates),
     idempotency: new IdempotencyService(repos.idempotency, o.idempotencyTtlSeconds),
-    audit: new AuditService(repos.audit, undefined, o.auditSpooling),
+    audit,
     xksKeys,
-    ...createStoreServices(
-      repos,
-      { kms, templates, box },
-      { ...o.customKeyStores, sourceKeys: o.customKeyStores?.sourceKeys ?? xksKeys },
+    customKeyStoreSyncJobs,
+    accountDiscovery: new AccountDiscovery(repos.connections, box, providers, o.awsExternalIds, o.emulatorRegions),
+    ...stores,
+    credentialRotationJobs: new CredentialRotationJobs(
+      stores.customKeyStores,
+      repos.customKeyStores,
+      scheduler.services.jobConfigs,
+      repos.jobConfigs,
     ),
   };
 }

@@ -41,8 +41,17 @@ export interface Config {
   readonly emulatorRegions: readonly string[];
   /** base64 32-byte key wrapping the emulator's key material; generated under dataDir when unset. */
   readonly emulatorRootKey?: string;
-  /** EMULATOR_CREDENTIALS: access key id → secret and account; unset, one is generated under dataDir (see key-files.ts). */
-  readonly emulatorCredentials: Readonly<Record<string, { secretAccessKey: string; accountId: string }>>;
+  /**
+   * EMULATOR_CREDENTIALS: access key id → secret, account and principal (`user/NAME` or
+   * `role/NAME`; absent = the account root); unset, one is generated under dataDir (see key-files.ts).
+   */
+  readonly emulatorCredentials: Readonly<
+    Record<string, { secretAccessKey: string; accountId: string; principal?: string }>
+  >;
+  /** EMULATOR_IDENTITIES: path of the JSON file declaring the emulator's IAM users and roles (validated at start). */
+  readonly emulatorIdentitiesFile?: string;
+  /** EMULATOR_AUTHZ_LOG: which authorization decisions the emulator logs: `deny` (default), `all` or `off`. */
+  readonly emulatorAuthzLog: 'deny' | 'all' | 'off';
   /** Serve the emulator's CloudHSM admin paths (activate a cluster, set `kmsuser`); unauthenticated, test setups only. */
   readonly emulatorCloudHsmAdmin: boolean;
   /** How long simulated CloudHSM clusters and HSMs stay in their in-progress states, in ms. */
@@ -51,6 +60,11 @@ export interface Config {
   readonly emulatorXksEndpoints: string;
   /** The emulator's per-call timeout towards XKS proxies, in ms. */
   readonly emulatorXksTimeoutMs: number;
+  /**
+   * EMULATOR_SEED: a JSON file of keys (ids, aliases, tags, policies, optional material) the
+   * emulator creates at start when they are absent (src/emulator/seed/); unset: no seed.
+   */
+  readonly emulatorSeedPath?: string;
   /**
    * `https://host` (port 443, no path) under which AWS reaches opencckm's own XKS proxy; stores
    * opencckm hosts (`local_hosted_params`) stay unlinked while it is unset.
@@ -139,6 +153,8 @@ export interface Config {
     /** Periodic sync of every KMS account, in minutes (0: off), and how often instances check what is due. */
     readonly syncIntervalMinutes: number;
     readonly syncCheckMs: number;
+    /** CCKM_SCHEDULER_CHECK_MS: how often an instance fires the due ticks of scheduler job configs (0: this instance fires none). */
+    readonly schedulerCheckMs: number;
     /** CCKM_JOBS_MAX_ACTIVE_PER_ACCOUNT: jobs in progress per account; one more is answered 429. */
     readonly maxActivePerAccount: number;
     /** CCKM_JOB_RETENTION_DAYS: finished jobs are deleted this long after they finished (0: kept), checked every CCKM_JOB_PRUNE_INTERVAL_MS. */
@@ -177,20 +193,38 @@ function key32(env: Env, name: string): string | undefined {
   return raw;
 }
 
-/** `AKID:SECRET[:ACCOUNT],...` → credentials the emulator's wire endpoint accepts. */
+/** One of `choices` (default `fallback`). */
+function oneOf<T extends string>(env: Env, name: string, choices: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(choices as readonly string[]).includes(raw))
+    throw ValidationError.field(name, `must be one of ${choices.join(', ')}`);
+  return raw as T;
+}
+
+/** `AKID:SECRET[:ACCOUNT[:user/NAME|role/NAME]],...` → credentials the emulator's wire endpoint accepts. */
 function emulatorCredentials(env: Env, defaultAccount: string): Config['emulatorCredentials'] {
   const raw = env.EMULATOR_CREDENTIALS;
-  const out: Record<string, { secretAccessKey: string; accountId: string }> = {};
+  const out: Record<string, { secretAccessKey: string; accountId: string; principal?: string }> = {};
   if (!raw) return out;
   for (const entry of raw
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean)) {
-    const [akid, secret, account = defaultAccount] = entry.split(':');
-    if (!akid || !secret || !AWS_ACCOUNT_ID.test(account)) {
-      throw ValidationError.field('EMULATOR_CREDENTIALS', 'entries must be ACCESS_KEY_ID:SECRET[:12-digit account]');
+    const [akid, secret, account = defaultAccount, principal, ...extra] = entry.split(':');
+    if (!akid || !secret || !AWS_ACCOUNT_ID.test(account) || extra.length > 0) {
+      throw ValidationError.field(
+        'EMULATOR_CREDENTIALS',
+        'entries must be ACCESS_KEY_ID:SECRET[:12-digit account[:user/NAME|role/NAME]]',
+      );
     }
-    out[akid] = { secretAccessKey: secret, accountId: account };
+    if (principal !== undefined && !/^(user|role)\/[\w+=,.@-]{1,64}$/.test(principal)) {
+      throw ValidationError.field(
+        'EMULATOR_CREDENTIALS',
+        `entry ${akid}: the fourth field must be user/NAME or role/NAME (NAME: 1-64 of A-Za-z0-9+=,.@_-)`,
+      );
+    }
+    out[akid] = { secretAccessKey: secret, accountId: account, ...(principal !== undefined ? { principal } : {}) };
   }
   return out;
 }
@@ -279,10 +313,13 @@ export function loadConfig(env: Env = process.env): Config {
     emulatorRegions,
     emulatorRootKey: key32(env, 'EMULATOR_ROOT_KEY'),
     emulatorCredentials: emulatorCredentials(env, emulatorAccountId),
+    ...(env.EMULATOR_IDENTITIES ? { emulatorIdentitiesFile: env.EMULATOR_IDENTITIES } : {}),
+    emulatorAuthzLog: oneOf(env, 'EMULATOR_AUTHZ_LOG', ['deny', 'all', 'off'] as const, 'deny'),
     emulatorCloudHsmAdmin: bool(env, 'EMULATOR_CLOUDHSM_ADMIN', false),
     emulatorCloudHsmTransitionMs: int(env, 'EMULATOR_CLOUDHSM_TRANSITION_MS', 300, 0, 600000),
     emulatorXksEndpoints: env.EMULATOR_XKS_ENDPOINTS?.trim() ?? '',
     emulatorXksTimeoutMs: int(env, 'EMULATOR_XKS_TIMEOUT_MS', 2000, 50, 60000),
+    ...(env.EMULATOR_SEED?.trim() ? { emulatorSeedPath: env.EMULATOR_SEED.trim() } : {}),
     xksProxyPublicEndpoint: xksPublicEndpoint(env),
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: env.CCKM_DATA_DIR || './.data',
@@ -327,6 +364,7 @@ export function loadConfig(env: Env = process.env): Config {
       syncPageSize: int(env, 'CCKM_SYNC_PAGE_SIZE', 1000, 1, 1000),
       syncIntervalMinutes: int(env, 'CCKM_SYNC_INTERVAL_MINUTES', 0, 0, 10080),
       syncCheckMs: int(env, 'CCKM_SYNC_CHECK_MS', 60000, 100, 3600000),
+      schedulerCheckMs: int(env, 'CCKM_SCHEDULER_CHECK_MS', 15000, 0, 3600000),
       maxActivePerAccount: int(env, 'CCKM_JOBS_MAX_ACTIVE_PER_ACCOUNT', 10, 1, 100000),
       retentionDays: int(env, 'CCKM_JOB_RETENTION_DAYS', 30, 0, 36500),
       pruneIntervalMs: int(env, 'CCKM_JOB_PRUNE_INTERVAL_MS', 3600000, 1000, 86400000),
@@ -415,7 +453,7 @@ function xksPublicEndpoint(env: Env): string | undefined {
 }
 
 /** Regions the emulator KMS account covers by default (the commercial partition's). */
-export const DEFAULT_REGIONS = [
+const DEFAULT_REGIONS = [
   'us-east-1',
   'us-east-2',
   'us-west-1',

@@ -103,7 +103,7 @@ export async function loadOrCreateEmulatorCredential(
 /** What the emulator's wire endpoint accepts (see {@link resolveEmulatorWireAuth}). */
 export interface EmulatorWireAuth {
   auth: 'on' | 'off';
-  credentials: Record<string, { secretAccessKey: string; accountId: string }>;
+  credentials: Record<string, { secretAccessKey: string; accountId: string; principal?: string }>;
   /** The data-dir credential, when EMULATOR_CREDENTIALS is unset and auth is on. */
   generated?: EmulatorCredential;
 }

@@ -230,18 +230,24 @@ export interface CloudHsmOperations {
 
 export type CloudHsmOperationName = keyof CloudHsmOperations;
 
-/** Every CloudHSM v2 operation name of {@link CloudHsmOperations}. */
-export const CLOUDHSM_OPERATIONS = [
-  'CreateCluster',
-  'CreateHsm',
-  'DeleteCluster',
-  'DeleteHsm',
-  'DescribeClusters',
-  'InitializeCluster',
-  'ListTags',
-  'TagResource',
-  'UntagResource',
-] as const satisfies readonly CloudHsmOperationName[];
+/** A hypothetical request to authorize (see {@link KmsProvider.simulateAccess}). */
+export interface SimulateAccessRequest {
+  /** The principal's ARN. */
+  principal: string;
+  /** `kms:<Operation>` (ReEncrypt's halves: `kms:ReEncryptFrom`, `kms:ReEncryptTo`). */
+  action: string;
+  /** The key's id or ARN. */
+  keyId: string;
+  encryptionContext?: Record<string, string>;
+}
+
+/** The decision and what made it. */
+export interface SimulatedAccess {
+  allowed: boolean;
+  /** The statement, grant or identity policy that decided, or `implicit deny`. */
+  decidedBy: string;
+  explanation: string;
+}
 
 /** Who the provider's credentials belong to (STS GetCallerIdentity). */
 export interface CallerIdentity {
@@ -271,6 +277,14 @@ export interface KmsProvider {
 
   /** The account and principal behind the provider's credentials (STS GetCallerIdentity). */
   getCallerIdentity(): Promise<CallerIdentity>;
+
+  /**
+   * Evaluates whether `principal` may perform `action` on the key, and why, the way the
+   * provider itself decides (key policy, identity policies, grants, conditions), without
+   * acting. Only the emulator offers it; for AWS the caller computes the answer from the
+   * key policy alone.
+   */
+  simulateAccess?(request: SimulateAccessRequest): Promise<SimulatedAccess>;
 
   /**
    * Releases the provider's clients and sockets once the calls in flight have settled.

@@ -10,6 +10,7 @@ import {
   type XksErrorName,
   type XksFailure,
   type XksHealth,
+  type XksHealthRequestMetadata,
   type XksKeyMetadata,
   type XksProxyTarget,
   type XksRequestMetadata,
@@ -43,8 +44,8 @@ export interface HttpXksClientOptions {
   lookup?: LookupFunction;
 }
 
-export const DEFAULT_XKS_TIMEOUT_MS = 2000;
-export const DEFAULT_XKS_MAX_RESPONSE_BYTES = 64 * 1024;
+const DEFAULT_XKS_TIMEOUT_MS = 2000;
+const DEFAULT_XKS_MAX_RESPONSE_BYTES = 64 * 1024;
 
 const ERROR_NAMES: ReadonlySet<string> = new Set<XksErrorName>([
   'ValidationException',
@@ -100,9 +101,14 @@ export class HttpXksClient implements XksClient {
     if (!(this.maxResponseBytes > 0)) throw new RangeError('maxResponseBytes must be positive');
   }
 
-  /** POST /health. @throws XksCallError */
-  async health(target: XksProxyTarget, requestMetadata: XksRequestMetadata): Promise<XksHealth> {
-    const body = await this.call(target, '/health', { requestMetadata });
+  /**
+   * POST /health with exactly the body AWS KMS sends: `requestMetadata` holding only
+   * `kmsRequestId` and `kmsOperation` (any other member of the argument is not sent).
+   * @throws XksCallError
+   */
+  async health(target: XksProxyTarget, requestMetadata: XksHealthRequestMetadata): Promise<XksHealth> {
+    const { kmsRequestId, kmsOperation } = requestMetadata;
+    const body = await this.call(target, '/health', { requestMetadata: { kmsRequestId, kmsOperation } });
     const fleetSize = body.xksProxyFleetSize;
     if (typeof fleetSize !== 'number' || !Number.isInteger(fleetSize) || fleetSize < 1)
       throw invalid('The proxy answered an invalid xksProxyFleetSize');

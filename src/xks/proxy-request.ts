@@ -1,5 +1,5 @@
 import { decodeBase64Strict, XKS_KEY_ID_PATTERN, XKS_LIMITS } from './codec.js';
-import type { XksErrorName, XksRequestMetadata } from './xks-types.js';
+import type { XksErrorName, XksHealthRequestMetadata, XksRequestMetadata } from './xks-types.js';
 
 /**
  * Strict parsing of XKS proxy requests (the route and the JSON body). Every failure is
@@ -7,7 +7,7 @@ import type { XksErrorName, XksRequestMetadata } from './xks-types.js';
  */
 
 /** HTTP status of each XKS error name (XKS Proxy API v1). */
-export const XKS_ERROR_STATUS: Readonly<Record<XksErrorName, number>> = {
+const XKS_ERROR_STATUS: Readonly<Record<XksErrorName, number>> = {
   ValidationException: 400,
   InvalidStateException: 400,
   InvalidCiphertextException: 400,
@@ -55,20 +55,33 @@ export function parseXksRoute(path: string): XksRoute {
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const invalid = (message: string) => new XksProxyError('ValidationException', message);
 
-const METADATA_REQUIRED = ['awsPrincipalArn', 'kmsOperation', 'kmsRequestId'] as const;
+/**
+ * The requestMetadata members each operation requires (XKS Proxy API v1). GetHealthStatus
+ * carries only `kmsRequestId` and `kmsOperation`: AWS KMS calls it on its own, with no
+ * principal, so requiring more would fail CreateCustomKeyStore and ConnectCustomKeyStore.
+ * `kmsKeyArn`, required of KMS for Encrypt and Decrypt, is not checked: the spec expects no
+ * validation of requestMetadata beyond the signature, and KMS omits it for CreateKey.
+ */
+export const REQUIRED_METADATA: Readonly<Record<XksRoute['op'], readonly string[]>> = {
+  health: ['kmsRequestId', 'kmsOperation'],
+  metadata: ['awsPrincipalArn', 'kmsOperation', 'kmsRequestId'],
+  encrypt: ['awsPrincipalArn', 'kmsOperation', 'kmsRequestId'],
+  decrypt: ['awsPrincipalArn', 'kmsOperation', 'kmsRequestId'],
+};
 const METADATA_MAX_FIELDS = 16;
 const METADATA_MAX_CHARS = 2048;
 
 /**
  * Parses the JSON body and checks its top-level fields are among `allowed` and that
- * `requestMetadata` is present and well formed. Unknown requestMetadata members are
- * tolerated (KMS may add context) but must be bounded strings.
+ * `requestMetadata` is present, well formed and has the `required` members. Other
+ * requestMetadata members are tolerated (KMS may add context) but must be bounded strings.
  * @throws XksProxyError ValidationException
  */
 export function parseXksBody(
   raw: Uint8Array,
   allowed: readonly string[],
-): { body: Record<string, unknown>; requestMetadata: XksRequestMetadata } {
+  required: readonly string[] = REQUIRED_METADATA.metadata,
+): { body: Record<string, unknown>; requestMetadata: XksHealthRequestMetadata & Partial<XksRequestMetadata> } {
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(raw).toString('utf8'));
@@ -88,17 +101,17 @@ export function parseXksBody(
     if (typeof value !== 'string' || value.length > METADATA_MAX_CHARS)
       throw invalid(`requestMetadata.${key} must be a string of at most ${METADATA_MAX_CHARS} characters`);
   }
-  for (const key of METADATA_REQUIRED) {
+  for (const key of required) {
     if (typeof md[key] !== 'string' || md[key] === '') throw invalid(`requestMetadata.${key} is required`);
   }
-  return { body: parsed, requestMetadata: md as unknown as XksRequestMetadata };
+  return { body: parsed, requestMetadata: md as unknown as XksHealthRequestMetadata & Partial<XksRequestMetadata> };
 }
 
 /**
  * Reads a base64 field and bounds its decoded size.
  * @throws XksProxyError ValidationException naming the field
  */
-export function bytesField(
+function bytesField(
   body: Record<string, unknown>,
   field: string,
   bounds: { min?: number; max: number; exact?: number },
@@ -120,7 +133,7 @@ export function bytesField(
  * Checks `encryptionAlgorithm` is AES_GCM, the only one of XKS API v1.
  * @throws XksProxyError ValidationException when absent or not a string, UnsupportedOperationException for another algorithm
  */
-export function checkAlgorithm(body: Record<string, unknown>): void {
+function checkAlgorithm(body: Record<string, unknown>): void {
   const alg = body.encryptionAlgorithm;
   if (typeof alg !== 'string') throw invalid('encryptionAlgorithm is required');
   if (alg !== 'AES_GCM')

@@ -8,10 +8,11 @@ import {
   parseEncrypt,
   parseXksBody,
   parseXksRoute,
+  REQUIRED_METADATA,
   XksProxyError,
 } from './proxy-request.js';
 import { verifyXksRequest } from './xks-authentication.js';
-import type { XksCredential, XksHealth, XksKeyMetadata } from './xks-types.js';
+import type { XksCredential, XksHealth, XksKeyMetadata, XksKeyUsage } from './xks-types.js';
 
 /** What the proxy needs to know about one external key store it serves. */
 export interface XksStoreAccess {
@@ -25,6 +26,11 @@ export interface XksStoreAccess {
   ownerAccount: string;
   /** `mtls_enabled`: calls must come over TLS with a client certificate the server verified. */
   requireClientCertificate?: boolean;
+  /**
+   * `health_check_key_id`: the key (of the owner account) the deep health check encrypts and
+   * decrypts with. Without one, the check runs the same round trip under a throwaway key.
+   */
+  healthCheckKeyId?: string;
 }
 
 /** Finds the store a proxy URL belongs to. Implemented by the store service and in memory. */
@@ -33,11 +39,15 @@ export interface XksStoreResolver {
   resolveXksStore(storeId: string): Promise<XksStoreAccess | undefined>;
 }
 
-/** A proxy-held key: 32 bytes of AES-256 material and whether it may be used. */
+/** A proxy-held key: 32 bytes of AES-256 material, whether it may be used, and for what. */
 export interface XksVaultKey {
   material: Uint8Array;
   enabled: boolean;
+  /** What the key may do (GetKeyMetadata's keyUsage); absent means both ENCRYPT and DECRYPT. */
+  keyUsage?: readonly XksKeyUsage[];
 }
+
+const BOTH_USAGES: readonly XksKeyUsage[] = ['ENCRYPT', 'DECRYPT'];
 
 /** Where the proxy's keys live. Implemented by the XKS key service and in memory. */
 export interface XksKeyVault {
@@ -190,25 +200,103 @@ export class XksProxy {
     if (req.method.toUpperCase() !== 'POST')
       throw new XksProxyError('InvalidUriPathException', 'XKS API operations are POST requests');
     const route = parseXksRoute(req.path);
-    const { body } = parseXksBody(req.rawBody, ALLOWED_FIELDS[route.op]);
+    const { body } = parseXksBody(req.rawBody, ALLOWED_FIELDS[route.op], REQUIRED_METADATA[route.op]);
     if (store.blocked)
       throw new XksProxyError('InvalidStateException', 'This external key store is blocked at the proxy');
-    if (route.op === 'health') return { ...this.health };
+    if (route.op === 'health') return this.deepHealth(store);
     const key = await this.lookup('key', () => this.vault.getXksKey(store.ownerAccount, route.keyId));
     if (!key) throw new XksProxyError('KeyNotFoundException', `No XKS key ${route.keyId} exists`);
     if (key.material.length !== 32)
       throw new XksProxyError('InternalException', 'The XKS key material is not an AES-256 key');
+    const usage = key.keyUsage ?? BOTH_USAGES;
     if (route.op === 'metadata') {
       const md: XksKeyMetadata = {
         keySpec: 'AES_256',
-        keyUsage: ['ENCRYPT', 'DECRYPT'],
+        keyUsage: [...usage],
         keyStatus: key.enabled ? 'ENABLED' : 'DISABLED',
       };
       return { ...md };
     }
     if (!key.enabled) throw new XksProxyError('InvalidStateException', `XKS key ${route.keyId} is disabled`);
-    return route.op === 'encrypt' ? encrypt(key.material, body) : decrypt(key.material, body);
+    if (route.op === 'decrypt') {
+      requireUsage(usage, 'DECRYPT', route.keyId);
+      return decrypt(key.material, body);
+    }
+    requireUsage(usage, 'ENCRYPT', route.keyId);
+    const request = parseEncrypt(body);
+    // Appendix C: a CDIV is a promise that the ciphertext decrypts, so it is checked by decrypting, which needs DECRYPT.
+    if (request.integrity) requireUsage(usage, 'DECRYPT', route.keyId);
+    return encrypt(key.material, request);
   }
+
+  /**
+   * GetHealthStatus, deep as the spec recommends: an AES-GCM round trip (encrypt, then
+   * decrypt and compare) under the store's health check key, or under a throwaway key when it
+   * has none. The answer is 200 either way; a failed round trip reports the key manager
+   * UNAVAILABLE. A key lookup that times out is DependencyTimeoutException.
+   */
+  private async deepHealth(store: XksStoreAccess): Promise<Record<string, unknown>> {
+    let material: Uint8Array | undefined = randomBytes(32);
+    if (store.healthCheckKeyId) {
+      const id = store.healthCheckKeyId;
+      const key = await this.lookup('health check key', () => this.vault.getXksKey(store.ownerAccount, id));
+      const usage = key?.keyUsage ?? BOTH_USAGES;
+      const usable = key?.enabled && usage.includes('ENCRYPT') && usage.includes('DECRYPT');
+      material = usable ? key.material : undefined;
+    }
+    const healthy = material !== undefined && roundTrips(material);
+    const ekmFleetDetails = this.health.ekmFleetDetails.map((d) =>
+      healthy ? { ...d } : { ...d, healthStatus: 'UNAVAILABLE' as const },
+    );
+    return { ...this.health, ekmFleetDetails };
+  }
+}
+
+/** @throws XksProxyError InvalidKeyUsageException when the key may not do `needed`. */
+function requireUsage(usage: readonly XksKeyUsage[], needed: XksKeyUsage, keyId: string): void {
+  if (!usage.includes(needed))
+    throw new XksProxyError('InvalidKeyUsageException', `XKS key ${keyId} does not allow ${needed}`);
+}
+
+/** True when the GCM output decrypts back to `plaintext` under `material`. */
+function roundTripsAs(
+  material: Uint8Array,
+  out: { iv: Uint8Array; ciphertext: Uint8Array; tag: Uint8Array; aad?: Uint8Array },
+  plaintext: Uint8Array,
+): boolean {
+  try {
+    return gcmOpen(material, out.iv, out.ciphertext, out.tag, out.aad).equals(plaintext);
+  } catch {
+    return false;
+  }
+}
+
+/** True when 32 random bytes encrypt and decrypt back to themselves under `material`. */
+function roundTrips(material: Uint8Array): boolean {
+  try {
+    const probe = randomBytes(32);
+    const aad = Buffer.from('opencckm-xks-health-check');
+    const sealed = gcmSeal(material, probe, aad);
+    return gcmOpen(material, sealed.iv, sealed.ciphertext, sealed.tag, aad).equals(probe);
+  } catch {
+    return false;
+  }
+}
+
+function gcmSeal(material: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array) {
+  const iv = randomBytes(XKS_LIMITS.ivBytes);
+  const cipher = createCipheriv('aes-256-gcm', material, iv, { authTagLength: XKS_LIMITS.tagBytes });
+  if (aad) cipher.setAAD(aad);
+  const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  return { iv, ciphertext, tag: cipher.getAuthTag() };
+}
+
+/** @throws Error when the tag does not verify */
+function gcmOpen(material: Uint8Array, iv: Uint8Array, ciphertext: Uint8Array, tag: Uint8Array, aad?: Uint8Array) {
+  const decipher = createDecipheriv('aes-256-gcm', material, iv, { authTagLength: XKS_LIMITS.tagBytes });
+  if (aad) decipher.setAAD(aad);
+  decipher.setAuthTag(tag);
+  return Buffer.concat([decipher.update(ciphertext), decipher.final()]);
 }
 
 const errorResponse = (e: XksProxyError): XksProxyResponse => ({
@@ -216,13 +304,12 @@ const errorResponse = (e: XksProxyError): XksProxyResponse => ({
   body: { errorName: e.errorName, errorMessage: e.message },
 });
 
-function encrypt(material: Uint8Array, body: Record<string, unknown>): Record<string, unknown> {
-  const req = parseEncrypt(body);
-  const iv = randomBytes(XKS_LIMITS.ivBytes);
-  const cipher = createCipheriv('aes-256-gcm', material, iv, { authTagLength: XKS_LIMITS.tagBytes });
-  if (req.aad) cipher.setAAD(req.aad);
-  const ciphertext = Buffer.concat([cipher.update(req.plaintext), cipher.final()]);
-  const tag = cipher.getAuthTag();
+/**
+ * Encrypts; with a CDIV requested, computes it first and then decrypts the output to check
+ * it (Appendix C's order, so a corruption after the hash cannot go unnoticed).
+ */
+function encrypt(material: Uint8Array, req: ReturnType<typeof parseEncrypt>): Record<string, unknown> {
+  const { iv, ciphertext, tag } = gcmSeal(material, req.plaintext, req.aad);
   const out: Record<string, unknown> = {
     authenticationTag: toBase64(tag),
     ciphertext: toBase64(ciphertext),
@@ -236,6 +323,8 @@ function encrypt(material: Uint8Array, body: Record<string, unknown>): Record<st
       authenticationTag: tag,
     });
     out.ciphertextDataIntegrityValue = toBase64(value);
+    if (!roundTripsAs(material, { iv, ciphertext, tag, aad: req.aad }, req.plaintext))
+      throw new XksProxyError('InternalException', 'The encryption output did not verify; retry');
   }
   return out;
 }
@@ -245,12 +334,8 @@ function decrypt(material: Uint8Array, body: Record<string, unknown>): Record<st
   // This proxy never issues ciphertextMetadata, so a ciphertext carrying some is not ours.
   if (req.metadata && req.metadata.length > 0)
     throw new XksProxyError('InvalidCiphertextException', 'The ciphertext was not produced by this proxy');
-  const decipher = createDecipheriv('aes-256-gcm', material, req.iv, { authTagLength: XKS_LIMITS.tagBytes });
-  if (req.aad) decipher.setAAD(req.aad);
-  decipher.setAuthTag(req.tag);
   try {
-    const plaintext = Buffer.concat([decipher.update(req.ciphertext), decipher.final()]);
-    return { plaintext: toBase64(plaintext) };
+    return { plaintext: toBase64(gcmOpen(material, req.iv, req.ciphertext, req.tag, req.aad)) };
   } catch {
     throw new XksProxyError(
       'InvalidCiphertextException',

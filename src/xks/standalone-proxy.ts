@@ -11,6 +11,7 @@ import {
   type XksStoreResolver,
   type XksVaultKey,
 } from './proxy.js';
+import type { XksKeyUsage } from './xks-types.js';
 
 /**
  * A complete XKS proxy that needs no database: stores and keys held in memory, served
@@ -48,14 +49,19 @@ export class InMemoryXksKeyVault implements XksKeyVault {
   private readonly keys = new Map<string, XksVaultKey>();
 
   /**
-   * Creates a key with fresh random material and returns its id.
+   * Creates a key with fresh random material and returns its id; `keyUsage` restricts what
+   * it may do (default ENCRYPT and DECRYPT).
    * @throws Error when the id is malformed or taken
    */
-  createKey(account: string, keyId: string = randomUUID()): string {
+  createKey(
+    account: string,
+    keyId: string = randomUUID(),
+    keyUsage: readonly XksKeyUsage[] = ['ENCRYPT', 'DECRYPT'],
+  ): string {
     if (!XKS_KEY_ID_PATTERN.test(keyId)) throw new Error('keyId must be 1 to 128 characters of [a-zA-Z0-9-_.]');
     const k = this.id(account, keyId);
     if (this.keys.has(k)) throw new Error(`XKS key ${keyId} already exists`);
-    this.keys.set(k, { material: randomBytes(32), enabled: true });
+    this.keys.set(k, { material: randomBytes(32), enabled: true, keyUsage: [...keyUsage] });
     return keyId;
   }
 
@@ -76,7 +82,7 @@ export class InMemoryXksKeyVault implements XksKeyVault {
 
   async getXksKey(account: string, keyId: string): Promise<XksVaultKey | undefined> {
     const key = this.keys.get(this.id(account, keyId));
-    return key && { material: key.material, enabled: key.enabled };
+    return key && { material: key.material, enabled: key.enabled, keyUsage: key.keyUsage };
   }
 
   private id(account: string, keyId: string): string {

@@ -9,7 +9,16 @@
  * (service name `kms-xks-proxy`, the KMS Region).
  */
 
-/** The `requestMetadata` object KMS sends with every proxy call. */
+/**
+ * The `requestMetadata` of GetHealthStatus: exactly these two fields. The health request
+ * names no principal (AWS calls it on its own, periodically and from the store APIs).
+ */
+export interface XksHealthRequestMetadata {
+  kmsRequestId: string;
+  kmsOperation: string;
+}
+
+/** The `requestMetadata` object KMS sends with every key operation (GetKeyMetadata, Encrypt, Decrypt). */
 export interface XksRequestMetadata {
   awsPrincipalArn: string;
   kmsOperation: string;
@@ -70,9 +79,12 @@ export class XksCallError extends Error {
   }
 }
 
+/** The key usages of XKS API v1 that KMS relies on. */
+export type XksKeyUsage = 'ENCRYPT' | 'DECRYPT';
+
 export interface XksKeyMetadata {
   keySpec: 'AES_256';
-  keyUsage: Array<'ENCRYPT' | 'DECRYPT'>;
+  keyUsage: XksKeyUsage[];
   keyStatus: 'ENABLED' | 'DISABLED';
 }
 
@@ -96,7 +108,8 @@ export interface XksEncryptResult {
 
 /** The client side, as the emulator's KMS uses it. Every call throws {@link XksCallError}. */
 export interface XksClient {
-  health(target: XksProxyTarget, requestMetadata: XksRequestMetadata): Promise<XksHealth>;
+  /** Sends only `kmsRequestId` and `kmsOperation`, as AWS KMS does. */
+  health(target: XksProxyTarget, requestMetadata: XksHealthRequestMetadata): Promise<XksHealth>;
   getKeyMetadata(target: XksProxyTarget, keyId: string, requestMetadata: XksRequestMetadata): Promise<XksKeyMetadata>;
   encrypt(
     target: XksProxyTarget,

@@ -4,8 +4,6 @@
  * cckm/ never imports Prisma itself.
  */
 
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
 export interface UserRecord {
   id: string;
   account: string;
@@ -88,8 +86,6 @@ export interface PolicyTemplateRecord {
   updatedAt: Date;
 }
 
-export type KeyRecordStatus = 'creating' | 'ready' | 'failed';
-
 export interface KeyRecord {
   id: string;
   account: string;
@@ -119,6 +115,13 @@ export interface KeyRecord {
   externalAccounts: string[];
   awsParam: unknown;
   rotationStatus: string;
+  /** Attached to a scheduler job config (enable-rotation-job). */
+  rotationJobEnabled: boolean;
+  jobConfigId: string | null;
+  autoRotateKeySource: string | null;
+  /** When a scheduler run last rotated the key, and the tick of its job config that will consider it next. */
+  rotatedAt: Date | null;
+  nextRotationAt: Date | null;
   labels: unknown;
   gone: boolean;
   /** The key's policy in AWS no longer matches its template (checked when the policy is read). */

@@ -14,7 +14,7 @@ export type ConnectionOutcome = { ok: true } | { ok: false; error: string };
  * NotFoundException) means it works. Throttling, AWS's 5xx and timeouts say nothing about
  * the connection: undefined.
  */
-export function outcomeOf(err: unknown): ConnectionOutcome | undefined {
+function outcomeOf(err: unknown): ConnectionOutcome | undefined {
   if (err === undefined) return { ok: true };
   if (!(err instanceof AppError)) return undefined;
   const text = err.awsName ? `${err.awsName}: ${err.message}` : err.message;
@@ -93,6 +93,7 @@ export class ConnectionHealth {
       kms: (op, input) => report(() => provider.kms(op, input)),
       cloudHsm: (op, input) => report(() => provider.cloudHsm(op, input)),
       getCallerIdentity: () => report(() => provider.getCallerIdentity()),
+      ...(provider.simulateAccess ? { simulateAccess: (r) => report(() => provider.simulateAccess!(r)) } : {}),
       ...(provider.close ? { close: () => provider.close!() } : {}),
     };
   }

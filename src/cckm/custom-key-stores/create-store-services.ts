@@ -5,6 +5,7 @@ import type { KmsService } from '../kms/kms.service.js';
 import type { TemplateService } from '../templates/template.service.js';
 import type { CustomKeyStoreRepository } from './custom-key-store.repository.js';
 import { CustomKeyStoreService, type CustomKeyStoreOptions } from './custom-key-store.service.js';
+import { XksCredentialRotation } from './credential-rotation.js';
 import { CustomKeyStoreActions, type HyokSourceKeys } from './store-actions.service.js';
 import { CustomKeyStoreXksResolver } from './xks-store-resolver.js';
 
@@ -14,6 +15,8 @@ export interface StoreServices {
   customKeyStoreActions: CustomKeyStoreActions;
   /** The XKS proxy's view of the stores opencckm hosts (pass to the proxy routes). */
   xksStores: CustomKeyStoreXksResolver;
+  /** Hosted stores' proxy credentials: shown to admins, rotated (`rotateCredential`, also the scheduler's). */
+  xksCredentials: XksCredentialRotation;
 }
 
 export interface StoreServiceOptions extends CustomKeyStoreOptions {
@@ -34,5 +37,6 @@ export function createStoreServices(
     customKeyStores,
     customKeyStoreActions: new CustomKeyStoreActions(customKeyStores, repos.customKeyStores, keys, sourceKeys),
     xksStores: new CustomKeyStoreXksResolver(repos.customKeyStores, deps.box),
+    xksCredentials: new XksCredentialRotation(customKeyStores, repos.customKeyStores, deps.box),
   };
 }

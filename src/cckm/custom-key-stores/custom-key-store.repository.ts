@@ -22,6 +22,15 @@ export interface CustomKeyStoreRecord {
   xksProxyAccessKeyId: string | null;
   localHostedParams: unknown;
   xksCredentialEnc: Uint8Array | null;
+  /** During a credential rotation: the next credential, accepted by the proxy next to the current one. */
+  xksNextAccessKeyId: string | null;
+  xksNextCredentialEnc: Uint8Array | null;
+  /** Completed credential rotations. */
+  xksCredentialVersion: number;
+  xksCredentialRotatedAt: Date | null;
+  /** Attached to the `cckm_xks_credential_rotation` job config `jobConfigId` (hosted stores only). */
+  credentialRotationJobEnabled: boolean;
+  jobConfigId: string | null;
   gone: boolean;
   lastError: string | null;
   syncedAt: Date | null;
@@ -33,7 +42,18 @@ export interface CustomKeyStoreRecord {
 
 export type NewCustomKeyStore = Omit<
   CustomKeyStoreRecord,
-  'createdAt' | 'updatedAt' | 'gone' | 'lastError' | 'syncedAt' | 'awsCreatedAt'
+  | 'createdAt'
+  | 'updatedAt'
+  | 'gone'
+  | 'lastError'
+  | 'syncedAt'
+  | 'awsCreatedAt'
+  | 'xksNextAccessKeyId'
+  | 'xksNextCredentialEnc'
+  | 'xksCredentialVersion'
+  | 'xksCredentialRotatedAt'
+  | 'credentialRotationJobEnabled'
+  | 'jobConfigId'
 >;
 
 export type CustomKeyStoreChanges = Partial<
@@ -61,6 +81,19 @@ export interface CustomKeyStoreRepository {
    * @returns false when another link holds the store
    */
   claimCredential(id: string, accessKeyId: string, sealedSecret: Uint8Array): Promise<boolean>;
+  /**
+   * Starts a credential rotation: stores the next credential only if the store has a current
+   * one and no rotation is under way, atomically (one rotation at a time).
+   * @returns false when the store has no credential or another rotation holds it
+   */
+  beginRotation(id: string, accessKeyId: string, sealedSecret: Uint8Array): Promise<boolean>;
+  /**
+   * Ends a rotation whose next credential is `accessKeyId`: it becomes the current one (the old
+   * one is gone), the version grows by one. Does nothing when another rotation holds the store.
+   */
+  completeRotation(id: string, accessKeyId: string): Promise<CustomKeyStoreRecord | null>;
+  /** Abandons the rotation to `accessKeyId` (AWS refused it): the next credential is removed. */
+  abortRotation(id: string, accessKeyId: string): Promise<void>;
   /** A store of the account, or null (another account's store is null too). */
   find(account: string, id: string): Promise<CustomKeyStoreRecord | null>;
   /** A store of any account: for the XKS proxy, which authenticates with the store's own credential. */

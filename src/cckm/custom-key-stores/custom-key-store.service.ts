@@ -22,6 +22,7 @@ import {
   type UpdateStoreInput,
 } from './store-request.js';
 import { readStoreColumns, withAwsDetails } from './store-sync.js';
+import { unusedCloudHsmClusters, type UnusedCluster, type UnusedClustersInput } from './unused-clusters.js';
 import { generateXksCredential, sealXksSecret } from './xks-credential.js';
 
 /** A store record with its KMS account, as the API shows it. */
@@ -49,7 +50,7 @@ export interface CustomKeyStoreOptions {
 const OUTCOME_UNKNOWN = 'Creation outcome unknown';
 
 /** The XksProxyUriPath of a store opencckm hosts: its route under the REST API. */
-export const xksProxyPath = (storeId: string) => `/api/v1/cckm/aws/xks-proxy-endpoints/${storeId}/kms/xks/v1`;
+const xksProxyPath = (storeId: string) => `/api/v1/cckm/aws/xks-proxy-endpoints/${storeId}/kms/xks/v1`;
 
 /** The stored `local_hosted_params` of a hosted store (null for others). */
 export function hostedParams(s: CustomKeyStoreRecord): (LocalHostedParams & { blocked: boolean }) | null {
@@ -304,6 +305,14 @@ export class CustomKeyStoreService {
       }
       throw err;
     }
+  }
+
+  /** CloudHSM clusters of a KMS account and region that no custom key store uses. @see unusedCloudHsmClusters */
+  unusedClusters(
+    p: Principal,
+    input: UnusedClustersInput,
+  ): Promise<{ kms: string; region: string; clusters: UnusedCluster[] }> {
+    return unusedCloudHsmClusters(this.kms, p, input);
   }
 
   /** The provider of a store's KMS account and region. */

@@ -2,11 +2,11 @@ import type { SecretBox } from '../../auth/secret-box.js';
 import type { XksStoreAccess, XksStoreResolver } from '../../xks/proxy.js';
 import type { CustomKeyStoreRepository } from './custom-key-store.repository.js';
 import { hostedParams } from './custom-key-store.service.js';
-import { openXksSecret } from './xks-credential.js';
+import { acceptedCredentials } from './credential-rotation.js';
 
 /**
  * Tells opencckm's XKS proxy about the stores it hosts, from their records: the signing
- * region, the accepted credential (opened from its sealed form only here), whether the store
+ * region, the accepted credentials (opened from their sealed form only here), whether the store
  * is blocked, and the account whose source keys it may use. Stores opencckm does not host are
  * unknown to the proxy (it answers InvalidUriPathException).
  */
@@ -21,21 +21,18 @@ export class CustomKeyStoreXksResolver implements XksStoreResolver {
     if (!store) return undefined;
     const hosted = hostedParams(store);
     if (!hosted) return undefined;
-    const credentials =
-      store.xksProxyAccessKeyId && store.xksCredentialEnc
-        ? [
-            {
-              accessKeyId: store.xksProxyAccessKeyId,
-              secretAccessKey: openXksSecret(this.box, store.id, store.xksCredentialEnc),
-            },
-          ]
-        : [];
+    // Two during a credential rotation: the current one and the next one.
+    const credentials = acceptedCredentials(this.box, store).map(({ accessKeyId, secretAccessKey }) => ({
+      accessKeyId,
+      secretAccessKey,
+    }));
     return {
       region: store.region,
       credentials,
       blocked: hosted.blocked,
       ownerAccount: store.account,
       requireClientCertificate: hosted.mtls_enabled === true,
+      ...(hosted.health_check_key_id ? { healthCheckKeyId: hosted.health_check_key_id } : {}),
     };
   }
 }

@@ -10,9 +10,9 @@ import { SyncRunner } from '../sync/sync-runner.js';
 import { SyncScheduler } from '../sync/sync-scheduler.js';
 import type { SyncRecordRepository } from '../sync/sync.repository.js';
 import type { TemplateService } from '../templates/template.service.js';
-import type { JobRepository } from './job.repository.js';
+import type { JobKind, JobRepository } from './job.repository.js';
 import type { CreatorNow } from './creator-check.js';
-import { JobWorkers, type JobLogger, type JobWorkerOptions } from './job-workers.js';
+import { JobWorkers, type JobLogger, type JobWorkerOptions, type UnitRunner } from './job-workers.js';
 import { Periodic } from './periodic.js';
 
 /** Settings of the job queue and the sync runner (config: CCKM_JOB_*, CCKM_SYNC_*). */
@@ -26,6 +26,8 @@ export interface JobOptions extends JobWorkerOptions {
   /** Periodic sync of every KMS account (minutes, 0 = off) and how often instances check for it. */
   syncIntervalMinutes: number;
   syncCheckMs: number;
+  /** How often instances fire the due ticks of scheduler job configs (ms, 0 = this instance fires none). */
+  schedulerCheckMs?: number;
   /** Jobs in progress per account (CCKM_JOBS_MAX_ACTIVE_PER_ACCOUNT); one more is answered 429. */
   maxActivePerAccount?: number;
   /** Finished jobs are deleted, units included, this many days after they finished (CCKM_JOB_RETENTION_DAYS; 0 keeps them). */
@@ -79,6 +81,8 @@ export function createJobServices(
   log: JobLogger = { warn: () => {}, error: () => {} },
   /** More housekeeping started and stopped with the workers. */
   housekeeping: { start(): void; stop(): Promise<void> }[] = [],
+  /** Runners of the other job kinds (the scheduler's runs). */
+  moreRunners: Partial<Record<JobKind, UnitRunner>> = {},
 ): JobServices {
   const runners = {
     sync: new SyncRunner(
@@ -94,6 +98,7 @@ export function createJobServices(
       deps.creatorNow,
     ),
     bulk: new BulkRunner(deps.keyActions, repos.keys, deps.creatorNow),
+    ...moreRunners,
   };
   const wake = () => jobWorkers.wake();
   const maxActive = options.maxActivePerAccount ?? DEFAULT_JOB_OPTIONS.maxActivePerAccount!;

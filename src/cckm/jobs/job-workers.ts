@@ -69,7 +69,8 @@ export class JobWorkers {
 
   constructor(
     private readonly repo: JobRepository,
-    private readonly runners: Record<JobKind, UnitRunner>,
+    /** A kind without a runner here fails its units with a message saying so. */
+    private readonly runners: Partial<Record<JobKind, UnitRunner>>,
     private readonly options: JobWorkerOptions,
     private readonly log: JobLogger,
     /** Started and stopped with the workers (the periodic sync). */
@@ -145,15 +146,17 @@ export class JobWorkers {
         return this.stopping ? 'stop' : state.signal;
       },
     };
+    const runner = this.runners[unit.kind];
     try {
-      const outcome: UnitOutcome =
-        unit.attempts > this.options.maxAttempts
+      const outcome: UnitOutcome = !runner
+        ? { status: 'failed', message: `failed: ${unit.kind} jobs are not available`, progress: unit.progress }
+        : unit.attempts > this.options.maxAttempts
           ? {
               status: 'failed',
               message: `abandoned after ${unit.attempts - 1} attempts that did not finish`,
               progress: unit.progress,
             }
-          : await this.runners[unit.kind].run(ctx);
+          : await runner.run(ctx);
       clearInterval(timer);
       await this.repo.finish(unit, owner, outcome);
     } catch (err) {

@@ -1,14 +1,18 @@
 import type { Principal } from '../../auth/principal.js';
 import type { ListQuery } from '../common/list.js';
 
-/** What a job does: synchronise key records from AWS, or run one action over many keys. */
-export type JobKind = 'sync' | 'bulk';
+/**
+ * What a job does: synchronise key records from AWS, run one action over many keys, or a
+ * scheduler run (key rotation; XKS credential rotation, run by the custom key store module),
+ * or synchronise custom key store records from AWS (`cks_sync`).
+ */
+export type JobKind = 'sync' | 'bulk' | 'rotation' | 'xks_credential_rotation' | 'cks_sync';
 
 /** A job's overall status (the original's `overall_status`). */
-export type JobStatus = 'in_progress' | 'completed' | 'failed' | 'cancelled';
+type JobStatus = 'in_progress' | 'completed' | 'failed' | 'cancelled';
 
 /** A unit's status: pending (claimable), running (leased), then one of the final three. */
-export type UnitStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
+type UnitStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
 
 /** A row of `jobs`. `params` is the kind's resolved request; `principal` its creator. */
 export interface JobRecord {
@@ -59,7 +63,7 @@ export interface JobSummary {
   progress: Record<string, number>;
   /** The latest start or finish of a unit. */
   lastUnitAt: Date | null;
-  /** Sync jobs only (one unit per KMS account region, so few): each unit's label, status, message and region. */
+  /** Key and store sync jobs only (one unit per KMS account region, so few): each unit's label, status, message and region. */
   detail: { label: string; status: UnitStatus; message: string | null; region?: string }[];
 }
 
@@ -74,7 +78,7 @@ export function summarize(v: JobWithUnits): JobSummary {
     last = Math.max(last, u.startedAt?.getTime() ?? 0, u.finishedAt?.getTime() ?? 0);
   }
   const detail =
-    v.job.kind === 'sync'
+    v.job.kind === 'sync' || v.job.kind === 'cks_sync'
       ? v.units.map((u) => ({
           label: u.label,
           status: u.status,

@@ -25,6 +25,7 @@ import {
   type TagInput,
 } from './key-action-bodies.js';
 import { resolveActionPolicy } from './key-action-policy.js';
+import { simulateAccess, type SimulateAccessAnswer, type SimulateAccessInput } from './key-access.js';
 import { listAliasesOf, readKeyFacts } from './key-facts.js';
 import { importKeyMaterial, publicKeyPem, type PublicKeyView } from './key-material.js';
 import { recordColumns, type KeyFacts } from './key-metadata.js';
@@ -251,6 +252,16 @@ export class KeyActionService {
       if (resolved.template) await this.templates.markVerified(resolved.template);
       return view;
     });
+  }
+
+  /**
+   * Would `principal` be allowed `action` on the key, and why (see key-access.ts)? A read:
+   * nothing changes in AWS or in the record.
+   * @throws ValidationError naming the field; NotFoundError; KeyStateError; provider errors
+   */
+  async simulateAccess(p: Principal, id: string, body: SimulateAccessInput): Promise<SimulateAccessAnswer> {
+    const t = await this.target(p, id, 'read');
+    return simulateAccess(t.provider, t.keyId, t.key.arn ?? '', body);
   }
 
   /** The public key of an asymmetric key as PEM. @throws ValidationError for symmetric and HMAC keys */

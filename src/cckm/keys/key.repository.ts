@@ -41,6 +41,8 @@ export interface KeyFilter {
   cloudNames?: string[];
   multiRegionKeyTypes?: string[];
   templateIds?: string[];
+  jobConfigIds?: string[];
+  rotationStatuses?: string[];
   /** Every tag must be present: `{key}` or `{key, value}`. */
   tags?: { key: string; value?: string }[];
   gone?: boolean;
@@ -48,6 +50,7 @@ export interface KeyFilter {
   enabled?: boolean;
   /** Keys whose policy no longer matches their template. */
   policyDrift?: boolean;
+  rotationJobEnabled?: boolean;
 }
 
 export interface KeyRepository {

@@ -47,6 +47,8 @@ export class SyncJobService {
     private readonly onCreated: () => void = () => {},
     /** Jobs in progress an account may have (CCKM_JOBS_MAX_ACTIVE_PER_ACCOUNT). */
     private readonly maxActivePerAccount = 10,
+    /** Key records (`sync`) or custom key store records (`cks_sync`, the same scope rules and API). */
+    private readonly kind: 'sync' | 'cks_sync' = 'sync',
   ) {}
 
   /**
@@ -92,7 +94,7 @@ export class SyncJobService {
       // Two KMS accounts may reach the same AWS account: their entries stay apart in detailed_status.
       label: labels.indexOf(labels[i]!) !== labels.lastIndexOf(labels[i]!) ? `${labels[i]} (${k.name})` : labels[i]!,
       payload: { kmsId: k.id, region } satisfies SyncUnitPayload,
-      activeScope: `sync:${k.id}/${region}`,
+      activeScope: `${this.kind}:${k.id}/${region}`,
     }));
     const params: SyncJobParams = {
       kmsIds: accounts.map((k) => k.id),
@@ -101,7 +103,14 @@ export class SyncJobService {
       synchronize_all: all,
     };
     const job = await this.jobs.create(
-      { id: randomUUID(), account: p.account, kind: 'sync', params, principal: principalOf(p), createdBy: p.username },
+      {
+        id: randomUUID(),
+        account: p.account,
+        kind: this.kind,
+        params,
+        principal: principalOf(p),
+        createdBy: p.username,
+      },
       units,
       this.maxActivePerAccount,
     );
@@ -112,7 +121,7 @@ export class SyncJobService {
 
   async get(p: Principal, id: string): Promise<JobWithUnits> {
     assertCanRead(p);
-    const job = await this.jobs.find(p.account, 'sync', id);
+    const job = await this.jobs.find(p.account, this.kind, id);
     if (!job) throw new NotFoundError(`Synchronization job ${id} not found`);
     return job;
   }
@@ -127,7 +136,7 @@ export class SyncJobService {
     }
     const { total, rows } = await this.jobs.list(
       p.account,
-      'sync',
+      this.kind,
       {
         ...(filter.ids ? { ids: filter.ids } : {}),
         ...(filter.statuses ? { statuses: filter.statuses } : {}),
@@ -147,7 +156,7 @@ export class SyncJobService {
     const current = await this.get(p, id);
     if (current.job.status !== 'in_progress')
       throw new ConflictError(`Synchronization job ${id} has already finished (${current.job.status})`);
-    await this.jobs.requestCancel(p.account, 'sync', id);
+    await this.jobs.requestCancel(p.account, this.kind, id);
     return this.get(p, id);
   }
 

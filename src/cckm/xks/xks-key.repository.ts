@@ -6,6 +6,8 @@ export interface XksKeyRecord {
   account: string;
   name: string | null;
   enabled: boolean;
+  /** ENCRYPT and/or DECRYPT; may be empty (a key that can do neither). */
+  keyUsage: string[];
   createdBy: string | null;
   createdAt: Date;
   updatedAt: Date;

@@ -3,15 +3,40 @@ import { assertCanRead, assertCanWrite, type Principal } from '../../auth/princi
 import type { SecretBox } from '../../auth/secret-box.js';
 import { InternalError, NotFoundError, ValidationError } from '../../errors/index.js';
 import type { XksKeyVault, XksVaultKey } from '../../xks/proxy.js';
+import type { XksKeyUsage } from '../../xks/xks-types.js';
 import type { ListQuery, Page } from '../common/list.js';
 import type { XksKeyFilter, XksKeyRecord, XksKeyRepository, XksKeyRow } from './xks-key.repository.js';
 
 /** The SecretBox purpose of one key's material: a sealed value cannot move to another row. */
-export const xksMaterialPurpose = (account: string, id: string) => `xks-key:${account}:${id}:material`;
+const xksMaterialPurpose = (account: string, id: string) => `xks-key:${account}:${id}:material`;
 
 /** Names: XKS key ids are `[a-zA-Z0-9-_.]{1,128}`, and a name may be used as one. */
 const NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const USAGES: readonly XksKeyUsage[] = ['ENCRYPT', 'DECRYPT'];
+
+/** What `POST /xks-keys` accepts. */
+export interface XksKeyInput {
+  name?: string;
+  /** ENCRYPT and/or DECRYPT, or empty (default both). */
+  key_usage?: string[];
+}
+
+/** Validates `key_usage`: distinct members of ENCRYPT, DECRYPT. @throws ValidationError naming `key_usage` */
+function keyUsageOf(value: unknown): XksKeyUsage[] {
+  if (value === undefined) return [...USAGES];
+  if (!Array.isArray(value) || value.length > USAGES.length)
+    throw ValidationError.field('key_usage', 'must be an array of at most 2 of ENCRYPT, DECRYPT');
+  const out: XksKeyUsage[] = [];
+  for (const u of value) {
+    if (typeof u !== 'string' || !USAGES.includes(u as XksKeyUsage))
+      throw ValidationError.field('key_usage', 'members must be ENCRYPT or DECRYPT');
+    if (out.includes(u as XksKeyUsage)) throw ValidationError.field('key_usage', `lists ${u} twice`);
+    out.push(u as XksKeyUsage);
+  }
+  // A stable order, as GetKeyMetadata answers it.
+  return USAGES.filter((u) => out.includes(u));
+}
 
 /** Strips the sealed material: nothing above the service ever sees it. */
 function record(row: XksKeyRow): XksKeyRecord {
@@ -32,21 +57,31 @@ export class XksKeyService implements XksKeyVault {
   ) {}
 
   /**
-   * Creates a key with fresh random material.
-   * @throws ForbiddenError without write rights; ValidationError for a bad name; ConflictError for a taken name
+   * Creates a key with fresh random material, allowed `key_usage` (default ENCRYPT and
+   * DECRYPT; a restricted key answers InvalidKeyUsageException on the proxy).
+   * @throws ForbiddenError without write rights; ValidationError naming the field; ConflictError for a taken name
    */
-  async create(p: Principal, input: { name?: string }): Promise<XksKeyRecord> {
+  async create(p: Principal, input: XksKeyInput): Promise<XksKeyRecord> {
     assertCanWrite(p);
+    const body = (input ?? {}) as Record<string, unknown>;
+    for (const k of Object.keys(body))
+      if (k !== 'name' && k !== 'key_usage') throw ValidationError.field(k, 'is not a field of an XKS key');
     if (input.name !== undefined) {
       if (typeof input.name !== 'string' || !NAME.test(input.name))
         throw ValidationError.field('name', 'must be 1 to 128 characters of [A-Za-z0-9_.-]');
       if (UUID.test(input.name)) throw ValidationError.field('name', 'must not look like a key id (UUID)');
     }
-    return record(await this.insert(p.account, input.name, p.username));
+    const keyUsage = keyUsageOf(input.key_usage);
+    return record(await this.insert(p.account, input.name, p.username, keyUsage));
   }
 
   /** Generates, seals and stores a new key; the plaintext material buffer is zeroed after sealing. */
-  private async insert(account: string, name: string | undefined, createdBy: string | null): Promise<XksKeyRow> {
+  private async insert(
+    account: string,
+    name: string | undefined,
+    createdBy: string | null,
+    keyUsage: XksKeyUsage[] = [...USAGES],
+  ): Promise<XksKeyRow> {
     const id = randomUUID();
     const material = randomBytes(32);
     let sealedMaterial: Buffer;
@@ -55,7 +90,7 @@ export class XksKeyService implements XksKeyVault {
     } finally {
       material.fill(0);
     }
-    return this.repo.create({ id, account, name: name ?? null, sealedMaterial, enabled: true, createdBy });
+    return this.repo.create({ id, account, name: name ?? null, sealedMaterial, enabled: true, keyUsage, createdBy });
   }
 
   /** @throws NotFoundError when the key is not in the caller's account */
@@ -114,7 +149,8 @@ export class XksKeyService implements XksKeyVault {
     if (!row) return undefined;
     const material = Buffer.from(this.box.open(row.sealedMaterial, xksMaterialPurpose(row.account, row.id)), 'base64');
     if (material.length !== 32) throw new InternalError(`XKS key ${row.id} has material of the wrong length`);
-    return { material, enabled: row.enabled };
+    const keyUsage = USAGES.filter((u) => row.keyUsage.includes(u));
+    return { material, enabled: row.enabled, keyUsage };
   }
 
   private async row(account: string, idOrName: string): Promise<XksKeyRow> {

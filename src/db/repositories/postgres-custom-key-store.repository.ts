@@ -61,6 +61,51 @@ export class PostgresCustomKeyStoreRepository implements CustomKeyStoreRepositor
     return numUpdatedRows === 1n;
   }
 
+  async beginRotation(id: string, accessKeyId: string, sealedSecret: Uint8Array) {
+    const { numUpdatedRows } = await guard('Custom key store', () =>
+      this.db
+        .updateTable('customKeyStores')
+        .set({ xksNextAccessKeyId: accessKeyId, xksNextCredentialEnc: sealedSecret, updatedAt: now() })
+        .where('id', '=', id)
+        .where('xksProxyAccessKeyId', 'is not', null)
+        .where('xksNextAccessKeyId', 'is', null)
+        .executeTakeFirst(),
+    );
+    return numUpdatedRows === 1n;
+  }
+
+  async completeRotation(id: string, accessKeyId: string) {
+    const row = await guard('Custom key store', () =>
+      this.db
+        .updateTable('customKeyStores')
+        .set((eb) => ({
+          xksProxyAccessKeyId: eb.ref('xksNextAccessKeyId'),
+          xksCredentialEnc: eb.ref('xksNextCredentialEnc'),
+          xksNextAccessKeyId: null,
+          xksNextCredentialEnc: null,
+          xksCredentialVersion: eb('xksCredentialVersion', '+', 1),
+          xksCredentialRotatedAt: now(),
+          updatedAt: now(),
+        }))
+        .where('id', '=', id)
+        .where('xksNextAccessKeyId', '=', accessKeyId)
+        .returningAll()
+        .executeTakeFirst(),
+    );
+    return row ?? null;
+  }
+
+  async abortRotation(id: string, accessKeyId: string) {
+    await guard('Custom key store', () =>
+      this.db
+        .updateTable('customKeyStores')
+        .set({ xksNextAccessKeyId: null, xksNextCredentialEnc: null, updatedAt: now() })
+        .where('id', '=', id)
+        .where('xksNextAccessKeyId', '=', accessKeyId)
+        .execute(),
+    );
+  }
+
   async find(account: string, id: string) {
     if (!UUID.test(id)) return null;
     return (

@@ -153,7 +153,7 @@ export class PostgresJobRepository implements JobRepository {
           count(*) FILTER (WHERE u.status = 'failed')::int AS units_failed,
           count(*) FILTER (WHERE u.status = 'cancelled')::int AS units_cancelled,
           max(greatest(u.started_at, u.finished_at)) AS last_unit_at,
-          CASE WHEN j.kind = 'sync' THEN coalesce(jsonb_agg(jsonb_build_object(
+          CASE WHEN j.kind IN ('sync', 'cks_sync') THEN coalesce(jsonb_agg(jsonb_build_object(
             'label', u.label, 'status', u.status, 'message', u.message, 'region', u.payload->>'region') ORDER BY u.seq), '[]'::jsonb)
           ELSE '[]'::jsonb END AS detail
         FROM job_units u WHERE u.job_id = j.id) s

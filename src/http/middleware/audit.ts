@@ -16,8 +16,11 @@ function resourceTypeOf(path: string): string {
   if (p.startsWith('cckm/aws/keys') || p.startsWith('cckm/aws/upload-key') || p.startsWith('cckm/aws/create-hyok-key'))
     return 'aws-key';
   if (p.startsWith('cckm/aws/custom-key-stores')) return 'custom-key-store';
+  if (p.startsWith('cckm/aws/xks-keys')) return 'xks-key';
+  if (p.startsWith('cckm/aws/accounts')) return 'aws-account';
   if (p.startsWith('cckm/aws/synchronization-jobs')) return 'synchronization-job';
   if (p.startsWith('cckm/aws/bulkjob')) return 'bulk-job';
+  if (p.startsWith('scheduler/job-configs')) return 'job-config';
   return p.split('/')[0] ?? 'unknown';
 }
 

@@ -7,6 +7,7 @@ import type {
   TagInput,
 } from '../../cckm/keys/key-action-bodies.js';
 import type { KeyActionService, RotationView } from '../../cckm/keys/key-actions.service.js';
+import type { SimulateAccessInput } from '../../cckm/keys/key-access.js';
 import type { KeyReplicationService } from '../../cckm/keys/key-replication.service.js';
 import type { KeyView } from '../../cckm/keys/key.service.js';
 import { awsTime } from '../../cckm/keys/key-metadata.js';
@@ -101,6 +102,13 @@ export function keyActionRoutes(actions: KeyActionService, replication: KeyRepli
     replication.updatePrimaryRegion(req.principal!, id(req), body<{ PrimaryRegion: string }>(req).PrimaryRegion),
   );
 
+  // A read (no change anywhere) over POST, for its body; audited like every POST.
+  r.post('/cckm/aws/keys/:id/simulate-access', async (req, res) => {
+    res.locals.resourceId = req.params.id;
+    const answer = await actions.simulateAccess(req.principal!, id(req), body<SimulateAccessInput>(req));
+    res.locals.auditDetails = { principal: answer.principal, action: answer.action, allowed: answer.allowed };
+    res.json(answer);
+  });
   r.get('/cckm/aws/keys/:id/rotations', async (req, res) => {
     const { q, requestedLimit } = listQuery(req, ROTATION_SORT);
     const all = one(req, 'include_key_material') === 'ALL_KEY_MATERIAL';

@@ -71,6 +71,9 @@ export function keyRoutes(keys: KeyService, idempotency: IdempotencyService): Ro
       multiRegion: flag(req, 'multi_region'),
       enabled: flag(req, 'enabled'),
       policyDrift: flag(req, 'policy_drift'),
+      rotationJobEnabled: flag(req, 'rotation_job_enabled'),
+      jobConfigIds: many(req, 'job_config_id'),
+      rotationStatuses: many(req, 'rotation_status'),
     };
     const clean = Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined));
     res.json(present.page(await keys.list(req.principal!, clean, q), present.key, requestedLimit));

@@ -69,6 +69,19 @@ describe('audit coverage', () => {
     expect(events).toEqual([expect.objectContaining({ action: 'createKms', resource_type: 'kms', result: 'success' })]);
   });
 
+  it('records XKS proxy key and account discovery actions with their own resource types', async () => {
+    const key = await as(t, t.adminToken).post('/cckm/aws/xks-keys', { name: 'audited-xks-key' });
+    expectStatus(key, 201);
+    expect(await eventsOf(key.headers['x-request-id'] as string)).toEqual([
+      expect.objectContaining({ action: 'createXksKey', resource_type: 'xks-key', result: 'success' }),
+    ]);
+    const found = await as(t, t.adminToken).post('/cckm/aws/accounts', { connection: 'emulator' });
+    expectStatus(found, 200);
+    expect(await eventsOf(found.headers['x-request-id'] as string)).toEqual([
+      expect.objectContaining({ resource_type: 'aws-account', result: 'success' }),
+    ]);
+  });
+
   const operations = mutatingOperations();
   it('covers the contract', () => {
     expect(operations.length).toBeGreaterThan(40);

@@ -3,13 +3,16 @@ import { readApiDocument } from '../../../src/http/openapi/api-document.js';
 import type { Principal } from '../../../src/auth/principal.js';
 import type { TestApp } from '../../fixtures/app.js';
 import { as, CONNECTIONS, expectStatus } from '../api/helpers.js';
+import { get404, keyAction, not404, post404, type Expectation } from './tenancy-probes.js';
+import { STORE_AND_SCHEDULER_ROUTES } from './tenancy-routes-stores.js';
 
 /** The tenancy walk's seeded tenants and its table of probes: every API operation, and what another account gets. */
 export type Client = ReturnType<typeof as>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Body = Record<string, any>;
 
-export const REGION = 'us-east-1';
+export { REGION } from './tenancy-probes.js';
+import { REGION } from './tenancy-probes.js';
 export const ROOT_EMULATOR_ACCOUNT = '123456789012';
 export const PUBLIC_ENDPOINT = 'https://cckm.example.com';
 export const OPENAPI = readApiDocument([new URL('../../../openapi/cckm.yaml', import.meta.url)]).document as {
@@ -28,8 +31,13 @@ export interface Tenant {
   tpl: Body;
   key: Body;
   store: Body;
+  xksKey: Body;
+  storeSyncJob: Body;
   syncJob: Body;
   bulkJob: Body;
+  /** A cckm_key_rotation job config with the tenant's key attached and one run. */
+  jobConfig: Body;
+  jobRun: Body;
   user: Body;
   group: string;
   ownUserId: string;
@@ -81,10 +89,26 @@ export async function seed(t: TestApp, name: Tenant['name'], client: Client): Pr
     }),
   );
   created(await client.post(`/cckm/aws/custom-key-stores/${store.id}/link`), 200);
+  const xksKey = created(await client.post('/cckm/aws/xks-keys', { name: `${name}-xks`, key_usage: ['ENCRYPT'] }));
+  const storeSyncJob = created(
+    await client.post('/cckm/aws/custom-key-stores/synchronization-jobs', { kms: [kms.id] }),
+  );
+  await waitForJob(client, `/cckm/aws/custom-key-stores/synchronization-jobs/${storeSyncJob.id}`);
   const syncJob = created(await client.post('/cckm/aws/synchronization-jobs', { kms: [kms.id] }));
   await waitForJob(client, `/cckm/aws/synchronization-jobs/${syncJob.id}`);
   const bulkJob = created(await client.post('/cckm/aws/bulkjob', { keys: [key.id], operation: 'enablekey' }));
   await waitForJob(client, `/cckm/aws/bulkjob/${bulkJob.id}`);
+  const jobConfig = created(
+    await client.post('/scheduler/job-configs', {
+      name: `${name}-rotation`,
+      operation: 'cckm_key_rotation',
+      run_at: '0 3 * * *',
+      cckm_key_rotation_params: { cloud_name: 'aws' },
+    }),
+  );
+  created(await client.post(`/cckm/aws/keys/${key.id}/enable-rotation-job`, { job_config_id: jobConfig.id }), 200);
+  const jobRun = created(await client.post(`/scheduler/job-configs/${jobConfig.id}/run-now`));
+  await waitForJob(client, `/scheduler/job-configs/${jobConfig.id}/runs/${jobRun.id}`);
   const user = created(
     await client.post('/usermgmt/users', {
       username: `${name}-viewer`,
@@ -106,41 +130,17 @@ export async function seed(t: TestApp, name: Tenant['name'], client: Client): Pr
     tpl,
     key,
     store,
+    xksKey,
+    storeSyncJob,
     syncJob,
     bulkJob,
+    jobConfig,
+    jobRun,
     user,
     group,
     ownUserId: me,
   };
 }
-
-/** What a probe sends and what it must answer. */
-export interface Probe {
-  method: 'get' | 'post' | 'patch' | 'delete';
-  path: string;
-  body?: object;
-  status: number;
-  /** For 400: the field the message names. */
-  field?: string;
-  /** Further checks on the response. */
-  check?: (res: Response) => void | Promise<void>;
-}
-export type Expectation = { exempt: string } | ((me: Tenant, them: Tenant) => Probe[]);
-
-export const not404 = (ids: string[]) => (res: Response) => {
-  expectStatus(res, 200);
-  const listed = JSON.stringify(res.body.resources);
-  for (const id of ids) expect(listed).not.toContain(id);
-};
-export const get404 = (path: string): Probe => ({ method: 'get', path, status: 404 });
-export const post404 = (path: string, body: object = {}): Probe => ({ method: 'post', path, body, status: 404 });
-export const keyAction =
-  (action: string, body: object = {}): Expectation =>
-  (_me, them) => [post404(`/cckm/aws/keys/${them.key.id}/${action}`, body)];
-export const storeAction =
-  (action: string, body: object = {}): Expectation =>
-  (_me, them) => [post404(`/cckm/aws/custom-key-stores/${them.store.id}/${action}`, body)];
-export const XKS = 'SigV4 with the store’s proxy credential, not a JWT: see the XKS proxy test below';
 
 /**
  * Every operation of openapi/cckm.yaml, as `METHOD path`, with what another account's
@@ -265,6 +265,15 @@ export const ROUTES: Record<string, Expectation> = {
   'GET /cckm/aws/kms': (_me, them) => [
     { method: 'get', path: '/cckm/aws/kms?limit=-1', status: 200, check: not404([them.kms.id]) },
   ],
+  'POST /cckm/aws/accounts': (_me, them) => [
+    {
+      method: 'post',
+      path: '/cckm/aws/accounts',
+      body: { connection: them.conn.id },
+      status: 400,
+      field: 'connection',
+    },
+  ],
   'POST /cckm/aws/kms': (me, them) => [
     {
       method: 'post',
@@ -364,6 +373,7 @@ export const ROUTES: Record<string, Expectation> = {
   'GET /cckm/aws/keys/{id}/download-public-key': (_me, them) => [
     get404(`/cckm/aws/keys/${them.key.id}/download-public-key`),
   ],
+  'POST /cckm/aws/keys/{id}/simulate-access': keyAction('simulate-access', { principal: 'x', action: 'Decrypt' }),
   'POST /cckm/aws/keys/{id}/import-material': keyAction('import-material'),
   'POST /cckm/aws/keys/{id}/delete-material': keyAction('delete-material'),
   'POST /cckm/aws/keys/{id}/replicate-key': keyAction('replicate-key', { replica_region: 'us-west-2' }),
@@ -413,53 +423,7 @@ export const ROUTES: Record<string, Expectation> = {
   ],
   'GET /cckm/aws/bulkjob/{id}': (_me, them) => [get404(`/cckm/aws/bulkjob/${them.bulkJob.id}`)],
   'POST /cckm/aws/bulkjob/{id}/cancel': (_me, them) => [post404(`/cckm/aws/bulkjob/${them.bulkJob.id}/cancel`)],
-  'GET /cckm/aws/custom-key-stores': (_me, them) => [
-    { method: 'get', path: '/cckm/aws/custom-key-stores?limit=-1', status: 200, check: not404([them.store.id]) },
-  ],
-  'POST /cckm/aws/custom-key-stores': (_me, them) => [
-    {
-      method: 'post',
-      path: '/cckm/aws/custom-key-stores',
-      body: {
-        name: 'steal',
-        kms: them.kms.id,
-        region: REGION,
-        aws_param: { custom_key_store_type: 'EXTERNAL_KEY_STORE' },
-        local_hosted_params: {},
-      },
-      status: 400,
-      field: 'kms',
-    },
-  ],
-  'GET /cckm/aws/custom-key-stores/{id}': (_me, them) => [get404(`/cckm/aws/custom-key-stores/${them.store.id}`)],
-  'PATCH /cckm/aws/custom-key-stores/{id}': (_me, them) => [
-    { method: 'patch', path: `/cckm/aws/custom-key-stores/${them.store.id}`, body: { name: 'stolen' }, status: 404 },
-  ],
-  'DELETE /cckm/aws/custom-key-stores/{id}': (_me, them) => [
-    { method: 'delete', path: `/cckm/aws/custom-key-stores/${them.store.id}`, status: 404 },
-  ],
-  'POST /cckm/aws/custom-key-stores/{id}/connect': storeAction('connect'),
-  'POST /cckm/aws/custom-key-stores/{id}/disconnect': storeAction('disconnect'),
-  'POST /cckm/aws/custom-key-stores/{id}/link': storeAction('link'),
-  'POST /cckm/aws/custom-key-stores/{id}/block': storeAction('block'),
-  'POST /cckm/aws/custom-key-stores/{id}/unblock': storeAction('unblock'),
-  'GET /cckm/aws/custom-key-stores/{id}/health': (_me, them) => [
-    get404(`/cckm/aws/custom-key-stores/${them.store.id}/health`),
-  ],
-  'POST /cckm/aws/custom-key-stores/{id}/create-aws-key': storeAction('create-aws-key'),
-  'POST /cckm/aws/create-hyok-key': (_me, them) => [
-    {
-      method: 'post',
-      path: '/cckm/aws/create-hyok-key',
-      body: { local_hosted_params: { custom_key_store_id: them.store.id, source_key_id: 'k' } },
-      status: 400,
-      field: 'local_hosted_params.custom_key_store_id',
-    },
-  ],
-  'POST /cckm/aws/xks-proxy-endpoints/{storeId}/kms/xks/v1/health': { exempt: XKS },
-  'POST /cckm/aws/xks-proxy-endpoints/{storeId}/kms/xks/v1/keys/{keyId}/metadata': { exempt: XKS },
-  'POST /cckm/aws/xks-proxy-endpoints/{storeId}/kms/xks/v1/keys/{keyId}/encrypt': { exempt: XKS },
-  'POST /cckm/aws/xks-proxy-endpoints/{storeId}/kms/xks/v1/keys/{keyId}/decrypt': { exempt: XKS },
+  ...STORE_AND_SCHEDULER_ROUTES,
   'GET /audit/records': (me, them) => [
     {
       method: 'get',
@@ -475,6 +439,7 @@ export const ROUTES: Record<string, Expectation> = {
           them.store.id,
           them.syncJob.id,
           them.bulkJob.id,
+          them.jobConfig.id,
           them.user.id,
         ];
         for (const rec of r.body.resources as Body[]) {

@@ -10,7 +10,6 @@ import {
   type Client,
   OPENAPI,
   PUBLIC_ENDPOINT,
-  type Probe,
   REGION,
   ROOT_EMULATOR_ACCOUNT,
   ROUTES,
@@ -19,6 +18,7 @@ import {
   seed,
   waitForJob,
 } from './tenancy-routes.js';
+import type { Probe } from './tenancy-probes.js';
 
 /**
  * Security finding 2: cross-tenant control through the shared emulator. A second

@@ -37,3 +37,13 @@ describe('emulator endpoint settings (finding 3)', () => {
     expect(loadConfig({ EMULATOR_HOST: ' ::1 ' }).emulatorHost).toBe('::1');
   });
 });
+
+describe('EMULATOR_SEED', () => {
+  it('is the seed file path, trimmed; unset or blank means no seed', () => {
+    expect(loadConfig({ EMULATOR_SEED: ' test/fixtures/emulator-seed.json ' }).emulatorSeedPath).toBe(
+      'test/fixtures/emulator-seed.json',
+    );
+    expect(loadConfig({}).emulatorSeedPath).toBeUndefined();
+    expect(loadConfig({ EMULATOR_SEED: '  ' }).emulatorSeedPath).toBeUndefined();
+  });
+});

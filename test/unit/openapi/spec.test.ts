@@ -121,7 +121,7 @@ describe('openapi/cckm.yaml: structure', () => {
       bearerFormat: 'JWT',
     });
     for (const path of Object.keys(spec.paths as Json)) {
-      expect(path).toMatch(/^\/(auth|usermgmt|connectionmgmt|cckm|audit)\//);
+      expect(path).toMatch(/^\/(auth|usermgmt|connectionmgmt|cckm|audit|scheduler)\//);
     }
   });
 

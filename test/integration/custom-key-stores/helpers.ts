@@ -1,5 +1,4 @@
 /** Shared helpers of the custom key store integration tests (not a test file). */
-import { jest } from '@jest/globals';
 import request from 'supertest';
 import type { Response } from 'supertest';
 import { bearer, type TestApp } from '../../fixtures/app.js';
@@ -80,29 +79,7 @@ export async function pollState(t: TestApp, id: string, states: string[]): Promi
   }
 }
 
-/** Runs the emulator's scheduler as if `ms` had passed (only Date is faked): pending deletions complete. */
-export async function later(t: TestApp, ms: number): Promise<void> {
-  jest.useFakeTimers({
-    now: Date.now() + ms,
-    doNotFake: [
-      'hrtime',
-      'nextTick',
-      'performance',
-      'queueMicrotask',
-      'setImmediate',
-      'clearImmediate',
-      'setInterval',
-      'clearInterval',
-      'setTimeout',
-      'clearTimeout',
-    ],
-  });
-  try {
-    await t.composed.emulator!.runScheduledTasks();
-  } finally {
-    jest.useRealTimers();
-  }
-}
+export { later } from '../../fixtures/app.js';
 
 /**
  * Asserts that no secret given to the API appears anywhere in a response, and that a

@@ -1,6 +1,5 @@
-import { jest } from '@jest/globals';
 import { constants, createPublicKey, publicEncrypt, randomBytes } from 'node:crypto';
-import { startTestApp, type TestApp } from '../../fixtures/app.js';
+import { later, startTestApp, type TestApp } from '../../fixtures/app.js';
 import { actOk, createKeyOk, describe_, emulator, get, KEYS, read, type Body } from './helpers.js';
 
 const DAY = 86_400_000;
@@ -19,29 +18,6 @@ describe('key actions: work AWS finishes by itself', () => {
     await t?.close();
   });
 
-  /** Runs the emulator's scheduler as if `ms` had passed (only Date is faked). */
-  const later = async (ms: number) => {
-    jest.useFakeTimers({
-      now: Date.now() + ms,
-      doNotFake: [
-        'hrtime',
-        'nextTick',
-        'performance',
-        'queueMicrotask',
-        'setImmediate',
-        'clearImmediate',
-        'setInterval',
-        'clearInterval',
-        'setTimeout',
-        'clearTimeout',
-      ],
-    });
-    try {
-      return await t.composed.emulator!.runScheduledTasks();
-    } finally {
-      jest.useRealTimers();
-    }
-  };
   const refresh = (id: string) => actOk(t, id, 'refresh');
 
   it('enable-auto-rotation: the record shows the next rotation; when it is due the key rotates by itself (AUTOMATIC), and refresh and rotations show it', async () => {
@@ -54,7 +30,7 @@ describe('key actions: work AWS finishes by itself', () => {
     expect(Math.floor(status.NextRotationDate!.getTime() / 1000) * 1000).toBe(next);
     expect((await read(t, k.id, 'rotations')).body.total).toBe(0);
 
-    expect((await later(91 * DAY)).rotated).toBeGreaterThanOrEqual(1);
+    expect((await later(t, 91 * DAY)).rotated).toBeGreaterThanOrEqual(1);
     const md = await describe_(t, 'us-east-1', keyId);
     expect(md.CurrentKeyMaterialId).not.toBe(on.aws_param.CurrentKeyMaterialId);
     // The stored record is what opencckm last read, until it reads the key again.
@@ -91,7 +67,7 @@ describe('key actions: work AWS finishes by itself', () => {
     const k = await createKeyOk(t, { kms: 'kms', region: 'eu-west-1' });
     await actOk(t, k.id, 'enable-auto-rotation', { rotation_period_in_days: 90 });
     const off = await actOk(t, k.id, 'disable-auto-rotation');
-    await later(100 * DAY);
+    await later(t, 100 * DAY);
     const r = await refresh(k.id);
     expect(r.aws_param.CurrentKeyMaterialId).toBe(off.aws_param.CurrentKeyMaterialId);
     expect(r.aws_param.KeyRotationEnabled).toBe(false);
@@ -112,7 +88,7 @@ describe('key actions: work AWS finishes by itself', () => {
       Plaintext: Buffer.from('expiring'),
     });
 
-    expect((await later(3 * DAY)).expired).toBeGreaterThanOrEqual(1);
+    expect((await later(t, 3 * DAY)).expired).toBeGreaterThanOrEqual(1);
     expect((await describe_(t, 'us-west-2', k.aws_param.KeyID)).KeyState).toBe('PendingImport');
     const r = await refresh(k.id);
     expect(r.aws_param.KeyState).toBe('PendingImport');
@@ -137,7 +113,7 @@ describe('key actions: work AWS finishes by itself', () => {
     const k = await createKeyOk(t, { kms: 'kms', region: 'ap-south-1' });
     const pending = await actOk(t, k.id, 'schedule-deletion', { days: 7 });
     expect(pending.aws_param.KeyState).toBe('PendingDeletion');
-    expect((await later(8 * DAY)).deleted).toBeGreaterThanOrEqual(1);
+    expect((await later(t, 8 * DAY)).deleted).toBeGreaterThanOrEqual(1);
     await expect(describe_(t, 'ap-south-1', k.aws_param.KeyID)).rejects.toMatchObject({ awsName: 'NotFoundException' });
     const r = await refresh(k.id);
     expect(r).toMatchObject({ id: k.id, gone: true });

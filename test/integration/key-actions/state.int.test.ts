@@ -1,5 +1,4 @@
-import { jest } from '@jest/globals';
-import { startTestApp, type TestApp } from '../../fixtures/app.js';
+import { later, startTestApp, type TestApp } from '../../fixtures/app.js';
 import {
   act,
   actOk,
@@ -137,26 +136,7 @@ describe('key actions: state', () => {
   it("a key deleted in AWS behind opencckm's back: 404 NotFoundException, and the record is marked gone", async () => {
     const k = await createKeyOk(t, { kms: 'kms', region: 'ap-south-1' });
     await emulator(t, 'ap-south-1', 'ScheduleKeyDeletion', { KeyId: k.aws_param.KeyID, PendingWindowInDays: 7 });
-    jest.useFakeTimers({
-      now: Date.now() + 8 * 24 * 3600 * 1000,
-      doNotFake: [
-        'hrtime',
-        'nextTick',
-        'performance',
-        'queueMicrotask',
-        'setImmediate',
-        'clearImmediate',
-        'setInterval',
-        'clearInterval',
-        'setTimeout',
-        'clearTimeout',
-      ],
-    });
-    try {
-      await t.composed.emulator!.runScheduledTasks();
-    } finally {
-      jest.useRealTimers();
-    }
+    await later(t, 8 * 24 * 3600 * 1000);
     expectError(await act(t, k.id, 'enable'), 404, 'NCERRResourceNotFound', 'NotFoundException');
     expect((await get(t, `${KEYS}/${k.id}`)).body.gone).toBe(true);
     expectError(await act(t, k.id, 'enable'), 409, 'NCERRConflict', 'gone');

@@ -1,6 +1,5 @@
-import { jest } from '@jest/globals';
 import request from 'supertest';
-import { bearer, startTestApp, type TestApp } from '../../fixtures/app.js';
+import { bearer, later, startTestApp, type TestApp } from '../../fixtures/app.js';
 import {
   createKey,
   createKeyOk,
@@ -212,26 +211,7 @@ describe('keys: Idempotency-Key, forget, refresh', () => {
       expect(await listIds(t, 'keystate=PendingDeletion')).toContain(r.id);
 
       // Eight days later the emulator's scheduler deletes it (only Date is faked).
-      jest.useFakeTimers({
-        now: Date.now() + 8 * 24 * 3600 * 1000,
-        doNotFake: [
-          'hrtime',
-          'nextTick',
-          'performance',
-          'queueMicrotask',
-          'setImmediate',
-          'clearImmediate',
-          'setInterval',
-          'clearInterval',
-          'setTimeout',
-          'clearTimeout',
-        ],
-      });
-      try {
-        await t.composed.emulator!.runScheduledTasks();
-      } finally {
-        jest.useRealTimers();
-      }
+      await later(t, 8 * 24 * 3600 * 1000);
       await expect(emulator(t, 'us-west-2', 'DescribeKey', { KeyId: keyId })).rejects.toMatchObject({
         awsName: 'NotFoundException',
       });

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { assertCanWrite, isAdmin, type Principal } from '../../auth/principal.js';
 import type { SecretBox } from '../../auth/secret-box.js';
 import { AppError, ConflictError, ForbiddenError } from '../../errors/index.js';
@@ -38,11 +39,20 @@ export function acceptedCredentials(box: SecretBox, s: CustomKeyStoreRecord): Sh
 }
 
 /**
+ * How long both credentials stay accepted after AWS switched: KMS gives an XKS proxy 250 ms to
+ * answer, the emulator EMULATOR_XKS_TIMEOUT_MS (2 s by default); a request signed with the old
+ * credential is answered or abandoned by then.
+ */
+const XKS_CREDENTIAL_GRACE_MS = 2000;
+
+/**
  * The proxy credential of stores opencckm hosts: shown to admins (so an operator can point a
  * client, or a second KMS, at the store), and rotated without a failed request:
  *   1. a new credential is generated and stored next to the current one (the proxy accepts both);
  *   2. AWS is switched to it (UpdateCustomKeyStore, which health-checks it through the proxy);
- *   3. it becomes the current one and the old one is retired (no longer accepted).
+ *   3. after a grace of `retireAfterMs` (the longest an XKS request that KMS signed with the old
+ *      credential before the switch can still be on its way: KMS's XKS request timeout), it
+ *      becomes the current one and the old one is retired (no longer accepted).
  * AWS refusing the new credential removes it; an unknown outcome (AWS unreachable) keeps both
  * accepted, and the next rotate-credential resumes that same rotation.
  */
@@ -51,6 +61,7 @@ export class XksCredentialRotation {
     private readonly stores: CustomKeyStoreService,
     private readonly repo: CustomKeyStoreRepository,
     private readonly box: SecretBox,
+    private readonly retireAfterMs = XKS_CREDENTIAL_GRACE_MS,
   ) {}
 
   /**
@@ -95,6 +106,8 @@ export class XksCredentialRotation {
       }
       throw withAwsDetails(err);
     }
+    // Requests KMS signed with the old credential just before the switch may still arrive.
+    await delay(this.retireAfterMs);
     // A concurrent rotation may have completed this one already: the record is read again either way.
     await this.repo.completeRotation(v.store.id, next.accessKeyId);
     const store = await this.repo.update(v.store.id, { lastError: null });

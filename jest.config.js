@@ -1,24 +1,12 @@
 import os from 'node:os';
 
-/** jest in native ESM mode (run through `node --experimental-vm-modules`), TypeScript via ts-jest. */
-const tsJest = [
-  'ts-jest',
-  // Transpile only (tsc --noEmit type-checks separately): fast, and no native binaries.
-  {
-    useESM: true,
-    tsconfig: {
-      module: 'NodeNext',
-      moduleResolution: 'NodeNext',
-      target: 'ES2022',
-      sourceMap: true,
-      isolatedModules: true,
-    },
-  },
-];
-
+/**
+ * jest in native ESM mode (run through `node --experimental-vm-modules`), TypeScript through
+ * esbuild (test/support/esbuild-transform.mjs: types stripped only; `npm run typecheck` checks them).
+ */
 const common = {
   extensionsToTreatAsEsm: ['.ts'],
-  transform: { '^.+\\.ts$': tsJest },
+  transform: { '^.+\\.ts$': '<rootDir>/test/support/esbuild-transform.mjs' },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testEnvironment: 'node',
 };

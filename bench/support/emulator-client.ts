@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import path from 'node:path';
+import { KEY_ADMIN_ACTIONS } from '../../src/cckm/policy/key-policy.js';
 import { signRequest } from '../../src/sigv4/sigv4-signer.js';
 
 /** A bench server child process (see emulator-server.ts) and a keep-alive KMS JSON client for it. */
@@ -41,22 +42,7 @@ export function benchKeyPolicy(account: string): string {
         Sid: 'Allow access for Key Administrators',
         Effect: 'Allow',
         Principal: { AWS: [user('admin1'), user('admin2')] },
-        Action: [
-          'kms:Create*',
-          'kms:Describe*',
-          'kms:Enable*',
-          'kms:List*',
-          'kms:Put*',
-          'kms:Update*',
-          'kms:Revoke*',
-          'kms:Disable*',
-          'kms:Get*',
-          'kms:Delete*',
-          'kms:TagResource',
-          'kms:UntagResource',
-          'kms:ScheduleKeyDeletion',
-          'kms:CancelKeyDeletion',
-        ],
+        Action: KEY_ADMIN_ACTIONS,
         Resource: '*',
       },
       {

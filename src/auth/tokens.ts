@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import jwt from 'jsonwebtoken';
+import {
+  createRemoteJWKSet,
+  errors as joseErrors,
+  jwtVerify,
+  SignJWT,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+} from 'jose';
 import { UnauthenticatedError } from '../errors/index.js';
 import type { Principal } from './principal.js';
 import type { UserStateCache } from './user-state.js';
@@ -50,7 +56,7 @@ interface OwnClaims extends JWTPayload {
 type Verified = { kind: 'own'; principal: Principal; version: number } | { kind: 'external'; principal: Principal };
 
 /**
- * Issues access tokens with jsonwebtoken and verifies every bearer token with jose:
+ * Issues access tokens (HS256) and verifies every bearer token with jose:
  * algorithm allowlist, signature, `exp`/`nbf`/`iss`/`aud`, and the claims we need. Our
  * own tokens are then checked against the user as it is now (exists, enabled, same token
  * version), and the principal's groups are the user's current ones.
@@ -76,25 +82,23 @@ export class TokenService {
   }
 
   /** `tokenVersion` is the user's current `token_version`; the token stops working when it changes. */
-  issue(p: Principal, sessionId: string, tokenVersion: number): IssuedToken {
-    const token = jwt.sign(
-      {
-        acc: p.account,
-        preferred_username: p.username,
-        ver: tokenVersion,
-        cust: { groups: [...p.groups], sid: sessionId },
-      },
-      this.signingKey,
-      {
-        algorithm: 'HS256',
-        subject: p.userId,
-        issuer: this.settings.issuer,
-        audience: this.settings.audience,
-        expiresIn: this.settings.ttlSeconds,
-        notBefore: 0,
-        jwtid: randomUUID(),
-      },
-    );
+  async issue(p: Principal, sessionId: string, tokenVersion: number): Promise<IssuedToken> {
+    const now = Math.floor(Date.now() / 1000);
+    const token = await new SignJWT({
+      acc: p.account,
+      preferred_username: p.username,
+      ver: tokenVersion,
+      cust: { groups: [...p.groups], sid: sessionId },
+    })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(p.userId)
+      .setIssuer(this.settings.issuer)
+      .setAudience(this.settings.audience)
+      .setIssuedAt(now)
+      .setNotBefore(now)
+      .setExpirationTime(now + this.settings.ttlSeconds)
+      .setJti(randomUUID())
+      .sign(this.signingKey);
     return { jwt: token, duration: this.settings.ttlSeconds };
   }
 

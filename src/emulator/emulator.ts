@@ -18,6 +18,7 @@ import { clusterKeysPendingDeletion, deleteOrphanedClusterKeys } from './operati
 import { accountRootArn } from './model/arn.js';
 import type { GrantDoc } from './model/grant-record.js';
 import type { AliasDoc, KeyDoc, KeyEntry } from './model/key-record.js';
+import { KMS_SHAPES } from './model/kms-shapes.generated.js';
 import { validateInput } from './model/validate-input.js';
 import type { CallerContext, OperationContext, ResolveOptions } from './operations/context.js';
 import { checkGrantTokens } from './operations/grant-support.js';
@@ -75,20 +76,7 @@ export interface KmsEmulatorOptions {
 }
 
 /** The operations GetKeyLastUsage reports (the model's KeyLastUsageTrackingOperation). */
-const TRACKED_OPERATIONS = new Set<string>([
-  'Decrypt',
-  'DeriveSharedSecret',
-  'Encrypt',
-  'GenerateDataKey',
-  'GenerateDataKeyPair',
-  'GenerateDataKeyPairWithoutPlaintext',
-  'GenerateDataKeyWithoutPlaintext',
-  'GenerateMac',
-  'ReEncrypt',
-  'Sign',
-  'Verify',
-  'VerifyMac',
-]);
+const TRACKED_OPERATIONS: ReadonlySet<string> = new Set(KMS_SHAPES.KeyLastUsageTrackingOperation?.e);
 
 const REGION = /^([a-z]+-){2,3}\d+$/;
 const ACCOUNT = /^\d{12}$/;

@@ -31,7 +31,8 @@ export interface PolicyContext {
 /** Maximum key policy size AWS KMS accepts (bytes). */
 const MAX_POLICY_BYTES = 32768;
 
-const ADMIN_ACTIONS = [
+/** What key administrators may do: the AWS console's default key policy (also the bench's realistic policy). */
+export const KEY_ADMIN_ACTIONS: readonly string[] = [
   'kms:Create*',
   'kms:Describe*',
   'kms:Enable*',
@@ -115,7 +116,7 @@ export function buildKeyPolicy(ctx: PolicyContext, p: PolicyPrincipals): PolicyD
       Sid: 'Allow access for Key Administrators',
       Effect: 'Allow',
       Principal: { AWS: admins },
-      Action: ADMIN_ACTIONS,
+      Action: [...KEY_ADMIN_ACTIONS],
       Resource: '*',
     });
   }

@@ -192,7 +192,7 @@ export class AuthService {
       tokenHash: sha256(refresh),
       expiresAt: new Date(Date.now() + this.refreshTtlSeconds * 1000),
     });
-    const t = this.tokens.issue(toPrincipal(user), refreshId, user.tokenVersion);
+    const t = await this.tokens.issue(toPrincipal(user), refreshId, user.tokenVersion);
     return {
       jwt: t.jwt,
       token_type: 'Bearer',

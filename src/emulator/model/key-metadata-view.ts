@@ -1,23 +1,10 @@
 import type { KeyMetadata, MultiRegionConfiguration } from '@aws-sdk/client-kms';
 import { algorithmsOf, copyAlgorithms } from './key-specs.js';
 import { currentMaterial, type KeyDoc } from './key-record.js';
+import { KMS_SHAPES } from './kms-shapes.generated.js';
 
-/** Key specs the deprecated CustomerMasterKeySpec enum can express. */
-const CMK_SPECS = new Set([
-  'RSA_2048',
-  'RSA_3072',
-  'RSA_4096',
-  'ECC_NIST_P256',
-  'ECC_NIST_P384',
-  'ECC_NIST_P521',
-  'ECC_SECG_P256K1',
-  'SYMMETRIC_DEFAULT',
-  'HMAC_224',
-  'HMAC_256',
-  'HMAC_384',
-  'HMAC_512',
-  'SM2',
-]);
+/** Key specs the deprecated CustomerMasterKeySpec enum can express (its values in the AWS model). */
+const CMK_SPECS: ReadonlySet<string> = new Set(KMS_SHAPES.CustomerMasterKeySpec?.e);
 
 /**
  * KeyMetadata as AWS returns it from CreateKey and DescribeKey: field presence follows

@@ -58,6 +58,12 @@ export class ApiContract {
   private readonly requests: Ajv2020;
   private readonly answers: Ajv2020;
   private readonly compiled = new Map<ApiOperation, Compiled>();
+  /**
+   * Validators by what they check: most operations share their answers' schemas (every 4xx
+   * and 5xx is one of a few components: 1 149 answers, 126 distinct schemas) and many their
+   * parameter lists, so each is compiled once, not once per operation.
+   */
+  private readonly bySchema = new Map<string, ValidateFunction>();
 
   constructor(document: object) {
     this.table = new OperationTable(document as Json);
@@ -147,7 +153,8 @@ export class ApiContract {
         query: this.paramValidator(operation, 'query'),
         header: this.paramValidator(operation, 'header'),
       };
-      if (operation.body) c.body = this.requests.compile({ $ref: `${DOCUMENT_ID}#${operation.body.schemaPointer}` });
+      if (operation.body)
+        c.body = this.compileOnce(this.requests, { $ref: `${DOCUMENT_ID}#${operation.body.schemaPointer}` });
       this.compiled.set(operation, c);
     }
     return c;
@@ -157,21 +164,39 @@ export class ApiContract {
     const params = operation.parameters.filter((p) => p.in === where);
     if (where !== 'query' && params.length === 0) return undefined;
     const keyOf = (p: ApiParameter) => (where === 'header' ? p.name.toLowerCase() : p.name);
-    return this.requests.compile({
-      type: 'object',
-      properties: Object.fromEntries(params.map((p) => [keyOf(p), { $ref: `${DOCUMENT_ID}#${p.schemaPointer}` }])),
-      required: params.filter((p) => p.required).map(keyOf),
-      // Headers carry much besides the contract's; query strings carry only what it names.
-      additionalProperties: where === 'header',
-    });
+    // Keyed by what the parameters are, not where they are written: list operations repeat the same ones.
+    const key = JSON.stringify([where, params.map((p) => [keyOf(p), p.required === true, p.schema])]);
+    return this.compileOnce(
+      this.requests,
+      {
+        type: 'object',
+        properties: Object.fromEntries(params.map((p) => [keyOf(p), { $ref: `${DOCUMENT_ID}#${p.schemaPointer}` }])),
+        required: params.filter((p) => p.required).map(keyOf),
+        additionalProperties: where === 'header',
+      },
+      key,
+    );
   }
 
   private answerValidator(operation: ApiOperation, compiled: Compiled, status: string): ValidateFunction | undefined {
     if (!compiled.responses.has(status)) {
       const pointer = operation.responses.get(status);
-      compiled.responses.set(status, pointer ? this.answers.compile({ $ref: `${DOCUMENT_ID}#${pointer}` }) : undefined);
+      compiled.responses.set(
+        status,
+        pointer ? this.compileOnce(this.answers, { $ref: `${DOCUMENT_ID}#${pointer}` }) : undefined,
+      );
     }
     return compiled.responses.get(status);
+  }
+
+  private compileOnce(ajv: Ajv2020, schema: object, what = JSON.stringify(schema)): ValidateFunction {
+    const key = `${ajv === this.requests ? 'request' : 'answer'} ${what}`;
+    let validate = this.bySchema.get(key);
+    if (!validate) {
+      validate = ajv.compile(schema);
+      this.bySchema.set(key, validate);
+    }
+    return validate;
   }
 }
 

@@ -104,7 +104,7 @@ describe('TokenService', () => {
 
   it('answers the principal with the user’s current groups and name, not the token’s', async () => {
     const { tokens, cache, users } = service(state());
-    const jwt = tokens.issue(alice, 'sid', 0).jwt;
+    const jwt = (await tokens.issue(alice, 'sid', 0)).jwt;
     expect(await tokens.verify(jwt)).toEqual(alice);
     users.set('u1', state({ groups: ['cckm_users'], username: 'alice2' }));
     cache.invalidate('u1');
@@ -118,7 +118,7 @@ describe('TokenService', () => {
     ['a user of another account', state({ account: 'beta' })],
   ])('refuses a token already verified once after the change: %s', async (_what, changed) => {
     const { tokens, cache, users } = service(state());
-    const jwt = tokens.issue(alice, 'sid', 0).jwt;
+    const jwt = (await tokens.issue(alice, 'sid', 0)).jwt;
     await tokens.verify(jwt);
     users.set('u1', changed);
     cache.invalidate('u1');
@@ -128,7 +128,7 @@ describe('TokenService', () => {
 
   it('checks the user through the cache: one read for many requests', async () => {
     const s = service(state());
-    const jwt = s.tokens.issue(alice, 'sid', 0).jwt;
+    const jwt = (await s.tokens.issue(alice, 'sid', 0)).jwt;
     for (let i = 0; i < 5; i++) await s.tokens.verify(jwt);
     expect(s.reads()).toBe(1);
   });

@@ -1,6 +1,6 @@
 import type { AuditService } from '../audit/audit.service.js';
 import type { JobKind } from '../jobs/job.repository.js';
-import type { JobLogger, UnitContext, UnitRunner } from '../jobs/job-workers.js';
+import type { JobLogger, UnitRunner } from '../jobs/job-workers.js';
 import type { KeyActionService } from '../keys/key-actions.service.js';
 import type { KeyRepository } from '../keys/key.repository.js';
 import type { KmsService } from '../kms/kms.service.js';
@@ -8,7 +8,7 @@ import type { JobConfigRepository } from './job-config.repository.js';
 import { JobConfigService } from './job-config.service.js';
 import { RotationJobService } from './rotation-job.service.js';
 import { RotationRunner } from './rotation-runner.js';
-import { RunPlanner, type XksRotationRunParams } from './run-planner.js';
+import { RunPlanner } from './run-planner.js';
 import { ScheduleTicker } from './schedule-ticker.js';
 
 export interface SchedulerServices {
@@ -16,29 +16,14 @@ export interface SchedulerServices {
   rotationJobs: RotationJobService;
 }
 
-/**
- * The runner of `cckm_xks_credential_rotation` runs until the custom key store module
- * registers its own (`xksCredentialRotation` below): each run is stored, and fails saying
- * the operation is not available, rather than being accepted and silently doing nothing.
- */
-const xksRotationUnavailable: UnitRunner = {
-  run: async (ctx: UnitContext) => ({
-    status: 'failed',
-    message: `failed: cckm_xks_credential_rotation is not available on this server yet (job config ${
-      (ctx.unit.params as XksRotationRunParams).job_config_name
-    })`,
-    progress: ctx.unit.progress,
-  }),
-};
-
 /** Wires the scheduler: job configs, rotation job attachment, the tick firing, and the runners of its runs. */
 export function createSchedulerServices(
   repos: { jobConfigs: JobConfigRepository; keys: KeyRepository },
   deps: { kms: KmsService; keyActions: KeyActionService; audit?: AuditService },
   options: {
     checkMs: number;
-    /** Extension point: the runner of XKS credential rotation runs (unit params: XksRotationRunParams). */
-    xksCredentialRotation?: UnitRunner;
+    /** The runner of XKS credential rotation runs (unit params: XksRotationRunParams), from the custom key store module. */
+    xksCredentialRotation: UnitRunner;
   },
   log: JobLogger,
   /** Wakes this instance's job workers once a run is queued. */
@@ -53,7 +38,7 @@ export function createSchedulerServices(
     },
     runners: {
       rotation: new RotationRunner(repos.keys, deps.keyActions),
-      xks_credential_rotation: options.xksCredentialRotation ?? xksRotationUnavailable,
+      xks_credential_rotation: options.xksCredentialRotation,
     },
     ticker: new ScheduleTicker(repos.jobConfigs, planner, { checkMs: options.checkMs }, log, deps.audit, wake),
   };

@@ -1,11 +1,20 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { startTestApp, type TestApp } from '../../fixtures/app.js';
-import { XksProxy } from '../../../src/xks/proxy.js';
-import { signXksRequest } from '../../../src/xks/xks-authentication.js';
-import { emulator, expectError, get, ok, pollState, post, REGION, STORES, wireXks, type Body } from './helpers.js';
+import type { TestApp } from '../../fixtures/app.js';
+import {
+  emulator,
+  expectError,
+  get,
+  ok,
+  pollState,
+  post,
+  REGION,
+  startHostedStoreApp,
+  STORES,
+  type Body,
+  type HostedStoreApp,
+  type XksCredential,
+  XKS_PUBLIC_ENDPOINT,
+} from './helpers.js';
 
-const PUBLIC_ENDPOINT = 'https://cckm.example.com';
 const HEALTH_MD = { requestMetadata: { kmsRequestId: 'r-1', kmsOperation: 'KmsHealthCheck' } };
 
 /**
@@ -14,20 +23,13 @@ const HEALTH_MD = { requestMetadata: { kmsRequestId: 'r-1', kmsOperation: 'KmsHe
  * accepts both, so KMS crypto keeps working throughout; the old one is refused afterwards.
  */
 describe('custom key stores: proxy credentials of hosted stores', () => {
+  let hosted: HostedStoreApp;
   let t: TestApp;
-  let proxyServer: Server;
-  let proxy: XksProxy;
   let store: Body;
   let keyId: string;
 
   /** Calls the store's proxy health with `credential`, as a client given it would. */
-  const health = async (credential: { accessKeyId: string; secretAccessKey: string }) => {
-    const path = `/api/v1/cckm/aws/xks-proxy-endpoints/${store.id}/kms/xks/v1/health`;
-    const rawBody = Buffer.from(JSON.stringify(HEALTH_MD));
-    const url = new URL(`${PUBLIC_ENDPOINT}${path}`);
-    const headers = signXksRequest({ method: 'POST', url, body: rawBody, credential, region: REGION });
-    return proxy.handle({ storeId: store.id, method: 'POST', path: '/health', requestUrl: path, headers, rawBody });
-  };
+  const health = (credential: XksCredential) => hosted.callProxy('/health', HEALTH_MD, credential);
   const credentials = async (): Promise<Body> => ok(await get(t, `${STORES}/${store.id}/credentials`));
   const secretOf = (c: Body) => ({
     accessKeyId: c.credentials[0].access_key_id as string,
@@ -35,23 +37,8 @@ describe('custom key stores: proxy credentials of hosted stores', () => {
   });
 
   beforeAll(async () => {
-    t = await startTestApp('cks_rotation', { env: { CCKM_XKS_PROXY_PUBLIC_ENDPOINT: PUBLIC_ENDPOINT } });
-    proxy = new XksProxy(t.composed.services.xksStores, t.composed.services.xksKeys);
-    proxyServer = await new Promise<Server>((resolve) => {
-      const s = t.http.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    wireXks(t, `${PUBLIC_ENDPOINT}=http://127.0.0.1:${(proxyServer.address() as AddressInfo).port}`);
-    store = ok(
-      await post(t, STORES, {
-        name: 'rotating',
-        kms: 'kms',
-        region: REGION,
-        linked_state: true,
-        aws_param: { custom_key_store_type: 'EXTERNAL_KEY_STORE' },
-        local_hosted_params: {},
-      }),
-      201,
-    );
+    hosted = await startHostedStoreApp('cks_rotation', 'rotating');
+    ({ t, store } = hosted);
     ok(await post(t, `${STORES}/${store.id}/connect`), 202);
     await pollState(t, store.id, ['CONNECTED']);
     const source = ok(await post(t, '/api/v1/cckm/aws/xks-keys', { name: 'rotation-source' }), 201);
@@ -63,10 +50,7 @@ describe('custom key stores: proxy credentials of hosted stores', () => {
     );
     keyId = key.aws_param.KeyID as string;
   });
-  afterAll(async () => {
-    await t?.close();
-    await new Promise((r) => proxyServer?.close(r));
-  });
+  afterAll(() => hosted?.close());
 
   it('shows the credential AWS holds to admins only, with no-store, and audits every read (never the secret)', async () => {
     const res = await get(t, `${STORES}/${store.id}/credentials`);
@@ -78,7 +62,7 @@ describe('custom key stores: proxy credentials of hosted stores', () => {
     expect(shown).toMatchObject({
       id: store.id,
       region: REGION,
-      xks_proxy_uri_endpoint: PUBLIC_ENDPOINT,
+      xks_proxy_uri_endpoint: XKS_PUBLIC_ENDPOINT,
       xks_proxy_uri_path: `/api/v1/cckm/aws/xks-proxy-endpoints/${store.id}/kms/xks/v1`,
       credential_version: 0,
       credentials: [{ access_key_id: inAws.XksProxyConfiguration!.AccessKeyId, status: 'active' }],

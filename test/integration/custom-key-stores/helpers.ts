@@ -1,7 +1,11 @@
 /** Shared helpers of the custom key store integration tests (not a test file). */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import type { Response } from 'supertest';
-import { bearer, type TestApp } from '../../fixtures/app.js';
+import { bearer, startTestApp, type TestApp } from '../../fixtures/app.js';
+import { XksProxy } from '../../../src/xks/proxy.js';
+import { signXksRequest } from '../../../src/xks/xks-authentication.js';
 import { parseXksEndpoints } from '../../../src/emulator/emulator.js';
 import { HttpXksClient } from '../../../src/xks/client.js';
 import {
@@ -104,5 +108,60 @@ export function wireXks(t: TestApp, endpoints: string): void {
     ...emu.keyStoreOptions,
     xksClient: new HttpXksClient({ timeoutMs: 15_000 }),
     xksEndpointResolver: parseXksEndpoints(endpoints),
+  };
+}
+
+/** Where hosted stores say their proxy is (CCKM_XKS_PROXY_PUBLIC_ENDPOINT); wired to the app's own listener. */
+export const XKS_PUBLIC_ENDPOINT = 'https://cckm.example.com';
+
+/** An app hosting an XKS store: its proxy listens on loopback behind XKS_PUBLIC_ENDPOINT. */
+export interface HostedStoreApp {
+  t: TestApp;
+  proxy: XksProxy;
+  /** The store's record, created (not yet connected). */
+  store: Body;
+  /** Calls the store's proxy at `path` (`/health`, `/keys/{id}/encrypt`) signed with `credential`, as KMS would. */
+  callProxy(path: string, body: object, credential: XksCredential): ReturnType<XksProxy['handle']>;
+  close(): Promise<void>;
+}
+
+export interface XksCredential {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+export async function startHostedStoreApp(label: string, storeName: string): Promise<HostedStoreApp> {
+  const t = await startTestApp(label, { env: { CCKM_XKS_PROXY_PUBLIC_ENDPOINT: XKS_PUBLIC_ENDPOINT } });
+  const proxy = new XksProxy(t.composed.services.xksStores, t.composed.services.xksKeys);
+  const server = await new Promise<Server>((resolve) => {
+    const s = t.http.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  wireXks(t, `${XKS_PUBLIC_ENDPOINT}=http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  const store = ok(
+    await post(t, STORES, {
+      name: storeName,
+      kms: 'kms',
+      region: REGION,
+      linked_state: true,
+      aws_param: { custom_key_store_type: 'EXTERNAL_KEY_STORE' },
+      local_hosted_params: {},
+    }),
+    201,
+  );
+  return {
+    t,
+    proxy,
+    store,
+    callProxy(path, body, credential) {
+      const requestUrl = `/api/v1/cckm/aws/xks-proxy-endpoints/${store.id}/kms/xks/v1${path}`;
+      const rawBody = Buffer.from(JSON.stringify(body));
+      const url = new URL(`${XKS_PUBLIC_ENDPOINT}${requestUrl}`);
+      const headers = signXksRequest({ method: 'POST', url, body: rawBody, credential, region: REGION });
+      return proxy.handle({ storeId: store.id, method: 'POST', path, requestUrl, headers, rawBody });
+    },
+    async close() {
+      await t.close();
+      await new Promise((r) => server.close(r));
+    },
   };
 }

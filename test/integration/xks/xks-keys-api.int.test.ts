@@ -1,8 +1,4 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { startTestApp, type TestApp } from '../../fixtures/app.js';
-import { XksProxy } from '../../../src/xks/proxy.js';
-import { signXksRequest } from '../../../src/xks/xks-authentication.js';
+import type { TestApp } from '../../fixtures/app.js';
 import {
   del,
   expectError,
@@ -10,14 +6,14 @@ import {
   ok,
   pollState,
   post,
-  REGION,
+  startHostedStoreApp,
   STORES,
-  wireXks,
   type Body,
+  type HostedStoreApp,
+  type XksCredential,
 } from '../custom-key-stores/helpers.js';
 
 const XKS_KEYS = '/api/v1/cckm/aws/xks-keys';
-const PUBLIC_ENDPOINT = 'https://cckm.example.com';
 const MD = { awsPrincipalArn: 'arn:aws:iam::123456789012:root', kmsOperation: 'Encrypt', kmsRequestId: 'r-1' };
 
 /**
@@ -26,50 +22,20 @@ const MD = { awsPrincipalArn: 'arn:aws:iam::123456789012:root', kmsOperation: 'E
  * InvalidStateException for them, as AWS's test client expects.
  */
 describe('XKS proxy keys through the API', () => {
+  let hosted: HostedStoreApp;
   let t: TestApp;
-  let server: Server;
-  let proxy: XksProxy;
   let store: Body;
-  let credential: { accessKeyId: string; secretAccessKey: string };
+  let credential: XksCredential;
 
-  const call = async (path: string, body: object) => {
-    const full = `/api/v1/cckm/aws/xks-proxy-endpoints/${store.id}/kms/xks/v1${path}`;
-    const rawBody = Buffer.from(JSON.stringify(body));
-    const headers = signXksRequest({
-      method: 'POST',
-      url: new URL(`${PUBLIC_ENDPOINT}${full}`),
-      body: rawBody,
-      credential,
-      region: REGION,
-    });
-    return proxy.handle({ storeId: store.id, method: 'POST', path, requestUrl: full, headers, rawBody });
-  };
+  const call = (path: string, body: object) => hosted.callProxy(path, body, credential);
 
   beforeAll(async () => {
-    t = await startTestApp('xks_keys_api', { env: { CCKM_XKS_PROXY_PUBLIC_ENDPOINT: PUBLIC_ENDPOINT } });
-    proxy = new XksProxy(t.composed.services.xksStores, t.composed.services.xksKeys);
-    server = await new Promise<Server>((resolve) => {
-      const s = t.http.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    wireXks(t, `${PUBLIC_ENDPOINT}=http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-    store = ok(
-      await post(t, STORES, {
-        name: 'keys-api',
-        kms: 'kms',
-        region: REGION,
-        linked_state: true,
-        aws_param: { custom_key_store_type: 'EXTERNAL_KEY_STORE' },
-        local_hosted_params: {},
-      }),
-      201,
-    );
+    hosted = await startHostedStoreApp('xks_keys_api', 'keys-api');
+    ({ t, store } = hosted);
     const c = ok(await get(t, `${STORES}/${store.id}/credentials`));
     credential = { accessKeyId: c.credentials[0].access_key_id, secretAccessKey: c.credentials[0].secret_access_key };
   });
-  afterAll(async () => {
-    await t?.close();
-    await new Promise((r) => server?.close(r));
-  });
+  afterAll(() => hosted?.close());
 
   it('creates keys with their usages; the proxy enforces them (InvalidKeyUsageException)', async () => {
     const encOnly = ok(await post(t, XKS_KEYS, { name: 'enc-only', key_usage: ['ENCRYPT'] }), 201);

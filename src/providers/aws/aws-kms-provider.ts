@@ -1,12 +1,6 @@
 import type * as Hsm from '@aws-sdk/client-cloudhsm-v2';
-import * as Kms from '@aws-sdk/client-kms';
-import {
-  AssumeRoleCommand,
-  GetCallerIdentityCommand,
-  STSClient,
-  type AssumeRoleCommandOutput,
-  type GetCallerIdentityCommandOutput,
-} from '@aws-sdk/client-sts';
+import type * as Kms from '@aws-sdk/client-kms';
+import type * as Sts from '@aws-sdk/client-sts';
 import http from 'node:http';
 import https from 'node:https';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -28,7 +22,7 @@ import type {
 } from '../kms-provider.js';
 import type { OutboundPolicy } from '../outbound-policy.js';
 import type { ProviderTarget } from '../registry.js';
-import { fromAwsError } from './translate-error.js';
+import { fromAwsError, knowSdkErrors } from './translate-error.js';
 
 export interface AwsProviderOptions {
   /** Budget of one provider call, retries and connection establishment included. */
@@ -70,14 +64,12 @@ const REFRESH_MARGIN_MS = 5 * 60 * 1000;
 export class AwsKmsProvider implements KmsProvider {
   readonly kind = 'aws' as const;
   readonly region: string;
-  private readonly kmsClient: Kms.KMSClient;
+  /** The KMS and STS clients, made on the first call (the SDK is loaded then; see {@link loadSdk}). */
+  private clients: Promise<SdkClients> | undefined;
+  private readonly makeClients: (sdk: Sdk) => SdkClients;
   /** Created on the first CloudHSM call: most connections never make one. */
   private hsmClient: Hsm.CloudHSMV2Client | undefined;
   private readonly clientConfig: object;
-  /** STS with the connection's own credentials (AssumeRole). */
-  private readonly stsClient: STSClient;
-  /** STS with the credentials KMS calls use (the assumed role's, when there is one). */
-  private readonly identityClient: STSClient;
   private inFlight = 0;
   private readonly drainWaiters: (() => void)[] = [];
   /** Set when the outbound policy refuses the endpoint: every call fails with it, nothing is sent. */
@@ -115,17 +107,23 @@ export class AwsKmsProvider implements KmsProvider {
       target.stsRegionalEndpoints === 'regional'
         ? (target.stsRegion ?? target.region)
         : defaultStsRegion(target.cloudName);
-    this.stsClient = new STSClient({
-      ...base,
-      region: stsRegion,
-      ...(staticCreds ? { credentials: staticCreds } : {}),
-    });
     const credentials = target.assumeRoleArn
       ? this.assumedRole(target.assumeRoleArn, target.assumeRoleExternalId)
       : staticCreds;
     const withCreds = { ...base, ...(credentials ? { credentials } : {}) };
-    this.identityClient = target.assumeRoleArn ? new STSClient({ ...withCreds, region: stsRegion }) : this.stsClient;
-    this.kmsClient = new Kms.KMSClient(withCreds);
+    this.makeClients = (sdk) => {
+      const sts = new sdk.Sts.STSClient({
+        ...base,
+        region: stsRegion,
+        ...(staticCreds ? { credentials: staticCreds } : {}),
+      });
+      return {
+        sdk,
+        kms: new sdk.Kms.KMSClient(withCreds),
+        sts,
+        identity: target.assumeRoleArn ? new sdk.Sts.STSClient({ ...withCreds, region: stsRegion }) : sts,
+      };
+    };
     this.clientConfig = withCreds;
   }
 
@@ -133,9 +131,11 @@ export class AwsKmsProvider implements KmsProvider {
     op: Op,
     input: KmsOperations[Op]['input'],
   ): Promise<KmsOperations[Op]['output']> {
-    const Ctor = (Kms as unknown as Record<string, CommandCtor | undefined>)[`${op}Command`];
+    if (this.refusal) throw this.refusal;
+    const { sdk, kms } = await this.sdkClients();
+    const Ctor = (sdk.Kms as unknown as Record<string, CommandCtor | undefined>)[`${op}Command`];
     if (!Ctor) throw new UnsupportedOperationError(`${op} is not available in this AWS SDK version`);
-    const { $metadata: _meta, ...out } = (await this.send(this.kmsClient, new Ctor(input), `KMS ${op}`)) as {
+    const { $metadata: _meta, ...out } = (await this.send(kms, new Ctor(input), `KMS ${op}`)) as {
       $metadata: unknown;
     };
     return out as KmsOperations[Op]['output'];
@@ -159,11 +159,13 @@ export class AwsKmsProvider implements KmsProvider {
   }
 
   async getCallerIdentity(): Promise<CallerIdentity> {
+    if (this.refusal) throw this.refusal;
+    const { sdk, identity } = await this.sdkClients();
     const out = (await this.send(
-      this.identityClient,
-      new GetCallerIdentityCommand({}),
+      identity,
+      new sdk.Sts.GetCallerIdentityCommand({}),
       'STS GetCallerIdentity',
-    )) as GetCallerIdentityCommandOutput;
+    )) as Sts.GetCallerIdentityCommandOutput;
     return { account: out.Account ?? '', arn: out.Arn ?? '', userId: out.UserId ?? '' };
   }
 
@@ -171,8 +173,14 @@ export class AwsKmsProvider implements KmsProvider {
   async close(): Promise<void> {
     if (this.inFlight > 0) await new Promise<void>((resolve) => this.drainWaiters.push(resolve));
     const hsm = this.hsmClient as unknown as Sendable | undefined;
-    for (const c of new Set<Sendable>([this.kmsClient, this.stsClient, this.identityClient, ...(hsm ? [hsm] : [])]))
-      c.destroy();
+    const made = this.clients ? await this.clients.catch(() => undefined) : undefined;
+    const all = made ? [made.kms, made.sts, made.identity] : [];
+    for (const c of new Set<Sendable>([...(all as unknown as Sendable[]), ...(hsm ? [hsm] : [])])) c.destroy();
+  }
+
+  private sdkClients(): Promise<SdkClients> {
+    this.clients ??= loadSdk().then(this.makeClients);
+    return this.clients;
   }
 
   /**
@@ -202,15 +210,16 @@ export class AwsKmsProvider implements KmsProvider {
     let pending: Promise<{ creds: AwsCredentialIdentity; refreshAt: number }> | undefined;
     const fetch = async () => {
       const fetchedAt = Date.now();
+      const { sdk, sts } = await this.sdkClients();
       const out = (await this.send(
-        this.stsClient,
-        new AssumeRoleCommand({
+        sts,
+        new sdk.Sts.AssumeRoleCommand({
           RoleArn: roleArn,
           RoleSessionName: 'opencckm',
           ...(externalId ? { ExternalId: externalId } : {}),
         }),
         'STS AssumeRole',
-      )) as AssumeRoleCommandOutput;
+      )) as Sts.AssumeRoleCommandOutput;
       const c = out.Credentials;
       if (!c?.AccessKeyId || !c.SecretAccessKey)
         throw new ProviderFailureError('STS AssumeRole returned no credentials', { awsName: 'InternalFailure' });
@@ -237,6 +246,35 @@ export class AwsKmsProvider implements KmsProvider {
 
 function defaultStsRegion(cloud: string): string {
   return cloud === 'aws-us-gov' ? 'us-gov-east-1' : cloud === 'aws-cn' ? 'cn-north-1' : 'us-east-1';
+}
+
+/** The KMS and STS SDKs. */
+interface Sdk {
+  Kms: typeof Kms;
+  Sts: typeof Sts;
+}
+
+interface SdkClients {
+  sdk: Sdk;
+  kms: Kms.KMSClient;
+  /** STS with the connection's own credentials (AssumeRole). */
+  sts: Sts.STSClient;
+  /** STS with the credentials KMS calls use (the assumed role's, when there is one). */
+  identity: Sts.STSClient;
+}
+
+let sdk: Promise<Sdk> | undefined;
+/**
+ * The KMS and STS SDKs, loaded on the first call to AWS: an installation that talks only to
+ * its emulator never loads them (they take a few hundred ms of CPU to load, in every process
+ * and in every test file that builds an app).
+ */
+function loadSdk(): Promise<Sdk> {
+  sdk ??= Promise.all([import('@aws-sdk/client-kms'), import('@aws-sdk/client-sts')]).then(([Kms, Sts]) => {
+    knowSdkErrors(Kms, Sts);
+    return { Kms, Sts };
+  });
+  return sdk;
 }
 
 let cloudHsmSdk: Promise<typeof Hsm> | undefined;

@@ -1,5 +1,3 @@
-import * as Kms from '@aws-sdk/client-kms';
-import * as Sts from '@aws-sdk/client-sts';
 import {
   AppError,
   awsError,
@@ -54,7 +52,14 @@ const COMMON_AWS_NAMES = new Set([
   'SignatureDoesNotMatch',
   'InvalidSignatureException',
 ]);
-const SDK_MODULES = [Kms, Sts] as unknown as Record<string, unknown>[];
+/** The loaded SDK modules whose exception classes name AWS errors (the provider loads them on first use). */
+const SDK_MODULES: Record<string, unknown>[] = [];
+
+/** Registers SDK modules whose exported Error classes are AWS exceptions (KMS and STS, once loaded). */
+export function knowSdkErrors(...modules: object[]): void {
+  for (const m of modules)
+    if (!SDK_MODULES.includes(m as Record<string, unknown>)) SDK_MODULES.push(m as Record<string, unknown>);
+}
 /**
  * The CloudHSM v2 SDK's exceptions, by name: that SDK is loaded only when a CloudHSM call
  * is made (it costs most of a second to load), so its classes are not at hand here.

@@ -4,10 +4,7 @@
  * `cckm_key_rotation` job config, then one run-now timed from the POST to the run's end.
  * Reported as keys rotated per second, with the run's progress (every key must be rotated).
  */
-interface Api {
-  base: string;
-  token: string;
-}
+import { call, type Api } from './support/api-call.js';
 
 /** One measured rotation run. */
 export interface RotationFigure {
@@ -16,17 +13,6 @@ export interface RotationFigure {
   perSecond: number;
   overallStatus: string;
   progress: unknown;
-}
-
-async function call(api: Api, method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(`${api.base}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${api.token}`, 'content-type': 'application/json' },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const json = (await res.json()) as Record<string, unknown>;
-  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
 }
 
 /** Runs `fn` over `items`, `limit` at a time. */

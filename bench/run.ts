@@ -14,6 +14,7 @@ import { migrate, readMigrations } from '../src/db/migrator.js';
 import { bareExpress, barePostgres } from './support/ceiling.js';
 import { benchJobs } from './support/jobs.js';
 import { benchRotation } from './rotation.js';
+import { benchReport } from './report.js';
 import type { LoadResult } from './support/load.js';
 import type { LoadJob } from './support/load-worker.js';
 import { benchPostgres } from './support/postgres.js';
@@ -26,14 +27,16 @@ import { RowProfiler } from './support/profiler.js';
  * reading and writing the same rows): the machine is shared, so compare ratios across runs.
  * Results go to bench/results/<time>-<commit>.json with the machine and commit.
  *
- * BENCH_ONLY: a comma-separated subset of create, list, get, ceiling, embedded, jobs, rotation (all by default).
+ * BENCH_ONLY: a comma-separated subset of create, list, get, ceiling, embedded, jobs, rotation, report (all by default).
  */
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const ADMIN_PASSWORD = 'bench-admin-password';
 const LIST_RECORDS = Number(process.env.BENCH_LIST_RECORDS ?? 10_000);
 /** Keys the synchronization job benchmark discovers. */
 const SYNC_KEYS = Number(process.env.BENCH_SYNC_KEYS ?? 10_000);
-const GROUPS = ['create', 'list', 'get', 'ceiling', 'embedded', 'jobs', 'rotation'] as const;
+const GROUPS = ['create', 'list', 'get', 'ceiling', 'embedded', 'jobs', 'rotation', 'report'] as const;
+/** Key records the report benchmark covers (inserted directly into the database). */
+const REPORT_RECORDS = Number(process.env.BENCH_REPORT_RECORDS ?? 100_000);
 const ONLY = new Set(
   (process.env.BENCH_ONLY ?? GROUPS.join(','))
     .split(',')
@@ -230,6 +233,14 @@ async function benchPostgresService(url: string, dataDir: string): Promise<void>
       for (const [name, r] of Object.entries(await benchRotation(svc, { keys: 1000, region: 'eu-west-1' }))) {
         results[name] = r;
         console.log(`${name.padEnd(44)} ${String(r.perSecond).padStart(9)} keys/s  wall ${r.wallMs} ms`);
+      }
+    }
+    if (runs('report')) {
+      for (const [name, r] of Object.entries(await benchReport(svc, db.db, { records: REPORT_RECORDS }))) {
+        results[name] = r;
+        console.log(
+          `${name.padEnd(44)} ${String(r.perSecond).padStart(9)} keys/s  wall ${r.wallMs} ms  peak RSS ${r.peakRssMiB} MiB (${r.rssBeforeMiB} before)  download ${r.download.ms} ms`,
+        );
       }
     }
   } finally {

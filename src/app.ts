@@ -17,6 +17,8 @@ import { jsonBody } from './http/middleware/json-body.js';
 import { requestContext } from './http/middleware/request-context.js';
 import { auditRoutes } from './http/routes/audit.routes.js';
 import { xksProxyRoutes } from './http/routes/xks-proxy.routes.js';
+import { webhookRoutes } from './http/routes/webhooks.routes.js';
+import { approvalRoutes } from './http/routes/approvals.routes.js';
 import { xksKeyRoutes } from './http/routes/xks-keys.routes.js';
 import { accountRoutes } from './http/routes/accounts.routes.js';
 import { authRoutes, userRoutes } from './http/routes/auth.routes.js';
@@ -27,6 +29,7 @@ import { keyActionRoutes } from './http/routes/key-actions.routes.js';
 import { keyRoutes, templateRoutes } from './http/routes/keys.routes.js';
 import { opsRoutes } from './http/routes/ops.routes.js';
 import { schedulerRoutes } from './http/routes/scheduler.routes.js';
+import { reportRoutes } from './http/routes/reports.routes.js';
 import { consoleRoutes } from './http/routes/console.routes.js';
 
 export interface AppDeps {
@@ -104,10 +107,10 @@ export function createApp(deps: AppDeps): App {
   api.use(authRoutes(deps.services.auth));
   api.use(userRoutes(deps.services.users));
   api.use(connectionRoutes(deps.services.connections));
-  api.use(kmsRoutes(deps.services.kms));
+  api.use(kmsRoutes(deps.services.kms, deps.services.kmsAclUpdates));
   api.use(templateRoutes(deps.services.templates, deps.services.keys));
   api.use(keyRoutes(deps.services.keys, deps.services.idempotency));
-  api.use(keyActionRoutes(deps.services.keyActions, deps.services.keyReplication));
+  api.use(keyActionRoutes(deps.services.keyActions, deps.services.keyReplication, deps.services.approvals));
   api.use(jobRoutes(deps.services.syncJobs, deps.services.bulkJobs));
   api.use(
     customKeyStoreRoutes({
@@ -123,6 +126,9 @@ export function createApp(deps: AppDeps): App {
   api.use(accountRoutes(deps.services.accountDiscovery));
   api.use(auditRoutes(deps.services.audit));
   api.use(schedulerRoutes(deps.services));
+  api.use(reportRoutes(deps.services.reports, deps.services.audit));
+  api.use(webhookRoutes(deps.services.webhooks));
+  api.use(approvalRoutes(deps.services.approvals));
   app.use('/api/v1', api);
   app.use((_req, _res, next) => next(new NotFoundError('No such path')));
   app.use(errorHandler(deps.logger));

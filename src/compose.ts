@@ -30,7 +30,10 @@ import {
   PostgresUserRepository,
 } from './db/repositories/postgres-user.repository.js';
 import { PostgresJobConfigRepository } from './db/repositories/postgres-job-config.repository.js';
+import { PostgresReportRepository } from './db/repositories/postgres-report.repository.js';
 import { PostgresXksKeyRepository } from './db/repositories/postgres-xks-key.repository.js';
+import { PostgresWebhookRepository } from './db/repositories/postgres-webhook.repository.js';
+import { PostgresApprovalRepository } from './db/repositories/postgres-approval.repository.js';
 import { EmulatorKmsProvider, refusedEmulatorProvider } from './emulator/emulator-provider.js';
 import { EmulatorTenancy } from './emulator/tenant-accounts.js';
 import { KmsEmulator, parseXksEndpoints } from './emulator/emulator.js';
@@ -255,6 +258,9 @@ export async function compose({ config, db, logger }: ComposeOptions): Promise<C
       customKeyStores: new PostgresCustomKeyStoreRepository(q),
       xksKeys: new PostgresXksKeyRepository(q),
       jobConfigs: new PostgresJobConfigRepository(q),
+      reports: new PostgresReportRepository(q),
+      webhooks: new PostgresWebhookRepository(q),
+      approvals: new PostgresApprovalRepository(q),
       jobs: new PostgresJobRepository(q),
       syncRecords: new PostgresSyncRecordRepository(q),
     },
@@ -274,6 +280,8 @@ export async function compose({ config, db, logger }: ComposeOptions): Promise<C
         ...(config.xksProxyPublicEndpoint ? { xksProxyPublicEndpoint: config.xksProxyPublicEndpoint } : {}),
         clientCertificates: config.tls?.clientCaFile !== undefined,
       },
+      notifications: config.webhooks,
+      approvalTtlHours: config.approvalTtlHours,
       onConnectionChange: (id) => registry.evict(id),
       onUserChange: (id) => userState.invalidate(id),
       // A reservation older than the provider time budget (and a margin) with no key in AWS has failed.

@@ -1,4 +1,5 @@
 import type { Composed } from '../../src/compose.js';
+import { call, type Api } from './api-call.js';
 
 /** One measured job: wall time from the POST to `completed_at`, and keys per second. */
 export interface JobFigure {
@@ -7,22 +8,6 @@ export interface JobFigure {
   perSecond: number;
   overallStatus: string;
   progress: unknown;
-}
-
-interface Api {
-  base: string;
-  token: string;
-}
-
-async function call(api: Api, method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(`${api.base}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${api.token}`, 'content-type': 'application/json' },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const json = (await res.json()) as Record<string, unknown>;
-  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
 }
 
 /** Posts a job and polls it (every 20 ms) until it leaves in_progress. */

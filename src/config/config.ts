@@ -161,6 +161,23 @@ export interface Config {
     readonly retentionDays: number;
     readonly pruneIntervalMs: number;
   };
+  /** Webhooks (`/cckm/notifications/webhooks`): targets, delivery attempts, material expiry warnings. */
+  readonly webhooks: {
+    /** CCKM_WEBHOOK_ALLOW_PRIVATE: webhooks may target private, loopback and link-local addresses. */
+    readonly allowPrivate: boolean;
+    /** CCKM_WEBHOOK_ALLOW: host, host:port, IP or CIDR entries webhooks may target although internal. */
+    readonly allow: readonly string[];
+    readonly concurrency: number;
+    readonly timeoutMs: number;
+    readonly maxAttempts: number;
+    readonly backoffMs: number;
+    readonly pollMs: number;
+    readonly expiryWarningDays: number;
+    readonly expiryCheckMs: number;
+    readonly retentionDays: number;
+  };
+  /** CCKM_APPROVAL_TTL_HOURS: a pending approval of a destructive key change expires this long after it was requested. */
+  readonly approvalTtlHours: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -369,6 +386,19 @@ export function loadConfig(env: Env = process.env): Config {
       retentionDays: int(env, 'CCKM_JOB_RETENTION_DAYS', 30, 0, 36500),
       pruneIntervalMs: int(env, 'CCKM_JOB_PRUNE_INTERVAL_MS', 3600000, 1000, 86400000),
     },
+    webhooks: {
+      allowPrivate: bool(env, 'CCKM_WEBHOOK_ALLOW_PRIVATE', false),
+      allow: allowList(env, 'CCKM_WEBHOOK_ALLOW'),
+      concurrency: int(env, 'CCKM_WEBHOOK_WORKERS', 2, 0, 64),
+      timeoutMs: int(env, 'CCKM_WEBHOOK_TIMEOUT_MS', 5000, 100, 60000),
+      maxAttempts: int(env, 'CCKM_WEBHOOK_MAX_ATTEMPTS', 8, 1, 20),
+      backoffMs: int(env, 'CCKM_WEBHOOK_BACKOFF_MS', 10000, 10, 3600000),
+      pollMs: int(env, 'CCKM_WEBHOOK_POLL_MS', 1000, 10, 60000),
+      expiryWarningDays: int(env, 'CCKM_WEBHOOK_EXPIRY_WARNING_DAYS', 30, 1, 365),
+      expiryCheckMs: int(env, 'CCKM_WEBHOOK_EXPIRY_CHECK_MS', 3600000, 0, 86400000),
+      retentionDays: int(env, 'CCKM_WEBHOOK_RETENTION_DAYS', 30, 0, 36500),
+    },
+    approvalTtlHours: int(env, 'CCKM_APPROVAL_TTL_HOURS', 72, 1, 8760),
   };
   if (config.adminPassword !== undefined && config.adminPassword.length < 8) {
     throw ValidationError.field('CCKM_ADMIN_PASSWORD', 'must be at least 8 characters');
@@ -399,16 +429,18 @@ function httpUrl(env: Env, name: string): string {
 
 /** CCKM_OUTBOUND_ALLOW: comma-separated host[:port], IP or CIDR entries (checked fully by the outbound policy). */
 function outboundAllow(env: Env): readonly string[] {
-  const entries = (env.CCKM_OUTBOUND_ALLOW ?? '')
+  return allowList(env, 'CCKM_OUTBOUND_ALLOW');
+}
+
+/** A comma-separated list of host[:port], IP or CIDR entries (checked fully where it is used). */
+function allowList(env: Env, name: string): readonly string[] {
+  const entries = (env[name] ?? '')
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
   for (const e of entries) {
     if (!/^(\[[0-9a-fA-F:.]+\](:\d{1,5})?|[a-zA-Z0-9.:-]+(\/\d{1,3})?)$/.test(e)) {
-      throw ValidationError.field(
-        'CCKM_OUTBOUND_ALLOW',
-        'entries must be host, host:port, an IP address or a CIDR, comma-separated',
-      );
+      throw ValidationError.field(name, 'entries must be host, host:port, an IP address or a CIDR, comma-separated');
     }
   }
   return Object.freeze(entries);

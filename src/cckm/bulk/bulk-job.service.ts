@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { assertCanRead, assertCanWrite, type Principal } from '../../auth/principal.js';
-import { ConflictError, NotFoundError, ValidationError } from '../../errors/index.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors/index.js';
+import type { KmsAcls } from '../kms/kms-acls.js';
 import type { ListQuery, Page } from '../common/list.js';
 import type { KeyRepository } from '../keys/key.repository.js';
 import type { TemplateService } from '../templates/template.service.js';
@@ -32,6 +33,7 @@ export class BulkJobService {
     private readonly jobs: JobRepository,
     private readonly keys: KeyRepository,
     private readonly templates: TemplateService,
+    private readonly acls: KmsAcls,
     private readonly onCreated: () => void = () => {},
     /** Jobs in progress an account may have (CCKM_JOBS_MAX_ACTIVE_PER_ACCOUNT). */
     private readonly maxActivePerAccount = 10,
@@ -42,8 +44,8 @@ export class BulkJobService {
    * RateLimitedError when the account already has its maximum of jobs in progress.
    */
   async create(p: Principal, input: BulkJobInput): Promise<JobWithUnits> {
-    assertCanWrite(p);
     const params = await this.check(p, input);
+    await this.assertBulkPermitted(p, input.keys);
     const units = chunks(input.keys, CHUNK).map((keys, i) => ({
       label: `keys ${i * CHUNK + 1}-${i * CHUNK + keys.length}`,
       payload: { keys } satisfies BulkUnitPayload,
@@ -79,6 +81,23 @@ export class BulkJobService {
       throw new ConflictError(`Bulk job ${id} has already finished (${current.job.status})`);
     await this.jobs.requestCancel(p.account, 'bulk', id);
     return this.get(p, id);
+  }
+
+  /**
+   * keybulkoperation on the KMS account of every listed key of the caller's account (unknown
+   * ids stay per-key failures); a caller holding it nowhere is refused even for unknown keys.
+   * Each key's own action permission is checked as the job runs, as the creator is then.
+   * @throws ForbiddenError naming the permission and the KMS account
+   */
+  private async assertBulkPermitted(p: Principal, ids: string[]): Promise<void> {
+    const viewable = await this.acls.viewableKmsIds(p, 'keybulkoperation');
+    if (viewable === 'all') return;
+    const known = ids.filter((id) => UUID.test(id));
+    const { rows } = await this.keys.list(p.account, { ids: known }, { skip: 0, limit: MAX_BULK_KEYS });
+    for (const kmsId of new Set(rows.map((k) => k.kmsId)))
+      await this.acls.assertPermitted(p, kmsId, 'keybulkoperation');
+    if (viewable.length === 0)
+      throw new ForbiddenError('This user lacks the keybulkoperation permission on every KMS account');
   }
 
   private async check(p: Principal, input: BulkJobInput): Promise<BulkJobParams> {

@@ -37,6 +37,19 @@ export interface BulkKeyResult {
   error?: string;
 }
 
+/**
+ * The approval gate (ApprovalService): on a KMS account with `approvals_required`, a key's
+ * deletion or policy change becomes a pending approval requested by the job's creator.
+ */
+export interface BulkApprovalGate {
+  request(
+    p: Principal,
+    action: 'schedule-deletion' | 'policy',
+    keyId: string,
+    body: Record<string, unknown>,
+  ): Promise<{ id: string } | null>;
+}
+
 type Progress = { total: number; succeeded: number; failed: number; skipped: number };
 
 function reasonOf(err: unknown): string {
@@ -62,12 +75,18 @@ export class BulkRunner implements UnitRunner {
     private readonly creatorNow: CreatorNow = creatorAsStored,
     /** Keys of one chunk acted on at once. */
     private readonly concurrency = 8,
+    /** Destructive operations on KMS accounts that require approvals wait for them (none: no gate). */
+    private readonly approvals?: BulkApprovalGate,
   ) {}
 
   async run(ctx: UnitContext): Promise<UnitOutcome> {
     const params = ctx.unit.params as BulkJobParams;
     const { keys } = ctx.unit.payload as BulkUnitPayload;
-    const creator = creatorCheck(this.creatorNow, ctx.unit.principal as Principal);
+    // The creator must still hold keybulkoperation on some KMS account; each key's own is checked in runOne.
+    const creator = creatorCheck(this.creatorNow, ctx.unit.principal as Principal, async (p) => {
+      const ids = await this.actions.acls.viewableKmsIds(p, 'keybulkoperation');
+      return ids === 'all' || ids.length > 0;
+    });
     const results = new Array<BulkKeyResult | undefined>(keys.length);
     const progress: Progress = { total: keys.length, succeeded: 0, failed: 0, skipped: 0 };
     const state: { signal: UnitSignal; revoked: boolean } = { signal: 'continue', revoked: false };
@@ -119,6 +138,7 @@ export class BulkRunner implements UnitRunner {
     try {
       const key = await this.keys.find(p.account, keyId);
       if (!key) throw new NotFoundError(`Key ${keyId} not found`);
+      await this.actions.acls.assertPermitted(p, key.kmsId, 'keybulkoperation');
       if (params.operation === 'schedulekeydeletion' && key.keyState === 'PendingDeletion') {
         return { key_id: keyId, status: 'skipped', error: 'already pending deletion' };
       }
@@ -129,11 +149,25 @@ export class BulkRunner implements UnitRunner {
       ) {
         return { key_id: keyId, status: 'skipped', error: `not pending deletion (${key.keyState ?? 'unknown state'})` };
       }
+      const pending = await this.gate(p, params, keyId);
+      if (pending) {
+        return { key_id: keyId, status: 'skipped', error: `waiting for approval ${pending.id} (approvals_required)` };
+      }
       await this.act(p, params, keyId);
       return { key_id: keyId, status: 'succeeded' };
     } catch (err) {
       return { key_id: keyId, status: 'failed', error: reasonOf(err) };
     }
+  }
+
+  /** A pending approval instead of the deletion or policy change, when the key's KMS account requires approvals. */
+  private gate(p: Principal, params: BulkJobParams, id: string): Promise<{ id: string } | null> {
+    if (!this.approvals) return Promise.resolve(null);
+    if (params.operation === 'schedulekeydeletion')
+      return this.approvals.request(p, 'schedule-deletion', id, params.days !== undefined ? { days: params.days } : {});
+    if (params.operation === 'applypolicytemplate')
+      return this.approvals.request(p, 'policy', id, { policytemplate: params.policy_template_id! });
+    return Promise.resolve(null);
   }
 
   private act(p: Principal, params: BulkJobParams, id: string): Promise<unknown> {

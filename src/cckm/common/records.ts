@@ -66,6 +66,8 @@ export interface KmsAccountRecord {
   acls: unknown;
   status: string;
   autoAdded: boolean;
+  /** Approvals a destructive key change needs before it runs (0..10; 0: none). */
+  approvalsRequired: number;
   createdAt: Date;
   updatedAt: Date;
 }

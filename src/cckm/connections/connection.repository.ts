@@ -24,11 +24,15 @@ export interface ConnectionRepository {
   countKmsAccounts(connectionId: string): Promise<number>;
 }
 
-export type NewKmsAccount = Omit<KmsAccountRecord, 'createdAt' | 'updatedAt' | 'status' | 'autoAdded' | 'acls'> & {
+export type NewKmsAccount = Omit<
+  KmsAccountRecord,
+  'createdAt' | 'updatedAt' | 'status' | 'autoAdded' | 'acls' | 'approvalsRequired'
+> & {
   acls?: unknown;
+  approvalsRequired?: number;
 };
 export type KmsAccountChanges = Partial<
-  Pick<KmsAccountRecord, 'connectionId' | 'regions' | 'assumeRoleArn' | 'assumeRoleExternalId'>
+  Pick<KmsAccountRecord, 'connectionId' | 'regions' | 'assumeRoleArn' | 'assumeRoleExternalId' | 'approvalsRequired'>
 >;
 
 export interface KmsAccountRepository {
@@ -38,11 +42,17 @@ export interface KmsAccountRepository {
   findMany(ids: string[]): Promise<KmsAccountRecord[]>;
   list(
     account: string,
-    filter: { name?: string; awsAccountId?: string },
+    /** `ids`: only these (the ACL scope; an empty list matches nothing). */
+    filter: { name?: string; awsAccountId?: string; ids?: string[] },
     q: ListQuery,
   ): Promise<{ total: number; rows: KmsAccountRecord[] }>;
   create(k: NewKmsAccount): Promise<KmsAccountRecord>;
   update(id: string, changes: KmsAccountChanges): Promise<KmsAccountRecord>;
+  /**
+   * Replaces the ACL entries if they still equal `expected` (compare-and-set, so two
+   * concurrent update-acls never lose one another's change); null when they changed meanwhile.
+   */
+  setAcls(id: string, expected: unknown, acls: unknown): Promise<KmsAccountRecord | null>;
   delete(id: string): Promise<void>;
   countReferences(kmsId: string): Promise<{ keys: number; templates: number }>;
 }

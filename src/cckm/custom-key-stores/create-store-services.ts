@@ -32,7 +32,7 @@ export function createStoreServices(
 ): StoreServices {
   const { sourceKeys, ...storeOptions } = options;
   const customKeyStores = new CustomKeyStoreService(repos.customKeyStores, deps.kms, deps.box, storeOptions);
-  const keys = new KeyService(repos.keys, deps.kms, deps.templates);
+  const keys = new KeyService(repos.keys, deps.kms, deps.templates, undefined, storeOptions.events);
   return {
     customKeyStores,
     customKeyStoreActions: new CustomKeyStoreActions(customKeyStores, repos.customKeyStores, keys, sourceKeys),

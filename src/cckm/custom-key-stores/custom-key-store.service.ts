@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CreateCustomKeyStoreRequest } from '@aws-sdk/client-kms';
-import { assertCanRead, assertCanWrite, type Principal } from '../../auth/principal.js';
+import type { Principal } from '../../auth/principal.js';
+import { restrictKmsIds, type KmsPermission } from '../kms/kms-acls.js';
 import type { SecretBox } from '../../auth/secret-box.js';
 import { AppError, ConflictError, NotFoundError, ValidationError } from '../../errors/index.js';
 import type { KmsProvider } from '../../providers/kms-provider.js';
@@ -23,6 +24,7 @@ import {
 } from './store-request.js';
 import { readStoreColumns, withAwsDetails } from './store-sync.js';
 import { unusedCloudHsmClusters, type UnusedCluster, type UnusedClustersInput } from './unused-clusters.js';
+import type { EventSink } from '../notifications/webhook-events.js';
 import { generateXksCredential, sealXksSecret } from './xks-credential.js';
 
 /** A store record with its KMS account, as the API shows it. */
@@ -44,6 +46,8 @@ export interface CustomKeyStoreOptions {
    * hosted store have `mtls_enabled`, which its XKS proxy enforces.
    */
   clientCertificates?: boolean;
+  /** custom_key_store.connection_failed is published here when a re-read finds a store newly FAILED. */
+  events?: EventSink;
 }
 
 /** How a record whose CreateCustomKeyStore outcome is unknown starts its last_error (GET reconciles it). */
@@ -80,8 +84,7 @@ export class CustomKeyStoreService {
    * @throws NotFoundError (also for another account's store)
    */
   async get(p: Principal, id: string): Promise<StoreView> {
-    assertCanRead(p);
-    const v = await this.find(p, id);
+    const v = await this.find(p, id, 'viewkeystore');
     const age = v.store.syncedAt ? Date.now() - v.store.syncedAt.getTime() : Infinity;
     // Clients poll GET while a store is connecting or disconnecting: those states are always re-read.
     const moving = v.store.connectionState === 'CONNECTING' || v.store.connectionState === 'DISCONNECTING';
@@ -96,7 +99,6 @@ export class CustomKeyStoreService {
   }
 
   async list(p: Principal, filter: CustomKeyStoreFilter & { kms?: string[] }, q: ListQuery): Promise<Page<StoreView>> {
-    assertCanRead(p);
     const { kms: kmsRefs, ...rest } = filter;
     if (kmsRefs) {
       const ids: string[] = [];
@@ -107,6 +109,9 @@ export class CustomKeyStoreService {
       if (ids.length === 0) return { skip: q.skip, limit: q.limit, total: 0, resources: [] };
       rest.kmsIds = ids;
     }
+    // Only the KMS accounts whose stores the caller may view (viewkeystore): a list filters.
+    rest.kmsIds = restrictKmsIds(rest.kmsIds, await this.kms.acls.viewableKmsIds(p, 'viewkeystore'));
+    if (rest.kmsIds?.length === 0) return { skip: q.skip, limit: q.limit, total: 0, resources: [] };
     const { total, rows } = await this.repo.list(p.account, rest, q);
     const resources: StoreView[] = [];
     for (const store of rows) resources.push({ store, kms: await this.kms.find(p, store.kmsId) });
@@ -120,8 +125,7 @@ export class CustomKeyStoreService {
    *   for a name in use; AWS errors with their name in `details`
    */
   async create(p: Principal, input: CreateStoreInput): Promise<StoreView> {
-    assertCanWrite(p);
-    const kms = await this.kms.find(p, input.kms, 'kms');
+    const kms = await this.kms.acls.assertPermitted(p, await this.kms.find(p, input.kms, 'kms'), 'keystoreadd');
     if (!kms.regions.includes(input.region)) {
       throw ValidationError.field('region', `${input.region} is not one of the regions of KMS account ${kms.name}`);
     }
@@ -229,8 +233,7 @@ export class CustomKeyStoreService {
    * @throws ValidationError naming the field; AWS errors with their name in `details`
    */
   async update(p: Principal, id: string, input: UpdateStoreInput): Promise<StoreView> {
-    assertCanWrite(p);
-    const v = await this.find(p, id);
+    const v = await this.find(p, id, 'keystoreupdate');
     const hosted = hostedParams(v.store);
     if (input.local_hosted_params && !hosted)
       throw ValidationError.field('local_hosted_params', 'applies only to stores opencckm hosts');
@@ -266,8 +269,7 @@ export class CustomKeyStoreService {
    * @throws ConflictError / KeyStateError with the AWS name (CustomKeyStoreHasCMKsException, CustomKeyStoreInvalidStateException)
    */
   async delete(p: Principal, id: string): Promise<void> {
-    assertCanWrite(p);
-    const v = await this.find(p, id);
+    const v = await this.find(p, id, 'keystoredelete');
     if (v.store.customKeyStoreId && !v.store.gone) {
       const { provider } = await this.kms.provider(v.kms, v.store.region);
       try {
@@ -282,11 +284,13 @@ export class CustomKeyStoreService {
     await this.repo.delete(v.store.id);
   }
 
-  /** The store of the caller's account. @throws NotFoundError */
-  async find(p: Principal, id: string): Promise<StoreView> {
+  /** The store of the caller's account, once the caller holds `need` on its KMS account. @throws NotFoundError; ForbiddenError */
+  async find(p: Principal, id: string, need?: KmsPermission): Promise<StoreView> {
     const store = await this.repo.find(p.account, id);
     if (!store) throw new NotFoundError(`Custom key store ${id} not found`);
-    return { store, kms: await this.kms.find(p, store.kmsId) };
+    const kms = await this.kms.find(p, store.kmsId);
+    if (need) await this.kms.acls.assertPermitted(p, kms, need);
+    return { store, kms };
   }
 
   /** Re-reads a linked store from AWS into its record; a store AWS no longer has is marked gone. */
@@ -295,7 +299,20 @@ export class CustomKeyStoreService {
     const { provider } = await this.kms.provider(v.kms, v.store.region);
     try {
       const columns = await readStoreColumns(provider, v.store.customKeyStoreId);
-      return { store: await this.repo.update(v.store.id, { ...columns, lastError: null }), kms: v.kms };
+      const store = await this.repo.update(v.store.id, { ...columns, lastError: null });
+      if (store.connectionState === 'FAILED' && v.store.connectionState !== 'FAILED')
+        this.options.events?.publish(store.account, 'custom_key_store.connection_failed', {
+          custom_key_store: {
+            id: store.id,
+            name: store.name,
+            kms_id: store.kmsId,
+            region: store.region,
+            custom_key_store_id: store.customKeyStoreId,
+            connection_state: store.connectionState,
+            connection_error_code: store.connectionErrorCode,
+          },
+        });
+      return { store, kms: v.kms };
     } catch (err) {
       if (err instanceof AppError && err.awsName === 'CustomKeyStoreNotFoundException') {
         return {

@@ -1,5 +1,6 @@
-import { assertCanRead, assertCanWrite, type Principal } from '../../auth/principal.js';
-import { ConflictError, ValidationError } from '../../errors/index.js';
+import type { Principal } from '../../auth/principal.js';
+import type { KmsPermission } from '../kms/kms-acls.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../errors/index.js';
 import type { PrincipalFields } from '../templates/principal-fields.js';
 import type { AwsKeyParams } from '../keys/create-key-request.js';
 import type { KeyService, KeyView } from '../keys/key.service.js';
@@ -59,7 +60,7 @@ export class CustomKeyStoreActions {
    * @throws ConflictError for an unlinked or gone store; AWS errors with their name in `details`
    */
   async connect(p: Principal, id: string, body: { key_store_password?: string } = {}): Promise<StoreView> {
-    const v = await this.linked(p, id);
+    const v = await this.linked(p, id, 'keystoreconnect');
     const provider = await this.stores.providerOf(v);
     if (body.key_store_password !== undefined) {
       if (v.store.type !== 'AWS_CLOUDHSM')
@@ -83,7 +84,7 @@ export class CustomKeyStoreActions {
   }
 
   async disconnect(p: Principal, id: string): Promise<StoreView> {
-    const v = await this.linked(p, id);
+    const v = await this.linked(p, id, 'keystoredisconnect');
     const provider = await this.stores.providerOf(v);
     await provider
       .kms('DisconnectCustomKeyStore', { CustomKeyStoreId: v.store.customKeyStoreId! })
@@ -95,8 +96,7 @@ export class CustomKeyStoreActions {
 
   /** Creates an unlinked hosted store in AWS. @throws ConflictError when already linked or not hosted */
   async link(p: Principal, id: string): Promise<StoreView> {
-    assertCanWrite(p);
-    const v = await this.stores.find(p, id);
+    const v = await this.stores.find(p, id, 'keystorelink');
     if (!hostedParams(v.store))
       throw new ConflictError(`Custom key store ${id} is not hosted by opencckm; only hosted stores are linked`);
     if (v.store.linkedState) throw new ConflictError(`Custom key store ${id} is already linked`);
@@ -108,8 +108,7 @@ export class CustomKeyStoreActions {
 
   /** Blocks (or unblocks) a hosted store: its proxy refuses every call with AccessDeniedException. */
   async setBlocked(p: Principal, id: string, blocked: boolean): Promise<StoreView> {
-    assertCanWrite(p);
-    const v = await this.stores.find(p, id);
+    const v = await this.stores.find(p, id, blocked ? 'keystoreblock' : 'keystoreunblock');
     const hosted = hostedParams(v.store);
     if (!hosted)
       throw new ConflictError(`Custom key store ${id} is not hosted by opencckm; only hosted stores can be blocked`);
@@ -118,8 +117,7 @@ export class CustomKeyStoreActions {
 
   /** The store re-read from AWS, and whether it can serve keys now. */
   async health(p: Principal, id: string): Promise<StoreHealth> {
-    assertCanRead(p);
-    let v = await this.stores.find(p, id);
+    let v = await this.stores.find(p, id, 'viewkeystore');
     if (v.store.customKeyStoreId && !v.store.gone) v = await this.stores.sync(v);
     const s = v.store;
     const reason = !s.linkedState
@@ -136,7 +134,7 @@ export class CustomKeyStoreActions {
 
   /** A KMS key in a CloudHSM store (Origin AWS_CLOUDHSM). */
   async createAwsKey(p: Principal, id: string, input: StoreKeyInput): Promise<KeyView> {
-    const v = await this.linked(p, id);
+    const v = await this.linked(p, id, 'cloudhsmkeycreate');
     if (v.store.type !== 'AWS_CLOUDHSM')
       throw new ConflictError(`Custom key store ${id} is an external key store; use create-hyok-key`);
     return this.keys.create(p, {
@@ -153,7 +151,7 @@ export class CustomKeyStoreActions {
    */
   async createHyokKey(p: Principal, input: HyokKeyInput): Promise<KeyView> {
     const lp = input.local_hosted_params;
-    const v = await this.linked(p, lp.custom_key_store_id, 'local_hosted_params.custom_key_store_id');
+    const v = await this.linked(p, lp.custom_key_store_id, 'hyokkeycreate', 'local_hosted_params.custom_key_store_id');
     if (!hostedParams(v.store)) {
       throw ValidationError.field(
         'local_hosted_params.custom_key_store_id',
@@ -188,13 +186,11 @@ export class CustomKeyStoreActions {
   }
 
   /** A store of the caller's account that exists in AWS, for a change. */
-  private async linked(p: Principal, id: string, field?: string): Promise<StoreView> {
-    assertCanWrite(p);
-    const v = field
-      ? await this.stores.find(p, id).catch(() => {
-          throw ValidationError.field(field, 'no custom key store with this id');
-        })
-      : await this.stores.find(p, id);
+  private async linked(p: Principal, id: string, need: KmsPermission, field?: string): Promise<StoreView> {
+    const v = await this.stores.find(p, id, need).catch((err: unknown) => {
+      if (field && err instanceof NotFoundError) throw ValidationError.field(field, 'no custom key store with this id');
+      throw err;
+    });
     if (!v.store.linkedState || !v.store.customKeyStoreId)
       throw new ConflictError(`Custom key store ${id} is not linked to AWS; link it first`);
     this.stores.assertPresent(v.store);

@@ -1,5 +1,5 @@
 import { BulkJobService } from '../bulk/bulk-job.service.js';
-import { BulkRunner } from '../bulk/bulk-runner.js';
+import { BulkRunner, type BulkApprovalGate } from '../bulk/bulk-runner.js';
 import type { KeyActionService } from '../keys/key-actions.service.js';
 import type { KeyRepository } from '../keys/key.repository.js';
 import { MAX_PAGE } from '../common/list.js';
@@ -76,6 +76,8 @@ export function createJobServices(
     keyActions: KeyActionService;
     /** A job creator as they are now; undefined once revoked (their bulk and sync jobs stop). */
     creatorNow?: CreatorNow;
+    /** Bulk deletions and policy changes on KMS accounts with approvals_required wait for approvals. */
+    approvals?: BulkApprovalGate;
   },
   options: JobOptions = DEFAULT_JOB_OPTIONS,
   log: JobLogger = { warn: () => {}, error: () => {} },
@@ -97,7 +99,7 @@ export function createJobServices(
       async (account, kmsId) => (await repos.templates.list(account, { kmsId }, { skip: 0, limit: MAX_PAGE })).rows,
       deps.creatorNow,
     ),
-    bulk: new BulkRunner(deps.keyActions, repos.keys, deps.creatorNow),
+    bulk: new BulkRunner(deps.keyActions, repos.keys, deps.creatorNow, undefined, deps.approvals),
     ...moreRunners,
   };
   const wake = () => jobWorkers.wake();
@@ -126,7 +128,7 @@ export function createJobServices(
   const jobWorkers = new JobWorkers(repos.jobs, runners, options, log, [scheduler, retention, ...housekeeping]);
   return {
     syncJobs,
-    bulkJobs: new BulkJobService(repos.jobs, repos.keys, deps.templates, wake, maxActive),
+    bulkJobs: new BulkJobService(repos.jobs, repos.keys, deps.templates, deps.kms.acls, wake, maxActive),
     jobWorkers,
     pruneFinishedJobs,
   };

@@ -11,16 +11,21 @@ const RECHECK_MS = 1000;
 
 /**
  * The creator of a running job unit, re-read at most once a second: undefined once they
- * may no longer change keys (deleted, disabled, moved, or without write rights), so
- * revoking a user stops the jobs they started at the next checkpoint.
+ * may no longer change keys (deleted, disabled, moved, or `mayAct` refuses them: by default
+ * without write rights; runners pass the KMS account permission the job needs), so revoking
+ * a user or their ACL entry stops the jobs they started at the next checkpoint.
  */
-export function creatorCheck(creatorNow: CreatorNow, stored: Principal): () => Promise<Principal | undefined> {
+export function creatorCheck(
+  creatorNow: CreatorNow,
+  stored: Principal,
+  mayAct: (p: Principal) => boolean | Promise<boolean> = canWrite,
+): () => Promise<Principal | undefined> {
   let current: Promise<Principal | undefined> | undefined;
   let readAt = 0;
   return () => {
     if (!current || Date.now() - readAt >= RECHECK_MS) {
       readAt = Date.now();
-      current = creatorNow(stored).then((p) => (p && canWrite(p) ? p : undefined));
+      current = creatorNow(stored).then(async (p) => (p && (await mayAct(p)) ? p : undefined));
     }
     return current;
   };

@@ -4,9 +4,10 @@ import type { ListQuery } from '../common/list.js';
 /**
  * What a job does: synchronise key records from AWS, run one action over many keys, or a
  * scheduler run (key rotation; XKS credential rotation, run by the custom key store module),
- * or synchronise custom key store records from AWS (`cks_sync`).
+ * or synchronise custom key store records from AWS (`cks_sync`), or generate a report (`report`,
+ * the job has the report's id).
  */
-export type JobKind = 'sync' | 'bulk' | 'rotation' | 'xks_credential_rotation' | 'cks_sync';
+export type JobKind = 'sync' | 'bulk' | 'rotation' | 'xks_credential_rotation' | 'cks_sync' | 'report';
 
 /** A job's overall status (the original's `overall_status`). */
 type JobStatus = 'in_progress' | 'completed' | 'failed' | 'cancelled';

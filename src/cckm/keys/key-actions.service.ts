@@ -1,5 +1,5 @@
 import type { RotationsListEntry } from '@aws-sdk/client-kms';
-import { assertCanRead, assertCanWrite, type Principal } from '../../auth/principal.js';
+import type { Principal } from '../../auth/principal.js';
 import {
   AppError,
   KeyStateError,
@@ -11,7 +11,9 @@ import type { KmsProvider } from '../../providers/kms-provider.js';
 import { partitionOf } from '../../providers/registry.js';
 import type { ListQuery, Page } from '../common/list.js';
 import type { ConnectionRecord, KeyRecord, KmsAccountRecord } from '../common/records.js';
+import { keyDeletePermission, keyViewPermission, type KmsAcls, type KmsPermission } from '../kms/kms-acls.js';
 import type { KmsService } from '../kms/kms.service.js';
+import { keyData, NO_EVENTS, publishKeyChange, type EventSink } from '../notifications/webhook-events.js';
 import type { PolicyContext } from '../policy/key-policy.js';
 import { driftColumns, type PolicyDriftColumns } from '../policy/policy-drift.js';
 import type { TemplateService } from '../templates/template.service.js';
@@ -44,6 +46,9 @@ export interface ActionTarget {
   principal: Principal;
 }
 
+/** What an action needs on the key's KMS account: a permission, or the view / delete permission of the key's origin. */
+export type KeyNeed = KmsPermission | 'view' | 'delete';
+
 /** One entry of ListKeyRotations with the key record it belongs to. */
 export interface RotationView {
   entry: RotationsListEntry;
@@ -62,24 +67,32 @@ export class KeyActionService {
     private readonly keys: KeyRepository,
     private readonly kms: KmsService,
     private readonly templates: TemplateService,
+    /** Key events (state changes, pending deletion, drift, gone, rotated) go here. */
+    private readonly events: EventSink = NO_EVENTS,
   ) {}
 
+  /** The permission check per KMS account (for runners acting as a job's creator). */
+  get acls(): KmsAcls {
+    return this.kms.acls;
+  }
+
   /**
-   * Loads a record an action may act on.
-   * @throws ForbiddenError; NotFoundError (not in the caller's account); KeyStateError (gone, or not yet created)
+   * Loads a record an action may act on, once the caller holds `need` on its KMS account
+   * (`view` and `delete` mean the view or delete permission of the key's origin).
+   * @throws NotFoundError (not in the caller's account); ForbiddenError naming the permission; KeyStateError (gone, or not yet created)
    */
-  async target(p: Principal, id: string, mode: 'read' | 'write' = 'write'): Promise<ActionTarget> {
-    if (mode === 'write') assertCanWrite(p);
-    else assertCanRead(p);
+  async target(p: Principal, id: string, need: KeyNeed): Promise<ActionTarget> {
     const key = await this.keys.find(p.account, id);
     if (!key) throw new NotFoundError(`Key ${id} not found`);
+    const permission =
+      need === 'view' ? keyViewPermission(key.origin) : need === 'delete' ? keyDeletePermission(key.origin) : need;
+    const kms = await this.kms.acls.assertPermitted(p, key.kmsId, permission);
     if (key.gone) throw new KeyStateError(`Key ${id} no longer exists in AWS (gone: true); no action applies to it`);
     if (!key.kmsKeyId) {
       throw new KeyStateError(
         `Key ${id} is still being created (status ${key.status}); refresh the record once AWS has the key`,
       );
     }
-    const kms = await this.kms.find(p, key.kmsId);
     const { provider, connection } = await this.kms.provider(kms, key.region);
     return { key, kms, provider, connection, keyId: key.kmsKeyId, principal: p };
   }
@@ -92,16 +105,15 @@ export class KeyActionService {
     const facts = await readKeyFacts(t.provider, t.keyId, known);
     const templateId = changes.policyTemplateId !== undefined ? changes.policyTemplateId : t.key.policyTemplateId;
     const drift = await this.driftOf(t, templateId, facts.policy);
-    return {
-      key: await this.keys.update(t.key.id, {
-        ...recordColumns(facts),
-        status: 'ready',
-        lastError: null,
-        ...drift,
-        ...changes,
-      }),
-      kms: t.kms,
-    };
+    const key = await this.keys.update(t.key.id, {
+      ...recordColumns(facts),
+      status: 'ready',
+      lastError: null,
+      ...drift,
+      ...changes,
+    });
+    publishKeyChange(this.events, t.key, key);
+    return { key, kms: t.kms };
   }
 
   /** Whether `policy` (as read from AWS) still matches the key's template; a template no longer found counts as none. */
@@ -111,29 +123,31 @@ export class KeyActionService {
   }
 
   enable(p: Principal, id: string): Promise<KeyView> {
-    return this.act(p, id, (t) => t.provider.kms('EnableKey', { KeyId: t.keyId }));
+    return this.act(p, id, 'keyupdate', (t) => t.provider.kms('EnableKey', { KeyId: t.keyId }));
   }
 
   disable(p: Principal, id: string): Promise<KeyView> {
-    return this.act(p, id, (t) => t.provider.kms('DisableKey', { KeyId: t.keyId }));
+    return this.act(p, id, 'keyupdate', (t) => t.provider.kms('DisableKey', { KeyId: t.keyId }));
   }
 
   /** ScheduleKeyDeletion, 7–30 days (default 30). A key already pending deletion: AWS's 409. */
   scheduleDeletion(p: Principal, id: string, days = 30): Promise<KeyView> {
     if (!Number.isInteger(days) || days < 7 || days > 30)
       throw ValidationError.field('days', 'must be an integer from 7 to 30');
-    return this.act(p, id, (t) => t.provider.kms('ScheduleKeyDeletion', { KeyId: t.keyId, PendingWindowInDays: days }));
+    return this.act(p, id, 'delete', (t) =>
+      t.provider.kms('ScheduleKeyDeletion', { KeyId: t.keyId, PendingWindowInDays: days }),
+    );
   }
 
   cancelDeletion(p: Principal, id: string): Promise<KeyView> {
-    return this.act(p, id, (t) => t.provider.kms('CancelKeyDeletion', { KeyId: t.keyId }));
+    return this.act(p, id, 'keycanceldelete', (t) => t.provider.kms('CancelKeyDeletion', { KeyId: t.keyId }));
   }
 
   enableAutoRotation(p: Principal, id: string, periodInDays?: number): Promise<KeyView> {
     if (periodInDays !== undefined && (!Number.isInteger(periodInDays) || periodInDays < 90 || periodInDays > 2560)) {
       throw ValidationError.field('rotation_period_in_days', 'must be an integer from 90 to 2560');
     }
-    return this.act(p, id, async (t) => {
+    return this.act(p, id, 'keyrotate', async (t) => {
       assertRotatable(t.key);
       await t.provider.kms('EnableKeyRotation', {
         KeyId: t.keyId,
@@ -143,7 +157,7 @@ export class KeyActionService {
   }
 
   disableAutoRotation(p: Principal, id: string): Promise<KeyView> {
-    return this.act(p, id, async (t) => {
+    return this.act(p, id, 'keyrotate', async (t) => {
       assertRotatable(t.key);
       await t.provider.kms('DisableKeyRotation', { KeyId: t.keyId });
     });
@@ -151,15 +165,22 @@ export class KeyActionService {
 
   /** RotateKeyOnDemand: new material at once (also how a pending rotation is resumed). */
   rotateMaterial(p: Principal, id: string): Promise<KeyView> {
-    return this.act(p, id, async (t) => {
+    return this.act(p, id, 'keyrotate', async (t) => {
       assertRotatable(t.key);
       await t.provider.kms('RotateKeyOnDemand', { KeyId: t.keyId });
+      this.events.publish(t.key.account, 'key.rotated', { key: keyData(t.key), trigger: 'api' });
     });
+  }
+
+  /** Publishes a scheduled rotation's outcome (the rotation runner calls this). */
+  rotationOutcome(key: KeyRecord, outcome: { rotated: true } | { rotated: false; reason: string }): void {
+    if (outcome.rotated) this.events.publish(key.account, 'key.rotated', { key: keyData(key), trigger: 'scheduler' });
+    else this.events.publish(key.account, 'key.rotation_failed', { key: keyData(key), reason: outcome.reason });
   }
 
   /** ListKeyRotations to the end, sorted and paged here (`sort=RotationDate` / `-RotationDate`). */
   async rotations(p: Principal, id: string, q: ListQuery, all: boolean): Promise<Page<RotationView>> {
-    const t = await this.target(p, id, 'read');
+    const t = await this.target(p, id, 'view');
     const entries: RotationsListEntry[] = [];
     let marker: string | undefined;
     for (let page = 0; page < 100; page++) {
@@ -181,23 +202,25 @@ export class KeyActionService {
 
   addTags(p: Principal, id: string, tags: TagInput[]): Promise<KeyView> {
     const checked = checkTagsToAdd(tags);
-    return this.act(p, id, (t) => t.provider.kms('TagResource', { KeyId: t.keyId, Tags: checked }));
+    return this.act(p, id, 'keyupdate', (t) => t.provider.kms('TagResource', { KeyId: t.keyId, Tags: checked }));
   }
 
   removeTags(p: Principal, id: string, tagKeys: string[]): Promise<KeyView> {
     const checked = checkTagKeysToRemove(tagKeys);
-    return this.act(p, id, (t) => t.provider.kms('UntagResource', { KeyId: t.keyId, TagKeys: checked }));
+    return this.act(p, id, 'keyupdate', (t) => t.provider.kms('UntagResource', { KeyId: t.keyId, TagKeys: checked }));
   }
 
   addAlias(p: Principal, id: string, alias: string): Promise<KeyView> {
     const name = normaliseAlias(alias, 'alias');
-    return this.act(p, id, (t) => t.provider.kms('CreateAlias', { AliasName: name, TargetKeyId: t.keyId }));
+    return this.act(p, id, 'keyupdate', (t) =>
+      t.provider.kms('CreateAlias', { AliasName: name, TargetKeyId: t.keyId }),
+    );
   }
 
   /** Deletes one of this key's aliases; an alias of another key (or none) is a 400 naming `alias`. */
   deleteAlias(p: Principal, id: string, alias: string): Promise<KeyView> {
     const name = normaliseAlias(alias, 'alias');
-    return this.act(p, id, async (t) => {
+    return this.act(p, id, 'keyupdate', async (t) => {
       if (!(await listAliasesOf(t.provider, t.keyId)).includes(name)) {
         throw ValidationError.field('alias', `${name} is not an alias of this key`);
       }
@@ -206,7 +229,9 @@ export class KeyActionService {
   }
 
   updateDescription(p: Principal, id: string, description: string): Promise<KeyView> {
-    return this.act(p, id, (t) => t.provider.kms('UpdateKeyDescription', { KeyId: t.keyId, Description: description }));
+    return this.act(p, id, 'keyupdate', (t) =>
+      t.provider.kms('UpdateKeyDescription', { KeyId: t.keyId, Description: description }),
+    );
   }
 
   /**
@@ -217,7 +242,7 @@ export class KeyActionService {
   async putPolicy(p: Principal, id: string, input: PolicyActionInput): Promise<KeyView> {
     const { policy: _p, Policy: _P, ...rest } = input;
     const policy = policyOf(input);
-    const t = await this.target(p, id);
+    const t = await this.target(p, id, 'keyupdate');
     const resolved = await resolveActionPolicy(
       p,
       { ...rest, ...(policy.value !== undefined ? { policy: { value: policy.value, field: policy.field } } : {}) },
@@ -260,13 +285,13 @@ export class KeyActionService {
    * @throws ValidationError naming the field; NotFoundError; KeyStateError; provider errors
    */
   async simulateAccess(p: Principal, id: string, body: SimulateAccessInput): Promise<SimulateAccessAnswer> {
-    const t = await this.target(p, id, 'read');
+    const t = await this.target(p, id, 'view');
     return simulateAccess(t.provider, t.keyId, t.key.arn ?? '', body);
   }
 
   /** The public key of an asymmetric key as PEM. @throws ValidationError for symmetric and HMAC keys */
   async publicKey(p: Principal, id: string): Promise<PublicKeyView> {
-    const t = await this.target(p, id, 'read');
+    const t = await this.target(p, id, 'view');
     if (t.key.keyType !== 'asymmetric') {
       throw new ValidationError(
         `id: key ${id} is a ${t.key.keySpec ?? 'symmetric'} key; only asymmetric keys have a public key`,
@@ -280,13 +305,13 @@ export class KeyActionService {
 
   /** BYOK: wraps material (generated here, or given) for the key and imports it. */
   importMaterial(p: Principal, id: string, input: ImportMaterialInput): Promise<KeyView> {
-    return this.act(p, id, (t) =>
+    return this.act(p, id, 'keymaterialimport', (t) =>
       importKeyMaterial(t.provider, t.keyId, t.key.keySpec ?? 'SYMMETRIC_DEFAULT', t.key.origin, input),
     );
   }
 
   deleteMaterial(p: Principal, id: string, keyMaterialId?: string): Promise<KeyView> {
-    return this.act(p, id, (t) =>
+    return this.act(p, id, 'keymaterialdelete', (t) =>
       t.provider.kms('DeleteImportedKeyMaterial', {
         KeyId: t.keyId,
         ...(keyMaterialId ? { KeyMaterialId: keyMaterialId } : {}),
@@ -313,14 +338,19 @@ export class KeyActionService {
       return await fn();
     } catch (err) {
       if (err instanceof AppError && err.awsName === 'NotFoundException' && (await this.isGone(t))) {
-        await this.keys.update(t.key.id, { gone: true, syncedAt: new Date() });
+        publishKeyChange(this.events, t.key, await this.keys.update(t.key.id, { gone: true, syncedAt: new Date() }));
       }
       throw err;
     }
   }
 
-  private async act(p: Principal, id: string, call: (t: ActionTarget) => Promise<unknown>): Promise<KeyView> {
-    const t = await this.target(p, id);
+  private async act(
+    p: Principal,
+    id: string,
+    need: KeyNeed,
+    call: (t: ActionTarget) => Promise<unknown>,
+  ): Promise<KeyView> {
+    const t = await this.target(p, id, need);
     return this.guard(t, async () => {
       await call(t);
       return this.reread(t);

@@ -34,7 +34,7 @@ export class KeyReplicationService {
    * @throws ValidationError naming the field; UnsupportedOperationError; provider errors with AWS's names
    */
   async replicate(p: Principal, id: string, input: ReplicateKeyInput): Promise<KeyView> {
-    const t = await this.actions.target(p, id);
+    const t = await this.actions.target(p, id, 'keycreate');
     const region = input.replica_region;
     if (!t.kms.regions.includes(region)) {
       throw ValidationError.field(
@@ -128,7 +128,7 @@ export class KeyReplicationService {
 
   /** Makes the replica in `primaryRegion` the primary key; answers this key's updated record. */
   async updatePrimaryRegion(p: Principal, id: string, primaryRegion: string): Promise<KeyView> {
-    const t = await this.actions.target(p, id);
+    const t = await this.actions.target(p, id, 'keyupdate');
     await this.actions.guard(t, () =>
       t.provider.kms('UpdatePrimaryRegion', { KeyId: t.keyId, PrimaryRegion: primaryRegion }),
     );

@@ -51,6 +51,26 @@ export interface KeyFilter {
   /** Keys whose policy no longer matches their template. */
   policyDrift?: boolean;
   rotationJobEnabled?: boolean;
+  /**
+   * Case-insensitive substring of an alias, the AWS key id, the ARN or the description;
+   * matched literally (`%` and `_` are not wildcards).
+   */
+  search?: string;
+  /**
+   * The permission scope (KMS account ACLs): a key matches when one entry holds its KMS
+   * account and (origins null, or) its origin; a record without an origin yet counts as AWS_KMS.
+   * An empty list matches nothing.
+   */
+  visible?: { kmsIds: string[]; origins: string[] | null }[];
+}
+
+/** What the key counts group by: the AWS key state or the region. */
+export type KeyGroupBy = 'keyState' | 'region';
+
+/** Counts of the matching keys per value of the grouped field (null: not known yet). */
+export interface KeyCounts {
+  total: number;
+  counts: { value: string | null; count: number }[];
 }
 
 export interface KeyRepository {
@@ -65,6 +85,8 @@ export interface KeyRepository {
   failReservation(id: string, olderThanMs: number, lastError: string): Promise<KeyRecord | null>;
   find(account: string, id: string): Promise<KeyRecord | null>;
   list(account: string, filter: KeyFilter, q: ListQuery): Promise<{ total: number; rows: KeyRecord[] }>;
+  /** The account's keys matching `filter`, counted per value of `groupBy`, largest first, at most `maxGroups`. */
+  countBy(account: string, filter: KeyFilter, groupBy: KeyGroupBy, maxGroups: number): Promise<KeyCounts>;
   delete(id: string): Promise<void>;
   listByTemplate(templateId: string): Promise<KeyRecord[]>;
   /**

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Tag } from '@aws-sdk/client-kms';
-import { assertCanRead, assertCanWrite, type Principal } from '../../auth/principal.js';
+import type { Principal } from '../../auth/principal.js';
 import { AppError, ConflictError, NotFoundError, ValidationError } from '../../errors/index.js';
 import type { KmsProvider } from '../../providers/kms-provider.js';
 import { partitionOf } from '../../providers/registry.js';
 import type { ListQuery, Page } from '../common/list.js';
 import type { KeyRecord, KmsAccountRecord, PolicyTemplateRecord } from '../common/records.js';
+import { keyCreatePermission, keyDeletePermission, keyViewPermission, type KmsPermission } from '../kms/kms-acls.js';
 import type { KmsService } from '../kms/kms.service.js';
 import { buildKeyPolicy, hasPrincipals, parsePolicy, type PolicyDocument } from '../policy/key-policy.js';
 import { driftColumns } from '../policy/policy-drift.js';
@@ -25,8 +26,11 @@ import { KeyActionService } from './key-actions.service.js';
 import { readKeyFacts } from './key-facts.js';
 import { keyTypeOf, materialOriginOf } from './key-rules.js';
 import { recordColumns } from './key-metadata.js';
-import type { KeyFilter, KeyRepository } from './key.repository.js';
+import { MAX_STAT_GROUPS, type KeyListFilter } from './key-filter.js';
+import { visibleFilter } from './key-visibility.js';
+import type { KeyCounts, KeyGroupBy, KeyRepository } from './key.repository.js';
 import { UploadKeyService, type UploadKeyInput } from './upload-key.service.js';
+import { keyData, NO_EVENTS, publishKeyChange, type EventSink } from '../notifications/webhook-events.js';
 
 export interface CreateKeyInput extends PrincipalFields {
   kms: string;
@@ -60,8 +64,10 @@ export class KeyService {
      * create still in flight is never misjudged.
      */
     private readonly reservationGraceMs = DEFAULT_RESERVATION_GRACE_MS,
+    /** key.created, and the changes a refresh finds (state, drift, gone), go here. */
+    private readonly events: EventSink = NO_EVENTS,
   ) {
-    this.uploader = new UploadKeyService(this, new KeyActionService(keys, kms, templates), keys);
+    this.uploader = new UploadKeyService(this, new KeyActionService(keys, kms, templates, events), keys);
   }
 
   /**
@@ -72,19 +78,17 @@ export class KeyService {
     return this.uploader.upload(p, input);
   }
 
-  async get(p: Principal, id: string): Promise<KeyView> {
-    assertCanRead(p);
+  /** A key record, once the caller holds `need` (by default the view permission of its origin) on its KMS account. */
+  async get(p: Principal, id: string, need?: KmsPermission): Promise<KeyView> {
     const key = await this.keys.find(p.account, id);
     if (!key) throw new NotFoundError(`Key ${id} not found`);
-    return { key, kms: await this.kms.find(p, key.kmsId) };
+    return { key, kms: await this.kms.acls.assertPermitted(p, key.kmsId, need ?? keyViewPermission(key.origin)) };
   }
 
-  async list(p: Principal, filter: KeyFilter & { kms?: string[] }, q: ListQuery): Promise<Page<KeyView>> {
-    assertCanRead(p);
-    const { kms: kmsRefs, ...rest } = filter;
-    const kmsIds = kmsRefs ? await this.kmsIdsOf(p, kmsRefs, rest.kmsIds) : rest.kmsIds;
-    if (kmsIds && kmsIds.length === 0) return { skip: q.skip, limit: q.limit, total: 0, resources: [] };
-    const { total, rows } = await this.keys.list(p.account, { ...rest, ...(kmsIds ? { kmsIds } : {}) }, q);
+  async list(p: Principal, filter: KeyListFilter, q: ListQuery): Promise<Page<KeyView>> {
+    const scoped = await visibleFilter(this.kms, p, filter);
+    if (!scoped) return { skip: q.skip, limit: q.limit, total: 0, resources: [] };
+    const { total, rows } = await this.keys.list(p.account, scoped, q);
     const accounts = new Map<string, KmsAccountRecord>();
     for (const id of new Set(rows.map((r) => r.kmsId))) accounts.set(id, await this.kms.find(p, id));
     return {
@@ -95,10 +99,16 @@ export class KeyService {
     };
   }
 
+  /** The keys the same filters as list() match, counted by state or region (the inventory's charts). */
+  async stats(p: Principal, filter: KeyListFilter, groupBy: KeyGroupBy): Promise<KeyCounts> {
+    const scoped = await visibleFilter(this.kms, p, filter);
+    return scoped ? this.keys.countBy(p.account, scoped, groupBy, MAX_STAT_GROUPS) : { total: 0, counts: [] };
+  }
+
   /** Forgets the record only; the AWS key is untouched (the original's DELETE semantics). */
   async forget(p: Principal, id: string): Promise<void> {
-    assertCanWrite(p);
     const { key } = await this.get(p, id);
+    await this.kms.acls.assertPermitted(p, key.kmsId, keyDeletePermission(key.origin));
     await this.keys.delete(key.id);
   }
 
@@ -107,8 +117,8 @@ export class KeyService {
    * @throws ValidationError naming the field; ConflictError for an alias in use; provider errors with AWS's names.
    */
   async create(p: Principal, input: CreateKeyInput): Promise<KeyView> {
-    assertCanWrite(p);
     const kms = await this.kms.find(p, input.kms, 'kms');
+    await this.kms.acls.assertPermitted(p, kms, keyCreatePermission(input.aws_param?.Origin));
     if (!kms.regions.includes(input.region)) {
       throw ValidationError.field(
         'region',
@@ -166,6 +176,7 @@ export class KeyService {
     });
     if (checked.alias) key = await this.addAlias(provider, key, checked.alias);
     if (template) await this.templates.markVerified(template);
+    this.events.publish(key.account, 'key.created', { key: keyData(key) });
     return { key, kms };
   }
 
@@ -177,8 +188,7 @@ export class KeyService {
    * A younger reservation is left as it is (its create may still be in flight).
    */
   async refresh(p: Principal, id: string): Promise<KeyView> {
-    assertCanWrite(p);
-    const { key, kms } = await this.get(p, id);
+    const { key, kms } = await this.get(p, id, 'keysynchronize');
     const { provider, connection } = await this.kms.provider(kms, key.region);
     const found = key.kmsKeyId ?? (await this.findReservedKey(provider, key.id));
     if (found === 'absent') {
@@ -213,13 +223,19 @@ export class KeyService {
         keySpec: facts.metadata.KeySpec ?? 'SYMMETRIC_DEFAULT',
       };
       const drift = driftColumns(template, ctx, facts.policy);
-      return {
-        key: await this.keys.update(key.id, { status: 'ready', lastError: null, ...recordColumns(facts), ...drift }),
-        kms,
-      };
+      const updated = await this.keys.update(key.id, {
+        status: 'ready',
+        lastError: null,
+        ...recordColumns(facts),
+        ...drift,
+      });
+      publishKeyChange(this.events, key, updated);
+      return { key: updated, kms };
     } catch (err) {
       if (err instanceof AppError && err.awsName === 'NotFoundException') {
-        return { key: await this.keys.update(key.id, { gone: true, syncedAt: new Date() }), kms };
+        const gone = await this.keys.update(key.id, { gone: true, syncedAt: new Date() });
+        publishKeyChange(this.events, key, gone);
+        return { key: gone, kms };
       }
       throw err;
     }
@@ -375,15 +391,6 @@ export class KeyService {
       marker = r.NextMarker;
     }
     return 'unknown';
-  }
-
-  private async kmsIdsOf(p: Principal, refs: string[], ids: string[] | undefined): Promise<string[]> {
-    const resolved: string[] = [];
-    for (const ref of refs) {
-      const k = await this.kms.find(p, ref).catch(() => undefined);
-      if (k) resolved.push(k.id);
-    }
-    return ids ? resolved.filter((id) => ids.includes(id)) : resolved;
   }
 }
 

@@ -1,4 +1,4 @@
-import { assertCanWrite, type Principal } from '../../auth/principal.js';
+import type { Principal } from '../../auth/principal.js';
 import { AppError, ValidationError } from '../../errors/index.js';
 import { checkKeyParams, type AwsKeyParams } from './create-key-request.js';
 import type { ImportMaterialInput } from './key-action-bodies.js';
@@ -45,7 +45,7 @@ export class UploadKeyService {
    *   errors with AWS's names (after an import failure, with what was done to the key in the message)
    */
   async upload(p: Principal, input: UploadKeyInput): Promise<KeyView> {
-    assertCanWrite(p);
+    // The keyupload permission is checked by create (Origin EXTERNAL), before AWS is called.
     const {
       aws_param: awsParam = {},
       source_key_tier,
@@ -74,7 +74,7 @@ export class UploadKeyService {
     checkImportRequest(checked.spec, material, 'aws_param.ValidTo');
 
     const created = await this.keys.create(p, { ...create, aws_param: { ...params, Origin: 'EXTERNAL' } });
-    const t = await this.actions.target(p, created.key.id);
+    const t = await this.actions.target(p, created.key.id, 'keyupload');
     try {
       await importKeyMaterial(t.provider, t.keyId, checked.spec, 'EXTERNAL', material, 'aws_param.ValidTo');
     } catch (err) {

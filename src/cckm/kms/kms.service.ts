@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { assertCanRead, assertCanWrite, type Principal } from '../../auth/principal.js';
+import { assertCanWrite, type Principal } from '../../auth/principal.js';
 import type { SecretBox } from '../../auth/secret-box.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors/index.js';
 import type { KmsProvider } from '../../providers/kms-provider.js';
 import { cloudOfRegion, type ProviderResolver } from '../../providers/registry.js';
-import type { ListQuery, Page } from '../common/list.js';
+import { MAX_PAGE, type ListQuery, type Page } from '../common/list.js';
 import type { ConnectionRecord, KmsAccountRecord } from '../common/records.js';
 import { TtlCache } from '../common/ttl-cache.js';
 import { ConnectionHealth } from '../connections/connection-health.js';
 import type { ConnectionRepository, KmsAccountRepository } from '../connections/connection.repository.js';
 import type { AwsExternalIds } from '../connections/external-id.js';
 import { homeRegion, providerTarget } from '../connections/provider-target.js';
+import { KMS_PERMISSIONS, KmsAcls } from './kms-acls.js';
 
 export interface KmsInput {
   name?: string;
@@ -19,6 +20,8 @@ export interface KmsInput {
   regions?: string[];
   assume_role_arn?: string;
   assume_role_external_id?: string;
+  /** Approvals a destructive key change needs (0..10; 0: off). */
+  approvals_required?: number;
 }
 
 /** A KMS account together with the connection it uses. */
@@ -33,6 +36,8 @@ export class KmsService {
   private readonly connectionCache: TtlCache<ConnectionRecord>;
   /** Records on the connection when calls through it start or stop authenticating. */
   readonly health: ConnectionHealth;
+  /** The permission check per KMS account (ACLs), over this service's cached records. */
+  readonly acls = new KmsAcls(this);
 
   constructor(
     private readonly repo: KmsAccountRepository,
@@ -53,16 +58,18 @@ export class KmsService {
     this.connectionCache.clear();
   }
 
+  /** The KMS accounts on which the caller holds some permission (all of them for admin and cckm_admins). */
   async list(p: Principal, filter: { name?: string; awsAccountId?: string }, q: ListQuery): Promise<Page<KmsView>> {
-    assertCanRead(p);
-    const { total, rows } = await this.repo.list(p.account, filter, q);
+    const ids = await this.acls.viewableKmsIds(p, KMS_PERMISSIONS);
+    const { total, rows } = await this.repo.list(p.account, ids === 'all' ? filter : { ...filter, ids }, q);
     const resources = await Promise.all(rows.map(async (kms) => this.view(await this.withConnection(kms))));
     return { skip: q.skip, limit: q.limit, total, resources };
   }
 
+  /** @throws NotFoundError; ForbiddenError when the caller holds no permission on it */
   async get(p: Principal, idOrName: string): Promise<KmsView> {
-    assertCanRead(p);
-    return this.view(await this.withConnection(await this.find(p, idOrName)));
+    const kms = await this.acls.assertPermitted(p, await this.find(p, idOrName), KMS_PERMISSIONS);
+    return this.view(await this.withConnection(kms));
   }
 
   /** Resolves a KMS account by id or name within the caller's account. */
@@ -73,6 +80,11 @@ export class KmsService {
       throw new NotFoundError(`KMS account ${idOrName} not found`);
     }
     return kms;
+  }
+
+  /** Every KMS account of a tenant (for the ACL checker's list filters; bounded by MAX_PAGE). */
+  async all(account: string): Promise<KmsAccountRecord[]> {
+    return (await this.repo.list(account, {}, { skip: 0, limit: MAX_PAGE })).rows;
   }
 
   /** The connection a KMS account uses. */
@@ -121,6 +133,7 @@ export class KmsService {
       awsAccountId: input.account_id,
       connectionId: connection.id,
       regions: [...new Set(input.regions)],
+      approvalsRequired: approvalsRequired(input.approvals_required) ?? 0,
       ...role,
     });
     return this.view({ kms, connection });
@@ -129,6 +142,7 @@ export class KmsService {
   async update(p: Principal, idOrName: string, input: KmsInput): Promise<KmsView> {
     assertCanWrite(p);
     const current = await this.find(p, idOrName);
+    const approvals = approvalsRequired(input.approvals_required);
     this.externalIds.check(p.account, input.assume_role_external_id);
     const connection = input.connection
       ? await this.connectionNamed(p, input.connection)
@@ -144,6 +158,7 @@ export class KmsService {
     const kms = await this.repo.update(current.id, {
       connectionId: connection.id,
       regions: [...new Set(regions)],
+      ...(approvals !== undefined ? { approvalsRequired: approvals } : {}),
       ...role,
     });
     return this.view({ kms, connection });
@@ -201,4 +216,12 @@ export class KmsService {
       );
     }
   }
+}
+
+/** `approvals_required`: an integer 0..10 (the schema checks it too; a direct caller gets the same answer). */
+function approvalsRequired(n: number | undefined): number | undefined {
+  if (n === undefined) return undefined;
+  if (!Number.isInteger(n) || n < 0 || n > 10)
+    throw ValidationError.field('approvals_required', 'must be an integer from 0 to 10');
+  return n;
 }

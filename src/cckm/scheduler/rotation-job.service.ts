@@ -1,4 +1,4 @@
-import { assertCanWrite, type Principal } from '../../auth/principal.js';
+import type { Principal } from '../../auth/principal.js';
 import { NotFoundError, ValidationError } from '../../errors/index.js';
 import type { KmsService } from '../kms/kms.service.js';
 import type { KeyRecord } from '../common/records.js';
@@ -47,7 +47,7 @@ export class RotationJobService {
    * KeyStateError for a key gone or still being created
    */
   async enable(p: Principal, id: string, input: EnableRotationJobInput): Promise<KeyView> {
-    const t = await this.actions.target(p, id);
+    const t = await this.actions.target(p, id, 'keyrotationjob');
     if (typeof input.job_config_id !== 'string')
       throw ValidationError.field('job_config_id', 'is required: the id of a cckm_key_rotation job config');
     const source = input.auto_rotate_key_source ?? 'local';
@@ -82,10 +82,9 @@ export class RotationJobService {
    * gone from AWS, so that its job config can be deleted. @throws NotFoundError
    */
   async disable(p: Principal, id: string): Promise<KeyView> {
-    assertCanWrite(p);
     const current = await this.keys.find(p.account, id);
     if (!current) throw new NotFoundError(`Key ${id} not found`);
-    const kms = await this.kms.find(p, current.kmsId);
+    const kms = await this.kms.acls.assertPermitted(p, current.kmsId, 'keyrotationjob');
     const key = await this.keys.update(current.id, {
       rotationJobEnabled: false,
       jobConfigId: null,

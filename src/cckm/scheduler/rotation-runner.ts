@@ -105,9 +105,12 @@ export class RotationRunner implements UnitRunner {
       return { key_id: keyId, status: 'skipped', reason: filtered };
     }
     try {
-      return await this.rotate(p, key, params);
+      const rotated = await this.rotate(p, key, params);
+      this.actions.rotationOutcome(key, { rotated: true });
+      return rotated;
     } catch (err) {
       await this.record(key, { rotationStatus: 'failed', nextRotationAt: nextOf(params) });
+      this.actions.rotationOutcome(key, { rotated: false, reason: reasonOf(err) });
       return { key_id: keyId, status: 'failed', reason: reasonOf(err) };
     }
   }
@@ -145,7 +148,7 @@ export class RotationRunner implements UnitRunner {
   }
 
   private async rotate(p: Principal, key: KeyRecord, params: RotationRunParams): Promise<RotationKeyResult> {
-    const t = await this.actions.target(p, key.id);
+    const t = await this.actions.target(p, key.id, 'keyrotate');
     const now = new Date();
     const { expirationMs } = params.params;
     const validTo =

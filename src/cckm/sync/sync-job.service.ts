@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { assertCanRead, assertCanWrite, type Principal } from '../../auth/principal.js';
-import { ConflictError, NotFoundError, RateLimitedError, ValidationError } from '../../errors/index.js';
+import type { Principal } from '../../auth/principal.js';
+import { ConflictError, ForbiddenError, NotFoundError, RateLimitedError, ValidationError } from '../../errors/index.js';
+import { hasFullRights, KEY_VIEW_PERMISSIONS, restrictKmsIds, type KmsPermission } from '../kms/kms-acls.js';
 import { MAX_PAGE, type ListQuery, type Page } from '../common/list.js';
 import type { KmsAccountRecord } from '../common/records.js';
 import type { KmsService } from '../kms/kms.service.js';
@@ -32,6 +33,9 @@ export interface SyncJobFilter {
 /** What a job needs to know of a KMS account. */
 type ScopeKms = Pick<KmsAccountRecord, 'id' | 'name' | 'awsAccountId' | 'regions'>;
 
+/** Any of these on a KMS account shows the synchronization jobs touching it. */
+const JOB_VIEW: readonly KmsPermission[] = ['keysynchronize', 'viewkeystore', ...KEY_VIEW_PERMISSIONS];
+
 /** Upper bound on (KMS account, region) pairs in one job. */
 const MAX_UNITS = 1000;
 
@@ -56,8 +60,9 @@ export class SyncJobService {
    * ConflictError naming the in-progress job over the same KMS account and region.
    */
   async create(p: Principal, input: SyncJobInput): Promise<JobWithUnits> {
-    assertCanWrite(p);
     const { accounts, regions } = await this.scopeOf(p, input);
+    // keysynchronize on every KMS account of the scope (synchronize_all: on all of them).
+    for (const a of accounts) await this.kms.acls.assertPermitted(p, a.id, 'keysynchronize');
     return this.enqueue(p, accounts, regions, input.synchronize_all === true);
   }
 
@@ -119,21 +124,26 @@ export class SyncJobService {
     return job;
   }
 
+  /** @throws NotFoundError; ForbiddenError when the job touches no KMS account the caller may view or synchronize */
   async get(p: Principal, id: string): Promise<JobWithUnits> {
-    assertCanRead(p);
     const job = await this.jobs.find(p.account, this.kind, id);
     if (!job) throw new NotFoundError(`Synchronization job ${id} not found`);
+    const viewable = await this.kms.acls.viewableKmsIds(p, JOB_VIEW);
+    const touched = (job.job.params as Partial<SyncJobParams>).kmsIds ?? [];
+    if (viewable !== 'all' && !touched.some((k) => viewable.includes(k)))
+      throw new ForbiddenError(`This user may view no KMS account of synchronization job ${id}`);
     return job;
   }
 
+  /** The jobs touching a KMS account the caller may view or synchronize (a list filters). */
   async list(p: Principal, filter: SyncJobFilter, q: ListQuery): Promise<Page<JobSummary>> {
-    assertCanRead(p);
     let kmsIds: string[] | undefined;
     if (filter.kms) {
       const found = await Promise.all(filter.kms.map((ref) => this.kms.find(p, ref).catch(() => undefined)));
       kmsIds = found.filter((k): k is KmsAccountRecord => !!k).map((k) => k.id);
-      if (!kmsIds.length) return { skip: q.skip, limit: q.limit, total: 0, resources: [] };
     }
+    kmsIds = restrictKmsIds(kmsIds, await this.kms.acls.viewableKmsIds(p, JOB_VIEW));
+    if (kmsIds?.length === 0) return { skip: q.skip, limit: q.limit, total: 0, resources: [] };
     const { total, rows } = await this.jobs.list(
       p.account,
       this.kind,
@@ -152,8 +162,10 @@ export class SyncJobService {
    * @throws NotFoundError; ConflictError when the job has already finished
    */
   async cancel(p: Principal, id: string): Promise<JobWithUnits> {
-    assertCanWrite(p);
     const current = await this.get(p, id);
+    if (!hasFullRights(p))
+      for (const k of (current.job.params as Partial<SyncJobParams>).kmsIds ?? [])
+        await this.kms.acls.assertPermitted(p, k, 'keysynchronize');
     if (current.job.status !== 'in_progress')
       throw new ConflictError(`Synchronization job ${id} has already finished (${current.job.status})`);
     await this.jobs.requestCancel(p.account, this.kind, id);

@@ -89,7 +89,9 @@ export class SyncRunner implements UnitRunner {
     const listingStarted = Date.now();
     let firstError: string | undefined;
     let marker: string | undefined;
-    const creator = creatorCheck(this.creatorNow, principal);
+    const creator = creatorCheck(this.creatorNow, principal, (p) =>
+      this.kms.acls.permitted(p, kms.id, 'keysynchronize').catch(() => false),
+    );
     for (let page = 0; page < MAX_PAGES; page++) {
       if (!(await creator())) {
         return {

@@ -1,4 +1,4 @@
-import type { ExpressionBuilder, Kysely } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import type { ListQuery } from '../../cckm/common/list.js';
 import type {
   ConnectionChanges,
@@ -110,8 +110,9 @@ export class PostgresKmsAccountRepository implements KmsAccountRepository {
     return this.db.selectFrom('kmsAccounts').selectAll().where('id', 'in', ids).execute();
   }
 
-  list(account: string, f: { name?: string; awsAccountId?: string }, q: ListQuery) {
+  list(account: string, f: { name?: string; awsAccountId?: string; ids?: string[] }, q: ListQuery) {
     let filtered = this.db.selectFrom('kmsAccounts').where('account', '=', account);
+    if (f.ids) filtered = filtered.where('id', '=', (eb) => eb.fn.any(eb.val(f.ids!)));
     if (f.name) filtered = filtered.where('name', '=', f.name);
     if (f.awsAccountId) filtered = filtered.where('awsAccountId', '=', f.awsAccountId);
     return listPage(filtered, q, SORT);
@@ -138,6 +139,17 @@ export class PostgresKmsAccountRepository implements KmsAccountRepository {
     );
     if (!row) throw new NotFoundError('KMS account not found');
     return row;
+  }
+
+  async setAcls(id: string, expected: unknown, acls: unknown) {
+    const row = await this.db
+      .updateTable('kmsAccounts')
+      .set({ acls: jsonb(acls), updatedAt: now() })
+      .where('id', '=', id)
+      .where(sql<boolean>`acls = ${jsonb(expected)}::jsonb`)
+      .returningAll()
+      .executeTakeFirst();
+    return row ?? null;
   }
 
   async delete(id: string) {

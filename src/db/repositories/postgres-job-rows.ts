@@ -6,7 +6,7 @@ import type { Job, JobUnit } from '../generated/db.js';
 
 /** Rows of `jobs` and `job_units` as the domain's records (used by {@link PostgresJobRepository}). */
 
-export const JOB_KINDS = ['sync', 'bulk', 'rotation', 'xks_credential_rotation', 'cks_sync'] as const;
+export const JOB_KINDS = ['sync', 'bulk', 'rotation', 'xks_credential_rotation', 'cks_sync', 'report'] as const;
 const JOB_STATUSES = ['in_progress', 'completed', 'failed', 'cancelled'] as const;
 const UNIT_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
 

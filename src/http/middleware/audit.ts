@@ -21,6 +21,8 @@ function resourceTypeOf(path: string): string {
   if (p.startsWith('cckm/aws/synchronization-jobs')) return 'synchronization-job';
   if (p.startsWith('cckm/aws/bulkjob')) return 'bulk-job';
   if (p.startsWith('scheduler/job-configs')) return 'job-config';
+  if (p.startsWith('cckm/aws/reports')) return 'report';
+  if (p.startsWith('cckm/approvals')) return 'approval';
   return p.split('/')[0] ?? 'unknown';
 }
 

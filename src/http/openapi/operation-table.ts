@@ -170,13 +170,22 @@ function matchSegments(segments: Route['segments'], parts: string[]): Record<str
   return params;
 }
 
+/**
+ * A total order on path templates: segment by segment, a literal before a parameter, then
+ * literals alphabetically, then the shorter path. Of two templates that match one path, the
+ * one with a literal where the other has a parameter comes first. (Comparing only the kind
+ * of segment, equal for `/keys` and both `/keys/{id}` and `/keys/stats`, was no consistent
+ * order: the sort then left `/keys/{id}` before `/keys/stats` in some document orders.)
+ */
 function compareRoutes(a: Route['segments'], b: Route['segments']): number {
   for (let i = 0; i < Math.min(a.length, b.length); i++) {
-    const aParam = typeof a[i] !== 'string';
-    const bParam = typeof b[i] !== 'string';
+    const [x, y] = [a[i], b[i]];
+    const aParam = typeof x !== 'string';
+    const bParam = typeof y !== 'string';
     if (aParam !== bParam) return aParam ? 1 : -1;
+    if (!aParam && x !== y) return (x as string) < (y as string) ? -1 : 1;
   }
-  return 0;
+  return a.length - b.length;
 }
 
 /** `/cckm/aws/keys` → `~1cckm~1aws~1keys` (RFC 6901). */

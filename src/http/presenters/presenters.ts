@@ -118,6 +118,7 @@ export function kms(v: KmsView, viewer: Principal): Json {
     auto_added: k.autoAdded,
     status: k.status,
     acls: k.acls ?? [],
+    approvals_required: k.approvalsRequired,
     cloud_name: v.connection.cloudName,
   });
 }

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { ConnectionService } from '../../cckm/connections/connection.service.js';
+import type { KmsAclService } from '../../cckm/kms/kms-acl.service.js';
 import type { KmsService } from '../../cckm/kms/kms.service.js';
 import * as present from '../presenters/presenters.js';
 import { COMMON_SORT, listQuery, one } from './query.js';
@@ -54,7 +55,7 @@ export function connectionRoutes(connections: ConnectionService): Router {
   return r;
 }
 
-export function kmsRoutes(kms: KmsService): Router {
+export function kmsRoutes(kms: KmsService, aclUpdates: KmsAclService): Router {
   const r = Router();
   r.get('/cckm/aws/kms', async (req, res) => {
     const { q, requestedLimit } = listQuery(req, COMMON_SORT);
@@ -76,6 +77,11 @@ export function kmsRoutes(kms: KmsService): Router {
   });
   r.patch('/cckm/aws/kms/:id', async (req, res) => {
     const v = await kms.update(req.principal!, req.params.id, req.body);
+    res.locals.resourceId = v.kms.id;
+    res.json(present.kms(v, req.principal!));
+  });
+  r.post('/cckm/aws/kms/:id/update-acls', async (req, res) => {
+    const v = await aclUpdates.updateAcls(req.principal!, req.params.id, req.body ?? {});
     res.locals.resourceId = v.kms.id;
     res.json(present.kms(v, req.principal!));
   });

@@ -11,10 +11,14 @@ import type { SimulateAccessInput } from '../../cckm/keys/key-access.js';
 import type { KeyReplicationService } from '../../cckm/keys/key-replication.service.js';
 import type { KeyView } from '../../cckm/keys/key.service.js';
 import { awsTime } from '../../cckm/keys/key-metadata.js';
+import type { ApprovalAction } from '../../cckm/approvals/approval.repository.js';
+import type { ApprovalService } from '../../cckm/approvals/approval.service.js';
+import { approval } from '../presenters/approval.presenter.js';
 import * as present from '../presenters/presenters.js';
 import { listQuery, one } from './query.js';
 
 const ROTATION_SORT = { RotationDate: 'RotationDate' };
+const GATED: ReadonlySet<string> = new Set<ApprovalAction>(['schedule-deletion', 'delete-material', 'policy']);
 
 /**
  * One rotation (ListKeyRotations entry) in the shape of the original's rotation list item
@@ -57,11 +61,24 @@ function rotation(v: RotationView): Record<string, unknown> {
 }
 
 /** The key lifecycle actions: `POST /cckm/aws/keys/{id}/<action>` and two reads. Handlers are thin. */
-export function keyActionRoutes(actions: KeyActionService, replication: KeyReplicationService): Router {
+export function keyActionRoutes(
+  actions: KeyActionService,
+  replication: KeyReplicationService,
+  approvals: ApprovalService,
+): Router {
   const r = Router();
   const post = (action: string, run: (req: Request) => Promise<KeyView>, status = 200) => {
     r.post(`/cckm/aws/keys/:id/${action}`, async (req: Request, res: Response) => {
       res.locals.resourceId = req.params.id;
+      // Destructive actions on a KMS account with approvals_required wait for approvals: 202.
+      if (GATED.has(action)) {
+        const pending = await approvals.request(req.principal!, action as ApprovalAction, id(req), body(req));
+        if (pending) {
+          res.locals.auditDetails = { approval_id: pending.id, status: 'pending' };
+          res.status(202).json(approval(pending));
+          return;
+        }
+      }
       const v = await run(req);
       res.status(status).json(present.key(v));
     });

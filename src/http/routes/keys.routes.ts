@@ -1,8 +1,10 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import type { KeyService } from '../../cckm/keys/key.service.js';
 import type { IdempotencyService } from '../../cckm/idempotency/idempotency.service.js';
 import type { TemplateService } from '../../cckm/templates/template.service.js';
 import { normaliseAlias } from '../../cckm/keys/create-key-request.js';
+import type { KeyListFilter } from '../../cckm/keys/key-filter.js';
+import { ValidationError } from '../../errors/index.js';
 import * as present from '../presenters/presenters.js';
 import { COMMON_SORT, flag, listQuery, many, one } from './query.js';
 
@@ -20,6 +22,45 @@ const KEY_SORT = {
   synced_at: 'syncedAt',
   CreationDate: 'awsCreatedAt',
 };
+
+/** `group_by` of GET /cckm/aws/keys/stats → the record field counted. */
+const GROUP_BY = { state: 'keyState', region: 'region' } as const;
+
+/** The key list's filters (shared by the list and its counts), absent ones left out. */
+function keyFilter(req: Request): KeyListFilter {
+  const tags = many(req, 'tags')?.map((t) => {
+    const i = t.indexOf('=');
+    return i < 0 ? { key: t } : { key: t.slice(0, i), value: t.slice(i + 1) };
+  });
+  const filter = {
+    ids: many(req, 'id'),
+    kms: many(req, 'kms'),
+    kmsIds: many(req, 'kms_id'),
+    regions: many(req, 'region'),
+    aliases: many(req, 'alias')?.map((a) => normaliseAlias(a, 'alias')),
+    keyIds: many(req, 'keyid'),
+    arns: many(req, 'arn'),
+    keyStates: many(req, 'keystate'),
+    keyUsages: many(req, 'keyusage'),
+    origins: many(req, 'origin'),
+    keyTypes: many(req, 'key_type'),
+    materialOrigins: many(req, 'key_material_origin'),
+    keySpecs: many(req, 'CustomerMasterKeySpec'),
+    cloudNames: many(req, 'cloud_name'),
+    multiRegionKeyTypes: many(req, 'multi_region_key_type'),
+    templateIds: many(req, 'cckm_policy_template_id'),
+    tags,
+    gone: flag(req, 'gone'),
+    multiRegion: flag(req, 'multi_region'),
+    enabled: flag(req, 'enabled'),
+    policyDrift: flag(req, 'policy_drift'),
+    rotationJobEnabled: flag(req, 'rotation_job_enabled'),
+    jobConfigIds: many(req, 'job_config_id'),
+    rotationStatuses: many(req, 'rotation_status'),
+    search: one(req, 'search'),
+  };
+  return Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined)) as KeyListFilter;
+}
 
 export function keyRoutes(keys: KeyService, idempotency: IdempotencyService): Router {
   const r = Router();
@@ -45,38 +86,14 @@ export function keyRoutes(keys: KeyService, idempotency: IdempotencyService): Ro
   });
   r.get('/cckm/aws/keys', async (req, res) => {
     const { q, requestedLimit } = listQuery(req, KEY_SORT);
-    const tags = many(req, 'tags')?.map((t) => {
-      const i = t.indexOf('=');
-      return i < 0 ? { key: t } : { key: t.slice(0, i), value: t.slice(i + 1) };
-    });
-    const filter = {
-      ids: many(req, 'id'),
-      kms: many(req, 'kms'),
-      kmsIds: many(req, 'kms_id'),
-      regions: many(req, 'region'),
-      aliases: many(req, 'alias')?.map((a) => normaliseAlias(a, 'alias')),
-      keyIds: many(req, 'keyid'),
-      arns: many(req, 'arn'),
-      keyStates: many(req, 'keystate'),
-      keyUsages: many(req, 'keyusage'),
-      origins: many(req, 'origin'),
-      keyTypes: many(req, 'key_type'),
-      materialOrigins: many(req, 'key_material_origin'),
-      keySpecs: many(req, 'CustomerMasterKeySpec'),
-      cloudNames: many(req, 'cloud_name'),
-      multiRegionKeyTypes: many(req, 'multi_region_key_type'),
-      templateIds: many(req, 'cckm_policy_template_id'),
-      tags,
-      gone: flag(req, 'gone'),
-      multiRegion: flag(req, 'multi_region'),
-      enabled: flag(req, 'enabled'),
-      policyDrift: flag(req, 'policy_drift'),
-      rotationJobEnabled: flag(req, 'rotation_job_enabled'),
-      jobConfigIds: many(req, 'job_config_id'),
-      rotationStatuses: many(req, 'rotation_status'),
-    };
-    const clean = Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined));
-    res.json(present.page(await keys.list(req.principal!, clean, q), present.key, requestedLimit));
+    res.json(present.page(await keys.list(req.principal!, keyFilter(req), q), present.key, requestedLimit));
+  });
+  r.get('/cckm/aws/keys/stats', async (req, res) => {
+    const name = one(req, 'group_by') ?? '';
+    const groupBy = Object.hasOwn(GROUP_BY, name) ? GROUP_BY[name as keyof typeof GROUP_BY] : undefined;
+    if (!groupBy) throw ValidationError.field('group_by', 'must be one of: state, region');
+    const counts = await keys.stats(req.principal!, keyFilter(req), groupBy);
+    res.json({ group_by: name, ...counts });
   });
   r.get('/cckm/aws/keys/:id', async (req, res) => {
     res.json(present.key(await keys.get(req.principal!, req.params.id)));

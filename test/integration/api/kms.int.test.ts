@@ -56,6 +56,7 @@ describe('KMS accounts', () => {
       auto_added: false,
       status: expect.any(String),
       acls: [],
+      approvals_required: 0,
       cloud_name: 'aws',
     });
     for (const ref of ['by-name', k.id]) {

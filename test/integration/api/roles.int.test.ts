@@ -166,8 +166,18 @@ describe('role checks', () => {
   });
 
   describe('a user in no group', () => {
-    it('403 on every read of key manager resources', async () => {
-      for (const [path] of reads()) expectError(await nobody.get(path!), 403);
+    it('403 on every read of key manager resources; lists of ACL-governed resources are empty (they filter)', async () => {
+      // KMS accounts and keys are governed by per-account ACLs: a list shows what the caller may view.
+      const filtered = new Set(['/cckm/aws/kms', '/cckm/aws/keys']);
+      for (const [path] of reads()) {
+        const res = await nobody.get(path!);
+        if (!filtered.has(path!)) {
+          expectError(res, 403);
+          continue;
+        }
+        expectStatus(res, 200);
+        expect(res.body).toMatchObject({ total: 0, resources: [] });
+      }
     });
 
     it('403 on reading groups', async () => {

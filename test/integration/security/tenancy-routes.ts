@@ -32,12 +32,18 @@ export interface Tenant {
   key: Body;
   store: Body;
   xksKey: Body;
+  /** A webhook subscription (a public address that receives nothing during the walk). */
+  webhook: Body;
   storeSyncJob: Body;
   syncJob: Body;
   bulkJob: Body;
   /** A cckm_key_rotation job config with the tenant's key attached and one run. */
   jobConfig: Body;
   jobRun: Body;
+  /** A completed key-report of the tenant's KMS account. */
+  report: Body;
+  /** A pending approval (schedule-deletion of its key, requested while approvals_required was 1). */
+  approval: Body;
   user: Body;
   group: string;
   ownUserId: string;
@@ -47,6 +53,20 @@ export const created = (res: Response, status = 201): Body => {
   expectStatus(res, status);
   return res.body as Body;
 };
+
+/** Polls a report until it is no longer pending or running; it must complete. */
+async function waitForReport(c: Client, id: string): Promise<Body> {
+  const until = Date.now() + 30_000;
+  for (;;) {
+    const report = created(await c.get(`/cckm/aws/reports/${id}`), 200);
+    if (!['pending', 'running'].includes(report.status)) {
+      expect(report.status).toBe('completed');
+      return report;
+    }
+    if (Date.now() > until) throw new Error(`report ${id} still ${report.status}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 export async function waitForJob(c: Client, path: string): Promise<Body> {
   const until = Date.now() + 30_000;
@@ -90,6 +110,12 @@ export async function seed(t: TestApp, name: Tenant['name'], client: Client): Pr
   );
   created(await client.post(`/cckm/aws/custom-key-stores/${store.id}/link`), 200);
   const xksKey = created(await client.post('/cckm/aws/xks-keys', { name: `${name}-xks`, key_usage: ['ENCRYPT'] }));
+  const webhook = created(
+    await client.post('/cckm/notifications/webhooks', {
+      url: `https://203.0.113.10/${name}`,
+      events: ['key.material_expiring'],
+    }),
+  );
   const storeSyncJob = created(
     await client.post('/cckm/aws/custom-key-stores/synchronization-jobs', { kms: [kms.id] }),
   );
@@ -109,6 +135,13 @@ export async function seed(t: TestApp, name: Tenant['name'], client: Client): Pr
   created(await client.post(`/cckm/aws/keys/${key.id}/enable-rotation-job`, { job_config_id: jobConfig.id }), 200);
   const jobRun = created(await client.post(`/scheduler/job-configs/${jobConfig.id}/run-now`));
   await waitForJob(client, `/scheduler/job-configs/${jobConfig.id}/runs/${jobRun.id}`);
+  const report = created(
+    await client.post('/cckm/aws/reports', { name: `${name}-report`, report_type: 'key-report', kms: [kms.id] }),
+  );
+  await waitForReport(client, report.id as string);
+  created(await client.patch(`/cckm/aws/kms/${kms.id}`, { approvals_required: 1 }), 200);
+  const approval = created(await client.post(`/cckm/aws/keys/${key.id}/schedule-deletion`, { days: 7 }), 202);
+  created(await client.patch(`/cckm/aws/kms/${kms.id}`, { approvals_required: 0 }), 200);
   const user = created(
     await client.post('/usermgmt/users', {
       username: `${name}-viewer`,
@@ -131,11 +164,14 @@ export async function seed(t: TestApp, name: Tenant['name'], client: Client): Pr
     key,
     store,
     xksKey,
+    webhook,
     storeSyncJob,
     syncJob,
     bulkJob,
     jobConfig,
     jobRun,
+    report,
+    approval,
     user,
     group,
     ownUserId: me,
@@ -297,6 +333,18 @@ export const ROUTES: Record<string, Expectation> = {
   'PATCH /cckm/aws/kms/{id}': (_me, them) => [
     { method: 'patch', path: `/cckm/aws/kms/${them.kms.id}`, body: { regions: ['us-west-2'] }, status: 404 },
   ],
+  'POST /cckm/aws/kms/{id}/update-acls': (me, them) => [
+    post404(`/cckm/aws/kms/${them.kms.id}/update-acls`, {
+      acls: [{ group: 'cckm_users', actions: ['keycreate'], permit: true }],
+    }),
+    {
+      method: 'post',
+      path: `/cckm/aws/kms/${me.kms.id}/update-acls`,
+      body: { acls: [{ user_id: them.user.id, actions: ['viewnative'], permit: true }] },
+      status: 400,
+      field: 'acls[0].user_id',
+    },
+  ],
   'DELETE /cckm/aws/kms/{id}': (_me, them) => [
     { method: 'delete', path: `/cckm/aws/kms/${them.kms.name}`, status: 404 },
   ],
@@ -332,13 +380,27 @@ export const ROUTES: Record<string, Expectation> = {
       method: 'get',
       path: '/cckm/aws/keys?limit=-1',
       status: 200,
-      check: not404([them.key.id, them.key.aws_param.KeyId]),
+      check: not404([them.key.id, them.key.aws_param.KeyID]),
     },
     {
       method: 'get',
       path: `/cckm/aws/keys?kms_id=${them.kms.id}`,
       status: 200,
       check: (r) => expect(r.body.total).toBe(0),
+    },
+  ],
+  'GET /cckm/aws/keys/stats': (_me, them) => [
+    {
+      method: 'get',
+      path: `/cckm/aws/keys/stats?group_by=region&kms_id=${them.kms.id}`,
+      status: 200,
+      check: (r) => expect(r.body).toEqual({ group_by: 'region', total: 0, counts: [] }),
+    },
+    {
+      method: 'get',
+      path: `/cckm/aws/keys/stats?group_by=state&search=${encodeURIComponent(them.key.aws_param.KeyID)}`,
+      status: 200,
+      check: (r) => expect(r.body).toEqual({ group_by: 'state', total: 0, counts: [] }),
     },
   ],
   'POST /cckm/aws/keys': (me, them) => [
@@ -423,7 +485,58 @@ export const ROUTES: Record<string, Expectation> = {
   ],
   'GET /cckm/aws/bulkjob/{id}': (_me, them) => [get404(`/cckm/aws/bulkjob/${them.bulkJob.id}`)],
   'POST /cckm/aws/bulkjob/{id}/cancel': (_me, them) => [post404(`/cckm/aws/bulkjob/${them.bulkJob.id}/cancel`)],
+  'GET /cckm/aws/reports': (_me, them) => [
+    { method: 'get', path: '/cckm/aws/reports?limit=-1', status: 200, check: not404([them.report.id]) },
+  ],
+  'POST /cckm/aws/reports': (_me, them) => [
+    {
+      method: 'post',
+      path: '/cckm/aws/reports',
+      body: { name: 'steal', report_type: 'key-usage', kms: [them.kms.id] },
+      status: 400,
+      field: 'kms[0]',
+    },
+  ],
+  'GET /cckm/aws/reports/{id}': (_me, them) => [get404(`/cckm/aws/reports/${them.report.id}`)],
+  'GET /cckm/aws/reports/{id}/contents': (_me, them) => [get404(`/cckm/aws/reports/${them.report.id}/contents`)],
+  'GET /cckm/aws/reports/{id}/download': (_me, them) => [
+    get404(`/cckm/aws/reports/${them.report.id}/download`),
+    get404(`/cckm/aws/reports/${them.report.id}/download?format=json`),
+  ],
+  'DELETE /cckm/aws/reports/{id}': (_me, them) => [
+    { method: 'delete', path: `/cckm/aws/reports/${them.report.id}`, status: 404 },
+  ],
   ...STORE_AND_SCHEDULER_ROUTES,
+  'POST /cckm/notifications/webhooks': {
+    exempt:
+      'creates a webhook in the caller’s account; names no record (only the account’s own events reach it: notifications tests)',
+  },
+  'GET /cckm/notifications/webhooks': (_me, them) => [
+    { method: 'get', path: '/cckm/notifications/webhooks?limit=-1', status: 200, check: not404([them.webhook.id]) },
+  ],
+  'GET /cckm/notifications/webhooks/{id}': (_me, them) => [get404(`/cckm/notifications/webhooks/${them.webhook.id}`)],
+  'PATCH /cckm/notifications/webhooks/{id}': (_me, them) => [
+    {
+      method: 'patch',
+      path: `/cckm/notifications/webhooks/${them.webhook.id}`,
+      body: { url: 'https://203.0.113.11/stolen', events: ['key.created'] },
+      status: 404,
+    },
+  ],
+  'DELETE /cckm/notifications/webhooks/{id}': (_me, them) => [
+    { method: 'delete', path: `/cckm/notifications/webhooks/${them.webhook.id}`, status: 404 },
+  ],
+  'GET /cckm/notifications/webhooks/{id}/deliveries': (_me, them) => [
+    get404(`/cckm/notifications/webhooks/${them.webhook.id}/deliveries`),
+  ],
+  'GET /cckm/approvals': (_me, them) => [
+    { method: 'get', path: '/cckm/approvals?limit=-1', status: 200, check: not404([them.approval.id]) },
+  ],
+  'GET /cckm/approvals/{id}': (_me, them) => [get404(`/cckm/approvals/${them.approval.id}`)],
+  'POST /cckm/approvals/{id}/approve': (_me, them) => [post404(`/cckm/approvals/${them.approval.id}/approve`)],
+  'POST /cckm/approvals/{id}/reject': (_me, them) => [
+    post404(`/cckm/approvals/${them.approval.id}/reject`, { comment: 'not yours' }),
+  ],
   'GET /audit/records': (me, them) => [
     {
       method: 'get',

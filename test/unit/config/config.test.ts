@@ -97,4 +97,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ NODE_ENV: 'test' }).validateResponses).toBe(true);
     expect(loadConfig({ NODE_ENV: 'test', CCKM_VALIDATE_RESPONSES: 'false' }).validateResponses).toBe(false);
   });
+
+  it('reads CCKM_APPROVAL_TTL_HOURS (default 72, 1 to 8760 hours) and refuses anything else naming it', () => {
+    expect(loadConfig({}).approvalTtlHours).toBe(72);
+    expect(loadConfig({ CCKM_APPROVAL_TTL_HOURS: '1' }).approvalTtlHours).toBe(1);
+    for (const bad of ['0', '8761', '1.5', 'soon']) {
+      expect(failure({ CCKM_APPROVAL_TTL_HOURS: bad }).message).toContain('CCKM_APPROVAL_TTL_HOURS');
+    }
+  });
 });

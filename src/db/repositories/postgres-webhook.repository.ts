@@ -1,0 +1,237 @@
+import { sql, type Kysely } from 'kysely';
+import type { ListQuery } from '../../cckm/common/list.js';
+import type {
+  AttemptOutcome,
+  ClaimedDelivery,
+  DeliveryFilter,
+  DeliveryRecord,
+  ExpiringKey,
+  NewWebhook,
+  PublishedEvent,
+  WebhookChanges,
+  WebhookRepository,
+  WebhookRow,
+} from '../../cckm/notifications/webhook.repository.js';
+import { jsonb, now, rawQuery } from '../columns.js';
+import { guard } from '../constraint-errors.js';
+import type { DB } from '../database.js';
+import { countOf, listPage } from './list-page.js';
+
+const SORT = { fields: ['createdAt', 'updatedAt', 'url', 'id'], fallback: 'createdAt', id: 'id' } as const;
+const DELIVERY_SORT = { fields: ['createdAt', 'updatedAt', 'id'], fallback: 'createdAt', id: 'id' } as const;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** An ISO-8601 instant as AWS times are stored in aws_param (anything else is never cast). */
+const ISO_TIME = String.raw`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$`;
+
+type DeliveryRow = Omit<DeliveryRecord, 'status'> & { status: string; leaseOwner?: unknown; leaseUntil?: unknown };
+
+function toDelivery(r: DeliveryRow): DeliveryRecord {
+  const { leaseOwner: _o, leaseUntil: _u, ...rest } = r;
+  return { ...rest, status: rest.status as DeliveryRecord['status'] };
+}
+
+/**
+ * Webhook subscriptions (`webhooks`) and the delivery queue (`webhook_deliveries`).
+ * Subscriptions are always filtered by account; claims use FOR UPDATE SKIP LOCKED with
+ * leases by the database clock, as the job queue's do.
+ */
+export class PostgresWebhookRepository implements WebhookRepository {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  create(w: NewWebhook): Promise<WebhookRow> {
+    return guard('Webhook', () =>
+      this.db
+        .insertInto('webhooks')
+        .values({ ...w, updatedAt: now() })
+        .returningAll()
+        .executeTakeFirstOrThrow()
+        .then((r) => ({ ...r, events: r.events ?? [] })),
+    );
+  }
+
+  find(account: string, id: string): Promise<WebhookRow | null> {
+    if (!UUID.test(id)) return Promise.resolve(null);
+    return guard('Webhook', async () => {
+      const r = await this.db
+        .selectFrom('webhooks')
+        .selectAll()
+        .where('id', '=', id)
+        .where('account', '=', account)
+        .executeTakeFirst();
+      return r ? { ...r, events: r.events ?? [] } : null;
+    });
+  }
+
+  list(account: string, q: ListQuery): Promise<{ total: number; rows: WebhookRow[] }> {
+    return guard('Webhook', async () => {
+      const page = await listPage(this.db.selectFrom('webhooks').where('account', '=', account), q, SORT);
+      return { total: page.total, rows: page.rows.map((r) => ({ ...r, events: r.events ?? [] })) };
+    });
+  }
+
+  count(account: string): Promise<number> {
+    return guard('Webhook', () => countOf(this.db.selectFrom('webhooks').where('account', '=', account)));
+  }
+
+  update(account: string, id: string, changes: WebhookChanges): Promise<WebhookRow | null> {
+    if (!UUID.test(id)) return Promise.resolve(null);
+    return guard('Webhook', async () => {
+      const r = await this.db
+        .updateTable('webhooks')
+        .set({ ...changes, updatedAt: now() })
+        .where('id', '=', id)
+        .where('account', '=', account)
+        .returningAll()
+        .executeTakeFirst();
+      return r ? { ...r, events: r.events ?? [] } : null;
+    });
+  }
+
+  delete(account: string, id: string): Promise<boolean> {
+    if (!UUID.test(id)) return Promise.resolve(false);
+    return guard('Webhook', async () => {
+      const { numDeletedRows } = await this.db
+        .deleteFrom('webhooks')
+        .where('id', '=', id)
+        .where('account', '=', account)
+        .executeTakeFirst();
+      return numDeletedRows > 0n;
+    });
+  }
+
+  enqueue(e: PublishedEvent): Promise<number> {
+    return guard('Webhook delivery', async () => {
+      const r = await this.db
+        .insertInto('webhookDeliveries')
+        .columns(['id', 'webhookId', 'account', 'eventId', 'eventType', 'payload'])
+        .expression((eb) =>
+          eb
+            .selectFrom('webhooks')
+            .select([
+              sql<string>`gen_random_uuid()`.as('id'),
+              'webhooks.id as webhookId',
+              'webhooks.account',
+              sql<string>`${e.id}::uuid`.as('eventId'),
+              sql<string>`${e.type}::text`.as('eventType'),
+              sql<string>`${jsonb(e.payload)}::jsonb`.as('payload'),
+            ])
+            .where('webhooks.account', '=', e.account)
+            .where('webhooks.disabled', '=', false)
+            .where(sql<boolean>`${e.type}::text = ANY(webhooks.events)`),
+        )
+        .onConflict((oc) => oc.columns(['webhookId', 'eventId']).doNothing())
+        .executeTakeFirst();
+      return Number(r.numInsertedOrUpdatedRows ?? 0n);
+    });
+  }
+
+  /**
+   * A due pending delivery first, else one whose lease expired (its instance died mid-attempt):
+   * two lookups by the (status, next_attempt_at) index, never a scan of the delivered history.
+   */
+  async claim(owner: string, leaseMs: number): Promise<ClaimedDelivery | null> {
+    const rows = await rawQuery<DeliveryRow & { url: string; sealedSecret: Uint8Array; webhookDisabled: boolean }>(
+      this.db,
+      `UPDATE webhook_deliveries d
+         SET status = 'running', lease_owner = $1, lease_until = now() + make_interval(secs => $2),
+             attempts = d.attempts + 1, updated_at = now()
+        FROM webhooks w
+       WHERE d.id = coalesce(
+               (SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= now()
+                 ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED),
+               (SELECT id FROM webhook_deliveries WHERE status = 'running' AND lease_until < now()
+                 LIMIT 1 FOR UPDATE SKIP LOCKED))
+         AND w.id = d.webhook_id
+      RETURNING d.*, w.url, w.sealed_secret, w.disabled AS webhook_disabled`,
+      [owner, leaseMs / 1000],
+    );
+    const r = rows[0];
+    if (!r) return null;
+    const { url, sealedSecret, webhookDisabled, ...delivery } = r;
+    return { ...toDelivery(delivery), url, sealedSecret, webhookDisabled };
+  }
+
+  async settle(id: string, owner: string, o: AttemptOutcome): Promise<void> {
+    await this.db
+      .updateTable('webhookDeliveries')
+      .set({
+        status: o.status,
+        responseCode: o.responseCode,
+        responseExcerpt: o.responseExcerpt,
+        lastError: o.lastError,
+        leaseOwner: null,
+        leaseUntil: null,
+        updatedAt: now(),
+        ...(o.status === 'pending'
+          ? { nextAttemptAt: sql<Date>`now() + make_interval(secs => ${(o.retryInMs ?? 0) / 1000})` }
+          : { finishedAt: now() }),
+      })
+      .where('id', '=', id)
+      .where('leaseOwner', '=', owner)
+      .where('status', '=', 'running')
+      .execute();
+  }
+
+  deliveries(
+    account: string,
+    webhookId: string,
+    f: DeliveryFilter,
+    q: ListQuery,
+  ): Promise<{ total: number; rows: DeliveryRecord[] }> {
+    let filtered = this.db
+      .selectFrom('webhookDeliveries')
+      .where('account', '=', account)
+      .where('webhookId', '=', webhookId);
+    if (f.statuses?.length) filtered = filtered.where('status', 'in', f.statuses);
+    if (f.eventType !== undefined) filtered = filtered.where('eventType', '=', f.eventType);
+    const sorted = q.sort ? q : { ...q, sort: { field: 'createdAt', desc: true } };
+    return guard('Webhook delivery', async () => {
+      const page = await listPage(filtered, sorted, DELIVERY_SORT);
+      return { total: page.total, rows: page.rows.map((r) => toDelivery(r as DeliveryRow)) };
+    });
+  }
+
+  async pruneDeliveries(days: number, batch: number): Promise<number> {
+    const { numDeletedRows } = await this.db
+      .deleteFrom('webhookDeliveries')
+      .where('id', 'in', (eb) =>
+        eb
+          .selectFrom('webhookDeliveries')
+          .select('id')
+          .where('status', 'in', ['delivered', 'failed', 'cancelled'])
+          .where('finishedAt', '<', sql<Date>`now() - make_interval(days => ${days})`)
+          .limit(batch),
+      )
+      .executeTakeFirst();
+    return Number(numDeletedRows);
+  }
+
+  async claimExpiring(days: number, batch: number): Promise<ExpiringKey[]> {
+    await this.db.deleteFrom('webhookExpiryNotices').where('validTo', '<', now()).execute();
+    return rawQuery<ExpiringKey>(
+      this.db,
+      `WITH due AS (
+         SELECT id, account, (aws_param->>'ValidTo')::timestamptz AS valid_to FROM aws_keys
+          WHERE NOT gone AND aws_param->>'ValidTo' ~ $1)
+       INSERT INTO webhook_expiry_notices (key_id, account, valid_to)
+       SELECT id, account, valid_to FROM due
+        WHERE valid_to > now() AND valid_to <= now() + make_interval(days => $2)
+          AND NOT EXISTS (SELECT 1 FROM webhook_expiry_notices n WHERE n.key_id = due.id AND n.valid_to = due.valid_to)
+        ORDER BY valid_to LIMIT $3
+       ON CONFLICT (key_id, valid_to) DO NOTHING
+       RETURNING key_id, account, valid_to`,
+      [ISO_TIME, days, batch],
+    );
+  }
+
+  async jobOutcome(
+    jobId: string,
+  ): Promise<{ account: string; kind: string; status: string; jobConfigId: string | null } | null> {
+    const r = await this.db
+      .selectFrom('jobs')
+      .select(['account', 'kind', 'status', 'jobConfigId'])
+      .where('id', '=', jobId)
+      .executeTakeFirst();
+    return r ?? null;
+  }
+}

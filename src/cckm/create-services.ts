@@ -199,7 +199,7 @@ export function createServices(
   );
   const jobs = createJobServices(
     { ...repos, jobs: withJobEvents(repos.jobs, repos.webhooks, events, o.jobLogger ?? { warn: () => {} }) },
-    { kms, templates, keyActions, creatorNow: (p) => currentPrincipal(repos.users, p), approvals },
+    { kms, templates, keyActions, creatorNow: (p) => currentPrincipal(repos.users, p), approvals, events },
     o.jobs,
     o.jobLogger,
     [loginFailurePrune, scheduler.ticker, ...notifications.housekeeping],

@@ -10,6 +10,7 @@ import { SyncRunner } from '../sync/sync-runner.js';
 import { SyncScheduler } from '../sync/sync-scheduler.js';
 import type { SyncRecordRepository } from '../sync/sync.repository.js';
 import type { TemplateService } from '../templates/template.service.js';
+import type { EventSink } from '../notifications/webhook-events.js';
 import type { JobKind, JobRepository } from './job.repository.js';
 import type { CreatorNow } from './creator-check.js';
 import { JobWorkers, type JobLogger, type JobWorkerOptions, type UnitRunner } from './job-workers.js';
@@ -78,6 +79,8 @@ export function createJobServices(
     creatorNow?: CreatorNow;
     /** Bulk deletions and policy changes on KMS accounts with approvals_required wait for approvals. */
     approvals?: BulkApprovalGate;
+    /** Key changes a synchronization finds are published here. */
+    events?: EventSink;
   },
   options: JobOptions = DEFAULT_JOB_OPTIONS,
   log: JobLogger = { warn: () => {}, error: () => {} },
@@ -98,6 +101,7 @@ export function createJobServices(
       },
       async (account, kmsId) => (await repos.templates.list(account, { kmsId }, { skip: 0, limit: MAX_PAGE })).rows,
       deps.creatorNow,
+      deps.events,
     ),
     bulk: new BulkRunner(deps.keyActions, repos.keys, deps.creatorNow, undefined, deps.approvals),
     ...moreRunners,

@@ -34,8 +34,26 @@ export interface EventSink {
 /** Publishes nothing (services built without notifications, unit tests). */
 export const NO_EVENTS: EventSink = { publish: () => {} };
 
+/** What key events are made from: these fields of a key record (a sync's changed rows carry just these). */
+export type KeyEventFacts = Pick<
+  KeyRecord,
+  | 'id'
+  | 'account'
+  | 'kmsId'
+  | 'region'
+  | 'kmsKeyId'
+  | 'arn'
+  | 'keyState'
+  | 'origin'
+  | 'aliases'
+  | 'gone'
+  | 'policyDrift'
+  | 'policyTemplateId'
+  | 'awsParam'
+>;
+
 /** The part of a key record events carry: what identifies the key, never its policy. */
-export function keyData(k: KeyRecord): Record<string, unknown> {
+export function keyData(k: KeyEventFacts): Record<string, unknown> {
   return {
     id: k.id,
     kms_id: k.kmsId,
@@ -53,8 +71,8 @@ export function keyData(k: KeyRecord): Record<string, unknown> {
  * changes (and entering PendingDeletion), policy drift appearing, the key vanishing from AWS.
  */
 export function keyChangeEvents(
-  before: KeyRecord,
-  after: KeyRecord,
+  before: KeyEventFacts,
+  after: KeyEventFacts,
 ): { type: WebhookEventType; data: Record<string, unknown> }[] {
   const out: { type: WebhookEventType; data: Record<string, unknown> }[] = [];
   const key = keyData(after);
@@ -75,8 +93,15 @@ export function keyChangeEvents(
 }
 
 /** Publishes the events of a key record change (see {@link keyChangeEvents}). */
-export function publishKeyChange(events: EventSink, before: KeyRecord, after: KeyRecord): void {
-  for (const e of keyChangeEvents(before, after)) events.publish(after.account, e.type, e.data);
+export function publishKeyChange(
+  events: EventSink,
+  before: KeyEventFacts,
+  after: KeyEventFacts,
+  /** Names the change, so that publishing it again (a retried job unit) queues it once. */
+  changeId?: string,
+): void {
+  for (const e of keyChangeEvents(before, after))
+    events.publish(after.account, e.type, e.data, changeId ? derivedEventId(`${changeId} ${e.type}`) : undefined);
 }
 
 /** A UUID derived from `name` (SHA-256, version nibble 8): one event id for one fact, whoever publishes it. */

@@ -19,6 +19,7 @@ import { creatorAsStored, creatorCheck, type CreatorNow } from '../jobs/creator-
 import type { UnitOutcome } from '../jobs/job.repository.js';
 import { UnitStopped, type UnitContext, type UnitRunner } from '../jobs/job-workers.js';
 import type { SyncedKey, SyncRecordRepository, SyncScope } from './sync.repository.js';
+import { NO_EVENTS, publishKeyChange, type EventSink } from '../notifications/webhook-events.js';
 
 /** The unit of a sync job: one KMS account in one region. */
 export interface SyncUnitPayload {
@@ -72,6 +73,8 @@ export class SyncRunner implements UnitRunner {
     private readonly templatesOf: (account: string, kmsId: string) => Promise<PolicyTemplateRecord[]>,
     /** The job's creator as they are now: revoking a user stops their synchronizations at the next page. */
     private readonly creatorNow: CreatorNow = creatorAsStored,
+    /** Where the changes a sync finds (state changed, drift appeared, key gone) are published as events. */
+    private readonly events: EventSink = NO_EVENTS,
   ) {}
 
   async run(ctx: UnitContext): Promise<UnitOutcome> {
@@ -118,6 +121,14 @@ export class SyncRunner implements UnitRunner {
       });
       for (const batch of chunks(keys, this.options.batchSize)) {
         const counts = await this.records.upsert(scope, batch);
+        // Named by the unit and the record's new state: a retried unit queues each event once.
+        for (const { before, after } of counts.changes)
+          publishKeyChange(
+            this.events,
+            before,
+            after,
+            `sync ${ctx.unit.jobId}/${ctx.unit.seq} ${after.id} ${after.keyState} ${after.policyDrift}`,
+          );
         progress.created += counts.created;
         progress.adopted += counts.adopted;
         progress.updated += counts.updated;

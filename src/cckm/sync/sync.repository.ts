@@ -1,3 +1,4 @@
+import type { KeyEventFacts } from '../notifications/webhook-events.js';
 import type { KeyRecord } from '../common/records.js';
 
 /** One key as a sync read it from AWS, ready to be stored. */
@@ -43,6 +44,8 @@ export interface UpsertCounts {
   created: number;
   adopted: number;
   updated: number;
+  /** Existing records whose key state changed or whose policy began to drift: before and after (for events). */
+  changes: { before: KeyEventFacts; after: KeyEventFacts }[];
 }
 
 /** The key records a sync writes, in batches (one SQL statement each). */

@@ -52,11 +52,17 @@ const syncedSet = (from: string) => SYNCED.map(([, c]) => `${c} = ${from}.${c}`)
  * One statement per batch. `adopted` completes `creating` reservations named by the key's
  * `cckm_record_id` tag; the INSERT … ON CONFLICT (kms_id, region, kms_key_id) covers the
  * rest, including a record another instance or a create inserted a moment ago (PostgreSQL
- * re-checks the unique index at insert time), and writes only rows that changed.
+ * re-checks the unique index at insert time), and writes only rows that changed. `before`
+ * is the existing records as the statement found them (every part of one statement sees the
+ * same snapshot), so `changes` can say what an update changed: the key state, and policy drift
+ * appearing (webhook events).
  */
 const UPSERT = `
 WITH input AS (
   SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(${RECORD_TYPE})
+), before AS (
+  SELECT k.kms_key_id, k.key_state, k.policy_drift, k.gone FROM aws_keys k
+  WHERE k.kms_id = $3 AND k.region = $4 AND k.account = $2 AND k.kms_key_id IN (SELECT kms_key_id FROM input)
 ), resolved AS (
   SELECT x.*, pt.id AS template_id
   FROM input x LEFT JOIN policy_templates pt ON pt.id::text = x.template_tag AND pt.account = $2 AND pt.kms_id = $3
@@ -75,18 +81,42 @@ WITH input AS (
   ON CONFLICT (kms_id, region, kms_key_id) DO UPDATE SET ${syncedSet('EXCLUDED')},
     policy_template_id = EXCLUDED.policy_template_id, ${driftCheckedAt('EXCLUDED.policy_template_id')}, status = 'ready', last_error = NULL, gone = false, synced_at = now(), updated_at = now()
   WHERE (${COMPARED.map((c) => `aws_keys.${c}`).join(', ')}) IS DISTINCT FROM (${COMPARED.map((c) => `EXCLUDED.${c}`).join(', ')})
-  RETURNING (xmax = 0) AS inserted
+  RETURNING (xmax = 0) AS inserted, aws_keys.*
 )
 SELECT (SELECT count(*) FROM adopted) AS adopted,
        (SELECT count(*) FROM upserted WHERE inserted) AS created,
-       (SELECT count(*) FROM upserted WHERE NOT inserted) AS updated`;
+       (SELECT count(*) FROM upserted WHERE NOT inserted) AS updated,
+       (SELECT coalesce(jsonb_agg(jsonb_build_object(
+          'id', u.id, 'kmsKeyId', u.kms_key_id, 'arn', u.arn, 'keyState', u.key_state, 'origin', u.origin,
+          'aliases', to_jsonb(u.aliases), 'policyDrift', u.policy_drift, 'policyTemplateId', u.policy_template_id,
+          'deletionDate', u.aws_param -> 'DeletionDate', 'previousKeyState', b.key_state,
+          'previousPolicyDrift', b.policy_drift, 'previousGone', b.gone)), '[]'::jsonb)
+        FROM upserted u JOIN before b ON b.kms_key_id = u.kms_key_id
+        WHERE NOT u.inserted AND (b.key_state IS DISTINCT FROM u.key_state
+          OR (u.policy_drift AND b.policy_drift IS NOT TRUE))) AS changes`;
+
+/** A changed row as the upsert describes it (see `changes` above). */
+interface ChangedRow {
+  id: string;
+  kmsKeyId: string | null;
+  arn: string | null;
+  keyState: string | null;
+  origin: string | null;
+  aliases: string[] | null;
+  policyDrift: boolean | null;
+  policyTemplateId: string | null;
+  deletionDate?: unknown;
+  previousKeyState: string | null;
+  previousPolicyDrift: boolean | null;
+  previousGone: boolean;
+}
 
 /** The key records a synchronization job writes, in SQL (see {@link SyncRecordRepository}). */
 export class PostgresSyncRecordRepository implements SyncRecordRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
   async upsert(scope: SyncScope, keys: SyncedKey[]): Promise<UpsertCounts> {
-    if (!keys.length) return { created: 0, adopted: 0, updated: 0 };
+    if (!keys.length) return { created: 0, adopted: 0, updated: 0, changes: [] };
     const rows = keys.map((k) => {
       const row: Record<string, unknown> = { new_id: k.newId, record_tag: k.recordTag, template_tag: k.templateTag };
       for (const [field, column] of SYNCED) {
@@ -96,7 +126,7 @@ export class PostgresSyncRecordRepository implements SyncRecordRepository {
       return row;
     });
     const result = await guard('Key record', () =>
-      rawQuery<{ adopted: bigint; created: bigint; updated: bigint }>(this.db, UPSERT, [
+      rawQuery<{ adopted: bigint; created: bigint; updated: bigint; changes: ChangedRow[] }>(this.db, UPSERT, [
         JSON.stringify(rows),
         scope.account,
         scope.kmsId,
@@ -106,7 +136,35 @@ export class PostgresSyncRecordRepository implements SyncRecordRepository {
     );
     const r = result[0];
     if (!r) throw new InternalError('The sync upsert answered no counts');
-    return { adopted: Number(r.adopted), created: Number(r.created), updated: Number(r.updated) };
+    return {
+      adopted: Number(r.adopted),
+      created: Number(r.created),
+      updated: Number(r.updated),
+      changes: (typeof r.changes === 'string' ? (JSON.parse(r.changes) as ChangedRow[]) : r.changes).map((c) => {
+        const after = {
+          id: c.id,
+          account: scope.account,
+          kmsId: scope.kmsId,
+          region: scope.region,
+          kmsKeyId: c.kmsKeyId,
+          arn: c.arn,
+          keyState: c.keyState,
+          origin: c.origin,
+          aliases: c.aliases ?? [],
+          gone: false,
+          policyDrift: c.policyDrift ?? false,
+          policyTemplateId: c.policyTemplateId,
+          awsParam: c.deletionDate === undefined ? {} : { DeletionDate: c.deletionDate },
+        };
+        const before = {
+          ...after,
+          keyState: c.previousKeyState,
+          policyDrift: c.previousPolicyDrift ?? false,
+          gone: c.previousGone,
+        };
+        return { before, after };
+      }),
+    };
   }
 
   async unseen(scope: SyncScope, seen: string[]): Promise<{ id: string; kmsKeyId: string }[]> {

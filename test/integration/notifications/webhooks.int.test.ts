@@ -347,6 +347,56 @@ describe('webhooks', () => {
       await admin().delete(`${HOOKS}/${h.id}`);
     });
 
+    it('delivers the state changes and drift a synchronization finds, once each, however often it runs', async () => {
+      const h = await hook('/synced', ['key.state_changed', 'key.pending_deletion', 'key.policy_drift_detected']);
+      const root = {
+        Sid: 'Enable IAM User Permissions',
+        Effect: 'Allow',
+        Principal: { AWS: 'arn:aws:iam::123456789012:root' },
+        Action: 'kms:*',
+        Resource: '*',
+      };
+      const tpl = await admin().post('/api/v1/cckm/aws/templates', {
+        name: 'synced-template',
+        kms: 'kms',
+        policy: { Version: '2012-10-17', Statement: [root] },
+      });
+      expect(tpl.status).toBe(201);
+      const linked = await createKeyOk(t, { kms: 'kms', region: REGION, policytemplate: tpl.body.id });
+      const other = await createKeyOk(t, { kms: 'kms', region: REGION });
+      // Changed in AWS, not through opencckm: only a synchronization can see these.
+      await emulator(t, REGION, 'PutKeyPolicy', {
+        KeyId: linked.aws_param.KeyId,
+        PolicyName: 'default',
+        Policy: JSON.stringify({ Version: '2012-10-17', Statement: [root, { ...root, Sid: 'Intruder' }] }),
+      });
+      await emulator(t, REGION, 'DisableKey', { KeyId: other.aws_param.KeyId });
+      await emulator(t, REGION, 'ScheduleKeyDeletion', { KeyId: linked.aws_param.KeyId, PendingWindowInDays: 7 });
+      const sync = async () => {
+        const job = await admin().post(SYNC, { kms: ['kms'], regions: [REGION] });
+        expect(job.status).toBe(201);
+        expect((await waitForJob(t, `${SYNC}/${job.body.id}`)).overall_status).toBe('completed');
+      };
+      await sync();
+      await sync(); // nothing changed since: no second event
+      await receiver.until((all) => all.filter((r) => r.path === '/synced').length >= 4, 'sync events');
+      await settled(h, 4);
+      const got = receiver.at('/synced');
+      expectSigned(got);
+      const seen = got.map((r) => [r.body.type, r.body.data.key.id, r.body.data.previous_key_state ?? null]);
+      expect(seen).toEqual(
+        expect.arrayContaining([
+          ['key.state_changed', other.id, 'Enabled'],
+          ['key.state_changed', linked.id, 'Enabled'],
+          ['key.pending_deletion', linked.id, null],
+          ['key.policy_drift_detected', linked.id, null],
+        ]),
+      );
+      expect(seen).toHaveLength(4);
+      expect(got.find((r) => r.body.data.key.id === other.id)!.body.data.key.key_state).toBe('Disabled');
+      await admin().delete(`${HOOKS}/${h.id}`);
+    });
+
     it('delivers job.failed when a synchronization fails', async () => {
       const h = await hook('/failed', ['job.failed', 'job.completed']);
       const CONNS = '/api/v1/connectionmgmt/services/aws/connections';

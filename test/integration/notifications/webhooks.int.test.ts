@@ -347,6 +347,32 @@ describe('webhooks', () => {
       await admin().delete(`${HOOKS}/${h.id}`);
     });
 
+    it('delivers key.rotation_failed when AWS refuses a scheduled rotation', async () => {
+      const h = await hook('/refused', ['key.rotated', 'key.rotation_failed']);
+      const key = await createKeyOk(t, { kms: 'kms', region: REGION });
+      const config = (await admin().post(CONFIGS, rotation('refused'))).body;
+      expect((await admin().post(`${KEYS}/${key.id}/enable-rotation-job`, { job_config_id: config.id })).status).toBe(
+        200,
+      );
+      t.composed.emulator!.setFaults([{ operation: 'RotateKeyOnDemand', kind: 'error' }]);
+      try {
+        const run = (await admin().post(`${CONFIGS}/${config.id}/run-now`)).body;
+        expect((await waitForRun(t, config.id, run.id)).progress).toMatchObject({ failed: 1, rotated: 0 });
+      } finally {
+        t.composed.emulator!.setFaults([]);
+      }
+      await receiver.until((all) => all.some((r) => r.path === '/refused'), 'key.rotation_failed');
+      await settled(h, 1);
+      const got = receiver.at('/refused');
+      expectSigned(got);
+      expect(got.map((r) => r.body.type)).toEqual(['key.rotation_failed']);
+      expect(got[0]!.body.data).toMatchObject({
+        key: { id: key.id },
+        reason: expect.stringContaining('KMSInternalException'),
+      });
+      await admin().delete(`${HOOKS}/${h.id}`);
+    });
+
     it('delivers the state changes and drift a synchronization finds, once each, however often it runs', async () => {
       const h = await hook('/synced', ['key.state_changed', 'key.pending_deletion', 'key.policy_drift_detected']);
       const root = {

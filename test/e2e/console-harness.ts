@@ -36,6 +36,8 @@ export type Body = Record<string, any>;
 export interface Running {
   base: string;
   emulatorPort: number;
+  /** The server's PostgreSQL database (undefined on embedded PGlite, which only the server may open). */
+  databaseUrl: string | undefined;
   log: () => string;
   stop(): Promise<void>;
 }
@@ -54,8 +56,11 @@ async function waitReady(base: string, child: ChildProcess, output: () => string
   throw new Error(`server not ready after 60 s:\n${output()}`);
 }
 
-/** Compiles the server and the console (`npm run build`'s two steps), then starts it on a fresh database. */
-export async function startServer(): Promise<Running> {
+/**
+ * Compiles the server and the console (`npm run build`'s two steps), then starts it on a
+ * fresh database, with `env` added to its environment (e.g. a short token lifetime).
+ */
+export async function startServer(env: Record<string, string> = {}): Promise<Running> {
   await buildOnce();
   const web = spawnSync(process.execPath, [path.join(ROOT, 'web/build.mjs'), '--quiet'], {
     cwd: ROOT,
@@ -79,6 +84,7 @@ export async function startServer(): Promise<Running> {
       EMULATOR_CREDENTIALS: `${EMULATOR_CREDENTIALS.accessKeyId}:${EMULATOR_CREDENTIALS.secretAccessKey}`,
       CCKM_ADMIN_PASSWORD: ADMIN_PASSWORD,
       LOG_LEVEL: 'warn',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -94,6 +100,7 @@ export async function startServer(): Promise<Running> {
   return {
     base,
     emulatorPort,
+    databaseUrl: target.url,
     log: () => log,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) {
@@ -107,21 +114,33 @@ export async function startServer(): Promise<Running> {
   };
 }
 
-/** A REST client logged in as the admin, for seeding and for checking what the console did. */
+/**
+ * A REST client logged in as the admin, for seeding and for checking what the console did.
+ * It logs in again when its access token has expired (the console test runs with 30-second tokens).
+ */
 export async function restClient(base: string) {
-  const res = await fetch(`${base}/api/v1/auth/tokens`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ grant_type: 'password', username: 'admin', password: ADMIN_PASSWORD }),
-  });
-  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`);
-  const { jwt } = (await res.json()) as { jwt: string };
-  const call = async (method: string, p: string, body?: unknown): Promise<Body> => {
-    const r = await fetch(`${base}/api/v1${p}`, {
-      method,
-      headers: { Authorization: `Bearer ${jwt}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
-      ...(body ? { body: JSON.stringify(body) } : {}),
+  const login = async () => {
+    const res = await fetch(`${base}/api/v1/auth/tokens`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ grant_type: 'password', username: 'admin', password: ADMIN_PASSWORD }),
     });
+    if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`);
+    return ((await res.json()) as { jwt: string }).jwt;
+  };
+  let jwt = await login();
+  const call = async (method: string, p: string, body?: unknown): Promise<Body> => {
+    const send = () =>
+      fetch(`${base}/api/v1${p}`, {
+        method,
+        headers: { Authorization: `Bearer ${jwt}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+    let r = await send();
+    if (r.status === 401) {
+      jwt = await login();
+      r = await send();
+    }
     const text = await r.text();
     if (!r.ok) throw new Error(`${method} ${p}: ${r.status} ${text}`);
     return text ? (JSON.parse(text) as Body) : {};

@@ -6,12 +6,8 @@
  * a phone-sized viewport, and an axe-core check of every page. One browser and one page
  * for the whole file; every wait is on a condition.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { createRequire } from 'node:module';
 import { CreateAliasCommand, CreateKeyCommand, KMSClient, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
 import type { Page, Request } from 'playwright-core';
-import { ROOT } from '../support/build-once.js';
 import {
   ADMIN_PASSWORD,
   browserAvailable,
@@ -23,10 +19,9 @@ import {
   type Body,
   type Running,
 } from './console-harness.js';
+import { consolePage, costs } from './console-page.js';
 
-const SHOTS = path.join(ROOT, 'dist/console-screenshots');
 const HOSTILE = '<script>window.__xss=1</script>"><img src=x onerror="window.__xss=2">';
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const TEMPLATE_POLICY = {
   Version: '2012-10-17',
   Statement: [
@@ -51,47 +46,11 @@ const TEMPLATE_POLICY = {
   const pageErrors: string[] = [];
 
   const url = (hash = '') => `${server.base}/${hash}`;
-  /** Waits until an element matching `selector` has exactly this text (or matches the pattern). */
-  const see = async (selector: string, text: string | RegExp, timeout = 10_000) => {
-    const pattern = typeof text === 'string' ? new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) : text;
-    try {
-      await page.locator(selector, { hasText: pattern }).first().waitFor({ state: 'attached', timeout });
-    } catch (err) {
-      await shot(`failed-${Date.now()}`, true);
-      const found = await page.locator(selector).allTextContents();
-      throw new Error(`no ${selector} with text ${pattern}; found ${JSON.stringify(found)}`, { cause: err });
-    }
-  };
-  /** Polls an expression in the page until it is true (page.waitForFunction would need eval, which the CSP forbids). */
-  const until = async (expression: string) => {
-    for (const end = Date.now() + 10_000; !(await page.evaluate(expression));) {
-      if (Date.now() > end) throw new Error(`still false after 10 s: ${expression}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
-  /** Moves to another view of the loaded console (no page load, as a link would). */
-  const nav = (hash: string) => page.evaluate(`location.hash = ${JSON.stringify(hash)}`);
   const rows = () => page.locator('table.keys tbody tr');
-  /** A full-page screenshot: always when a wait fails, of every page when CONSOLE_SCREENSHOTS=1 (PNG encoding costs CPU the suite needs). */
-  const shot = async (name: string, always = false) => {
-    if (always || process.env.CONSOLE_SCREENSHOTS === '1')
-      await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-  };
-
-  /** axe-core run inside the page (through the DevTools protocol, so the page's CSP still holds for the page). */
-  async function axeSerious(name: string): Promise<void> {
-    if (!(await page.evaluate('typeof axe !== "undefined"'))) await page.evaluate(AXE);
-    const found = (await page.evaluate(
-      `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations
-        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-        .map((v) => v.id + ': ' + v.nodes.map((n) => n.target.join(' ')).join(', ')))`,
-    )) as string[];
-    expect({ page: name, violations: found }).toEqual({ page: name, violations: [] });
-  }
+  let c: ReturnType<typeof consolePage>;
 
   beforeAll(async () => {
     requireChromium();
-    mkdirSync(SHOTS, { recursive: true });
     server = await startServer();
     rest = await restClient(server.base);
     kms = new KMSClient({
@@ -128,6 +87,7 @@ const TEMPLATE_POLICY = {
     close = browser.close;
     page = browser.context.pages()[0] ?? (await browser.context.newPage());
     page.setDefaultTimeout(10_000);
+    c = consolePage(page);
     page.on('request', (r) => requests.push(r));
     page.on('pageerror', (e) => pageErrors.push(e.message));
     page.on('console', (m) => {
@@ -155,20 +115,20 @@ const TEMPLATE_POLICY = {
     expect((await fetch(`${server.base}/api/docs`)).status).toBe(200);
 
     await page.getByLabel('Username').waitFor();
-    await axeSerious('login');
-    await shot('login');
+    await c.axeSerious('login');
+    await c.shot('login');
     // A wrong password: the API's message, and still the login form.
     await page.keyboard.type('admin');
     await page.keyboard.press('Tab');
     await page.keyboard.type('wrong-password');
     await page.keyboard.press('Enter');
-    await see('[role=alert]', /Error 401/);
+    await c.see('[role=alert]', /Error 401/);
     await page.getByLabel('Password').fill('');
     await page.getByLabel('Password').focus();
     await page.keyboard.type(ADMIN_PASSWORD);
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Key inventory' }).waitFor();
-    await see('table.keys caption', '1–12 of 12 keys');
+    await c.see('table.keys caption', '1–12 of 12 keys');
   });
 
   it('keeps the access token out of URLs and localStorage', async () => {
@@ -187,50 +147,58 @@ const TEMPLATE_POLICY = {
   });
 
   it('pages, sorts and filters the inventory with the view in the URL, which survives a reload', async () => {
-    // One count request per bar (the API has no aggregate): slower than the table on a busy machine.
-    await see('.chart', /^Keys by stateEnabled8Disabled4$/, 30_000);
-    await see('.chart', /^Keys by regioneu-west-16us-east-16$/);
-    await axeSerious('inventory');
-    await shot('inventory');
+    await c.see('.chart', /^Keys by stateEnabled8Disabled4$/);
+    await c.see('.chart', /^Keys by regioneu-west-16us-east-16$/);
+    // One counting request per chart, with the table's filters; no list fetched just for its total.
+    const api = requests.map((r) => new URL(r.url())).filter((u) => u.pathname.startsWith('/api/v1/cckm/aws/keys'));
+    expect(api.filter((u) => u.pathname.endsWith('/stats')).map((u) => u.searchParams.get('group_by'))).toEqual(
+      expect.arrayContaining(['state', 'region']),
+    );
+    expect(api.filter((u) => u.searchParams.get('limit') === '1')).toEqual([]);
+    await c.axeSerious('inventory');
+    await c.shot('inventory');
     await page.getByLabel('Per page').selectOption('10');
     await page.waitForURL(/limit=10/);
-    await see('table.keys caption', '1–10 of 12 keys');
+    await c.see('table.keys caption', '1–10 of 12 keys');
     await page.getByRole('button', { name: 'Next page' }).click();
-    await see('table.keys caption', '11–12 of 12 keys');
+    await c.see('table.keys caption', '11–12 of 12 keys');
     expect(page.url()).toContain('skip=10');
 
     await page.getByRole('button', { name: /Region/ }).click();
     await page.waitForURL(/sort=region/);
     expect(page.url()).not.toContain('skip=');
-    await see('table.keys caption', '1–10 of 12 keys');
-    await see('table.keys tbody tr:first-child td:nth-child(4)', 'eu-west-1');
+    await c.see('table.keys caption', '1–10 of 12 keys');
+    await c.see('table.keys tbody tr:first-child td:nth-child(4)', 'eu-west-1');
     expect(await page.locator('th[aria-sort="ascending"]').textContent()).toContain('Region');
     await page.getByRole('button', { name: /Region/ }).click();
     await page.waitForURL(/sort=-region/);
     await page.locator('th[aria-sort="descending"]').waitFor();
-    await see('table.keys tbody tr:first-child td:nth-child(4)', 'us-east-1');
+    await c.see('table.keys tbody tr:first-child td:nth-child(4)', 'us-east-1');
 
     await page.getByLabel('Region', { exact: true }).selectOption('eu-west-1');
     await page.getByLabel('State', { exact: true }).selectOption('Disabled');
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await page.waitForURL(/region=eu-west-1/);
     expect(page.url()).toMatch(/keystate=Disabled/);
-    await see('table.keys caption', '1–2 of 2 keys');
+    await c.see('table.keys caption', '1–2 of 2 keys');
     expect(await rows().locator('td:nth-child(4)').allTextContents()).toEqual(['eu-west-1', 'eu-west-1']);
     expect(await rows().locator('.badge').allTextContents()).toEqual(['Disabled', 'Disabled']);
 
     // The URL is the view: a reload (new access token from the tab's refresh token) shows the same rows.
     const shared = page.url();
     await page.reload();
-    await see('table.keys caption', '1–2 of 2 keys');
+    await c.see('table.keys caption', '1–2 of 2 keys');
     expect(page.url()).toBe(shared);
-    await until(`document.getElementById('f-region')?.value === 'eu-west-1'`);
+    await c.until(`document.getElementById('f-region')?.value === 'eu-west-1'`);
 
     await page.getByRole('link', { name: 'Clear' }).click();
-    await page.getByLabel('Alias, key id or ARN').fill('e2e-key-07');
+    // A piece of an alias, in another case; the charts count what the table lists.
+    await page.getByLabel('Search alias, key id, ARN or description').fill('KEY-07');
     await page.keyboard.press('Enter');
-    await page.waitForURL(/alias=e2e-key-07/);
-    await see('table.keys caption', '1–1 of 1 keys');
+    await page.waitForURL(/search=KEY-07/);
+    await c.see('table.keys caption', '1–1 of 1 keys');
+    await c.see('.chart', /^Keys by regioneu-west-11$/);
+    await expect(rows().locator('td:nth-child(2) a').allTextContents()).resolves.toEqual(['alias/e2e-key-07']);
   });
 
   it('creates a key through the form, sending exactly the request it shows', async () => {
@@ -249,8 +217,8 @@ const TEMPLATE_POLICY = {
     await page.getByLabel('Tag value 1').fill('payments');
     await page.getByLabel('Policy template').check();
     await page.getByLabel('Template', { exact: true }).selectOption('e2e-template');
-    await axeSerious('create');
-    await shot('create');
+    await c.axeSerious('create');
+    await c.shot('create');
     const shown = JSON.parse((await page.getByTestId('request-preview').textContent())!) as Body;
     expect(shown).toEqual({
       kms: 'kms',
@@ -270,7 +238,7 @@ const TEMPLATE_POLICY = {
     ]);
     expect(sent.postDataJSON()).toEqual(shown);
     await page.getByRole('heading', { name: /alias\/e2e-created/ }).waitFor();
-    await see('dl.facts', /Templatee2e-template/);
+    await c.see('dl.facts', /Templatee2e-template/);
 
     // Found again through the inventory's template filter, and opened from there.
     await page.getByRole('link', { name: 'Inventory', exact: true }).click();
@@ -278,9 +246,9 @@ const TEMPLATE_POLICY = {
     await page.getByLabel('Template', { exact: true }).selectOption({ label: 'e2e-template' });
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await page.waitForURL(/cckm_policy_template_id=/);
-    await see('table.keys caption', '1–1 of 1 keys');
+    await c.see('table.keys caption', '1–1 of 1 keys');
     await page.getByRole('link', { name: 'alias/e2e-created' }).click();
-    await see('dl.facts', /Templatee2e-template/);
+    await c.see('dl.facts', /Templatee2e-template/);
   });
 
   it('asks before a destructive action, naming the key, and works from the keyboard', async () => {
@@ -289,10 +257,10 @@ const TEMPLATE_POLICY = {
     await page.keyboard.press('Enter');
     const dialog = page.getByRole('dialog');
     await expect(dialog.textContent()).resolves.toContain(`alias/e2e-created (${keyId}, eu-west-1)`);
-    await axeSerious('confirm-dialog');
+    await c.checkPage('confirm-dialog');
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
-    await see('h1 .badge', 'Enabled');
+    await c.see('h1 .badge', 'Enabled');
 
     await page.getByRole('button', { name: 'Disable', exact: true }).focus();
     await page.keyboard.press('Enter');
@@ -306,7 +274,7 @@ const TEMPLATE_POLICY = {
     // An alias is unique per region: e2e-key-01 is taken in eu-west-1.
     await page.getByLabel('New alias').fill('e2e-key-01');
     await page.getByRole('button', { name: 'Add alias' }).click();
-    await see('[role=alert]', /Error 409.*alias\/e2e-key-01.*Request ID: [0-9a-f-]{36}/);
+    await c.see('[role=alert]', /Error 409.*alias\/e2e-key-01.*Request ID: [0-9a-f-]{36}/);
   });
 
   it('shows policy drift against the template side by side and pushes the template to fix it', async () => {
@@ -329,7 +297,7 @@ const TEMPLATE_POLICY = {
     await expect(diff.locator('.del').allTextContents()).resolves.toEqual(
       expect.arrayContaining([expect.stringContaining('"Sid": "Extra"')]),
     );
-    await shot('key-drift');
+    await c.shot('key-drift');
     await page.getByRole('button', { name: 'Push template (fix drift)' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Apply template' }).click();
     await page.locator('h1 .flag.drift').waitFor({ state: 'detached' });
@@ -349,11 +317,11 @@ const TEMPLATE_POLICY = {
       .allTextContents();
     expect(statuses.length).toBeGreaterThan(0);
     for (const s of statuses) expect(s).toMatch(/^completed/);
-    await axeSerious('sync-job');
-    await shot('sync-job');
+    await c.axeSerious('sync-job');
+    await c.shot('sync-job');
 
-    await nav('#/keys?alias=e2e-hostile');
-    await see('table.keys caption', '1–1 of 1 keys');
+    await c.nav('#/keys?alias=e2e-hostile');
+    await c.see('table.keys caption', '1–1 of 1 keys');
     await expect(rows().locator('.description').textContent()).resolves.toBe(HOSTILE);
     await rows().getByRole('link').click();
     await expect(page.locator('dt:text-is("Description") + dd').textContent()).resolves.toBe(HOSTILE);
@@ -362,12 +330,12 @@ const TEMPLATE_POLICY = {
       '({ flag: window.__xss, imgs: document.querySelectorAll("img").length, scripts: document.querySelectorAll("body script").length })',
     )) as Body;
     expect(probe).toEqual({ flag: undefined, imgs: 0, scripts: 0 });
-    await shot('key-hostile');
+    await c.shot('key-hostile');
   });
 
   it('disables selected keys through a bulk job with a result per key', async () => {
-    await nav('#/keys?region=us-east-1&keystate=Enabled&sort=region');
-    await see('table.keys caption', /^1–\d+ of \d+ keys$/);
+    await c.nav('#/keys?region=us-east-1&keystate=Enabled&sort=region');
+    await c.see('table.keys caption', /^1–\d+ of \d+ keys$/);
     const names = (await rows().locator('td:nth-child(2) a').allTextContents()).slice(0, 2);
     for (const name of names) await page.getByLabel(`Select ${name}`).check();
     await page.getByRole('region', { name: 'Bulk actions' }).getByRole('button', { name: 'Disable' }).click();
@@ -376,20 +344,20 @@ const TEMPLATE_POLICY = {
     await page.locator('h1 .badge', { hasText: 'completed' }).waitFor({ timeout: 20_000 });
     const results = page.getByRole('table', { name: 'Result per key' }).locator('tbody tr');
     await expect(results.locator('td:nth-child(2)').allTextContents()).resolves.toEqual(['succeeded', 'succeeded']);
-    await axeSerious('bulk-job');
+    await c.checkPage('bulk-job');
     const list = await rest.call('GET', `/cckm/aws/keys?keystate=Disabled&limit=-1`);
     const disabledAliases = (list.resources as Body[]).map((k) => k.aws_param.Alias?.[0]);
     for (const name of names) expect(disabledAliases).toContain(name);
   });
 
   it('reads the audit trail and the other resource pages', async () => {
-    await nav('#/audit?action=disableAwsKey');
-    await see('table caption', /^\d+ records$/);
+    await c.nav('#/audit?action=disableAwsKey');
+    await c.see('table caption', /^\d+ records$/);
     const actions = await page.locator('tbody td:nth-child(3)').allTextContents();
     expect(actions.length).toBeGreaterThanOrEqual(5);
     expect(new Set(actions)).toEqual(new Set(['disableAwsKey']));
-    await axeSerious('audit');
-    await shot('audit');
+    await c.axeSerious('audit');
+    await c.shot('audit');
     for (const [hash, heading, name] of [
       ['#/templates', 'Policy templates', 'templates'],
       ['#/kms', 'KMS accounts', 'kms'],
@@ -397,15 +365,16 @@ const TEMPLATE_POLICY = {
       ['#/key-stores', 'Custom key stores', 'key-stores'],
       ['#/users', 'Users and groups', 'users'],
       ['#/jobs', 'Jobs', 'jobs'],
+      ['#/scheduler', 'Scheduled jobs', 'scheduler-empty'],
     ] as const) {
-      await nav(hash);
+      await c.nav(hash);
       await page.getByRole('heading', { name: heading, exact: true }).waitFor();
-      await page.locator('[aria-busy="true"]').waitFor({ state: 'detached' });
-      await axeSerious(name);
-      await shot(name);
+      await c.until('!document.querySelector(\'[aria-busy="true"]\')');
+      await c.axeSerious(name);
+      await c.shot(name);
     }
-    await nav('#/templates');
-    await see('table[aria-label="Policy templates"] td', 'e2e-template');
+    await c.nav('#/templates');
+    await c.see('table[aria-label="Policy templates"] td', 'e2e-template');
   });
 
   it('fits a 390-px phone screen', async () => {
@@ -414,10 +383,10 @@ const TEMPLATE_POLICY = {
       ['#/keys', 'inventory-phone'],
       ['#/create', 'create-phone'],
     ] as const) {
-      await nav(hash);
+      await c.nav(hash);
       await page.locator('h1').waitFor();
       expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
-      await shot(name);
+      await c.shot(name);
     }
     await page.setViewportSize({ width: 1280, height: 800 });
   });
@@ -425,5 +394,9 @@ const TEMPLATE_POLICY = {
   it('ran no script it should not have, and the CSP refused nothing', () => {
     expect(cspViolations).toEqual([]);
     expect(pageErrors).toEqual([]);
+    console.log(
+      `console e2e: ${costs.screenshots} screenshots in ${Math.round(costs.screenshotMs)} ms, ` +
+        `${costs.axeRuns} axe runs in ${Math.round(costs.axeMs)} ms`,
+    );
   });
 });

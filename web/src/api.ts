@@ -135,8 +135,30 @@ async function toError(res: Response): Promise<ApiError> {
 }
 
 /**
- * One API call. A 401 triggers one refresh and one retry; when that fails too the session
- * ends (the console shows the login form again).
+ * Sends a request with the access token in its Authorization header. A 401 triggers one
+ * refresh and one retry; when that fails too the session ends (the login form shows again).
+ * @throws ApiError with the API's message and request id
+ */
+async function authorized(url: string, init: RequestInit, headers: Record<string, string>): Promise<Response> {
+  const send = () =>
+    fetch(url, {
+      ...init,
+      credentials: 'omit',
+      headers: { ...headers, ...(jwt ? { Authorization: `Bearer ${jwt}` } : {}) },
+    });
+  let res = await send();
+  if (res.status === 401 && (await refresh())) res = await send();
+  if (res.status === 401) forget();
+  if (!res.ok) throw await toError(res);
+  return res;
+}
+
+function urlOf(path: string, query?: URLSearchParams): string {
+  return `${BASE}${path}${query && [...query.keys()].length ? `?${query}` : ''}`;
+}
+
+/**
+ * One API call.
  * @throws ApiError with the API's message and request id
  */
 export async function api<T>(
@@ -146,26 +168,39 @@ export async function api<T>(
   query?: URLSearchParams,
   signal?: AbortSignal,
 ): Promise<T> {
-  const url = `${BASE}${path}${query && [...query.keys()].length ? `?${query}` : ''}`;
-  const send = () =>
-    fetch(url, {
-      method,
-      credentials: 'omit',
-      ...(signal ? { signal } : {}),
-      headers: {
-        Accept: 'application/json',
-        ...(jwt ? { Authorization: `Bearer ${jwt}` } : {}),
-        ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
-      },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-  let res = await send();
-  if (res.status === 401 && (await refresh())) res = await send();
-  if (res.status === 401) forget();
-  if (!res.ok) throw await toError(res);
+  const res = await authorized(
+    urlOf(path, query),
+    { method, ...(signal ? { signal } : {}), ...(body !== undefined ? { body: JSON.stringify(body) } : {}) },
+    { Accept: 'application/json', ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
+  );
   if (res.status === 204) return undefined as T;
   const type = res.headers.get('content-type') ?? '';
   return (type.includes('json') ? await res.json() : await res.text()) as T;
+}
+
+/**
+ * Fetches a file of the API (a report download) with the bearer token in its header and
+ * hands it to the browser as a download through a Blob URL, so the token never goes into
+ * a URL the browser could keep in its history or send elsewhere.
+ * @throws ApiError with the API's message and request id
+ */
+export async function saveDownload(path: string, query: URLSearchParams, fallbackName: string): Promise<void> {
+  const res = await authorized(urlOf(path, query), { method: 'GET' }, { Accept: '*/*' });
+  const disposition = res.headers.get('content-disposition') ?? '';
+  const name = /filename="([\w.-]{1,200})"/.exec(disposition)?.[1] ?? fallbackName;
+  const url = URL.createObjectURL(await res.blob());
+  try {
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = name;
+    a.hidden = true;
+    document.body.append(a);
+    a.click();
+    a.remove();
+  } finally {
+    // The click has started the download from the Blob by now; release it a little later.
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  }
 }
 
 /** A list envelope of the API. */

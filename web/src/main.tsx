@@ -8,12 +8,24 @@ import { CreateKeyPage } from './pages/create-key';
 import { InventoryPage } from './pages/inventory';
 import { JobPage, JobsPage } from './pages/jobs';
 import { KeyDetailPage } from './pages/key-detail';
-import { ConnectionsPage, KeyStoresPage, KmsPage, TemplatesPage, UsersPage } from './pages/resources';
+import { ConnectionsPage } from './pages/connections';
+import { KmsPage } from './pages/kms';
+import { KeyStoresPage, TemplatesPage } from './pages/resources';
+import { SchedulerPage } from './pages/scheduler';
+import { JobConfigPage, JobConfigRunPage } from './pages/scheduler-runs';
+import { NotificationsPage } from './pages/notifications';
+import { ReportPage } from './pages/report-detail';
+import { ReportsPage } from './pages/reports';
+import { WebhookDeliveriesPage } from './pages/webhook-deliveries';
+import { UsersPage } from './pages/users';
 
 const NAV: [string, string][] = [
   ['/keys', 'Inventory'],
   ['/create', 'Create key'],
   ['/jobs', 'Jobs'],
+  ['/scheduler', 'Scheduler'],
+  ['/reports', 'Reports'],
+  ['/notifications', 'Notifications'],
   ['/templates', 'Templates'],
   ['/kms', 'KMS accounts'],
   ['/connections', 'Connections'],
@@ -65,6 +77,11 @@ function View({ path }: { path: string }) {
   const parts = path.split('/').filter(Boolean);
   if (parts[0] === 'keys' && parts[1]) return <KeyDetailPage id={parts[1]} />;
   if (parts[0] === 'jobs' && parts[1] && parts[2]) return <JobPage kind={parts[1]} id={parts[2]} />;
+  if (parts[0] === 'scheduler' && parts[1] && parts[2] === 'runs' && parts[3])
+    return <JobConfigRunPage id={parts[1]} runId={parts[3]} />;
+  if (parts[0] === 'scheduler' && parts[1]) return <JobConfigPage id={parts[1]} />;
+  if (parts[0] === 'reports' && parts[1]) return <ReportPage id={parts[1]} />;
+  if (parts[0] === 'notifications' && parts[1]) return <WebhookDeliveriesPage id={parts[1]} />;
   switch (`/${parts[0] ?? 'keys'}`) {
     case '/keys':
       return <InventoryPage params={route.params} />;
@@ -72,6 +89,12 @@ function View({ path }: { path: string }) {
       return <CreateKeyPage />;
     case '/jobs':
       return <JobsPage />;
+    case '/scheduler':
+      return <SchedulerPage />;
+    case '/reports':
+      return <ReportsPage />;
+    case '/notifications':
+      return <NotificationsPage />;
     case '/templates':
       return <TemplatesPage />;
     case '/kms':

@@ -31,6 +31,9 @@ export function useRoute(): Route {
   useEffect(() => {
     const on = () => setRoute(parse(location.hash));
     addEventListener('hashchange', on);
+    // The fragment may have changed between the first render and this effect (a fast link
+    // or script right after a load): that change fired no event we heard, so read it now.
+    on();
     return () => removeEventListener('hashchange', on);
   }, []);
   return route;

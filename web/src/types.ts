@@ -127,3 +127,109 @@ export interface AuditRecord {
   status_code: number;
   request_id: string;
 }
+
+export interface JobConfig {
+  id: string;
+  name: string;
+  description: string | null;
+  operation: string;
+  run_at: string;
+  time_zone: string;
+  disabled: boolean;
+  next_run_at: string | null;
+  last_run_at: string | null;
+  cckm_key_rotation_params?: { cloud_name: string; expiration?: string; expire_in?: string; rotation_after?: string };
+  cckm_synchronization_params?: { kms?: string[]; regions?: string[]; synchronize_all?: boolean };
+}
+
+export interface JobConfigRun {
+  id: string;
+  createdAt: string;
+  trigger: string;
+  kind: string;
+  overall_status: string;
+  completed_at: string | null;
+  progress: Record<string, number>;
+  units: { label: string; status: string; message: string | null }[];
+  results: {
+    key_id?: string;
+    custom_key_store_id?: string;
+    status: string;
+    reason?: string;
+    valid_to?: string;
+  }[];
+}
+
+export const REPORT_TYPES = ['key-report', 'key-aging', 'key-usage'] as const;
+
+export interface Report {
+  id: string;
+  name: string;
+  report_type: string;
+  kms: string[];
+  regions: string[] | null;
+  from: string | null;
+  to: string | null;
+  unused_days?: number;
+  expiring_days?: number;
+  status: string;
+  message: string | null;
+  progress: { total: number; processed: number; percent: number };
+  row_count: number;
+  summary?: Record<string, unknown> | null;
+  createdAt: string;
+  completed_at: string | null;
+  created_by: string | null;
+}
+
+export interface ReportContents {
+  skip: number;
+  limit: number;
+  total: number;
+  columns: string[];
+  resources: Record<string, unknown>[];
+}
+
+export const WEBHOOK_EVENTS = [
+  'key.created',
+  'key.deleted',
+  'key.state_changed',
+  'key.policy_drift_detected',
+  'key.rotated',
+  'key.rotation_failed',
+  'key.material_expiring',
+  'key.pending_deletion',
+  'job.completed',
+  'job.failed',
+  'custom_key_store.connection_failed',
+] as const;
+
+export interface Webhook {
+  id: string;
+  url: string;
+  description: string | null;
+  events: string[];
+  disabled: boolean;
+  createdAt: string;
+  updatedAt: string;
+  created_by: string | null;
+}
+
+/** The create answer: the only time the signing secret is ever sent. */
+export interface WebhookCreated extends Webhook {
+  secret: string;
+}
+
+export interface WebhookDelivery {
+  id: string;
+  event_id: string;
+  event_type: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: string | null;
+  response_code: number | null;
+  response_excerpt: string | null;
+  last_error: string | null;
+  createdAt: string;
+  finished_at: string | null;
+}

@@ -83,9 +83,14 @@ describe('revocation of access tokens', () => {
     const res = await write(u.token);
     expect([401, 403]).toContain(res.status);
     expect([401, 403]).toContain((await read(u.token)).status);
-    // A fresh token reflects no group: authenticated, allowed nothing.
+    // A fresh token reflects no group: authenticated, allowed nothing (lists filter to nothing,
+    // a record is refused, a change is refused).
     const fresh = (await grant(u.username, u.password)).body.jwt as string;
-    expectError(await read(fresh), 403);
+    const listed = await read(fresh);
+    expectStatus(listed, 200);
+    expect(listed.body).toMatchObject({ total: 0, resources: [] });
+    expectError(await as(t, fresh).get('/cckm/aws/kms/kms'), 403);
+    expectError(await write(fresh), 403);
   });
 
   it('a demoted administrator cannot create an administrator with the old token', async () => {

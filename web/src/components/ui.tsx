@@ -53,6 +53,11 @@ const STATE_CLASS: Record<string, string> = {
   in_progress: 'info',
   failed: 'danger',
   cancelled: 'muted',
+  pending: 'info',
+  running: 'info',
+  delivered: 'ok',
+  enabled: 'ok',
+  disabled: 'muted',
 };
 
 export function Badge({ value }: { value: string | null | undefined }) {

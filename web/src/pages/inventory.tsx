@@ -20,6 +20,7 @@ const FILTERS = [
   'alias',
   'keyid',
   'arn',
+  'search',
 ] as const;
 const PAGING = ['skip', 'limit', 'sort'] as const;
 const SORTS: [string, string][] = [
@@ -34,13 +35,6 @@ function apiQuery(params: URLSearchParams): URLSearchParams {
   if (!q.has('limit')) q.set('limit', '25');
   if (!q.has('sort')) q.set('sort', '-createdAt');
   return q;
-}
-
-/** Where a search text goes: ARNs by `arn`, AWS key ids by `keyid`, anything else is an alias. */
-function searchParam(text: string): [string, string] {
-  if (text.startsWith('arn:')) return ['arn', text];
-  if (/^(mrk-)?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i.test(text)) return ['keyid', text];
-  return ['alias', text];
 }
 
 function Select({ name, label, options, value }: { name: string; label: string; options: string[]; value: string }) {
@@ -73,38 +67,28 @@ function rowClass(k: AwsKey): string {
   return classes.join(' ');
 }
 
-function Charts({ kms }: { kms: Kms[] }) {
+interface KeyStats {
+  total: number;
+  counts: { value: string | null; count: number }[];
+}
+
+/** Counts by state and by region of the keys the current filters match: one stats request each. */
+function Charts({ query }: { query: URLSearchParams }) {
+  const filters = new URLSearchParams(query);
+  for (const name of PAGING) filters.delete(name);
+  const key = filters.toString();
   const counts = useLoad(
     async (signal) => {
-      const count = async (name: string, value: string) =>
-        (
-          await api<Page<AwsKey>>(
-            'GET',
-            '/cckm/aws/keys',
-            undefined,
-            new URLSearchParams({ [name]: value, limit: '1' }),
-            signal,
-          )
-        ).total;
-      const regions = [...new Set(kms.flatMap((k) => k.regions))].sort().slice(0, 40);
-      const asks: [string, string][] = [
-        ...KEY_STATES.map((s) => ['keystate', s] as [string, string]),
-        ...regions.map((r) => ['region', r] as [string, string]),
-      ];
-      // The API has no counts by state or region: one `limit=1` list per bar (its `total`), three at a time
-      // so the browser's few connections stay free for the table.
-      const totals = new Map<string, number>();
-      const queue = [...asks];
-      await Promise.all(
-        [1, 2, 3].map(async () => {
-          for (let ask = queue.shift(); ask; ask = queue.shift()) totals.set(ask.join('='), await count(...ask));
-        }),
-      );
-      const pick = (name: string, values: readonly string[]) =>
-        values.map((v) => [v, totals.get(`${name}=${v}`) ?? 0] as [string, number]).filter(([, n]) => n > 0);
-      return { states: pick('keystate', KEY_STATES), regions: pick('region', regions) };
+      const by = async (group: string) => {
+        const q = new URLSearchParams(filters);
+        q.set('group_by', group);
+        const stats = await api<KeyStats>('GET', '/cckm/aws/keys/stats', undefined, q, signal);
+        return stats.counts.map((c) => [c.value ?? 'unknown', c.count] as [string, number]);
+      };
+      const [states, regions] = await Promise.all([by('state'), by('region')]);
+      return { states, regions };
     },
-    [kms],
+    [key],
   );
   if (!counts.data) return counts.error ? <ErrorBox error={counts.error} /> : <p class="sub">Counting keys…</p>;
   return (
@@ -112,7 +96,7 @@ function Charts({ kms }: { kms: Kms[] }) {
       <BarChart
         title="Keys by state"
         data={counts.data.states}
-        link={(s) => href('/keys', new URLSearchParams({ keystate: s }))}
+        link={(s) => href('/keys', s === 'unknown' ? undefined : new URLSearchParams({ keystate: s }))}
       />
       <BarChart
         title="Keys by region"
@@ -188,8 +172,7 @@ export function InventoryPage({ params }: { params: URLSearchParams }) {
     for (const [name, value] of form) {
       const v = String(value).trim();
       if (!v) continue;
-      if (name === 'search') next.append(...searchParam(v));
-      else next.append(name, v);
+      next.append(name, v);
     }
     for (const name of ['limit', 'sort']) if (params.get(name)) next.set(name, params.get(name)!);
     navigate('/keys', next);
@@ -208,7 +191,7 @@ export function InventoryPage({ params }: { params: URLSearchParams }) {
   const skip = Number(query.get('skip') ?? 0);
   const limit = Number(query.get('limit'));
   const total = page.data?.total ?? 0;
-  const search = params.get('arn') ?? params.get('keyid') ?? params.get('alias') ?? '';
+  const search = params.get('search') ?? '';
   const kms = options.data?.kms ?? [];
   const regions = [...new Set(kms.flatMap((k) => k.regions))].sort();
   const v = (name: string) => params.get(name) ?? '';
@@ -216,11 +199,11 @@ export function InventoryPage({ params }: { params: URLSearchParams }) {
   return (
     <>
       <h1>Key inventory</h1>
-      {options.data && page.data && <Charts kms={kms} />}
+      <Charts query={query} />
       <form class="filters" onSubmit={apply} aria-label="Filters" key={key}>
         <label class="search">
-          Alias, key id or ARN
-          <input name="search" type="search" defaultValue={search} maxLength={256} />
+          Search alias, key id, ARN or description
+          <input name="search" type="search" defaultValue={search} maxLength={128} />
         </label>
         <Select name="kms" label="KMS account" options={kms.map((k) => k.name)} value={v('kms')} />
         <Select name="region" label="Region" options={regions} value={v('region')} />

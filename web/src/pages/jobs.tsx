@@ -114,7 +114,7 @@ export function JobsPage() {
 }
 
 /** Polls the job until it ends. */
-function usePolledJob<T extends { overall_status: string }>(path: string): { job?: T; error?: unknown } {
+export function usePolledJob<T extends { overall_status: string }>(path: string): { job?: T; error?: unknown } {
   const [state, setState] = useState<{ job?: T; error?: unknown }>({});
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;

@@ -1,119 +1,14 @@
-import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { api, type Page } from '../api';
 import { Badge, ErrorBox, formatDate, prettyJson, Section, useConfirm, useLoad } from '../components/ui';
 import { href } from '../router';
-import type { Kms, Template } from '../types';
+import type { Template } from '../types';
+import { ListTable } from './list-table';
 
 type Row = Record<string, unknown>;
 
-/** A table of any list of the API: one column per [label, cell] pair. */
-function ListTable<T>({
-  label,
-  rows,
-  columns,
-}: {
-  label: string;
-  rows: T[];
-  columns: [string, (r: T) => ComponentChildren][];
-}) {
-  if (!rows.length) return <p>None yet.</p>;
-  return (
-    <div class="table-wrap">
-      <table aria-label={label}>
-        <thead>
-          <tr>
-            {columns.map(([name]) => (
-              <th scope="col" key={name}>
-                {name}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((r, i) => (
-            <tr key={i}>
-              {columns.map(([name, cell]) => (
-                <td key={name}>{cell(r)}</td>
-              ))}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
-  );
-}
-
 function useList<T>(path: string) {
   return useLoad(() => api<Page<T>>('GET', path, undefined, new URLSearchParams({ limit: '-1' })), [path]);
-}
-
-export function KmsPage() {
-  const list = useList<Kms>('/cckm/aws/kms');
-  return (
-    <>
-      <h1>KMS accounts</h1>
-      <ErrorBox error={list.error} />
-      <ListTable
-        label="KMS accounts"
-        rows={list.data?.resources ?? []}
-        columns={[
-          ['Name', (k) => <a href={href('/keys', new URLSearchParams({ kms: k.name }))}>{k.name}</a>],
-          ['AWS account', (k) => k.account_id],
-          ['Connection', (k) => k.connection],
-          ['Regions', (k) => k.regions.join(', ')],
-          ['Status', (k) => <Badge value={k.status} />],
-        ]}
-      />
-    </>
-  );
-}
-
-export function ConnectionsPage() {
-  const list = useList<Row>('/connectionmgmt/services/aws/connections');
-  const [answers, setAnswers] = useState<Record<string, unknown>>({});
-  const test = async (id: string) => {
-    try {
-      setAnswers((a) => ({ ...a, [id]: 'testing…' }));
-      const answer = await api<unknown>('POST', `/connectionmgmt/services/aws/connections/${id}/test`, {});
-      setAnswers((a) => ({ ...a, [id]: answer }));
-    } catch (err) {
-      setAnswers((a) => ({ ...a, [id]: err }));
-    }
-  };
-  return (
-    <>
-      <h1>Connections</h1>
-      <ErrorBox error={list.error} />
-      <ListTable
-        label="Connections"
-        rows={list.data?.resources ?? []}
-        columns={[
-          ['Name', (c) => String(c.name)],
-          ['Kind', (c) => String(c.cloud_name ?? c.service ?? '')],
-          ['Created', (c) => formatDate(String(c.createdAt))],
-          [
-            'Test',
-            (c) => {
-              const a = answers[String(c.id)];
-              return (
-                <>
-                  <button type="button" onClick={() => void test(String(c.id))}>
-                    Test {String(c.name)}
-                  </button>
-                  {a instanceof Error ? (
-                    <ErrorBox error={a} />
-                  ) : (
-                    a !== undefined && <pre class="answer">{prettyJson(a)}</pre>
-                  )}
-                </>
-              );
-            },
-          ],
-        ]}
-      />
-    </>
-  );
 }
 
 export function TemplatesPage() {
@@ -253,32 +148,6 @@ export function KeyStoresPage() {
         ]}
       />
       {dialog}
-    </>
-  );
-}
-
-export function UsersPage() {
-  const users = useList<Row>('/usermgmt/users');
-  const groups = useList<Row>('/usermgmt/groups');
-  return (
-    <>
-      <h1>Users and groups</h1>
-      <Section title="Users">
-        <ErrorBox error={users.error} />
-        <ListTable
-          label="Users"
-          rows={users.data?.resources ?? []}
-          columns={[
-            ['Username', (u) => String(u.username ?? u.name)],
-            ['Groups', (u) => (Array.isArray(u.groups) ? u.groups.join(', ') : '')],
-            ['Enabled', (u) => (u.enabled === false ? 'no' : 'yes')],
-          ]}
-        />
-      </Section>
-      <Section title="Groups">
-        <ErrorBox error={groups.error} />
-        <ListTable label="Groups" rows={groups.data?.resources ?? []} columns={[['Name', (g) => String(g.name)]]} />
-      </Section>
     </>
   );
 }

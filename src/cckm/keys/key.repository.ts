@@ -35,6 +35,8 @@ export interface KeyFilter {
   keyStates?: string[];
   keyUsages?: string[];
   origins?: string[];
+  /** The AWS custom key store ids (CustomKeyStoreId) keys are in. */
+  customKeyStoreIds?: string[];
   keyTypes?: string[];
   materialOrigins?: string[];
   keySpecs?: string[];

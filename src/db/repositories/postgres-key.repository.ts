@@ -26,6 +26,7 @@ const ANY_OF = [
   ['keyStates', 'keyState'],
   ['keyUsages', 'keyUsage'],
   ['origins', 'origin'],
+  ['customKeyStoreIds', 'customKeyStoreId'],
   ['keyTypes', 'keyType'],
   ['materialOrigins', 'keyMaterialOrigin'],
   ['keySpecs', 'keySpec'],

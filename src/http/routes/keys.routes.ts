@@ -43,6 +43,7 @@ function keyFilter(req: Request): KeyListFilter {
     keyStates: many(req, 'keystate'),
     keyUsages: many(req, 'keyusage'),
     origins: many(req, 'origin'),
+    customKeyStoreIds: many(req, 'custom_key_store_id'),
     keyTypes: many(req, 'key_type'),
     materialOrigins: many(req, 'key_material_origin'),
     keySpecs: many(req, 'CustomerMasterKeySpec'),

@@ -210,6 +210,28 @@ describe('GET /cckm/aws/keys — paging, sort, filters', () => {
       expect(await listIds(t, `keyid=00000000-0000-0000-0000-000000000000`)).toEqual([]);
     });
 
+    it('custom_key_store_id, repeated; the counts follow it', async () => {
+      // Records in stores as a synchronization would write them (the column AWS's CustomKeyStoreId fills).
+      const inStore = async (id: string, store: string | null) =>
+        t.db.db.updateTable('awsKeys').set({ customKeyStoreId: store }).where('id', '=', id).execute();
+      await inStore(k.alpha.id, 'cks-1111111111111111a');
+      await inStore(k.mac.id, 'cks-2222222222222222b');
+      try {
+        expect(await listIds(t, 'custom_key_store_id=cks-1111111111111111a')).toEqual(ids('alpha'));
+        expect(
+          await listIds(t, 'custom_key_store_id=cks-1111111111111111a&custom_key_store_id=cks-2222222222222222b'),
+        ).toEqual(ids('alpha', 'mac'));
+        expect(await listIds(t, 'custom_key_store_id=cks-1111111111111111a&region=eu-west-1')).toEqual([]);
+        expect(await listIds(t, 'custom_key_store_id=cks-0000000000000000c')).toEqual([]);
+        const stats = await get(t, `${KEYS}/stats?group_by=state&custom_key_store_id=cks-2222222222222222b`);
+        expect(stats.body).toMatchObject({ total: 1, counts: [{ value: 'Enabled', count: 1 }] });
+        expectBadRequest(await get(t, `${KEYS}?custom_key_store_id=${'c'.repeat(65)}`), 'custom_key_store_id');
+      } finally {
+        await inStore(k.alpha.id, null);
+        await inStore(k.mac.id, null);
+      }
+    });
+
     it('id, repeated', async () => {
       expect(await listIds(t, `id=${k.alpha.id}&id=${k.ext.id}`)).toEqual(ids('alpha', 'ext'));
     });

@@ -12,6 +12,7 @@ const FILTERS = [
   'CustomerMasterKeySpec',
   'keyusage',
   'origin',
+  'custom_key_store_id',
   'multi_region',
   'policy_drift',
   'gone',
@@ -156,11 +157,22 @@ export function InventoryPage({ params }: { params: URLSearchParams }) {
   const query = apiQuery(params);
   const key = query.toString();
   const options = useLoad(async () => {
-    const [kms, templates] = await Promise.all([
-      api<Page<Kms>>('GET', '/cckm/aws/kms', undefined, new URLSearchParams({ limit: '-1' })),
-      api<Page<Template>>('GET', '/cckm/aws/templates', undefined, new URLSearchParams({ limit: '-1' })),
+    const all = new URLSearchParams({ limit: '-1' });
+    const [kms, templates, stores] = await Promise.all([
+      api<Page<Kms>>('GET', '/cckm/aws/kms', undefined, all),
+      api<Page<Template>>('GET', '/cckm/aws/templates', undefined, all),
+      api<Page<{ name: string; aws_param?: { custom_key_store_id?: string } }>>(
+        'GET',
+        '/cckm/aws/custom-key-stores',
+        undefined,
+        all,
+      ),
     ]);
-    return { kms: kms.resources, templates: templates.resources };
+    // Only stores AWS knows (linked) have an id keys can be in.
+    const linked = stores.resources.flatMap((s) =>
+      s.aws_param?.custom_key_store_id ? [{ id: s.aws_param.custom_key_store_id, name: s.name }] : [],
+    );
+    return { kms: kms.resources, templates: templates.resources, stores: linked };
   }, []);
   const page = useLoad((signal) => api<Page<AwsKey>>('GET', '/cckm/aws/keys', undefined, query, signal), [key]);
   const [selected, setSelected] = useState(new Set<string>());
@@ -216,6 +228,17 @@ export function InventoryPage({ params }: { params: URLSearchParams }) {
         />
         <Select name="keyusage" label="Usage" options={[...KEY_USAGES]} value={v('keyusage')} />
         <Select name="origin" label="Origin" options={[...ORIGINS]} value={v('origin')} />
+        <div class="field">
+          <label for="f-store">Custom key store</label>
+          <select id="f-store" name="custom_key_store_id">
+            <option value="">any</option>
+            {(options.data?.stores ?? []).map((s) => (
+              <option key={s.id} value={s.id} selected={s.id === v('custom_key_store_id')}>
+                {s.name}
+              </option>
+            ))}
+          </select>
+        </div>
         <Select name="multi_region" label="Multi-Region" options={['true', 'false']} value={v('multi_region')} />
         <Select name="policy_drift" label="Policy drift" options={['true', 'false']} value={v('policy_drift')} />
         <Select name="gone" label="Gone from AWS" options={['true', 'false']} value={v('gone')} />

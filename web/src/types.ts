@@ -1,4 +1,6 @@
 /** The API's records as the console reads them (openapi/cckm.yaml), limited to the fields it shows. */
+import { KEY_SPECS as SERVER_KEY_SPECS, USAGES_BY_SPEC } from '../../src/cckm/keys/key-rules.js';
+import { WEBHOOK_EVENT_TYPES } from '../../src/cckm/notifications/webhook-event-types.js';
 
 export const KEY_STATES = [
   'Enabled',
@@ -13,27 +15,9 @@ export const KEY_STATES = [
 export const KEY_USAGES = ['ENCRYPT_DECRYPT', 'SIGN_VERIFY', 'GENERATE_VERIFY_MAC', 'KEY_AGREEMENT'] as const;
 export const ORIGINS = ['AWS_KMS', 'EXTERNAL', 'AWS_CLOUDHSM', 'EXTERNAL_KEY_STORE'] as const;
 
-/** Each key spec with the key usages AWS KMS accepts for it (CreateKey's documented combinations). */
-export const SPEC_USAGES: Record<string, string[]> = {
-  SYMMETRIC_DEFAULT: ['ENCRYPT_DECRYPT'],
-  RSA_2048: ['ENCRYPT_DECRYPT', 'SIGN_VERIFY'],
-  RSA_3072: ['ENCRYPT_DECRYPT', 'SIGN_VERIFY'],
-  RSA_4096: ['ENCRYPT_DECRYPT', 'SIGN_VERIFY'],
-  ECC_NIST_P256: ['SIGN_VERIFY', 'KEY_AGREEMENT'],
-  ECC_NIST_P384: ['SIGN_VERIFY', 'KEY_AGREEMENT'],
-  ECC_NIST_P521: ['SIGN_VERIFY', 'KEY_AGREEMENT'],
-  ECC_SECG_P256K1: ['SIGN_VERIFY'],
-  ECC_NIST_EDWARDS25519: ['SIGN_VERIFY'],
-  HMAC_224: ['GENERATE_VERIFY_MAC'],
-  HMAC_256: ['GENERATE_VERIFY_MAC'],
-  HMAC_384: ['GENERATE_VERIFY_MAC'],
-  HMAC_512: ['GENERATE_VERIFY_MAC'],
-  SM2: ['ENCRYPT_DECRYPT', 'SIGN_VERIFY', 'KEY_AGREEMENT'],
-  ML_DSA_44: ['SIGN_VERIFY'],
-  ML_DSA_65: ['SIGN_VERIFY'],
-  ML_DSA_87: ['SIGN_VERIFY'],
-};
-export const KEY_SPECS = Object.keys(SPEC_USAGES);
+/** Each key spec with the key usages AWS KMS accepts for it: the server's own table (pure, bundled here). */
+export const SPEC_USAGES: Readonly<Record<string, readonly string[]>> = USAGES_BY_SPEC;
+export const KEY_SPECS: readonly string[] = SERVER_KEY_SPECS;
 
 export interface AwsKey {
   id: string;
@@ -190,19 +174,8 @@ export interface ReportContents {
   resources: Record<string, unknown>[];
 }
 
-export const WEBHOOK_EVENTS = [
-  'key.created',
-  'key.deleted',
-  'key.state_changed',
-  'key.policy_drift_detected',
-  'key.rotated',
-  'key.rotation_failed',
-  'key.material_expiring',
-  'key.pending_deletion',
-  'job.completed',
-  'job.failed',
-  'custom_key_store.connection_failed',
-] as const;
+/** The events a webhook may subscribe to: the server's list (pure, bundled here). */
+export const WEBHOOK_EVENTS = WEBHOOK_EVENT_TYPES;
 
 export interface Webhook {
   id: string;

@@ -2,6 +2,7 @@
  * What AWS KMS allows when creating a key, checked before calling the provider so that
  * bad input gets a 400 naming the field (AWS would answer with a less specific error).
  * Source: the AWS KMS API model (KeySpec, KeyUsageType, OriginType) and CreateKey docs.
+ * Pure (no imports): the web console bundles it for its create form, so the two never disagree.
  */
 
 export const KEY_SPECS = [

@@ -1,22 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { KeyRecord } from '../common/records.js';
+import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from './webhook-event-types.js';
 
-/** Every event a webhook may subscribe to. */
-export const WEBHOOK_EVENT_TYPES = [
-  'key.created',
-  'key.deleted',
-  'key.state_changed',
-  'key.policy_drift_detected',
-  'key.rotated',
-  'key.rotation_failed',
-  'key.material_expiring',
-  'key.pending_deletion',
-  'job.completed',
-  'job.failed',
-  'custom_key_store.connection_failed',
-] as const;
-
-export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+export type { WebhookEventType };
 
 export const isWebhookEventType = (v: unknown): v is WebhookEventType =>
   typeof v === 'string' && (WEBHOOK_EVENT_TYPES as readonly string[]).includes(v);

@@ -1,5 +1,5 @@
 import type { ListQuery } from '../common/list.js';
-import type { WebhookEventType } from './webhook-events.js';
+import type { WebhookEventType } from './webhook-event-types.js';
 
 /** A webhook subscription as the API shows it: never its secret. */
 export interface WebhookRecord {

@@ -3,7 +3,8 @@ import { assertCanWrite, type Principal } from '../../auth/principal.js';
 import type { SecretBox } from '../../auth/secret-box.js';
 import { LimitExceededError, NotFoundError, ValidationError } from '../../errors/index.js';
 import type { ListQuery, Page } from '../common/list.js';
-import { isWebhookEventType, WEBHOOK_EVENT_TYPES } from './webhook-events.js';
+import { WEBHOOK_EVENT_TYPES } from './webhook-event-types.js';
+import { isWebhookEventType } from './webhook-events.js';
 import { checkWebhookSecret, generateWebhookSecret, webhookSecretPurpose } from './webhook-secret.js';
 import type { WebhookTargetPolicy } from './webhook-target.js';
 import type {

@@ -27,6 +27,15 @@ const CRED = {
   raw_secret_access_key: 'c2VjcmV0LW9mLXRoZS10aGlyZC1wYXJ0eS1wcm94eS0x',
 };
 
+/** The account root's statement of a default key policy (the emulator's account). */
+const root = {
+  Sid: 'Enable IAM User Permissions',
+  Effect: 'Allow',
+  Principal: { AWS: 'arn:aws:iam::123456789012:root' },
+  Action: 'kms:*',
+  Resource: '*',
+};
+
 describe('webhooks', () => {
   let t: TestApp;
   const receiver = new Receiver();
@@ -232,13 +241,6 @@ describe('webhooks', () => {
 
     it('delivers drift and deletion that a refresh finds (changes made outside opencckm)', async () => {
       const h = await hook('/outside', ['key.policy_drift_detected', 'key.deleted']);
-      const root = {
-        Sid: 'Enable IAM User Permissions',
-        Effect: 'Allow',
-        Principal: { AWS: 'arn:aws:iam::123456789012:root' },
-        Action: 'kms:*',
-        Resource: '*',
-      };
       const tpl = await admin().post('/api/v1/cckm/aws/templates', {
         name: 'hooked-template',
         kms: 'kms',
@@ -375,13 +377,6 @@ describe('webhooks', () => {
 
     it('delivers the state changes and drift a synchronization finds, once each, however often it runs', async () => {
       const h = await hook('/synced', ['key.state_changed', 'key.pending_deletion', 'key.policy_drift_detected']);
-      const root = {
-        Sid: 'Enable IAM User Permissions',
-        Effect: 'Allow',
-        Principal: { AWS: 'arn:aws:iam::123456789012:root' },
-        Action: 'kms:*',
-        Resource: '*',
-      };
       const tpl = await admin().post('/api/v1/cckm/aws/templates', {
         name: 'synced-template',
         kms: 'kms',

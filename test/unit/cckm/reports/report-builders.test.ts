@@ -5,6 +5,7 @@ import { createReportBuilder } from '../../../../src/cckm/reports/report-builder
 import { rotationMode } from '../../../../src/cckm/reports/report-cells.js';
 import type { ReportKey, ReportKms } from '../../../../src/cckm/reports/report-types.js';
 import { MAX_DISTINCT, Tally } from '../../../../src/cckm/reports/tally.js';
+import { reportKey } from './report-key.js';
 
 const NOW = new Date('2026-12-01T00:00:00Z');
 const DAY = 86_400_000;
@@ -15,32 +16,7 @@ let seq = 0;
 /** A symmetric AWS_KMS key created 10 days ago, with overrides. */
 function aKey(o: Partial<ReportKey> = {}): ReportKey {
   seq++;
-  return {
-    id: `00000000-0000-4000-8000-${String(seq).padStart(12, '0')}`,
-    kmsId: 'kms-1',
-    region: 'us-east-1',
-    kmsKeyId: `key-${seq}`,
-    arn: `arn:aws:kms:us-east-1:111122223333:key/key-${seq}`,
-    aliases: [],
-    description: null,
-    keyState: 'Enabled',
-    keySpec: 'SYMMETRIC_DEFAULT',
-    keyUsage: 'ENCRYPT_DECRYPT',
-    origin: 'AWS_KMS',
-    customKeyStoreId: null,
-    policyTemplateId: null,
-    policyDrift: false,
-    rotationJobEnabled: false,
-    rotatedAt: null,
-    keyRotationEnabled: false,
-    rotationPeriodInDays: null,
-    nextRotationDate: null,
-    validTo: null,
-    deletionDate: null,
-    createdAt: daysAgo(10),
-    cursorAt: '2026-11-21 00:00:00.000001+00',
-    ...o,
-  };
+  return reportKey(seq, { createdAt: daysAgo(10), cursorAt: '2026-11-21 00:00:00.000001+00', ...o });
 }
 
 describe('key-report builder', () => {

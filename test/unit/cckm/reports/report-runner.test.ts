@@ -11,37 +11,14 @@ import type {
   StoredReportRow,
 } from '../../../../src/cckm/reports/report.repository.js';
 import type { ReportKey, ReportParams, ReportRowValues } from '../../../../src/cckm/reports/report-types.js';
+import { reportKey } from './report-key.js';
 
 const REPORT_ID = '11111111-1111-4111-8111-111111111111';
 const P: Principal = { userId: 'u1', username: 'admin', account: 'kylo', groups: ['admin'] };
 
-function key(i: number): ReportKey {
-  return {
-    id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-    kmsId: 'kms-1',
-    region: i % 2 ? 'us-east-1' : 'eu-west-1',
-    kmsKeyId: `k${i}`,
-    arn: null,
-    aliases: [],
-    description: null,
-    keyState: 'Enabled',
-    keySpec: 'SYMMETRIC_DEFAULT',
-    keyUsage: 'ENCRYPT_DECRYPT',
-    origin: 'AWS_KMS',
-    customKeyStoreId: null,
-    policyTemplateId: null,
-    policyDrift: false,
-    rotationJobEnabled: false,
-    rotatedAt: null,
-    keyRotationEnabled: false,
-    rotationPeriodInDays: null,
-    nextRotationDate: null,
-    validTo: null,
-    deletionDate: null,
-    createdAt: new Date('2026-11-01T00:00:00Z'),
-    cursorAt: String(i).padStart(8, '0'),
-  };
-}
+/** Keys alternate between two regions; ARNs are not read by the runner. */
+const key = (i: number): ReportKey =>
+  reportKey(i, { region: i % 2 ? 'us-east-1' : 'eu-west-1', kmsKeyId: `k${i}`, arn: null });
 
 /** Reports held in memory; `keys` are served in keyset pages by their cursor. */
 class FakeReports implements Pick<

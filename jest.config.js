@@ -1,14 +1,18 @@
 import os from 'node:os';
 
 /**
- * jest in native ESM mode (run through `node --experimental-vm-modules`), TypeScript through
- * esbuild (test/support/esbuild-transform.mjs: types stripped only; `npm run typecheck` checks them).
+ * jest with jest-light-runner: test files are imported natively by long-lived worker threads,
+ * so modules load once per worker, not once per file (see DESIGN.md, Test tooling). In the
+ * workers TypeScript goes through tsx's hooks (test/support/typescript-hooks.mjs) and every
+ * test and hook gets a time limit (test/support/test-timeouts.ts); jest's global setup and
+ * teardown go through the esbuild transform below. Types are checked by `npm run typecheck`.
  */
 const common = {
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': '<rootDir>/test/support/esbuild-transform.mjs' },
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
-  testEnvironment: 'node',
+  runner: 'jest-light-runner',
+  setupFiles: ['<rootDir>/test/support/typescript-hooks.mjs'],
+  setupFilesAfterEnv: ['<rootDir>/test/support/test-timeouts.ts'],
 };
 
 export default {
@@ -36,7 +40,7 @@ export default {
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },
   ],
-  testTimeout: 60000,
+  testSequencer: '<rootDir>/test/support/test-sequencer.mjs',
   // Every test file has its own cloned database and free ports, so files run side by side.
   // One worker more than there are cores: files wait on PostgreSQL, spawned servers and
   // Terraform's provider, and the extra worker fills that time (2 cores, whole suite from a

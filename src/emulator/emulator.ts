@@ -45,7 +45,7 @@ export interface KmsEmulatorOptions {
   /**
    * How often the built-in scheduler deletes keys whose deletion date has passed and
    * rotates keys whose rotation is due, in ms. Default 10 000; 0 disables the timer
-   * (call {@link KmsEmulator.runScheduledTasks} yourself, as tests with a fake clock do).
+   * (call {@link KmsEmulator.runScheduledTasks} yourself, as tests do, with the time to run as).
    */
   schedulerIntervalMs?: number;
   /** The CloudHSM service behind AWS_CLOUDHSM custom key stores (default: the built-in simulation, `emulator.cloudHsm`). */
@@ -220,10 +220,13 @@ export class KmsEmulator {
     return this.faultInjector.list();
   }
 
-  /** Deletes keys whose deletion date has passed and rotates keys that are due (see core/scheduler.ts). */
-  async runScheduledTasks(): Promise<ScheduledTaskResult> {
+  /**
+   * Deletes keys whose deletion date has passed and rotates keys that are due (see
+   * core/scheduler.ts), as of `now` (default: the emulator's clock; tests pass a later time).
+   */
+  async runScheduledTasks(now: Date = this.clock()): Promise<ScheduledTaskResult> {
     const clusterKeys = clusterKeysPendingDeletion(this.registry);
-    const result = await runScheduledTasks(this.registry, this.clock(), {
+    const result = await runScheduledTasks(this.registry, now, {
       begin: () => new Transaction(this.registry),
       commit: (tx) => this.committer.commit(tx),
       sealEntry: (doc, material) => this.vault.seal(doc, material),

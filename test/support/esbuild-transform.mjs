@@ -1,9 +1,8 @@
 /**
- * Jest transform for TypeScript through esbuild (already the console's bundler): it strips the
- * types and keeps the ES modules, as `tsc` does with `isolatedModules`; `npm run typecheck`
- * checks the types. It replaced ts-jest, which loaded the TypeScript compiler into every worker:
- * on a fresh clone (empty jest cache) one app-level file plus one emulator file took 22.6 s of
- * CPU with ts-jest and 13.3 s with this.
+ * Jest transform for TypeScript through esbuild (already the console's bundler), used for jest's
+ * global setup and teardown (the test files themselves go through tsx's hooks in the light
+ * runner's workers, see jest.config.js). It strips the types and keeps the ES modules, as `tsc`
+ * does with `isolatedModules`; `npm run typecheck` checks the types.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';

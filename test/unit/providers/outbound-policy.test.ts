@@ -1,4 +1,4 @@
-import { jest } from '@jest/globals';
+
 import dns from 'node:dns';
 import {
   hostPortsOf,

@@ -1,4 +1,4 @@
-import { jest } from '@jest/globals';
+
 import { AuditService, type AuditEventInput, type AuditRepository } from '../../../../src/cckm/audit/audit.service.js';
 import type { AuditSpool, DrainResult } from '../../../../src/cckm/audit/audit-spool.js';
 import { DatabaseUnavailableError } from '../../../../src/errors/index.js';

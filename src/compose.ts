@@ -172,6 +172,7 @@ async function openEmulator(
       onAuthzDecision: decisionLogger(config.emulatorAuthzLog, (line) => logger.info(line)),
       defaultAccountId: config.emulatorAccountId,
       cloudHsmTransitionMs: config.emulatorCloudHsmTransitionMs,
+      cloudHsmScryptLogN: config.emulatorCloudHsmScryptLogN,
       xksClient: emulatorXksClient(config),
       xksEndpointResolver: emulatorXksEndpoints(config),
     });

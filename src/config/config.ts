@@ -56,6 +56,8 @@ export interface Config {
   readonly emulatorCloudHsmAdmin: boolean;
   /** How long simulated CloudHSM clusters and HSMs stay in their in-progress states, in ms. */
   readonly emulatorCloudHsmTransitionMs: number;
+  /** EMULATOR_CLOUDHSM_SCRYPT_LOG_N: log2 of scrypt's N for simulated HSM users' passwords (default 14). */
+  readonly emulatorCloudHsmScryptLogN: number;
   /** EMULATOR_XKS_ENDPOINTS: where the emulator really calls XKS proxies (`https://host=http://127.0.0.1:port,...`). */
   readonly emulatorXksEndpoints: string;
   /** The emulator's per-call timeout towards XKS proxies, in ms. */
@@ -334,6 +336,7 @@ export function loadConfig(env: Env = process.env): Config {
     emulatorAuthzLog: oneOf(env, 'EMULATOR_AUTHZ_LOG', ['deny', 'all', 'off'] as const, 'deny'),
     emulatorCloudHsmAdmin: bool(env, 'EMULATOR_CLOUDHSM_ADMIN', false),
     emulatorCloudHsmTransitionMs: int(env, 'EMULATOR_CLOUDHSM_TRANSITION_MS', 300, 0, 600000),
+    emulatorCloudHsmScryptLogN: int(env, 'EMULATOR_CLOUDHSM_SCRYPT_LOG_N', 14, 10, 20),
     emulatorXksEndpoints: env.EMULATOR_XKS_ENDPOINTS?.trim() ?? '',
     emulatorXksTimeoutMs: int(env, 'EMULATOR_XKS_TIMEOUT_MS', 2000, 50, 60000),
     ...(env.EMULATOR_SEED?.trim() ? { emulatorSeedPath: env.EMULATOR_SEED.trim() } : {}),

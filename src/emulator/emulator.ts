@@ -63,6 +63,8 @@ export interface KmsEmulatorOptions {
    * initialization, deletion) take, in ms of `clock`; default 300, 0 = immediate.
    */
   cloudHsmTransitionMs?: number;
+  /** log2 of scrypt's N for the simulated CloudHSM's user passwords (10–20, default 14). */
+  cloudHsmScryptLogN?: number;
   /**
    * How many keys' unsealed material stays cached in memory (evicted by CLOCK, an
    * approximation of least recently used; a miss opens the sealed secret again, one
@@ -109,7 +111,7 @@ export class KmsEmulator {
     store: EmulatorStore,
     readonly defaultAccountId: string,
     clock: (() => Date) | undefined,
-    cloudHsmTransitionMs?: number,
+    cloudHsm: { transitionMs?: number; scryptLogN?: number },
     materialCacheKeys = DEFAULT_MATERIAL_CACHE_KEYS,
     authorizer = new Authorizer(IdentityDirectory.empty()),
   ) {
@@ -117,7 +119,7 @@ export class KmsEmulator {
     this.vault = new KeyVault(rootKey, materialCacheKeys);
     this.committer = new Committer(store);
     this.clock = clock ?? (() => new Date());
-    this.cloudHsm = new CloudHsmEmulator({ store, rootKey, clock: this.clock, transitionMs: cloudHsmTransitionMs });
+    this.cloudHsm = new CloudHsmEmulator({ store, rootKey, clock: this.clock, ...cloudHsm });
     this.connector = new StoreConnector({
       registry: this.registry,
       begin: () => new Transaction(this.registry),
@@ -139,7 +141,7 @@ export class KmsEmulator {
       options.store,
       options.defaultAccountId,
       options.clock,
-      options.cloudHsmTransitionMs,
+      { transitionMs: options.cloudHsmTransitionMs, scryptLogN: options.cloudHsmScryptLogN },
       options.materialCacheKeys,
       new Authorizer(options.identities ?? IdentityDirectory.empty(), options.onAuthzDecision),
     );

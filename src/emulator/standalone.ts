@@ -69,6 +69,7 @@ export async function startStandaloneEmulator(opts: {
     rootKey: opts.rootKey,
     defaultAccountId: config.emulatorAccountId,
     cloudHsmTransitionMs: config.emulatorCloudHsmTransitionMs,
+    cloudHsmScryptLogN: config.emulatorCloudHsmScryptLogN,
     xksClient: new HttpXksClient({ timeoutMs: config.emulatorXksTimeoutMs }),
     xksEndpointResolver: parseXksEndpoints(config.emulatorXksEndpoints),
   });

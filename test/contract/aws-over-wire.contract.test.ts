@@ -16,6 +16,7 @@ const ROLE_ACCOUNT = '777788889999';
 
 async function startWire(options: { stsMaxSessionSeconds?: number } = {}) {
   const emulator = await KmsEmulator.open({
+    cloudHsmScryptLogN: 10, // cheap hashes for HSM users in tests
     store: new InMemoryEmulatorStore(),
     rootKey: randomBytes(32),
     defaultAccountId: '123456789012',

@@ -21,6 +21,7 @@ interface Wire {
 
 async function startWire(opts: { admin: boolean }): Promise<Wire> {
   const emulator = await KmsEmulator.open({
+    cloudHsmScryptLogN: 10, // cheap hashes for HSM users in tests
     store: new InMemoryEmulatorStore(),
     rootKey: randomBytes(32),
     defaultAccountId: '123456789012',

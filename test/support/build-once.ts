@@ -12,10 +12,10 @@ const LOCK = path.join(ROOT, 'dist/.e2e-build.lock');
 const STALE_LOCK_MS = 10 * 60_000;
 
 /**
- * Compiles the server (`tsc -p tsconfig.build.json`, incremental) before an e2e file spawns
- * it, so e2e tests never run a stale `dist/`. e2e files run in parallel workers: a lock
- * directory lets one compile while the others wait, and the waiters' own incremental builds
- * then find nothing to do (about a second).
+ * Compiles the server as `npm run build` does (`tsc -b tsconfig.build.json`) before an e2e file
+ * spawns it, so e2e tests never run a stale `dist/`. e2e files run in parallel workers: a lock
+ * directory lets one compile while the others wait, and the waiters' builds then find
+ * everything up to date (0.4 s; `tsc -p --incremental` re-checked the program, 5 s of CPU).
  * @throws Error with the compiler's output when the build fails
  */
 export async function buildOnce(): Promise<void> {
@@ -33,14 +33,7 @@ export async function buildOnce(): Promise<void> {
   try {
     const build = spawnSync(
       process.execPath,
-      [
-        path.join(ROOT, 'node_modules/typescript/bin/tsc'),
-        '-p',
-        'tsconfig.build.json',
-        '--incremental',
-        '--tsBuildInfoFile',
-        'dist/.tsbuildinfo',
-      ],
+      [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-b', 'tsconfig.build.json'],
       { cwd: ROOT, encoding: 'utf8', timeout: 300_000 },
     );
     if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}${build.stderr}`);

@@ -66,8 +66,11 @@ export class ReportService {
       await this.reports.delete(p.account, id);
       throw err;
     }
+    // Read before waking the runner, so the answer is the report as created (pending): read
+    // after, a small report could already be finished, and the 201 would vary from run to run.
+    const view = await this.get(p, id);
     this.onCreated();
-    return this.get(p, id);
+    return view;
   }
 
   /** @throws NotFoundError when the caller's account has no such report; ForbiddenError without reportview */

@@ -21,7 +21,7 @@ import {
   type HsmKeyDoc,
   type HsmUserDoc,
 } from './cluster-record.js';
-import { gcmDecrypt, gcmEncrypt, hashPassword, verifyPassword } from './cluster-secrets.js';
+import { DEFAULT_SCRYPT_LOG_N, gcmDecrypt, gcmEncrypt, hashPassword, verifyPassword } from './cluster-secrets.js';
 import type { CloudHsmDirectory, HsmClusterView, KmsUserLogin } from './directory.js';
 
 export type { HsmOperationName, HsmOperations } from './cluster-operations.js';
@@ -37,6 +37,8 @@ export interface CloudHsmEmulatorOptions {
    * state until then and its final state on any read after. Default 300; 0 = immediate.
    */
   transitionMs?: number;
+  /** log2 of scrypt's N for HSM user passwords (10–20, default 14); stored hashes keep theirs. */
+  scryptLogN?: number;
 }
 
 /** Consecutive failed logins after which a crypto user is locked out (until its password is set again). */
@@ -79,6 +81,7 @@ export class CloudHsmEmulator implements CloudHsmDirectory {
   private readonly rootKey: Uint8Array;
   private readonly clock: () => Date;
   private readonly transitionMs: number;
+  private readonly scryptLogN: number;
   private tail: Promise<unknown> = Promise.resolve();
   private closed = false;
 
@@ -90,6 +93,10 @@ export class CloudHsmEmulator implements CloudHsmDirectory {
     this.rootKey = options.rootKey;
     this.clock = options.clock;
     this.transitionMs = t;
+    const logN = options.scryptLogN ?? DEFAULT_SCRYPT_LOG_N;
+    if (!Number.isInteger(logN) || logN < 10 || logN > 20)
+      throw new Error('scryptLogN must be an integer from 10 to 20');
+    this.scryptLogN = logN;
   }
 
   /**
@@ -169,7 +176,7 @@ export class CloudHsmEmulator implements CloudHsmDirectory {
         pending: undefined,
         settlesAt: undefined,
         stateMessage: undefined,
-        coPasswordHash: hashPassword(coPassword),
+        coPasswordHash: hashPassword(coPassword, this.scryptLogN),
       });
     });
   }
@@ -206,7 +213,7 @@ export class CloudHsmEmulator implements CloudHsmDirectory {
       const user: HsmUserDoc = {
         clusterId,
         username,
-        passwordHash: hashPassword(password),
+        passwordHash: hashPassword(password, this.scryptLogN),
         failedLogins: 0,
         lockedOut: false,
       };

@@ -7,17 +7,19 @@ import { awsError } from '../../errors/index.js';
  * in memory and, sealed under the emulator root key, in the store.
  */
 
-const SCRYPT_N = 16_384;
+/** log2 of scrypt's N for new password hashes unless the emulator is given another (2^14). */
+export const DEFAULT_SCRYPT_LOG_N = 14;
 const SALT_BYTES = 16;
 const HASH_BYTES = 32;
-/** scrypt with N=2^14, r=8 needs 16 MiB; allow a little more than that. */
-const MAXMEM = 64 * 1024 * 1024;
+/** scrypt with r=8 needs 128·N bytes (16 MiB at N=2^14, 128 MiB at the largest N allowed, 2^20). */
+const MAXMEM = 192 * 1024 * 1024;
 
-/** Hashes a password with a fresh salt. */
-export function hashPassword(password: string): string {
+/** Hashes a password with a fresh salt at scrypt cost N = 2^`logN`; the hash records N. */
+export function hashPassword(password: string, logN = DEFAULT_SCRYPT_LOG_N): string {
+  const n = 2 ** logN;
   const salt = randomBytes(SALT_BYTES);
-  const hash = scryptSync(password.normalize('NFC'), salt, HASH_BYTES, { N: SCRYPT_N, r: 8, p: 1, maxmem: MAXMEM });
-  return `scrypt$${SCRYPT_N}$${salt.toString('base64')}$${hash.toString('base64')}`;
+  const hash = scryptSync(password.normalize('NFC'), salt, HASH_BYTES, { N: n, r: 8, p: 1, maxmem: MAXMEM });
+  return `scrypt$${n}$${salt.toString('base64')}$${hash.toString('base64')}`;
 }
 
 /** True when `password` matches `stored` (constant-time comparison); false for a malformed hash. */

@@ -56,7 +56,14 @@ interface Running {
 }
 
 async function start(store: EmulatorStore, rootKey: Uint8Array, clock: () => Date): Promise<Running> {
-  const emulator = await KmsEmulator.open({ store, rootKey, defaultAccountId: ACCOUNT, schedulerIntervalMs: 0, clock });
+  const emulator = await KmsEmulator.open({
+    store,
+    rootKey,
+    defaultAccountId: ACCOUNT,
+    schedulerIntervalMs: 0,
+    clock,
+    cloudHsmScryptLogN: 10, // cheap hashes for HSM users in tests
+  });
   const server = createServer(
     createEmulatorWireHandler(emulator, {
       credentials: CREDENTIALS,

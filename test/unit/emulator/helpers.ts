@@ -33,6 +33,7 @@ export async function openHarness(
   const rootKey = opts.rootKey ?? new Uint8Array(randomBytes(32));
   const clock = opts.clock ?? new FakeClock();
   const emulator = await KmsEmulator.open({
+    cloudHsmScryptLogN: 10, // cheap hashes for HSM users in tests
     store,
     rootKey,
     defaultAccountId: ACCOUNT,

@@ -32,6 +32,7 @@ export async function openHsmHarness(
       },
     });
   const emulator = await KmsEmulator.open({
+    cloudHsmScryptLogN: 10, // cheap hashes for HSM users in tests
     store,
     rootKey,
     defaultAccountId: HSM_ACCOUNT,

@@ -28,6 +28,7 @@ class FlakyStore implements EmulatorStore {
 async function open(store: EmulatorStore, rootKey: Uint8Array, directory: FakeCloudHsmDirectory) {
   const { KmsEmulator } = await import('../../../../src/emulator/emulator.js');
   return KmsEmulator.open({
+    cloudHsmScryptLogN: 10, // cheap hashes for HSM users in tests
     store,
     rootKey,
     defaultAccountId: ACCOUNT,

@@ -184,6 +184,7 @@ export async function startHarness(opts: { realCloudHsm?: boolean; clock?: () =>
   );
   const open = () =>
     KmsEmulator.open({
+      cloudHsmScryptLogN: 10, // cheap hashes for HSM users in tests
       store,
       rootKey,
       defaultAccountId: ACCOUNT,

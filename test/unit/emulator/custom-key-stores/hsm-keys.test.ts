@@ -12,6 +12,7 @@ async function setup() {
   const directory = new FakeCloudHsmDirectory();
   const cluster = directory.addCluster(CLUSTER);
   const emulator = await KmsEmulator.open({
+    cloudHsmScryptLogN: 10, // cheap hashes for HSM users in tests
     store: new InMemoryEmulatorStore(),
     rootKey: new Uint8Array(randomBytes(32)),
     defaultAccountId: ACCOUNT,

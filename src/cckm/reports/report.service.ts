@@ -66,8 +66,8 @@ export class ReportService {
       await this.reports.delete(p.account, id);
       throw err;
     }
-    // Read before waking the runner, so the answer is the report as created (pending): read
-    // after, a small report could already be finished, and the 201 would vary from run to run.
+    // Read before waking the runner, so the answer is the report as created (pending, or
+    // running when a runner's own tick claimed it first), never a report already finished.
     const view = await this.get(p, id);
     this.onCreated();
     return view;

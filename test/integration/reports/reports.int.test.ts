@@ -24,7 +24,9 @@ describe('reports', () => {
   async function runReport(body: object, token = t.adminToken): Promise<{ report: Body; seen: Body[] }> {
     const res = await as(t, token).post(REPORTS, body);
     if (res.status !== 201) throw new Error(`report: ${res.status} ${JSON.stringify(res.body)}`);
-    expect(res.body).toMatchObject({ status: 'pending', summary: null });
+    // The runner may claim it at once (a timer tick can come before the answer is read).
+    expect(['pending', 'running']).toContain(res.body.status);
+    expect(res.body.summary).toBeNull();
     const seen: Body[] = [res.body];
     const until = Date.now() + 60_000;
     for (;;) {

@@ -10,7 +10,7 @@ import os from 'node:os';
 const common = {
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': '<rootDir>/test/support/esbuild-transform.mjs' },
-  runner: 'jest-light-runner',
+  runner: '<rootDir>/test/support/shared-pool-runner.mjs',
   setupFiles: ['<rootDir>/test/support/typescript-hooks.mjs'],
   setupFilesAfterEnv: ['<rootDir>/test/support/test-timeouts.ts'],
 };

@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import { createApp, type App } from './app.js';
 import { ROOT_ACCOUNT, type Principal } from './auth/principal.js';
-import { configurePasswordHashing } from './auth/passwords.js';
 import { deriveKey, SecretBox } from './auth/secret-box.js';
 import { TokenService } from './auth/tokens.js';
 import { UserStateCache } from './auth/user-state.js';
@@ -213,11 +212,6 @@ function emulatorXksClient(config: Config): HttpXksClient {
 
 /** Builds the whole service over an open database: keys, emulator, providers, domain services, HTTP app. */
 export async function compose({ config, db, logger }: ComposeOptions): Promise<Composed> {
-  configurePasswordHashing({
-    scryptLogN: config.login.scryptLogN,
-    concurrency: config.login.hashConcurrency,
-    queue: config.login.hashQueue,
-  });
   const masterKey = await loadOrCreateKey(config.masterKey, config.dataDir, 'master.key');
   const box = new SecretBox(deriveKey(masterKey, 'secrets'));
   const users = new PostgresUserRepository(db.db);
@@ -271,6 +265,11 @@ export async function compose({ config, db, logger }: ComposeOptions): Promise<C
     {
       refreshTtlSeconds: config.jwt.refreshTtlSeconds,
       login: config.login,
+      passwordHashing: {
+        scryptLogN: config.login.scryptLogN,
+        concurrency: config.login.hashConcurrency,
+        queue: config.login.hashQueue,
+      },
       idempotencyTtlSeconds: config.idempotencyTtlSeconds,
       emulatorEnabled: config.emulatorEnabled,
       emulatorRegions: config.emulatorRegions,

@@ -1,3 +1,4 @@
+import { PasswordHasher, type PasswordHashingOptions } from '../auth/passwords.js';
 import type { SecretBox } from '../auth/secret-box.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { ProviderResolver } from '../providers/registry.js';
@@ -119,6 +120,8 @@ export interface ServiceOptions {
   jobLogger?: JobLogger;
   refreshTtlSeconds: number;
   login: { maxFailures: number; lockSeconds: number; failureRetentionHours?: number };
+  /** scrypt cost and concurrency of this instance's password hashing (defaults: 2^15, 2 at once, 64 waiting). */
+  passwordHashing?: PasswordHashingOptions;
   idempotencyTtlSeconds: number;
   emulatorEnabled: boolean;
   /** The per-tenant ExternalId of every AssumeRole (derived from the master key). */
@@ -156,10 +159,12 @@ export function createServices(
   const { events } = notifications;
   const keyActions = new KeyActionService(repos.keys, kms, templates, events);
   const xksKeys = new XksKeyService(repos.xksKeys, box);
+  const passwords = new PasswordHasher(o.passwordHashing);
   const auth = new AuthService(
     repos.users,
     repos.groups,
     tokens,
+    passwords,
     o.refreshTtlSeconds,
     repos.loginFailures,
     o.login,
@@ -220,7 +225,7 @@ export function createServices(
     ...jobs,
     ...scheduler.services,
     auth,
-    users: new UserService(repos.users, repos.groups, o.onUserChange),
+    users: new UserService(repos.users, repos.groups, passwords, o.onUserChange),
     connections: new ConnectionService(repos.connections, box, providers, {
       emulatorEnabled: o.emulatorEnabled,
       externalIds: o.awsExternalIds,

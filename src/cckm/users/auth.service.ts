@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { hashPassword, verifyPassword } from '../../auth/passwords.js';
+import type { PasswordHasher } from '../../auth/passwords.js';
 import { BUILT_IN_GROUPS, ROOT_ACCOUNT, type Principal } from '../../auth/principal.js';
 import type { TokenService } from '../../auth/tokens.js';
 import { ConflictError, RateLimitedError, UnauthenticatedError } from '../../errors/index.js';
@@ -43,6 +43,7 @@ export class AuthService {
     private readonly users: UserRepository,
     private readonly groups: GroupRepository,
     private readonly tokens: TokenService,
+    private readonly passwords: PasswordHasher,
     private readonly refreshTtlSeconds: number,
     private readonly failures: LoginFailureRepository,
     /**
@@ -68,7 +69,7 @@ export class AuthService {
       username: 'admin',
       name: 'Bootstrap administrator',
       email: null,
-      passwordHash: await hashPassword(password),
+      passwordHash: await this.passwords.hash(password),
       groups: ['admin'],
     });
     return configuredPassword ? { created: true } : { created: true, generatedPassword: password };
@@ -96,9 +97,9 @@ export class AuthService {
     if (locked)
       throw new RateLimitedError(`Too many failed logins for this username; try again after ${locked.toISOString()}`);
     // Hash even for unknown users so response time does not reveal which usernames exist.
-    const ok = await verifyPassword(
+    const ok = await this.passwords.verify(
       password,
-      user?.passwordHash ?? (await (this.dummyHash ??= hashPassword(randomUUID()))),
+      user?.passwordHash ?? (await (this.dummyHash ??= this.passwords.hash(randomUUID()))),
     );
     if (!user || !ok || user.disabled) {
       await this.failures.recordFailure(

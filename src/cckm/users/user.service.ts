@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { hashPassword } from '../../auth/passwords.js';
+import type { PasswordHasher } from '../../auth/passwords.js';
 import { assertAdmin, assertCanRead, isAdmin, ROOT_ACCOUNT, type Principal } from '../../auth/principal.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors/index.js';
 import { MAX_PAGE, type ListQuery, type Page } from '../common/list.js';
@@ -33,6 +33,7 @@ export class UserService {
   constructor(
     private readonly users: UserRepository,
     private readonly groups: GroupRepository,
+    private readonly passwords: PasswordHasher,
     /** Told about every user whose tokens a change revoked, so this instance's user-state cache forgets it at once. */
     private readonly onUserChange: (userId: string) => void = () => {},
   ) {}
@@ -69,7 +70,7 @@ export class UserService {
       username: input.username,
       name: input.name ?? null,
       email: input.email ?? null,
-      passwordHash: await hashPassword(input.password),
+      passwordHash: await this.passwords.hash(input.password),
       groups,
     });
   }
@@ -84,7 +85,7 @@ export class UserService {
       throw new ConflictError('Administrators cannot disable themselves or leave the admin group');
     }
     const groups = input.groups ? await this.checkGroups(user.account, input.groups) : undefined;
-    const passwordHash = input.password ? await hashPassword(input.password) : undefined;
+    const passwordHash = input.password ? await this.passwords.hash(input.password) : undefined;
     // Access tokens issued before a new password, a disable or any group change stop working.
     const groupsChanged =
       groups !== undefined && (groups.length !== user.groups.length || groups.some((g) => !user.groups.includes(g)));

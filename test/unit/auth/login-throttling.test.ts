@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { HashLimiter, hashPassword, verifyPassword, configurePasswordHashing } from '../../../src/auth/passwords.js';
+import { HashLimiter, PasswordHasher } from '../../../src/auth/passwords.js';
 import { RateLimitedError } from '../../../src/errors/index.js';
 import { loginRateLimit } from '../../../src/http/middleware/login-rate-limit.js';
 
@@ -28,12 +28,12 @@ describe('HashLimiter (concurrent password hashes)', () => {
   });
 
   it('a hash made at a cheaper configured cost keeps verifying after the cost changes', async () => {
-    configurePasswordHashing({ scryptLogN: 10 });
-    const cheap = await hashPassword('correct horse');
+    const cheap = await new PasswordHasher({ scryptLogN: 10 }).hash('correct horse');
     expect(cheap.split('$')[1]).toBe('1024');
-    configurePasswordHashing({ scryptLogN: 15 });
-    await expect(verifyPassword('correct horse', cheap)).resolves.toBe(true);
-    await expect(verifyPassword('wrong', cheap)).resolves.toBe(false);
+    const usual = new PasswordHasher({ scryptLogN: 15 });
+    expect((await usual.hash('correct horse')).split('$')[1]).toBe('32768');
+    await expect(usual.verify('correct horse', cheap)).resolves.toBe(true);
+    await expect(usual.verify('wrong', cheap)).resolves.toBe(false);
   });
 });
 

@@ -1,5 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { hashPassword, verifyPassword } from '../../../src/auth/passwords.js';
+import { PasswordHasher } from '../../../src/auth/passwords.js';
+
+const passwords = new PasswordHasher();
+const hashPassword = (password: string) => passwords.hash(password);
+const verifyPassword = (password: string, stored: string) => passwords.verify(password, stored);
 import { deriveKey, SecretBox } from '../../../src/auth/secret-box.js';
 import { InternalError } from '../../../src/errors/index.js';
 

@@ -1,4 +1,3 @@
-
 import { AuditService, type AuditEventInput, type AuditRepository } from '../../../../src/cckm/audit/audit.service.js';
 import type { AuditSpool, DrainResult } from '../../../../src/cckm/audit/audit-spool.js';
 import { DatabaseUnavailableError } from '../../../../src/errors/index.js';

@@ -43,7 +43,8 @@ export default {
   testSequencer: '<rootDir>/test/support/test-sequencer.mjs',
   // Every test file has its own cloned database and free ports, so files run side by side.
   // One worker more than there are cores: files wait on PostgreSQL, spawned servers and
-  // Terraform's provider, and the extra worker fills that time (2 cores, whole suite from a
-  // fresh clone: 313 s with two workers, 286 s with three). JEST_MAX_WORKERS overrides.
+  // Terraform's provider, and the extra worker fills that time (2 cores, whole suite, fresh
+  // jest cache, before the pools were shared: 310 s with two workers, 284-305 s with three,
+  // 317 s with four). JEST_MAX_WORKERS overrides.
   maxWorkers: process.env.JEST_MAX_WORKERS || os.availableParallelism() + 1,
 };

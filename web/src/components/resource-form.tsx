@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api';
-import { ErrorBox, Section } from './ui';
+import { FormActions, Section } from './ui';
 
 /** One input of a resource form; `list` is a comma-separated text sent as an array. */
 export interface FieldSpec {
@@ -184,17 +184,7 @@ export function ResourceForm({
               </label>
             );
           })}
-        <div class="buttons">
-          <button type="submit" disabled={busy}>
-            {editing ? 'Save changes' : 'Create'}
-          </button>
-          {onCancel && (
-            <button type="button" onClick={onCancel}>
-              Cancel
-            </button>
-          )}
-        </div>
-        <ErrorBox error={error} />
+        <FormActions submit={editing ? 'Save changes' : 'Create'} disabled={busy} onCancel={onCancel} error={error} />
       </form>
     </Section>
   );

@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError } from '../api';
+import { api, ApiError } from '../api';
 
 /** An API error as the user needs it: the API's message and the request id to quote. */
 export function ErrorBox({ error }: { error: unknown }) {
@@ -141,6 +141,81 @@ export function useConfirm(): [ComponentChildren, (text: ComponentChildren, acti
     </dialog>
   ) : null;
   return [dialog, confirm];
+}
+
+/** A definition list of labelled values (`<dl class="facts">`), labels already worded for people. */
+export function Facts({ rows }: { rows: readonly (readonly [string, ComponentChildren])[] }) {
+  return (
+    <dl class="facts">
+      {rows.map(([label, value]) => (
+        <div key={label}>
+          <dt>{label}</dt>
+          <dd>{value}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+/** A form's submit button, its Cancel button (when `onCancel` is given), then the error of the last submit. */
+export function FormActions({
+  submit,
+  disabled,
+  onCancel,
+  error,
+}: {
+  submit: string;
+  disabled?: boolean;
+  onCancel?: () => void;
+  error: unknown;
+}) {
+  return (
+    <>
+      <div class="buttons">
+        <button type="submit" disabled={disabled}>
+          {submit}
+        </button>
+        {onCancel && (
+          <button type="button" onClick={onCancel}>
+            Cancel
+          </button>
+        )}
+      </div>
+      <ErrorBox error={error} />
+    </>
+  );
+}
+
+/** How often a page re-reads something still in progress (a job, a report). */
+export const POLL_MS = 500;
+
+/**
+ * Reads `path` now and again every {@link POLL_MS} while `running(value)` holds, then keeps the
+ * final value; a failed read keeps the last value beside the error. `running` should be a
+ * module-level function (it is read when `path` changes, not on every render).
+ */
+export function usePolled<T>(path: string, running: (value: T) => boolean): { data?: T; error?: unknown } {
+  const [state, setState] = useState<{ data?: T; error?: unknown }>({});
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let live = true;
+    const tick = async () => {
+      try {
+        const data = await api<T>('GET', path);
+        if (!live) return;
+        setState({ data });
+        if (running(data)) timer = setTimeout(() => void tick(), POLL_MS);
+      } catch (error) {
+        if (live) setState((s) => ({ ...s, error }));
+      }
+    };
+    void tick();
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [path]);
+  return state;
 }
 
 export function Section({ title, children }: { title: string; children: ComponentChildren }) {

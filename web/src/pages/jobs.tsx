@@ -1,10 +1,8 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api, type Page } from '../api';
-import { Badge, ErrorBox, formatDate, Section, useLoad } from '../components/ui';
+import { Badge, ErrorBox, Facts, formatDate, Section, useLoad, usePolled } from '../components/ui';
 import { href, navigate } from '../router';
 import type { BulkJob, Kms, SyncJob } from '../types';
-
-const POLL_MS = 500;
 
 function StartSync({ kms }: { kms: Kms[] }) {
   const [all, setAll] = useState(true);
@@ -113,29 +111,12 @@ export function JobsPage() {
   );
 }
 
+const jobRunning = (job: { overall_status: string }) => job.overall_status === 'in_progress';
+
 /** Polls the job until it ends. */
 export function usePolledJob<T extends { overall_status: string }>(path: string): { job?: T; error?: unknown } {
-  const [state, setState] = useState<{ job?: T; error?: unknown }>({});
-  useEffect(() => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let live = true;
-    const tick = async () => {
-      try {
-        const job = await api<T>('GET', path);
-        if (!live) return;
-        setState({ job });
-        if (job.overall_status === 'in_progress') timer = setTimeout(() => void tick(), POLL_MS);
-      } catch (error) {
-        if (live) setState((s) => ({ ...s, error }));
-      }
-    };
-    void tick();
-    return () => {
-      live = false;
-      clearTimeout(timer);
-    };
-  }, [path]);
-  return state;
+  const { data, error } = usePolled<T>(path, jobRunning);
+  return { job: data, error };
 }
 
 function SyncJobView({ id }: { id: string }) {
@@ -153,14 +134,7 @@ function SyncJobView({ id }: { id: string }) {
         {done} of {p.regions_total} account regions done
         <progress max={p.regions_total || 1} value={done} />
       </label>
-      <dl class="facts">
-        {Object.entries(p).map(([k, v]) => (
-          <div key={k}>
-            <dt>{k.replace(/_/g, ' ')}</dt>
-            <dd>{v}</dd>
-          </div>
-        ))}
-      </dl>
+      <Facts rows={Object.entries(p).map(([k, v]) => [k.replace(/_/g, ' '), v])} />
       {job.overall_status === 'in_progress' && !job.cancel_requested && (
         <button type="button" onClick={() => void api('POST', `/cckm/aws/synchronization-jobs/${id}/cancel`)}>
           Cancel

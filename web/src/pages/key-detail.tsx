@@ -1,5 +1,5 @@
 import { api, type Page } from '../api';
-import { Badge, ErrorBox, formatDate, prettyJson, Section, useLoad } from '../components/ui';
+import { Badge, ErrorBox, Facts, formatDate, prettyJson, Section, useLoad } from '../components/ui';
 import { href } from '../router';
 import type { AuditRecord, AwsKey, Template } from '../types';
 import { keyName } from './inventory';
@@ -144,14 +144,9 @@ export function KeyDetailPage({ id }: { id: string }) {
       <ErrorBox error={key.error} />
       <KeyActions k={k} templateName={template.data?.name} onChange={key.reload} />
       <Section title="Metadata">
-        <dl class="facts">
-          {facts.map(([label, value]) => (
-            <div key={label}>
-              <dt>{label}</dt>
-              <dd>{value === undefined || value === null ? '—' : String(value)}</dd>
-            </div>
-          ))}
-        </dl>
+        <Facts
+          rows={facts.map(([label, value]) => [label, value === undefined || value === null ? '—' : String(value)])}
+        />
       </Section>
       <Section title="Key policy">
         {k.policy_drift && template.data ? (

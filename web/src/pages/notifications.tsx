@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type Page } from '../api';
-import { Badge, ErrorBox, formatDate, Section, useConfirm, useLoad } from '../components/ui';
+import { Badge, ErrorBox, FormActions, formatDate, Section, useConfirm, useLoad } from '../components/ui';
 import { href } from '../router';
 import { WEBHOOK_EVENTS, type Webhook, type WebhookCreated } from '../types';
 import { ListTable } from './list-table';
@@ -132,15 +132,12 @@ function WebhookForm({ webhook, done }: { webhook?: Webhook; done: (saved?: Webh
             pattern="[!-~]+"
           />
         </label>
-        <div class="buttons">
-          <button type="submit" disabled={busy || !d.events.length}>
-            {webhook ? 'Save changes' : 'Create webhook'}
-          </button>
-          <button type="button" onClick={() => done()}>
-            Cancel
-          </button>
-        </div>
-        <ErrorBox error={error} />
+        <FormActions
+          submit={webhook ? 'Save changes' : 'Create webhook'}
+          disabled={busy || !d.events.length}
+          onCancel={() => done()}
+          error={error}
+        />
       </form>
     </Section>
   );

@@ -1,9 +1,9 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api, saveDownload, type Page } from '../api';
-import { Badge, ErrorBox, formatDate, Section, useConfirm, useLoad } from '../components/ui';
+import { Badge, ErrorBox, Facts, formatDate, Section, useConfirm, useLoad, usePolled } from '../components/ui';
 import { href, navigate } from '../router';
 import type { Kms, Report, ReportContents } from '../types';
-import { deleteReport, inProgress, POLL_MS, REPORTS } from './reports';
+import { deleteReport, inProgress, REPORTS } from './reports';
 
 const ROWS_PER_PAGE = 25;
 /** Columns of free text (from AWS), wrapped at words rather than kept on one line. */
@@ -23,27 +23,8 @@ const isCounts = (k: string, v: object) =>
 
 /** Follows the report until its job ends (pending, then running), then keeps its final state. */
 function usePolledReport(id: string): { report?: Report; error?: unknown } {
-  const [state, setState] = useState<{ report?: Report; error?: unknown }>({});
-  useEffect(() => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let live = true;
-    const tick = async () => {
-      try {
-        const report = await api<Report>('GET', `${REPORTS}/${id}`);
-        if (!live) return;
-        setState({ report });
-        if (inProgress(report)) timer = setTimeout(() => void tick(), POLL_MS);
-      } catch (error) {
-        if (live) setState((s) => ({ ...s, error }));
-      }
-    };
-    void tick();
-    return () => {
-      live = false;
-      clearTimeout(timer);
-    };
-  }, [id]);
-  return state;
+  const { data, error } = usePolled<Report>(`${REPORTS}/${id}`, inProgress);
+  return { report: data, error };
 }
 
 /**
@@ -56,14 +37,7 @@ function Summary({ summary }: { summary: Record<string, unknown> }) {
   const groups = entries.filter(([, v]) => v !== null && typeof v === 'object') as [string, object][];
   return (
     <Section title="Summary">
-      <dl class="facts">
-        {plain.map(([k, v]) => (
-          <div key={k}>
-            <dt>{human(k)}</dt>
-            <dd>{v === null ? '—' : cellText(v)}</dd>
-          </div>
-        ))}
-      </dl>
+      <Facts rows={plain.map(([k, v]) => [human(k), v === null ? '—' : cellText(v)])} />
       <div class="summary">
         {groups.map(([k, v]) => (
           <div class="table-wrap" key={k}>
@@ -202,8 +176,8 @@ export function ReportPage({ id }: { id: string }) {
             </label>
           )}
           {r.message && <p class={r.status === 'failed' ? 'error' : 'sub'}>{r.message}</p>}
-          <dl class="facts">
-            {(
+          <Facts
+            rows={
               [
                 ['Type', r.report_type],
                 ['KMS accounts', r.kms.map(kmsName).join(', ')],
@@ -216,13 +190,8 @@ export function ReportPage({ id }: { id: string }) {
                 ['Completed', formatDate(r.completed_at)],
                 ['Rows', String(r.row_count)],
               ] as [string, string][]
-            ).map(([k, v]) => (
-              <div key={k}>
-                <dt>{k}</dt>
-                <dd>{v}</dd>
-              </div>
-            ))}
-          </dl>
+            }
+          />
           <div class="buttons">
             {r.status === 'completed' && (
               <>

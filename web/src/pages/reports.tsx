@@ -1,12 +1,11 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, type Page } from '../api';
-import { Badge, ErrorBox, formatDate, Section, useConfirm, useLoad } from '../components/ui';
+import { Badge, ErrorBox, FormActions, formatDate, POLL_MS, Section, useConfirm, useLoad } from '../components/ui';
 import { href, navigate } from '../router';
 import { REPORT_TYPES, type Kms, type Report } from '../types';
 import { ListTable } from './list-table';
 
 export const REPORTS = '/cckm/aws/reports';
-export const POLL_MS = 500;
 
 /** Whether the report's job has yet to end (the console follows it until then). */
 export const inProgress = (r: Report) => r.status === 'pending' || r.status === 'running';
@@ -162,15 +161,7 @@ function ReportForm({ kms, done }: { kms: Kms[]; done: (saved?: Report) => void 
             />
           </label>
         )}
-        <div class="buttons">
-          <button type="submit" disabled={busy}>
-            Generate report
-          </button>
-          <button type="button" onClick={() => done()}>
-            Cancel
-          </button>
-        </div>
-        <ErrorBox error={error} />
+        <FormActions submit="Generate report" disabled={busy} onCancel={() => done()} error={error} />
       </form>
     </Section>
   );

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, type Page } from '../api';
-import { Badge, ErrorBox, formatDate, Section, useLoad } from '../components/ui';
+import { Badge, ErrorBox, Facts, formatDate, Section, useLoad } from '../components/ui';
 import { href, navigate } from '../router';
 import type { JobConfig, JobConfigRun } from '../types';
 import { usePolledJob } from './jobs';
@@ -32,23 +32,16 @@ export function JobConfigPage({ id }: { id: string }) {
       <ErrorBox error={config.error ?? runs.error ?? error} />
       {c && (
         <>
-          <dl class="facts">
-            {(
-              [
-                ['Operation', c.operation],
-                ['Schedule', `${c.run_at} (${c.time_zone})`],
-                ['State', c.disabled ? 'disabled' : 'enabled'],
-                ['Next run', formatDate(c.next_run_at)],
-                ['Last run', formatDate(c.last_run_at)],
-                ['Description', c.description ?? ''],
-              ] as const
-            ).map(([k, v]) => (
-              <div key={k}>
-                <dt>{k}</dt>
-                <dd>{v}</dd>
-              </div>
-            ))}
-          </dl>
+          <Facts
+            rows={[
+              ['Operation', c.operation],
+              ['Schedule', `${c.run_at} (${c.time_zone})`],
+              ['State', c.disabled ? 'disabled' : 'enabled'],
+              ['Next run', formatDate(c.next_run_at)],
+              ['Last run', formatDate(c.last_run_at)],
+              ['Description', c.description ?? ''],
+            ]}
+          />
           <button type="button" onClick={() => void runNow()}>
             Run now
           </button>
@@ -93,14 +86,7 @@ export function JobConfigRunPage({ id, runId }: { id: string; runId: string }) {
             Run of {run.kind} <Badge value={run.overall_status} />
           </h1>
           <ErrorBox error={error} />
-          <dl class="facts">
-            {Object.entries(run.progress).map(([k, v]) => (
-              <div key={k}>
-                <dt>{k.replace(/_/g, ' ')}</dt>
-                <dd>{v}</dd>
-              </div>
-            ))}
-          </dl>
+          <Facts rows={Object.entries(run.progress).map(([k, v]) => [k.replace(/_/g, ' '), v])} />
           {run.units.length > 0 && (
             <ListTable
               label="Status per unit"

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, type Page } from '../api';
-import { Badge, ErrorBox, formatDate, Section, useLoad } from '../components/ui';
+import { Badge, ErrorBox, FormActions, formatDate, Section, useLoad } from '../components/ui';
 import { href, navigate } from '../router';
 import type { JobConfig, JobConfigRun, Kms } from '../types';
 import { ListTable } from './list-table';
@@ -199,13 +199,7 @@ function JobConfigForm({ config, kms, done }: { config?: JobConfig; kms: Kms[]; 
             )}
           </fieldset>
         )}
-        <div class="buttons">
-          <button type="submit">{config ? 'Save changes' : 'Create job'}</button>
-          <button type="button" onClick={() => done()}>
-            Cancel
-          </button>
-        </div>
-        <ErrorBox error={error} />
+        <FormActions submit={config ? 'Save changes' : 'Create job'} onCancel={() => done()} error={error} />
       </form>
     </Section>
   );

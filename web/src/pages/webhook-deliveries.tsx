@@ -1,13 +1,12 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, type Page } from '../api';
-import { Badge, ErrorBox, formatDate, Section, useLoad } from '../components/ui';
+import { Badge, ErrorBox, Facts, formatDate, POLL_MS, Section, useLoad } from '../components/ui';
 import { href } from '../router';
 import type { Webhook, WebhookDelivery } from '../types';
 import { ListTable } from './list-table';
 import { WEBHOOKS } from './notifications';
 
 const PER_PAGE = 25;
-const POLL_MS = 1000;
 const unfinished = (d: WebhookDelivery) => d.status === 'pending' || d.status === 'running';
 
 /** One webhook and its deliveries, newest first, followed while some are still being attempted. */
@@ -23,7 +22,7 @@ export function WebhookDeliveriesPage({ id }: { id: string }) {
   const waiting = rows.some(unfinished);
   useEffect(() => {
     if (!waiting || list.loading) return;
-    const timer = setTimeout(list.reload, POLL_MS);
+    const timer = setTimeout(list.reload, POLL_MS * 2);
     return () => clearTimeout(timer);
   }, [waiting, list.loading, list.data]);
   const w = webhook.data;
@@ -36,21 +35,14 @@ export function WebhookDeliveriesPage({ id }: { id: string }) {
       <h1>Webhook deliveries</h1>
       <ErrorBox error={webhook.error ?? list.error} />
       {w && (
-        <dl class="facts">
-          {(
-            [
-              ['URL', w.url],
-              ['Events', w.events.join(', ')],
-              ['State', w.disabled ? 'disabled' : 'enabled'],
-              ['Description', w.description ?? ''],
-            ] as const
-          ).map(([k, v]) => (
-            <div key={k}>
-              <dt>{k}</dt>
-              <dd>{v}</dd>
-            </div>
-          ))}
-        </dl>
+        <Facts
+          rows={[
+            ['URL', w.url],
+            ['Events', w.events.join(', ')],
+            ['State', w.disabled ? 'disabled' : 'enabled'],
+            ['Description', w.description ?? ''],
+          ]}
+        />
       )}
       <Section title="Deliveries">
         <div class="buttons">

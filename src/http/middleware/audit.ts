@@ -1,6 +1,8 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { AuditService } from '../../cckm/audit/audit.service.js';
+import { httpStatusOf } from '../../errors/http-mapping.js';
+import { AppError } from '../../errors/index.js';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -66,4 +68,38 @@ export function auditTrail(audit: AuditService, logger: Logger, pending: Set<Pro
     });
     next();
   };
+}
+
+/**
+ * Runs a read whose answer is sensitive (a store's credentials, a report's rows) and records
+ * its outcome, allowed or refused, before the route answers: the audit trail above skips
+ * reads, since they change nothing. Answers what `read` answered; rethrows what it threw.
+ */
+export async function auditedRead<T>(
+  audit: AuditService,
+  req: Request,
+  what: { action: string; resourceType: string; resourceId: string; details?: Record<string, unknown> },
+  read: () => Promise<T>,
+): Promise<T> {
+  const event = (statusCode: number) =>
+    audit.record({
+      account: req.principal!.account,
+      actor: req.principal!.username,
+      action: req.operationId ?? what.action,
+      resourceType: what.resourceType,
+      resourceId: what.resourceId,
+      result: statusCode < 400 ? 'success' : 'failure',
+      statusCode,
+      requestId: req.id,
+      ...(what.details ? { details: what.details } : {}),
+    });
+  let value: T;
+  try {
+    value = await read();
+  } catch (err) {
+    await event(err instanceof AppError ? httpStatusOf(err) : 500);
+    throw err;
+  }
+  await event(200);
+  return value;
 }

@@ -11,8 +11,7 @@ import type {
   HyokKeyInput,
   StoreKeyInput,
 } from '../../cckm/custom-key-stores/store-actions.service.js';
-import { AppError } from '../../errors/index.js';
-import { httpStatusOf } from '../../errors/http-mapping.js';
+import { auditedRead } from '../middleware/audit.js';
 import {
   customKeyStore,
   storeCredentials,
@@ -121,25 +120,12 @@ export function customKeyStoreRoutes(deps: {
   );
   // The one answer with a store's secret: audited (a read, so the audit middleware does not) before it is sent.
   r.get(`${BASE}/:id/credentials`, async (req, res) => {
-    const event = (statusCode: number) =>
-      audit.record({
-        account: req.principal!.account,
-        actor: req.principal!.username,
-        action: req.operationId ?? 'getCustomKeyStoreCredentials',
-        resourceType: 'custom-key-store',
-        resourceId: id(req),
-        result: statusCode < 400 ? 'success' : 'failure',
-        statusCode,
-        requestId: req.id,
-      });
-    let shown;
-    try {
-      shown = await credentials.credentials(req.principal!, id(req));
-    } catch (err) {
-      await event(err instanceof AppError ? httpStatusOf(err) : 500);
-      throw err;
-    }
-    await event(200);
+    const shown = await auditedRead(
+      audit,
+      req,
+      { action: 'getCustomKeyStoreCredentials', resourceType: 'custom-key-store', resourceId: id(req) },
+      () => credentials.credentials(req.principal!, id(req)),
+    );
     res.setHeader('Cache-Control', 'no-store');
     res.json(storeCredentials(shown));
   });

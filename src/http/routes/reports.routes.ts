@@ -4,8 +4,8 @@ import { csvHeader, csvRow } from '../../cckm/reports/csv-writer.js';
 import type { ReportInput } from '../../cckm/reports/report-request.js';
 import type { ReportDownload, ReportService } from '../../cckm/reports/report.service.js';
 import { parsePaging } from '../../cckm/common/list.js';
-import { AppError, ValidationError } from '../../errors/index.js';
-import { httpStatusOf } from '../../errors/http-mapping.js';
+import { ValidationError } from '../../errors/index.js';
+import { auditedRead } from '../middleware/audit.js';
 import { report } from '../presenters/report.presenter.js';
 import { COMMON_SORT, listQuery, many, one } from './query.js';
 
@@ -98,27 +98,15 @@ export function reportRoutes(reports: ReportService, audit: AuditService): Route
   // A read, so the audit middleware does not record it: the route writes the event itself, allowed or refused.
   r.get(`${BASE}/:id/download`, async (req, res) => {
     const format = (one(req, 'format') ?? 'csv') as Format;
-    const event = (statusCode: number) =>
-      audit.record({
-        account: req.principal!.account,
-        actor: req.principal!.username,
-        action: req.operationId ?? 'downloadReport',
-        resourceType: 'report',
-        resourceId: id(req),
-        result: statusCode < 400 ? 'success' : 'failure',
-        statusCode,
-        requestId: req.id,
-        details: { format },
-      });
-    let download: ReportDownload;
-    try {
-      if (!FORMATS.includes(format)) throw ValidationError.field('format', 'must be csv or json');
-      download = await reports.download(req.principal!, id(req));
-    } catch (err) {
-      await event(err instanceof AppError ? httpStatusOf(err) : 500);
-      throw err;
-    }
-    await event(200);
+    const download = await auditedRead(
+      audit,
+      req,
+      { action: 'downloadReport', resourceType: 'report', resourceId: id(req), details: { format } },
+      async () => {
+        if (!FORMATS.includes(format)) throw ValidationError.field('format', 'must be csv or json');
+        return reports.download(req.principal!, id(req));
+      },
+    );
     try {
       await stream(res, download, format);
     } catch (err) {

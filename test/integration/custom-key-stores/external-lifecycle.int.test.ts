@@ -6,6 +6,7 @@ import {
   type StandaloneXksProxy,
 } from '../../../src/xks/standalone-proxy.js';
 import {
+  asProxyCredential,
   del,
   emulator,
   expectError,
@@ -19,20 +20,17 @@ import {
   post,
   REGION,
   STORES,
+  THIRD_PARTY_XKS_CREDENTIAL,
   wireXks,
 } from './helpers.js';
 
 const DAY = 86_400_000;
 const OWNER = 'proxy-owner';
-const CRED = {
-  access_key_id: 'ABCDEFGHIJKLMNOPQRSTUVWX',
-  raw_secret_access_key: 'c2VjcmV0LW9mLXRoZS10aGlyZC1wYXJ0eS1wcm94eS0x',
-};
+const CRED = THIRD_PARTY_XKS_CREDENTIAL;
 const CRED2 = {
   access_key_id: 'ZYXWVUTSRQPONMLKJIHGFEDC',
   raw_secret_access_key: 'c2Vjb25kLXNlY3JldC1vZi10aGUtdGhpcmQtcGFydHkx',
 };
-const asProxy = (c: typeof CRED) => ({ accessKeyId: c.access_key_id, secretAccessKey: c.raw_secret_access_key });
 
 /**
  * An external key store (a third-party XKS proxy, here the standalone proxy) through the REST
@@ -81,7 +79,7 @@ describe('custom key stores: external key store lifecycle', () => {
   });
 
   it('runs the whole lifecycle; the proxy holds the outer key, so its loss makes ciphertext undecryptable', async () => {
-    stores.put('ext', { region: REGION, credentials: [asProxy(CRED)], blocked: false, ownerAccount: OWNER });
+    stores.put('ext', { region: REGION, credentials: [asProxyCredential(CRED)], blocked: false, ownerAccount: OWNER });
     const xksKeyId = vault.createKey(OWNER, 'xks-key-1');
 
     const created = await post(t, STORES, body('ext-store', '/ext/kms/xks/v1'));
@@ -133,7 +131,7 @@ describe('custom key stores: external key store lifecycle', () => {
     // Move the store to another host name and rotate its credential (the proxy accepts both while rotating).
     stores.put('ext', {
       region: REGION,
-      credentials: [asProxy(CRED), asProxy(CRED2)],
+      credentials: [asProxyCredential(CRED), asProxyCredential(CRED2)],
       blocked: false,
       ownerAccount: OWNER,
     });
@@ -147,7 +145,7 @@ describe('custom key stores: external key store lifecycle', () => {
       name: 'ext-store-2',
       aws_param: { xks_proxy_uri_endpoint: 'https://xks2.example.com', connection_state: 'DISCONNECTED' },
     });
-    stores.put('ext', { region: REGION, credentials: [asProxy(CRED2)], blocked: false, ownerAccount: OWNER });
+    stores.put('ext', { region: REGION, credentials: [asProxyCredential(CRED2)], blocked: false, ownerAccount: OWNER });
 
     ok(await post(t, `${STORES}/${store.id}/connect`), 202);
     await pollState(t, store.id, ['CONNECTED']);
@@ -176,7 +174,7 @@ describe('custom key stores: external key store lifecycle', () => {
   });
 
   it('AWS checks the proxy at creation: wrong credentials answer 400 naming the field, with the AWS name in details', async () => {
-    stores.put('strict', { region: REGION, credentials: [asProxy(CRED)], blocked: false, ownerAccount: OWNER });
+    stores.put('strict', { region: REGION, credentials: [asProxyCredential(CRED)], blocked: false, ownerAccount: OWNER });
     const res = await post(
       t,
       STORES,
@@ -190,17 +188,17 @@ describe('custom key stores: external key store lifecycle', () => {
   });
 
   it('shows each connection failure with its error code: proxy refusing the credential, proxy unreachable', async () => {
-    stores.put('refusing', { region: REGION, credentials: [asProxy(CRED)], blocked: false, ownerAccount: OWNER });
+    stores.put('refusing', { region: REGION, credentials: [asProxyCredential(CRED)], blocked: false, ownerAccount: OWNER });
     const refusing = ok(await post(t, STORES, body('refusing', '/refusing/kms/xks/v1')), 201);
     // The proxy stops accepting the credential KMS holds (rotated on the proxy side only).
-    stores.put('refusing', { region: REGION, credentials: [asProxy(CRED2)], blocked: false, ownerAccount: OWNER });
+    stores.put('refusing', { region: REGION, credentials: [asProxyCredential(CRED2)], blocked: false, ownerAccount: OWNER });
     ok(await post(t, `${STORES}/${refusing.id}/connect`), 202);
     expect((await pollState(t, refusing.id, ['FAILED', 'CONNECTED'])).aws_param).toMatchObject({
       connection_state: 'FAILED',
       connection_error_code: 'XKS_PROXY_ACCESS_DENIED',
     });
 
-    stores.put('far', { region: REGION, credentials: [asProxy(CRED)], blocked: false, ownerAccount: OWNER });
+    stores.put('far', { region: REGION, credentials: [asProxyCredential(CRED)], blocked: false, ownerAccount: OWNER });
     const far = ok(
       await post(t, STORES, body('far', '/far/kms/xks/v1', { xks_proxy_uri_endpoint: 'https://doomed.example.com' })),
       201,

@@ -125,6 +125,18 @@ export interface HostedStoreApp {
   close(): Promise<void>;
 }
 
+/** A third-party XKS proxy's credential (the standalone proxy), as the REST API takes it. */
+export const THIRD_PARTY_XKS_CREDENTIAL = {
+  access_key_id: 'ABCDEFGHIJKLMNOPQRSTUVWX',
+  raw_secret_access_key: 'c2VjcmV0LW9mLXRoZS10aGlyZC1wYXJ0eS1wcm94eS0x',
+};
+
+/** An API credential as the standalone proxy's store list takes it. */
+export const asProxyCredential = (c: typeof THIRD_PARTY_XKS_CREDENTIAL): XksCredential => ({
+  accessKeyId: c.access_key_id,
+  secretAccessKey: c.raw_secret_access_key,
+});
+
 export interface XksCredential {
   accessKeyId: string;
   secretAccessKey: string;

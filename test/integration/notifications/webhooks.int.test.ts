@@ -5,6 +5,7 @@
  * 500 with the same event id, attempts exhausted, and no delivery to a refused address.
  */
 import { sql } from 'kysely';
+import { defaultKeyPolicy } from '../../../src/cckm/policy/key-policy.js';
 import { later, startTestApp, type TestApp } from '../../fixtures/app.js';
 import { createKeyOk, emulator, expectBadRequest, expectError } from '../keys/helpers.js';
 import { as, CONFIGS, KEYS, rotation, waitForRun } from '../scheduler/helpers.js';
@@ -16,25 +17,22 @@ import {
   startStandaloneXksProxy,
   type StandaloneXksProxy,
 } from '../../../src/xks/standalone-proxy.js';
-import { pollState, STORES, wireXks } from '../custom-key-stores/helpers.js';
+import {
+  asProxyCredential,
+  pollState,
+  STORES,
+  THIRD_PARTY_XKS_CREDENTIAL,
+  wireXks,
+} from '../custom-key-stores/helpers.js';
 
 const HOOKS = '/api/v1/cckm/notifications/webhooks';
 const REGION = 'us-east-1';
 const SECRET = 'a-receiver-chosen-secret-0123456789';
 /** A third-party XKS proxy's credentials (the standalone proxy), for the store connection event. */
-const CRED = {
-  access_key_id: 'ABCDEFGHIJKLMNOPQRSTUVWX',
-  raw_secret_access_key: 'c2VjcmV0LW9mLXRoZS10aGlyZC1wYXJ0eS1wcm94eS0x',
-};
+const CRED = THIRD_PARTY_XKS_CREDENTIAL;
 
 /** The account root's statement of a default key policy (the emulator's account). */
-const root = {
-  Sid: 'Enable IAM User Permissions',
-  Effect: 'Allow',
-  Principal: { AWS: 'arn:aws:iam::123456789012:root' },
-  Action: 'kms:*',
-  Resource: '*',
-};
+const root = defaultKeyPolicy({ accountId: '123456789012', partition: 'aws' }).Statement[0]!;
 
 describe('webhooks', () => {
   let t: TestApp;
@@ -276,7 +274,7 @@ describe('webhooks', () => {
       const h = await hook('/stores', ['custom_key_store.connection_failed']);
       xksStores.put('hooked', {
         region: REGION,
-        credentials: [{ accessKeyId: CRED.access_key_id, secretAccessKey: CRED.raw_secret_access_key }],
+        credentials: [asProxyCredential(CRED)],
         blocked: false,
         ownerAccount: 'proxy-owner',
       });

@@ -174,7 +174,12 @@ describe('custom key stores: external key store lifecycle', () => {
   });
 
   it('AWS checks the proxy at creation: wrong credentials answer 400 naming the field, with the AWS name in details', async () => {
-    stores.put('strict', { region: REGION, credentials: [asProxyCredential(CRED)], blocked: false, ownerAccount: OWNER });
+    stores.put('strict', {
+      region: REGION,
+      credentials: [asProxyCredential(CRED)],
+      blocked: false,
+      ownerAccount: OWNER,
+    });
     const res = await post(
       t,
       STORES,
@@ -188,10 +193,20 @@ describe('custom key stores: external key store lifecycle', () => {
   });
 
   it('shows each connection failure with its error code: proxy refusing the credential, proxy unreachable', async () => {
-    stores.put('refusing', { region: REGION, credentials: [asProxyCredential(CRED)], blocked: false, ownerAccount: OWNER });
+    stores.put('refusing', {
+      region: REGION,
+      credentials: [asProxyCredential(CRED)],
+      blocked: false,
+      ownerAccount: OWNER,
+    });
     const refusing = ok(await post(t, STORES, body('refusing', '/refusing/kms/xks/v1')), 201);
     // The proxy stops accepting the credential KMS holds (rotated on the proxy side only).
-    stores.put('refusing', { region: REGION, credentials: [asProxyCredential(CRED2)], blocked: false, ownerAccount: OWNER });
+    stores.put('refusing', {
+      region: REGION,
+      credentials: [asProxyCredential(CRED2)],
+      blocked: false,
+      ownerAccount: OWNER,
+    });
     ok(await post(t, `${STORES}/${refusing.id}/connect`), 202);
     expect((await pollState(t, refusing.id, ['FAILED', 'CONNECTED'])).aws_param).toMatchObject({
       connection_state: 'FAILED',

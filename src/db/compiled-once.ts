@@ -1,5 +1,22 @@
+import { createHash } from 'node:crypto';
 import type { CompiledQuery, Compilable, Kysely } from 'kysely';
 import type { DB } from './generated/db.js';
+
+/**
+ * The SQL of every CompiledOnce statement and the name PostgreSQL prepares it under. A name is
+ * a digest of the text, so the same statement has the same name in every app of the process;
+ * the set is finite (statements are built once, when a repository is), so each pooled
+ * connection keeps at most this many prepared statements.
+ */
+const PREPARED = new Map<string, string>();
+
+/**
+ * The name to prepare `sql` under, when it is a CompiledOnce statement: the pg connection then
+ * parses and plans it once (`database.ts`), instead of on every run.
+ */
+export function preparedNameOf(sql: string): string | undefined {
+  return PREPARED.get(sql);
+}
 
 /**
  * A statement of fixed shape, built and compiled by Kysely once, then run with new values.
@@ -7,7 +24,9 @@ import type { DB } from './generated/db.js';
  * primary-key read that was ~6 % of a `GET /keys/{id}` (profile in DESIGN.md, "Speed"). The
  * shape is built with one placeholder per argument; each must reach the compiled statement
  * as exactly one bind parameter (never inlined into the SQL), which is checked here, once.
- * Rows still pass through the Kysely instance's plugins (column names) on every run.
+ * Rows still pass through the Kysely instance's plugins (column names) on every run. On
+ * PostgreSQL the statement is also prepared, once per pooled connection, under a name
+ * ({@link preparedNameOf}): a primary-key read then costs the server no parse and no plan.
  */
 export class CompiledOnce<A extends readonly string[], R> {
   private readonly compiled: CompiledQuery<R>;
@@ -27,6 +46,8 @@ export class CompiledOnce<A extends readonly string[], R> {
       if (this.slots.filter((s) => s === i).length !== 1)
         throw new Error(`CompiledOnce: argument ${i} must be exactly one bind parameter`);
     }
+    const sql = this.compiled.sql;
+    if (!PREPARED.has(sql)) PREPARED.set(sql, `cckm_${createHash('sha256').update(sql).digest('hex').slice(0, 32)}`);
   }
 
   /** Runs the statement with `args` as its values; the rows as the plugins map them. */

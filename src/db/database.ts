@@ -4,6 +4,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql, type Dialect } from 'kysely';
 import pg from 'pg';
 import { ColumnNamePlugin } from './column-names.js';
+import { preparedNameOf } from './compiled-once.js';
 import type { DB } from './generated/db.js';
 import { outageAware } from './outage-dialect.js';
 import { PGliteDialect } from './pglite-dialect.js';
@@ -71,9 +72,36 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   });
   // A checked-out client (an open transaction between two statements) whose server goes away
   // emits 'error' too; unheard, that event would crash the process. Its next query fails instead.
-  pool.on('connect', (client) => client.on('error', () => undefined));
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+    prepareCompiledOnce(client);
+  });
   const db = kysely(new PostgresDialect({ pool }));
   return { kind: 'postgres', identity: identityOf(url), db, ping: () => ping(db), close: () => db.destroy() };
+}
+
+/**
+ * Runs CompiledOnce statements on `client` as named prepared statements: pg parses and plans
+ * each once per connection and then only binds and executes it. Kysely's driver calls
+ * `query(text, values)`; any other statement or call shape passes through unchanged. A
+ * migration that changes a prepared statement's result (a column added to a table read with
+ * `select *`, by another instance during a rolling upgrade) makes PostgreSQL refuse the
+ * prepared form ("cached plan must not change result type", 0A000): that statement is then
+ * run unnamed, and the connection prepares nothing more.
+ */
+function prepareCompiledOnce(client: pg.PoolClient): void {
+  const query = client.query as (...args: unknown[]) => Promise<unknown>;
+  let stale = false;
+  client.query = function (this: pg.PoolClient, ...args: unknown[]) {
+    const [text, values] = args;
+    const name = !stale && args.length === 2 && typeof text === 'string' ? preparedNameOf(text) : undefined;
+    if (!name) return query.apply(this, args);
+    return query.call(this, { name, text, values }).catch((err: unknown) => {
+      if ((err as { code?: unknown }).code !== '0A000') throw err;
+      stale = true;
+      return query.apply(this, args);
+    });
+  } as typeof client.query;
 }
 
 async function openEmbedded(dataDir: string): Promise<Database> {

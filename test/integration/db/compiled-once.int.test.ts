@@ -90,3 +90,70 @@ test('a shape that drops, repeats or inlines an argument is refused when built',
       ),
   ).toThrow('inlined into the SQL');
 });
+
+test('on PostgreSQL the statement is prepared once per connection under its name, and other statements are not', async () => {
+  if (target.kind !== 'postgres') return; // PGlite's dialect prepares every statement itself
+  const one = await openDatabase({ url: target.url!, dataDir: target.dataDir, poolSize: 1 });
+  try {
+    const find = byAccountAndId(one.db);
+    const prepared = async () =>
+      (
+        await sql<{ name: string; statement: string }>`SELECT name, statement FROM pg_prepared_statements`.execute(
+          one.db,
+        )
+      ).rows;
+    expect(await prepared()).toEqual([]);
+    for (const [account, id] of [
+      ['acc-a', '0d7c6a52-3c58-4c0f-8a55-5b1f4d1b0001'],
+      ['acc-b', '0d7c6a52-3c58-4c0f-8a55-5b1f4d1b0001'],
+      ['acc-b', '0d7c6a52-3c58-4c0f-8a55-5b1f4d1b0002'],
+    ] as const) {
+      await find.execute(account, id);
+    }
+    const after = await prepared();
+    expect(after).toHaveLength(1);
+    expect(after[0]!.name).toMatch(/^cckm_[0-9a-f]{32}$/);
+    expect(after[0]!.statement).toContain('from "users"');
+    // The same values read through a fresh statement agree with the prepared one.
+    expect(await find.execute('acc-b', '0d7c6a52-3c58-4c0f-8a55-5b1f4d1b0002')).toEqual([
+      { id: '0d7c6a52-3c58-4c0f-8a55-5b1f4d1b0002', username: 'bob', passwordHash: 'h' },
+    ]);
+  } finally {
+    await one.close();
+  }
+});
+
+test('a column added under a prepared statement (a rolling upgrade) does not break the read', async () => {
+  if (target.kind !== 'postgres') return;
+  const own = await provisionTestDatabase('compiled_once_migrated');
+  const one = await openDatabase({ url: own.url!, dataDir: own.dataDir, poolSize: 1 });
+  try {
+    await one.db
+      .insertInto('users')
+      .values({
+        id: '0d7c6a52-3c58-4c0f-8a55-5b1f4d1b0003',
+        account: 'acc-c',
+        username: 'carol',
+        passwordHash: 'h',
+        groups: [],
+        updatedAt: new Date(),
+      })
+      .execute();
+    const find = new CompiledOnce(one.db, 1, (id: string) =>
+      one.db.selectFrom('users').selectAll().where('id', '=', id),
+    );
+    expect(await find.execute('0d7c6a52-3c58-4c0f-8a55-5b1f4d1b0003')).toEqual([
+      expect.objectContaining({ username: 'carol' }),
+    ]);
+    // Another instance's migration, seen by this connection's prepared statement.
+    await sql`ALTER TABLE users ADD COLUMN added_later integer NOT NULL DEFAULT 7`.execute(one.db);
+    for (let i = 0; i < 2; i++) {
+      expect(await find.execute('0d7c6a52-3c58-4c0f-8a55-5b1f4d1b0003')).toEqual([
+        expect.objectContaining({ username: 'carol', addedLater: 7 }),
+      ]);
+    }
+  } finally {
+    await one.close();
+    await own.drop();
+  }
+});

@@ -7,6 +7,7 @@ import { isAdmin } from './auth/principal.js';
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from './errors/index.js';
 import type { Services } from './cckm/create-services.js';
 import { createMetrics } from './http/metrics.js';
+import { sendPagesInPieces } from './http/page-json.js';
 import { contractValidator } from './http/openapi/contract-validator.js';
 import { auditTrail } from './http/middleware/audit.js';
 import { authenticate } from './http/middleware/authenticate.js';
@@ -63,6 +64,7 @@ export function createApp(deps: AppDeps): App {
   app.set('etag', false);
   app.set('trust proxy', false);
   app.set('query parser', 'extended');
+  sendPagesInPieces(app);
   const metrics = createMetrics();
   const pendingAudit = new Set<Promise<void>>();
 

@@ -8,6 +8,7 @@ import { preparedNameOf } from './compiled-once.js';
 import type { DB } from './generated/db.js';
 import { outageAware } from './outage-dialect.js';
 import { PGliteDialect } from './pglite-dialect.js';
+import { parseTimestamptz } from './timestamptz.js';
 
 export type { DB } from './generated/db.js';
 
@@ -31,13 +32,16 @@ export interface DatabaseOptions {
 
 const INT8 = 20;
 const BYTEA = 17;
+const TIMESTAMPTZ = 1184;
 
 /**
  * pg's parsers, except: int8 as bigint and bytea as a plain Uint8Array (a view of pg's
- * Buffer), as PGlite gives them and the generated types declare them.
+ * Buffer), as PGlite gives them and the generated types declare them, and timestamptz by a
+ * faster reader of the same result.
  */
 function pgParser(oid: number, format?: 'text' | 'binary') {
   if (oid === INT8) return BigInt;
+  if (oid === TIMESTAMPTZ && format !== 'binary') return parseTimestamptz;
   if (oid === BYTEA) {
     const parse = pg.types.getTypeParser(BYTEA, 'text');
     return (text: string) => {

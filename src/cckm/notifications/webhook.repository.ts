@@ -102,10 +102,11 @@ export interface WebhookRepository {
   count(account: string): Promise<number>;
 
   /**
-   * Inserts one pending delivery per enabled webhook of the event's account subscribed to its
-   * type (once per webhook and event id); returns how many were inserted.
+   * Inserts, in one statement, one pending delivery per event and enabled webhook of the
+   * event's account subscribed to its type (once per webhook and event id); returns how many
+   * were inserted.
    */
-  enqueue(event: PublishedEvent): Promise<number>;
+  enqueue(events: readonly PublishedEvent[]): Promise<number>;
   /** Claims one due delivery (pending and due, or running with an expired lease) for `owner`. */
   claim(owner: string, leaseMs: number): Promise<ClaimedDelivery | null>;
   /** Stores an attempt's outcome while `owner` still holds the delivery. */

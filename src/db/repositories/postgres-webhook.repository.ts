@@ -99,25 +99,35 @@ export class PostgresWebhookRepository implements WebhookRepository {
     });
   }
 
-  enqueue(e: PublishedEvent): Promise<number> {
+  enqueue(events: readonly PublishedEvent[]): Promise<number> {
+    if (!events.length) return Promise.resolve(0);
+    // The events as rows (unnest of parallel arrays): one statement for a whole batch.
+    const published = sql<{ eventId: string; eventAccount: string; eventType: string; payload: unknown }>`unnest(
+      ${events.map((e) => e.id)}::uuid[], ${events.map((e) => e.account)}::text[],
+      ${events.map((e) => e.type)}::text[], ${events.map((e) => jsonb(e.payload))}::jsonb[])`.as<'e'>(
+      sql`e(event_id, event_account, event_type, payload)`,
+    );
     return guard('Webhook delivery', async () => {
       const r = await this.db
         .insertInto('webhookDeliveries')
         .columns(['id', 'webhookId', 'account', 'eventId', 'eventType', 'payload'])
         .expression((eb) =>
           eb
-            .selectFrom('webhooks')
+            .selectFrom(published)
+            .innerJoin('webhooks', (join) =>
+              join
+                .onRef('webhooks.account', '=', 'e.eventAccount')
+                .on('webhooks.disabled', '=', false)
+                .on(sql<boolean>`e.event_type = ANY(webhooks.events)`),
+            )
             .select([
               sql<string>`gen_random_uuid()`.as('id'),
               'webhooks.id as webhookId',
               'webhooks.account',
-              sql<string>`${e.id}::uuid`.as('eventId'),
-              sql<string>`${e.type}::text`.as('eventType'),
-              sql<string>`${jsonb(e.payload)}::jsonb`.as('payload'),
-            ])
-            .where('webhooks.account', '=', e.account)
-            .where('webhooks.disabled', '=', false)
-            .where(sql<boolean>`${e.type}::text = ANY(webhooks.events)`),
+              'e.eventId',
+              'e.eventType',
+              'e.payload',
+            ]),
         )
         .onConflict((oc) => oc.columns(['webhookId', 'eventId']).doNothing())
         .executeTakeFirst();

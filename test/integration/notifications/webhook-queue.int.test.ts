@@ -51,16 +51,44 @@ it('queues an event for the enabled webhooks of its account subscribed to its ty
   await webhook('acc-a', ['key.created'], true);
   await webhook('acc-b', ['key.created']);
   const e = event('acc-a');
-  expect(await repo.enqueue(e)).toBe(1);
-  expect(await repo.enqueue(e)).toBe(0);
+  expect(await repo.enqueue([e])).toBe(1);
+  expect(await repo.enqueue([e])).toBe(0);
   const listed = await repo.deliveries('acc-a', a.id, {}, { skip: 0, limit: 10 });
   expect(listed.rows.map((d) => [d.eventId, d.status, d.attempts])).toEqual([[e.id, 'pending', 0]]);
   expect((await repo.deliveries('acc-b', a.id, {}, { skip: 0, limit: 10 })).total).toBe(0);
 });
 
+it('queues a batch of events of several accounts and types in one call, each to its own subscribers only', async () => {
+  const a1 = await webhook('acc-a', ['key.created']);
+  const a2 = await webhook('acc-a', ['key.created', 'key.state_changed']);
+  const b1 = await webhook('acc-b', ['key.state_changed']);
+  await webhook('acc-b', ['key.state_changed'], true);
+  const batch = [
+    event('acc-a', 'key.created'),
+    event('acc-a', 'key.state_changed'),
+    event('acc-b', 'key.created'),
+    event('acc-b', 'key.state_changed'),
+    event('acc-c', 'key.created'),
+  ];
+  // a1: event 0; a2: events 0 and 1; b1: event 3; the disabled webhook and acc-c get nothing.
+  expect(await repo.enqueue(batch)).toBe(4);
+  expect(await repo.enqueue(batch)).toBe(0);
+  const of = async (account: string, id: string) =>
+    (await repo.deliveries(account, id, {}, { skip: 0, limit: 10 })).rows.map((d) => d.eventId).sort();
+  expect(await of('acc-a', a1.id)).toEqual([batch[0]!.id]);
+  expect(await of('acc-a', a2.id)).toEqual([batch[0]!.id, batch[1]!.id].sort());
+  expect(await of('acc-b', b1.id)).toEqual([batch[3]!.id]);
+  const stored = await sql<{
+    payload: unknown;
+    eventType: string;
+  }>`SELECT payload, event_type FROM webhook_deliveries WHERE event_id = ${batch[3]!.id}::uuid`.execute(database.db);
+  expect(stored.rows).toEqual([{ payload: batch[3]!.payload, eventType: 'key.state_changed' }]);
+  expect(await repo.enqueue([])).toBe(0);
+});
+
 it('gives each delivery to one worker, and again to another once the lease expired', async () => {
   await webhook('acc-a', ['key.created']);
-  await repo.enqueue(event('acc-a'));
+  await repo.enqueue([event('acc-a')]);
   const [one, two] = await Promise.all([repo.claim('w1', 60_000), repo.claim('w2', 60_000)]);
   expect([one, two].filter(Boolean)).toHaveLength(1);
   const held = (one ?? two)!;

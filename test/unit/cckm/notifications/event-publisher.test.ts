@@ -10,9 +10,9 @@ describe('EventPublisher', () => {
     let release!: () => void;
     const queued: PublishedEvent[] = [];
     const repo = {
-      enqueue: async (e: PublishedEvent) => {
+      enqueue: async (events: readonly PublishedEvent[]) => {
         await new Promise<void>((r) => (release = r));
-        queued.push(e);
+        queued.push(...events);
         return 2;
       },
     };
@@ -36,6 +36,34 @@ describe('EventPublisher', () => {
       },
     ]);
     expect(woken).toBe(1);
+  });
+
+  it('writes a lone event at once, and the events published meanwhile together in the next statement', async () => {
+    const batches: string[][] = [];
+    const releases: (() => void)[] = [];
+    const repo = {
+      enqueue: async (events: readonly PublishedEvent[]) => {
+        batches.push(events.map((e) => e.id));
+        await new Promise<void>((r) => releases.push(r));
+        return events.length;
+      },
+    };
+    let woken = 0;
+    const p = new EventPublisher(repo, quiet, () => woken++);
+    p.publish('kylo', 'key.created', {}, 'e-1');
+    expect(batches).toEqual([['e-1']]);
+    for (const id of ['e-2', 'e-3', 'e-4']) p.publish('acme', 'key.state_changed', {}, id);
+    expect(batches).toHaveLength(1);
+    releases.shift()!();
+    await new Promise((r) => setImmediate(r));
+    expect(batches).toEqual([['e-1'], ['e-2', 'e-3', 'e-4']]);
+    releases.shift()!();
+    await p.flush();
+    expect(woken).toBe(2);
+    p.publish('kylo', 'key.rotated', {}, 'e-5');
+    expect(batches).toHaveLength(3);
+    releases.shift()!();
+    await p.flush();
   });
 
   it('does not wake the workers when no webhook is subscribed', async () => {
@@ -71,8 +99,13 @@ describe('EventPublisher', () => {
       1,
     );
     expect(() => down.publish('kylo', 'job.failed', {}, 'e-1')).not.toThrow();
+    down.publish('kylo', 'key.created', {}, 'e-2');
     await down.flush();
-    expect(errors).toEqual([expect.objectContaining({ eventId: 'e-1', eventType: 'job.failed' })]);
+    // Each event of a batch the database never took is named in the log.
+    expect(errors).toEqual([
+      expect.objectContaining({ eventId: 'e-1', eventType: 'job.failed' }),
+      expect.objectContaining({ eventId: 'e-2', eventType: 'key.created' }),
+    ]);
   });
 });
 

@@ -230,7 +230,7 @@ async function benchPostgresService(url: string, dataDir: string): Promise<void>
       for (const [name, r] of Object.entries(jobs)) {
         results[name] = r;
         console.log(
-          `${name.padEnd(44)} ${String(r.perSecond).padStart(9)} keys/s  wall ${r.wallMs} ms  ${r.overallStatus}`,
+          `${name.padEnd(44)} ${String(r.perSecond).padStart(9)} keys/s  wall ${r.wallMs} ms  RSS ${r.rssBeforeMiB} → peak ${r.rssPeakMiB} MiB  ${r.overallStatus}`,
         );
       }
     }

@@ -1,22 +1,32 @@
 import type { Composed } from '../../src/compose.js';
 import { call, type Api } from './api-call.js';
 
-/** One measured job: wall time from the POST to `completed_at`, and keys per second. */
+/**
+ * One measured job: wall time from the POST to `completed_at`, keys per second, and the
+ * process's resident memory before and at its highest while the job ran (the service and its
+ * in-process emulator share the process: how bounded the job's memory is).
+ */
 export interface JobFigure {
   keys: number;
   wallMs: number;
   perSecond: number;
+  rssBeforeMiB: number;
+  rssPeakMiB: number;
   overallStatus: string;
   progress: unknown;
 }
 
 /** Posts a job and polls it (every 20 ms) until it leaves in_progress. */
 async function timeJob(api: Api, path: string, body: unknown, keys: number): Promise<JobFigure> {
+  const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
+  const rssBefore = process.memoryUsage.rss();
+  let rssPeak = rssBefore;
   const started = Date.now();
   const job = await call(api, 'POST', path, body);
   let state = job;
   while (state.overall_status === 'in_progress') {
     await new Promise((r) => setTimeout(r, 20));
+    rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
     state = await call(api, 'GET', `${path}/${String(job.id)}`);
   }
   const wallMs = Date.now() - started;
@@ -24,6 +34,8 @@ async function timeJob(api: Api, path: string, body: unknown, keys: number): Pro
     keys,
     wallMs,
     perSecond: Math.round((keys / wallMs) * 1000),
+    rssBeforeMiB: mib(rssBefore),
+    rssPeakMiB: mib(rssPeak),
     overallStatus: String(state.overall_status),
     progress: state.progress,
   };

@@ -6,6 +6,7 @@ import { signXksRequest } from './xks-authentication.js';
 import {
   XksCallError,
   type XksClient,
+  type XksDecryptInput,
   type XksEncryptResult,
   type XksErrorName,
   type XksFailure,
@@ -202,13 +203,7 @@ export class HttpXksClient implements XksClient {
   async decrypt(
     target: XksProxyTarget,
     keyId: string,
-    req: {
-      ciphertext: Uint8Array;
-      initializationVector: Uint8Array;
-      authenticationTag: Uint8Array;
-      additionalAuthenticatedData?: Uint8Array;
-      ciphertextMetadata?: Uint8Array;
-    },
+    req: XksDecryptInput,
     requestMetadata: XksRequestMetadata,
   ): Promise<Uint8Array> {
     const payload: Record<string, unknown> = {

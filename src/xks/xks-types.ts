@@ -107,6 +107,15 @@ export interface XksEncryptResult {
 }
 
 /** The client side, as the emulator's KMS uses it. Every call throws {@link XksCallError}. */
+/** What an AES_GCM decrypt through the proxy takes (the parts an encrypt answered). */
+export interface XksDecryptInput {
+  ciphertext: Uint8Array;
+  initializationVector: Uint8Array;
+  authenticationTag: Uint8Array;
+  additionalAuthenticatedData?: Uint8Array;
+  ciphertextMetadata?: Uint8Array;
+}
+
 export interface XksClient {
   /** Sends only `kmsRequestId` and `kmsOperation`, as AWS KMS does. */
   health(target: XksProxyTarget, requestMetadata: XksHealthRequestMetadata): Promise<XksHealth>;
@@ -124,13 +133,7 @@ export interface XksClient {
   decrypt(
     target: XksProxyTarget,
     keyId: string,
-    req: {
-      ciphertext: Uint8Array;
-      initializationVector: Uint8Array;
-      authenticationTag: Uint8Array;
-      additionalAuthenticatedData?: Uint8Array;
-      ciphertextMetadata?: Uint8Array;
-    },
+    req: XksDecryptInput,
     requestMetadata: XksRequestMetadata,
   ): Promise<Uint8Array>;
 }

@@ -5,7 +5,13 @@ import type { KeyRepository } from '../keys/key.repository.js';
 import type { UnitOutcome } from '../jobs/job.repository.js';
 import { mapLimit } from '../jobs/concurrency.js';
 import { creatorAsStored, creatorCheck, type CreatorNow } from '../jobs/creator-check.js';
-import { UnitStopped, type UnitContext, type UnitRunner, type UnitSignal } from '../jobs/job-workers.js';
+import {
+  cancelledAfter,
+  UnitStopped,
+  type UnitContext,
+  type UnitRunner,
+  type UnitSignal,
+} from '../jobs/job-workers.js';
 
 /** The bulk operations (the original's names). */
 export const BULK_OPERATIONS = [
@@ -117,15 +123,7 @@ export class BulkRunner implements UnitRunner {
         results: final,
       };
     }
-    if (state.signal === 'cancel') {
-      progress.skipped += keys.length - done;
-      return {
-        status: 'cancelled',
-        message: `cancelled after ${done} of ${keys.length} keys`,
-        progress,
-        results: final,
-      };
-    }
+    if (state.signal === 'cancel') return cancelledAfter(done, keys.length, progress, final);
     return {
       status: 'completed',
       message: `completed: ${progress.succeeded} succeeded, ${progress.failed} failed, ${progress.skipped} skipped`,

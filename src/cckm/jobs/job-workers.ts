@@ -29,6 +29,17 @@ export class UnitStopped extends Error {
   }
 }
 
+/** A per-key unit cancelled after `done` of its `total` keys: the keys it did not reach count as skipped. */
+export function cancelledAfter(
+  done: number,
+  total: number,
+  progress: Record<string, number> & { skipped: number },
+  results: unknown[],
+): UnitOutcome {
+  progress.skipped += total - done;
+  return { status: 'cancelled', message: `cancelled after ${done} of ${total} keys`, progress, results };
+}
+
 /** The part of a logger the workers use (pino's Logger fits). */
 export interface JobLogger {
   warn(obj: object, msg: string): void;

@@ -7,7 +7,13 @@ import { importKeyMaterial } from '../keys/key-material.js';
 import type { KeyRepository } from '../keys/key.repository.js';
 import { mapLimit } from '../jobs/concurrency.js';
 import type { UnitOutcome } from '../jobs/job.repository.js';
-import { UnitStopped, type UnitContext, type UnitRunner, type UnitSignal } from '../jobs/job-workers.js';
+import {
+  cancelledAfter,
+  UnitStopped,
+  type UnitContext,
+  type UnitRunner,
+  type UnitSignal,
+} from '../jobs/job-workers.js';
 import type { RotationRunParams, RotationUnitPayload } from './run-planner.js';
 import { unrotatableReason } from './rotation-job.service.js';
 
@@ -74,15 +80,7 @@ export class RotationRunner implements UnitRunner {
       (key_id, i) =>
         results[i] ?? { key_id, status: 'skipped' as const, reason: 'the run was cancelled before this key' },
     );
-    if (state.signal === 'cancel') {
-      progress.skipped += keys.length - done;
-      return {
-        status: 'cancelled',
-        message: `cancelled after ${done} of ${keys.length} keys`,
-        progress,
-        results: final,
-      };
-    }
+    if (state.signal === 'cancel') return cancelledAfter(done, keys.length, progress, final);
     const message = keys.length
       ? `completed: ${progress.rotated} rotated, ${progress.skipped} skipped, ${progress.not_rotatable} not rotatable, ${progress.failed} failed`
       : 'completed: no key is attached to this job config';

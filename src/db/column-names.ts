@@ -24,6 +24,11 @@ export class ColumnNamePlugin extends CamelCasePlugin {
     return { ...args.result, rows: rows.map(map) };
   }
 
+  /** A field's column by this plugin's rule (`resourceType` → `resource_type`). */
+  columnOf(field: string): string {
+    return this.snakeCase(field);
+  }
+
   private mapperFor(columns: string[]): RowMapper {
     const signature = columns.join(',');
     let map = this.mappers.get(signature);
@@ -36,3 +41,12 @@ export class ColumnNamePlugin extends CamelCasePlugin {
     return map;
   }
 }
+
+const NAMING = new ColumnNamePlugin();
+
+/**
+ * A record field's column (`resourceType` → `resource_type`), by the rule every query uses,
+ * for the names no query builder maps: the keys of a JSON document that PostgreSQL turns
+ * into table rows (`jsonb_populate_recordset`).
+ */
+export const columnOf = (field: string): string => NAMING.columnOf(field);

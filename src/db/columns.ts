@@ -1,5 +1,4 @@
-import { CompiledQuery, sql, type Kysely } from 'kysely';
-import type { DB } from './generated/db.js';
+import { sql } from 'kysely';
 
 /**
  * A jsonb column's value as written: JSON text. node-postgres would send a JS array as a
@@ -25,11 +24,3 @@ export const now = () => sql<Date>`now()`;
 
 /** The database clock `ms` milliseconds ago. */
 export const ago = (ms: number) => sql<Date>`now() - make_interval(secs => ${ms / 1000})`;
-
-/**
- * A statement the query builder does not express, with `$n` parameters, through the same
- * Kysely executor (outage-aware; row keys camelCased by its plugin).
- */
-export async function rawQuery<R>(db: Kysely<DB>, text: string, params: readonly unknown[] = []): Promise<R[]> {
-  return (await db.executeQuery<R>(CompiledQuery.raw(text, [...params]))).rows;
-}

@@ -39,13 +39,15 @@ const SORT_FIELDS = { createdAt: 'createdAt', updatedAt: 'updatedAt', expiresAt:
 
 type Eb = ExpressionBuilder<DB, 'approvals'>;
 
-/** The status as answered: a pending row past its expiry is `expired` (database clock). */
-const shownStatus = sql<string>`case when approvals.status = 'pending' and approvals.expires_at <= now() then 'expired' else approvals.status end`;
-
 function statusIs(eb: Eb, s: ApprovalStatus): Expression<SqlBool> {
   if (s === 'pending') return eb.and([eb('status', '=', 'pending'), eb('expiresAt', '>', now())]);
   if (s === 'expired') return eb.and([eb('status', '=', 'pending'), eb('expiresAt', '<=', now())]);
   return eb('status', '=', s);
+}
+
+/** The status as answered: a pending row past its expiry is `expired` (database clock). */
+function shownStatus(eb: Eb) {
+  return eb.case().when(statusIs(eb, 'expired')).then('expired').else(eb.ref('status')).end();
 }
 
 type Row = Omit<ApprovalRecord, 'votes' | 'status' | 'action' | 'body' | 'requesterGroups'> & {
@@ -112,7 +114,7 @@ export class PostgresApprovalRepository implements ApprovalRepository {
       filtered.select((eb) => eb.fn.countAll<bigint>().as('total')).executeTakeFirst(),
       filtered
         .select(COLUMNS)
-        .select(shownStatus.as('status'))
+        .select((eb) => shownStatus(eb).as('status'))
         .orderBy(field, dir)
         .orderBy('id', dir)
         .limit(q.limit)
@@ -163,8 +165,16 @@ export class PostgresApprovalRepository implements ApprovalRepository {
       .set({ status: 'executing', decidedAt: now(), updatedAt: now() })
       .where('id', '=', id)
       .where('status', '=', 'pending')
-      .where(
-        sql<boolean>`(select count(*) from approval_votes v where v.approval_id = approvals.id and v.decision = 'approve') >= approvals.required`,
+      .where((eb) =>
+        eb(
+          eb
+            .selectFrom('approvalVotes as v')
+            .select((v) => v.fn.countAll<number>().as('votes'))
+            .whereRef('v.approvalId', '=', 'approvals.id')
+            .where('v.decision', '=', 'approve'),
+          '>=',
+          eb.ref('approvals.required'),
+        ),
       )
       .returning('id')
       .executeTakeFirst();
@@ -194,7 +204,10 @@ export class PostgresApprovalRepository implements ApprovalRepository {
   }
 
   private rows() {
-    return this.db.selectFrom('approvals').select(COLUMNS).select(shownStatus.as('status'));
+    return this.db
+      .selectFrom('approvals')
+      .select(COLUMNS)
+      .select((eb) => shownStatus(eb).as('status'));
   }
 
   private async byId(id: string): Promise<ApprovalRecord | null> {

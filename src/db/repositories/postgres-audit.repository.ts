@@ -2,6 +2,7 @@ import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
 import type { AuditEventInput, AuditFilter, AuditRecord, AuditRepository } from '../../cckm/audit/audit.service.js';
 import type { ListQuery } from '../../cckm/common/list.js';
 import { jsonb } from '../columns.js';
+import { columnOf } from '../column-names.js';
 import type { DB } from '../database.js';
 import type { AuditEvent } from '../generated/db.js';
 
@@ -20,9 +21,6 @@ function toRecord(r: Selectable<AuditEvent>): AuditRecord {
     details: details !== null && typeof details === 'object' && !Array.isArray(details) ? { ...details } : {},
   };
 }
-
-/** A field's column, as the CamelCasePlugin maps it (`resourceType` → `resource_type`). */
-const columnOf = (field: string) => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 /** The columns an event writes (the id is the database's). */
 const WRITTEN = [
@@ -61,7 +59,8 @@ export class PostgresAuditRepository implements AuditRepository {
         Object.entries({ ...e, at: e.at ?? new Date(), details: e.details ?? {} }).map(([k, v]) => [columnOf(k), v]),
       ),
     );
-    const input = sql<Selectable<AuditEvent>>`jsonb_populate_recordset(null::audit_events, ${jsonb(rows)}::jsonb)`.as(
+    const rowType = sql.table('auditEvents');
+    const input = sql<Selectable<AuditEvent>>`jsonb_populate_recordset(null::${rowType}, ${jsonb(rows)}::jsonb)`.as(
       'x',
     );
     await this.db

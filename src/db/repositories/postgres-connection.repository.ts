@@ -146,7 +146,7 @@ export class PostgresKmsAccountRepository implements KmsAccountRepository {
       .updateTable('kmsAccounts')
       .set({ acls: jsonb(acls), updatedAt: now() })
       .where('id', '=', id)
-      .where(sql<boolean>`acls = ${jsonb(expected)}::jsonb`)
+      .where('acls', '=', sql<unknown>`${jsonb(expected)}::jsonb`)
       .returningAll()
       .executeTakeFirst();
     return row ?? null;

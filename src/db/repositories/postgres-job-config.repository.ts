@@ -23,7 +23,7 @@ const toRecord = (r: Selectable<JobConfig>): JobConfigRecord => r;
 
 /**
  * Job configs in `job_configs`; their runs are rows of the job queue (`jobs`, `job_units`)
- * linked by `job_config_id`, with `scheduled_at` the tick (unique per config).
+ * linked by `jobConfigId`, with `scheduledAt` the tick (unique per config).
  */
 export class PostgresJobConfigRepository implements JobConfigRepository {
   constructor(private readonly db: Kysely<DB>) {}

@@ -13,8 +13,8 @@ import type {
   UnitOutcome,
 } from '../../cckm/jobs/job.repository.js';
 import { AppError, ConflictError, InternalError } from '../../errors/index.js';
-import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
-import { jsonb, now, rawQuery } from '../columns.js';
+import { sql, type Expression, type ExpressionBuilder, type Kysely } from 'kysely';
+import { jsonb, now } from '../columns.js';
 import type { DB } from '../database.js';
 import { countOf } from './list-page.js';
 import {
@@ -30,6 +30,19 @@ import {
 
 /** A lease of `ms` from now, by the database clock. */
 const lease = (ms: number) => sql<Date>`now() + make_interval(secs => ${ms / 1000})`;
+
+/** A list of strings as one `text[]` bind parameter: one statement text for any number of values. */
+const textArray = (values: readonly string[]) => sql<string[]>`${values}::text[]`;
+
+/**
+ * `doc->'key'` and `doc->>'key'` (as text): jsonb columns are typed `unknown`, which Kysely's
+ * JSON paths cannot traverse, so the operator is written out; the column is still a typed reference.
+ */
+const jsonField = (doc: Expression<unknown>, key: string) => sql<unknown>`${doc}->${sql.lit(key)}`;
+const jsonText = (doc: Expression<unknown>, key: string) => sql<string | null>`${doc}->>${sql.lit(key)}`;
+
+const EMPTY_ARRAY = sql<never[]>`'[]'::jsonb`;
+const EMPTY_OBJECT = sql<unknown>`'{}'::jsonb`;
 
 /**
  * The job queue in SQL. Claims use `FOR UPDATE SKIP LOCKED`, so workers of any number of
@@ -131,43 +144,84 @@ export class PostgresJobRepository implements JobRepository {
     f: JobListFilter,
     q: ListQuery,
   ): Promise<{ total: number; rows: JobSummary[] }> {
-    const params: unknown[] = [account, kind];
-    const p = (v: unknown) => `$${params.push(v)}`;
-    const where = ['account = $1', 'kind = $2'];
-    if (f.ids?.length) where.push(`id::text = ANY(${p(f.ids)}::text[])`);
-    if (f.statuses?.length) where.push(`status = ANY(${p(f.statuses)}::text[])`);
-    if (f.kmsIds) where.push(`params->'kmsIds' ?| ${p(f.kmsIds)}::text[]`);
-    const dir = q.sort?.desc === false ? 'ASC' : 'DESC';
-    const column = q.sort?.field === 'updatedAt' ? 'updated_at' : 'created_at';
-    const clause = where.join(' AND ');
-    const countParams = [...params];
-    const order = `ORDER BY ${column} ${dir}, id ${dir}`;
-    const pageText = `
-      SELECT j.*, s.*, coalesce(pr.progress, '{}'::jsonb) AS progress
-      FROM (SELECT * FROM jobs WHERE ${clause} ${order} LIMIT ${p(q.limit)} OFFSET ${p(q.skip)}) j
-      CROSS JOIN LATERAL (
-        SELECT count(*)::int AS units_total,
-          count(*) FILTER (WHERE u.status = 'pending')::int AS units_pending,
-          count(*) FILTER (WHERE u.status = 'running')::int AS units_running,
-          count(*) FILTER (WHERE u.status = 'completed')::int AS units_completed,
-          count(*) FILTER (WHERE u.status = 'failed')::int AS units_failed,
-          count(*) FILTER (WHERE u.status = 'cancelled')::int AS units_cancelled,
-          max(greatest(u.started_at, u.finished_at)) AS last_unit_at,
-          CASE WHEN j.kind IN ('sync', 'cks_sync') THEN coalesce(jsonb_agg(jsonb_build_object(
-            'label', u.label, 'status', u.status, 'message', u.message, 'region', u.payload->>'region') ORDER BY u.seq), '[]'::jsonb)
-          ELSE '[]'::jsonb END AS detail
-        FROM job_units u WHERE u.job_id = j.id) s
-      LEFT JOIN LATERAL (
-        SELECT jsonb_object_agg(e.key, e.total) AS progress FROM (
-          SELECT kv.key, sum((kv.value)::numeric) AS total
-          FROM job_units u, jsonb_each_text(u.progress) kv
-          WHERE u.job_id = j.id AND kv.value ~ '^-?[0-9]+(\\.[0-9]+)?$' GROUP BY kv.key) e) pr ON true
-      ${order.replace(/\b(created_at|updated_at|id)\b/g, 'j.$1')}`;
-    const [counted, jobs] = await Promise.all([
-      rawQuery<{ total: bigint }>(this.db, `SELECT count(*) AS total FROM jobs WHERE ${clause}`, countParams),
-      rawQuery<SummaryRow>(this.db, pageText, params),
-    ]);
-    return { total: Number(counted[0]?.total ?? 0), rows: jobs.map(toSummary) };
+    const { ids, statuses, kmsIds } = f;
+    let filtered = this.db.selectFrom('jobs').where('account', '=', account).where('kind', '=', kind);
+    // As text: an id that is not a UUID matches nothing instead of failing the cast.
+    if (ids?.length) filtered = filtered.where((eb) => eb(eb.cast('id', 'text'), '=', eb.fn.any(textArray(ids))));
+    if (statuses?.length) filtered = filtered.where((eb) => eb('status', '=', eb.fn.any(textArray(statuses))));
+    if (kmsIds) filtered = filtered.where((eb) => eb(jsonField(eb.ref('params'), 'kmsIds'), '?|', textArray(kmsIds)));
+    const dir = q.sort?.desc === false ? 'asc' : 'desc';
+    const field = q.sort?.field === 'updatedAt' ? 'updatedAt' : 'createdAt';
+    // The page is chosen by the jobs index first; only its jobs' units are aggregated.
+    const page = this.db
+      .selectFrom(filtered.selectAll().orderBy(field, dir).orderBy('id', dir).limit(q.limit).offset(q.skip).as('j'))
+      .crossJoinLateral((eb) =>
+        eb
+          .selectFrom('jobUnits as u')
+          .select((eb) => {
+            const units = (status: string) =>
+              eb.cast<number>(eb.fn.countAll().filterWhere('u.status', '=', status), 'integer');
+            const detail = eb.fn
+              .agg<NonNullable<SummaryRow['detail']>>('jsonb_agg', [
+                eb.fn('jsonb_build_object', [
+                  sql.lit('label'),
+                  'u.label',
+                  sql.lit('status'),
+                  'u.status',
+                  sql.lit('message'),
+                  'u.message',
+                  sql.lit('region'),
+                  jsonText(eb.ref('u.payload'), 'region'),
+                ]),
+              ])
+              .orderBy('u.seq');
+            return [
+              eb.cast<number>(eb.fn.countAll(), 'integer').as('unitsTotal'),
+              units('pending').as('unitsPending'),
+              units('running').as('unitsRunning'),
+              units('completed').as('unitsCompleted'),
+              units('failed').as('unitsFailed'),
+              units('cancelled').as('unitsCancelled'),
+              eb.fn.max(eb.fn<Date | null>('greatest', ['u.startedAt', 'u.finishedAt'])).as('lastUnitAt'),
+              // Key and store syncs only: one unit per KMS account region, so few.
+              eb
+                .case()
+                .when('j.kind', 'in', ['sync', 'cks_sync'])
+                .then(eb.fn.coalesce(detail, EMPTY_ARRAY))
+                .else(EMPTY_ARRAY)
+                .end()
+                .as('detail'),
+            ];
+          })
+          .whereRef('u.jobId', '=', 'j.id')
+          .as('s'),
+      )
+      .leftJoinLateral(
+        (eb) =>
+          eb
+            .selectFrom(
+              eb
+                .selectFrom('jobUnits as u')
+                // A function in FROM may use the tables before it without LATERAL.
+                .crossJoin((eb) => eb.fn<{ key: string; value: string }>('jsonb_each_text', ['u.progress']).as('kv'))
+                .select((eb) => ['kv.key', eb.fn.sum(eb.cast('kv.value', 'numeric')).as('total')])
+                .whereRef('u.jobId', '=', 'j.id')
+                // An entry that is not a number would fail the numeric cast: it is left out.
+                .where('kv.value', '~', '^-?[0-9]+(\\.[0-9]+)?$')
+                .groupBy('kv.key')
+                .as('e'),
+            )
+            .select((eb) => eb.fn<unknown>('jsonb_object_agg', ['e.key', 'e.total']).as('progress'))
+            .as('pr'),
+        (join) => join.onTrue(),
+      )
+      .selectAll('j')
+      .selectAll('s')
+      .select((eb) => eb.fn.coalesce('pr.progress', EMPTY_OBJECT).as('progress'))
+      .orderBy(`j.${field}`, dir)
+      .orderBy('j.id', dir);
+    const [total, jobs] = await Promise.all([countOf(filtered), page.execute()]);
+    return { total, rows: jobs.map(toSummary) };
   }
 
   async pruneFinished(days: number, batch: number): Promise<number> {
@@ -366,7 +420,7 @@ export class PostgresJobRepository implements JobRepository {
     return this.db
       .selectFrom('kmsAccounts as k')
       .select(['k.id', 'k.account', 'k.name', 'k.awsAccountId', 'k.regions'])
-      .where(sql<number>`cardinality(k.regions)`, '>', 0)
+      .where((eb) => eb(eb.fn<number>('cardinality', ['k.regions']), '>', 0))
       .where(({ not, exists, selectFrom }) =>
         not(
           exists(
@@ -374,7 +428,7 @@ export class PostgresJobRepository implements JobRepository {
               .select('j.id')
               .where('j.kind', '=', 'sync')
               .whereRef('j.account', '=', 'k.account')
-              .where(sql<boolean>`j.params->'kmsIds' ? k.id::text`)
+              .where((eb) => eb(jsonField(eb.ref('j.params'), 'kmsIds'), '?', eb.cast('k.id', 'text')))
               .where((eb) =>
                 eb.or([
                   eb('j.status', '=', 'in_progress'),

@@ -1,4 +1,4 @@
-import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import type { ListQuery } from '../../cckm/common/list.js';
 import type {
   KeyCursor,
@@ -15,24 +15,40 @@ import type { ReportKey, ReportRowValues, ReportStatus } from '../../cckm/report
 import { jsonb, now } from '../columns.js';
 import type { DB } from '../database.js';
 
+type Views = ReturnType<PostgresReportRepository['views']>;
+type ViewEb = Views extends SelectQueryBuilder<infer D, infer T, object> ? ExpressionBuilder<D, T> : never;
+
 /**
  * What users see of a report's status: the runner's final word, else its job's failure or
  * cancellation (a worker that gave up on the unit, or a pruned job after the runner died),
  * else running once a worker holds the unit.
  */
-const EFFECTIVE_STATUS = sql<ReportStatus>`CASE
-  WHEN r.status IN ('completed', 'failed', 'cancelled') THEN r.status
-  WHEN j.status IN ('failed', 'cancelled') THEN j.status
-  WHEN j.id IS NULL AND r.status = 'running' THEN 'failed'
-  WHEN u.status = 'running' THEN 'running'
-  ELSE r.status END`;
+function effectiveStatus(eb: ViewEb) {
+  return eb
+    .case()
+    .when('r.status', 'in', ['completed', 'failed', 'cancelled'])
+    .then(eb.ref('r.status'))
+    .when('j.status', 'in', ['failed', 'cancelled'])
+    .then(eb.ref('j.status'))
+    .when(eb.and([eb('j.id', 'is', null), eb('r.status', '=', 'running')]))
+    .then('failed')
+    .when('u.status', '=', 'running')
+    .then('running')
+    .else(eb.ref('r.status'))
+    .end();
+}
 
-const SORTABLE: Record<string, string> = {
-  createdAt: 'r.created_at',
-  updatedAt: 'r.updated_at',
+const SORTABLE: Record<string, 'r.createdAt' | 'r.updatedAt' | 'r.name' | 'r.id'> = {
+  createdAt: 'r.createdAt',
+  updatedAt: 'r.updatedAt',
   name: 'r.name',
   id: 'r.id',
 };
+
+/** A text field of a key's `awsParam` document (KMS's description of the key). */
+function awsParamText(eb: ExpressionBuilder<DB, 'awsKeys'>, field: string) {
+  return sql<string | null>`${eb.ref('awsParam')}->>${sql.lit(field)}`;
+}
 
 interface ViewRow extends ReportRecord {
   effectiveStatus: ReportStatus;
@@ -72,7 +88,11 @@ export class PostgresReportRepository implements ReportRepository {
   private withView<Q extends ReturnType<PostgresReportRepository['views']>>(q: Q) {
     return q
       .selectAll('r')
-      .select([EFFECTIVE_STATUS.as('effectiveStatus'), 'u.message as unitMessage', 'u.progress as unitProgress']);
+      .select((eb) => [
+        effectiveStatus(eb).$castTo<ReportStatus>().as('effectiveStatus'),
+        'u.message as unitMessage',
+        'u.progress as unitProgress',
+      ]);
   }
 
   async find(account: string, id: string): Promise<ReportView | null> {
@@ -87,18 +107,16 @@ export class PostgresReportRepository implements ReportRepository {
     if (f.reportTypes?.length)
       filtered = filtered.where('r.reportType', '=', (eb) => eb.fn.any(eb.val(f.reportTypes!)));
     if (f.kmsIdsWithin)
-      filtered = filtered.where(sql<SqlBool>`(r.params -> 'kms_ids') <@ ${jsonb(f.kmsIdsWithin)}::jsonb`);
+      filtered = filtered.where(
+        (eb) => sql<SqlBool>`(${eb.ref('r.params')} -> 'kms_ids') <@ ${jsonb(f.kmsIdsWithin)}::jsonb`,
+      );
     if (f.statuses?.length)
-      filtered = filtered.where(sql<SqlBool>`${EFFECTIVE_STATUS} = ANY(${f.statuses})` as Expression<SqlBool>);
+      filtered = filtered.where((eb) => eb(effectiveStatus(eb), '=', eb.fn.any(eb.val(f.statuses!))));
     const column = SORTABLE[q.sort?.field ?? 'createdAt'] ?? SORTABLE.createdAt!;
-    const dir = sql.raw(q.sort?.desc ? 'DESC' : 'ASC');
+    const dir = q.sort?.desc ? 'desc' : 'asc';
     const [counted, rows] = await Promise.all([
       filtered.select((eb) => eb.fn.countAll<bigint>().as('total')).executeTakeFirst(),
-      this.withView(filtered)
-        .orderBy(sql`${sql.raw(column)} ${dir}, r.id ${dir}`)
-        .limit(q.limit)
-        .offset(q.skip)
-        .execute(),
+      this.withView(filtered).orderBy(column, dir).orderBy('r.id', dir).limit(q.limit).offset(q.skip).execute(),
     ]);
     return { total: Number(counted?.total ?? 0), rows: rows.map((r) => toView(r as ViewRow)) };
   }
@@ -133,8 +151,9 @@ export class PostgresReportRepository implements ReportRepository {
       .where('kmsKeyId', 'is not', null)
       .where('kmsId', '=', (eb) => eb.fn.any(eb.val(s.kmsIds)));
     if (s.regions?.length) q = q.where('region', '=', (eb) => eb.fn.any(eb.val(s.regions!)));
-    if (s.from) q = q.where(sql<SqlBool>`coalesce(aws_created_at, created_at) >= ${s.from}`);
-    if (s.to) q = q.where(sql<SqlBool>`coalesce(aws_created_at, created_at) <= ${s.to}`);
+    const { from, to } = s;
+    if (from) q = q.where((eb) => eb(eb.fn.coalesce('awsCreatedAt', 'createdAt'), '>=', from));
+    if (to) q = q.where((eb) => eb(eb.fn.coalesce('awsCreatedAt', 'createdAt'), '<=', to));
     return q;
   }
 
@@ -149,9 +168,12 @@ export class PostgresReportRepository implements ReportRepository {
   async keyPage(account: string, s: ReportScope, after: KeyCursor | null, limit: number): Promise<ReportKey[]> {
     if (!s.kmsIds.length) return [];
     let q = this.scoped(account, s);
-    if (after) q = q.where(sql<SqlBool>`(created_at, id) > (${after.at}::timestamptz, ${after.id}::uuid)`);
+    if (after)
+      q = q.where(
+        (eb) => sql<SqlBool>`(${eb.ref('createdAt')}, ${eb.ref('id')}) > (${after.at}::timestamptz, ${after.id}::uuid)`,
+      );
     const rows = await q
-      .select([
+      .select((eb) => [
         'id',
         'kmsId',
         'region',
@@ -167,14 +189,14 @@ export class PostgresReportRepository implements ReportRepository {
         'policyDrift',
         'rotationJobEnabled',
         'rotatedAt',
-        sql<string>`created_at::text`.as('cursorAt'),
-        sql<Date>`coalesce(aws_created_at, created_at)`.as('keyCreatedAt'),
-        sql<string | null>`aws_param->>'Description'`.as('description'),
-        sql<boolean | null>`(aws_param->'KeyRotationEnabled')::boolean`.as('keyRotationEnabled'),
-        sql<string | null>`aws_param->>'RotationPeriodInDays'`.as('rotationPeriodInDays'),
-        sql<string | null>`aws_param->>'NextRotationDate'`.as('nextRotationDate'),
-        sql<string | null>`aws_param->>'ValidTo'`.as('validTo'),
-        sql<string | null>`aws_param->>'DeletionDate'`.as('deletionDate'),
+        sql<string>`${eb.ref('createdAt')}::text`.as('cursorAt'),
+        eb.fn.coalesce('awsCreatedAt', 'createdAt').as('keyCreatedAt'),
+        awsParamText(eb, 'Description').as('description'),
+        sql<boolean | null>`(${eb.ref('awsParam')}->'KeyRotationEnabled')::boolean`.as('keyRotationEnabled'),
+        awsParamText(eb, 'RotationPeriodInDays').as('rotationPeriodInDays'),
+        awsParamText(eb, 'NextRotationDate').as('nextRotationDate'),
+        awsParamText(eb, 'ValidTo').as('validTo'),
+        awsParamText(eb, 'DeletionDate').as('deletionDate'),
       ])
       .orderBy('createdAt')
       .orderBy('id')
@@ -213,9 +235,20 @@ export class PostgresReportRepository implements ReportRepository {
     if (!rows.length) return;
     // One JSON array parameter instead of three per row: a page of 1 000 rows was a 3 000-parameter
     // statement whose building and binding cost more than PostgreSQL's insert.
-    await sql`INSERT INTO report_rows (report_id, seq, "row")
-      SELECT ${id}::uuid, ${firstSeq}::int + (t.ord - 1)::int, t.value
-      FROM jsonb_array_elements(${jsonb(rows)}::jsonb) WITH ORDINALITY AS t(value, ord)`.execute(this.db);
+    const elements = sql<{ value: unknown; ord: bigint }>`jsonb_array_elements(${jsonb(rows)}::jsonb) WITH ORDINALITY`;
+    await this.db
+      .insertInto('reportRows')
+      .columns(['reportId', 'seq', 'row'])
+      .expression((eb) =>
+        eb
+          .selectFrom(elements.as<'t'>(sql`t(value, ord)`))
+          .select((t) => [
+            sql<string>`${id}::uuid`.as('reportId'),
+            sql<number>`${firstSeq}::int + (${t.ref('t.ord')} - 1)::int`.as('seq'),
+            't.value as row',
+          ]),
+      )
+      .execute();
   }
 
   async finish(id: string, o: ReportOutcome): Promise<boolean> {

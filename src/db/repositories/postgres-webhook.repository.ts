@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import type { ListQuery } from '../../cckm/common/list.js';
 import type {
   AttemptOutcome,
@@ -12,7 +12,7 @@ import type {
   WebhookRepository,
   WebhookRow,
 } from '../../cckm/notifications/webhook.repository.js';
-import { jsonb, now, rawQuery } from '../columns.js';
+import { jsonb, now } from '../columns.js';
 import { guard } from '../constraint-errors.js';
 import type { DB } from '../database.js';
 import { countOf, listPage } from './list-page.js';
@@ -22,6 +22,9 @@ const DELIVERY_SORT = { fields: ['createdAt', 'updatedAt', 'id'], fallback: 'cre
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** An ISO-8601 instant as AWS times are stored in aws_param (anything else is never cast). */
 const ISO_TIME = String.raw`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$`;
+
+/** A key's ValidTo from its aws_param document, as text (Kysely's JSON paths need a typed document). */
+const awsValidTo = (eb: ExpressionBuilder<DB, 'awsKeys'>) => sql<string>`${eb.ref('awsKeys.awsParam')}->>'ValidTo'`;
 
 type DeliveryRow = Omit<DeliveryRecord, 'status'> & { status: string; leaseOwner?: unknown; leaseUntil?: unknown };
 
@@ -118,7 +121,7 @@ export class PostgresWebhookRepository implements WebhookRepository {
               join
                 .onRef('webhooks.account', '=', 'e.eventAccount')
                 .on('webhooks.disabled', '=', false)
-                .on(sql<boolean>`e.event_type = ANY(webhooks.events)`),
+                .on((eb) => eb('e.eventType', '=', eb.fn.any('webhooks.events'))),
             )
             .select([
               sql<string>`gen_random_uuid()`.as('id'),
@@ -140,22 +143,45 @@ export class PostgresWebhookRepository implements WebhookRepository {
    * two lookups by the (status, next_attempt_at) index, never a scan of the delivered history.
    */
   async claim(owner: string, leaseMs: number): Promise<ClaimedDelivery | null> {
-    const rows = await rawQuery<DeliveryRow & { url: string; sealedSecret: Uint8Array; webhookDisabled: boolean }>(
-      this.db,
-      `UPDATE webhook_deliveries d
-         SET status = 'running', lease_owner = $1, lease_until = now() + make_interval(secs => $2),
-             attempts = d.attempts + 1, updated_at = now()
-        FROM webhooks w
-       WHERE d.id = coalesce(
-               (SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= now()
-                 ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED),
-               (SELECT id FROM webhook_deliveries WHERE status = 'running' AND lease_until < now()
-                 LIMIT 1 FOR UPDATE SKIP LOCKED))
-         AND w.id = d.webhook_id
-      RETURNING d.*, w.url, w.sealed_secret, w.disabled AS webhook_disabled`,
-      [owner, leaseMs / 1000],
-    );
-    const r = rows[0];
+    const r = await this.db
+      .updateTable('webhookDeliveries as d')
+      .from('webhooks as w')
+      .set((eb) => ({
+        status: 'running',
+        leaseOwner: owner,
+        leaseUntil: sql<Date>`now() + make_interval(secs => ${leaseMs / 1000})`,
+        attempts: eb('d.attempts', '+', 1),
+        updatedAt: now(),
+      }))
+      .where((eb) =>
+        eb(
+          'd.id',
+          '=',
+          eb.fn.coalesce(
+            eb
+              .selectFrom('webhookDeliveries')
+              .select('webhookDeliveries.id')
+              .where('webhookDeliveries.status', '=', 'pending')
+              .where('webhookDeliveries.nextAttemptAt', '<=', now())
+              .orderBy('webhookDeliveries.nextAttemptAt')
+              .limit(1)
+              .forUpdate()
+              .skipLocked(),
+            eb
+              .selectFrom('webhookDeliveries')
+              .select('webhookDeliveries.id')
+              .where('webhookDeliveries.status', '=', 'running')
+              .where('webhookDeliveries.leaseUntil', '<', now())
+              .limit(1)
+              .forUpdate()
+              .skipLocked(),
+          ),
+        ),
+      )
+      .whereRef('w.id', '=', 'd.webhookId')
+      .returningAll('d')
+      .returning(['w.url', 'w.sealedSecret', 'w.disabled as webhookDisabled'])
+      .executeTakeFirst();
     if (!r) return null;
     const { url, sealedSecret, webhookDisabled, ...delivery } = r;
     return { ...toDelivery(delivery), url, sealedSecret, webhookDisabled };
@@ -218,20 +244,39 @@ export class PostgresWebhookRepository implements WebhookRepository {
 
   async claimExpiring(days: number, batch: number): Promise<ExpiringKey[]> {
     await this.db.deleteFrom('webhookExpiryNotices').where('validTo', '<', now()).execute();
-    return rawQuery<ExpiringKey>(
-      this.db,
-      `WITH due AS (
-         SELECT id, account, (aws_param->>'ValidTo')::timestamptz AS valid_to FROM aws_keys
-          WHERE NOT gone AND aws_param->>'ValidTo' ~ $1)
-       INSERT INTO webhook_expiry_notices (key_id, account, valid_to)
-       SELECT id, account, valid_to FROM due
-        WHERE valid_to > now() AND valid_to <= now() + make_interval(days => $2)
-          AND NOT EXISTS (SELECT 1 FROM webhook_expiry_notices n WHERE n.key_id = due.id AND n.valid_to = due.valid_to)
-        ORDER BY valid_to LIMIT $3
-       ON CONFLICT (key_id, valid_to) DO NOTHING
-       RETURNING key_id, account, valid_to`,
-      [ISO_TIME, days, batch],
-    );
+    return this.db
+      .with('due', (db) =>
+        db
+          .selectFrom('awsKeys')
+          .select((eb) => ['awsKeys.id', 'awsKeys.account', eb.cast<Date>(awsValidTo(eb), 'timestamptz').as('validTo')])
+          .where((eb) => eb.not(eb.ref('awsKeys.gone')))
+          .where((eb) => eb(awsValidTo(eb), '~', ISO_TIME)),
+      )
+      .insertInto('webhookExpiryNotices')
+      .columns(['keyId', 'account', 'validTo'])
+      .expression((eb) =>
+        eb
+          .selectFrom('due')
+          .select(['due.id', 'due.account', 'due.validTo'])
+          .where('due.validTo', '>', now())
+          .where('due.validTo', '<=', sql<Date>`now() + make_interval(days => ${days})`)
+          .where((eb) =>
+            eb.not(
+              eb.exists(
+                eb
+                  .selectFrom('webhookExpiryNotices as n')
+                  .select(eb.lit(1).as('one'))
+                  .whereRef('n.keyId', '=', 'due.id')
+                  .whereRef('n.validTo', '=', 'due.validTo'),
+              ),
+            ),
+          )
+          .orderBy('due.validTo')
+          .limit(batch),
+      )
+      .onConflict((oc) => oc.columns(['keyId', 'validTo']).doNothing())
+      .returning(['keyId', 'account', 'validTo'])
+      .execute();
   }
 
   async jobOutcome(

@@ -110,8 +110,8 @@ export function createApp(deps: AppDeps): App {
   api.use(userRoutes(deps.services.users));
   api.use(connectionRoutes(deps.services.connections));
   api.use(kmsRoutes(deps.services.kms, deps.services.kmsAclUpdates));
-  api.use(templateRoutes(deps.services.templates, deps.services.keys));
-  api.use(keyRoutes(deps.services.keys, deps.services.idempotency));
+  api.use(templateRoutes(deps.services.templates));
+  api.use(keyRoutes(deps.services.keys, deps.services.keyUploads, deps.services.idempotency));
   api.use(keyActionRoutes(deps.services.keyActions, deps.services.keyReplication, deps.services.approvals));
   api.use(jobRoutes(deps.services.syncJobs, deps.services.bulkJobs));
   api.use(

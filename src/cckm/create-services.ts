@@ -32,6 +32,8 @@ import type { JobRepository } from './jobs/job.repository.js';
 import { KeyActionService } from './keys/key-actions.service.js';
 import { KeyReplicationService } from './keys/key-replication.service.js';
 import { KeyService } from './keys/key.service.js';
+import { TemplatePushService } from './keys/template-push.service.js';
+import { UploadKeyService } from './keys/upload-key.service.js';
 import { AccountDiscovery } from './kms/account-discovery.js';
 import { KmsService } from './kms/kms.service.js';
 import {
@@ -92,6 +94,8 @@ export interface Services extends JobServices, StoreServices, SchedulerServices 
   kmsAclUpdates: KmsAclService;
   templates: TemplateService;
   keys: KeyService;
+  /** BYOK upload (`POST /cckm/aws/upload-key`): create with Origin EXTERNAL, then import the material. */
+  keyUploads: UploadKeyService;
   keyActions: KeyActionService;
   keyReplication: KeyReplicationService;
   idempotency: IdempotencyService;
@@ -154,10 +158,16 @@ export function createServices(
   o: ServiceOptions,
 ): Services {
   const kms = new KmsService(repos.kmsAccounts, repos.connections, box, providers, o.awsExternalIds);
-  const templates = new TemplateService(repos.templates, repos.kmsAccounts, kms);
+  const templates = new TemplateService(
+    repos.templates,
+    repos.kmsAccounts,
+    kms,
+    new TemplatePushService(repos.keys, kms),
+  );
   const notifications = createNotificationServices(repos, box, o.notifications, o.jobLogger);
   const { events } = notifications;
   const keyActions = new KeyActionService(repos.keys, kms, templates, events);
+  const keys = new KeyService(repos.keys, kms, templates, o.jobs?.reservationGraceMs, events);
   const xksKeys = new XksKeyService(repos.xksKeys, box);
   const passwords = new PasswordHasher(o.passwordHashing);
   const auth = new AuthService(
@@ -189,7 +199,7 @@ export function createServices(
   });
   const stores = createStoreServices(
     repos,
-    { kms, templates, box },
+    { kms, keys, box },
     { ...o.customKeyStores, sourceKeys: o.customKeyStores?.sourceKeys ?? xksKeys, events },
   );
   const scheduler = createSchedulerServices(
@@ -241,7 +251,8 @@ export function createServices(
     kmsAcls: kms.acls,
     kmsAclUpdates: new KmsAclService(repos.kmsAccounts, kms, repos.users, repos.groups),
     templates,
-    keys: new KeyService(repos.keys, kms, templates, o.jobs?.reservationGraceMs, events),
+    keys,
+    keyUploads: new UploadKeyService(keys, keyActions, repos.keys),
     keyActions,
     keyReplication: new KeyReplicationService(keyActions, repos.keys, kms, templates),
     idempotency: new IdempotencyService(repos.idempotency, o.idempotencyTtlSeconds),

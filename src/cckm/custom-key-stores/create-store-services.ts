@@ -1,8 +1,6 @@
 import type { SecretBox } from '../../auth/secret-box.js';
-import { KeyService } from '../keys/key.service.js';
-import type { KeyRepository } from '../keys/key.repository.js';
+import type { KeyService } from '../keys/key.service.js';
 import type { KmsService } from '../kms/kms.service.js';
-import type { TemplateService } from '../templates/template.service.js';
 import type { CustomKeyStoreRepository } from './custom-key-store.repository.js';
 import { CustomKeyStoreService, type CustomKeyStoreOptions } from './custom-key-store.service.js';
 import { XksCredentialRotation } from './credential-rotation.js';
@@ -26,16 +24,15 @@ export interface StoreServiceOptions extends CustomKeyStoreOptions {
 
 /** Wires the custom key store services over their repository and the key and KMS services. */
 export function createStoreServices(
-  repos: { customKeyStores: CustomKeyStoreRepository; keys: KeyRepository },
-  deps: { kms: KmsService; templates: TemplateService; box: SecretBox },
+  repos: { customKeyStores: CustomKeyStoreRepository },
+  deps: { kms: KmsService; keys: KeyService; box: SecretBox },
   options: StoreServiceOptions = {},
 ): StoreServices {
   const { sourceKeys, ...storeOptions } = options;
   const customKeyStores = new CustomKeyStoreService(repos.customKeyStores, deps.kms, deps.box, storeOptions);
-  const keys = new KeyService(repos.keys, deps.kms, deps.templates, undefined, storeOptions.events);
   return {
     customKeyStores,
-    customKeyStoreActions: new CustomKeyStoreActions(customKeyStores, repos.customKeyStores, keys, sourceKeys),
+    customKeyStoreActions: new CustomKeyStoreActions(customKeyStores, repos.customKeyStores, deps.keys, sourceKeys),
     xksStores: new CustomKeyStoreXksResolver(repos.customKeyStores, deps.box),
     xksCredentials: new XksCredentialRotation(customKeyStores, repos.customKeyStores, deps.box),
   };

@@ -32,7 +32,7 @@ import { listAliasesOf, readKeyFacts } from './key-facts.js';
 import { importKeyMaterial, publicKeyPem, type PublicKeyView } from './key-material.js';
 import { recordColumns, type KeyFacts } from './key-metadata.js';
 import type { KeyChanges, KeyRepository } from './key.repository.js';
-import type { KeyView } from './key.service.js';
+import type { KeyView } from './key-view.js';
 
 /** A key record an action may act on, with the provider of its region. */
 export interface ActionTarget {

@@ -13,7 +13,7 @@ import type { ActionTarget, KeyActionService } from './key-actions.service.js';
 import { readKeyFacts } from './key-facts.js';
 import { recordColumns } from './key-metadata.js';
 import type { KeyRepository } from './key.repository.js';
-import type { KeyView } from './key.service.js';
+import type { KeyView } from './key-view.js';
 
 /**
  * Multi-Region keys: replicate-key (a replica in another region of the same KMS account,

@@ -8,9 +8,15 @@ import type { ListQuery, Page } from '../common/list.js';
 import type { KeyRecord, KmsAccountRecord, PolicyTemplateRecord } from '../common/records.js';
 import { keyCreatePermission, keyDeletePermission, keyViewPermission, type KmsPermission } from '../kms/kms-acls.js';
 import type { KmsService } from '../kms/kms.service.js';
-import { buildKeyPolicy, hasPrincipals, parsePolicy, type PolicyDocument } from '../policy/key-policy.js';
+import {
+  buildKeyPolicy,
+  hasPrincipals,
+  parsePolicy,
+  templatePolicy,
+  type PolicyDocument,
+} from '../policy/key-policy.js';
 import { driftColumns } from '../policy/policy-drift.js';
-import { PRINCIPAL_FIELDS, principalsOf, type PrincipalFields } from '../templates/principal-fields.js';
+import { PRINCIPAL_FIELDS, principalsOf } from '../templates/principal-fields.js';
 import type { TemplateService } from '../templates/template.service.js';
 import {
   checkKeyParams,
@@ -19,31 +25,16 @@ import {
   noKeyForReservation,
   RECORD_TAG,
   TEMPLATE_TAG,
-  type AwsKeyParams,
   type CheckedKeyParams,
 } from './create-key-request.js';
-import { KeyActionService } from './key-actions.service.js';
 import { readKeyFacts } from './key-facts.js';
 import { keyTypeOf, materialOriginOf } from './key-rules.js';
 import { recordColumns } from './key-metadata.js';
 import { MAX_STAT_GROUPS, type KeyListFilter } from './key-filter.js';
 import { visibleFilter } from './key-visibility.js';
 import type { KeyCounts, KeyGroupBy, KeyRepository } from './key.repository.js';
-import { UploadKeyService, type UploadKeyInput } from './upload-key.service.js';
+import type { CreateKeyInput, KeyView } from './key-view.js';
 import { keyData, NO_EVENTS, publishKeyChange, type EventSink } from '../notifications/webhook-events.js';
-
-export interface CreateKeyInput extends PrincipalFields {
-  kms: string;
-  region: string;
-  aws_param?: AwsKeyParams;
-  policytemplate?: string;
-}
-
-/** A key record with the name of its KMS account, as the API shows it. */
-export interface KeyView {
-  key: KeyRecord;
-  kms: KmsAccountRecord;
-}
 
 /**
  * AWS keys: create (seed 004), read, list, forget and refresh records.
@@ -52,8 +43,6 @@ export interface KeyView {
  * the record's id, so a key whose creation was interrupted is found and adopted later.
  */
 export class KeyService {
-  private readonly uploader: UploadKeyService;
-
   constructor(
     private readonly keys: KeyRepository,
     private readonly kms: KmsService,
@@ -66,17 +55,7 @@ export class KeyService {
     private readonly reservationGraceMs = DEFAULT_RESERVATION_GRACE_MS,
     /** key.created, and the changes a refresh finds (state, drift, gone), go here. */
     private readonly events: EventSink = NO_EVENTS,
-  ) {
-    this.uploader = new UploadKeyService(this, new KeyActionService(keys, kms, templates, events), keys);
-  }
-
-  /**
-   * BYOK upload (`POST /cckm/aws/upload-key`): create with Origin EXTERNAL, then import the
-   * material, in one request; see UploadKeyService.
-   */
-  upload(p: Principal, input: UploadKeyInput): Promise<KeyView> {
-    return this.uploader.upload(p, input);
-  }
+  ) {}
 
   /** A key record, once the caller holds `need` (by default the view permission of its origin) on its KMS account. */
   async get(p: Principal, id: string, need?: KmsPermission): Promise<KeyView> {
@@ -241,34 +220,6 @@ export class KeyService {
     }
   }
 
-  /**
-   * Applies a template's policy to every key carrying it (auto_push), which clears their
-   * policy drift. Returns the number of keys updated.
-   */
-  async pushTemplate(p: Principal, template: PolicyTemplateRecord): Promise<number> {
-    const kms = await this.kms.find(p, template.kmsId);
-    let count = 0;
-    for (const key of await this.keys.listByTemplate(template.id)) {
-      if (!key.kmsKeyId || key.gone) continue;
-      const { provider, connection } = await this.kms.provider(kms, key.region);
-      const policy = templatePolicy(template, {
-        accountId: kms.awsAccountId,
-        partition: partitionOf(connection.cloudName),
-        keyUsage: key.keyUsage ?? 'ENCRYPT_DECRYPT',
-        keySpec: key.keySpec ?? 'SYMMETRIC_DEFAULT',
-      });
-      await provider.kms('PutKeyPolicy', {
-        KeyId: key.kmsKeyId,
-        PolicyName: 'default',
-        Policy: JSON.stringify(policy),
-      });
-      const facts = await readKeyFacts(provider, key.kmsKeyId, { policy });
-      await this.keys.update(key.id, { ...recordColumns(facts), policyDrift: false, policyDriftCheckedAt: new Date() });
-      count++;
-    }
-    return count;
-  }
-
   private async resolvePolicy(
     p: Principal,
     input: CreateKeyInput,
@@ -392,8 +343,4 @@ export class KeyService {
     }
     return 'unknown';
   }
-}
-
-function templatePolicy(t: PolicyTemplateRecord, ctx: Parameters<typeof buildKeyPolicy>[0]): PolicyDocument {
-  return t.policy ? (t.policy as PolicyDocument) : buildKeyPolicy(ctx, t);
 }

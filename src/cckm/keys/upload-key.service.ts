@@ -5,7 +5,8 @@ import type { ImportMaterialInput } from './key-action-bodies.js';
 import type { ActionTarget, KeyActionService } from './key-actions.service.js';
 import { checkImportRequest, importKeyMaterial } from './key-material.js';
 import type { KeyRepository } from './key.repository.js';
-import type { CreateKeyInput, KeyService, KeyView } from './key.service.js';
+import type { KeyService } from './key.service.js';
+import type { CreateKeyInput, KeyView } from './key-view.js';
 
 /** `POST /cckm/aws/upload-key` (BYOK upload, reference/cckm-api.md §2.1), as validated by the OpenAPI contract. */
 export interface UploadKeyInput extends Omit<CreateKeyInput, 'aws_param'> {

@@ -3,7 +3,7 @@ import { assertCanWrite, type Principal } from '../../auth/principal.js';
 import type { SecretBox } from '../../auth/secret-box.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors/index.js';
 import type { KmsProvider } from '../../providers/kms-provider.js';
-import { cloudOfRegion, type ProviderResolver } from '../../providers/registry.js';
+import { cloudOfRegion, partitionOf, type ProviderResolver } from '../../providers/registry.js';
 import { MAX_PAGE, type ListQuery, type Page } from '../common/list.js';
 import type { ConnectionRecord, KmsAccountRecord } from '../common/records.js';
 import { TtlCache } from '../common/ttl-cache.js';
@@ -28,6 +28,8 @@ export interface KmsInput {
 export interface KmsView {
   kms: KmsAccountRecord;
   connection: ConnectionRecord;
+  /** The account root's ARN, in the partition of the connection's cloud. */
+  rootArn: string;
 }
 
 /** KMS accounts ("kms" containers): an AWS account reached through a connection, in chosen regions. */
@@ -178,14 +180,15 @@ export class KmsService {
   }
 
   /** A KMS account as answered: the tenant's generated ExternalId when it assumes a role (older rows may hold another). */
-  private view(v: KmsView): KmsView {
+  private view(v: Omit<KmsView, 'rootArn'>): KmsView {
     return {
       ...v,
       kms: { ...v.kms, assumeRoleExternalId: this.externalIds.shown(v.kms.account, v.kms.assumeRoleArn) },
+      rootArn: `arn:${partitionOf(v.connection.cloudName)}:iam::${v.kms.awsAccountId}:root`,
     };
   }
 
-  private async withConnection(kms: KmsAccountRecord): Promise<KmsView> {
+  private async withConnection(kms: KmsAccountRecord): Promise<Omit<KmsView, 'rootArn'>> {
     return { kms, connection: await this.connectionOf(kms) };
   }
 

@@ -1,5 +1,5 @@
 import { ValidationError } from '../../errors/index.js';
-import type { PolicyPrincipals } from '../common/records.js';
+import type { PolicyPrincipals, PolicyTemplateRecord } from '../common/records.js';
 
 /** An IAM policy document as AWS KMS stores it. */
 export interface PolicyDocument {
@@ -172,4 +172,9 @@ export function parsePolicy(value: unknown, field: string): PolicyDocument {
       throw ValidationError.field(`${field}.Statement[${i}].Effect`, 'must be Allow or Deny');
   });
   return doc as PolicyDocument;
+}
+
+/** A template's key policy: its literal policy, or one built from its principal lists for the key. */
+export function templatePolicy(t: PolicyTemplateRecord, ctx: Parameters<typeof buildKeyPolicy>[0]): PolicyDocument {
+  return t.policy ? (t.policy as PolicyDocument) : buildKeyPolicy(ctx, t);
 }

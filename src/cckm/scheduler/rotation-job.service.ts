@@ -4,7 +4,7 @@ import type { KmsService } from '../kms/kms.service.js';
 import type { KeyRecord } from '../common/records.js';
 import type { KeyActionService } from '../keys/key-actions.service.js';
 import type { KeyRepository } from '../keys/key.repository.js';
-import type { KeyView } from '../keys/key.service.js';
+import type { KeyView } from '../keys/key-view.js';
 import { MAX_ATTACHED_KEYS, type JobConfigService } from './job-config.service.js';
 
 /** `POST /cckm/aws/keys/{id}/enable-rotation-job`. */

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { assertCanRead, assertCanWrite, type Principal } from '../../auth/principal.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors/index.js';
+import { partitionOf } from '../../providers/registry.js';
 import type { ListQuery, Page } from '../common/list.js';
 import type { KmsAccountRecord, PolicyPrincipals, PolicyTemplateRecord } from '../common/records.js';
 import type { KmsAccountRepository, PolicyTemplateRepository } from '../connections/connection.repository.js';
 import type { KmsService } from '../kms/kms.service.js';
-import { hasPrincipals, parsePolicy } from '../policy/key-policy.js';
+import { hasPrincipals, parsePolicy, templatePolicy, type PolicyDocument } from '../policy/key-policy.js';
 import { PRINCIPAL_FIELDS, principalsOf, type PrincipalFields } from './principal-fields.js';
 
 export interface TemplateInput extends PrincipalFields {
@@ -18,13 +19,20 @@ export interface TemplateInput extends PrincipalFields {
 export interface TemplateView {
   template: PolicyTemplateRecord;
   kms: KmsAccountRecord;
-  /** The cloud of the KMS account's connection: its partition goes into built ARNs. */
-  cloudName: string;
+  /**
+   * The policy the template gives: its literal policy, or for principal lists the one it
+   * builds for a symmetric encryption key of the account (key users' actions differ per key
+   * usage when applied), with the partition of the account's connection in its ARNs.
+   */
+  policy: PolicyDocument;
   keysCount: number;
 }
 
 /** Re-applies a template's policy to every key using it; returns how many keys were updated. */
-export type TemplatePusher = (p: Principal, template: PolicyTemplateRecord) => Promise<number>;
+/** Applies a template's policy to the keys carrying it (auto_push); answers how many. */
+export interface TemplatePusher {
+  push(p: Principal, template: PolicyTemplateRecord): Promise<number>;
+}
 
 /** Policy templates: a literal key policy, or principal lists a policy is built from per key. */
 export class TemplateService {
@@ -32,6 +40,7 @@ export class TemplateService {
     private readonly repo: PolicyTemplateRepository,
     private readonly kmsRepo: KmsAccountRepository,
     private readonly kmsService: KmsService,
+    private readonly pusher: TemplatePusher,
   ) {}
 
   async list(p: Principal, filter: { name?: string; kms?: string }, q: ListQuery): Promise<Page<TemplateView>> {
@@ -73,19 +82,14 @@ export class TemplateService {
       kmsId: kms.id,
       ...content,
     });
-    return { template, kms, cloudName: (await this.kmsService.connectionOf(kms)).cloudName, keysCount: 0 };
+    return this.view(template, kms);
   }
 
   /**
    * Changes a template. A verified template (already applied to keys) changes only with
    * `auto_push: true`, which re-applies the new policy to every key using it.
    */
-  async update(
-    p: Principal,
-    idOrName: string,
-    input: TemplateInput,
-    push: TemplatePusher,
-  ): Promise<TemplateView & { pushedKeys: number }> {
+  async update(p: Principal, idOrName: string, input: TemplateInput): Promise<TemplateView & { pushedKeys: number }> {
     assertCanWrite(p);
     const current = await this.find(p, idOrName);
     if (current.isVerified && input.auto_push !== true) {
@@ -96,7 +100,7 @@ export class TemplateService {
     }
     const touched = input.policy !== undefined || PRINCIPAL_FIELDS.some(([f]) => input[f] !== undefined);
     const template = touched ? await this.repo.update(current.id, this.content(input, false)) : current;
-    const pushedKeys = input.auto_push ? await push(p, template) : 0;
+    const pushedKeys = input.auto_push ? await this.pusher.push(p, template) : 0;
     return { ...(await this.view(template)), pushedKeys };
   }
 
@@ -137,14 +141,16 @@ export class TemplateService {
     return { policy: null, ...principals };
   }
 
-  private async view(template: PolicyTemplateRecord): Promise<TemplateView> {
-    const kms = await this.kmsRepo.findById(template.kmsId);
+  private async view(template: PolicyTemplateRecord, known?: KmsAccountRecord): Promise<TemplateView> {
+    const kms = known ?? (await this.kmsRepo.findById(template.kmsId));
     if (!kms) throw new NotFoundError(`KMS account of template ${template.name} not found`);
-    return {
-      template,
-      kms,
-      cloudName: (await this.kmsService.connectionOf(kms)).cloudName,
-      keysCount: await this.repo.countKeys(template.id),
-    };
+    const { cloudName } = await this.kmsService.connectionOf(kms);
+    const policy = templatePolicy(template, {
+      accountId: kms.awsAccountId,
+      partition: partitionOf(cloudName),
+      keyUsage: 'ENCRYPT_DECRYPT',
+      keySpec: 'SYMMETRIC_DEFAULT',
+    });
+    return { template, kms, policy, keysCount: await this.repo.countKeys(template.id) };
   }
 }

@@ -4,10 +4,8 @@ import type { Page } from '../../cckm/common/list.js';
 import type { ConnectionRecord, GroupRecord, UserRecord } from '../../cckm/common/records.js';
 import type { GroupView } from '../../cckm/users/user.service.js';
 import type { KmsView } from '../../cckm/kms/kms.service.js';
-import type { KeyView } from '../../cckm/keys/key.service.js';
+import type { KeyView } from '../../cckm/keys/key-view.js';
 import type { TemplateView } from '../../cckm/templates/template.service.js';
-import { buildKeyPolicy } from '../../cckm/policy/key-policy.js';
-import { partitionOf } from '../../providers/registry.js';
 
 type Json = Record<string, unknown>;
 
@@ -112,7 +110,7 @@ export function kms(v: KmsView, viewer: Principal): Json {
     connection: v.connection.name,
     connection_id: v.connection.id,
     regions: k.regions,
-    arn: `arn:${partitionOf(v.connection.cloudName)}:iam::${k.awsAccountId}:root`,
+    arn: v.rootArn,
     assume_role_arn: k.assumeRoleArn,
     assume_role_external_id: canWrite(viewer) ? k.assumeRoleExternalId : null,
     auto_added: k.autoAdded,
@@ -123,29 +121,15 @@ export function kms(v: KmsView, viewer: Principal): Json {
   });
 }
 
-/**
- * A template. A template of principal lists shows the policy it builds for a symmetric
- * encryption key (key users' actions differ per key usage when applied).
- */
+/** A template, with the policy it gives (TemplateView.policy). */
 export function template(v: TemplateView): Json {
   const t = v.template;
-  const policy =
-    t.policy ??
-    buildKeyPolicy(
-      {
-        accountId: v.kms.awsAccountId,
-        partition: partitionOf(v.cloudName),
-        keyUsage: 'ENCRYPT_DECRYPT',
-        keySpec: 'SYMMETRIC_DEFAULT',
-      },
-      t,
-    );
   return Object.assign(base('cckm:aws-policy-template', t), {
     name: t.name,
     kms: v.kms.name,
     kms_id: v.kms.id,
     account_id: v.kms.awsAccountId,
-    policy,
+    policy: v.policy,
     key_admins: t.keyAdmins,
     key_admins_roles: t.keyAdminsRoles,
     key_users: t.keyUsers,

@@ -9,7 +9,7 @@ import type {
 import type { KeyActionService, RotationView } from '../../cckm/keys/key-actions.service.js';
 import type { SimulateAccessInput } from '../../cckm/keys/key-access.js';
 import type { KeyReplicationService } from '../../cckm/keys/key-replication.service.js';
-import type { KeyView } from '../../cckm/keys/key.service.js';
+import type { KeyView } from '../../cckm/keys/key-view.js';
 import { awsTime } from '../../cckm/keys/key-metadata.js';
 import type { ApprovalAction } from '../../cckm/approvals/approval.repository.js';
 import type { ApprovalService } from '../../cckm/approvals/approval.service.js';

@@ -1,5 +1,6 @@
 import { Router, type Request } from 'express';
 import type { KeyService } from '../../cckm/keys/key.service.js';
+import type { UploadKeyService } from '../../cckm/keys/upload-key.service.js';
 import type { IdempotencyService } from '../../cckm/idempotency/idempotency.service.js';
 import type { TemplateService } from '../../cckm/templates/template.service.js';
 import { normaliseAlias } from '../../cckm/keys/create-key-request.js';
@@ -63,7 +64,7 @@ function keyFilter(req: Request): KeyListFilter {
   return Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined)) as KeyListFilter;
 }
 
-export function keyRoutes(keys: KeyService, idempotency: IdempotencyService): Router {
+export function keyRoutes(keys: KeyService, uploads: UploadKeyService, idempotency: IdempotencyService): Router {
   const r = Router();
   r.post('/cckm/aws/keys', async (req, res) => {
     const p = req.principal!;
@@ -78,7 +79,7 @@ export function keyRoutes(keys: KeyService, idempotency: IdempotencyService): Ro
   r.post('/cckm/aws/upload-key', async (req, res) => {
     const p = req.principal!;
     const result = await idempotency.run(p, req.get('idempotency-key'), 'uploadAwsKey', req.body, async () => {
-      const v = await keys.upload(p, req.body);
+      const v = await uploads.upload(p, req.body);
       return { status: 201, body: present.key(v), resourceId: v.key.id };
     });
     res.locals.resourceId = (result.body as { id?: string }).id;
@@ -111,7 +112,7 @@ export function keyRoutes(keys: KeyService, idempotency: IdempotencyService): Ro
   return r;
 }
 
-export function templateRoutes(templates: TemplateService, keys: KeyService): Router {
+export function templateRoutes(templates: TemplateService): Router {
   const r = Router();
   r.get('/cckm/aws/templates', async (req, res) => {
     const { q, requestedLimit } = listQuery(req, COMMON_SORT);
@@ -130,7 +131,7 @@ export function templateRoutes(templates: TemplateService, keys: KeyService): Ro
     res.json(present.template(await templates.get(req.principal!, req.params.id)));
   });
   r.patch('/cckm/aws/templates/:id', async (req, res) => {
-    const v = await templates.update(req.principal!, req.params.id, req.body, (p, t) => keys.pushTemplate(p, t));
+    const v = await templates.update(req.principal!, req.params.id, req.body);
     res.locals.resourceId = v.template.id;
     res.locals.auditDetails = { pushed_keys: v.pushedKeys };
     res.json(present.template(v));

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AppError, awsError, isAppError } from '../errors/index.js';
+import { AppError, asServiceError, awsError } from '../errors/index.js';
 import type { KmsOperationName, KmsOperations } from '../providers/kms-provider.js';
 import { Committer } from './core/committer.js';
 import { FaultInjector, type FaultRule } from './core/faults.js';
@@ -365,9 +365,8 @@ export class KmsEmulator {
 }
 
 /** Errors leave the emulator as AppErrors; anything else (a store failure, a bug) is KMSInternalException. */
-function toAppError(err: unknown): AppError {
-  if (isAppError(err)) return err;
-  return awsError('KMSInternalException', 'The request was rejected because an internal exception occurred.', {
-    cause: err,
+const toAppError = (err: unknown): AppError =>
+  asServiceError(err, {
+    awsName: 'KMSInternalException',
+    message: 'The request was rejected because an internal exception occurred.',
   });
-}

@@ -63,3 +63,13 @@ export abstract class AppError extends Error {
 export function isAppError(err: unknown): err is AppError {
   return err instanceof AppError;
 }
+
+/**
+ * What a job records of a failure, per key or unit: AWS's exception name and message for an
+ * AppError; nothing of an unexpected error, whose details may hold internals and go to the
+ * service log instead.
+ */
+export function failureReason(err: unknown): string {
+  if (err instanceof AppError) return `${err.awsName ? `${err.awsName}: ` : ''}${err.message}`;
+  return 'internal error (see the service log)';
+}

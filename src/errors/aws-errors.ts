@@ -1,4 +1,4 @@
-import type { AppError, AppErrorOptions, ErrorCode } from './app-error.js';
+import { AppError, type AppErrorOptions, type ErrorCode } from './app-error.js';
 import {
   ConflictError,
   DatabaseUnavailableError,
@@ -106,4 +106,13 @@ export function kindOfAwsError(awsName: string): ErrorCode {
 export function awsError(awsName: string, message: string, options: Omit<AppErrorOptions, 'awsName'> = {}): AppError {
   const Ctor = CONSTRUCTORS[kindOfAwsError(awsName)];
   return new Ctor(message, { ...options, awsName });
+}
+
+/**
+ * An error as it leaves a simulated AWS service: an AppError as it is; anything else (a store
+ * failure, a bug) as the service's own internal exception, its cause kept for the log.
+ */
+export function asServiceError(err: unknown, internal: { awsName: string; message: string }): AppError {
+  if (err instanceof AppError) return err;
+  return awsError(internal.awsName, internal.message, { cause: err });
 }

@@ -1,5 +1,5 @@
 import type { Principal } from '../../auth/principal.js';
-import { AppError, NotFoundError } from '../../errors/index.js';
+import { failureReason, NotFoundError } from '../../errors/index.js';
 import type { KeyActionService } from '../keys/key-actions.service.js';
 import type { KeyRepository } from '../keys/key.repository.js';
 import type { UnitOutcome } from '../jobs/job.repository.js';
@@ -57,11 +57,6 @@ export interface BulkApprovalGate {
 }
 
 type Progress = { total: number; succeeded: number; failed: number; skipped: number };
-
-function reasonOf(err: unknown): string {
-  if (err instanceof AppError) return `${err.awsName ? `${err.awsName}: ` : ''}${err.message}`;
-  return 'internal error (see the service log)';
-}
 
 /**
  * Runs one chunk of a bulk job: each key goes through the same {@link KeyActionService}
@@ -154,7 +149,7 @@ export class BulkRunner implements UnitRunner {
       await this.act(p, params, keyId);
       return { key_id: keyId, status: 'succeeded' };
     } catch (err) {
-      return { key_id: keyId, status: 'failed', error: reasonOf(err) };
+      return { key_id: keyId, status: 'failed', error: failureReason(err) };
     }
   }
 

@@ -1,4 +1,4 @@
-import { AppError, ConflictError, NotFoundError } from '../../errors/index.js';
+import { ConflictError, failureReason, NotFoundError } from '../../errors/index.js';
 import type { UnitOutcome } from '../jobs/job.repository.js';
 import { UnitStopped, type UnitContext, type UnitRunner } from '../jobs/job-workers.js';
 import type { XksRotationRunParams, XksRotationUnitPayload } from '../scheduler/run-planner.js';
@@ -20,11 +20,6 @@ export interface StoreRotationResult {
 }
 
 type Progress = Record<'total' | 'rotated' | 'skipped' | 'not_rotatable' | 'failed', number>;
-
-function reasonOf(err: unknown): string {
-  if (err instanceof AppError) return `${err.awsName ? `${err.awsName}: ` : ''}${err.message}`;
-  return 'internal error (see the service log)';
-}
 
 /**
  * Runs a `cckm_xks_credential_rotation` run: the proxy credential of each hosted store
@@ -83,7 +78,7 @@ export class XksCredentialRotationRunner implements UnitRunner {
     } catch (err) {
       // The store's own state forbids a rotation (gone, unlinked, not hosted, deleted meanwhile): reported, not failed.
       const blocked = err instanceof NotFoundError || (err instanceof ConflictError && !err.awsName);
-      return { custom_key_store_id: id, status: blocked ? 'not_rotatable' : 'failed', reason: reasonOf(err) };
+      return { custom_key_store_id: id, status: blocked ? 'not_rotatable' : 'failed', reason: failureReason(err) };
     }
   }
 }

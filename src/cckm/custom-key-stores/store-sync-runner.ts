@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CustomKeyStoresListEntry } from '@aws-sdk/client-kms';
 import type { Principal } from '../../auth/principal.js';
-import { AppError } from '../../errors/index.js';
+import { AppError, failureReason } from '../../errors/index.js';
 import { paginate } from '../../providers/paginate.js';
 import { MAX_PAGE } from '../common/list.js';
 import type { UnitOutcome } from '../jobs/job.repository.js';
@@ -15,9 +15,6 @@ interface StoreSyncUnitPayload {
   kmsId: string;
   region: string;
 }
-
-const reasonOf = (err: unknown) =>
-  err instanceof AppError ? `${err.awsName ? `${err.awsName}: ` : ''}${err.message}` : 'internal error';
 
 /**
  * Synchronises the custom key store records of one (KMS account, region) with AWS: pages
@@ -79,7 +76,7 @@ export class StoreSyncRunner implements UnitRunner {
       }
     } catch (err) {
       if (err instanceof UnitStopped) throw err;
-      return { status: 'failed', message: `failed: ${reasonOf(err)}`, progress };
+      return { status: 'failed', message: `failed: ${failureReason(err)}`, progress };
     }
     const message = `completed: ${progress.stores_seen} stores (${progress.created} new, ${progress.gone} gone${
       progress.errors ? `, ${progress.errors} could not be stored` : ''

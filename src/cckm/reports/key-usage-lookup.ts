@@ -1,15 +1,9 @@
 import type { Principal } from '../../auth/principal.js';
-import { AppError } from '../../errors/index.js';
+import { failureReason } from '../../errors/index.js';
 import type { KmsAccountRecord } from '../common/records.js';
 import { mapLimit } from '../jobs/concurrency.js';
 import type { KmsService } from '../kms/kms.service.js';
 import type { KeyUsageFacts, ReportKey } from './report-types.js';
-
-/** Why the provider could not say when a key was last used: AWS's exception name and message only. */
-function reasonOf(err: unknown): string {
-  if (err instanceof AppError) return `${err.awsName ? `${err.awsName}: ` : ''}${err.message}`;
-  return 'internal error (see the service log)';
-}
 
 /**
  * Asks AWS (or the emulator, which records every key's last cryptographic operation)
@@ -33,7 +27,7 @@ export async function lookUpUsage(
         trackingStartedAt: r.TrackingStartDate ? new Date(r.TrackingStartDate) : null,
       };
     } catch (err) {
-      return { lastUsedAt: null, operation: null, trackingStartedAt: null, unavailable: reasonOf(err) };
+      return { lastUsedAt: null, operation: null, trackingStartedAt: null, unavailable: failureReason(err) };
     }
   });
 }

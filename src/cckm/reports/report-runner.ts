@@ -1,4 +1,4 @@
-import { AppError } from '../../errors/index.js';
+import { failureReason } from '../../errors/index.js';
 import type { UnitOutcome } from '../jobs/job.repository.js';
 import { UnitStopped, type UnitContext, type UnitRunner } from '../jobs/job-workers.js';
 import type { KmsService } from '../kms/kms.service.js';
@@ -26,11 +26,6 @@ function scopeOf(params: ReportParams): ReportScope {
   };
 }
 
-function reasonOf(err: unknown): string {
-  if (err instanceof AppError) return `${err.awsName ? `${err.awsName}: ` : ''}${err.message}`;
-  return 'internal error (see the service log)';
-}
-
 /**
  * Generates one report (a job of kind `report`, one unit). Keys are streamed from the
  * database in keyset pages of `pageSize` (never all at once, never OFFSET); each page's rows
@@ -56,7 +51,7 @@ export class ReportRunner implements UnitRunner {
     } catch (err) {
       if (err instanceof UnitStopped) throw err;
       const kept = await this.reports
-        .finish(id, { status: 'failed', message: `failed: ${reasonOf(err)}`, rowCount: progress.processed })
+        .finish(id, { status: 'failed', message: `failed: ${failureReason(err)}`, rowCount: progress.processed })
         .catch(() => true);
       if (!kept) return { status: 'cancelled', message: 'the report was deleted while it ran', progress };
       throw err;

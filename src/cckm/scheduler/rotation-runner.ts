@@ -1,6 +1,6 @@
 import type { Tag } from '@aws-sdk/client-kms';
 import type { Principal } from '../../auth/principal.js';
-import { AppError } from '../../errors/index.js';
+import { AppError, failureReason } from '../../errors/index.js';
 import type { KeyRecord } from '../common/records.js';
 import type { KeyActionService } from '../keys/key-actions.service.js';
 import { importKeyMaterial } from '../keys/key-material.js';
@@ -35,11 +35,6 @@ export interface RotationKeyResult {
 type Progress = Record<'total' | 'rotated' | 'skipped' | 'not_rotatable' | 'failed', number>;
 
 const DAY = 86_400_000;
-
-function reasonOf(err: unknown): string {
-  if (err instanceof AppError) return `${err.awsName ? `${err.awsName}: ` : ''}${err.message}`;
-  return 'internal error (see the service log)';
-}
 
 const days = (ms: number) => (ms % DAY === 0 ? `${ms / DAY}d` : `${ms / 3_600_000}h`);
 
@@ -108,8 +103,8 @@ export class RotationRunner implements UnitRunner {
       return rotated;
     } catch (err) {
       await this.record(key, { rotationStatus: 'failed', nextRotationAt: nextOf(params) });
-      this.actions.rotationOutcome(key, { rotated: false, reason: reasonOf(err) });
-      return { key_id: keyId, status: 'failed', reason: reasonOf(err) };
+      this.actions.rotationOutcome(key, { rotated: false, reason: failureReason(err) });
+      return { key_id: keyId, status: 'failed', reason: failureReason(err) };
     }
   }
 

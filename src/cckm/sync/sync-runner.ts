@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '../../auth/principal.js';
-import { AppError } from '../../errors/index.js';
+import { AppError, failureReason } from '../../errors/index.js';
 import type { KmsProvider } from '../../providers/kms-provider.js';
 import {
   DEFAULT_RESERVATION_GRACE_MS,
@@ -53,9 +53,6 @@ type Progress = {
 };
 
 const isNotFound = (err: unknown) => err instanceof AppError && err.awsName === 'NotFoundException';
-const reasonOf = (err: unknown) =>
-  err instanceof AppError ? `${err.awsName ? `${err.awsName}: ` : ''}${err.message}` : 'internal error';
-
 /**
  * Synchronises the records of one (KMS account, region) with AWS: pages through ListKeys,
  * reads each key (DescribeKey, policy, tags, rotation; aliases listed once per region)
@@ -226,7 +223,7 @@ async function readKey(
     };
   } catch (err) {
     if (isNotFound(err)) return { kind: 'gone' };
-    return { kind: 'error', reason: reasonOf(err) };
+    return { kind: 'error', reason: failureReason(err) };
   }
 }
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { AppError, awsError, isAppError } from '../../errors/index.js';
+import { AppError, asServiceError, awsError } from '../../errors/index.js';
 import { openWithRootKey, sealWithRootKey } from '../crypto/envelope-codec.js';
 import type { CallerContext } from '../operations/context.js';
 import type { EmulatorStore, ObjectRef, StoreChange, StoredObject } from '../store/emulator-store.js';
@@ -437,12 +437,11 @@ function checkPassword(password: unknown, field: string): void {
 }
 
 /** Errors leave as AppErrors; anything else (a store failure, a bug) is CloudHsmInternalFailureException. */
-function toAppError(err: unknown): AppError {
-  if (isAppError(err)) return err;
-  return awsError('CloudHsmInternalFailureException', 'The request was rejected because of an internal failure.', {
-    cause: err,
+const toAppError = (err: unknown): AppError =>
+  asServiceError(err, {
+    awsName: 'CloudHsmInternalFailureException',
+    message: 'The request was rejected because of an internal failure.',
   });
-}
 
 const rethrow = (err: unknown): never => {
   throw toAppError(err);

@@ -1,6 +1,7 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { ml_dsa44, ml_dsa65, ml_dsa87 } from '@noble/post-quantum/ml-dsa.js';
 import { sm2PublicKeySpki } from './sm2.js';
+import { der } from './der.js';
 
 /**
  * Opening stored asymmetric material (PKCS#8 DER for RSA, EC, SM2 and Ed25519; the
@@ -53,15 +54,6 @@ export function publicKeyOf(material: Uint8Array): KeyObject {
 export function mlDsaKeys(spec: MlDsaSpec, seed: Uint8Array): { publicKey: Uint8Array; secretKey: Uint8Array } {
   return ML_DSA[spec].dsa.keygen(seed);
 }
-
-/** DER length octets. */
-function derLength(n: number): Buffer {
-  if (n < 0x80) return Buffer.of(n);
-  if (n < 0x100) return Buffer.of(0x81, n);
-  return Buffer.of(0x82, n >> 8, n & 0xff);
-}
-
-const der = (tag: number, body: Buffer): Buffer => Buffer.concat([Buffer.of(tag), derLength(body.length), body]);
 
 /** SPKI for an ML-DSA public key (RFC 9881: AlgorithmIdentifier with no parameters). */
 function mlDsaSpki(spec: MlDsaSpec, publicKey: Uint8Array): Buffer {

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { weierstrass, type WeierstrassPoint } from '@noble/curves/abstract/weierstrass.js';
+import { der } from './der.js';
 
 /**
  * SM2 (GB/T 32918, China Regions only in AWS KMS): signatures (SM2DSA), public key
@@ -97,12 +98,6 @@ function children(body: Buffer): Tlv[] {
   return out;
 }
 
-function derLength(n: number): Buffer {
-  if (n < 0x80) return Buffer.of(n);
-  if (n < 0x100) return Buffer.of(0x81, n);
-  return Buffer.of(0x82, n >> 8, n & 0xff);
-}
-const der = (tag: number, body: Uint8Array): Buffer => Buffer.concat([Buffer.of(tag), derLength(body.length), body]);
 const derInt = (v: bigint): Buffer => {
   let hex = v.toString(16);
   if (hex.length % 2) hex = `0${hex}`;

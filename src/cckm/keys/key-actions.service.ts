@@ -8,6 +8,7 @@ import {
   ValidationError,
 } from '../../errors/index.js';
 import type { KmsProvider } from '../../providers/kms-provider.js';
+import { paginateItems } from '../../providers/paginate.js';
 import { partitionOf } from '../../providers/registry.js';
 import type { ListQuery, Page } from '../common/list.js';
 import type { ConnectionRecord, KeyRecord, KmsAccountRecord } from '../common/records.js';
@@ -182,18 +183,8 @@ export class KeyActionService {
   async rotations(p: Principal, id: string, q: ListQuery, all: boolean): Promise<Page<RotationView>> {
     const t = await this.target(p, id, 'view');
     const entries: RotationsListEntry[] = [];
-    let marker: string | undefined;
-    for (let page = 0; page < 100; page++) {
-      const r = await t.provider.kms('ListKeyRotations', {
-        KeyId: t.keyId,
-        Limit: 1000,
-        ...(all ? { IncludeKeyMaterial: 'ALL_KEY_MATERIAL' as const } : {}),
-        ...(marker ? { Marker: marker } : {}),
-      });
-      entries.push(...(r.Rotations ?? []));
-      if (!r.Truncated || !r.NextMarker) break;
-      marker = r.NextMarker;
-    }
+    const input = { KeyId: t.keyId, Limit: 1000, ...(all ? { IncludeKeyMaterial: 'ALL_KEY_MATERIAL' as const } : {}) };
+    for await (const entry of paginateItems(t.provider, 'ListKeyRotations', input)) entries.push(entry);
     const time = (e: RotationsListEntry) => e.RotationDate?.getTime() ?? 0;
     if (q.sort) entries.sort((a, b) => (q.sort!.desc ? time(b) - time(a) : time(a) - time(b)));
     const resources = entries.slice(q.skip, q.skip + q.limit).map((entry) => ({ entry, key: t.key, kms: t.kms }));

@@ -27,6 +27,7 @@ import {
   TEMPLATE_TAG,
   type CheckedKeyParams,
 } from './create-key-request.js';
+import { paginate } from '../../providers/paginate.js';
 import { readKeyFacts } from './key-facts.js';
 import { keyTypeOf, materialOriginOf } from './key-rules.js';
 import { recordColumns } from './key-metadata.js';
@@ -35,6 +36,9 @@ import { visibleFilter } from './key-visibility.js';
 import type { KeyCounts, KeyGroupBy, KeyRepository } from './key.repository.js';
 import type { CreateKeyInput, KeyView } from './key-view.js';
 import { keyData, NO_EVENTS, publishKeyChange, type EventSink } from '../notifications/webhook-events.js';
+
+/** Pages of 1 000 keys a search for an interrupted create's key reads before it says `unknown`. */
+const MAX_RESERVATION_PAGES = 100;
 
 /**
  * AWS keys: create (seed 004), read, list, forget and refresh records.
@@ -328,9 +332,8 @@ export class KeyService {
    * `unknown` when the listing stopped at its page bound. A key deleted while listed is skipped.
    */
   private async findReservedKey(provider: KmsProvider, recordId: string): Promise<string | 'absent' | 'unknown'> {
-    let marker: string | undefined;
-    for (let page = 0; page < 100; page++) {
-      const r = await provider.kms('ListKeys', { Limit: 1000, ...(marker ? { Marker: marker } : {}) });
+    let pages = 0;
+    for await (const r of paginate(provider, 'ListKeys', { Limit: 1000 })) {
       for (const k of r.Keys ?? []) {
         const tags = await provider.kms('ListResourceTags', { KeyId: k.KeyId!, Limit: 50 }).catch((err: unknown) => {
           if (err instanceof AppError && err.awsName === 'NotFoundException') return { Tags: [] };
@@ -338,9 +341,8 @@ export class KeyService {
         });
         if (tags.Tags?.some((t) => t.TagKey === RECORD_TAG && t.TagValue === recordId)) return k.KeyId!;
       }
-      if (!r.Truncated || !r.NextMarker) return 'absent';
-      marker = r.NextMarker;
+      if (r.Truncated && ++pages >= MAX_RESERVATION_PAGES) return 'unknown';
     }
-    return 'unknown';
+    return 'absent';
   }
 }

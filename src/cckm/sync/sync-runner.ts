@@ -8,6 +8,7 @@ import {
   RECORD_TAG,
   TEMPLATE_TAG,
 } from '../keys/create-key-request.js';
+import { paginate, paginateItems } from '../../providers/paginate.js';
 import { readKeyFacts } from '../keys/key-facts.js';
 import type { PolicyTemplateRecord } from '../common/records.js';
 import { policyDrift, templatePolicyFor } from '../policy/policy-drift.js';
@@ -39,8 +40,6 @@ export interface SyncRunnerOptions {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** Bounds on paging, so a provider returning a broken marker cannot loop forever. */
-const MAX_PAGES = 10_000;
 
 type Progress = {
   keys_seen: number;
@@ -88,22 +87,17 @@ export class SyncRunner implements UnitRunner {
     const seen: string[] = [];
     const listingStarted = Date.now();
     let firstError: string | undefined;
-    let marker: string | undefined;
     const creator = creatorCheck(this.creatorNow, principal, (p) =>
       this.kms.acls.permitted(p, kms.id, 'keysynchronize').catch(() => false),
     );
-    for (let page = 0; page < MAX_PAGES; page++) {
-      if (!(await creator())) {
-        return {
-          status: 'failed',
-          message: `stopped after ${seen.length} keys: the job's creator was deleted, disabled or lost the right to change keys`,
-          progress,
-        };
-      }
-      const listed = await provider.kms('ListKeys', {
-        Limit: this.options.pageSize ?? 1000,
-        ...(marker ? { Marker: marker } : {}),
-      });
+    // The creator is checked before each page is read, so a revoked creator stops the listing.
+    const stopped = (): UnitOutcome => ({
+      status: 'failed',
+      message: `stopped after ${seen.length} keys: the job's creator was deleted, disabled or lost the right to change keys`,
+      progress,
+    });
+    if (!(await creator())) return stopped();
+    for await (const listed of paginate(provider, 'ListKeys', { Limit: this.options.pageSize ?? 1000 })) {
       const ids = [...new Set((listed.Keys ?? []).map((k) => k.KeyId).filter((id): id is string => !!id))];
       const read = await mapLimit(ids, this.options.concurrency, (id) => readKey(provider, id, aliases, drift));
       const keys: SyncedKey[] = [];
@@ -134,8 +128,7 @@ export class SyncRunner implements UnitRunner {
       const signal = await ctx.checkpoint(progress, `in progress: ${seen.length} keys read`);
       if (signal === 'stop') throw new UnitStopped();
       if (signal === 'cancel') return { status: 'cancelled', message: `cancelled after ${seen.length} keys`, progress };
-      if (!listed.Truncated || !listed.NextMarker) break;
-      marker = listed.NextMarker;
+      if (listed.Truncated && !(await creator())) return stopped();
     }
     progress.gone = await this.markGone(provider, scope, seen);
     // Every key of the region was listed and read: a reservation still unclaimed has no key in AWS.
@@ -230,15 +223,9 @@ async function readKey(
 /** Every alias of the region (ListAliases once, not per key), by target key id, sorted. */
 async function aliasesByKey(provider: KmsProvider): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
-  let marker: string | undefined;
-  for (let page = 0; page < MAX_PAGES; page++) {
-    const r = await provider.kms('ListAliases', { Limit: 100, ...(marker ? { Marker: marker } : {}) });
-    for (const a of r.Aliases ?? []) {
-      if (!a.TargetKeyId || !a.AliasName) continue;
-      out.set(a.TargetKeyId, [...(out.get(a.TargetKeyId) ?? []), a.AliasName]);
-    }
-    if (!r.Truncated || !r.NextMarker) break;
-    marker = r.NextMarker;
+  for await (const a of paginateItems(provider, 'ListAliases', { Limit: 100 })) {
+    if (!a.TargetKeyId || !a.AliasName) continue;
+    out.set(a.TargetKeyId, [...(out.get(a.TargetKeyId) ?? []), a.AliasName]);
   }
   for (const list of out.values()) list.sort();
   return out;

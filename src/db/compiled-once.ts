@@ -22,13 +22,15 @@ export function preparedNameOf(sql: string): string | undefined {
  * A statement of fixed shape, built and compiled by Kysely once, then run with new values.
  * Kysely builds, plugin-transforms (column names) and compiles a query on every call: for a
  * primary-key read that was ~6 % of a `GET /keys/{id}` (profile in DESIGN.md, "Speed"). The
- * shape is built with one placeholder per argument; each must reach the compiled statement
- * as exactly one bind parameter (never inlined into the SQL), which is checked here, once.
- * Rows still pass through the Kysely instance's plugins (column names) on every run. On
+ * shape is built with one placeholder per argument (a string standing in for a value of any
+ * type); each must reach the compiled statement as bind parameters only, at least one, never
+ * inlined into the SQL, which is checked here, once. An argument used in several places fills
+ * each. Rows still pass through the Kysely instance's plugins (column names) on every run. On
  * PostgreSQL the statement is also prepared, once per pooled connection, under a name
  * ({@link preparedNameOf}): a primary-key read then costs the server no parse and no plan.
+ * `prepared: false` leaves a statement unnamed, for one whose best plan depends on its values.
  */
-export class CompiledOnce<A extends readonly string[], R> {
+export class CompiledOnce<A extends readonly unknown[], R> {
   private readonly compiled: CompiledQuery<R>;
   /** For each bind parameter: the index of the argument it takes, or -1 for a constant. */
   private readonly slots: number[];
@@ -37,17 +39,18 @@ export class CompiledOnce<A extends readonly string[], R> {
     private readonly db: Kysely<DB>,
     arity: A['length'],
     build: (...args: A) => Compilable<R>,
+    options: { prepared?: boolean } = {},
   ) {
     const marks = Array.from({ length: arity }, (_, i) => `\u0000compiled-once-argument-${i}\u0000`);
     this.compiled = build(...(marks as unknown as A)).compile();
     this.slots = this.compiled.parameters.map((p) => marks.indexOf(p as string));
     if (this.compiled.sql.includes('\u0000')) throw new Error('CompiledOnce: an argument was inlined into the SQL');
     for (let i = 0; i < arity; i++) {
-      if (this.slots.filter((s) => s === i).length !== 1)
-        throw new Error(`CompiledOnce: argument ${i} must be exactly one bind parameter`);
+      if (!this.slots.includes(i)) throw new Error(`CompiledOnce: argument ${i} must be a bind parameter`);
     }
     const sql = this.compiled.sql;
-    if (!PREPARED.has(sql)) PREPARED.set(sql, `cckm_${createHash('sha256').update(sql).digest('hex').slice(0, 32)}`);
+    if (options.prepared !== false && !PREPARED.has(sql))
+      PREPARED.set(sql, `cckm_${createHash('sha256').update(sql).digest('hex').slice(0, 32)}`);
   }
 
   /** Runs the statement with `args` as its values; the rows as the plugins map them. */

@@ -69,20 +69,35 @@ test('constants of the shape stay bound as they were compiled', async () => {
   expect(await find.execute('acc-b')).toEqual([]);
 });
 
-test('a shape that drops, repeats or inlines an argument is refused when built', () => {
+test('an argument used twice fills both places', async () => {
+  const db = database.db;
+  const sameNameAndAccount = new CompiledOnce(db, 1, (value: string) =>
+    db.selectFrom('users').select('username').where('account', '=', value).where('username', '=', value),
+  );
+  expect(await sameNameAndAccount.execute('acc-a')).toEqual([]);
+  await db
+    .insertInto('users')
+    .values({
+      id: '0d7c6a52-3c58-4c0f-8a55-5b1f4d1b0009',
+      account: 'same',
+      username: 'same',
+      passwordHash: 'h',
+      groups: [],
+      updatedAt: new Date(),
+    })
+    .execute();
+  expect(await sameNameAndAccount.execute('same')).toEqual([{ username: 'same' }]);
+  await db.deleteFrom('users').where('id', '=', '0d7c6a52-3c58-4c0f-8a55-5b1f4d1b0009').execute();
+});
+
+test('a shape that drops or inlines an argument is refused when built', () => {
   const db = database.db;
   expect(
     () =>
       new CompiledOnce(db, 2, (account: string, _id: string) =>
         db.selectFrom('users').selectAll().where('account', '=', account),
       ),
-  ).toThrow('argument 1 must be exactly one bind parameter');
-  expect(
-    () =>
-      new CompiledOnce(db, 1, (account: string) =>
-        db.selectFrom('users').selectAll().where('account', '=', account).where('username', '=', account),
-      ),
-  ).toThrow('argument 0 must be exactly one bind parameter');
+  ).toThrow('argument 1 must be a bind parameter');
   expect(
     () =>
       new CompiledOnce(db, 1, (account: string) =>
@@ -110,6 +125,14 @@ test('on PostgreSQL the statement is prepared once per connection under its name
     ] as const) {
       await find.execute(account, id);
     }
+    // A statement built with prepared: false stays unnamed.
+    const unnamed = new CompiledOnce(
+      one.db,
+      1,
+      (account: string) => one.db.selectFrom('users').select('id').where('account', '=', account),
+      { prepared: false },
+    );
+    await unnamed.execute('acc-a');
     const after = await prepared();
     expect(after).toHaveLength(1);
     expect(after[0]!.name).toMatch(/^cckm_[0-9a-f]{32}$/);

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type Expression } from 'kysely';
 
 /**
  * A jsonb column's value as written: JSON text. node-postgres would send a JS array as a
@@ -24,3 +24,11 @@ export const now = () => sql<Date>`now()`;
 
 /** The database clock `ms` milliseconds ago. */
 export const ago = (ms: number) => sql<Date>`now() - make_interval(secs => ${ms / 1000})`;
+
+/**
+ * `doc->'key'` and `doc->>'key'` (as text) of a jsonb column or expression: jsonb columns are
+ * typed `unknown`, which Kysely's JSON paths cannot traverse, so the operator is written out;
+ * the column is still a typed reference (`eb.ref(...)`), and the key is document data.
+ */
+export const jsonField = (doc: Expression<unknown>, key: string) => sql<unknown>`${doc}->${sql.lit(key)}`;
+export const jsonText = (doc: Expression<unknown>, key: string) => sql<string | null>`${doc}->>${sql.lit(key)}`;

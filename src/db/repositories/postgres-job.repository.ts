@@ -13,8 +13,8 @@ import type {
   UnitOutcome,
 } from '../../cckm/jobs/job.repository.js';
 import { AppError, ConflictError, InternalError } from '../../errors/index.js';
-import { sql, type Expression, type ExpressionBuilder, type Kysely } from 'kysely';
-import { jsonb, now } from '../columns.js';
+import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
+import { jsonb, jsonField, jsonText, now } from '../columns.js';
 import type { DB } from '../database.js';
 import { countOf } from './list-page.js';
 import {
@@ -33,13 +33,6 @@ const lease = (ms: number) => sql<Date>`now() + make_interval(secs => ${ms / 100
 
 /** A list of strings as one `text[]` bind parameter: one statement text for any number of values. */
 const textArray = (values: readonly string[]) => sql<string[]>`${values}::text[]`;
-
-/**
- * `doc->'key'` and `doc->>'key'` (as text): jsonb columns are typed `unknown`, which Kysely's
- * JSON paths cannot traverse, so the operator is written out; the column is still a typed reference.
- */
-const jsonField = (doc: Expression<unknown>, key: string) => sql<unknown>`${doc}->${sql.lit(key)}`;
-const jsonText = (doc: Expression<unknown>, key: string) => sql<string | null>`${doc}->>${sql.lit(key)}`;
 
 const EMPTY_ARRAY = sql<never[]>`'[]'::jsonb`;
 const EMPTY_OBJECT = sql<unknown>`'{}'::jsonb`;

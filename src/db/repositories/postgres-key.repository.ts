@@ -10,7 +10,7 @@ import type { ListQuery } from '../../cckm/common/list.js';
 import type { KeyRecord } from '../../cckm/common/records.js';
 import type { KeyChanges, KeyFilter, KeyGroupBy, KeyRepository, NewKeyRecord } from '../../cckm/keys/key.repository.js';
 import { NotFoundError } from '../../errors/index.js';
-import { ago, jsonb, jsonbChange, now } from '../columns.js';
+import { ago, jsonb, jsonbChange, jsonText, now } from '../columns.js';
 import { CompiledOnce } from '../compiled-once.js';
 import { guard } from '../constraint-errors.js';
 import type { DB } from '../database.js';
@@ -114,7 +114,7 @@ function searchMatch(eb: ExpressionBuilder<DB, 'awsKeys'>, text: string) {
   return eb.or([
     eb('kmsKeyId', 'ilike', pattern),
     eb('arn', 'ilike', pattern),
-    eb(sql<string>`${eb.ref('awsParam')}->>'Description'`, 'ilike', pattern),
+    eb(jsonText(eb.ref('awsParam'), 'Description'), 'ilike', pattern),
     sql<boolean>`exists (select 1 from unnest(${eb.ref('aliases')}) as a(name) where a.name ilike ${pattern})`,
   ]);
 }

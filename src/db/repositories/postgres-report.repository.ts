@@ -12,7 +12,7 @@ import type {
   StoredReportRow,
 } from '../../cckm/reports/report.repository.js';
 import type { ReportKey, ReportRowValues, ReportStatus } from '../../cckm/reports/report-types.js';
-import { jsonb, now } from '../columns.js';
+import { jsonb, jsonField, jsonText, now } from '../columns.js';
 import type { DB } from '../database.js';
 
 type Views = ReturnType<PostgresReportRepository['views']>;
@@ -46,10 +46,6 @@ const SORTABLE: Record<string, 'r.createdAt' | 'r.updatedAt' | 'r.name' | 'r.id'
 };
 
 /** A text field of a key's `awsParam` document (KMS's description of the key). */
-function awsParamText(eb: ExpressionBuilder<DB, 'awsKeys'>, field: string) {
-  return sql<string | null>`${eb.ref('awsParam')}->>${sql.lit(field)}`;
-}
-
 interface ViewRow extends ReportRecord {
   effectiveStatus: ReportStatus;
   unitMessage: string | null;
@@ -191,12 +187,14 @@ export class PostgresReportRepository implements ReportRepository {
         'rotatedAt',
         sql<string>`${eb.ref('createdAt')}::text`.as('cursorAt'),
         eb.fn.coalesce('awsCreatedAt', 'createdAt').as('keyCreatedAt'),
-        awsParamText(eb, 'Description').as('description'),
-        sql<boolean | null>`(${eb.ref('awsParam')}->'KeyRotationEnabled')::boolean`.as('keyRotationEnabled'),
-        awsParamText(eb, 'RotationPeriodInDays').as('rotationPeriodInDays'),
-        awsParamText(eb, 'NextRotationDate').as('nextRotationDate'),
-        awsParamText(eb, 'ValidTo').as('validTo'),
-        awsParamText(eb, 'DeletionDate').as('deletionDate'),
+        jsonText(eb.ref('awsParam'), 'Description').as('description'),
+        eb
+          .cast<boolean | null>(jsonField(eb.ref('awsParam'), 'KeyRotationEnabled'), 'boolean')
+          .as('keyRotationEnabled'),
+        jsonText(eb.ref('awsParam'), 'RotationPeriodInDays').as('rotationPeriodInDays'),
+        jsonText(eb.ref('awsParam'), 'NextRotationDate').as('nextRotationDate'),
+        jsonText(eb.ref('awsParam'), 'ValidTo').as('validTo'),
+        jsonText(eb.ref('awsParam'), 'DeletionDate').as('deletionDate'),
       ])
       .orderBy('createdAt')
       .orderBy('id')

@@ -10,7 +10,7 @@ import {
 import type { SyncedKey, SyncRecordRepository, SyncScope, UpsertCounts } from '../../cckm/sync/sync.repository.js';
 import { InternalError } from '../../errors/index.js';
 import { columnOf } from '../column-names.js';
-import { ago, jsonb, now } from '../columns.js';
+import { ago, jsonb, jsonField, now } from '../columns.js';
 import type { DB } from '../database.js';
 import type { AwsKey } from '../generated/db.js';
 import { CompiledOnce } from '../compiled-once.js';
@@ -335,7 +335,7 @@ export class PostgresSyncRecordRepository implements SyncRecordRepository {
               ['aliases', eb.ref('u.aliases')],
               ['policyDrift', eb.ref('u.policyDrift')],
               ['policyTemplateId', eb.ref('u.policyTemplateId')],
-              ['deletionDate', sql`${eb.ref('u.awsParam')} -> 'DeletionDate'`],
+              ['deletionDate', jsonField(eb.ref('u.awsParam'), 'DeletionDate')],
               ['previousKeyState', eb.ref('b.keyState')],
               ['previousPolicyDrift', eb.ref('b.policyDrift')],
               ['previousGone', eb.ref('b.gone')],

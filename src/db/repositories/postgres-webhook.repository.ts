@@ -12,7 +12,7 @@ import type {
   WebhookRepository,
   WebhookRow,
 } from '../../cckm/notifications/webhook.repository.js';
-import { jsonb, now } from '../columns.js';
+import { jsonb, jsonText, now } from '../columns.js';
 import { guard } from '../constraint-errors.js';
 import type { DB } from '../database.js';
 import { countOf, listPage } from './list-page.js';
@@ -23,8 +23,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** An ISO-8601 instant as AWS times are stored in aws_param (anything else is never cast). */
 const ISO_TIME = String.raw`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$`;
 
-/** A key's ValidTo from its aws_param document, as text (Kysely's JSON paths need a typed document). */
-const awsValidTo = (eb: ExpressionBuilder<DB, 'awsKeys'>) => sql<string>`${eb.ref('awsKeys.awsParam')}->>'ValidTo'`;
+/** A key's ValidTo from its aws_param document, as text. */
+const awsValidTo = (eb: ExpressionBuilder<DB, 'awsKeys'>) => jsonText(eb.ref('awsKeys.awsParam'), 'ValidTo');
 
 type DeliveryRow = Omit<DeliveryRecord, 'status'> & { status: string; leaseOwner?: unknown; leaseUntil?: unknown };
 
